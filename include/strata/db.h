@@ -1,0 +1,90 @@
+// strata/db.h — the database.
+//
+// A DB is a persistent, ordered map from byte-string keys to byte-string
+// values, stored in one directory. All methods are safe to call from many
+// threads at once. Only one DB object (in one process) may have a directory
+// open at a time; a second open fails with IOError saying it is locked.
+//
+// Every fallible call returns a Status; after Close() every call returns
+// InvalidArgument.
+
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "strata/iterator.h"
+#include "strata/options.h"
+#include "strata/slice.h"
+#include "strata/snapshot.h"
+#include "strata/status.h"
+#include "strata/transaction.h"
+#include "strata/write_batch.h"
+
+namespace strata {
+
+class DB {
+ public:
+  // Opens (or, with create_if_missing, creates) the DB in directory `path`.
+  // On success stores it in `*db`; on failure leaves `*db` empty.
+  static Status Open(const Options& options, const std::string& path,
+                     std::unique_ptr<DB>* db);
+
+  DB() = default;
+  DB(const DB&) = delete;
+  DB& operator=(const DB&) = delete;
+  // Closes the DB if Close() was not called, discarding its status.
+  virtual ~DB() = default;
+
+  virtual Status Put(const WriteOptions& options, const Slice& key,
+                     const Slice& value) = 0;
+  virtual Status Delete(const WriteOptions& options, const Slice& key) = 0;
+  // Removes every key in [begin, end). InvalidArgument if begin >= end.
+  virtual Status DeleteRange(const WriteOptions& options, const Slice& begin,
+                             const Slice& end) = 0;
+  // Applies `batch` atomically.
+  virtual Status Write(const WriteOptions& options, WriteBatch* batch) = 0;
+
+  // Stores the value of `key` in `*value`; NotFound when absent.
+  virtual Status Get(const ReadOptions& options, const Slice& key,
+                     std::string* value) = 0;
+  // An iterator over the DB as of options.snapshot (or now). Check its
+  // status(); after Close() it is invalid with InvalidArgument.
+  virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
+  // Counts live keys in [begin, end) without reading values.
+  virtual Status Count(const ReadOptions& options, const Slice& begin,
+                       const Slice& end, uint64_t* count) = 0;
+
+  // Pins the current state. Release with ReleaseSnapshot(). nullptr after
+  // Close().
+  virtual const Snapshot* GetSnapshot() = 0;
+  virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
+
+  // Writes the memtable to a table on disk and waits.
+  virtual Status Flush() = 0;
+  // Compacts the key range [*begin, *end] through every level and waits;
+  // nullptr leaves that end open.
+  virtual Status CompactRange(const Slice* begin, const Slice* end) = 0;
+  // Stores a property's value ("strata.stats", "strata.mem-usage", ...);
+  // false for an unknown name.
+  virtual bool GetProperty(const Slice& name, std::string* value) = 0;
+  // Makes a consistent copy of the DB in `dir`, which must not exist.
+  virtual Status CreateCheckpoint(const std::string& dir) = 0;
+
+  // Syncs the WAL, releases the directory lock and ends the DB's use.
+  virtual Status Close() = 0;
+
+  virtual std::unique_ptr<Transaction> BeginTransaction(
+      const WriteOptions& options,
+      const TransactionOptions& txn_options = TransactionOptions()) = 0;
+};
+
+// Deletes the DB in `path` and its files. OK if there is none. Fails with
+// IOError if the DB is open.
+Status DestroyDB(const std::string& path, const Options& options);
+
+// Rebuilds a DB's metadata from whatever files can be read.
+Status RepairDB(const std::string& path, const Options& options);
+
+}  // namespace strata

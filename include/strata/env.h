@@ -1,0 +1,139 @@
+// strata/env.h — the file-system seam.
+//
+// No strata code touches files except through an Env, so tests can swap in
+// an in-memory file system or one that injects faults. An Env covers files,
+// directories, directory fsync, the single-process lock and the clock; it
+// does not own threads.
+//
+// Thread-safety: an Env and its methods are safe to call from many threads.
+// A single file object is used by one thread at a time unless its comment
+// says otherwise.
+//
+// Errors are values: every fallible call returns a Status; a missing file is
+// NotFound, any other OS failure is IOError naming the path and the OS error.
+
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata {
+
+// A file read from the start to the end (WAL and MANIFEST replay).
+class SequentialFile {
+ public:
+  virtual ~SequentialFile() = default;
+
+  // Reads up to `n` bytes. `*result` points into `scratch` (which must hold
+  // `n` bytes) or into memory the file owns. A short read means end of file;
+  // an empty result with OK status means the end has been reached.
+  virtual Status Read(size_t n, Slice* result, char* scratch) = 0;
+
+  // Skips `n` bytes; skipping past the end stops at the end.
+  virtual Status Skip(uint64_t n) = 0;
+};
+
+// A file read at arbitrary offsets. Safe for concurrent use by many threads.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+
+  // Reads up to `n` bytes at `offset`. A short read means end of file.
+  // `*result` points into `scratch` or into memory the file owns.
+  virtual Status Read(uint64_t offset, size_t n, Slice* result,
+                      char* scratch) const = 0;
+};
+
+// A file written by appending. Appends may be buffered in user space;
+// Flush() hands buffered bytes to the operating system (they then survive a
+// process crash), Sync() makes them durable (they then survive power loss).
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+
+  virtual Status Append(const Slice& data) = 0;
+  virtual Status Flush() = 0;
+  // Flushes, then forces the file's data (fdatasync) to stable storage.
+  virtual Status Sync() = 0;
+  // Flushes and closes. Further calls fail. The destructor closes a file
+  // that was not closed, discarding any error.
+  virtual Status Close() = 0;
+  // Bytes appended so far, including those still buffered.
+  virtual uint64_t Size() const = 0;
+};
+
+// A held lock on a database directory; releasing is destroying it.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+class Env {
+ public:
+  Env() = default;
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+  virtual ~Env() = default;
+
+  // The process-wide POSIX environment (files 0600, directories 0700).
+  // Never deleted.
+  static Env* Default();
+
+  virtual Status NewSequentialFile(const std::string& path,
+                                   std::unique_ptr<SequentialFile>* result) = 0;
+  virtual Status NewRandomAccessFile(
+      const std::string& path, std::unique_ptr<RandomAccessFile>* result) = 0;
+  // Creates `path`, or truncates it if it exists.
+  virtual Status NewWritableFile(const std::string& path,
+                                 std::unique_ptr<WritableFile>* result) = 0;
+  // Opens `path` for appending, creating it if missing.
+  virtual Status NewAppendableFile(const std::string& path,
+                                   std::unique_ptr<WritableFile>* result) = 0;
+
+  virtual bool FileExists(const std::string& path) = 0;
+  // Names (not paths) of the entries in `dir`, without "." and "..".
+  virtual Status GetChildren(const std::string& dir,
+                             std::vector<std::string>* names) = 0;
+  virtual Status GetFileSize(const std::string& path, uint64_t* size) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;
+  // Atomically replaces `to` with `from`.
+  virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+  // Makes `to` a second name of the file `from` (a hard link).
+  virtual Status LinkFile(const std::string& from, const std::string& to) = 0;
+  // Creates `dir`; OK if it already exists as a directory.
+  virtual Status CreateDirIfMissing(const std::string& dir) = 0;
+  virtual Status RemoveDir(const std::string& dir) = 0;
+  // Makes the directory's entries (creates, renames, deletes) durable.
+  virtual Status SyncDir(const std::string& dir) = 0;
+
+  // Takes an exclusive lock on `path` (creating the file if needed). Fails
+  // with IOError saying the lock is held if this or any other process holds
+  // it. The lock is released when `*lock` is destroyed.
+  virtual Status LockFile(const std::string& path,
+                          std::unique_ptr<FileLock>* lock) = 0;
+
+  // Microseconds since the Unix epoch (wall clock).
+  virtual uint64_t NowMicros() = 0;
+};
+
+// Settings for a POSIX environment.
+struct PosixEnvOptions {
+  uint32_t file_mode = 0600;  // permission bits of files strata creates
+  uint32_t dir_mode = 0700;   // permission bits of directories it creates
+};
+
+// A POSIX environment with its own permission bits. It shares the process's
+// lock registry with Env::Default(), so a directory locked through one is
+// locked for all.
+std::unique_ptr<Env> NewPosixEnv(const PosixEnvOptions& options);
+
+// A private in-memory file system, for tests. Paths are plain strings;
+// directories exist once created. Nothing survives the Env's destruction.
+std::unique_ptr<Env> NewMemEnv();
+
+}  // namespace strata

@@ -1,0 +1,48 @@
+// strata/iterator.h — ordered traversal of key/value pairs.
+//
+// Thread-safety: one iterator must not be used from two threads at once
+// without external synchronisation; distinct iterators are independent.
+// An iterator sees a consistent point-in-time view (its snapshot) and keeps
+// the data it reads alive until it is destroyed. key() and value() stay
+// valid until the next call that moves the iterator.
+
+#pragma once
+
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata {
+
+class Iterator {
+ public:
+  Iterator() = default;
+  Iterator(const Iterator&) = delete;
+  Iterator& operator=(const Iterator&) = delete;
+  virtual ~Iterator() = default;
+
+  // True when positioned at an entry. False at either end or on error
+  // (check status()).
+  virtual bool Valid() const = 0;
+
+  virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
+  // Positions at the first key >= target.
+  virtual void Seek(const Slice& target) = 0;
+  // Positions at the last key <= target.
+  virtual void SeekForPrev(const Slice& target) = 0;
+
+  // REQUIRES: Valid().
+  virtual void Next() = 0;
+  // REQUIRES: Valid().
+  virtual void Prev() = 0;
+
+  // REQUIRES: Valid().
+  virtual Slice key() const = 0;
+  // REQUIRES: Valid(). Empty when the iterator was made with keys_only.
+  virtual Slice value() const = 0;
+
+  // OK unless an error (for example Corruption) stopped the iteration.
+  virtual Status status() const = 0;
+};
+
+}  // namespace strata

@@ -1,0 +1,116 @@
+// strata/options.h — settings for opening a DB, reading and writing.
+//
+// Options are plain values with defaults chosen for a general workload on a
+// small server. DB::Open checks them (Options::Validate) and names the bad
+// field in its error.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "strata/status.h"
+
+namespace strata {
+
+class Comparator;
+class Env;
+class Snapshot;
+
+// On disk: never renumber or reuse.
+enum class Compression : uint8_t {
+  kNone = 0,
+  kSnappy = 1,
+  kLZ4 = 2,
+  kZstd = 3,
+};
+
+// How WAL replay treats damaged records at open.
+enum class WalRecoveryMode : uint8_t {
+  // Default. A record cut short by a crash at the very end of a log is
+  // dropped (it was never acknowledged as synced); any other damage fails
+  // the open with Corruption naming the file and offset.
+  kTolerateTornTail = 0,
+  // Any damage, a torn tail included, fails the open with Corruption.
+  kAbsoluteConsistency = 1,
+  // Skips every record whose checksum fails and keeps the rest; what was
+  // skipped is written to the info LOG. For recovering what can be proven
+  // good from a damaged log.
+  kSalvage = 2,
+};
+
+enum class CompactionStyle : uint8_t {
+  kLeveled = 0,
+  kSizeTiered = 1,
+};
+
+struct Options {
+  // Open creates the DB when the directory holds none.
+  bool create_if_missing = true;
+  // Open fails when a DB already exists in the directory.
+  bool error_if_exists = false;
+  // Check more aggressively and stop at the first sign of damage.
+  bool paranoid_checks = false;
+
+  // Bytes a memtable may hold before it is frozen and flushed.
+  size_t write_buffer_size = 64 << 20;
+  // Memtables (active plus frozen) that may exist before writers stall.
+  int max_write_buffer_number = 4;
+
+  // Approximate uncompressed size of a table data block.
+  size_t block_size = 4096;
+  // Keys between restart points of prefix compression in a block.
+  int block_restart_interval = 16;
+  // Bloom filter bits per key; 0 turns filters off.
+  int bloom_bits_per_key = 10;
+  Compression compression = Compression::kSnappy;
+  // Hard capacity of the shared block cache, in bytes.
+  size_t block_cache_capacity = 32 << 20;
+
+  int num_levels = 7;
+  CompactionStyle compaction_style = CompactionStyle::kLeveled;
+  int max_background_jobs = 2;
+
+  WalRecoveryMode wal_recovery_mode = WalRecoveryMode::kTolerateTornTail;
+  // Close() flushes the memtable to a table so the next open replays no log.
+  bool flush_on_close = true;
+
+  // Largest key and value accepted by writes; larger ones are
+  // InvalidArgument, checked before anything is copied.
+  size_t max_key_size = 64 << 10;
+  size_t max_value_size = 256 << 20;
+
+  // Orders user keys. Borrowed: must outlive the DB. nullptr = bytewise.
+  const Comparator* comparator = nullptr;
+  // The file system. Borrowed: must outlive the DB. nullptr = Env::Default().
+  Env* env = nullptr;
+
+  // OK, or InvalidArgument naming the first bad field.
+  Status Validate() const;
+};
+
+struct ReadOptions {
+  // Read as of this snapshot; nullptr = the latest committed state.
+  const Snapshot* snapshot = nullptr;
+  // Verify block checksums on every read (not only when blocks are cached).
+  bool verify_checksums = true;
+  // Put blocks read for this operation in the block cache.
+  bool fill_cache = true;
+  // Iterators yield only keys >= lower_bound (inclusive) ...
+  std::optional<std::string> lower_bound;
+  // ... and < upper_bound (exclusive).
+  std::optional<std::string> upper_bound;
+  // Iterators yield keys only; value() is empty and values are not copied.
+  bool keys_only = false;
+};
+
+struct WriteOptions {
+  // false: eventual durability — the write survives a process crash once
+  // acknowledged, and a power loss once a later sync or flush covers it.
+  // true: immediate durability — the WAL is fsynced before the call returns.
+  bool sync = false;
+};
+
+}  // namespace strata

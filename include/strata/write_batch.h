@@ -1,0 +1,59 @@
+// strata/write_batch.h — a group of writes applied atomically.
+//
+// Either every operation in a batch becomes visible (in the order added) or
+// none does, across crashes too. A WriteBatch is a value: copyable, movable,
+// not thread-safe. Its encoding is the WAL payload (docs/batch_format.md).
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata {
+
+class WriteBatch {
+ public:
+  // Receives the operations of a batch in order (see Iterate).
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    virtual void Put(const Slice& key, const Slice& value) = 0;
+    virtual void Delete(const Slice& key) = 0;
+    virtual void DeleteRange(const Slice& begin, const Slice& end) = 0;
+  };
+
+  WriteBatch();
+  WriteBatch(const WriteBatch&) = default;
+  WriteBatch& operator=(const WriteBatch&) = default;
+  WriteBatch(WriteBatch&&) noexcept = default;
+  WriteBatch& operator=(WriteBatch&&) noexcept = default;
+  ~WriteBatch() = default;
+
+  void Put(const Slice& key, const Slice& value);
+  void Delete(const Slice& key);
+  // Records the removal of every key in [begin, end).
+  void DeleteRange(const Slice& begin, const Slice& end);
+
+  // Removes every operation.
+  void Clear();
+  // Number of operations recorded.
+  uint32_t Count() const;
+  // Bytes of the encoded batch; a guide to its memory and WAL cost.
+  size_t ApproximateSize() const;
+  // Appends every operation of `other` to this batch.
+  void Append(const WriteBatch& other);
+
+  // Calls `handler` for each operation in order. Corruption if the encoding
+  // is damaged (possible only for batches read back from disk).
+  Status Iterate(Handler* handler) const;
+
+ private:
+  friend class WriteBatchInternal;
+  std::string rep_;  // see docs/batch_format.md
+};
+
+}  // namespace strata

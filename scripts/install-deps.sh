@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages strata's build and tests need, only those that
+# are missing. Works as root; uses sudo otherwise.
+#
+# Usage: scripts/install-deps.sh [build|bench|all]
+#   build (default)  compiler toolchain, GoogleTest, compression libraries
+#   bench            adds RocksDB, LevelDB and LMDB for strata_bench only
+set -euo pipefail
+
+profile="${1:-build}"
+
+build_pkgs=(
+  build-essential cmake ninja-build ccache pkg-config
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libzstd-dev liblz4-dev libsnappy-dev libxxhash-dev
+)
+bench_pkgs=(librocksdb-dev libleveldb-dev liblmdb-dev)
+
+case "$profile" in
+  build) want=("${build_pkgs[@]}") ;;
+  bench|all) want=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "unknown profile: $profile (build|bench|all)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
