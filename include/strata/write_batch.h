@@ -15,6 +15,10 @@
 
 namespace strata {
 
+namespace internal {
+class WriteBatchInternal;
+}  // namespace internal
+
 class WriteBatch {
  public:
   // Receives the operations of a batch in order (see Iterate).
@@ -52,7 +56,7 @@ class WriteBatch {
   Status Iterate(Handler* handler) const;
 
  private:
-  friend class WriteBatchInternal;
+  friend class internal::WriteBatchInternal;
   std::string rep_;  // see docs/batch_format.md
 };
 

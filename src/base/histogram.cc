@@ -77,7 +77,7 @@ double Histogram::Percentile(double p) const {
     cumulative += static_cast<double>(buckets_[b]);
     if (cumulative >= threshold && buckets_[b] > 0) {
       const double left = b == 0 ? 0 : limits[b - 1];
-      const double right = std::isinf(limits[b]) ? max_ : limits[b];
+      const double right = std::min(limits[b], max_);
       const double pos = (threshold - before) / static_cast<double>(buckets_[b]);
       const double r = left + (right - left) * pos;
       return std::clamp(r, Min(), max_);

@@ -1,0 +1,37 @@
+// InternalIterator: the iterator every storage source (memtable, table,
+// merging and level iterators) exposes to the DB. Keys are internal keys
+// (db/dbformat.h); ordering is the source's comparator.
+//
+// Thread-safety: one thread at a time. key()/value() stay valid until the
+// iterator moves. Errors are kept in status(); an iterator with a non-OK
+// status is not Valid().
+
+#pragma once
+
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata::internal {
+
+class InternalIterator {
+ public:
+  InternalIterator() = default;
+  InternalIterator(const InternalIterator&) = delete;
+  InternalIterator& operator=(const InternalIterator&) = delete;
+  virtual ~InternalIterator() = default;
+
+  virtual bool Valid() const = 0;
+  virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
+  // First entry >= target.
+  virtual void Seek(const Slice& target) = 0;
+  // Last entry <= target.
+  virtual void SeekForPrev(const Slice& target) = 0;
+  virtual void Next() = 0;
+  virtual void Prev() = 0;
+  virtual Slice key() const = 0;
+  virtual Slice value() const = 0;
+  virtual Status status() const = 0;
+};
+
+}  // namespace strata::internal

@@ -1,0 +1,285 @@
+// DBImpl: open, close, snapshots, properties, DestroyDB, and the calls whose
+// machinery later issues build.
+
+#include "db/db_impl.h"
+
+#include <cinttypes>
+#include <random>
+#include <vector>
+
+#include "db/db_iter.h"
+#include "db/filename.h"
+
+namespace strata {
+
+ManagedSnapshot::ManagedSnapshot(DB* db)
+    : db_(db), snapshot_(db->GetSnapshot()) {}
+
+ManagedSnapshot::~ManagedSnapshot() {
+  if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+}
+
+Status DB::Open(const Options& options, const std::string& path,
+                std::unique_ptr<DB>* db) {
+  if (db == nullptr) return Status::InvalidArgument("null DB pointer");
+  db->reset();
+  STRATA_RETURN_IF_ERROR(options.Validate());
+  if (path.empty()) return Status::InvalidArgument("empty DB path");
+  auto impl = std::make_unique<internal::DBImpl>(options, path);
+  STRATA_RETURN_IF_ERROR(impl->OpenImpl());
+  *db = std::move(impl);
+  return Status::OK();
+}
+
+namespace internal {
+namespace {
+
+Options ResolveOptions(const Options& options) {
+  Options r = options;
+  if (r.env == nullptr) r.env = Env::Default();
+  if (r.comparator == nullptr) r.comparator = BytewiseComparator();
+  return r;
+}
+
+// Every call on a transaction says what is missing, and nothing pretends
+// to work.
+class UnsupportedTransaction final : public Transaction {
+ public:
+  Status Get(const ReadOptions&, const Slice&, std::string*) override {
+    return Missing();
+  }
+  Status Put(const Slice&, const Slice&) override { return Missing(); }
+  Status Delete(const Slice&) override { return Missing(); }
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions&) override {
+    return NewErrorIterator(Missing());
+  }
+  Status Commit() override { return Missing(); }
+  Status Rollback() override { return Missing(); }
+
+ private:
+  static Status Missing() {
+    return Status::NotSupported("transactions", "not built yet");
+  }
+};
+
+}  // namespace
+
+DBImpl::DBImpl(const Options& options, const std::string& dbname)
+    : options_(ResolveOptions(options)),
+      dbname_(dbname),
+      env_(options_.env),
+      internal_comparator_(options_.comparator) {}
+
+DBImpl::~DBImpl() {
+  if (!closed_.load(std::memory_order_acquire)) {
+    (void)Close();  // the destructor cannot report; Close() can
+  }
+}
+
+Status DBImpl::OpenImpl() {
+  // Decide before writing anything, so a refused open leaves no trace.
+  const bool exists = env_->FileExists(IdentityFileName(dbname_));
+  if (exists && options_.error_if_exists) {
+    return Status::InvalidArgument(dbname_,
+                                   "database exists (error_if_exists is set)");
+  }
+  if (!exists && !options_.create_if_missing) {
+    return Status::InvalidArgument(
+        dbname_, "database does not exist (create_if_missing is not set)");
+  }
+  STRATA_RETURN_IF_ERROR(env_->CreateDirIfMissing(dbname_));
+  Status s = env_->LockFile(LockFileName(dbname_), &db_lock_);
+  if (!s.ok()) {
+    return Status::IOError("database " + dbname_ + " is locked", s.message());
+  }
+
+  // The previous open's LOG is kept as LOG.old.
+  if (env_->FileExists(InfoLogFileName(dbname_))) {
+    (void)env_->RenameFile(InfoLogFileName(dbname_),
+                           OldInfoLogFileName(dbname_));  // advisory file
+  }
+  std::unique_ptr<WritableFile> log_file;
+  if (!env_->NewWritableFile(InfoLogFileName(dbname_), &log_file).ok()) {
+    log_file.reset();  // the LOG is advisory: run without it
+  }
+  info_log_ = std::make_unique<InfoLogger>(env_, std::move(log_file));
+  info_log_->Log("opening %s", dbname_.c_str());
+
+  if (!env_->FileExists(IdentityFileName(dbname_))) {
+    STRATA_RETURN_IF_ERROR(CreateIdentity());
+  }
+  STRATA_RETURN_IF_ERROR(Recover());
+  STRATA_RETURN_IF_ERROR(NewLogFile());
+  super_version_.store(
+      std::make_shared<const SuperVersion>(SuperVersion{mem_}),
+      std::memory_order_release);
+  info_log_->Log("opened; writing log %06" PRIu64, log_number_unlocked());
+  return Status::OK();
+}
+
+uint64_t DBImpl::log_number_unlocked() {
+  MutexLock lock(&mu_);
+  return log_number_;
+}
+
+Status DBImpl::CreateIdentity() {
+  std::random_device rd;
+  char id[40];
+  std::snprintf(id, sizeof(id), "%08x%08x%08x%08x\n", rd(), rd(), rd(),
+                static_cast<unsigned>(env_->NowMicros()));
+  const std::string temp = TempFileName(dbname_, "IDENTITY");
+  std::unique_ptr<WritableFile> file;
+  STRATA_RETURN_IF_ERROR(env_->NewWritableFile(temp, &file));
+  STRATA_RETURN_IF_ERROR(file->Append(id));
+  STRATA_RETURN_IF_ERROR(file->Sync());
+  STRATA_RETURN_IF_ERROR(file->Close());
+  STRATA_RETURN_IF_ERROR(env_->RenameFile(temp, IdentityFileName(dbname_)));
+  STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
+  info_log_->Log("created database, identity %.32s", id);
+  return Status::OK();
+}
+
+Status DBImpl::NewLogFile() {
+  uint64_t number;
+  {
+    MutexLock lock(&mu_);
+    number = next_file_number_++;
+  }
+  std::unique_ptr<WritableFile> file;
+  STRATA_RETURN_IF_ERROR(env_->NewWritableFile(LogFileName(dbname_, number), &file));
+  // The log's directory entry must be durable before any sync write into
+  // it is acknowledged.
+  STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
+  log_file_ = std::move(file);
+  log_ = std::make_unique<log::Writer>(log_file_.get());
+  MutexLock lock(&mu_);
+  log_number_ = number;
+  return Status::OK();
+}
+
+Status DBImpl::Close() {
+  {
+    MutexLock lock(&mu_);
+    // release: pairs with the acquire in CheckOpen().
+    if (closed_.exchange(true, std::memory_order_acq_rel)) {
+      return Status::InvalidArgument(dbname_, "the DB is closed");
+    }
+    // Writers already queued finish; new ones see `closed_` and refuse.
+    while (!writers_.empty()) writers_drained_cv_.Wait();
+  }
+  Status s;
+  if (log_file_ != nullptr) {
+    s = log_file_->Sync();
+    const Status c = log_file_->Close();
+    if (s.ok()) s = c;
+  }
+  log_.reset();
+  log_file_.reset();
+  {
+    MutexLock lock(&mu_);
+    if (s.ok() && !bg_error_.ok()) s = bg_error_;
+  }
+  if (info_log_ != nullptr) {
+    info_log_->Log("closed: %s", s.ToString().c_str());
+  }
+  db_lock_.reset();  // release last: the files are consistent by now
+  return s;
+}
+
+const Snapshot* DBImpl::GetSnapshot() {
+  if (!CheckOpen().ok()) return nullptr;
+  MutexLock lock(&mu_);
+  return snapshots_.New(last_sequence_.load(std::memory_order_acquire));
+}
+
+void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
+  if (snapshot == nullptr) return;
+  MutexLock lock(&mu_);
+  snapshots_.Release(static_cast<const SnapshotImpl*>(snapshot));
+}
+
+bool DBImpl::GetProperty(const Slice& name, std::string* value) {
+  if (value == nullptr || !CheckOpen().ok()) return false;
+  const std::shared_ptr<const SuperVersion> sv = GetSuperVersion();
+  const std::string_view n = name;
+  if (n == "strata.mem-usage") {
+    *value = std::to_string(sv->mem->ApproximateMemoryUsage());
+  } else if (n == "strata.num-entries-active-mem-table") {
+    *value = std::to_string(sv->mem->NumEntries());
+  } else if (n == "strata.num-deletes-active-mem-table") {
+    *value = std::to_string(sv->mem->NumDeletions());
+  } else if (n == "strata.estimate-num-keys") {
+    // Every entry counts once, every deletion cancels one: an estimate.
+    const uint64_t entries = sv->mem->NumEntries();
+    const uint64_t deletes = sv->mem->NumDeletions();
+    *value = std::to_string(entries > 2 * deletes ? entries - 2 * deletes : 0);
+  } else if (n == "strata.last-sequence") {
+    *value = std::to_string(last_sequence_.load(std::memory_order_acquire));
+  } else if (n == "strata.num-snapshots") {
+    MutexLock lock(&mu_);
+    *value = std::to_string(snapshots_.size());
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Status DBImpl::Flush() {
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  return Status::NotSupported("Flush",
+                              "memtable flush to tables is not built yet (issue #3)");
+}
+
+Status DBImpl::CompactRange(const Slice* /*begin*/, const Slice* /*end*/) {
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  return Status::NotSupported("CompactRange",
+                              "compaction is not built yet (issue #4)");
+}
+
+Status DBImpl::CreateCheckpoint(const std::string& /*dir*/) {
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  return Status::NotSupported("CreateCheckpoint", "checkpoints are not built yet");
+}
+
+std::unique_ptr<Transaction> DBImpl::BeginTransaction(
+    const WriteOptions& /*options*/, const TransactionOptions& /*txn_options*/) {
+  return std::make_unique<UnsupportedTransaction>();
+}
+
+}  // namespace internal
+
+Status DestroyDB(const std::string& path, const Options& options) {
+  if (path.empty()) return Status::InvalidArgument("empty DB path");
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  std::vector<std::string> names;
+  Status s = env->GetChildren(path, &names);
+  if (s.IsNotFound()) return Status::OK();  // nothing to destroy
+  STRATA_RETURN_IF_ERROR(s);
+  std::unique_ptr<FileLock> lock;
+  s = env->LockFile(internal::LockFileName(path), &lock);
+  if (!s.ok()) {
+    return Status::IOError("database " + path + " is locked", s.message());
+  }
+  Status result;
+  for (const std::string& name : names) {
+    uint64_t number;
+    internal::FileType type;
+    if (!internal::ParseFileName(name, &number, &type) ||
+        type == internal::FileType::kLockFile) {
+      continue;  // not ours, or still needed until the end
+    }
+    const Status del = env->RemoveFile(path + "/" + name);
+    if (result.ok() && !del.ok() && !del.IsNotFound()) result = del;
+  }
+  lock.reset();
+  (void)env->RemoveFile(internal::LockFileName(path));  // may be gone already
+  // Fails (and is ignored) when the directory holds files strata does not own.
+  (void)env->RemoveDir(path);
+  return result;
+}
+
+Status RepairDB(const std::string& /*path*/, const Options& /*options*/) {
+  return Status::NotSupported("RepairDB", "repair is not built yet");
+}
+
+}  // namespace strata

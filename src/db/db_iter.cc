@@ -1,0 +1,261 @@
+#include "db/db_iter.h"
+
+#include <cassert>
+#include <utility>
+
+namespace strata::internal {
+namespace {
+
+// Invariants:
+//  - direction kForward: when valid, `source_` is at the newest visible
+//    version of the current user key, which key()/value() read directly.
+//  - direction kReverse: when valid, the current entry is copied into
+//    `saved_key_`/`saved_value_`, and `source_` is positioned before every
+//    version of it (at an older user key, or invalid).
+class DBIter final : public Iterator {
+ public:
+  DBIter(const DBIterOptions& options, std::unique_ptr<InternalIterator> source,
+         std::shared_ptr<const void> pinned)
+      : ucmp_(options.user_comparator),
+        sequence_(options.sequence),
+        lower_(options.lower_bound),
+        upper_(options.upper_bound),
+        keys_only_(options.keys_only),
+        source_(std::move(source)),
+        pinned_(std::move(pinned)) {}
+
+  bool Valid() const override { return valid_; }
+
+  Slice key() const override {
+    assert(valid_);
+    return direction_ == Direction::kForward ? ExtractUserKey(source_->key())
+                                             : Slice(saved_key_);
+  }
+
+  Slice value() const override {
+    assert(valid_);
+    if (keys_only_) return Slice();
+    return direction_ == Direction::kForward ? source_->value()
+                                             : Slice(saved_value_);
+  }
+
+  Status status() const override {
+    return status_.ok() ? source_->status() : status_;
+  }
+
+  void SeekToFirst() override {
+    direction_ = Direction::kForward;
+    if (lower_) {
+      SeekInternal(*lower_);
+    } else {
+      source_->SeekToFirst();
+    }
+    FindNextUserEntry(/*skipping=*/false, Slice());
+  }
+
+  void Seek(const Slice& target) override {
+    direction_ = Direction::kForward;
+    if (lower_ && ucmp_->Compare(target, *lower_) < 0) {
+      SeekInternal(*lower_);
+    } else {
+      SeekInternal(target);
+    }
+    FindNextUserEntry(/*skipping=*/false, Slice());
+  }
+
+  void SeekToLast() override {
+    direction_ = Direction::kReverse;
+    if (upper_) {
+      PositionBeforeUserKey(*upper_);
+    } else {
+      source_->SeekToLast();
+    }
+    FindPrevUserEntry();
+  }
+
+  void SeekForPrev(const Slice& target) override {
+    direction_ = Direction::kReverse;
+    if (upper_ && ucmp_->Compare(target, *upper_) >= 0) {
+      PositionBeforeUserKey(*upper_);
+    } else {
+      // The smallest internal key of `target` is (target, 0, lowest type):
+      // the last entry <= it is the oldest version of target, or earlier.
+      scratch_.clear();
+      AppendInternalKey(&scratch_, target, 0, 0);
+      source_->SeekForPrev(scratch_);
+    }
+    FindPrevUserEntry();
+  }
+
+  void Next() override {
+    assert(valid_);
+    if (direction_ == Direction::kReverse) {
+      // `source_` is before the current key; step onto its versions.
+      direction_ = Direction::kForward;
+      if (!source_->Valid()) {
+        source_->SeekToFirst();
+      } else {
+        source_->Next();
+      }
+      // Now at the first version of the current key (saved_key_), which we
+      // skip along with its older versions.
+      FindNextUserEntry(/*skipping=*/true, saved_key_);
+      return;
+    }
+    // Skip the rest of the current key's versions.
+    saved_key_.assign(ExtractUserKey(source_->key()).data(),
+                      ExtractUserKey(source_->key()).size());
+    source_->Next();
+    FindNextUserEntry(/*skipping=*/true, saved_key_);
+  }
+
+  void Prev() override {
+    assert(valid_);
+    if (direction_ == Direction::kForward) {
+      // Move `source_` before every version of the current key.
+      saved_key_.assign(ExtractUserKey(source_->key()).data(),
+                        ExtractUserKey(source_->key()).size());
+      for (;;) {
+        source_->Prev();
+        if (!source_->Valid()) break;
+        ParsedInternalKey ikey;
+        if (!Parse(&ikey)) return;
+        if (ucmp_->Compare(ikey.user_key, saved_key_) < 0) break;
+      }
+      direction_ = Direction::kReverse;
+    }
+    FindPrevUserEntry();
+  }
+
+ private:
+  enum class Direction { kForward, kReverse };
+
+  void SeekInternal(const Slice& user_key) {
+    scratch_.clear();
+    AppendInternalKey(&scratch_, user_key, sequence_, kTypeForSeek);
+    source_->Seek(scratch_);
+  }
+
+  // Positions `source_` at the last entry whose user key is < `user_key`.
+  void PositionBeforeUserKey(const Slice& user_key) {
+    scratch_.clear();
+    AppendInternalKey(&scratch_, user_key, kMaxSequenceNumber, kTypeForSeek);
+    source_->Seek(scratch_);
+    if (source_->Valid()) {
+      source_->Prev();
+    } else if (source_->status().ok()) {
+      source_->SeekToLast();
+    }
+  }
+
+  bool Parse(ParsedInternalKey* ikey) {
+    if (!ParseInternalKey(source_->key(), ikey)) {
+      status_ = Status::Corruption("iterator", "malformed internal key");
+      valid_ = false;
+      return false;
+    }
+    return true;
+  }
+
+  // Moves forward from the current source position to the newest visible
+  // live version of the next user key. When `skipping`, versions of
+  // `skip_key` are passed over.
+  void FindNextUserEntry(bool skipping, Slice skip_key) {
+    std::string skip_storage;
+    for (; source_->Valid(); source_->Next()) {
+      ParsedInternalKey ikey;
+      if (!Parse(&ikey)) return;
+      if (ikey.sequence > sequence_) continue;  // too new for this view
+      if (skipping && ucmp_->Compare(ikey.user_key, skip_key) <= 0) continue;
+      if (upper_ && ucmp_->Compare(ikey.user_key, *upper_) >= 0) break;
+      if (ikey.type == ValueType::kDeletion) {
+        // Hide this key's older versions too.
+        skip_storage.assign(ikey.user_key.data(), ikey.user_key.size());
+        skip_key = skip_storage;
+        skipping = true;
+        continue;
+      }
+      valid_ = true;
+      return;
+    }
+    valid_ = false;
+  }
+
+  // Moves backward from the current source position to the previous user
+  // key with a visible live version, and saves it.
+  void FindPrevUserEntry() {
+    bool have_value = false;  // saved_* hold the newest visible version seen
+    for (; source_->Valid(); source_->Prev()) {
+      ParsedInternalKey ikey;
+      if (!Parse(&ikey)) return;
+      if (lower_ && ucmp_->Compare(ikey.user_key, *lower_) < 0) break;
+      if (ikey.sequence > sequence_) continue;
+      if (have_value && ucmp_->Compare(ikey.user_key, saved_key_) < 0) {
+        break;  // an older user key: the saved one is the answer
+      }
+      // Going backward, versions of one key come oldest first: each visible
+      // one replaces what we saved.
+      if (ikey.type == ValueType::kDeletion) {
+        have_value = false;
+        saved_value_.clear();
+      } else {
+        saved_key_.assign(ikey.user_key.data(), ikey.user_key.size());
+        if (!keys_only_) {
+          const Slice v = source_->value();
+          saved_value_.assign(v.data(), v.size());
+        }
+        have_value = true;
+      }
+    }
+    if (!status().ok()) have_value = false;
+    valid_ = have_value;
+  }
+
+  const Comparator* const ucmp_;
+  const SequenceNumber sequence_;
+  const std::optional<std::string> lower_;
+  const std::optional<std::string> upper_;
+  const bool keys_only_;
+  std::unique_ptr<InternalIterator> source_;
+  std::shared_ptr<const void> pinned_;
+
+  Direction direction_ = Direction::kForward;
+  bool valid_ = false;
+  Status status_;
+  std::string saved_key_;
+  std::string saved_value_;
+  std::string scratch_;
+};
+
+class ErrorIterator final : public Iterator {
+ public:
+  explicit ErrorIterator(Status status) : status_(std::move(status)) {}
+  bool Valid() const override { return false; }
+  void SeekToFirst() override {}
+  void SeekToLast() override {}
+  void Seek(const Slice&) override {}
+  void SeekForPrev(const Slice&) override {}
+  void Next() override { assert(false); }
+  void Prev() override { assert(false); }
+  Slice key() const override { assert(false); return Slice(); }
+  Slice value() const override { assert(false); return Slice(); }
+  Status status() const override { return status_; }
+
+ private:
+  Status status_;
+};
+
+}  // namespace
+
+std::unique_ptr<Iterator> NewDBIterator(const DBIterOptions& options,
+                                        std::unique_ptr<InternalIterator> source,
+                                        std::shared_ptr<const void> pinned) {
+  return std::make_unique<DBIter>(options, std::move(source), std::move(pinned));
+}
+
+std::unique_ptr<Iterator> NewErrorIterator(Status status) {
+  return std::make_unique<ErrorIterator>(std::move(status));
+}
+
+}  // namespace strata::internal
+

@@ -1,0 +1,37 @@
+// DBIter: turns an iterator over internal keys (every version of every key,
+// newest first per key) into the user-visible iterator: one entry per live
+// user key as of a sequence number, deletions hidden, bounds honoured.
+//
+// Thread-safety: as strata::Iterator (one thread at a time).
+
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/internal_iterator.h"
+#include "db/dbformat.h"
+#include "strata/iterator.h"
+#include "strata/options.h"
+
+namespace strata::internal {
+
+struct DBIterOptions {
+  const Comparator* user_comparator = nullptr;
+  SequenceNumber sequence = 0;  // versions above it are invisible
+  std::optional<std::string> lower_bound;
+  std::optional<std::string> upper_bound;
+  bool keys_only = false;
+};
+
+// `pinned` is kept alive for the iterator's lifetime (for example the
+// memtables and table files `source` reads from).
+std::unique_ptr<Iterator> NewDBIterator(
+    const DBIterOptions& options, std::unique_ptr<InternalIterator> source,
+    std::shared_ptr<const void> pinned);
+
+// An iterator with no entries whose status() is `status`.
+std::unique_ptr<Iterator> NewErrorIterator(Status status);
+
+}  // namespace strata::internal

@@ -1,0 +1,229 @@
+// The write path: checks, then the commit pipeline (see db_impl.h).
+
+#include <cinttypes>
+
+#include "db/db_impl.h"
+#include "db/write_batch_internal.h"
+
+namespace strata::internal {
+
+namespace {
+
+// A group stops growing at this many bytes so one leader's I/O stays short.
+constexpr size_t kMaxGroupBytes = 1 << 20;
+// A small leader batch only takes this much more, to keep latency low for
+// small writes when a big one is queued behind it.
+constexpr size_t kSmallBatchBytes = 128 << 10;
+
+}  // namespace
+
+Status DBImpl::CheckOpen() const {
+  // acquire: pairs with the release store in Close().
+  if (closed_.load(std::memory_order_acquire)) {
+    return Status::InvalidArgument(dbname_, "the DB is closed");
+  }
+  return Status::OK();
+}
+
+Status DBImpl::CheckBatch(const WriteBatch& batch) const {
+  BatchSummary summary;
+  STRATA_RETURN_IF_ERROR(WriteBatchInternal::Validate(batch, &summary));
+  if (summary.has_empty_key) {
+    return Status::InvalidArgument("empty key");
+  }
+  if (summary.max_key_size > options_.max_key_size) {
+    return Status::InvalidArgument(
+        "key too large", std::to_string(summary.max_key_size) + " bytes > max_key_size " +
+                             std::to_string(options_.max_key_size));
+  }
+  if (summary.max_value_size > options_.max_value_size) {
+    return Status::InvalidArgument(
+        "value too large", std::to_string(summary.max_value_size) +
+                               " bytes > max_value_size " +
+                               std::to_string(options_.max_value_size));
+  }
+  if (summary.range_deletions > 0) {
+    return Status::NotSupported(
+        "DeleteRange", "range deletes are not built yet (issue #5)");
+  }
+  return Status::OK();
+}
+
+Status DBImpl::Put(const WriteOptions& options, const Slice& key,
+                   const Slice& value) {
+  // Checked before the batch copies anything.
+  if (key.empty()) return Status::InvalidArgument("empty key");
+  if (key.size() > options_.max_key_size) {
+    return Status::InvalidArgument(
+        "key too large", std::to_string(key.size()) + " bytes > max_key_size " +
+                             std::to_string(options_.max_key_size));
+  }
+  if (value.size() > options_.max_value_size) {
+    return Status::InvalidArgument(
+        "value too large", std::to_string(value.size()) +
+                               " bytes > max_value_size " +
+                               std::to_string(options_.max_value_size));
+  }
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  WriteBatch batch;
+  batch.Put(key, value);
+  return Write(options, &batch);
+}
+
+Status DBImpl::Delete(const WriteOptions& options, const Slice& key) {
+  if (key.empty()) return Status::InvalidArgument("empty key");
+  if (key.size() > options_.max_key_size) {
+    return Status::InvalidArgument(
+        "key too large", std::to_string(key.size()) + " bytes > max_key_size " +
+                             std::to_string(options_.max_key_size));
+  }
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  WriteBatch batch;
+  batch.Delete(key);
+  return Write(options, &batch);
+}
+
+Status DBImpl::DeleteRange(const WriteOptions& /*options*/, const Slice& begin,
+                           const Slice& end) {
+  if (begin.empty() || end.empty()) {
+    return Status::InvalidArgument("DeleteRange", "empty bound");
+  }
+  if (internal_comparator_.CompareUserKeys(begin, end) >= 0) {
+    return Status::InvalidArgument("DeleteRange", "begin must be < end");
+  }
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  return Status::NotSupported("DeleteRange",
+                              "range deletes are not built yet (issue #5)");
+}
+
+Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
+  if (batch == nullptr) return Status::InvalidArgument("null batch");
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  STRATA_RETURN_IF_ERROR(CheckBatch(*batch));
+  if (batch->Count() == 0) return Status::OK();
+  Writer w(&mu_);
+  w.batch = batch;
+  w.sync = options.sync;
+  return WriteThroughPipeline(&w);
+}
+
+Status DBImpl::WriteThroughPipeline(Writer* w) {
+  MutexLock lock(&mu_);
+  if (closed_.load(std::memory_order_acquire)) {
+    return Status::InvalidArgument(dbname_, "the DB is closed");
+  }
+  writers_.push_back(w);
+  while (!w->done && w != writers_.front()) w->cv.Wait();
+  if (w->done) return w->status;
+
+  // This writer leads a group: writers_.front() .. last_writer.
+  Writer* last_writer = w;
+  Status status = bg_error_;
+  if (status.ok() && log_ == nullptr) {
+    status = Status::IOError(dbname_, "no write-ahead log is open");
+  }
+  if (status.ok()) {
+    WriteBatch* group = BuildBatchGroupLocked(&last_writer);
+    if (group != nullptr) {
+      const SequenceNumber first =
+          last_sequence_.load(std::memory_order_relaxed) + 1;
+      const uint32_t count = WriteBatchInternal::Count(*group);
+      WriteBatchInternal::SetSequence(group, first);
+      bool sync = false;
+      for (auto it = writers_.begin();; ++it) {
+        sync |= (*it)->sync && !(*it)->skipped;
+        if (*it == last_writer) break;
+      }
+
+      // I/O and the memtable insert happen without the mutex: only the
+      // leader touches the WAL and memtable (invariant 1), and followers
+      // stay queued until it is done.
+      mu_.Unlock();
+      status = log_->AddRecord(WriteBatchInternal::Contents(*group));
+      if (status.ok()) status = log_file_->Flush();
+      if (status.ok() && sync) status = log_file_->Sync();
+      if (status.ok()) WriteBatchInternal::InsertInto(*group, mem_.get());
+      mu_.Lock();
+
+      if (status.ok()) {
+        // release: the memtable holds every entry up to here (invariant 2).
+        last_sequence_.store(first + count - 1, std::memory_order_release);
+      } else {
+        // A failed append or sync may have left part of the record in the
+        // file; nothing after it can be trusted, so writes stop until reopen
+        // (invariant 3). A failed fsync is never retried as if it worked.
+        bg_error_ = status;
+        info_log_->Log("write-ahead log %06" PRIu64 " failed; writes stop: %s",
+                       log_number_, status.ToString().c_str());
+      }
+      if (group == &group_batch_) group_batch_.Clear();
+    }
+  }
+
+  // Hand every member of the group its result, then wake the next leader.
+  // A member is marked done only once it has left the queue, so it cannot
+  // return (and destroy itself) while the queue still points to it.
+  for (;;) {
+    Writer* ready = writers_.front();
+    writers_.pop_front();
+    if (ready != w) {
+      if (!ready->skipped) ready->status = status;
+      ready->done = true;
+      ready->cv.Signal();
+    }
+    if (ready == last_writer) break;
+  }
+  if (w->skipped) status = w->status;  // the leader failed validation
+  if (!writers_.empty()) {
+    writers_.front()->cv.Signal();
+  } else {
+    writers_drained_cv_.SignalAll();
+  }
+  return status;
+}
+
+WriteBatch* DBImpl::BuildBatchGroupLocked(Writer** last_writer) {
+  mu_.AssertHeld();
+  const SequenceNumber last = last_sequence_.load(std::memory_order_relaxed);
+  Writer* first = writers_.front();
+  const size_t first_size = WriteBatchInternal::ByteSize(*first->batch);
+  const size_t max_size = first_size <= kSmallBatchBytes
+                              ? first_size + kSmallBatchBytes
+                              : kMaxGroupBytes;
+
+  WriteBatch* result = nullptr;
+  size_t size = 0;
+  for (Writer* member : writers_) {
+    if (result != nullptr) {
+      const size_t member_size = WriteBatchInternal::ByteSize(*member->batch);
+      if (size + member_size > max_size) break;  // leave it for the next group
+    }
+    *last_writer = member;
+    if (member->validate) {
+      // A member whose validation fails leaves the group with that status.
+      Status v = member->validate(last);
+      if (!v.ok()) {
+        member->status = std::move(v);
+        member->skipped = true;
+        continue;
+      }
+    }
+    if (result == nullptr) {
+      result = member->batch;
+      size = WriteBatchInternal::ByteSize(*result);
+      continue;
+    }
+    if (result != &group_batch_) {
+      // Second member: switch to the scratch batch so callers' batches
+      // are never modified beyond their sequence header.
+      group_batch_.Clear();
+      WriteBatchInternal::Append(&group_batch_, *result);
+      result = &group_batch_;
+    }
+    WriteBatchInternal::Append(&group_batch_, *member->batch);
+    size += WriteBatchInternal::ByteSize(*member->batch);
+  }
+  return result;
+}
+
+}  // namespace strata::internal

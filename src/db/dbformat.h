@@ -1,0 +1,178 @@
+// Internal keys: the one place where strata encodes, decodes and orders the
+// keys it stores (DESIGN.md "Keys inside the engine"; docs/batch_format.md).
+//
+//   internal key = user_key ‖ tag        tag = fixed64(sequence << 8 | type)
+//
+// Order: user key ascending (by the user comparator), then tag descending, so
+// the newest version of a key comes first. A later issue adds an optional
+// 8-byte version timestamp between the user key and the tag; every function
+// that slices a key lives here so that change touches only this file.
+//
+// Header-only so that the memtable and table modules, which sit below db,
+// can use it without linking the db module.
+//
+// Thread-safety: pure functions and immutable comparators.
+
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <string>
+
+#include "base/coding.h"
+#include "strata/comparator.h"
+#include "strata/slice.h"
+
+namespace strata::internal {
+
+using SequenceNumber = uint64_t;
+
+// Sequence numbers use 56 bits so that (sequence << 8 | type) fits 64.
+constexpr SequenceNumber kMaxSequenceNumber = (uint64_t{1} << 56) - 1;
+
+// Size of the tag that ends every internal key.
+constexpr size_t kTagSize = 8;
+
+// The kind of an entry. Also the operation tag in WriteBatch encodings.
+// On disk: never renumber or reuse.
+enum class ValueType : uint8_t {
+  kDeletion = 0,
+  kValue = 1,
+  kRangeDeletion = 2,  // lives in its own block/list, never among point keys
+};
+
+// The largest type byte: a search key (seq, kTypeForSeek) sorts before every
+// entry with that sequence number, whatever types later issues add.
+constexpr uint8_t kTypeForSeek = 0xff;
+
+inline bool IsPointType(uint8_t t) {
+  return t == static_cast<uint8_t>(ValueType::kDeletion) ||
+         t == static_cast<uint8_t>(ValueType::kValue);
+}
+
+inline uint64_t PackTag(SequenceNumber seq, uint8_t type) {
+  assert(seq <= kMaxSequenceNumber);
+  return (seq << 8) | type;
+}
+
+struct ParsedInternalKey {
+  Slice user_key;
+  SequenceNumber sequence = 0;
+  ValueType type = ValueType::kValue;
+};
+
+inline size_t InternalKeyEncodingLength(const ParsedInternalKey& key) {
+  return key.user_key.size() + kTagSize;
+}
+
+// Appends the encoding of (user_key, seq, type) to `*dst`.
+inline void AppendInternalKey(std::string* dst, const Slice& user_key,
+                              SequenceNumber seq, uint8_t type) {
+  dst->append(user_key.data(), user_key.size());
+  PutFixed64(dst, PackTag(seq, type));
+}
+
+// REQUIRES: internal_key.size() >= kTagSize.
+inline Slice ExtractUserKey(const Slice& internal_key) {
+  assert(internal_key.size() >= kTagSize);
+  return Slice(internal_key.data(), internal_key.size() - kTagSize);
+}
+
+// REQUIRES: internal_key.size() >= kTagSize.
+inline uint64_t ExtractTag(const Slice& internal_key) {
+  assert(internal_key.size() >= kTagSize);
+  return DecodeFixed64(internal_key.data() + internal_key.size() - kTagSize);
+}
+
+inline SequenceNumber ExtractSequence(const Slice& internal_key) {
+  return ExtractTag(internal_key) >> 8;
+}
+
+// Decodes `internal_key`; false if it is too short or its type is not a
+// point type (a corrupt key must never be acted on).
+inline bool ParseInternalKey(const Slice& internal_key,
+                             ParsedInternalKey* result) {
+  if (internal_key.size() < kTagSize) return false;
+  const uint64_t tag = ExtractTag(internal_key);
+  const auto type = static_cast<uint8_t>(tag & 0xff);
+  if (!IsPointType(type)) return false;
+  result->user_key = ExtractUserKey(internal_key);
+  result->sequence = tag >> 8;
+  result->type = static_cast<ValueType>(type);
+  return true;
+}
+
+// Orders internal keys: user key ascending, then tag (sequence, type)
+// descending. Borrows the user comparator, which must outlive it.
+class InternalKeyComparator {
+ public:
+  explicit InternalKeyComparator(const Comparator* user_comparator)
+      : user_comparator_(user_comparator) {}
+
+  const Comparator* user_comparator() const { return user_comparator_; }
+
+  int Compare(const Slice& a, const Slice& b) const {
+    int r = user_comparator_->Compare(ExtractUserKey(a), ExtractUserKey(b));
+    if (r == 0) {
+      const uint64_t ta = ExtractTag(a);
+      const uint64_t tb = ExtractTag(b);
+      if (ta > tb) {
+        r = -1;
+      } else if (ta < tb) {
+        r = +1;
+      }
+    }
+    return r;
+  }
+
+  int CompareUserKeys(const Slice& a, const Slice& b) const {
+    return user_comparator_->Compare(a, b);
+  }
+
+ private:
+  const Comparator* user_comparator_;
+};
+
+// An owned internal key.
+class InternalKey {
+ public:
+  InternalKey() = default;
+  InternalKey(const Slice& user_key, SequenceNumber seq, uint8_t type) {
+    AppendInternalKey(&rep_, user_key, seq, type);
+  }
+  Slice Encode() const { return rep_; }
+  Slice user_key() const { return ExtractUserKey(rep_); }
+  void Clear() { rep_.clear(); }
+
+ private:
+  std::string rep_;
+};
+
+// A key to look up `user_key` as of `sequence` in a memtable or table:
+// the memtable form is varint32(internal key length) ‖ internal key.
+class LookupKey {
+ public:
+  LookupKey(const Slice& user_key, SequenceNumber sequence) {
+    const size_t ikey_len = user_key.size() + kTagSize;
+    PutVarint32(&rep_, static_cast<uint32_t>(ikey_len));
+    ikey_offset_ = rep_.size();
+    AppendInternalKey(&rep_, user_key, sequence, kTypeForSeek);
+  }
+  LookupKey(const LookupKey&) = delete;
+  LookupKey& operator=(const LookupKey&) = delete;
+
+  Slice memtable_key() const { return rep_; }
+  Slice internal_key() const {
+    return Slice(rep_.data() + ikey_offset_, rep_.size() - ikey_offset_);
+  }
+  Slice user_key() const {
+    return Slice(rep_.data() + ikey_offset_,
+                 rep_.size() - ikey_offset_ - kTagSize);
+  }
+
+ private:
+  std::string rep_;
+  size_t ikey_offset_ = 0;
+};
+
+}  // namespace strata::internal

@@ -1,0 +1,70 @@
+#include "db/filename.h"
+
+#include <cstdio>
+
+namespace strata::internal {
+
+namespace {
+
+// Parses a run of decimal digits that is all of `s`; false on overflow.
+bool ParseNumber(const std::string& s, uint64_t* number) {
+  if (s.empty()) return false;
+  uint64_t v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return false;
+    const auto d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *number = v;
+  return true;
+}
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::string LogFileName(const std::string& dbname, uint64_t number) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "/%06llu.log",
+                static_cast<unsigned long long>(number));
+  return dbname + buf;
+}
+
+std::string IdentityFileName(const std::string& dbname) {
+  return dbname + "/IDENTITY";
+}
+std::string LockFileName(const std::string& dbname) { return dbname + "/LOCK"; }
+std::string InfoLogFileName(const std::string& dbname) {
+  return dbname + "/LOG";
+}
+std::string OldInfoLogFileName(const std::string& dbname) {
+  return dbname + "/LOG.old";
+}
+std::string TempFileName(const std::string& dbname, const std::string& base) {
+  return dbname + "/" + base + ".tmp";
+}
+
+bool ParseFileName(const std::string& name, uint64_t* number, FileType* type) {
+  *number = 0;
+  if (name == "IDENTITY") {
+    *type = FileType::kIdentityFile;
+  } else if (name == "LOCK") {
+    *type = FileType::kLockFile;
+  } else if (name == "LOG" || name == "LOG.old") {
+    *type = FileType::kInfoLogFile;
+  } else if (EndsWith(name, ".tmp") && name.size() > 4) {
+    *type = FileType::kTempFile;
+  } else if (EndsWith(name, ".log") &&
+             ParseNumber(name.substr(0, name.size() - 4), number)) {
+    *type = FileType::kLogFile;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace strata::internal

@@ -1,0 +1,52 @@
+#include "strata/options.h"
+
+#include <string>
+
+namespace strata {
+
+Status Options::Validate() const {
+  auto bad = [](const char* field, const std::string& why) {
+    return Status::InvalidArgument(std::string("Options::") + field, why);
+  };
+  if (write_buffer_size < (64 << 10)) {
+    return bad("write_buffer_size", "must be at least 64 KiB");
+  }
+  if (max_write_buffer_number < 2) {
+    return bad("max_write_buffer_number", "must be at least 2");
+  }
+  if (block_size < 256 || block_size > (256u << 20)) {
+    return bad("block_size", "must be in [256 B, 256 MiB]");
+  }
+  if (block_restart_interval < 1) {
+    return bad("block_restart_interval", "must be at least 1");
+  }
+  if (bloom_bits_per_key < 0 || bloom_bits_per_key > 64) {
+    return bad("bloom_bits_per_key", "must be in [0, 64]");
+  }
+  if (static_cast<uint8_t>(compression) > static_cast<uint8_t>(Compression::kZstd)) {
+    return bad("compression", "unknown value");
+  }
+  if (num_levels < 2 || num_levels > 20) {
+    return bad("num_levels", "must be in [2, 20]");
+  }
+  if (max_background_jobs < 1) {
+    return bad("max_background_jobs", "must be at least 1");
+  }
+  if (static_cast<uint8_t>(wal_recovery_mode) >
+      static_cast<uint8_t>(WalRecoveryMode::kSalvage)) {
+    return bad("wal_recovery_mode", "unknown value");
+  }
+  if (static_cast<uint8_t>(compaction_style) >
+      static_cast<uint8_t>(CompactionStyle::kSizeTiered)) {
+    return bad("compaction_style", "unknown value");
+  }
+  if (max_key_size < 1 || max_key_size > (1u << 30)) {
+    return bad("max_key_size", "must be in [1 B, 1 GiB]");
+  }
+  if (max_value_size > (3ull << 30)) {
+    return bad("max_value_size", "must be at most 3 GiB");
+  }
+  return Status::OK();
+}
+
+}  // namespace strata

@@ -1,0 +1,63 @@
+// WriteBatchInternal: the engine's view of a WriteBatch's encoding
+// (docs/batch_format.md), kept off the public class.
+//
+//   rep := sequence:fixed64 count:fixed32 record*
+//   record := kValue varstring(key) varstring(value)
+//           | kDeletion varstring(key)
+//           | kRangeDeletion varstring(begin) varstring(end)
+//   varstring := length:varint32 bytes
+
+#pragma once
+
+#include <cstdint>
+
+#include "db/dbformat.h"
+#include "strata/status.h"
+#include "strata/write_batch.h"
+
+namespace strata::internal {
+
+class MemTable;
+
+// Size of the header (sequence + count) at the start of every batch.
+constexpr size_t kBatchHeaderSize = 12;
+
+// What a batch holds, as found by Validate.
+struct BatchSummary {
+  uint32_t count = 0;
+  uint32_t range_deletions = 0;
+  size_t max_key_size = 0;
+  size_t max_value_size = 0;
+  bool has_empty_key = false;
+};
+
+class WriteBatchInternal {
+ public:
+  static uint32_t Count(const WriteBatch& batch);
+  static void SetCount(WriteBatch* batch, uint32_t n);
+
+  // The sequence number of the batch's first operation.
+  static SequenceNumber Sequence(const WriteBatch& batch);
+  static void SetSequence(WriteBatch* batch, SequenceNumber seq);
+
+  static Slice Contents(const WriteBatch& batch) { return Slice(batch.rep_); }
+  static size_t ByteSize(const WriteBatch& batch) { return batch.rep_.size(); }
+
+  // Replaces the batch with `contents` read from disk. Corruption when it
+  // is shorter than a header; the records are checked by Validate.
+  static Status SetContents(WriteBatch* batch, const Slice& contents);
+
+  // Parses every record. Corruption (naming the offset of the bad record)
+  // when the encoding is damaged or the header count disagrees.
+  static Status Validate(const WriteBatch& batch, BatchSummary* summary);
+
+  // Appends `src`'s records to `dst` (the sequence of `dst` is kept).
+  static void Append(WriteBatch* dst, const WriteBatch& src);
+
+  // Inserts every operation into `mem`, numbering them from Sequence().
+  // REQUIRES: the batch has been validated; the caller is the memtable's
+  // only writer.
+  static void InsertInto(const WriteBatch& batch, MemTable* mem);
+};
+
+}  // namespace strata::internal

@@ -1,0 +1,144 @@
+#include "strata/write_batch.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "db/write_batch_internal.h"
+#include "memtable/memtable.h"
+
+namespace strata::internal {
+namespace {
+
+// Renders a batch as text through its Handler, e.g. "Put(a,1)Delete(b)".
+std::string Render(const WriteBatch& batch) {
+  struct Printer final : WriteBatch::Handler {
+    std::string out;
+    void Put(const Slice& k, const Slice& v) override {
+      out += "Put(" + k.ToString() + "," + v.ToString() + ")";
+    }
+    void Delete(const Slice& k) override { out += "Delete(" + k.ToString() + ")"; }
+    void DeleteRange(const Slice& b, const Slice& e) override {
+      out += "DeleteRange(" + b.ToString() + "," + e.ToString() + ")";
+    }
+  } printer;
+  const Status s = batch.Iterate(&printer);
+  if (!s.ok()) return "error: " + s.ToString();
+  return printer.out;
+}
+
+TEST(WriteBatchTest, EmptyBatch) {
+  WriteBatch b;
+  EXPECT_EQ(0u, b.Count());
+  EXPECT_EQ(kBatchHeaderSize, b.ApproximateSize());
+  EXPECT_EQ("", Render(b));
+}
+
+TEST(WriteBatchTest, RoundTripKeepsOrderAndContent) {
+  WriteBatch b;
+  b.Put("foo", "bar");
+  b.Delete("box");
+  b.Put(std::string("a\0b", 3), std::string("\xff\x00", 2));
+  b.DeleteRange("k1", "k9");
+  b.Put("empty", "");
+  EXPECT_EQ(5u, b.Count());
+  EXPECT_EQ("Put(foo,bar)Delete(box)Put(" + std::string("a\0b", 3) + "," +
+                std::string("\xff\x00", 2) + ")DeleteRange(k1,k9)Put(empty,)",
+            Render(b));
+
+  // Through the on-disk encoding and back.
+  WriteBatchInternal::SetSequence(&b, 100);
+  WriteBatch copy;
+  ASSERT_TRUE(WriteBatchInternal::SetContents(&copy, WriteBatchInternal::Contents(b)).ok());
+  EXPECT_EQ(100u, WriteBatchInternal::Sequence(copy));
+  EXPECT_EQ(Render(b), Render(copy));
+  BatchSummary summary;
+  ASSERT_TRUE(WriteBatchInternal::Validate(copy, &summary).ok());
+  EXPECT_EQ(5u, summary.count);
+  EXPECT_EQ(1u, summary.range_deletions);
+  EXPECT_EQ(5u, summary.max_key_size);  // "empty"
+  EXPECT_EQ(3u, summary.max_value_size);
+  EXPECT_FALSE(summary.has_empty_key);
+}
+
+TEST(WriteBatchTest, ClearAndAppend) {
+  WriteBatch a;
+  WriteBatch b;
+  a.Put("a", "1");
+  b.Delete("b");
+  b.Put("c", "3");
+  a.Append(b);
+  EXPECT_EQ(3u, a.Count());
+  EXPECT_EQ("Put(a,1)Delete(b)Put(c,3)", Render(a));
+  a.Clear();
+  EXPECT_EQ(0u, a.Count());
+  EXPECT_EQ("", Render(a));
+  a.Append(b);
+  EXPECT_EQ("Delete(b)Put(c,3)", Render(a));
+}
+
+TEST(WriteBatchTest, SummaryFindsEmptyKeys) {
+  WriteBatch b;
+  b.Put("", "v");
+  BatchSummary summary;
+  ASSERT_TRUE(WriteBatchInternal::Validate(b, &summary).ok());
+  EXPECT_TRUE(summary.has_empty_key);
+}
+
+TEST(WriteBatchTest, TruncatedEncodingIsCorruption) {
+  WriteBatch b;
+  b.Put("key", "value");
+  b.Delete("other");
+  const std::string full = WriteBatchInternal::Contents(b).ToString();
+  // Every strict prefix past the header is damaged; a short header is too.
+  for (size_t len = 0; len < full.size(); ++len) {
+    WriteBatch cut;
+    Status s = WriteBatchInternal::SetContents(&cut, Slice(full.data(), len));
+    if (s.ok()) {
+      BatchSummary summary;
+      s = WriteBatchInternal::Validate(cut, &summary);
+    }
+    EXPECT_TRUE(s.IsCorruption()) << "length " << len << ": " << s.ToString();
+  }
+}
+
+TEST(WriteBatchTest, CountMismatchAndUnknownTagAreCorruption) {
+  WriteBatch b;
+  b.Put("k", "v");
+  std::string rep = WriteBatchInternal::Contents(b).ToString();
+  WriteBatch bad;
+  std::string wrong_count = rep;
+  wrong_count[8] = 2;
+  ASSERT_TRUE(WriteBatchInternal::SetContents(&bad, wrong_count).ok());
+  BatchSummary summary;
+  EXPECT_TRUE(WriteBatchInternal::Validate(bad, &summary).IsCorruption());
+
+  std::string wrong_tag = rep;
+  wrong_tag[kBatchHeaderSize] = 9;
+  ASSERT_TRUE(WriteBatchInternal::SetContents(&bad, wrong_tag).ok());
+  EXPECT_TRUE(WriteBatchInternal::Validate(bad, &summary).IsCorruption());
+}
+
+TEST(WriteBatchTest, InsertIntoNumbersOperationsFromTheSequence) {
+  InternalKeyComparator cmp(BytewiseComparator());
+  MemTable mem(cmp);
+  WriteBatch b;
+  b.Put("a", "1");
+  b.Put("b", "2");
+  b.Delete("a");
+  WriteBatchInternal::SetSequence(&b, 10);
+  WriteBatchInternal::InsertInto(b, &mem);
+
+  auto it = mem.NewIterator();
+  std::string seen;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ParsedInternalKey k;
+    ASSERT_TRUE(ParseInternalKey(it->key(), &k));
+    seen += k.user_key.ToString() + "@" + std::to_string(k.sequence) +
+            (k.type == ValueType::kDeletion ? "D" : "=" + it->value().ToString()) + " ";
+  }
+  EXPECT_EQ("a@12D a@10=1 b@11=2 ", seen);
+}
+
+}  // namespace
+}  // namespace strata::internal

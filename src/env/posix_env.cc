@@ -1,0 +1,515 @@
+// The POSIX environment: Env::Default() and NewPosixEnv().
+//
+// Every descriptor is opened with O_CLOEXEC, so a child the process spawns
+// never inherits (and never keeps alive) a database file or its lock.
+// Writable files buffer appends in user space (kWritableBufferSize) and hand
+// them to the kernel with write(2) on Flush(), Sync(), Close() or when the
+// buffer would overflow.
+//
+// Directory locks are two locks at once: an entry in a process-wide registry
+// (shared by Default() and every NewPosixEnv() env) that catches a second
+// open from this process with a clear message, and flock(2) on the LOCK file
+// that other processes see. flock locks belong to the open file description,
+// so closing some other descriptor of the LOCK file cannot drop them (unlike
+// fcntl record locks, which belong to the process).
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <new>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
+#include "env/env_util.h"
+#include "strata/env.h"
+
+namespace strata {
+namespace {
+
+using internal::ErrnoToStatus;
+using internal::Mutex;
+using internal::MutexLock;
+
+constexpr size_t kWritableBufferSize = 64 * 1024;
+
+// Holds a T that is constructed on first use and never destroyed, so objects
+// that outlive static destruction (detached threads, other statics' dtors)
+// can still use it.
+template <typename T>
+class NoDestructor {
+ public:
+  template <typename... Args>
+  explicit NoDestructor(Args&&... args) {
+    // Placement new into owned storage: nothing to free, by design.
+    ::new (static_cast<void*>(storage_)) T(std::forward<Args>(args)...);
+  }
+  NoDestructor(const NoDestructor&) = delete;
+  NoDestructor& operator=(const NoDestructor&) = delete;
+  ~NoDestructor() = default;
+
+  T* get() { return std::launder(reinterpret_cast<T*>(storage_)); }
+
+ private:
+  alignas(T) unsigned char storage_[sizeof(T)];
+};
+
+// A file read front to back with read(2).
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  PosixSequentialFile(std::string path, int fd)
+      : path_(std::move(path)), fd_(fd) {}
+  ~PosixSequentialFile() override { ::close(fd_); }
+  PosixSequentialFile(const PosixSequentialFile&) = delete;
+  PosixSequentialFile& operator=(const PosixSequentialFile&) = delete;
+
+  Status Read(size_t n, Slice* result, char* scratch) override {
+    // Regular files return short counts only at the end, but loop anyway so
+    // that "short read means end of file" holds for any kind of file.
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t r = ::read(fd_, scratch + done, n - done);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        *result = Slice(scratch, 0);
+        return ErrnoToStatus(path_, "read", errno);
+      }
+      if (r == 0) break;
+      done += static_cast<size_t>(r);
+    }
+    *result = Slice(scratch, done);
+    return Status::OK();
+  }
+
+  Status Skip(uint64_t n) override {
+    const off_t current = ::lseek(fd_, 0, SEEK_CUR);
+    if (current < 0) return ErrnoToStatus(path_, "seek", errno);
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return ErrnoToStatus(path_, "stat", errno);
+    // Stop at the end rather than seeking past it.
+    const uint64_t pos = static_cast<uint64_t>(current);
+    const uint64_t end = static_cast<uint64_t>(st.st_size);
+    const uint64_t target = pos >= end ? pos : pos + std::min(n, end - pos);
+    if (::lseek(fd_, static_cast<off_t>(target), SEEK_SET) < 0) {
+      return ErrnoToStatus(path_, "seek", errno);
+    }
+    return Status::OK();
+  }
+
+ private:
+  const std::string path_;
+  const int fd_;
+};
+
+// A file read at offsets with pread(2); the descriptor's offset is never
+// used, so concurrent readers do not interfere.
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, int fd)
+      : path_(std::move(path)), fd_(fd) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+  PosixRandomAccessFile(const PosixRandomAccessFile&) = delete;
+  PosixRandomAccessFile& operator=(const PosixRandomAccessFile&) = delete;
+
+  Status Read(uint64_t offset, size_t n, Slice* result,
+              char* scratch) const override {
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t r = ::pread(fd_, scratch + done, n - done,
+                                static_cast<off_t>(offset + done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        *result = Slice(scratch, 0);
+        return ErrnoToStatus(path_, "read", errno);
+      }
+      if (r == 0) break;  // end of file
+      done += static_cast<size_t>(r);
+    }
+    *result = Slice(scratch, done);
+    return Status::OK();
+  }
+
+ private:
+  const std::string path_;
+  const int fd_;
+};
+
+// Appends through a user-space buffer. Used by one thread at a time.
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, int fd, uint64_t initial_size)
+      : path_(std::move(path)),
+        fd_(fd),
+        buffer_(std::make_unique<char[]>(kWritableBufferSize)),
+        size_(initial_size) {}
+  ~PosixWritableFile() override {
+    if (fd_ >= 0) (void)Close();  // the contract: errors are discarded here
+  }
+  PosixWritableFile(const PosixWritableFile&) = delete;
+  PosixWritableFile& operator=(const PosixWritableFile&) = delete;
+
+  Status Append(const Slice& data) override {
+    if (fd_ < 0) return ClosedError("append");
+    if (data.size() <= kWritableBufferSize - used_) {
+      std::memcpy(buffer_.get() + used_, data.data(), data.size());
+      used_ += data.size();
+      size_ += data.size();
+      return Status::OK();
+    }
+    // Does not fit: drain what is buffered, then buffer a small append or
+    // write a large one straight through.
+    Status s = FlushBuffer();
+    if (!s.ok()) return s;
+    if (data.size() < kWritableBufferSize) {
+      std::memcpy(buffer_.get(), data.data(), data.size());
+      used_ = data.size();
+      size_ += data.size();
+      return Status::OK();
+    }
+    size_t written = 0;
+    s = WriteAll(data.data(), data.size(), &written);
+    size_ += written;
+    return s;
+  }
+
+  Status Flush() override {
+    if (fd_ < 0) return ClosedError("flush");
+    return FlushBuffer();
+  }
+
+  Status Sync() override {
+    if (fd_ < 0) return ClosedError("sync");
+    Status s = FlushBuffer();
+    if (!s.ok()) return s;
+    if (::fdatasync(fd_) != 0) return ErrnoToStatus(path_, "fdatasync", errno);
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (fd_ < 0) return ClosedError("close");
+    Status s = FlushBuffer();
+    // Linux releases the descriptor even when close(2) fails (EINTR too),
+    // so it is never retried.
+    if (::close(fd_) != 0 && s.ok()) s = ErrnoToStatus(path_, "close", errno);
+    fd_ = -1;
+    return s;
+  }
+
+  uint64_t Size() const override { return size_; }
+
+ private:
+  Status ClosedError(const char* what) const {
+    return Status::IOError(path_ + ": " + what, "file is already closed");
+  }
+
+  // Writes the buffer; on failure keeps the unwritten tail buffered so a
+  // retry continues where the kernel stopped.
+  Status FlushBuffer() {
+    if (used_ == 0) return Status::OK();
+    size_t written = 0;
+    Status s = WriteAll(buffer_.get(), used_, &written);
+    if (written > 0 && written < used_) {
+      std::memmove(buffer_.get(), buffer_.get() + written, used_ - written);
+    }
+    used_ -= written;
+    return s;
+  }
+
+  // write(2) until all of `data` is written, retrying on EINTR and after
+  // partial writes. `*written` is how much reached the kernel.
+  Status WriteAll(const char* data, size_t n, size_t* written) {
+    *written = 0;
+    while (*written < n) {
+      const ssize_t r = ::write(fd_, data + *written, n - *written);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoToStatus(path_, "write", errno);
+      }
+      *written += static_cast<size_t>(r);
+    }
+    return Status::OK();
+  }
+
+  const std::string path_;
+  int fd_;  // -1 once closed
+  const std::unique_ptr<char[]> buffer_;
+  size_t used_ = 0;  // bytes in buffer_
+  uint64_t size_;    // bytes in the file plus bytes buffered
+};
+
+// The process-wide set of lock files held through any POSIX env, keyed by
+// canonical path. Never destroyed (FileLocks may die during exit).
+class LockRegistry {
+ public:
+  // Returns false if `key` is already held.
+  bool Insert(const std::string& key) STRATA_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    return held_.insert(key).second;
+  }
+  void Erase(const std::string& key) STRATA_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    held_.erase(key);
+  }
+
+ private:
+  Mutex mu_;
+  std::set<std::string> held_ STRATA_GUARDED_BY(mu_);
+};
+
+LockRegistry* Registry() {
+  static NoDestructor<LockRegistry> registry;
+  return registry.get();
+}
+
+// A held directory lock: the flock on `fd_` and the registry entry.
+class PosixFileLock final : public FileLock {
+ public:
+  PosixFileLock(int fd, std::string key) : fd_(fd), key_(std::move(key)) {}
+  ~PosixFileLock() override {
+    // Unlock explicitly: a forked child may share the open file description,
+    // and close() alone would then leave it locked.
+    (void)::flock(fd_, LOCK_UN);
+    ::close(fd_);
+    Registry()->Erase(key_);
+  }
+  PosixFileLock(const PosixFileLock&) = delete;
+  PosixFileLock& operator=(const PosixFileLock&) = delete;
+
+ private:
+  const int fd_;
+  const std::string key_;
+};
+
+// The registry key of `path`: the canonical path of the (existing) file, so
+// "db/LOCK", "./db/LOCK" and a symlinked name all agree; if the file cannot
+// be resolved, the lexically normalised absolute path.
+std::string LockKey(const std::string& path) {
+  char resolved[PATH_MAX];
+  if (::realpath(path.c_str(), resolved) != nullptr) return resolved;
+  std::string absolute = path;
+  if (absolute.empty() || absolute.front() != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof(cwd)) != nullptr) {
+      absolute = std::string(cwd) + "/" + absolute;
+    }
+  }
+  return internal::NormalizePath(absolute);
+}
+
+class PosixEnv final : public Env {
+ public:
+  explicit PosixEnv(const PosixEnvOptions& options) : options_(options) {}
+  ~PosixEnv() override = default;
+
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override {
+    result->reset();
+    const int fd = OpenRetrying(path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) return ErrnoToStatus(path, "open for reading", errno);
+    *result = std::make_unique<PosixSequentialFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewRandomAccessFile(
+      const std::string& path,
+      std::unique_ptr<RandomAccessFile>* result) override {
+    result->reset();
+    const int fd = OpenRetrying(path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) return ErrnoToStatus(path, "open for reading", errno);
+    *result = std::make_unique<PosixRandomAccessFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewWritableFile(const std::string& path,
+                         std::unique_ptr<WritableFile>* result) override {
+    result->reset();
+    const int fd = OpenRetrying(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                                options_.file_mode);
+    if (fd < 0) return ErrnoToStatus(path, "open for writing", errno);
+    *result = std::make_unique<PosixWritableFile>(path, fd, 0);
+    return Status::OK();
+  }
+
+  Status NewAppendableFile(const std::string& path,
+                           std::unique_ptr<WritableFile>* result) override {
+    result->reset();
+    const int fd = OpenRetrying(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                                options_.file_mode);
+    if (fd < 0) return ErrnoToStatus(path, "open for appending", errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return ErrnoToStatus(path, "stat", err);
+    }
+    *result = std::make_unique<PosixWritableFile>(
+        path, fd, static_cast<uint64_t>(st.st_size));
+    return Status::OK();
+  }
+
+  bool FileExists(const std::string& path) override {
+    return ::access(path.c_str(), F_OK) == 0;
+  }
+
+  Status GetChildren(const std::string& dir,
+                     std::vector<std::string>* names) override {
+    names->clear();
+    const int fd = OpenRetrying(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (fd < 0) return ErrnoToStatus(dir, "open directory", errno);
+    DIR* d = ::fdopendir(fd);  // takes over fd
+    if (d == nullptr) {
+      const int err = errno;
+      ::close(fd);
+      return ErrnoToStatus(dir, "open directory", err);
+    }
+    Status s;
+    for (;;) {
+      errno = 0;
+      const struct dirent* entry = ::readdir(d);
+      if (entry == nullptr) {
+        if (errno != 0) s = ErrnoToStatus(dir, "read directory", errno);
+        break;
+      }
+      const char* name = entry->d_name;
+      if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) {
+        continue;
+      }
+      names->emplace_back(name);
+    }
+    ::closedir(d);
+    if (!s.ok()) names->clear();
+    return s;
+  }
+
+  Status GetFileSize(const std::string& path, uint64_t* size) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+      *size = 0;
+      return ErrnoToStatus(path, "stat", errno);
+    }
+    *size = static_cast<uint64_t>(st.st_size);
+    return Status::OK();
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0)
+      return ErrnoToStatus(path, "unlink", errno);
+    return Status::OK();
+  }
+
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      return ErrnoToStatus(from, "rename to " + to, errno);
+    }
+    return Status::OK();
+  }
+
+  Status LinkFile(const std::string& from, const std::string& to) override {
+    if (::link(from.c_str(), to.c_str()) != 0) {
+      return ErrnoToStatus(from, "link to " + to, errno);
+    }
+    return Status::OK();
+  }
+
+  Status CreateDirIfMissing(const std::string& dir) override {
+    if (::mkdir(dir.c_str(), static_cast<mode_t>(options_.dir_mode)) == 0) {
+      return Status::OK();
+    }
+    const int err = errno;
+    if (err != EEXIST) return ErrnoToStatus(dir, "mkdir", err);
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0) return ErrnoToStatus(dir, "stat", errno);
+    if (!S_ISDIR(st.st_mode)) {
+      return Status::IOError(dir + ": mkdir", "exists but is not a directory");
+    }
+    return Status::OK();
+  }
+
+  Status RemoveDir(const std::string& dir) override {
+    if (::rmdir(dir.c_str()) != 0) return ErrnoToStatus(dir, "rmdir", errno);
+    return Status::OK();
+  }
+
+  Status SyncDir(const std::string& dir) override {
+    const int fd = OpenRetrying(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (fd < 0) return ErrnoToStatus(dir, "open directory", errno);
+    Status s;
+    if (::fsync(fd) != 0) s = ErrnoToStatus(dir, "fsync directory", errno);
+    ::close(fd);
+    return s;
+  }
+
+  Status LockFile(const std::string& path,
+                  std::unique_ptr<FileLock>* lock) override {
+    lock->reset();
+    const int fd =
+        OpenRetrying(path, O_RDWR | O_CREAT | O_CLOEXEC, options_.file_mode);
+    if (fd < 0) return ErrnoToStatus(path, "open lock file", errno);
+    std::string key = LockKey(path);
+    if (!Registry()->Insert(key)) {
+      ::close(fd);
+      return Status::IOError("lock " + path, "already held by this process");
+    }
+    int r;
+    do {
+      r = ::flock(fd, LOCK_EX | LOCK_NB);
+    } while (r != 0 && errno == EINTR);
+    if (r != 0) {
+      const int err = errno;
+      ::close(fd);
+      Registry()->Erase(key);
+      if (err == EWOULDBLOCK) {
+        return Status::IOError("lock " + path, "held by another process");
+      }
+      return ErrnoToStatus(path, "lock", err);
+    }
+    *lock = std::make_unique<PosixFileLock>(fd, std::move(key));
+    return Status::OK();
+  }
+
+  uint64_t NowMicros() override {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000u +
+           static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+  }
+
+ private:
+  // open(2), retried on EINTR (possible for slow devices and FIFOs).
+  static int OpenRetrying(const std::string& path, int flags, uint32_t mode) {
+    int fd;
+    do {
+      fd = ::open(path.c_str(), flags, static_cast<mode_t>(mode));
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+  }
+
+  const PosixEnvOptions options_;
+};
+
+}  // namespace
+
+Env* Env::Default() {
+  static NoDestructor<PosixEnv> env{PosixEnvOptions{}};
+  return env.get();
+}
+
+std::unique_ptr<Env> NewPosixEnv(const PosixEnvOptions& options) {
+  return std::make_unique<PosixEnv>(options);
+}
+
+}  // namespace strata

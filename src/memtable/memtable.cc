@@ -1,0 +1,111 @@
+#include "memtable/memtable.h"
+
+#include <cstring>
+
+#include "base/coding.h"
+
+namespace strata::internal {
+namespace {
+
+// Decodes the length-prefixed slice at `p`. Entries were written by Add,
+// so the prefix is well formed; the limit only bounds the varint read.
+Slice GetLengthPrefixed(const char* p) {
+  uint32_t len = 0;
+  const char* q = GetVarint32Ptr(p, p + 5, &len);
+  return Slice(q, len);
+}
+
+// Encodes a seek target as a memtable entry key into `*scratch`.
+const char* EncodeSeekKey(std::string* scratch, const Slice& internal_key) {
+  scratch->clear();
+  PutVarint32(scratch, static_cast<uint32_t>(internal_key.size()));
+  scratch->append(internal_key.data(), internal_key.size());
+  return scratch->data();
+}
+
+}  // namespace
+
+int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
+  return comparator.Compare(GetLengthPrefixed(a), GetLengthPrefixed(b));
+}
+
+MemTable::MemTable(const InternalKeyComparator& comparator)
+    : comparator_{comparator}, table_(comparator_, &arena_) {}
+
+void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
+                   const Slice& value) {
+  const size_t ikey_size = key.size() + kTagSize;
+  const size_t encoded_len = static_cast<size_t>(VarintLength(ikey_size)) +
+                             ikey_size +
+                             static_cast<size_t>(VarintLength(value.size())) +
+                             value.size();
+  char* buf = arena_.Allocate(encoded_len);
+  char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_size));
+  std::memcpy(p, key.data(), key.size());
+  p += key.size();
+  EncodeFixed64(p, PackTag(seq, static_cast<uint8_t>(type)));
+  p += kTagSize;
+  p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
+  assert(p + value.size() == buf + encoded_len);
+  table_.Insert(buf);
+  // relaxed: statistics.
+  num_entries_.fetch_add(1, std::memory_order_relaxed);
+  if (type == ValueType::kDeletion) {
+    num_deletions_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+MemTable::GetResult MemTable::Get(const LookupKey& key,
+                                  std::string* value) const {
+  Table::Iterator iter(&table_);
+  iter.Seek(key.memtable_key().data());
+  if (!iter.Valid()) return GetResult::kNotPresent;
+  // The first entry at or after (user_key, sequence) is the newest visible
+  // version if it belongs to the same user key.
+  const char* entry = iter.key();
+  const Slice ikey = GetLengthPrefixed(entry);
+  if (comparator_.comparator.CompareUserKeys(ExtractUserKey(ikey),
+                                             key.user_key()) != 0) {
+    return GetResult::kNotPresent;
+  }
+  const auto type = static_cast<ValueType>(ExtractTag(ikey) & 0xff);
+  if (type == ValueType::kDeletion) return GetResult::kDeleted;
+  const Slice v = GetLengthPrefixed(ikey.data() + ikey.size());
+  value->assign(v.data(), v.size());
+  return GetResult::kFound;
+}
+
+// Iterates the skiplist, presenting entries as internal key / value.
+class MemTable::Iter final : public InternalIterator {
+ public:
+  explicit Iter(const Table* table) : iter_(table) {}
+
+  bool Valid() const override { return iter_.Valid(); }
+  void SeekToFirst() override { iter_.SeekToFirst(); }
+  void SeekToLast() override { iter_.SeekToLast(); }
+  void Seek(const Slice& target) override {
+    iter_.Seek(EncodeSeekKey(&scratch_, target));
+  }
+  void SeekForPrev(const Slice& target) override {
+    iter_.SeekForPrev(EncodeSeekKey(&scratch_, target));
+  }
+  void Next() override { iter_.Next(); }
+  void Prev() override { iter_.Prev(); }
+  Slice key() const override { return GetLengthPrefixed(iter_.key()); }
+  Slice value() const override {
+    const Slice k = key();
+    return GetLengthPrefixed(k.data() + k.size());
+  }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  Table::Iterator iter_;
+  std::string scratch_;  // holds the encoded seek target
+};
+
+std::unique_ptr<InternalIterator> MemTable::NewIterator() const {
+  return std::make_unique<Iter>(&table_);
+}
+
+}  // namespace strata::internal

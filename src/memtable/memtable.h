@@ -1,0 +1,75 @@
+// MemTable: the in-memory sorted buffer every write lands in first.
+//
+// Entries live in an arena and are indexed by a concurrent skiplist; an
+// entry is varint32(internal key length) ‖ internal key ‖ varint32(value
+// length) ‖ value (internal key as in db/dbformat.h).
+//
+// Thread-safety: one writer at a time (the commit pipeline's leader) calls
+// Add; any number of readers call Get and iterate concurrently with it,
+// without locks. A MemTable is shared by std::shared_ptr: readers and
+// iterators hold a reference, so it lives as long as any of them.
+
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/arena.h"
+#include "base/internal_iterator.h"
+#include "db/dbformat.h"
+#include "memtable/skiplist.h"
+
+namespace strata::internal {
+
+class MemTable {
+ public:
+  // Borrows `comparator`; its user comparator must outlive the memtable.
+  explicit MemTable(const InternalKeyComparator& comparator);
+  MemTable(const MemTable&) = delete;
+  MemTable& operator=(const MemTable&) = delete;
+
+  // Adds an entry. REQUIRES: no other thread is adding; (key, seq) is new.
+  void Add(SequenceNumber seq, ValueType type, const Slice& key,
+           const Slice& value);
+
+  enum class GetResult { kFound, kDeleted, kNotPresent };
+
+  // Looks up the newest version of key.user_key() with sequence <=
+  // key's sequence. kFound stores the value in `*value`; kDeleted means the
+  // newest such version is a deletion; kNotPresent means no version.
+  GetResult Get(const LookupKey& key, std::string* value) const;
+
+  // An iterator over internal keys (key() is the internal key). The caller
+  // must keep this memtable alive while the iterator exists.
+  std::unique_ptr<InternalIterator> NewIterator() const;
+
+  // Bytes of memory held (arena plus index), for write_buffer_size.
+  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
+  uint64_t NumEntries() const {
+    // relaxed: a statistic.
+    return num_entries_.load(std::memory_order_relaxed);
+  }
+  uint64_t NumDeletions() const {
+    return num_deletions_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  class Iter;
+
+  // Orders memtable entries (length-prefixed internal keys).
+  struct KeyComparator {
+    const InternalKeyComparator comparator;
+    int operator()(const char* a, const char* b) const;
+  };
+  using Table = SkipList<const char*, KeyComparator>;
+
+  KeyComparator comparator_;
+  Arena arena_;
+  Table table_;
+  std::atomic<uint64_t> num_entries_{0};
+  std::atomic<uint64_t> num_deletions_{0};
+};
+
+}  // namespace strata::internal

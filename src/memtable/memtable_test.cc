@@ -1,0 +1,117 @@
+#include "memtable/memtable.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "base/random.h"
+
+namespace strata::internal {
+namespace {
+
+class MemTableTest : public ::testing::Test {
+ protected:
+  MemTableTest() : cmp_(BytewiseComparator()), mem_(cmp_) {}
+
+  MemTable::GetResult Get(const std::string& key, SequenceNumber seq,
+                          std::string* value) {
+    LookupKey lk(key, seq);
+    return mem_.Get(lk, value);
+  }
+
+  InternalKeyComparator cmp_;
+  MemTable mem_;
+};
+
+TEST_F(MemTableTest, GetSeesNewestVersionAtOrBelowSequence) {
+  mem_.Add(1, ValueType::kValue, "k", "v1");
+  mem_.Add(5, ValueType::kValue, "k", "v5");
+  mem_.Add(9, ValueType::kDeletion, "k", "");
+  mem_.Add(12, ValueType::kValue, "k", "v12");
+  std::string v;
+  EXPECT_EQ(MemTable::GetResult::kNotPresent, Get("k", 0, &v));
+  EXPECT_EQ(MemTable::GetResult::kFound, Get("k", 1, &v));
+  EXPECT_EQ("v1", v);
+  EXPECT_EQ(MemTable::GetResult::kFound, Get("k", 8, &v));
+  EXPECT_EQ("v5", v);
+  EXPECT_EQ(MemTable::GetResult::kDeleted, Get("k", 9, &v));
+  EXPECT_EQ(MemTable::GetResult::kDeleted, Get("k", 11, &v));
+  EXPECT_EQ(MemTable::GetResult::kFound, Get("k", 100, &v));
+  EXPECT_EQ("v12", v);
+  EXPECT_EQ(MemTable::GetResult::kNotPresent, Get("j", 100, &v));
+  EXPECT_EQ(MemTable::GetResult::kNotPresent, Get("kk", 100, &v));
+  EXPECT_EQ(4u, mem_.NumEntries());
+  EXPECT_EQ(1u, mem_.NumDeletions());
+}
+
+TEST_F(MemTableTest, KeysThatArePrefixesDoNotMix) {
+  mem_.Add(1, ValueType::kValue, "ab", "1");
+  mem_.Add(2, ValueType::kValue, "a", "2");
+  mem_.Add(3, ValueType::kValue, std::string("a\0", 2), "3");
+  std::string v;
+  ASSERT_EQ(MemTable::GetResult::kFound, Get("a", 10, &v));
+  EXPECT_EQ("2", v);
+  ASSERT_EQ(MemTable::GetResult::kFound, Get(std::string("a\0", 2), 10, &v));
+  EXPECT_EQ("3", v);
+  ASSERT_EQ(MemTable::GetResult::kFound, Get("ab", 10, &v));
+  EXPECT_EQ("1", v);
+}
+
+TEST_F(MemTableTest, IteratorOrdersByUserKeyThenNewestFirst) {
+  Random rnd(301);
+  std::map<std::pair<std::string, uint64_t>, std::string> expected;
+  for (SequenceNumber seq = 1; seq <= 2000; ++seq) {
+    std::string key = "key" + std::to_string(rnd.Uniform(300));
+    std::string value = std::to_string(rnd.Next());
+    mem_.Add(seq, ValueType::kValue, key, value);
+    expected[{key, ~seq}] = value;  // ~seq: newest first within a key
+  }
+  auto it = mem_.NewIterator();
+  auto e = expected.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++e) {
+    ASSERT_NE(e, expected.end());
+    EXPECT_EQ(e->first.first, ExtractUserKey(it->key()).ToString());
+    EXPECT_EQ(~e->first.second, ExtractSequence(it->key()));
+    EXPECT_EQ(e->second, it->value().ToString());
+  }
+  EXPECT_EQ(e, expected.end());
+
+  // Backward is the exact reverse.
+  auto r = expected.rbegin();
+  for (it->SeekToLast(); it->Valid(); it->Prev(), ++r) {
+    ASSERT_NE(r, expected.rend());
+    EXPECT_EQ(r->first.first, ExtractUserKey(it->key()).ToString());
+    EXPECT_EQ(~r->first.second, ExtractSequence(it->key()));
+  }
+  EXPECT_EQ(r, expected.rend());
+
+  // Seek to (key, seq) lands on the newest version <= seq of that key.
+  InternalKey target("key7", 1000, kTypeForSeek);
+  it->Seek(target.Encode());
+  ASSERT_TRUE(it->Valid());
+  EXPECT_GE(ExtractUserKey(it->key()).ToString(), "key7");
+  if (ExtractUserKey(it->key()) == Slice("key7")) {
+    EXPECT_LE(ExtractSequence(it->key()), 1000u);
+  }
+  // SeekForPrev to the smallest internal key of "key7" lands on its oldest
+  // version or an earlier key.
+  InternalKey last("key7", 0, 0);
+  it->SeekForPrev(last.Encode());
+  ASSERT_TRUE(it->Valid());
+  EXPECT_LE(ExtractUserKey(it->key()).ToString(), "key7");
+}
+
+TEST_F(MemTableTest, MemoryUsageGrowsWithData) {
+  const size_t before = mem_.ApproximateMemoryUsage();
+  const std::string value(1000, 'x');
+  for (int i = 0; i < 1000; ++i) {
+    mem_.Add(static_cast<SequenceNumber>(i + 1), ValueType::kValue,
+             "k" + std::to_string(i), value);
+  }
+  EXPECT_GE(mem_.ApproximateMemoryUsage(), before + 1000 * 1000);
+  EXPECT_LE(mem_.ApproximateMemoryUsage(), before + 1000 * 1000 * 2);
+}
+
+}  // namespace
+}  // namespace strata::internal

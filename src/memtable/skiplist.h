@@ -1,0 +1,355 @@
+// SkipList: the sorted, lock-free-for-readers index of a memtable.
+//
+// Thread-safety: one writer at a time (callers serialise Insert, e.g. under
+// the DB mutex or as the write-group leader) and any number of readers
+// (Contains, Iterator) running concurrently with that writer, without locks.
+// The comparator is called from all of these threads at once, so it must be
+// safe for concurrent use.
+//
+// Ownership: borrows `arena`, which must outlive the list; every node lives
+// in the arena. Keys are copied into nodes by value and never destroyed (the
+// arena frees raw memory), so `Key` must be trivially destructible. When Key
+// is a pointer (the memtable uses `const char*`), the bytes it points at must
+// be written before Insert and must outlive the list.
+//
+// Invariants:
+//  1. Nodes are never removed or freed until the arena dies, so a pointer a
+//     reader has loaded stays valid for the reader's whole lifetime.
+//  2. At every level, the list is strictly increasing by the comparator; the
+//     nodes at level i+1 are a subset of those at level i, and level 0 holds
+//     every node. Hence any search may start at any level <= the true height
+//     and still be correct, only slower.
+//  3. A node's key and its next pointers are written before the node is
+//     linked in. Linking is a release store of the predecessor's next
+//     pointer at that level; readers follow next pointers with acquire loads
+//     (the only way to reach a node), so a reader that sees a node also sees
+//     its key and the next pointers at that level and below. Insert links
+//     bottom-up and readers only descend, so a reader never follows a level
+//     of a node that was not yet initialised when the reader found it.
+//  4. max_height_ only grows and is a relaxed atomic. It publishes no data:
+//     a reader that sees a stale (smaller) height just starts its search
+//     lower (invariant 2); a reader that sees the new height before the
+//     head's pointer at that level is set loads nullptr there (the head's
+//     pointers start as nullptr) and descends. Either way it finds the same
+//     nodes.
+//  5. Only the writer mutates rnd_, max_height_ and next pointers, so the
+//     writer may read them with relaxed loads; writers are ordered by the
+//     caller's external synchronisation.
+
+#pragma once
+
+#include <atomic>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <type_traits>
+
+#include "base/arena.h"
+#include "base/random.h"
+
+namespace strata::internal {
+
+template <typename Key, class Comparator>
+class SkipList {
+ private:
+  struct Node;
+
+ public:
+  // Borrows `arena` (must outlive the list). `cmp` is stored by value.
+  // cmp: int operator()(const Key& a, const Key& b) const (three-way:
+  // <0, 0, >0), safe to call from several threads at once.
+  SkipList(Comparator cmp, Arena* arena);
+  SkipList(const SkipList&) = delete;
+  SkipList& operator=(const SkipList&) = delete;
+
+  // Adds `key`.
+  // REQUIRES: nothing comparing equal to key is in the list.
+  // REQUIRES: external synchronisation between writers (one at a time).
+  void Insert(const Key& key);
+
+  // True if an entry comparing equal to `key` is in the list.
+  bool Contains(const Key& key) const;
+
+  // A position in the list. Safe to use concurrently with Insert; it sees
+  // every entry inserted before the call that positioned it and may or may
+  // not see entries inserted later. Borrows the list, which must outlive it.
+  class Iterator {
+   public:
+    // Initially not Valid().
+    explicit Iterator(const SkipList* list);
+
+    bool Valid() const { return node_ != nullptr; }
+
+    // REQUIRES: Valid()
+    const Key& key() const;
+
+    // Moves to the next entry (or past the end: !Valid()).
+    // REQUIRES: Valid()
+    void Next();
+
+    // Moves to the previous entry (or before the start: !Valid()). There are
+    // no back pointers: this searches from the head, O(log n).
+    // REQUIRES: Valid()
+    void Prev();
+
+    // Moves to the first entry >= target; !Valid() if there is none.
+    void Seek(const Key& target);
+
+    // Moves to the last entry <= target; !Valid() if there is none.
+    void SeekForPrev(const Key& target);
+
+    // Moves to the first / last entry; !Valid() if the list is empty.
+    void SeekToFirst();
+    void SeekToLast();
+
+   private:
+    const SkipList* list_;
+    Node* node_ = nullptr;
+  };
+
+ private:
+  static constexpr int kMaxHeight = 12;
+  // Each node reaches level i+1 with probability 1/kBranching.
+  static constexpr int kBranching = 4;
+  static constexpr uint64_t kHeightSeed = 0xdeadbeef;
+
+  using Link = std::atomic<Node*>;
+
+  // The key, followed in the same arena allocation by `height` Links
+  // (next pointers, level 0 first) at offset kLinksOffset.
+  struct Node {
+    explicit Node(const Key& k) : key(k) {}
+
+    // acquire: pairs with the release in SetNext, so the node we get back
+    // is fully initialised (invariant 3).
+    Node* Next(int level) const {
+      return Links()[level].load(std::memory_order_acquire);
+    }
+    // release: publishes everything written to `x` before this store.
+    void SetNext(int level, Node* x) {
+      Links()[level].store(x, std::memory_order_release);
+    }
+    // relaxed: only for the writer reading its own pointers (invariant 5)
+    // or initialising a node no reader can reach yet.
+    Node* NoBarrierNext(int level) const {
+      return Links()[level].load(std::memory_order_relaxed);
+    }
+    void NoBarrierSetNext(int level, Node* x) {
+      Links()[level].store(x, std::memory_order_relaxed);
+    }
+
+    Link* Links() const {
+      // The Links were created by placement new in NewNode right here.
+      return std::launder(reinterpret_cast<Link*>(
+          reinterpret_cast<char*>(const_cast<Node*>(this)) + kLinksOffset));
+    }
+
+    const Key key;
+  };
+
+  static constexpr size_t kLinksOffset =
+      (sizeof(Node) + alignof(Link) - 1) / alignof(Link) * alignof(Link);
+
+  static_assert(std::is_trivially_destructible_v<Key>,
+                "nodes are never destroyed; Key must not need a destructor");
+  static_assert(alignof(Node) <= alignof(std::max_align_t) &&
+                    alignof(Link) <= alignof(std::max_align_t),
+                "Arena::AllocateAligned cannot align the node");
+
+  Node* NewNode(const Key& key, int height);
+  int RandomHeight();
+
+  int GetMaxHeight() const {
+    // relaxed: see invariant 4.
+    return max_height_.load(std::memory_order_relaxed);
+  }
+
+  bool Equal(const Key& a, const Key& b) const { return compare_(a, b) == 0; }
+
+  // True if `key` sorts after the entry in `n` (nullptr counts as +infinity).
+  bool KeyIsAfterNode(const Key& key, const Node* n) const {
+    return n != nullptr && compare_(n->key, key) < 0;
+  }
+
+  // The first node >= key, or nullptr. When `prev` is not null, fills
+  // prev[level] with the last node < key at each level below the current
+  // max height.
+  Node* FindGreaterOrEqual(const Key& key, Node** prev) const;
+
+  // The last node < key (or <= key when `inclusive`), or head_ if none.
+  Node* FindLastBefore(const Key& key, bool inclusive) const;
+
+  // The last node, or head_ if the list is empty.
+  Node* FindLast() const;
+
+  const Comparator compare_;
+  Arena* const arena_;
+  Node* const head_;  // key unused; kMaxHeight levels, all nullptr at first
+  std::atomic<int> max_height_{1};
+  Random rnd_{kHeightSeed};  // writer only
+};
+
+// ---- Implementation ---------------------------------------------------------
+
+template <typename Key, class Comparator>
+SkipList<Key, Comparator>::SkipList(Comparator cmp, Arena* arena)
+    : compare_(cmp), arena_(arena), head_(NewNode(Key{}, kMaxHeight)) {}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::NewNode(
+    const Key& key, int height) {
+  char* const mem =
+      arena_->AllocateAligned(kLinksOffset + sizeof(Link) * height);
+  Node* const node = new (mem) Node(key);
+  for (int i = 0; i < height; ++i) {
+    new (mem + kLinksOffset + sizeof(Link) * i) Link(nullptr);
+  }
+  return node;
+}
+
+template <typename Key, class Comparator>
+int SkipList<Key, Comparator>::RandomHeight() {
+  int height = 1;
+  while (height < kMaxHeight && rnd_.OneIn(kBranching)) ++height;
+  assert(height >= 1 && height <= kMaxHeight);
+  return height;
+}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node*
+SkipList<Key, Comparator>::FindGreaterOrEqual(const Key& key,
+                                              Node** prev) const {
+  Node* x = head_;
+  int level = GetMaxHeight() - 1;
+  while (true) {
+    Node* const next = x->Next(level);
+    if (KeyIsAfterNode(key, next)) {
+      x = next;  // keep moving right at this level
+    } else {
+      if (prev != nullptr) prev[level] = x;
+      if (level == 0) return next;
+      --level;
+    }
+  }
+}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node*
+SkipList<Key, Comparator>::FindLastBefore(const Key& key,
+                                          bool inclusive) const {
+  const auto before = [&](const Node* n) {
+    const int c = compare_(n->key, key);
+    return inclusive ? c <= 0 : c < 0;
+  };
+  Node* x = head_;
+  int level = GetMaxHeight() - 1;
+  while (true) {
+    assert(x == head_ || before(x));
+    Node* const next = x->Next(level);
+    if (next != nullptr && before(next)) {
+      x = next;
+    } else {
+      if (level == 0) return x;
+      --level;
+    }
+  }
+}
+
+template <typename Key, class Comparator>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLast()
+    const {
+  Node* x = head_;
+  int level = GetMaxHeight() - 1;
+  while (true) {
+    Node* const next = x->Next(level);
+    if (next != nullptr) {
+      x = next;
+    } else {
+      if (level == 0) return x;
+      --level;
+    }
+  }
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Insert(const Key& key) {
+  Node* prev[kMaxHeight];
+  Node* const after = FindGreaterOrEqual(key, prev);
+  assert(after == nullptr || !Equal(key, after->key));
+  (void)after;  // only checked in debug builds
+
+  const int height = RandomHeight();
+  const int max_height = GetMaxHeight();
+  if (height > max_height) {
+    for (int i = max_height; i < height; ++i) prev[i] = head_;
+    // relaxed: see invariant 4; the new levels are linked below with release
+    // stores, and until then readers see nullptr at the head and descend.
+    max_height_.store(height, std::memory_order_relaxed);
+  }
+
+  Node* const x = NewNode(key, height);
+  for (int i = 0; i < height; ++i) {
+    // relaxed: x is unreachable until the release store just below.
+    x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
+    prev[i]->SetNext(i, x);
+  }
+}
+
+template <typename Key, class Comparator>
+bool SkipList<Key, Comparator>::Contains(const Key& key) const {
+  const Node* const x = FindGreaterOrEqual(key, nullptr);
+  return x != nullptr && Equal(key, x->key);
+}
+
+// ---- Iterator ---------------------------------------------------------------
+
+template <typename Key, class Comparator>
+SkipList<Key, Comparator>::Iterator::Iterator(const SkipList* list)
+    : list_(list) {}
+
+template <typename Key, class Comparator>
+const Key& SkipList<Key, Comparator>::Iterator::key() const {
+  assert(Valid());
+  return node_->key;
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Iterator::Next() {
+  assert(Valid());
+  node_ = node_->Next(0);
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Iterator::Prev() {
+  assert(Valid());
+  node_ = list_->FindLastBefore(node_->key, /*inclusive=*/false);
+  if (node_ == list_->head_) node_ = nullptr;
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Iterator::Seek(const Key& target) {
+  node_ = list_->FindGreaterOrEqual(target, nullptr);
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Iterator::SeekForPrev(const Key& target) {
+  // One search rather than Seek + Prev: with a concurrent writer, an entry
+  // inserted between the two steps could land in (target, found) and make
+  // Prev return something > target.
+  node_ = list_->FindLastBefore(target, /*inclusive=*/true);
+  if (node_ == list_->head_) node_ = nullptr;
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Iterator::SeekToFirst() {
+  node_ = list_->head_->Next(0);
+}
+
+template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Iterator::SeekToLast() {
+  node_ = list_->FindLast();
+  if (node_ == list_->head_) node_ = nullptr;
+}
+
+}  // namespace strata::internal
