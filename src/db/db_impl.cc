@@ -9,6 +9,7 @@
 
 #include "db/db_iter.h"
 #include "db/filename.h"
+#include "env/env_util.h"
 
 namespace strata {
 
@@ -127,12 +128,9 @@ Status DBImpl::CreateIdentity() {
   char id[40];
   std::snprintf(id, sizeof(id), "%08x%08x%08x%08x\n", rd(), rd(), rd(),
                 static_cast<unsigned>(env_->NowMicros()));
+  // Written aside and renamed into place, so IDENTITY is whole or absent.
   const std::string temp = TempFileName(dbname_, "IDENTITY");
-  std::unique_ptr<WritableFile> file;
-  STRATA_RETURN_IF_ERROR(env_->NewWritableFile(temp, &file));
-  STRATA_RETURN_IF_ERROR(file->Append(id));
-  STRATA_RETURN_IF_ERROR(file->Sync());
-  STRATA_RETURN_IF_ERROR(file->Close());
+  STRATA_RETURN_IF_ERROR(WriteStringToFile(env_, id, temp, /*sync=*/true));
   STRATA_RETURN_IF_ERROR(env_->RenameFile(temp, IdentityFileName(dbname_)));
   STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
   info_log_->Log("created database, identity %.32s", id);
@@ -168,17 +166,19 @@ Status DBImpl::Close() {
     while (!writers_.empty()) writers_drained_cv_.Wait();
   }
   Status s;
+  {
+    MutexLock lock(&mu_);
+    s = bg_error_;
+  }
   if (log_file_ != nullptr) {
-    s = log_file_->Sync();
+    // After a failed WAL write or sync the log is not synced again: a
+    // retried fsync can report success for data the kernel already dropped.
+    if (s.ok()) s = log_file_->Sync();
     const Status c = log_file_->Close();
     if (s.ok()) s = c;
   }
   log_.reset();
   log_file_.reset();
-  {
-    MutexLock lock(&mu_);
-    if (s.ok() && !bg_error_.ok()) s = bg_error_;
-  }
   if (info_log_ != nullptr) {
     info_log_->Log("closed: %s", s.ToString().c_str());
   }

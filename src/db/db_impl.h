@@ -119,7 +119,10 @@ class DBImpl final : public DB {
   // Rewrites log `number` to hold only the records recovery kept (those
   // after `start_sequence` that decode), so damage that a tolerant recovery
   // mode skipped is not met again at the next open.
-  Status RewriteLog(uint64_t number, SequenceNumber start_sequence);
+  Status RewriteLog(uint64_t number, SequenceNumber start_sequence,
+                    bool keep_original);
+  // Makes every byte of log `number` durable (fsync).
+  Status SyncLog(uint64_t number);
 
   // db_read.cc
   std::shared_ptr<const SuperVersion> GetSuperVersion() const;

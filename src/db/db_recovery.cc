@@ -8,6 +8,7 @@
 #include "db/db_impl.h"
 #include "db/filename.h"
 #include "db/write_batch_internal.h"
+#include "env/env_util.h"
 #include "wal/log_reader.h"
 
 namespace strata::internal {
@@ -56,11 +57,6 @@ Status DecodeRecord(const Slice& record, SequenceNumber prev_max_sequence,
   return Status::OK();
 }
 
-std::string BaseName(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 }  // namespace
 
 Status DBImpl::Recover() {
@@ -96,6 +92,12 @@ Status DBImpl::Recover() {
       continue;
     }
     STRATA_RETURN_IF_ERROR(ReplayLog(number, &max_sequence));
+    // What was just recovered may sit unsynced in the OS (the previous
+    // process acknowledged it without sync, then died). Writes after this
+    // open are logged to a new file; a sync write there must not become
+    // durable while the older writes it follows are not, or a power loss
+    // would leave a hole. So every replayed log is made durable first.
+    STRATA_RETURN_IF_ERROR(SyncLog(number));
   }
   if (removed_empty) STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
   {
@@ -154,13 +156,25 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence) {
                  reporter.dropped_bytes());
   if (reporter.dropped_bytes() > 0 || rejected > 0) {
     // Keep what recovery kept, so the same damage is not met again (and a
-    // later open in kAbsoluteConsistency mode succeeds).
-    STRATA_RETURN_IF_ERROR(RewriteLog(number, start_sequence));
+    // later open in kAbsoluteConsistency mode succeeds). Damage other than
+    // a torn tail keeps the original beside the DB for inspection.
+    const bool keep_original =
+        rejected > 0 || reporter.dropped_bytes() > reader.TornTailBytes();
+    STRATA_RETURN_IF_ERROR(RewriteLog(number, start_sequence, keep_original));
   }
   return Status::OK();
 }
 
-Status DBImpl::RewriteLog(uint64_t number, SequenceNumber start_sequence) {
+Status DBImpl::SyncLog(uint64_t number) {
+  std::unique_ptr<WritableFile> file;
+  STRATA_RETURN_IF_ERROR(
+      env_->NewAppendableFile(LogFileName(dbname_, number), &file));
+  STRATA_RETURN_IF_ERROR(file->Sync());
+  return file->Close();
+}
+
+Status DBImpl::RewriteLog(uint64_t number, SequenceNumber start_sequence,
+                          bool keep_original) {
   const std::string path = LogFileName(dbname_, number);
   const std::string name = BaseName(path);
   const std::string temp = TempFileName(dbname_, name);
@@ -187,9 +201,9 @@ Status DBImpl::RewriteLog(uint64_t number, SequenceNumber start_sequence) {
   STRATA_RETURN_IF_ERROR(reader.status());
   STRATA_RETURN_IF_ERROR(out->Sync());
   STRATA_RETURN_IF_ERROR(out->Close());
-  if (options_.wal_recovery_mode == WalRecoveryMode::kSalvage) {
+  if (keep_original) {
     // Salvage dropped data that was not a torn tail: keep the damaged
-    // original beside the DB for inspection (strata never deletes it).
+    // original as NNNNNN.log.damaged (only DestroyDB removes it).
     (void)env_->RemoveFile(path + ".damaged");  // an older copy, if any
     STRATA_RETURN_IF_ERROR(env_->LinkFile(path, path + ".damaged"));
   }

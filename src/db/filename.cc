@@ -58,6 +58,9 @@ bool ParseFileName(const std::string& name, uint64_t* number, FileType* type) {
     *type = FileType::kInfoLogFile;
   } else if (EndsWith(name, ".tmp") && name.size() > 4) {
     *type = FileType::kTempFile;
+  } else if (EndsWith(name, ".log.damaged") &&
+             ParseNumber(name.substr(0, name.size() - 12), number)) {
+    *type = FileType::kDamagedLogFile;
   } else if (EndsWith(name, ".log") &&
              ParseNumber(name.substr(0, name.size() - 4), number)) {
     *type = FileType::kLogFile;

@@ -1,6 +1,7 @@
 // Names of the files in a DB directory, in one place.
 //
 //   NNNNNN.log   write-ahead log number N (docs/wal_format.md)
+//   NNNNNN.log.damaged  the original of a log that salvage recovery rewrote
 //   IDENTITY     marks the directory as a strata DB; holds its unique id
 //   LOCK         the single-process lock
 //   LOG, LOG.old the info log of this and the previous open
@@ -15,7 +16,14 @@
 
 namespace strata::internal {
 
-enum class FileType { kLogFile, kIdentityFile, kLockFile, kInfoLogFile, kTempFile };
+enum class FileType {
+  kLogFile,
+  kDamagedLogFile,
+  kIdentityFile,
+  kLockFile,
+  kInfoLogFile,
+  kTempFile,
+};
 
 std::string LogFileName(const std::string& dbname, uint64_t number);
 std::string IdentityFileName(const std::string& dbname);
