@@ -505,6 +505,8 @@ TEST(FaultTest, CutAfterEveryWriteAndSyncCall) {
   auto value = [](int i) {
     return "value-" + std::to_string(i) + "-" + std::string(60, 'v');
   };
+  // Keep the data in the WAL at close, so there is a log to damage.
+  h->options()->flush_on_close = false;
   if (!h->Open().ok()) return ::testing::AssertionFailure() << "open";
   for (int i = 0; i < kPuts; ++i) {
     if (!h->db()->Put(WriteOptions(), "r" + std::to_string(i), value(i)).ok()) {
@@ -816,6 +818,7 @@ class RecoveryModeTest : public ::testing::TestWithParam<bool> {
 
   Options MakeOptions(WalRecoveryMode mode) const {
     Options o;
+    o.flush_on_close = false;  // keep the data in the WAL, to damage it
     o.env = env_;
     o.wal_recovery_mode = mode;
     return o;

@@ -68,6 +68,9 @@ struct Options {
   Compression compression = Compression::kSnappy;
   // Hard capacity of the shared block cache, in bytes.
   size_t block_cache_capacity = 32 << 20;
+  // Table files kept open at once (each holds its index and filter in
+  // memory); least recently used ones are closed past this.
+  int max_open_files = 1000;
 
   int num_levels = 7;
   CompactionStyle compaction_style = CompactionStyle::kLeveled;

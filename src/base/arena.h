@@ -15,7 +15,10 @@ namespace strata::internal {
 
 class Arena {
  public:
-  Arena() = default;
+  // Memory is reserved from the system in blocks of `block_size` bytes
+  // (larger requests get their own block).
+  explicit Arena(size_t block_size = kDefaultBlockSize)
+      : block_size_(block_size < 256 ? 256 : block_size) {}
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
@@ -31,11 +34,12 @@ class Arena {
   }
 
  private:
-  static constexpr size_t kBlockSize = 4096 * 16;
+  static constexpr size_t kDefaultBlockSize = 4096 * 16;
 
   char* AllocateFallback(size_t bytes);
   char* AllocateNewBlock(size_t block_bytes);
 
+  const size_t block_size_;
   char* alloc_ptr_ = nullptr;
   size_t alloc_bytes_remaining_ = 0;
   std::vector<std::unique_ptr<char[]>> blocks_;

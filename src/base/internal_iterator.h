@@ -8,6 +8,8 @@
 
 #pragma once
 
+#include <memory>
+
 #include "strata/slice.h"
 #include "strata/status.h"
 
@@ -33,5 +35,9 @@ class InternalIterator {
   virtual Slice value() const = 0;
   virtual Status status() const = 0;
 };
+
+// An iterator with no entries whose status() is `status` (how a source
+// that failed to open reports itself inside a merge).
+std::unique_ptr<InternalIterator> NewErrorInternalIterator(Status status);
 
 }  // namespace strata::internal

@@ -63,13 +63,30 @@ class UnsupportedTransaction final : public Transaction {
   }
 };
 
+TableOptions MakeTableOptions(const Options& options,
+                              const InternalKeyComparator* icmp,
+                              BlockCache* cache) {
+  TableOptions t;
+  t.comparator = icmp;
+  t.filter_key_suffix_len = kTagSize;  // filters see user keys
+  t.block_size = options.block_size;
+  t.block_restart_interval = options.block_restart_interval;
+  t.bloom_bits_per_key = options.bloom_bits_per_key;
+  t.compression = options.compression;
+  t.block_cache = cache;
+  return t;
+}
+
 }  // namespace
 
 DBImpl::DBImpl(const Options& options, const std::string& dbname)
     : options_(ResolveOptions(options)),
       dbname_(dbname),
       env_(options_.env),
-      internal_comparator_(options_.comparator) {}
+      internal_comparator_(options_.comparator),
+      block_cache_(std::make_unique<BlockCache>(options_.block_cache_capacity)),
+      table_options_(MakeTableOptions(options_, &internal_comparator_,
+                                      block_cache_.get())) {}
 
 DBImpl::~DBImpl() {
   if (!closed_.load(std::memory_order_acquire)) {
@@ -109,18 +126,20 @@ Status DBImpl::OpenImpl() {
   if (!env_->FileExists(IdentityFileName(dbname_))) {
     STRATA_RETURN_IF_ERROR(CreateIdentity());
   }
+  table_cache_ = std::make_unique<TableCache>(env_, dbname_, table_options_,
+                                              options_.max_open_files);
+  VersionSetOptions vs;
+  vs.env = env_;
+  vs.dbname = dbname_;
+  vs.icmp = &internal_comparator_;
+  vs.num_levels = options_.num_levels;
+  vs.info_log = info_log_.get();
+  versions_ = std::make_unique<VersionSet>(vs);
   STRATA_RETURN_IF_ERROR(Recover());
-  STRATA_RETURN_IF_ERROR(NewLogFile());
-  super_version_.store(
-      std::make_shared<const SuperVersion>(SuperVersion{mem_}),
-      std::memory_order_release);
-  info_log_->Log("opened; writing log %06" PRIu64, log_number_unlocked());
-  return Status::OK();
-}
-
-uint64_t DBImpl::log_number_unlocked() {
+  bg_thread_ = std::thread([this] { BackgroundLoop(); });
   MutexLock lock(&mu_);
-  return log_number_;
+  info_log_->Log("opened; writing log %06" PRIu64, log_number_);
+  return Status::OK();
 }
 
 Status DBImpl::CreateIdentity() {
@@ -137,25 +156,16 @@ Status DBImpl::CreateIdentity() {
   return Status::OK();
 }
 
-Status DBImpl::NewLogFile() {
-  uint64_t number;
-  {
-    MutexLock lock(&mu_);
-    number = next_file_number_++;
-  }
-  std::unique_ptr<WritableFile> file;
-  STRATA_RETURN_IF_ERROR(env_->NewWritableFile(LogFileName(dbname_, number), &file));
+Status DBImpl::CreateLogFile(uint64_t number,
+                             std::unique_ptr<WritableFile>* file) {
+  STRATA_RETURN_IF_ERROR(env_->NewWritableFile(LogFileName(dbname_, number), file));
   // The log's directory entry must be durable before any sync write into
   // it is acknowledged.
-  STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
-  log_file_ = std::move(file);
-  log_ = std::make_unique<log::Writer>(log_file_.get());
-  MutexLock lock(&mu_);
-  log_number_ = number;
-  return Status::OK();
+  return env_->SyncDir(dbname_);
 }
 
 Status DBImpl::Close() {
+  Status s;
   {
     MutexLock lock(&mu_);
     // release: pairs with the acquire in CheckOpen().
@@ -164,12 +174,23 @@ Status DBImpl::Close() {
     }
     // Writers already queued finish; new ones see `closed_` and refuse.
     while (!writers_.empty()) writers_drained_cv_.Wait();
-  }
-  Status s;
-  {
-    MutexLock lock(&mu_);
+    if (options_.flush_on_close && bg_error_.ok() && mem_ != nullptr &&
+        log_ != nullptr && mem_->NumEntries() > 0) {
+      // No writer is queued, so Close may act as the leader.
+      while (bg_error_.ok() &&
+             imm_.size() + 1 >= static_cast<size_t>(options_.max_write_buffer_number)) {
+        bg_cv_.Wait();
+      }
+      if (bg_error_.ok()) (void)SwitchMemTableLocked();  // sets bg_error_
+    }
+    if (options_.flush_on_close) {
+      while (bg_error_.ok() && !imm_.empty()) bg_cv_.Wait();
+    }
+    shutting_down_ = true;
+    bg_cv_.SignalAll();
     s = bg_error_;
   }
+  if (bg_thread_.joinable()) bg_thread_.join();
   if (log_file_ != nullptr) {
     // After a failed WAL write or sync the log is not synced again: a
     // retried fsync can report success for data the kernel already dropped.
@@ -209,10 +230,48 @@ bool DBImpl::GetProperty(const Slice& name, std::string* value) {
   } else if (n == "strata.num-deletes-active-mem-table") {
     *value = std::to_string(sv->mem->NumDeletions());
   } else if (n == "strata.estimate-num-keys") {
-    // Every entry counts once, every deletion cancels one: an estimate.
-    const uint64_t entries = sv->mem->NumEntries();
-    const uint64_t deletes = sv->mem->NumDeletions();
+    // Every entry counts once and every deletion cancels one: an estimate
+    // (overwritten keys are counted once per version).
+    uint64_t entries = sv->mem->NumEntries();
+    uint64_t deletes = sv->mem->NumDeletions();
+    for (const auto& m : sv->imm) {
+      entries += m->NumEntries();
+      deletes += m->NumDeletions();
+    }
+    for (int level = 0; level < sv->version->num_levels(); ++level) {
+      for (const auto& f : sv->version->files(level)) {
+        entries += f->num_entries;
+        deletes += f->num_deletions;
+      }
+    }
     *value = std::to_string(entries > 2 * deletes ? entries - 2 * deletes : 0);
+  } else if (n == "strata.num-immutable-mem-table") {
+    *value = std::to_string(sv->imm.size());
+  } else if (n.rfind("strata.num-files-at-level", 0) == 0) {
+    const std::string_view level_text = n.substr(25);
+    int level = 0;
+    for (const char c : level_text) {
+      if (c < '0' || c > '9' || level > 1000) return false;
+      level = level * 10 + (c - '0');
+    }
+    if (level_text.empty() || level >= sv->version->num_levels()) return false;
+    *value = std::to_string(sv->version->NumFiles(level));
+  } else if (n == "strata.total-sst-bytes") {
+    uint64_t total = 0;
+    for (int level = 0; level < sv->version->num_levels(); ++level) {
+      total += sv->version->LevelBytes(level);
+    }
+    *value = std::to_string(total);
+  } else if (n == "strata.block-cache-usage") {
+    *value = std::to_string(block_cache_->Usage());
+  } else if (n == "strata.open-tables") {
+    *value = std::to_string(table_cache_->OpenTables());
+  } else if (n == "strata.num-flushes") {
+    MutexLock lock(&mu_);
+    *value = std::to_string(flushes_);
+  } else if (n == "strata.stall-micros") {
+    MutexLock lock(&mu_);
+    *value = std::to_string(stall_micros_);
   } else if (n == "strata.last-sequence") {
     *value = std::to_string(last_sequence_.load(std::memory_order_acquire));
   } else if (n == "strata.num-snapshots") {
@@ -226,8 +285,13 @@ bool DBImpl::GetProperty(const Slice& name, std::string* value) {
 
 Status DBImpl::Flush() {
   STRATA_RETURN_IF_ERROR(CheckOpen());
-  return Status::NotSupported("Flush",
-                              "memtable flush to tables is not built yet (issue #3)");
+  // Freeze the memtable through the pipeline (the leader owns it) ...
+  Writer w(&mu_);
+  STRATA_RETURN_IF_ERROR(WriteThroughPipeline(&w));
+  // ... then wait until every frozen memtable is in a table.
+  MutexLock lock(&mu_);
+  while (bg_error_.ok() && !imm_.empty()) bg_cv_.Wait();
+  return bg_error_;
 }
 
 Status DBImpl::CompactRange(const Slice* /*begin*/, const Slice* /*end*/) {

@@ -1,8 +1,10 @@
 // DBImpl: the DB behind the public API, split by concern into
 //   db_impl.cc      open, close, snapshots, properties, DestroyDB
-//   db_write.cc     the commit pipeline (group commit)
+//   db_write.cc     the commit pipeline (group commit), memtable switches
 //   db_read.cc      Get, iterators, Count
-//   db_recovery.cc  WAL replay at open
+//   db_flush.cc     background flush of frozen memtables to L0 tables,
+//                   obsolete-file deletion
+//   db_recovery.cc  MANIFEST + WAL replay at open
 //
 // Commit pipeline (design.md#commit). Writers queue in `writers_`; the one
 // at the front is the leader. The leader takes a group from the front of
@@ -17,7 +19,20 @@
 //   3. After a failed WAL append or sync, `bg_error_` is set and every later
 //      write fails with it until reopen; no member of a failed group gets OK.
 //
+// Memtables: the active memtable `mem_` takes writes; when it reaches
+// write_buffer_size the leader freezes it (it joins `imm_`), starts a new
+// WAL and a new memtable. The background thread writes the oldest frozen
+// memtable to an L0 table, syncs it, and records it with one MANIFEST edit
+// that also advances the WAL number below which logs are obsolete.
+// Invariants:
+//   4. Every WAL numbered >= versions_->log_number() holds data that is in
+//      no table yet; older WALs are deleted only after that edit is durable.
+//   5. A WAL is synced before the log after it takes writes, so a synced
+//      write never becomes durable ahead of earlier acknowledged writes.
+//   6. Readers pin a SuperVersion (memtables + version) and take no lock.
+//
 // Lock order: `mu_` is the only DB lock. It is never held across file I/O.
+// (VersionSet has its own lock for MANIFEST writes, taken without `mu_`.)
 
 #pragma once
 
@@ -25,24 +40,41 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "base/logging.h"
-#include "base/result.h"
 #include "base/mutex.h"
+#include "base/result.h"
+#include "cache/block_cache.h"
 #include "db/dbformat.h"
 #include "db/snapshot_list.h"
+#include "db/table_cache.h"
 #include "memtable/memtable.h"
 #include "strata/db.h"
 #include "strata/env.h"
+#include "table/table.h"
+#include "version/version_edit.h"
+#include "version/version_set.h"
 #include "wal/log_writer.h"
 
 namespace strata::internal {
 
-// What readers pin: the memtables (and, with later issues, the version of
-// the table files) that together hold the DB's state.
+// Memtable arena blocks: an eighth of the write buffer, within [4 KiB, 1 MiB],
+// so that small buffers still fill in many steps and big ones allocate rarely.
+inline size_t ArenaBlockSize(size_t write_buffer_size) {
+  const size_t b = write_buffer_size / 8;
+  return b < (4 << 10) ? (4 << 10) : (b > (1 << 20) ? (1 << 20) : b);
+}
+
+// What readers pin: the memtables and the version of the table files that
+// together hold the DB's state (invariant 6).
 struct SuperVersion {
   std::shared_ptr<const MemTable> mem;
+  std::vector<std::shared_ptr<const MemTable>> imm;  // newest first
+  std::shared_ptr<const Version> version;
 };
 
 class DBImpl final : public DB {
@@ -50,7 +82,7 @@ class DBImpl final : public DB {
   DBImpl(const Options& options, const std::string& dbname);
   ~DBImpl() override;
 
-  // Opens the DB: lock, recover, start a new WAL.
+  // Opens the DB: lock, recover, start a new WAL and the background thread.
   Status OpenImpl();
 
   Status Put(const WriteOptions& options, const Slice& key,
@@ -82,7 +114,8 @@ class DBImpl final : public DB {
   // leader in queue order, under the mutex, before sequence numbers are
   // assigned; a non-OK result removes the member from the group and
   // becomes its status. This is the seam where a transaction layer checks
-  // conflicts and commits atomically inside the pipeline.
+  // conflicts and commits atomically inside the pipeline. A writer with no
+  // batch asks the leader to freeze the memtable (Flush).
   struct Writer {
     explicit Writer(Mutex* mu) : cv(mu) {}
     WriteBatch* batch = nullptr;
@@ -98,6 +131,12 @@ class DBImpl final : public DB {
   Status WriteThroughPipeline(Writer* writer);
 
  private:
+  // A frozen memtable waiting to be flushed, and the WAL its data starts in.
+  struct FrozenMemTable {
+    std::shared_ptr<MemTable> mem;
+    uint64_t log_number = 0;
+  };
+
   // Checks a batch before anything is written: sizes, empty keys, and
   // operations whose machinery does not exist yet.
   Status CheckBatch(const WriteBatch& batch) const;
@@ -105,36 +144,57 @@ class DBImpl final : public DB {
 
   // db_impl.cc
   Status CreateIdentity();
-  uint64_t log_number_unlocked();
-  Status NewLogFile();
+  // Creates WAL `number` and makes its directory entry durable.
+  Status CreateLogFile(uint64_t number, std::unique_ptr<WritableFile>* file);
 
   // db_write.cc
   // Concatenates the leader's batch with followers' into one group (up to
   // a size limit). Sets `*last_writer` to the last member taken.
   WriteBatch* BuildBatchGroupLocked(Writer** last_writer) STRATA_REQUIRES(mu_);
+  // Called by the leader: freezes the memtable when it is full (or, with
+  // `force`, when it holds anything), waiting while too many are frozen.
+  Status MakeRoomForWriteLocked(bool force) STRATA_REQUIRES(mu_);
+  Status SwitchMemTableLocked() STRATA_REQUIRES(mu_);
+
+  // db_flush.cc
+  void BackgroundLoop();
+  // Flushes the oldest frozen memtable and installs the result.
+  Status FlushOldestLocked() STRATA_REQUIRES(mu_);
+  // Writes `mem` as table `number`, synced with a durable directory entry.
+  // Fills `*meta`; an empty memtable gives meta->file_size == 0 and no file.
+  Status WriteLevel0Table(const MemTable& mem, uint64_t number,
+                          FileMetaData* meta) STRATA_EXCLUDES(mu_);
+  void InstallSuperVersionLocked() STRATA_REQUIRES(mu_);
+  // Deletes WALs, tables and MANIFESTs no live state needs.
+  void DeleteObsoleteFilesLocked() STRATA_REQUIRES(mu_);
 
   // db_recovery.cc
   Status Recover();
-  Status ReplayLog(uint64_t number, SequenceNumber* max_sequence);
-  // Rewrites log `number` to hold only the records recovery kept (those
-  // after `start_sequence` that decode), so damage that a tolerant recovery
-  // mode skipped is not met again at the next open.
-  Status RewriteLog(uint64_t number, SequenceNumber start_sequence,
-                    bool keep_original);
-  // Makes every byte of log `number` durable (fsync).
-  Status SyncLog(uint64_t number);
+  Status ReplayLog(uint64_t number, SequenceNumber* max_sequence,
+                   VersionEdit* edit);
+  // Writes `*mem` to an L0 table recorded in `edit`, then empties it.
+  Status FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
+                                VersionEdit* edit);
 
   // db_read.cc
   std::shared_ptr<const SuperVersion> GetSuperVersion() const;
   SequenceNumber ReadSequence(const ReadOptions& options) const;
+  // Looks `lookup` up in the tables of `version`.
+  Status GetFromTables(const ReadOptions& options, const Version& version,
+                       const LookupKey& lookup, std::string* value,
+                       MemTable::GetResult* result);
 
   // Fixed at construction; readable from any thread.
   const Options options_;  // env and comparator resolved to non-null
   const std::string dbname_;
   Env* const env_;
   const InternalKeyComparator internal_comparator_;
+  const std::unique_ptr<BlockCache> block_cache_;
+  const TableOptions table_options_;
   std::unique_ptr<InfoLogger> info_log_;
   std::unique_ptr<FileLock> db_lock_;
+  std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<VersionSet> versions_;
 
   // acquire/release: written only by the leader after the memtable holds
   // every entry up to it (invariant 2); read by any thread.
@@ -146,14 +206,23 @@ class DBImpl final : public DB {
 
   mutable Mutex mu_;
   CondVar writers_drained_cv_{&mu_};
+  // Signalled when background work appears or finishes.
+  CondVar bg_cv_{&mu_};
   std::deque<Writer*> writers_ STRATA_GUARDED_BY(mu_);
   Status bg_error_ STRATA_GUARDED_BY(mu_);
   SnapshotList snapshots_ STRATA_GUARDED_BY(mu_);
-  uint64_t next_file_number_ STRATA_GUARDED_BY(mu_) = 1;
-  uint64_t log_number_ STRATA_GUARDED_BY(mu_) = 0;
+  uint64_t log_number_ STRATA_GUARDED_BY(mu_) = 0;  // the WAL being written
+  std::deque<FrozenMemTable> imm_ STRATA_GUARDED_BY(mu_);  // newest first
+  std::set<uint64_t> pending_outputs_ STRATA_GUARDED_BY(mu_);
+  bool shutting_down_ STRATA_GUARDED_BY(mu_) = false;
+  bool flush_running_ STRATA_GUARDED_BY(mu_) = false;
+  uint64_t stall_micros_ STRATA_GUARDED_BY(mu_) = 0;
+  uint64_t flushes_ STRATA_GUARDED_BY(mu_) = 0;
+  std::thread bg_thread_;
 
   // Owned by the write leader (invariant 1); outside the leader only Open
-  // and Close (when no writer is queued) touch them.
+  // and Close (when no writer is queued) touch them. `mem_` is replaced
+  // only under the mutex, so the flush thread may read it there.
   std::shared_ptr<MemTable> mem_;
   std::unique_ptr<WritableFile> log_file_;
   std::unique_ptr<log::Writer> log_;

@@ -3,6 +3,8 @@
 #include "db/db_impl.h"
 #include "db/db_iter.h"
 #include "db/snapshot_list.h"
+#include "table/merging_iterator.h"
+#include "version/version_set.h"
 
 namespace strata::internal {
 
@@ -27,14 +29,73 @@ Status DBImpl::Get(const ReadOptions& options, const Slice& key,
   const SequenceNumber seq = ReadSequence(options);
   const std::shared_ptr<const SuperVersion> sv = GetSuperVersion();
   const LookupKey lookup(key, seq);
-  switch (sv->mem->Get(lookup, value)) {
-    case MemTable::GetResult::kFound:
-      return Status::OK();
-    case MemTable::GetResult::kDeleted:
-    case MemTable::GetResult::kNotPresent:
-      break;
+  // Newest source first: the first one that knows the key decides.
+  MemTable::GetResult result = sv->mem->Get(lookup, value);
+  for (size_t i = 0; result == MemTable::GetResult::kNotPresent && i < sv->imm.size(); ++i) {
+    result = sv->imm[i]->Get(lookup, value);
   }
+  if (result == MemTable::GetResult::kNotPresent) {
+    STRATA_RETURN_IF_ERROR(GetFromTables(options, *sv->version, lookup, value, &result));
+  }
+  if (result == MemTable::GetResult::kFound) return Status::OK();
   return Status::NotFound();
+}
+
+Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
+                             const LookupKey& lookup, std::string* value,
+                             MemTable::GetResult* result) {
+  const Comparator* ucmp = options_.comparator;
+  const Slice user_key = lookup.user_key();
+  TableReadOptions ro;
+  ro.verify_checksums = options.verify_checksums;
+  ro.fill_cache = options.fill_cache;
+  auto search = [&](const FileMetaData& f) -> Status {
+    std::shared_ptr<const Table> table;
+    STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
+    Status parse_error;
+    STRATA_RETURN_IF_ERROR(table->Get(
+        ro, lookup.internal_key(), user_key,
+        [&](const Slice& entry_key, const Slice& entry_value) {
+          ParsedInternalKey parsed;
+          if (!ParseInternalKey(entry_key, &parsed)) {
+            parse_error = Status::Corruption(TableFileName(dbname_, f.number),
+                                             "malformed internal key");
+            return;
+          }
+          if (ucmp->Compare(parsed.user_key, user_key) != 0) return;
+          if (parsed.type == ValueType::kValue) {
+            value->assign(entry_value.data(), entry_value.size());
+            *result = MemTable::GetResult::kFound;
+          } else {
+            *result = MemTable::GetResult::kDeleted;
+          }
+        }));
+    return parse_error;
+  };
+  for (int level = 0; level < version.num_levels(); ++level) {
+    const auto& files = version.files(level);
+    if (files.empty()) continue;
+    if (level == 0) {
+      // L0 tables overlap; they are ordered newest first.
+      for (const auto& f : files) {
+        if (ucmp->Compare(user_key, f->smallest.user_key()) < 0 ||
+            ucmp->Compare(user_key, f->largest.user_key()) > 0) {
+          continue;
+        }
+        STRATA_RETURN_IF_ERROR(search(*f));
+        if (*result != MemTable::GetResult::kNotPresent) return Status::OK();
+      }
+      continue;
+    }
+    // Deeper levels hold disjoint sorted tables: at most one can hold it.
+    const size_t index = version.FindFile(level, lookup.internal_key());
+    if (index >= files.size()) continue;
+    const FileMetaData& f = *files[index];
+    if (ucmp->Compare(user_key, f.smallest.user_key()) < 0) continue;
+    STRATA_RETURN_IF_ERROR(search(f));
+    if (*result != MemTable::GetResult::kNotPresent) return Status::OK();
+  }
+  return Status::OK();
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
@@ -52,7 +113,19 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   iter_options.upper_bound = options.upper_bound;
   iter_options.keys_only = options.keys_only;
   std::shared_ptr<const SuperVersion> sv = GetSuperVersion();
-  auto source = sv->mem->NewIterator();
+
+  TableReadOptions ro;
+  ro.verify_checksums = options.verify_checksums;
+  ro.fill_cache = options.fill_cache;
+  std::vector<std::unique_ptr<InternalIterator>> children;
+  children.push_back(sv->mem->NewIterator());
+  for (const auto& m : sv->imm) children.push_back(m->NewIterator());
+  for (int level = 0; level < sv->version->num_levels(); ++level) {
+    for (const auto& f : sv->version->files(level)) {
+      children.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
+    }
+  }
+  auto source = NewMergingIterator(&internal_comparator_, std::move(children));
   return NewDBIterator(iter_options, std::move(source), std::move(sv));
 }
 

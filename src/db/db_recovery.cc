@@ -1,5 +1,6 @@
-// Recovery at open: replay every write-ahead log, in order, into a fresh
-// memtable, continuing the sequence numbers where the logs end.
+// Recovery at open: read the MANIFEST, replay the WALs it says are not yet
+// in tables into memtables, write those to L0 tables, and record them with
+// a new WAL in one MANIFEST edit. Replayed logs then become obsolete.
 
 #include <algorithm>
 #include <cinttypes>
@@ -9,6 +10,8 @@
 #include "db/filename.h"
 #include "db/write_batch_internal.h"
 #include "env/env_util.h"
+#include "version/version_edit.h"
+#include "version/version_set.h"
 #include "wal/log_reader.h"
 
 namespace strata::internal {
@@ -60,17 +63,35 @@ Status DecodeRecord(const Slice& record, SequenceNumber prev_max_sequence,
 }  // namespace
 
 Status DBImpl::Recover() {
-  mem_ = std::make_shared<MemTable>(internal_comparator_);
+  if (env_->FileExists(CurrentFileName(dbname_))) {
+    STRATA_RETURN_IF_ERROR(versions_->Recover());
+  } else {
+    // A new DB, or one whose creation crashed before CURRENT existed (its
+    // logs, if any, are replayed below from number 0).
+    STRATA_RETURN_IF_ERROR(versions_->CreateNew());
+  }
+  const std::shared_ptr<const Version> version = versions_->current();
+  for (int level = 0; level < version->num_levels(); ++level) {
+    for (const auto& f : version->files(level)) {
+      if (!env_->FileExists(TableFileName(dbname_, f->number))) {
+        return Status::Corruption(
+            "missing table file " + TableFileName(dbname_, f->number),
+            "referenced by MANIFEST-" +
+                std::to_string(versions_->manifest_file_number()) +
+                " at level " + std::to_string(level));
+      }
+    }
+  }
+
   std::vector<std::string> names;
   STRATA_RETURN_IF_ERROR(env_->GetChildren(dbname_, &names));
   std::vector<uint64_t> logs;
-  uint64_t max_number = 0;
   for (const std::string& name : names) {
     uint64_t number = 0;
     FileType type;
     if (!ParseFileName(name, &number, &type)) continue;
-    max_number = std::max(max_number, number);
-    if (type == FileType::kLogFile) {
+    versions_->MarkFileNumberUsed(number);
+    if (type == FileType::kLogFile && number >= versions_->log_number()) {
       logs.push_back(number);
     } else if (type == FileType::kTempFile) {
       // Left by a crash in the middle of an atomic replace; never live.
@@ -80,38 +101,51 @@ Status DBImpl::Recover() {
   }
   std::sort(logs.begin(), logs.end());
 
-  SequenceNumber max_sequence = 0;
-  bool removed_empty = false;
+  SequenceNumber max_sequence = versions_->last_sequence();
+  VersionEdit edit;
+  mem_ = std::make_shared<MemTable>(internal_comparator_,
+                                    ArenaBlockSize(options_.write_buffer_size));
   for (const uint64_t number : logs) {
-    // A log that never received a write (its DB closed or crashed before
-    // the first one) holds nothing: remove it rather than keep it forever.
-    uint64_t size = 0;
-    if (env_->GetFileSize(LogFileName(dbname_, number), &size).ok() && size == 0) {
-      STRATA_RETURN_IF_ERROR(env_->RemoveFile(LogFileName(dbname_, number)));
-      removed_empty = true;
-      continue;
-    }
-    STRATA_RETURN_IF_ERROR(ReplayLog(number, &max_sequence));
-    // What was just recovered may sit unsynced in the OS (the previous
-    // process acknowledged it without sync, then died). Writes after this
-    // open are logged to a new file; a sync write there must not become
-    // durable while the older writes it follows are not, or a power loss
-    // would leave a hole. So every replayed log is made durable first.
-    STRATA_RETURN_IF_ERROR(SyncLog(number));
+    STRATA_RETURN_IF_ERROR(ReplayLog(number, &max_sequence, &edit));
   }
-  if (removed_empty) STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
+  STRATA_RETURN_IF_ERROR(FlushRecoveredMemTable(&mem_, &edit));
+
+  // The new WAL, then one edit: the recovered tables, and the log number
+  // that makes every replayed log obsolete.
+  const uint64_t log_number = versions_->NewFileNumber();
+  STRATA_RETURN_IF_ERROR(CreateLogFile(log_number, &log_file_));
+  log_ = std::make_unique<log::Writer>(log_file_.get());
+  edit.SetLogNumber(log_number);
+  versions_->SetLastSequence(max_sequence);
+  STRATA_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
+  last_sequence_.store(max_sequence, std::memory_order_release);
   {
     MutexLock lock(&mu_);
-    next_file_number_ = max_number + 1;
+    log_number_ = log_number;
+    InstallSuperVersionLocked();
+    DeleteObsoleteFilesLocked();
   }
-  last_sequence_.store(max_sequence, std::memory_order_release);
-  info_log_->Log("recovered %zu log(s); last sequence %" PRIu64
-                 "; %" PRIu64 " memtable entries",
-                 logs.size(), max_sequence, mem_->NumEntries());
+  info_log_->Log("recovered %zu log(s); last sequence %" PRIu64 "; %d L0 tables",
+                 logs.size(), max_sequence, versions_->current()->NumFiles(0));
   return Status::OK();
 }
 
-Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence) {
+Status DBImpl::FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
+                                      VersionEdit* edit) {
+  if ((*mem)->NumEntries() == 0) return Status::OK();
+  FileMetaData meta;
+  const uint64_t number = versions_->NewFileNumber();
+  STRATA_RETURN_IF_ERROR(WriteLevel0Table(**mem, number, &meta));
+  if (meta.file_size > 0) edit->AddFile(0, meta);
+  info_log_->Log("recovery wrote %06" PRIu64 ".sst: %" PRIu64 " entries",
+                 number, meta.num_entries);
+  *mem = std::make_shared<MemTable>(internal_comparator_,
+                                    ArenaBlockSize(options_.write_buffer_size));
+  return Status::OK();
+}
+
+Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
+                         VersionEdit* edit) {
   const std::string path = LogFileName(dbname_, number);
   const std::string name = BaseName(path);
   std::unique_ptr<SequentialFile> file;
@@ -148,69 +182,23 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence) {
     *max_sequence =
         WriteBatchInternal::Sequence(batch) + WriteBatchInternal::Count(batch) - 1;
     ++records;
+    if (mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) {
+      STRATA_RETURN_IF_ERROR(FlushRecoveredMemTable(&mem_, edit));
+    }
   }
   STRATA_RETURN_IF_ERROR(reader.status());
   info_log_->Log("replayed %s: %" PRIu64 " records, sequences %" PRIu64
                  "..%" PRIu64 ", %" PRIu64 " bytes dropped",
                  name.c_str(), records, start_sequence + 1, *max_sequence,
                  reporter.dropped_bytes());
-  if (reporter.dropped_bytes() > 0 || rejected > 0) {
-    // Keep what recovery kept, so the same damage is not met again (and a
-    // later open in kAbsoluteConsistency mode succeeds). Damage other than
-    // a torn tail keeps the original beside the DB for inspection.
-    const bool keep_original =
-        rejected > 0 || reporter.dropped_bytes() > reader.TornTailBytes();
-    STRATA_RETURN_IF_ERROR(RewriteLog(number, start_sequence, keep_original));
-  }
-  return Status::OK();
-}
-
-Status DBImpl::SyncLog(uint64_t number) {
-  std::unique_ptr<WritableFile> file;
-  STRATA_RETURN_IF_ERROR(
-      env_->NewAppendableFile(LogFileName(dbname_, number), &file));
-  STRATA_RETURN_IF_ERROR(file->Sync());
-  return file->Close();
-}
-
-Status DBImpl::RewriteLog(uint64_t number, SequenceNumber start_sequence,
-                          bool keep_original) {
-  const std::string path = LogFileName(dbname_, number);
-  const std::string name = BaseName(path);
-  const std::string temp = TempFileName(dbname_, name);
-
-  std::unique_ptr<SequentialFile> in;
-  STRATA_RETURN_IF_ERROR(env_->NewSequentialFile(path, &in));
-  std::unique_ptr<WritableFile> out;
-  STRATA_RETURN_IF_ERROR(env_->NewWritableFile(temp, &out));
-  log::Writer writer(out.get());
-  // Re-reads with the same mode; what passed the first time passes again.
-  DropReporter quiet(info_log_.get(), name + " (rewrite)");
-  log::Reader reader(in.get(), name, options_.wal_recovery_mode, &quiet);
-  SequenceNumber seq = start_sequence;
-  uint64_t kept = 0;
-  std::string scratch;
-  Slice record;
-  WriteBatch batch;
-  while (reader.ReadRecord(&record, &scratch)) {
-    if (!DecodeRecord(record, seq, &batch).ok()) continue;
-    seq = WriteBatchInternal::Sequence(batch) + WriteBatchInternal::Count(batch) - 1;
-    STRATA_RETURN_IF_ERROR(writer.AddRecord(record));
-    ++kept;
-  }
-  STRATA_RETURN_IF_ERROR(reader.status());
-  STRATA_RETURN_IF_ERROR(out->Sync());
-  STRATA_RETURN_IF_ERROR(out->Close());
-  if (keep_original) {
-    // Salvage dropped data that was not a torn tail: keep the damaged
+  if (rejected > 0 || reporter.dropped_bytes() > reader.TornTailBytes()) {
+    // Salvage dropped data that was not a torn tail. The log becomes
+    // obsolete once recovery's tables are recorded; keep the damaged
     // original as NNNNNN.log.damaged (only DestroyDB removes it).
     (void)env_->RemoveFile(path + ".damaged");  // an older copy, if any
     STRATA_RETURN_IF_ERROR(env_->LinkFile(path, path + ".damaged"));
+    STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
   }
-  STRATA_RETURN_IF_ERROR(env_->RenameFile(temp, path));
-  STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
-  info_log_->Log("rewrote %s with the %" PRIu64 " records recovery kept",
-                 name.c_str(), kept);
   return Status::OK();
 }
 

@@ -116,13 +116,15 @@ Status DBImpl::WriteThroughPipeline(Writer* w) {
   while (!w->done && w != writers_.front()) w->cv.Wait();
   if (w->done) return w->status;
 
-  // This writer leads a group: writers_.front() .. last_writer.
+  // This writer leads a group: writers_.front() .. last_writer. A writer
+  // without a batch is a Flush() request and leads only itself.
   Writer* last_writer = w;
   Status status = bg_error_;
   if (status.ok() && log_ == nullptr) {
     status = Status::IOError(dbname_, "no write-ahead log is open");
   }
-  if (status.ok()) {
+  if (status.ok()) status = MakeRoomForWriteLocked(/*force=*/w->batch == nullptr);
+  if (status.ok() && w->batch != nullptr) {
     WriteBatch* group = BuildBatchGroupLocked(&last_writer);
     if (group != nullptr) {
       const SequenceNumber first =
@@ -180,6 +182,53 @@ Status DBImpl::WriteThroughPipeline(Writer* w) {
     writers_drained_cv_.SignalAll();
   }
   return status;
+}
+
+Status DBImpl::MakeRoomForWriteLocked(bool force) {
+  mu_.AssertHeld();
+  for (;;) {
+    if (!bg_error_.ok()) return bg_error_;
+    const bool wanted =
+        force ? mem_->NumEntries() > 0
+              : mem_->ApproximateMemoryUsage() >= options_.write_buffer_size;
+    if (!wanted) return Status::OK();
+    if (imm_.size() + 1 >= static_cast<size_t>(options_.max_write_buffer_number)) {
+      // Every memtable is in use: wait for the flush to free one. Later
+      // writers queue behind this leader meanwhile.
+      const uint64_t start = env_->NowMicros();
+      bg_cv_.Wait();
+      stall_micros_ += env_->NowMicros() - start;
+      continue;
+    }
+    return SwitchMemTableLocked();
+  }
+}
+
+Status DBImpl::SwitchMemTableLocked() {
+  mu_.AssertHeld();
+  const uint64_t number = versions_->NewFileNumber();
+  std::unique_ptr<WritableFile> file;
+  mu_.Unlock();
+  // Invariant 5: the old log is durable before the new one takes writes.
+  Status s = log_file_->Sync();
+  if (s.ok()) s = CreateLogFile(number, &file);
+  mu_.Lock();
+  if (!s.ok()) {
+    bg_error_ = s;
+    info_log_->Log("switching to log %06" PRIu64 " failed; writes stop: %s",
+                   number, s.ToString().c_str());
+    return s;
+  }
+  (void)log_file_->Close();  // synced above; nothing is buffered
+  log_file_ = std::move(file);
+  log_ = std::make_unique<log::Writer>(log_file_.get());
+  imm_.push_front(FrozenMemTable{mem_, log_number_});
+  mem_ = std::make_shared<MemTable>(internal_comparator_,
+                                    ArenaBlockSize(options_.write_buffer_size));
+  log_number_ = number;
+  InstallSuperVersionLocked();
+  bg_cv_.SignalAll();  // the background thread has work
+  return Status::OK();
 }
 
 WriteBatch* DBImpl::BuildBatchGroupLocked(Writer** last_writer) {

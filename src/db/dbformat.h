@@ -103,15 +103,45 @@ inline bool ParseInternalKey(const Slice& internal_key,
 }
 
 // Orders internal keys: user key ascending, then tag (sequence, type)
-// descending. Borrows the user comparator, which must outlive it.
-class InternalKeyComparator {
+// descending. Borrows the user comparator, which must outlive it. It is a
+// Comparator itself, so modules below db (tables) order internal keys
+// without knowing their layout.
+class InternalKeyComparator final : public Comparator {
  public:
   explicit InternalKeyComparator(const Comparator* user_comparator)
       : user_comparator_(user_comparator) {}
 
   const Comparator* user_comparator() const { return user_comparator_; }
 
-  int Compare(const Slice& a, const Slice& b) const {
+  const char* Name() const override { return "strata.InternalKeyComparator"; }
+
+  // Shortens the user key part; when it got shorter, the result gets the
+  // largest tag so that it still sorts before every version of `limit`.
+  void FindShortestSeparator(std::string* start,
+                             const Slice& limit) const override {
+    const Slice user_start = ExtractUserKey(*start);
+    const Slice user_limit = ExtractUserKey(limit);
+    std::string tmp(user_start.data(), user_start.size());
+    user_comparator_->FindShortestSeparator(&tmp, user_limit);
+    if (tmp.size() < user_start.size() &&
+        user_comparator_->Compare(user_start, tmp) < 0) {
+      PutFixed64(&tmp, PackTag(kMaxSequenceNumber, kTypeForSeek));
+      start->swap(tmp);
+    }
+  }
+
+  void FindShortSuccessor(std::string* key) const override {
+    const Slice user_key = ExtractUserKey(*key);
+    std::string tmp(user_key.data(), user_key.size());
+    user_comparator_->FindShortSuccessor(&tmp);
+    if (tmp.size() < user_key.size() &&
+        user_comparator_->Compare(user_key, tmp) < 0) {
+      PutFixed64(&tmp, PackTag(kMaxSequenceNumber, kTypeForSeek));
+      key->swap(tmp);
+    }
+  }
+
+  int Compare(const Slice& a, const Slice& b) const override {
     int r = user_comparator_->Compare(ExtractUserKey(a), ExtractUserKey(b));
     if (r == 0) {
       const uint64_t ta = ExtractTag(a);

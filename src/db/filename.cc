@@ -50,7 +50,15 @@ std::string TempFileName(const std::string& dbname, const std::string& base) {
 
 bool ParseFileName(const std::string& name, uint64_t* number, FileType* type) {
   *number = 0;
-  if (name == "IDENTITY") {
+  if (name == "CURRENT") {
+    *type = FileType::kCurrentFile;
+  } else if (name.rfind("MANIFEST-", 0) == 0 &&
+             ParseNumber(name.substr(9), number)) {
+    *type = FileType::kManifestFile;
+  } else if (EndsWith(name, ".sst") &&
+             ParseNumber(name.substr(0, name.size() - 4), number)) {
+    *type = FileType::kTableFile;
+  } else if (name == "IDENTITY") {
     *type = FileType::kIdentityFile;
   } else if (name == "LOCK") {
     *type = FileType::kLockFile;

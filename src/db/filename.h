@@ -1,6 +1,8 @@
 // Names of the files in a DB directory, in one place.
 //
 //   NNNNNN.log   write-ahead log number N (docs/wal_format.md)
+//   NNNNNN.sst   table number N (docs/table_format.md)
+//   MANIFEST-NNNNNN, CURRENT  the live file set (docs/manifest_format.md)
 //   NNNNNN.log.damaged  the original of a log that salvage recovery rewrote
 //   IDENTITY     marks the directory as a strata DB; holds its unique id
 //   LOCK         the single-process lock
@@ -19,6 +21,9 @@ namespace strata::internal {
 enum class FileType {
   kLogFile,
   kDamagedLogFile,
+  kTableFile,
+  kManifestFile,
+  kCurrentFile,
   kIdentityFile,
   kLockFile,
   kInfoLogFile,

@@ -26,6 +26,9 @@ Status Options::Validate() const {
   if (static_cast<uint8_t>(compression) > static_cast<uint8_t>(Compression::kZstd)) {
     return bad("compression", "unknown value");
   }
+  if (max_open_files < 16) {
+    return bad("max_open_files", "must be at least 16");
+  }
   if (num_levels < 2 || num_levels > 20) {
     return bad("num_levels", "must be in [2, 20]");
   }

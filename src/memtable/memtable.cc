@@ -29,8 +29,11 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
   return comparator.Compare(GetLengthPrefixed(a), GetLengthPrefixed(b));
 }
 
-MemTable::MemTable(const InternalKeyComparator& comparator)
-    : comparator_{comparator}, table_(comparator_, &arena_) {}
+MemTable::MemTable(const InternalKeyComparator& comparator,
+                   size_t arena_block_size)
+    : comparator_{comparator},
+      arena_(arena_block_size),
+      table_(comparator_, &arena_) {}
 
 void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
                    const Slice& value) {

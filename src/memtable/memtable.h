@@ -25,8 +25,10 @@ namespace strata::internal {
 
 class MemTable {
  public:
-  // Borrows `comparator`; its user comparator must outlive the memtable.
-  explicit MemTable(const InternalKeyComparator& comparator);
+  // Borrows `comparator`'s user comparator, which must outlive the
+  // memtable. Memory is reserved in blocks of `arena_block_size` bytes.
+  explicit MemTable(const InternalKeyComparator& comparator,
+                    size_t arena_block_size = 64 << 10);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 

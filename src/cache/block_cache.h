@@ -1,0 +1,77 @@
+// BlockCache: the sharded LRU cache of table blocks shared by every table of
+// a DB, with a hard capacity in bytes.
+//
+// Entries are immutable, shared objects (`std::shared_ptr<const void>`,
+// normally a parsed block). A reader that got an entry keeps it alive for as
+// long as it holds the pointer, even after the cache evicted it, so eviction
+// never frees memory in use. The cache's own holdings never exceed its
+// capacity: an insert evicts least-recently-used entries of its shard first,
+// and an entry larger than a shard's capacity is not cached at all.
+//
+// Keys are (cache id, offset): a table reader takes a fresh id from
+// NewId() when it opens a file, so two files (or two opens of one file)
+// never share keys.
+//
+// Thread-safety: every method is safe to call from many threads; each shard
+// has its own mutex, so readers of different blocks rarely contend.
+
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace strata::internal {
+
+struct BlockCacheKey {
+  uint64_t id = 0;      // from NewId(): one per opened table file
+  uint64_t offset = 0;  // the block's offset in that file
+};
+
+class BlockCache {
+ public:
+  // `capacity` bytes in all, split evenly over 2^num_shard_bits shards.
+  explicit BlockCache(size_t capacity, int num_shard_bits = 4);
+  ~BlockCache();
+  BlockCache(const BlockCache&) = delete;
+  BlockCache& operator=(const BlockCache&) = delete;
+
+  // The entry for `key`, or nullptr. Counts a hit or a miss and makes a hit
+  // the most recently used entry of its shard.
+  std::shared_ptr<const void> Lookup(const BlockCacheKey& key);
+
+  // Caches `value` under `key`, charging `charge` bytes, replacing an
+  // existing entry for the key. Evicts LRU entries of the shard to stay
+  // within its capacity; does nothing if `charge` exceeds it.
+  void Insert(const BlockCacheKey& key, std::shared_ptr<const void> value,
+              size_t charge);
+
+  // Drops the entry for `key`, if any.
+  void Erase(const BlockCacheKey& key);
+
+  // A cache id never returned before by this cache.
+  uint64_t NewId() {
+    // relaxed: only uniqueness matters.
+    return next_id_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  size_t capacity() const { return capacity_; }
+  // Bytes charged by the entries now cached (<= capacity()).
+  size_t Usage() const;
+  size_t EntryCount() const;
+  uint64_t Hits() const;
+  uint64_t Misses() const;
+
+ private:
+  class Shard;
+
+  Shard& ShardFor(const BlockCacheKey& key);
+
+  const size_t capacity_;
+  const int num_shard_bits_;
+  std::unique_ptr<Shard[]> shards_;
+  std::atomic<uint64_t> next_id_{1};
+};
+
+}  // namespace strata::internal

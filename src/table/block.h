@@ -1,0 +1,124 @@
+// Block: a parsed, immutable block (data, index, properties or metaindex;
+// docs/table_format.md#blocks) and BlockIter, its iterator.
+//
+// Parsing checks the restart array completely (count, order, bounds), so an
+// iterator's binary search never leaves the block; entries are checked as
+// they are decoded, and a malformed one makes the iterator invalid with a
+// Corruption status instead of reading out of bounds.
+//
+// Thread-safety: a Block is immutable and shared (std::shared_ptr<const
+// Block>, e.g. through the block cache) by any number of threads. A
+// BlockIter is used by one thread at a time.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/internal_iterator.h"
+#include "base/result.h"
+#include "strata/comparator.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata::internal {
+
+class Block {
+ private:
+  struct Passkey {};  // only Parse() constructs blocks
+
+ public:
+  // Takes ownership of `buffer` (`allocated` bytes) whose first `size`
+  // bytes are the block. Corruption(what) if the restart array is
+  // malformed (the caller adds file and offset).
+  // REQUIRES: size <= allocated.
+  static Result<std::unique_ptr<Block>> Parse(std::unique_ptr<char[]> buffer,
+                                              size_t size, size_t allocated);
+  // Copies `contents` and parses the copy.
+  static Result<std::unique_ptr<Block>> ParseCopy(const Slice& contents);
+
+  Block(Passkey, std::unique_ptr<char[]> buffer, size_t size, size_t allocated,
+        uint32_t restarts_offset, uint32_t num_restarts);
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+
+  const char* data() const { return buffer_.get(); }
+  size_t size() const { return size_; }
+  // Offset of the restart array = bytes of entries.
+  uint32_t restarts_offset() const { return restarts_offset_; }
+  uint32_t num_restarts() const { return num_restarts_; }
+  // Offset of restart point `i`. REQUIRES: i < num_restarts().
+  uint32_t RestartPoint(uint32_t i) const;
+  // Bytes of memory this block holds (its buffer plus the object).
+  size_t MemoryUsage() const { return allocated_ + sizeof(Block); }
+
+ private:
+  const std::unique_ptr<char[]> buffer_;
+  const size_t size_;
+  const size_t allocated_;
+  const uint32_t restarts_offset_;
+  const uint32_t num_restarts_;
+};
+
+// Where a block lives, for error messages: "<file_name> offset <n>".
+struct BlockErrorContext {
+  const std::string* file_name = nullptr;  // borrowed; null: "<block>"
+  uint64_t block_offset = 0;
+};
+
+// Iterates a block's entries in order. Errors are sticky: after a malformed
+// entry the iterator stays invalid with the Corruption in status().
+class BlockIter final : public InternalIterator {
+ public:
+  // Borrows `comparator` and `block`, which must outlive the iterator
+  // unless `pin` holds `block`. `context->file_name`, if set, must also
+  // outlive it.
+  BlockIter(const Comparator* comparator, const Block* block,
+            std::shared_ptr<const Block> pin, BlockErrorContext context);
+
+  bool Valid() const override { return current_ < restarts_; }
+  void SeekToFirst() override;
+  void SeekToLast() override;
+  void Seek(const Slice& target) override;
+  void SeekForPrev(const Slice& target) override;
+  void Next() override;
+  void Prev() override;
+  // key() and value() stay valid until the iterator moves; value() points
+  // into the block, which the iterator keeps alive while it is positioned.
+  Slice key() const override { return Slice(key_); }
+  Slice value() const override { return value_; }
+  Status status() const override { return status_; }
+
+ private:
+  // Positions before the entry at restart point `index`.
+  void SeekToRestartPoint(uint32_t index);
+  // Decodes the entry at next_ into current_/key_/value_; false at the end
+  // of the entries or on corruption (which sets status_).
+  bool ParseNextKey();
+  // Decodes the whole key stored at restart point `index` into `*key`.
+  bool RestartKey(uint32_t index, Slice* key);
+  void CorruptionError(uint32_t entry_offset);
+  void MarkInvalid() {
+    current_ = restarts_;
+    next_ = restarts_;
+  }
+
+  const Comparator* const comparator_;
+  const Block* const block_;
+  const std::shared_ptr<const Block> pin_;
+  const BlockErrorContext context_;
+  const char* const data_;
+  const uint32_t restarts_;  // end of the entries
+  const uint32_t num_restarts_;
+
+  uint32_t current_;  // offset of the current entry; restarts_ if invalid
+  uint32_t next_;     // offset just past the current entry
+  uint32_t restart_index_ = 0;  // restart region holding current_
+  std::string key_;
+  Slice value_;
+  Status status_;
+};
+
+}  // namespace strata::internal

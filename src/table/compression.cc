@@ -1,0 +1,194 @@
+#include "table/compression.h"
+
+#include <lz4.h>
+#include <snappy.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+
+#include "base/coding.h"
+#include "base/result.h"
+
+namespace strata::internal {
+namespace {
+
+// Worst-case expansion of each format, from its encoding:
+// - snappy: a 3-byte copy yields at most 64 bytes (21.3x);
+// - LZ4: each extra match-length byte yields 255 bytes;
+// - zstd: a 4-byte RLE block yields a whole 128 KiB block (32768x).
+// The constants are rounded up so that valid data is never rejected.
+constexpr size_t kSnappyMaxRatio = 32;
+constexpr size_t kLz4MaxRatio = 256;
+constexpr size_t kZstdMaxRatio = 32768;
+
+size_t MulCapped(size_t n, size_t ratio) {
+  if (n > kMaxUncompressedBlockSize / ratio) return kMaxUncompressedBlockSize;
+  return std::min(n * ratio, kMaxUncompressedBlockSize);
+}
+
+struct ZstdDCtxDeleter {
+  void operator()(ZSTD_DCtx* ctx) const { ZSTD_freeDCtx(ctx); }
+};
+
+// One decompression context per thread: creating one costs an allocation
+// of ~100 KiB, too much to pay per block.
+ZSTD_DCtx* ThreadZstdDCtx() {
+  thread_local std::unique_ptr<ZSTD_DCtx, ZstdDCtxDeleter> ctx(
+      ZSTD_createDCtx());
+  return ctx.get();
+}
+
+// Reads the varint32 length prefix of an LZ4 or zstd block and checks it.
+Status ReadLengthPrefix(Compression type, Slice* input, uint32_t* length) {
+  const size_t stored = input->size();
+  if (!GetVarint32(input, length)) {
+    return Status::Corruption("compressed block has a bad length prefix");
+  }
+  if (*length > MaxUncompressedSize(type, stored)) {
+    return Status::Corruption("compressed block claims an impossible size");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+size_t MaxUncompressedSize(Compression type, size_t compressed_size) {
+  switch (type) {
+    case Compression::kNone:
+      return compressed_size;
+    case Compression::kSnappy:
+      return MulCapped(compressed_size, kSnappyMaxRatio);
+    case Compression::kLZ4:
+      return MulCapped(compressed_size, kLz4MaxRatio);
+    case Compression::kZstd:
+      return MulCapped(compressed_size, kZstdMaxRatio);
+  }
+  return 0;
+}
+
+bool IsKnownCompression(uint8_t type) {
+  return type <= static_cast<uint8_t>(Compression::kZstd);
+}
+
+struct Compressor::ZstdContext {
+  struct Deleter {
+    void operator()(ZSTD_CCtx* ctx) const { ZSTD_freeCCtx(ctx); }
+  };
+  std::unique_ptr<ZSTD_CCtx, Deleter> ctx{ZSTD_createCCtx()};
+};
+
+Compressor::Compressor(Compression type, int zstd_level)
+    : type_(type), zstd_level_(zstd_level) {
+  if (type_ == Compression::kZstd) zstd_ = std::make_unique<ZstdContext>();
+}
+
+Compressor::~Compressor() = default;
+
+bool Compressor::Compress(const Slice& input, std::string* output) {
+  output->clear();
+  if (input.size() > kMaxUncompressedBlockSize) return false;
+  const auto n = static_cast<uint32_t>(input.size());
+  switch (type_) {
+    case Compression::kNone:
+      return false;
+    case Compression::kSnappy: {
+      // Snappy's own format starts with the varint32 uncompressed length.
+      output->resize(snappy::MaxCompressedLength(n));
+      size_t out_len = 0;
+      snappy::RawCompress(input.data(), n, output->data(), &out_len);
+      output->resize(out_len);
+      return true;
+    }
+    case Compression::kLZ4: {
+      PutVarint32(output, n);
+      const size_t prefix = output->size();
+      const int bound = LZ4_compressBound(static_cast<int>(n));
+      if (bound <= 0) return false;
+      output->resize(prefix + static_cast<size_t>(bound));
+      const int written = LZ4_compress_default(
+          input.data(), output->data() + prefix, static_cast<int>(n), bound);
+      if (written <= 0) return false;
+      output->resize(prefix + static_cast<size_t>(written));
+      return true;
+    }
+    case Compression::kZstd: {
+      if (zstd_ == nullptr || zstd_->ctx == nullptr) return false;
+      PutVarint32(output, n);
+      const size_t prefix = output->size();
+      const size_t bound = ZSTD_compressBound(n);
+      output->resize(prefix + bound);
+      const size_t written =
+          ZSTD_compressCCtx(zstd_->ctx.get(), output->data() + prefix, bound,
+                            input.data(), n, zstd_level_);
+      if (ZSTD_isError(written)) return false;
+      output->resize(prefix + written);
+      return true;
+    }
+  }
+  return false;
+}
+
+Status UncompressBlock(Compression type, const Slice& input,
+                       std::unique_ptr<char[]>* output, size_t* output_size) {
+  Slice in = input;
+  switch (type) {
+    case Compression::kNone:
+      break;
+    case Compression::kSnappy: {
+      size_t length = 0;
+      if (!snappy::GetUncompressedLength(in.data(), in.size(), &length)) {
+        return Status::Corruption("snappy block has a bad length header");
+      }
+      if (length > MaxUncompressedSize(type, in.size())) {
+        return Status::Corruption("snappy block claims an impossible size");
+      }
+      auto buf =
+          std::make_unique_for_overwrite<char[]>(std::max<size_t>(length, 1));
+      if (!snappy::RawUncompress(in.data(), in.size(), buf.get())) {
+        return Status::Corruption("snappy block does not decompress");
+      }
+      *output = std::move(buf);
+      *output_size = length;
+      return Status::OK();
+    }
+    case Compression::kLZ4: {
+      uint32_t length = 0;
+      STRATA_RETURN_IF_ERROR(ReadLengthPrefix(type, &in, &length));
+      if (in.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+        return Status::Corruption("lz4 block too large");
+      }
+      auto buf =
+          std::make_unique_for_overwrite<char[]>(std::max<size_t>(length, 1));
+      const int got =
+          LZ4_decompress_safe(in.data(), buf.get(), static_cast<int>(in.size()),
+                              static_cast<int>(length));
+      if (got < 0 || static_cast<uint32_t>(got) != length) {
+        return Status::Corruption("lz4 block does not decompress");
+      }
+      *output = std::move(buf);
+      *output_size = length;
+      return Status::OK();
+    }
+    case Compression::kZstd: {
+      uint32_t length = 0;
+      STRATA_RETURN_IF_ERROR(ReadLengthPrefix(type, &in, &length));
+      ZSTD_DCtx* ctx = ThreadZstdDCtx();
+      if (ctx == nullptr) std::abort();  // out of memory (STYLE.md: OOM aborts)
+      auto buf =
+          std::make_unique_for_overwrite<char[]>(std::max<size_t>(length, 1));
+      const size_t got =
+          ZSTD_decompressDCtx(ctx, buf.get(), length, in.data(), in.size());
+      if (ZSTD_isError(got) || got != length) {
+        return Status::Corruption("zstd block does not decompress");
+      }
+      *output = std::move(buf);
+      *output_size = length;
+      return Status::OK();
+    }
+  }
+  return Status::Corruption("unknown compression type");
+}
+
+}  // namespace strata::internal

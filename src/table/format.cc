@@ -1,0 +1,220 @@
+#include "table/format.h"
+
+#include <cassert>
+#include <cstring>
+#include <iterator>
+
+#include "base/coding.h"
+#include "base/crc32c.h"
+#include "base/result.h"
+#include "table/block.h"
+#include "table/block_builder.h"
+#include "table/compression.h"
+
+namespace strata::internal {
+namespace {
+
+// The properties block, one entry per field, in bytewise name order
+// (docs/table_format.md#properties-block). "strata.compression" is
+// handled on its own since it is not a uint64_t.
+struct PropertyField {
+  const char* name;
+  uint64_t TableProperties::*field;
+};
+
+constexpr char kCompressionName[] = "strata.compression";
+
+constexpr PropertyField kPropertyFields[] = {
+    {"strata.creation_time", &TableProperties::creation_time},
+    {"strata.data_bytes", &TableProperties::data_bytes},
+    {"strata.filter_bytes", &TableProperties::filter_bytes},
+    {"strata.index_bytes", &TableProperties::index_bytes},
+    {"strata.largest_seqno", &TableProperties::largest_seqno},
+    {"strata.num_data_blocks", &TableProperties::num_data_blocks},
+    {"strata.num_deletions", &TableProperties::num_deletions},
+    {"strata.num_entries", &TableProperties::num_entries},
+    {"strata.num_range_deletions", &TableProperties::num_range_deletions},
+    {"strata.raw_key_bytes", &TableProperties::raw_key_bytes},
+    {"strata.raw_value_bytes", &TableProperties::raw_value_bytes},
+    {"strata.smallest_seqno", &TableProperties::smallest_seqno},
+};
+constexpr size_t kNumPropertyFields = std::size(kPropertyFields);
+
+}  // namespace
+
+void BlockHandle::EncodeTo(std::string* dst) const {
+  PutVarint64(dst, offset);
+  PutVarint64(dst, size);
+}
+
+bool BlockHandle::DecodeFrom(Slice* input) {
+  return GetVarint64(input, &offset) && GetVarint64(input, &size);
+}
+
+std::string BlockHandle::Encode() const {
+  std::string s;
+  EncodeTo(&s);
+  return s;
+}
+
+// See docs/table_format.md#footer.
+void Footer::EncodeTo(std::string* dst) const {
+  const size_t start = dst->size();
+  metaindex_handle.EncodeTo(dst);
+  index_handle.EncodeTo(dst);
+  dst->resize(start + kHandlesSize, '\0');
+  PutFixed32(dst, kTableFormatVersion);
+  PutFixed32(
+      dst, crc32c::Mask(crc32c::Value(dst->data() + start, kHandlesSize + 4)));
+  PutFixed64(dst, kTableMagicNumber);
+  assert(dst->size() == start + kEncodedLength);
+}
+
+Status Footer::DecodeFrom(const Slice& input) {
+  if (input.size() != kEncodedLength) {
+    return Status::Corruption("footer has the wrong size");
+  }
+  const char* p = input.data();
+  if (DecodeFixed64(p + kHandlesSize + 8) != kTableMagicNumber) {
+    return Status::Corruption("bad table magic number");
+  }
+  const uint32_t version = DecodeFixed32(p + kHandlesSize);
+  if (version != kTableFormatVersion) {
+    return Status::Corruption("unknown table format version " +
+                              std::to_string(version));
+  }
+  const uint32_t stored = crc32c::Unmask(DecodeFixed32(p + kHandlesSize + 4));
+  if (crc32c::Value(p, kHandlesSize + 4) != stored) {
+    return Status::Corruption("footer checksum mismatch");
+  }
+  Slice handles(p, kHandlesSize);
+  if (!metaindex_handle.DecodeFrom(&handles) ||
+      !index_handle.DecodeFrom(&handles)) {
+    return Status::Corruption("footer has malformed block handles");
+  }
+  for (size_t i = 0; i < handles.size(); ++i) {
+    if (handles[i] != '\0') {
+      return Status::Corruption("footer padding is not zero");
+    }
+  }
+  return Status::OK();
+}
+
+Status CorruptionAt(const std::string& file_name, uint64_t offset,
+                    std::string_view what) {
+  return Status::Corruption(file_name + " offset " + std::to_string(offset),
+                            what);
+}
+
+Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
+                 uint64_t limit, const BlockHandle& handle,
+                 bool verify_checksum, BlockContents* contents) {
+  // Check the handle before trusting its size with an allocation.
+  if (handle.size > limit || handle.offset > limit - handle.size ||
+      limit - handle.size - handle.offset < kBlockTrailerSize) {
+    return CorruptionAt(file_name, handle.offset,
+                        "block of " + std::to_string(handle.size) +
+                            " bytes runs past its region (ends at " +
+                            std::to_string(limit) + ")");
+  }
+  const auto n = static_cast<size_t>(handle.size);
+  const size_t stored = n + kBlockTrailerSize;
+  auto buffer = std::make_unique_for_overwrite<char[]>(stored);
+  Slice read;
+  STRATA_RETURN_IF_ERROR(file.Read(handle.offset, stored, &read, buffer.get()));
+  if (read.size() != stored) {
+    return CorruptionAt(file_name, handle.offset, "truncated block read");
+  }
+  if (read.data() != buffer.get()) {
+    std::memcpy(buffer.get(), read.data(), stored);
+  }
+  const char* data = buffer.get();
+  if (verify_checksum) {
+    const uint32_t expected = crc32c::Unmask(DecodeFixed32(data + n + 1));
+    if (crc32c::Value(data, n + 1) != expected) {
+      return CorruptionAt(file_name, handle.offset, "block checksum mismatch");
+    }
+  }
+  const auto type = static_cast<uint8_t>(data[n]);
+  if (!IsKnownCompression(type)) {
+    return CorruptionAt(
+        file_name, handle.offset,
+        "unknown block compression type " + std::to_string(type));
+  }
+  if (type == static_cast<uint8_t>(Compression::kNone)) {
+    contents->data = std::move(buffer);
+    contents->size = n;
+    contents->allocated = stored;
+    return Status::OK();
+  }
+  std::unique_ptr<char[]> output;
+  size_t output_size = 0;
+  Status s = UncompressBlock(static_cast<Compression>(type), Slice(data, n),
+                             &output, &output_size);
+  if (!s.ok()) return CorruptionAt(file_name, handle.offset, s.message());
+  contents->data = std::move(output);
+  contents->size = output_size;
+  contents->allocated = output_size;
+  return Status::OK();
+}
+
+std::string EncodeProperties(const TableProperties& properties) {
+  BlockBuilder builder(1);
+  std::string value;
+  PutVarint64(&value, static_cast<uint8_t>(properties.compression));
+  builder.Add(kCompressionName, value);
+  for (const PropertyField& f : kPropertyFields) {
+    value.clear();
+    PutVarint64(&value, properties.*f.field);
+    builder.Add(f.name, value);
+  }
+  return builder.Finish().ToString();
+}
+
+Status DecodeProperties(const Block& block, TableProperties* properties) {
+  *properties = TableProperties();
+  bool seen_compression = false;
+  bool seen[kNumPropertyFields] = {};
+  BlockIter it(BytewiseComparator(), &block, nullptr, BlockErrorContext{});
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    Slice value = it.value();
+    uint64_t v = 0;
+    const bool decoded = GetVarint64(&value, &v) && value.empty();
+    const Slice name = it.key();
+    if (name == Slice(kCompressionName)) {
+      if (!decoded || v > 0xff ||
+          !IsKnownCompression(static_cast<uint8_t>(v))) {
+        return Status::Corruption("bad property strata.compression");
+      }
+      properties->compression = static_cast<Compression>(v);
+      seen_compression = true;
+      continue;
+    }
+    for (size_t i = 0; i < kNumPropertyFields; ++i) {
+      if (name == Slice(kPropertyFields[i].name)) {
+        if (!decoded) {
+          return Status::Corruption(std::string("bad property ") +
+                                    kPropertyFields[i].name);
+        }
+        properties->*kPropertyFields[i].field = v;
+        seen[i] = true;
+        break;
+      }
+    }
+  }
+  if (!it.status().ok()) {
+    return Status::Corruption("malformed properties block");
+  }
+  if (!seen_compression) {
+    return Status::Corruption("missing property strata.compression");
+  }
+  for (size_t i = 0; i < kNumPropertyFields; ++i) {
+    if (!seen[i]) {
+      return Status::Corruption(std::string("missing property ") +
+                                kPropertyFields[i].name);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace strata::internal

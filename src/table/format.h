@@ -1,0 +1,141 @@
+// The table file format (docs/table_format.md): block handles, block
+// trailers, the footer, the properties block, and the options and
+// properties structs shared by TableBuilder and Table.
+//
+// A table is
+//
+//   data block* index block [filter block] properties block
+//   metaindex block footer
+//
+// where every block is followed by a 5-byte trailer (compression type,
+// masked crc32c) and the footer has a fixed size.
+//
+// Thread-safety: plain values and pure functions; ReadBlock() is as
+// thread-safe as the file it reads.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "strata/comparator.h"
+#include "strata/env.h"
+#include "strata/options.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata::internal {
+
+class Block;
+class BlockCache;
+
+// How a table is built and read. Values, except the borrowed pointers.
+struct TableOptions {
+  const Comparator* comparator = nullptr;  // orders keys; borrowed
+  // Bytes cut from each key's end before it goes into or probes the bloom
+  // filter (8 for DB internal keys, whose tag must not reach the filter).
+  size_t filter_key_suffix_len = 0;
+  size_t block_size = 4096;
+  int block_restart_interval = 16;
+  int bloom_bits_per_key = 10;  // 0 = no filter
+  Compression compression = Compression::kSnappy;
+  BlockCache* block_cache = nullptr;  // borrowed, may be null
+};
+
+// Facts about one table, all persisted in its properties block
+// (docs/table_format.md#properties-block).
+struct TableProperties {
+  uint64_t num_entries = 0, num_deletions = 0, num_range_deletions = 0;
+  uint64_t raw_key_bytes = 0, raw_value_bytes = 0;
+  // Bytes on disk, trailers included, of all data blocks, of the index
+  // block and of the filter block (0 without a filter).
+  uint64_t data_bytes = 0, index_bytes = 0, filter_bytes = 0;
+  uint64_t num_data_blocks = 0;
+  uint64_t smallest_seqno = 0, largest_seqno = 0;
+  // The compression the table was built with (a block that does not
+  // compress well is still stored raw).
+  Compression compression = Compression::kNone;
+  uint64_t creation_time = 0;  // unix seconds
+
+  bool operator==(const TableProperties&) const = default;
+};
+
+// The format version this code writes and reads.
+inline constexpr uint32_t kTableFormatVersion = 1;
+
+// The last 8 bytes of every table: the ASCII bytes "strataT1" read as a
+// little-endian fixed64.
+inline constexpr uint64_t kTableMagicNumber = 0x3154617461727473ull;
+
+// Every block is followed by: compression type (1 byte) + masked crc32c
+// (4 bytes) of the block's stored bytes and the type byte.
+inline constexpr size_t kBlockTrailerSize = 5;
+
+// Meta block names in the metaindex block.
+inline constexpr char kFilterBlockName[] = "strata.filter";
+inline constexpr char kPropertiesBlockName[] = "strata.properties";
+
+// Where a block sits: offset and size of its stored bytes, trailer
+// excluded. Encoded as varint64 offset ‖ varint64 size.
+struct BlockHandle {
+  static constexpr size_t kMaxEncodedLength = 20;
+
+  uint64_t offset = 0;
+  uint64_t size = 0;
+
+  void EncodeTo(std::string* dst) const;
+  // Consumes a handle from `*input`; false if malformed.
+  bool DecodeFrom(Slice* input);
+  // The encoding as a string.
+  std::string Encode() const;
+};
+
+// The fixed-size tail of a table (docs/table_format.md#footer):
+//   [0, 40)  metaindex handle ‖ index handle ‖ zero padding
+//   [40, 44) format version, fixed32
+//   [44, 48) masked crc32c of bytes [0, 44)
+//   [48, 56) magic number, fixed64
+struct Footer {
+  static constexpr size_t kHandlesSize = 2 * BlockHandle::kMaxEncodedLength;
+  static constexpr size_t kEncodedLength = kHandlesSize + 4 + 4 + 8;  // 56
+
+  BlockHandle metaindex_handle;
+  BlockHandle index_handle;
+
+  // Appends exactly kEncodedLength bytes.
+  void EncodeTo(std::string* dst) const;
+  // Decodes the kEncodedLength bytes of `input`. Corruption(what) on a bad
+  // magic number, unknown version, bad checksum or malformed handles.
+  Status DecodeFrom(const Slice& input);
+};
+
+// A Corruption naming the place: "<file_name> offset <offset>: <what>".
+Status CorruptionAt(const std::string& file_name, uint64_t offset,
+                    std::string_view what);
+
+// A block's bytes as read from a file, decompressed, owned.
+struct BlockContents {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;       // bytes of the block
+  size_t allocated = 0;  // bytes `data` holds (>= size)
+};
+
+// Reads the block at `handle` with its trailer, checks that it ends at or
+// before `limit` (before allocating anything), verifies its checksum when
+// `verify_checksum` and decompresses it. Damage is a Corruption naming
+// `file_name` and the block's offset; a failed read is the file's error.
+Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
+                 uint64_t limit, const BlockHandle& handle,
+                 bool verify_checksum, BlockContents* contents);
+
+// The properties block's contents (docs/table_format.md#properties-block).
+std::string EncodeProperties(const TableProperties& properties);
+// Decodes a parsed properties block. Unknown names are skipped (a later
+// version may add some); a malformed value or a missing name is
+// Corruption(what).
+Status DecodeProperties(const Block& block, TableProperties* properties);
+
+}  // namespace strata::internal

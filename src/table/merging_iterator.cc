@@ -1,0 +1,220 @@
+#include "table/merging_iterator.h"
+
+#include <cassert>
+#include <cstddef>
+#include <utility>
+
+namespace strata::internal {
+namespace {
+
+// A binary heap of the valid children, whose top is the current entry.
+//
+// Invariants, with (k, c) the current entry (key k of child c) and
+// "before"/"after" meaning the merged order (key, then child index):
+//  1. Forward: every child other than c is positioned at its first entry
+//     after (k, c), or is exhausted. Reverse: at its last entry before
+//     (k, c), or exhausted.
+//  2. heap_ holds exactly the valid children, ordered so that heap_[0] is
+//     the first in the direction of travel (min-heap forward, max-heap
+//     reverse), and each item's `key` is its child's current key().
+//  3. heap_ is empty when the iterator is not Valid(), in particular after
+//     a child reported an error.
+class MergingIterator final : public InternalIterator {
+ public:
+  MergingIterator(const Comparator* comparator,
+                  std::vector<std::unique_ptr<InternalIterator>> children)
+      : comparator_(comparator), children_(std::move(children)) {
+    heap_.reserve(children_.size());
+  }
+
+  bool Valid() const override { return !heap_.empty(); }
+
+  void SeekToFirst() override {
+    for (auto& child : children_) child->SeekToFirst();
+    direction_ = Direction::kForward;
+    RebuildHeap();
+  }
+
+  void SeekToLast() override {
+    for (auto& child : children_) child->SeekToLast();
+    direction_ = Direction::kReverse;
+    RebuildHeap();
+  }
+
+  void Seek(const Slice& target) override {
+    for (auto& child : children_) child->Seek(target);
+    direction_ = Direction::kForward;
+    RebuildHeap();
+  }
+
+  void SeekForPrev(const Slice& target) override {
+    for (auto& child : children_) child->SeekForPrev(target);
+    direction_ = Direction::kReverse;
+    RebuildHeap();
+  }
+
+  void Next() override {
+    assert(Valid());
+    if (direction_ == Direction::kReverse) {
+      SwitchToForward();
+      return;
+    }
+    heap_[0].iter->Next();
+    ReplaceTop();
+  }
+
+  void Prev() override {
+    assert(Valid());
+    if (direction_ == Direction::kForward) {
+      SwitchToReverse();
+      return;
+    }
+    heap_[0].iter->Prev();
+    ReplaceTop();
+  }
+
+  Slice key() const override {
+    assert(Valid());
+    return heap_[0].key;
+  }
+
+  Slice value() const override {
+    assert(Valid());
+    return heap_[0].iter->value();
+  }
+
+  Status status() const override {
+    for (const auto& child : children_) {
+      Status s = child->status();
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+ private:
+  enum class Direction { kForward, kReverse };
+
+  struct HeapItem {
+    InternalIterator* iter;
+    Slice key;     // iter->key(), cached: valid until iter moves
+    size_t index;  // position in children_, the tie-breaker
+  };
+
+  // True if `a` is yielded before `b` in the current direction.
+  bool Before(const HeapItem& a, const HeapItem& b) const {
+    const int c = comparator_->Compare(a.key, b.key);
+    if (direction_ == Direction::kForward) {
+      return c < 0 || (c == 0 && a.index < b.index);
+    }
+    return c > 0 || (c == 0 && a.index > b.index);
+  }
+
+  void SiftDown(size_t pos) {
+    const size_t n = heap_.size();
+    while (true) {
+      const size_t left = 2 * pos + 1;
+      if (left >= n) return;
+      size_t best = left;
+      if (left + 1 < n && Before(heap_[left + 1], heap_[left])) best = left + 1;
+      if (!Before(heap_[best], heap_[pos])) return;
+      std::swap(heap_[pos], heap_[best]);
+      pos = best;
+    }
+  }
+
+  // Restores the heap after the top child moved one step.
+  void ReplaceTop() {
+    HeapItem& top = heap_[0];
+    if (top.iter->Valid()) {
+      top.key = top.iter->key();
+    } else if (!top.iter->status().ok()) {
+      heap_.clear();
+      return;
+    } else {
+      heap_[0] = heap_.back();
+      heap_.pop_back();
+      if (heap_.empty()) return;
+    }
+    SiftDown(0);
+  }
+
+  // Builds the heap from every child's position. If any child failed, the
+  // iterator becomes invalid instead.
+  void RebuildHeap() {
+    heap_.clear();
+    for (size_t i = 0; i < children_.size(); ++i) {
+      InternalIterator* child = children_[i].get();
+      if (child->Valid()) {
+        heap_.push_back(HeapItem{child, child->key(), i});
+      } else if (!child->status().ok()) {
+        heap_.clear();
+        return;
+      }
+    }
+    for (size_t i = heap_.size() / 2; i-- > 0;) SiftDown(i);
+  }
+
+  // Next() while moving backward. Moves every other child to its first entry
+  // after the current one (k, c): for a child i > c that is its first entry
+  // >= k; for i < c, entries equal to k come before (k, c) and are skipped.
+  void SwitchToForward() {
+    InternalIterator* current = heap_[0].iter;
+    const size_t c = heap_[0].index;
+    // Stays valid: `current` does not move until the others are placed.
+    const Slice k = heap_[0].key;
+    for (size_t i = 0; i < children_.size(); ++i) {
+      if (i == c) continue;
+      InternalIterator* child = children_[i].get();
+      child->Seek(k);
+      if (i < c) {
+        while (child->Valid() && comparator_->Compare(child->key(), k) == 0) {
+          child->Next();
+        }
+      }
+    }
+    current->Next();
+    direction_ = Direction::kForward;
+    RebuildHeap();
+  }
+
+  // Prev() while moving forward: the mirror image of SwitchToForward().
+  // Each other child goes to its last entry before (k, c): for i < c its last
+  // entry <= k; for i > c, entries equal to k come after (k, c) and are
+  // skipped.
+  void SwitchToReverse() {
+    InternalIterator* current = heap_[0].iter;
+    const size_t c = heap_[0].index;
+    const Slice k = heap_[0].key;
+    for (size_t i = 0; i < children_.size(); ++i) {
+      if (i == c) continue;
+      InternalIterator* child = children_[i].get();
+      child->SeekForPrev(k);
+      if (i > c) {
+        while (child->Valid() && comparator_->Compare(child->key(), k) == 0) {
+          child->Prev();
+        }
+      }
+    }
+    current->Prev();
+    direction_ = Direction::kReverse;
+    RebuildHeap();
+  }
+
+  const Comparator* const comparator_;
+  const std::vector<std::unique_ptr<InternalIterator>> children_;
+  std::vector<HeapItem> heap_;
+  Direction direction_ = Direction::kForward;
+};
+
+}  // namespace
+
+std::unique_ptr<InternalIterator> NewMergingIterator(
+    const Comparator* comparator,
+    std::vector<std::unique_ptr<InternalIterator>> children) {
+  assert(comparator != nullptr);
+  if (children.empty()) return NewErrorInternalIterator(Status::OK());
+  if (children.size() == 1) return std::move(children[0]);
+  return std::make_unique<MergingIterator>(comparator, std::move(children));
+}
+
+}  // namespace strata::internal

@@ -1,0 +1,34 @@
+// NewMergingIterator: one sorted view over several sorted iterators (the
+// memtables and table files of a read, or the inputs of a compaction).
+//
+// The merged sequence is the union of the children's entries, ordered by
+// the comparator; entries with equal keys are ordered by child index (lower
+// first; the DB passes its sources newest first), and within one child by
+// that child's own order. Backward iteration yields exactly the reverse.
+//
+// Errors: status() is the first non-OK status among the children, in child
+// order. When a child fails, the merged iterator becomes invalid instead of
+// going on without it; a later Seek* re-checks every child.
+//
+// Thread-safety: like any InternalIterator, one thread at a time.
+
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "base/internal_iterator.h"
+#include "strata/comparator.h"
+
+namespace strata::internal {
+
+// Merges `children` (taking ownership) in `comparator` order. With no
+// children the result is always invalid (and OK); with one child the result
+// may be that child itself.
+// REQUIRES: `comparator` is non-null and outlives the returned iterator;
+// every child is non-null and sorted by `comparator`.
+std::unique_ptr<InternalIterator> NewMergingIterator(
+    const Comparator* comparator,
+    std::vector<std::unique_ptr<InternalIterator>> children);
+
+}  // namespace strata::internal

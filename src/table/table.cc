@@ -1,0 +1,315 @@
+#include "table/table.h"
+
+#include <utility>
+
+#include "base/result.h"
+#include "cache/block_cache.h"
+#include "table/two_level_iterator.h"
+
+namespace strata::internal {
+
+Status Table::Open(const TableOptions& options,
+                   std::unique_ptr<RandomAccessFile> file, uint64_t file_size,
+                   std::string file_name, std::unique_ptr<Table>* table) {
+  if (options.comparator == nullptr || file == nullptr) {
+    return Status::InvalidArgument("Table::Open: comparator and file needed");
+  }
+  auto t = std::make_unique<Table>(Passkey{}, options, std::move(file),
+                                   file_size, std::move(file_name));
+  STRATA_RETURN_IF_ERROR(t->ReadMeta());
+  *table = std::move(t);
+  return Status::OK();
+}
+
+Table::Table(Passkey, const TableOptions& options,
+             std::unique_ptr<RandomAccessFile> file, uint64_t file_size,
+             std::string file_name)
+    : options_(options),
+      file_(std::move(file)),
+      file_size_(file_size),
+      file_name_(std::move(file_name)) {}
+
+Table::~Table() = default;
+
+Status Table::ReadAndParse(const BlockHandle& handle, uint64_t limit,
+                           bool verify, std::unique_ptr<Block>* block) const {
+  BlockContents contents;
+  STRATA_RETURN_IF_ERROR(
+      ReadBlock(*file_, file_name_, limit, handle, verify, &contents));
+  Result<std::unique_ptr<Block>> parsed =
+      Block::Parse(std::move(contents.data), contents.size, contents.allocated);
+  if (!parsed.ok()) {
+    return CorruptionAt(file_name_, handle.offset, parsed.status().message());
+  }
+  *block = std::move(parsed).value();
+  return Status::OK();
+}
+
+Status Table::ReadFooter(Footer* footer) const {
+  constexpr size_t kFooterSize = Footer::kEncodedLength;
+  if (file_size_ < kFooterSize) {
+    return CorruptionAt(file_name_, 0,
+                        "file of " + std::to_string(file_size_) +
+                            " bytes is too short to be a table");
+  }
+  const uint64_t footer_offset = file_size_ - kFooterSize;
+  char buffer[kFooterSize];
+  Slice input;
+  STRATA_RETURN_IF_ERROR(
+      file_->Read(footer_offset, kFooterSize, &input, buffer));
+  if (input.size() != kFooterSize) {
+    return CorruptionAt(file_name_, footer_offset, "truncated footer read");
+  }
+  Status s = footer->DecodeFrom(input);
+  if (!s.ok()) return CorruptionAt(file_name_, footer_offset, s.message());
+  return Status::OK();
+}
+
+Status Table::ReadMetaindex(uint64_t limit) {
+  // A meta block this version does not know might change what the table
+  // means, so it is rejected, not ignored.
+  std::unique_ptr<Block> metaindex;
+  STRATA_RETURN_IF_ERROR(
+      ReadAndParse(metaindex_handle_, limit, true, &metaindex));
+  bool has_properties = false;
+  BlockIter it(BytewiseComparator(), metaindex.get(), nullptr,
+               BlockErrorContext{&file_name_, metaindex_handle_.offset});
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    const Slice name = it.key();
+    BlockHandle handle;
+    Slice value = it.value();
+    if (!handle.DecodeFrom(&value) || !value.empty()) {
+      return CorruptionAt(file_name_, metaindex_handle_.offset,
+                          "malformed handle for meta block " + name.ToString());
+    }
+    if (name == Slice(kFilterBlockName)) {
+      filter_handle_ = handle;
+      has_filter_ = true;
+    } else if (name == Slice(kPropertiesBlockName)) {
+      properties_handle_ = handle;
+      has_properties = true;
+    } else {
+      return CorruptionAt(file_name_, metaindex_handle_.offset,
+                          "unknown meta block " + name.ToString());
+    }
+  }
+  STRATA_RETURN_IF_ERROR(it.status());
+  if (!has_properties) {
+    return CorruptionAt(file_name_, metaindex_handle_.offset,
+                        "no properties block");
+  }
+  return Status::OK();
+}
+
+// See docs/table_format.md#opening-a-table for the checks, in this order.
+Status Table::ReadMeta() {
+  Footer footer;
+  STRATA_RETURN_IF_ERROR(ReadFooter(&footer));
+  metaindex_handle_ = footer.metaindex_handle;
+  index_handle_ = footer.index_handle;
+  // Meta blocks and the index lie before the footer.
+  const uint64_t limit = file_size_ - Footer::kEncodedLength;
+  STRATA_RETURN_IF_ERROR(ReadMetaindex(limit));
+
+  std::unique_ptr<Block> properties_block;
+  STRATA_RETURN_IF_ERROR(
+      ReadAndParse(properties_handle_, limit, true, &properties_block));
+  Status s = DecodeProperties(*properties_block, &properties_);
+  if (!s.ok()) {
+    return CorruptionAt(file_name_, properties_handle_.offset, s.message());
+  }
+
+  STRATA_RETURN_IF_ERROR(
+      ReadAndParse(index_handle_, limit, true, &index_block_));
+
+  if (has_filter_) {
+    STRATA_RETURN_IF_ERROR(ReadBlock(*file_, file_name_, limit, filter_handle_,
+                                     true, &filter_contents_));
+    s = BloomFilter::Parse(
+        Slice(filter_contents_.data.get(), filter_contents_.size), &filter_);
+    if (!s.ok()) {
+      return CorruptionAt(file_name_, filter_handle_.offset, s.message());
+    }
+  }
+
+  // The properties must agree with the layout: data blocks fill
+  // [0, index offset), and the index and filter sizes match.
+  const uint64_t filter_bytes =
+      has_filter_ ? filter_handle_.size + kBlockTrailerSize : 0;
+  if (properties_.data_bytes != index_handle_.offset ||
+      properties_.index_bytes != index_handle_.size + kBlockTrailerSize ||
+      properties_.filter_bytes != filter_bytes) {
+    return CorruptionAt(file_name_, properties_handle_.offset,
+                        "properties disagree with the table layout");
+  }
+  if (options_.block_cache != nullptr)
+    cache_id_ = options_.block_cache->NewId();
+  return Status::OK();
+}
+
+Status Table::DecodeIndexValue(const Slice& value, BlockHandle* handle) const {
+  Slice input = value;
+  if (!handle->DecodeFrom(&input) || !input.empty()) {
+    return CorruptionAt(file_name_, index_handle_.offset,
+                        "malformed block handle in the index");
+  }
+  return Status::OK();
+}
+
+Status Table::GetDataBlock(const TableReadOptions& ro,
+                           const BlockHandle& handle,
+                           std::shared_ptr<const Block>* block) const {
+  BlockCache* const cache = options_.block_cache;
+  const BlockCacheKey key{cache_id_, handle.offset};
+  if (cache != nullptr) {
+    std::shared_ptr<const void> hit = cache->Lookup(key);
+    if (hit != nullptr) {
+      *block = std::static_pointer_cast<const Block>(std::move(hit));
+      return Status::OK();
+    }
+  }
+  // Only verified blocks enter the shared cache.
+  const bool insert = cache != nullptr && ro.fill_cache;
+  std::unique_ptr<Block> parsed;
+  // Data blocks lie before the index block.
+  STRATA_RETURN_IF_ERROR(ReadAndParse(handle, index_handle_.offset,
+                                      ro.verify_checksums || insert, &parsed));
+  std::shared_ptr<const Block> shared = std::move(parsed);
+  if (insert) cache->Insert(key, shared, shared->MemoryUsage());
+  *block = std::move(shared);
+  return Status::OK();
+}
+
+std::unique_ptr<BlockIter> Table::NewIndexIterator() const {
+  return std::make_unique<BlockIter>(
+      options_.comparator, index_block_.get(), nullptr,
+      BlockErrorContext{&file_name_, index_handle_.offset});
+}
+
+Status Table::NewDataIterator(const TableReadOptions& ro,
+                              const Slice& index_value,
+                              std::unique_ptr<InternalIterator>* iter) const {
+  BlockHandle handle;
+  STRATA_RETURN_IF_ERROR(DecodeIndexValue(index_value, &handle));
+  std::shared_ptr<const Block> block;
+  STRATA_RETURN_IF_ERROR(GetDataBlock(ro, handle, &block));
+  const Block* raw = block.get();
+  *iter = std::make_unique<BlockIter>(
+      options_.comparator, raw, std::move(block),
+      BlockErrorContext{&file_name_, handle.offset});
+  return Status::OK();
+}
+
+bool Table::KeyMayMatch(const Slice& filter_key) const {
+  return filter_.KeyMayMatch(filter_key);
+}
+
+Status Table::Get(const TableReadOptions& ro, const Slice& key,
+                  const Slice& filter_key,
+                  const std::function<void(const Slice&, const Slice&)>& handle,
+                  bool* filter_skipped) const {
+  const bool skip = !filter_.KeyMayMatch(filter_key);
+  if (filter_skipped != nullptr) *filter_skipped = skip;
+  if (skip) return Status::OK();
+  BlockIter index(options_.comparator, index_block_.get(), nullptr,
+                  BlockErrorContext{&file_name_, index_handle_.offset});
+  // The block the index points at holds the answer unless all its keys are
+  // smaller than `key`; then it is the first entry of a later block.
+  for (index.Seek(key); index.Valid(); index.Next()) {
+    BlockHandle block_handle;
+    STRATA_RETURN_IF_ERROR(DecodeIndexValue(index.value(), &block_handle));
+    std::shared_ptr<const Block> block;
+    STRATA_RETURN_IF_ERROR(GetDataBlock(ro, block_handle, &block));
+    BlockIter it(options_.comparator, block.get(), nullptr,
+                 BlockErrorContext{&file_name_, block_handle.offset});
+    it.Seek(key);
+    if (it.Valid()) {
+      handle(it.key(), it.value());
+      return Status::OK();
+    }
+    STRATA_RETURN_IF_ERROR(it.status());
+  }
+  return index.status();
+}
+
+std::unique_ptr<InternalIterator> Table::NewIterator(
+    const TableReadOptions& ro) const {
+  return std::make_unique<TwoLevelIterator>(
+      NewIndexIterator(), [this, ro](const Slice& index_value,
+                                     std::unique_ptr<InternalIterator>* iter) {
+        return NewDataIterator(ro, index_value, iter);
+      });
+}
+
+Status Table::VerifyChecksums() const {
+  // The footer and meta blocks, read again from the file.
+  Footer footer;
+  STRATA_RETURN_IF_ERROR(ReadFooter(&footer));
+  const uint64_t limit = file_size_ - Footer::kEncodedLength;
+  if (footer.index_handle.offset != index_handle_.offset ||
+      footer.index_handle.size != index_handle_.size ||
+      footer.metaindex_handle.offset != metaindex_handle_.offset ||
+      footer.metaindex_handle.size != metaindex_handle_.size) {
+    return CorruptionAt(file_name_, limit, "footer changed since open");
+  }
+  std::unique_ptr<Block> block;
+  STRATA_RETURN_IF_ERROR(ReadAndParse(metaindex_handle_, limit, true, &block));
+  STRATA_RETURN_IF_ERROR(ReadAndParse(properties_handle_, limit, true, &block));
+  if (has_filter_) {
+    BlockContents filter;
+    STRATA_RETURN_IF_ERROR(
+        ReadBlock(*file_, file_name_, limit, filter_handle_, true, &filter));
+  }
+  std::unique_ptr<Block> index;
+  STRATA_RETURN_IF_ERROR(ReadAndParse(index_handle_, limit, true, &index));
+  return VerifyDataBlocks(*index);
+}
+
+Status Table::VerifyDataBlocks(const Block& index) const {
+  // Every data block: checksum, entries, their order, and the index keys
+  // separating the blocks.
+  const Comparator* const cmp = options_.comparator;
+  BlockIter index_it(cmp, &index, nullptr,
+                     BlockErrorContext{&file_name_, index_handle_.offset});
+  std::string previous_key;
+  std::string previous_separator;
+  uint64_t entries = 0;
+  uint64_t blocks = 0;
+  for (index_it.SeekToFirst(); index_it.Valid(); index_it.Next()) {
+    BlockHandle handle;
+    STRATA_RETURN_IF_ERROR(DecodeIndexValue(index_it.value(), &handle));
+    std::unique_ptr<Block> data;
+    STRATA_RETURN_IF_ERROR(
+        ReadAndParse(handle, index_handle_.offset, true, &data));
+    BlockIter it(cmp, data.get(), nullptr,
+                 BlockErrorContext{&file_name_, handle.offset});
+    for (it.SeekToFirst(); it.Valid(); it.Next()) {
+      if ((entries > 0 && cmp->Compare(Slice(previous_key), it.key()) >= 0) ||
+          (blocks > 0 &&
+           cmp->Compare(it.key(), Slice(previous_separator)) <= 0) ||
+          cmp->Compare(it.key(), index_it.key()) > 0) {
+        return CorruptionAt(file_name_, handle.offset, "keys out of order");
+      }
+      previous_key.assign(it.key().data(), it.key().size());
+      ++entries;
+    }
+    STRATA_RETURN_IF_ERROR(it.status());
+    previous_separator.assign(index_it.key().data(), index_it.key().size());
+    ++blocks;
+  }
+  STRATA_RETURN_IF_ERROR(index_it.status());
+  if (entries != properties_.num_entries ||
+      blocks != properties_.num_data_blocks) {
+    return CorruptionAt(file_name_, properties_handle_.offset,
+                        "properties disagree with the data blocks");
+  }
+  return Status::OK();
+}
+
+size_t Table::MemoryUsage() const {
+  size_t usage = sizeof(Table) + filter_contents_.allocated;
+  if (index_block_ != nullptr) usage += index_block_->MemoryUsage();
+  return usage;
+}
+
+}  // namespace strata::internal

@@ -1,0 +1,141 @@
+// Table: an open, immutable table file (docs/table_format.md). Open reads
+// and verifies the footer, metaindex, properties, index and filter; data
+// blocks are read on demand, through the BlockCache when one is given.
+//
+// Keys are opaque bytes ordered by TableOptions::comparator; the table
+// never looks inside them (DB tables get the InternalKeyComparator).
+//
+// A damaged file never crashes the reader, makes it read outside the file
+// or allocate without bound, and never yields wrong data: every block is
+// checksummed, every handle is checked against the file before use, and
+// every error is a Corruption naming the file and offset:
+// "Corruption: <file_name> offset <n>: <what>".
+//
+// Thread-safety: immutable after Open; every method is safe to call from
+// many threads at once.
+// Ownership: owns the file; borrows the comparator and block cache, which
+// must outlive the table. Iterators borrow the table, which must outlive
+// them; a block an iterator is positioned on stays alive (pinned) even if
+// the cache evicts it.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/internal_iterator.h"
+#include "strata/env.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+#include "table/block.h"
+#include "table/bloom.h"
+#include "table/format.h"
+
+namespace strata::internal {
+
+struct TableReadOptions {
+  // Verify the checksum of every data block read from the file. Blocks
+  // that go into the block cache are always verified, so a cached block
+  // is a verified one.
+  bool verify_checksums = true;
+  // Insert data blocks read from the file into the block cache (lookups
+  // happen either way).
+  bool fill_cache = true;
+};
+
+class Table {
+ public:
+  // Opens the table in `file` of `file_size` bytes; `file_name` names it in
+  // errors. A file shorter than the footer, a bad magic number, an unknown
+  // format version or any damaged meta block is Corruption.
+  // REQUIRES: options.comparator != nullptr.
+  static Status Open(const TableOptions& options,
+                     std::unique_ptr<RandomAccessFile> file, uint64_t file_size,
+                     std::string file_name, std::unique_ptr<Table>* table);
+
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+  ~Table();
+
+  // Checks `filter_key` against the filter; if it may be present, finds
+  // the first entry with key >= `key` and calls handle(entry_key,
+  // entry_value) once, if such an entry exists. The caller decides whether
+  // it matches. `*filter_skipped` (nullable) tells whether the filter
+  // excluded the key. The slices passed to `handle` are valid only during
+  // the call.
+  Status Get(const TableReadOptions& ro, const Slice& key,
+             const Slice& filter_key,
+             const std::function<void(const Slice&, const Slice&)>& handle,
+             bool* filter_skipped = nullptr) const;
+
+  // An iterator over every entry (Seek, SeekForPrev, Next, Prev,
+  // SeekToFirst, SeekToLast). Errors stop it; see TwoLevelIterator.
+  std::unique_ptr<InternalIterator> NewIterator(
+      const TableReadOptions& ro) const;
+
+  // False only if no key whose filter key is `filter_key` is in the table.
+  bool KeyMayMatch(const Slice& filter_key) const;
+
+  const TableProperties& properties() const { return properties_; }
+
+  // Reads every block from the file (bypassing the cache), verifies its
+  // checksum and decodes every entry, checking their order.
+  Status VerifyChecksums() const;
+
+  // Bytes held in memory by the table itself: index and filter blocks.
+  size_t MemoryUsage() const;
+
+  const std::string& file_name() const { return file_name_; }
+
+ private:
+  struct Passkey {};
+
+ public:
+  Table(Passkey, const TableOptions& options,
+        std::unique_ptr<RandomAccessFile> file, uint64_t file_size,
+        std::string file_name);
+
+ private:
+  // Reads the footer, the meta blocks, the index and the filter of a
+  // freshly constructed table.
+  Status ReadMeta();
+  Status ReadFooter(Footer* footer) const;
+  // Reads the metaindex block, which must end by `limit`, into the handles.
+  Status ReadMetaindex(uint64_t limit);
+  // The data-block half of VerifyChecksums(), given the index read again.
+  Status VerifyDataBlocks(const Block& index) const;
+  // Reads and parses the block at `handle`, which must end by `limit`.
+  Status ReadAndParse(const BlockHandle& handle, uint64_t limit, bool verify,
+                      std::unique_ptr<Block>* block) const;
+  // The data block at `handle`, from the cache or the file.
+  Status GetDataBlock(const TableReadOptions& ro, const BlockHandle& handle,
+                      std::shared_ptr<const Block>* block) const;
+  // Decodes an index entry's value (a BlockHandle).
+  Status DecodeIndexValue(const Slice& value, BlockHandle* handle) const;
+  // An iterator over the data block an index entry's value locates.
+  Status NewDataIterator(const TableReadOptions& ro, const Slice& index_value,
+                         std::unique_ptr<InternalIterator>* iter) const;
+  std::unique_ptr<BlockIter> NewIndexIterator() const;
+
+  const TableOptions options_;
+  const std::unique_ptr<RandomAccessFile> file_;
+  const uint64_t file_size_;
+  const std::string file_name_;
+  uint64_t cache_id_ = 0;  // 0 without a block cache
+
+  // Set by Open, then immutable.
+  BlockHandle metaindex_handle_;
+  BlockHandle index_handle_;
+  BlockHandle filter_handle_;  // size 0 and unset without a filter
+  BlockHandle properties_handle_;
+  bool has_filter_ = false;
+  std::unique_ptr<Block> index_block_;
+  BlockContents filter_contents_;
+  BloomFilter filter_;
+  TableProperties properties_;
+};
+
+}  // namespace strata::internal

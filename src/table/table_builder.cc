@@ -1,0 +1,161 @@
+#include "table/table_builder.h"
+
+#include <cassert>
+
+#include "base/coding.h"
+#include "base/crc32c.h"
+
+namespace strata::internal {
+
+TableBuilder::TableBuilder(const TableOptions& options, WritableFile* file)
+    : options_(options),
+      file_(file),
+      compressor_(options.compression),
+      data_block_(options.block_restart_interval),
+      index_block_(1),
+      filter_(options.bloom_bits_per_key) {
+  assert(options_.comparator != nullptr);
+  assert(file_ != nullptr);
+}
+
+TableBuilder::~TableBuilder() { assert(closed_); }
+
+Slice TableBuilder::FilterKey(const Slice& key) const {
+  // A key shorter than the suffix has the empty filter key.
+  const size_t cut = options_.filter_key_suffix_len;
+  return key.size() >= cut ? Slice(key.data(), key.size() - cut) : Slice();
+}
+
+void TableBuilder::Add(const Slice& key, const Slice& value) {
+  assert(!closed_);
+  if (!status_.ok()) return;
+  if (properties_.num_entries > 0 &&
+      options_.comparator->Compare(key, Slice(last_key_)) <= 0) {
+    status_ = Status::InvalidArgument(
+        "TableBuilder::Add: key does not sort after the previous key");
+    return;
+  }
+  if (pending_index_entry_) AddIndexEntry(&key);
+  filter_.AddKey(FilterKey(key));
+  last_key_.assign(key.data(), key.size());
+  ++properties_.num_entries;
+  properties_.raw_key_bytes += key.size();
+  properties_.raw_value_bytes += value.size();
+  data_block_.Add(key, value);
+  if (data_block_.CurrentSizeEstimate() >= options_.block_size) {
+    FlushDataBlock();
+  }
+}
+
+void TableBuilder::AddIndexEntry(const Slice* next_key) {
+  assert(pending_index_entry_);
+  // The index key must be >= every key of the block and < every key of the
+  // next one; the comparator may shorten it within that range.
+  std::string separator = last_key_;
+  if (next_key != nullptr) {
+    options_.comparator->FindShortestSeparator(&separator, *next_key);
+  } else {
+    options_.comparator->FindShortSuccessor(&separator);
+  }
+  index_block_.Add(separator, pending_handle_.Encode());
+  pending_index_entry_ = false;
+}
+
+void TableBuilder::FlushDataBlock() {
+  if (data_block_.empty() || !status_.ok()) return;
+  assert(!pending_index_entry_);
+  WriteBlock(data_block_.Finish(), /*compress=*/true, &pending_handle_);
+  data_block_.Reset();
+  if (!status_.ok()) return;
+  pending_index_entry_ = true;
+  ++properties_.num_data_blocks;
+}
+
+void TableBuilder::WriteBlock(const Slice& block, bool compress,
+                              BlockHandle* handle) {
+  Slice contents = block;
+  Compression type = Compression::kNone;
+  // Store compressed only when it saves at least 1/8 of the block: below
+  // that, decompressing on every read costs more than the bytes save.
+  if (compress && compressor_.Compress(block, &compressed_) &&
+      compressed_.size() <= block.size() - block.size() / 8) {
+    contents = Slice(compressed_);
+    type = compressor_.type();
+  }
+  WriteRawBlock(contents, type, handle);
+}
+
+// See docs/table_format.md#block-trailer.
+void TableBuilder::WriteRawBlock(const Slice& contents, Compression type,
+                                 BlockHandle* handle) {
+  if (!status_.ok()) return;
+  handle->offset = offset_;
+  handle->size = contents.size();
+  status_ = file_->Append(contents);
+  if (!status_.ok()) return;
+  char trailer[kBlockTrailerSize];
+  trailer[0] = static_cast<char>(type);
+  uint32_t crc = crc32c::Value(contents.data(), contents.size());
+  crc = crc32c::Extend(crc, trailer, 1);
+  EncodeFixed32(trailer + 1, crc32c::Mask(crc));
+  status_ = file_->Append(Slice(trailer, kBlockTrailerSize));
+  if (!status_.ok()) return;
+  offset_ += contents.size() + kBlockTrailerSize;
+}
+
+Status TableBuilder::Finish(const TableProperties& caller) {
+  assert(!closed_);
+  closed_ = true;
+  FlushDataBlock();
+  if (!status_.ok()) return status_;
+  if (pending_index_entry_) AddIndexEntry(nullptr);
+  properties_.data_bytes = offset_;
+
+  // See docs/table_format.md#file-layout for the order of the blocks.
+  BlockHandle index_handle;
+  WriteBlock(index_block_.Finish(), /*compress=*/true, &index_handle);
+  if (!status_.ok()) return status_;
+  properties_.index_bytes = index_handle.size + kBlockTrailerSize;
+
+  BlockHandle filter_handle;
+  const std::string filter = filter_.Finish();
+  if (!filter.empty()) {
+    WriteRawBlock(filter, Compression::kNone, &filter_handle);
+    if (!status_.ok()) return status_;
+    properties_.filter_bytes = filter_handle.size + kBlockTrailerSize;
+  }
+
+  properties_.num_deletions = caller.num_deletions;
+  properties_.num_range_deletions = caller.num_range_deletions;
+  properties_.smallest_seqno = caller.smallest_seqno;
+  properties_.largest_seqno = caller.largest_seqno;
+  properties_.creation_time = caller.creation_time;
+  properties_.compression = options_.compression;
+  BlockHandle properties_handle;
+  WriteRawBlock(EncodeProperties(properties_), Compression::kNone,
+                &properties_handle);
+
+  // Metaindex entries in bytewise name order.
+  BlockBuilder metaindex(1);
+  if (!filter.empty()) metaindex.Add(kFilterBlockName, filter_handle.Encode());
+  metaindex.Add(kPropertiesBlockName, properties_handle.Encode());
+  BlockHandle metaindex_handle;
+  WriteRawBlock(metaindex.Finish(), Compression::kNone, &metaindex_handle);
+  if (!status_.ok()) return status_;
+
+  Footer footer;
+  footer.metaindex_handle = metaindex_handle;
+  footer.index_handle = index_handle;
+  std::string encoded;
+  footer.EncodeTo(&encoded);
+  status_ = file_->Append(encoded);
+  if (status_.ok()) offset_ += encoded.size();
+  return status_;
+}
+
+void TableBuilder::Abandon() {
+  assert(!closed_);
+  closed_ = true;
+}
+
+}  // namespace strata::internal

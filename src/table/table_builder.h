@@ -1,0 +1,94 @@
+// TableBuilder: writes one sorted table file (docs/table_format.md) from
+// entries added in increasing key order: data blocks as they fill, then
+// the index, filter, properties and metaindex blocks and the footer.
+//
+// Thread-safety: single-threaded; the caller serializes calls.
+// Ownership: borrows `file` and the pointers in TableOptions, which must
+// outlive the builder. The builder never syncs or closes the file.
+
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "strata/env.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+#include "table/block_builder.h"
+#include "table/bloom.h"
+#include "table/compression.h"
+#include "table/format.h"
+
+namespace strata::internal {
+
+class TableBuilder {
+ public:
+  // REQUIRES: options.comparator != nullptr.
+  TableBuilder(const TableOptions& options, WritableFile* file);
+  TableBuilder(const TableBuilder&) = delete;
+  TableBuilder& operator=(const TableBuilder&) = delete;
+  // REQUIRES: Finish() or Abandon() was called.
+  ~TableBuilder();
+
+  // Appends an entry. After an error (see status()) it does nothing.
+  // REQUIRES: `key` sorts after every key added before (a violation is
+  // caught: status() becomes InvalidArgument and nothing more is written).
+  // REQUIRES: neither Finish() nor Abandon() has been called.
+  void Add(const Slice& key, const Slice& value);
+
+  // The first error: the file's, or InvalidArgument for keys out of order.
+  Status status() const { return status_; }
+
+  // Writes the last data block, the index, filter, properties and
+  // metaindex blocks and the footer. `caller` supplies num_deletions,
+  // num_range_deletions, smallest_seqno, largest_seqno and creation_time;
+  // the builder fills in every other field. Does not Sync. On error the
+  // file is garbage and the caller deletes it.
+  // REQUIRES: neither Finish() nor Abandon() has been called.
+  Status Finish(const TableProperties& caller);
+
+  // Gives up on the table; nothing more is written. The caller deletes
+  // the file.
+  // REQUIRES: neither Finish() nor Abandon() has been called.
+  void Abandon();
+
+  uint64_t NumEntries() const { return properties_.num_entries; }
+  // Bytes written so far; after Finish(), the file's final size.
+  uint64_t FileSize() const { return offset_; }
+  // Complete after a successful Finish(); before, only the running counts
+  // (entries, raw bytes, data blocks) are filled in.
+  const TableProperties& properties() const { return properties_; }
+
+ private:
+  // Writes the pending data block, if any, and remembers its handle for
+  // the next index entry.
+  void FlushDataBlock();
+  // Compresses (when it pays) and writes `block`, filling `*handle`.
+  void WriteBlock(const Slice& block, bool compress, BlockHandle* handle);
+  // Writes `contents` with its trailer for compression `type`.
+  void WriteRawBlock(const Slice& contents, Compression type,
+                     BlockHandle* handle);
+  // Adds the index entry for the last flushed data block; `next_key` is the
+  // first key of the following block, or null at the end of the table.
+  void AddIndexEntry(const Slice* next_key);
+  Slice FilterKey(const Slice& key) const;
+
+  const TableOptions options_;
+  WritableFile* const file_;
+  Compressor compressor_;
+  BlockBuilder data_block_;
+  BlockBuilder index_block_;
+  BloomFilterBuilder filter_;
+  TableProperties properties_;
+  uint64_t offset_ = 0;
+  Status status_;
+  bool closed_ = false;  // Finish() or Abandon() called
+  std::string last_key_;
+  // The data block just written waits for its index entry until the next
+  // key is known, so the separator can be short.
+  bool pending_index_entry_ = false;
+  BlockHandle pending_handle_;
+  std::string compressed_;  // scratch output of the compressor
+};
+
+}  // namespace strata::internal

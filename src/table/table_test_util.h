@@ -1,0 +1,219 @@
+// Helpers shared by table_test.cc and table_corruption_test.cc: in-memory
+// files, DB internal keys with a std::map model, and building, opening and
+// reading tables. Test-only.
+
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/random.h"
+#include "db/dbformat.h"
+#include "strata/env.h"
+#include "table/format.h"
+#include "table/table.h"
+#include "table/table_builder.h"
+
+namespace strata::internal::table_test {
+
+// ---- In-memory files ---------------------------------------------------
+
+class StringSink final : public WritableFile {
+ public:
+  explicit StringSink(std::string* contents) : contents_(contents) {}
+  Status Append(const Slice& data) override {
+    contents_->append(data.data(), data.size());
+    return Status::OK();
+  }
+  Status Flush() override { return Status::OK(); }
+  Status Sync() override { return Status::OK(); }
+  Status Close() override { return Status::OK(); }
+  uint64_t Size() const override { return contents_->size(); }
+
+ private:
+  std::string* contents_;
+};
+
+// Reads from a copy of `contents`; counts reads; can fail reads at or after
+// an offset with IOError.
+class StringSource final : public RandomAccessFile {
+ public:
+  explicit StringSource(std::string contents, std::atomic<int>* reads = nullptr)
+      : contents_(std::move(contents)), reads_(reads) {}
+  Status Read(uint64_t offset, size_t n, Slice* result,
+              char* scratch) const override {
+    if (reads_ != nullptr) reads_->fetch_add(1, std::memory_order_relaxed);
+    if (offset >= fail_from_) return Status::IOError("injected read error");
+    if (offset > contents_.size()) {
+      *result = Slice();
+      return Status::OK();
+    }
+    n = std::min<uint64_t>(n, contents_.size() - offset);
+    std::memcpy(scratch, contents_.data() + offset, n);
+    *result = Slice(scratch, n);
+    return Status::OK();
+  }
+  // Reads at `offset` or later fail from now on. Not thread-safe: call it
+  // while no read is running.
+  void FailReadsFrom(uint64_t offset) { fail_from_ = offset; }
+
+ private:
+  const std::string contents_;
+  std::atomic<int>* reads_;
+  uint64_t fail_from_ = UINT64_MAX;
+};
+
+// ---- Internal keys and a model --------------------------------------------
+
+inline const InternalKeyComparator& Icmp() {
+  static const InternalKeyComparator kIcmp(BytewiseComparator());
+  return kIcmp;
+}
+
+struct IcmpLess {
+  bool operator()(const std::string& a, const std::string& b) const {
+    return Icmp().Compare(a, b) < 0;
+  }
+};
+using Model = std::map<std::string, std::string, IcmpLess>;
+
+inline std::string UserKey(uint64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "user%08llu",
+                static_cast<unsigned long long>(i));
+  return buf;
+}
+
+inline std::string IKey(const std::string& user_key, SequenceNumber seq,
+                        ValueType type) {
+  std::string k;
+  AppendInternalKey(&k, user_key, seq, static_cast<uint8_t>(type));
+  return k;
+}
+
+// A value like db_bench's: a random printable chunk of half the length,
+// repeated, so it compresses to about half.
+inline std::string HalfCompressibleValue(Random* rnd, size_t len) {
+  std::string chunk(std::max<size_t>(len / 2, 1), ' ');
+  for (auto& c : chunk) c = static_cast<char>(' ' + rnd->Uniform(95));
+  std::string value;
+  while (value.size() < len) value.append(chunk);
+  value.resize(len);
+  return value;
+}
+
+// Even user keys 0, 2, 4, ... with one to three versions each; some
+// versions are deletions (empty value).
+inline Model MakeModel(Random* rnd, size_t user_keys, size_t value_len) {
+  Model model;
+  SequenceNumber seq = 100000;
+  for (size_t i = 0; i < user_keys; ++i) {
+    const std::string user = UserKey(2 * i);
+    const int versions = 1 + static_cast<int>(rnd->Uniform(3));
+    for (int v = 0; v < versions; ++v) {
+      const bool deletion = rnd->OneIn(5);
+      model[IKey(user, seq--,
+                 deletion ? ValueType::kDeletion : ValueType::kValue)] =
+          deletion ? std::string() : HalfCompressibleValue(rnd, value_len);
+    }
+  }
+  return model;
+}
+
+inline TableOptions DbTableOptions(Compression compression, size_t block_size) {
+  TableOptions options;
+  options.comparator = &Icmp();
+  options.filter_key_suffix_len = kTagSize;
+  options.block_size = block_size;
+  options.compression = compression;
+  return options;
+}
+
+inline TableProperties CallerProperties() {
+  TableProperties p;
+  p.num_deletions = 17;
+  p.num_range_deletions = 3;
+  p.smallest_seqno = 11;
+  p.largest_seqno = uint64_t{1} << 40;
+  p.creation_time = 1700000000;
+  return p;
+}
+
+inline std::string BuildTable(const TableOptions& options, const Model& model,
+                              TableProperties* built = nullptr) {
+  std::string contents;
+  StringSink sink(&contents);
+  TableBuilder builder(options, &sink);
+  for (const auto& [k, v] : model) builder.Add(k, v);
+  EXPECT_EQ(model.size(), builder.NumEntries());
+  const Status s = builder.Finish(CallerProperties());
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(contents.size(), builder.FileSize());
+  if (built != nullptr) *built = builder.properties();
+  return contents;
+}
+
+inline Status OpenTable(const TableOptions& options,
+                        const std::string& contents, const std::string& name,
+                        std::unique_ptr<Table>* table,
+                        std::atomic<int>* reads = nullptr) {
+  return Table::Open(options, std::make_unique<StringSource>(contents, reads),
+                     contents.size(), name, table);
+}
+
+// The entry Get reports, or "" when it reports none.
+struct GetResult {
+  Status status;
+  bool called = false;
+  bool filter_skipped = false;
+  std::string key;
+  std::string value;
+};
+
+inline GetResult DoGet(const Table& table, const TableReadOptions& ro,
+                       const Slice& internal_key) {
+  GetResult r;
+  int calls = 0;
+  r.status = table.Get(
+      ro, internal_key, ExtractUserKey(internal_key),
+      [&](const Slice& k, const Slice& v) {
+        ++calls;
+        r.key = k.ToString();
+        r.value = v.ToString();
+      },
+      &r.filter_skipped);
+  EXPECT_LE(calls, 1);
+  r.called = calls == 1;
+  return r;
+}
+
+// ---- Checks against the model ------------------------------------------
+
+inline void CheckScans(const Table& table, const Model& model) {
+  auto it = table.NewIterator(TableReadOptions());
+  auto m = model.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
+    ASSERT_NE(m, model.end());
+    ASSERT_EQ(m->first, it->key().ToString());
+    ASSERT_EQ(m->second, it->value().ToString());
+  }
+  ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+  ASSERT_EQ(m, model.end());
+  auto r = model.rbegin();
+  for (it->SeekToLast(); it->Valid(); it->Prev(), ++r) {
+    ASSERT_NE(r, model.rend());
+    ASSERT_EQ(r->first, it->key().ToString());
+    ASSERT_EQ(r->second, it->value().ToString());
+  }
+  ASSERT_TRUE(it->status().ok());
+  ASSERT_EQ(r, model.rend());
+}
+
+}  // namespace strata::internal::table_test

@@ -1,0 +1,68 @@
+// TwoLevelIterator: iterates the entries of a sequence of blocks through an
+// index iterator whose values locate the blocks (a table's index block over
+// its data blocks). Blocks without entries are skipped in both directions.
+//
+// Errors stop iteration: when the index iterator, a block's iterator or
+// opening a block fails, the iterator becomes invalid and stays so, with
+// the first error in status(). It never skips a damaged block and goes on.
+//
+// Thread-safety: one thread at a time, like every InternalIterator.
+
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/internal_iterator.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata::internal {
+
+// Opens the iterator over the block an index entry's value locates. On
+// failure returns the error (naming the file and offset) and leaves
+// `*iter` alone.
+using BlockOpener = std::function<Status(
+    const Slice& index_value, std::unique_ptr<InternalIterator>* iter)>;
+
+class TwoLevelIterator final : public InternalIterator {
+ public:
+  // REQUIRES: the index keys separate the blocks: every key of block i is
+  // <= index key i, and index key i < every key of block i+1.
+  TwoLevelIterator(std::unique_ptr<InternalIterator> index_iter,
+                   BlockOpener opener);
+
+  bool Valid() const override {
+    return status_.ok() && data_iter_ != nullptr && data_iter_->Valid();
+  }
+  void SeekToFirst() override;
+  void SeekToLast() override;
+  void Seek(const Slice& target) override;
+  void SeekForPrev(const Slice& target) override;
+  void Next() override;
+  void Prev() override;
+  Slice key() const override { return data_iter_->key(); }
+  Slice value() const override { return data_iter_->value(); }
+  Status status() const override;
+
+ private:
+  // Opens the block of the current index entry into data_iter_, or clears
+  // data_iter_ when the index is not positioned. Keeps the open block when
+  // the entry locates it already.
+  void InitDataBlock();
+  // Replaces data_iter_, first keeping any error the old one had.
+  void SetDataIterator(std::unique_ptr<InternalIterator> iter);
+  void SkipEmptyDataBlocksForward();
+  void SkipEmptyDataBlocksBackward();
+  // No error so far, in this iterator or the ones it holds.
+  bool Healthy() const;
+
+  std::unique_ptr<InternalIterator> index_iter_;
+  BlockOpener opener_;
+  std::unique_ptr<InternalIterator> data_iter_;
+  std::string data_block_value_;  // index value data_iter_ was opened for
+  Status status_;                 // first error seen; sticky
+};
+
+}  // namespace strata::internal

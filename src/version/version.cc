@@ -1,0 +1,209 @@
+#include "version/version.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cinttypes>
+#include <cstdio>
+
+namespace strata::internal {
+
+namespace {
+
+std::string FileLabel(uint64_t number) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "table %06" PRIu64, number);
+  return buf;
+}
+
+}  // namespace
+
+// ---- Version ----------------------------------------------------------------
+
+Version::Version(const InternalKeyComparator* icmp, int num_levels)
+    : icmp_(icmp),
+      files_(static_cast<size_t>(num_levels)),
+      level_bytes_(static_cast<size_t>(num_levels), 0) {
+  assert(icmp != nullptr);
+  assert(num_levels >= 1 && num_levels <= kMaxNumLevels);
+}
+
+const std::vector<std::shared_ptr<const FileMetaData>>& Version::files(
+    int level) const {
+  assert(level >= 0 && level < num_levels());
+  return files_[static_cast<size_t>(level)];
+}
+
+int Version::NumFiles(int level) const {
+  return static_cast<int>(files(level).size());
+}
+
+uint64_t Version::LevelBytes(int level) const {
+  assert(level >= 0 && level < num_levels());
+  return level_bytes_[static_cast<size_t>(level)];
+}
+
+uint64_t Version::TotalFiles() const {
+  uint64_t n = 0;
+  for (const auto& level : files_) n += level.size();
+  return n;
+}
+
+size_t Version::FindFile(int level, const Slice& internal_key) const {
+  assert(level >= 1);
+  const auto& fs = files(level);
+  const auto it = std::lower_bound(
+      fs.begin(), fs.end(), internal_key,
+      [this](const std::shared_ptr<const FileMetaData>& f, const Slice& key) {
+        return icmp_->Compare(f->largest.Encode(), key) < 0;
+      });
+  return static_cast<size_t>(it - fs.begin());
+}
+
+std::vector<std::shared_ptr<const FileMetaData>> Version::Overlapping(
+    int level, const Slice* begin_user_key, const Slice* end_user_key) const {
+  const auto& fs = files(level);
+  std::vector<std::shared_ptr<const FileMetaData>> result;
+  const auto after_end = [&](const FileMetaData& f) {
+    return end_user_key != nullptr &&
+           icmp_->CompareUserKeys(f.smallest.user_key(), *end_user_key) > 0;
+  };
+  const auto before_begin = [&](const FileMetaData& f) {
+    return begin_user_key != nullptr &&
+           icmp_->CompareUserKeys(f.largest.user_key(), *begin_user_key) < 0;
+  };
+  if (level == 0) {
+    for (const auto& f : fs) {
+      if (!before_begin(*f) && !after_end(*f)) result.push_back(f);
+    }
+    return result;
+  }
+  size_t i = 0;
+  if (begin_user_key != nullptr) {
+    // The first internal key with this user key: every file ending at or
+    // after the user key ends at or after it.
+    const InternalKey start(*begin_user_key, kMaxSequenceNumber, kTypeForSeek);
+    i = FindFile(level, start.Encode());
+  }
+  for (; i < fs.size() && !after_end(*fs[i]); ++i) result.push_back(fs[i]);
+  return result;
+}
+
+std::string Version::DebugString() const {
+  std::string r;
+  char buf[96];
+  for (int level = 0; level < num_levels(); ++level) {
+    std::snprintf(buf, sizeof(buf),
+                  "--- level %d: %d files, %" PRIu64 " bytes ---\n", level,
+                  NumFiles(level), LevelBytes(level));
+    r.append(buf);
+    for (const auto& f : files(level)) {
+      r.append("  ");
+      r.append(FileMetaDataDebugString(*f));
+      r.push_back('\n');
+    }
+  }
+  return r;
+}
+
+// ---- VersionBuilder ---------------------------------------------------------
+
+VersionBuilder::VersionBuilder(const InternalKeyComparator* icmp,
+                               int num_levels, const Version* base)
+    : icmp_(icmp),
+      num_levels_(num_levels),
+      levels_(static_cast<size_t>(num_levels)) {
+  assert(base == nullptr || base->num_levels() == num_levels);
+  if (base == nullptr) return;
+  for (int level = 0; level < num_levels; ++level) {
+    for (const auto& f : base->files(level)) {
+      levels_[static_cast<size_t>(level)].emplace(f->number, f);
+      level_of_.emplace(f->number, level);
+    }
+  }
+}
+
+Status VersionBuilder::Apply(const VersionEdit& edit) {
+  for (const auto& [level, number] : edit.deleted_files()) {
+    auto it = level_of_.find(number);
+    if (level >= num_levels_ || it == level_of_.end() || it->second != level) {
+      return Status::Corruption("version edit deletes " + FileLabel(number) +
+                                " from level " + std::to_string(level) +
+                                ", which does not hold it");
+    }
+    levels_[static_cast<size_t>(level)].erase(number);
+    level_of_.erase(it);
+  }
+  for (const auto& [level, f] : edit.new_files()) {
+    if (level >= num_levels_) {
+      return Status::Corruption("version edit adds " + FileLabel(f.number) +
+                                " at level " + std::to_string(level) +
+                                ", but there are only " +
+                                std::to_string(num_levels_) + " levels");
+    }
+    const auto [it, inserted] = level_of_.emplace(f.number, level);
+    if (!inserted) {
+      return Status::Corruption("version edit adds " + FileLabel(f.number) +
+                                " at level " + std::to_string(level) +
+                                ", but it is already live at level " +
+                                std::to_string(it->second));
+    }
+    if (f.smallest.Encode().size() < kTagSize ||
+        f.largest.Encode().size() < kTagSize ||
+        icmp_->Compare(f.smallest.Encode(), f.largest.Encode()) > 0) {
+      return Status::Corruption("version edit adds " + FileLabel(f.number) +
+                                " with smallest key above largest key");
+    }
+    levels_[static_cast<size_t>(level)].emplace(
+        f.number, std::make_shared<const FileMetaData>(f));
+  }
+  return Status::OK();
+}
+
+Result<std::shared_ptr<const Version>> VersionBuilder::Finish() const {
+  auto v = std::make_shared<Version>(icmp_, num_levels_);
+  for (int level = 0; level < num_levels_; ++level) {
+    const auto& source = levels_[static_cast<size_t>(level)];
+    auto& fs = v->files_[static_cast<size_t>(level)];
+    fs.reserve(source.size());
+    uint64_t bytes = 0;
+    for (const auto& [number, f] : source) {
+      fs.push_back(f);
+      bytes += f->file_size;
+    }
+    v->level_bytes_[static_cast<size_t>(level)] = bytes;
+    if (level == 0) {
+      std::sort(fs.begin(), fs.end(), [](const auto& a, const auto& b) {
+        if (a->largest_seqno != b->largest_seqno) {
+          return a->largest_seqno > b->largest_seqno;
+        }
+        return a->number > b->number;
+      });
+      continue;
+    }
+    std::sort(fs.begin(), fs.end(), [this](const auto& a, const auto& b) {
+      const int r = icmp_->Compare(a->smallest.Encode(), b->smallest.Encode());
+      return r != 0 ? r < 0 : a->number < b->number;
+    });
+    for (size_t i = 1; i < fs.size(); ++i) {
+      if (icmp_->Compare(fs[i - 1]->largest.Encode(),
+                         fs[i]->smallest.Encode()) >= 0) {
+        return Status::Corruption("level " + std::to_string(level) + ": " +
+                                  FileLabel(fs[i - 1]->number) + " " +
+                                  FileMetaDataDebugString(*fs[i - 1]) +
+                                  " overlaps " + FileLabel(fs[i]->number) +
+                                  " " + FileMetaDataDebugString(*fs[i]));
+      }
+    }
+  }
+  return std::shared_ptr<const Version>(std::move(v));
+}
+
+uint64_t VersionBuilder::MaxFileNumber() const {
+  uint64_t max_number = 0;
+  for (const auto& [number, level] : level_of_) {
+    max_number = std::max(max_number, number);
+  }
+  return max_number;
+}
+
+}  // namespace strata::internal

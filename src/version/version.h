@@ -1,0 +1,115 @@
+// Version: an immutable snapshot of the live table files, level by level.
+// VersionBuilder: applies VersionEdits to a base Version to make the next.
+//
+// Invariants of every Version a VersionBuilder produces:
+//  1. Level 0 is ordered newest first: largest_seqno descending, then file
+//     number descending. Its files may overlap each other.
+//  2. Each level >= 1 is ordered by smallest internal key, and its files'
+//     internal-key ranges are disjoint: for consecutive files a, b,
+//     a.largest < b.smallest. (Adjacent files may share a user key, whose
+//     versions were split between them.)
+//  3. Every file has smallest <= largest, and a file number appears at most
+//     once in the whole version.
+//
+// Thread-safety: a Version is immutable after construction, so any number
+// of threads may read it. Readers keep it (and so its files) alive by
+// holding a std::shared_ptr<const Version>. A VersionBuilder is used by one
+// thread at a time.
+// Ownership: a Version borrows the comparator, which must outlive it.
+
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+#include "db/dbformat.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+#include "version/version_edit.h"
+
+namespace strata::internal {
+
+class Version {
+ public:
+  // An empty version with `num_levels` levels.
+  // REQUIRES: icmp != nullptr; 1 <= num_levels <= kMaxNumLevels.
+  Version(const InternalKeyComparator* icmp, int num_levels);
+
+  Version(const Version&) = delete;
+  Version& operator=(const Version&) = delete;
+
+  int num_levels() const { return static_cast<int>(files_.size()); }
+
+  // The files of `level` in the order of invariants 1 and 2.
+  // REQUIRES: 0 <= level < num_levels().
+  const std::vector<std::shared_ptr<const FileMetaData>>& files(
+      int level) const;
+
+  // REQUIRES (all three): 0 <= level < num_levels().
+  int NumFiles(int level) const;
+  uint64_t LevelBytes(int level) const;  // sum of file_size
+  uint64_t TotalFiles() const;
+
+  // Index of the first file in `level` whose largest key >= `internal_key`,
+  // or files(level).size() if there is none. Binary search.
+  // REQUIRES: 1 <= level < num_levels().
+  size_t FindFile(int level, const Slice& internal_key) const;
+
+  // The files of `level` whose user-key range [smallest, largest] meets
+  // [*begin_user_key, *end_user_key], in level order. A null bound is open.
+  // REQUIRES: 0 <= level < num_levels().
+  std::vector<std::shared_ptr<const FileMetaData>> Overlapping(
+      int level, const Slice* begin_user_key, const Slice* end_user_key) const;
+
+  // One line per level and one per file.
+  std::string DebugString() const;
+
+ private:
+  friend class VersionBuilder;
+
+  const InternalKeyComparator* const icmp_;
+  std::vector<std::vector<std::shared_ptr<const FileMetaData>>> files_;
+  std::vector<uint64_t> level_bytes_;
+};
+
+// Builds a Version from a base and a sequence of edits. Within an edit,
+// deletions apply before additions, so an edit may move a file between
+// levels by deleting and re-adding its number.
+class VersionBuilder {
+ public:
+  // Starts from `base`, or from an empty version if `base` is null.
+  // Borrows `icmp` and `base` for the builder's lifetime.
+  // REQUIRES: base == nullptr || base->num_levels() == num_levels.
+  VersionBuilder(const InternalKeyComparator* icmp, int num_levels,
+                 const Version* base);
+
+  VersionBuilder(const VersionBuilder&) = delete;
+  VersionBuilder& operator=(const VersionBuilder&) = delete;
+
+  // Applies `edit`. Corruption if it deletes a file its level does not
+  // hold, adds a number that is already live (at any level), adds a file at
+  // a level >= num_levels or one whose smallest key is above its largest.
+  // After an error the builder must not be used again.
+  [[nodiscard]] Status Apply(const VersionEdit& edit);
+
+  // The version holding the result of every edit applied so far. Corruption
+  // if two files of a level >= 1 overlap (invariant 2).
+  Result<std::shared_ptr<const Version>> Finish() const;
+
+  // The largest file number live in the result (0 if none).
+  uint64_t MaxFileNumber() const;
+
+ private:
+  const InternalKeyComparator* const icmp_;
+  const int num_levels_;
+  // Per level: number → file. Shares the FileMetaData with the base.
+  std::vector<std::map<uint64_t, std::shared_ptr<const FileMetaData>>> levels_;
+  std::unordered_map<uint64_t, int> level_of_;  // number → its level
+};
+
+}  // namespace strata::internal

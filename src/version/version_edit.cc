@@ -1,0 +1,319 @@
+#include "version/version_edit.h"
+
+#include <cassert>
+#include <cinttypes>
+#include <cstdio>
+
+#include "base/coding.h"
+#include "base/result.h"
+
+namespace strata::internal {
+
+namespace {
+
+void AppendEscaped(std::string* dst, const Slice& s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
+      dst->push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      dst->append(buf);
+    }
+  }
+}
+
+void PutTag(std::string* dst, EditTag tag) {
+  PutVarint32(dst, static_cast<uint32_t>(tag));
+}
+
+Status FieldError(const char* field, const std::string& problem) {
+  return Status::Corruption(std::string("VersionEdit ") + field, problem);
+}
+
+// Decodes a level and checks its bound.
+Status GetLevel(Slice* input, const char* field, int* level) {
+  uint32_t v = 0;
+  if (!GetVarint32(input, &v)) return FieldError(field, "bad level");
+  if (v >= static_cast<uint32_t>(kMaxNumLevels)) {
+    return FieldError(field, "level " + std::to_string(v) +
+                                 " >= " + std::to_string(kMaxNumLevels));
+  }
+  *level = static_cast<int>(v);
+  return Status::OK();
+}
+
+// Decodes a length-prefixed internal key: a user key and the 8-byte tag.
+bool GetInternalKey(Slice* input, InternalKey* key) {
+  Slice s;
+  if (!GetLengthPrefixedSlice(input, &s) || s.size() < kTagSize) return false;
+  const uint64_t tag = ExtractTag(s);
+  *key = InternalKey(ExtractUserKey(s), tag >> 8,
+                     static_cast<uint8_t>(tag & 0xff));
+  return true;
+}
+
+// The body of a kNewFile field, after its tag.
+// See docs/manifest_format.md#new-file.
+Status DecodeNewFile(Slice* input, int* level, FileMetaData* f) {
+  constexpr char kField[] = "new file";
+  STRATA_RETURN_IF_ERROR(GetLevel(input, kField, level));
+  if (!GetVarint64(input, &f->number)) return FieldError(kField, "bad number");
+  if (!GetVarint64(input, &f->file_size)) {
+    return FieldError(kField, "bad file size");
+  }
+  if (!GetInternalKey(input, &f->smallest)) {
+    return FieldError(kField, "bad smallest key");
+  }
+  if (!GetInternalKey(input, &f->largest)) {
+    return FieldError(kField, "bad largest key");
+  }
+  if (!GetVarint64(input, &f->smallest_seqno)) {
+    return FieldError(kField, "bad smallest sequence");
+  }
+  if (!GetVarint64(input, &f->largest_seqno)) {
+    return FieldError(kField, "bad largest sequence");
+  }
+  if (!GetVarint64(input, &f->num_entries)) {
+    return FieldError(kField, "bad entry count");
+  }
+  if (!GetVarint64(input, &f->num_deletions)) {
+    return FieldError(kField, "bad deletion count");
+  }
+  if (f->largest_seqno > kMaxSequenceNumber) {
+    return FieldError(kField, "largest sequence out of range");
+  }
+  if (f->smallest_seqno > f->largest_seqno) {
+    return FieldError(kField, "smallest sequence > largest sequence");
+  }
+  if (f->num_deletions > f->num_entries) {
+    return FieldError(kField, "more deletions than entries");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string InternalKeyDebugString(const Slice& internal_key) {
+  std::string r = "'";
+  if (internal_key.size() < kTagSize) {
+    AppendEscaped(&r, internal_key);
+    r.append("' (bad internal key)");
+    return r;
+  }
+  AppendEscaped(&r, ExtractUserKey(internal_key));
+  const uint64_t tag = ExtractTag(internal_key);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "' @ %" PRIu64 " : %u", tag >> 8,
+                static_cast<unsigned>(tag & 0xff));
+  r.append(buf);
+  return r;
+}
+
+std::string FileMetaDataDebugString(const FileMetaData& f) {
+  char buf[128];
+  std::snprintf(buf, sizeof(buf), "%" PRIu64 ":%" PRIu64 "[", f.number,
+                f.file_size);
+  std::string r = buf;
+  r.append(InternalKeyDebugString(f.smallest.Encode()));
+  r.append(" .. ");
+  r.append(InternalKeyDebugString(f.largest.Encode()));
+  std::snprintf(
+      buf, sizeof(buf),
+      "] seq=%" PRIu64 "..%" PRIu64 " entries=%" PRIu64 " deletions=%" PRIu64,
+      f.smallest_seqno, f.largest_seqno, f.num_entries, f.num_deletions);
+  r.append(buf);
+  return r;
+}
+
+void VersionEdit::Clear() { *this = VersionEdit(); }
+
+void VersionEdit::SetComparatorName(const Slice& name) {
+  has_comparator_name_ = true;
+  comparator_name_ = name.ToString();
+}
+
+void VersionEdit::SetLogNumber(uint64_t n) {
+  has_log_number_ = true;
+  log_number_ = n;
+}
+
+void VersionEdit::SetNextFileNumber(uint64_t n) {
+  has_next_file_number_ = true;
+  next_file_number_ = n;
+}
+
+void VersionEdit::SetLastSequence(SequenceNumber s) {
+  has_last_sequence_ = true;
+  last_sequence_ = s;
+}
+
+void VersionEdit::AddFile(int level, const FileMetaData& f) {
+  assert(level >= 0 && level < kMaxNumLevels);
+  new_files_.emplace_back(level, f);
+}
+
+void VersionEdit::DeleteFile(int level, uint64_t number) {
+  assert(level >= 0 && level < kMaxNumLevels);
+  deleted_files_.emplace(level, number);
+}
+
+// See docs/manifest_format.md#edit-encoding. Fields go out in tag order;
+// the decoder accepts any order.
+void VersionEdit::EncodeTo(std::string* dst) const {
+  if (has_comparator_name_) {
+    PutTag(dst, EditTag::kComparator);
+    PutLengthPrefixedSlice(dst, comparator_name_);
+  }
+  if (has_log_number_) {
+    PutTag(dst, EditTag::kLogNumber);
+    PutVarint64(dst, log_number_);
+  }
+  if (has_next_file_number_) {
+    PutTag(dst, EditTag::kNextFileNumber);
+    PutVarint64(dst, next_file_number_);
+  }
+  if (has_last_sequence_) {
+    PutTag(dst, EditTag::kLastSequence);
+    PutVarint64(dst, last_sequence_);
+  }
+  for (const auto& [level, number] : deleted_files_) {
+    PutTag(dst, EditTag::kDeletedFile);
+    PutVarint32(dst, static_cast<uint32_t>(level));
+    PutVarint64(dst, number);
+  }
+  for (const auto& [level, f] : new_files_) {
+    PutTag(dst, EditTag::kNewFile);
+    PutVarint32(dst, static_cast<uint32_t>(level));
+    PutVarint64(dst, f.number);
+    PutVarint64(dst, f.file_size);
+    PutLengthPrefixedSlice(dst, f.smallest.Encode());
+    PutLengthPrefixedSlice(dst, f.largest.Encode());
+    PutVarint64(dst, f.smallest_seqno);
+    PutVarint64(dst, f.largest_seqno);
+    PutVarint64(dst, f.num_entries);
+    PutVarint64(dst, f.num_deletions);
+  }
+  PutTag(dst, EditTag::kEnd);
+}
+
+Status VersionEdit::DecodeFrom(const Slice& src) {
+  Clear();
+  Slice input = src;
+  while (true) {
+    uint32_t raw_tag = 0;
+    if (input.empty()) return FieldError("end tag", "missing (truncated edit)");
+    if (!GetVarint32(&input, &raw_tag)) return FieldError("tag", "bad varint");
+    switch (static_cast<EditTag>(raw_tag)) {
+      case EditTag::kEnd:
+        if (!input.empty()) {
+          return FieldError("end tag",
+                            std::to_string(input.size()) + " trailing byte(s)");
+        }
+        return Status::OK();
+
+      case EditTag::kComparator: {
+        Slice name;
+        if (has_comparator_name_) return FieldError("comparator", "repeated");
+        if (!GetLengthPrefixedSlice(&input, &name)) {
+          return FieldError("comparator", "bad length or truncated name");
+        }
+        SetComparatorName(name);
+        break;
+      }
+
+      case EditTag::kLogNumber: {
+        uint64_t n = 0;
+        if (has_log_number_) return FieldError("log number", "repeated");
+        if (!GetVarint64(&input, &n)) return FieldError("log number", "bad");
+        SetLogNumber(n);
+        break;
+      }
+
+      case EditTag::kNextFileNumber: {
+        uint64_t n = 0;
+        if (has_next_file_number_) {
+          return FieldError("next file number", "repeated");
+        }
+        if (!GetVarint64(&input, &n)) {
+          return FieldError("next file number", "bad");
+        }
+        SetNextFileNumber(n);
+        break;
+      }
+
+      case EditTag::kLastSequence: {
+        uint64_t s = 0;
+        if (has_last_sequence_) return FieldError("last sequence", "repeated");
+        if (!GetVarint64(&input, &s)) return FieldError("last sequence", "bad");
+        if (s > kMaxSequenceNumber) {
+          return FieldError("last sequence", "out of range");
+        }
+        SetLastSequence(s);
+        break;
+      }
+
+      case EditTag::kDeletedFile: {
+        int level = 0;
+        uint64_t number = 0;
+        STRATA_RETURN_IF_ERROR(GetLevel(&input, "deleted file", &level));
+        if (!GetVarint64(&input, &number)) {
+          return FieldError("deleted file", "bad number");
+        }
+        if (!deleted_files_.emplace(level, number).second) {
+          return FieldError("deleted file", "repeated");
+        }
+        break;
+      }
+
+      case EditTag::kNewFile: {
+        int level = 0;
+        FileMetaData f;
+        STRATA_RETURN_IF_ERROR(DecodeNewFile(&input, &level, &f));
+        new_files_.emplace_back(level, std::move(f));
+        break;
+      }
+
+      default:
+        return FieldError("tag", "unknown tag " + std::to_string(raw_tag));
+    }
+  }
+}
+
+std::string VersionEdit::DebugString() const {
+  std::string r = "VersionEdit {";
+  if (has_comparator_name_) {
+    r.append("\n  Comparator: ");
+    AppendEscaped(&r, comparator_name_);
+  }
+  char buf[64];
+  if (has_log_number_) {
+    std::snprintf(buf, sizeof(buf), "\n  LogNumber: %" PRIu64, log_number_);
+    r.append(buf);
+  }
+  if (has_next_file_number_) {
+    std::snprintf(buf, sizeof(buf), "\n  NextFileNumber: %" PRIu64,
+                  next_file_number_);
+    r.append(buf);
+  }
+  if (has_last_sequence_) {
+    std::snprintf(buf, sizeof(buf), "\n  LastSequence: %" PRIu64,
+                  last_sequence_);
+    r.append(buf);
+  }
+  for (const auto& [level, number] : deleted_files_) {
+    std::snprintf(buf, sizeof(buf), "\n  DeleteFile: L%d %" PRIu64, level,
+                  number);
+    r.append(buf);
+  }
+  for (const auto& [level, f] : new_files_) {
+    std::snprintf(buf, sizeof(buf), "\n  AddFile: L%d ", level);
+    r.append(buf);
+    r.append(FileMetaDataDebugString(f));
+  }
+  r.append("\n}\n");
+  return r;
+}
+
+}  // namespace strata::internal

@@ -1,0 +1,126 @@
+// VersionEdit: one change to the set of live table files and to the
+// counters that go with it (log number, next file number, last sequence).
+// Each MANIFEST record is one encoded VersionEdit; docs/manifest_format.md
+// gives the byte-level grammar.
+//
+// FileMetaData describes one table file as the version machinery sees it.
+//
+// Thread-safety: plain values; one thread at a time per object.
+
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "db/dbformat.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata::internal {
+
+// Levels are numbered [0, kMaxNumLevels). The decoder rejects any level at
+// or above this bound; a VersionSet may use fewer levels.
+constexpr int kMaxNumLevels = 64;
+
+// One table file.
+struct FileMetaData {
+  uint64_t number = 0;
+  uint64_t file_size = 0;
+  InternalKey smallest;  // smallest internal key in the table
+  InternalKey largest;   // largest internal key in the table
+  SequenceNumber smallest_seqno = 0;
+  SequenceNumber largest_seqno = 0;
+  uint64_t num_entries = 0;
+  uint64_t num_deletions = 0;
+};
+
+// "<number>:<size>[<smallest> .. <largest>] seq=<lo>..<hi> entries=<n>
+// deletions=<d>", keys printed with non-printable bytes escaped.
+std::string FileMetaDataDebugString(const FileMetaData& f);
+
+// A key as "'user key' @ sequence : type", escaping non-printable bytes.
+std::string InternalKeyDebugString(const Slice& internal_key);
+
+// The tag that starts each field of an encoded edit.
+// See docs/manifest_format.md#tags.
+// On disk: never renumber or reuse.
+enum class EditTag : uint32_t {
+  kEnd = 0,             // ends every edit; nothing follows it
+  kComparator = 1,      // length-prefixed comparator name
+  kLogNumber = 2,       // varint64
+  kNextFileNumber = 3,  // varint64
+  kLastSequence = 4,    // varint64
+  kDeletedFile = 5,     // varint32 level, varint64 number
+  kNewFile = 6,         // varint32 level, then the FileMetaData fields
+};
+
+class VersionEdit {
+ public:
+  VersionEdit() = default;
+
+  // Resets every field to "absent".
+  void Clear();
+
+  // The name of the user comparator the keys are ordered by.
+  void SetComparatorName(const Slice& name);
+  // WALs numbered below `n` are fully contained in tables: obsolete.
+  void SetLogNumber(uint64_t n);
+  // The smallest file number never handed out.
+  void SetNextFileNumber(uint64_t n);
+  // The sequence number of the last write contained in the DB.
+  void SetLastSequence(SequenceNumber s);
+
+  // Adds table `f` at `level`.
+  // REQUIRES: 0 <= level < kMaxNumLevels.
+  void AddFile(int level, const FileMetaData& f);
+  // Removes table `number` from `level`.
+  // REQUIRES: 0 <= level < kMaxNumLevels.
+  void DeleteFile(int level, uint64_t number);
+
+  bool has_comparator_name() const { return has_comparator_name_; }
+  const std::string& comparator_name() const { return comparator_name_; }
+  bool has_log_number() const { return has_log_number_; }
+  uint64_t log_number() const { return log_number_; }
+  bool has_next_file_number() const { return has_next_file_number_; }
+  uint64_t next_file_number() const { return next_file_number_; }
+  bool has_last_sequence() const { return has_last_sequence_; }
+  SequenceNumber last_sequence() const { return last_sequence_; }
+  // In the order AddFile() was called (or the order decoded).
+  const std::vector<std::pair<int, FileMetaData>>& new_files() const {
+    return new_files_;
+  }
+  const std::set<std::pair<int, uint64_t>>& deleted_files() const {
+    return deleted_files_;
+  }
+
+  // Appends the encoding to `*dst` (docs/manifest_format.md#edit-encoding).
+  void EncodeTo(std::string* dst) const;
+
+  // Replaces this edit with the one encoded in `src`, which must be exactly
+  // one encoding (the end tag is its last byte). On malformed input returns
+  // Corruption naming the field at fault and leaves the edit in an
+  // unspecified but valid state. Unknown tags are Corruption: the format is
+  // deliberately not forward-compatible, since skipping a field an older
+  // binary does not understand could lose track of live files.
+  [[nodiscard]] Status DecodeFrom(const Slice& src);
+
+  // A multi-line human-readable rendering, for logs and tests.
+  std::string DebugString() const;
+
+ private:
+  bool has_comparator_name_ = false;
+  bool has_log_number_ = false;
+  bool has_next_file_number_ = false;
+  bool has_last_sequence_ = false;
+  std::string comparator_name_;
+  uint64_t log_number_ = 0;
+  uint64_t next_file_number_ = 0;
+  SequenceNumber last_sequence_ = 0;
+  std::set<std::pair<int, uint64_t>> deleted_files_;
+  std::vector<std::pair<int, FileMetaData>> new_files_;
+};
+
+}  // namespace strata::internal

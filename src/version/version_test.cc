@@ -1,0 +1,256 @@
+// Tests of Version and VersionBuilder on hand-built versions: level order,
+// FindFile, Overlapping, byte counts, and the Corruption every edit that
+// breaks an invariant gets.
+
+#include "version/version.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "db/dbformat.h"
+#include "strata/comparator.h"
+#include "version/version_edit.h"
+
+namespace strata::internal {
+namespace {
+
+constexpr auto kValue = static_cast<uint8_t>(ValueType::kValue);
+
+FileMetaData File(uint64_t number, const std::string& smallest,
+                  SequenceNumber small_seq, const std::string& largest,
+                  SequenceNumber large_seq, uint64_t size = 100) {
+  FileMetaData f;
+  f.number = number;
+  f.file_size = size;
+  f.smallest = InternalKey(smallest, small_seq, kValue);
+  f.largest = InternalKey(largest, large_seq, kValue);
+  f.smallest_seqno = std::min(small_seq, large_seq);
+  f.largest_seqno = std::max(small_seq, large_seq);
+  return f;
+}
+
+std::vector<uint64_t> Numbers(
+    const std::vector<std::shared_ptr<const FileMetaData>>& files) {
+  std::vector<uint64_t> r;
+  for (const auto& f : files) r.push_back(f->number);
+  return r;
+}
+
+class VersionTest : public ::testing::Test {
+ protected:
+  // Applies `edit` to `base` (null: empty); fails the test on error.
+  std::shared_ptr<const Version> Build(const VersionEdit& edit,
+                                       const Version* base = nullptr) {
+    VersionBuilder builder(&icmp_, 4, base);
+    EXPECT_TRUE(builder.Apply(edit).ok());
+    auto v = builder.Finish();
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? v.value() : nullptr;
+  }
+
+  // The status of applying `edit` to `base` and finishing.
+  Status BuildStatus(const VersionEdit& edit, const Version* base = nullptr) {
+    VersionBuilder builder(&icmp_, 4, base);
+    STRATA_RETURN_IF_ERROR(builder.Apply(edit));
+    return builder.Finish().status();
+  }
+
+  // Level 1: [b..d] [f..h] [h..k] (h split across two files) [p..p].
+  std::shared_ptr<const Version> Level1() {
+    VersionEdit edit;
+    edit.AddFile(1, File(11, "f", 30, "h", 20));
+    edit.AddFile(1, File(10, "b", 5, "d", 6));
+    edit.AddFile(1, File(13, "p", 1, "p", 1));
+    edit.AddFile(1, File(12, "h", 19, "k", 2));
+    return Build(edit);
+  }
+
+  const InternalKeyComparator icmp_{BytewiseComparator()};
+};
+
+TEST_F(VersionTest, EmptyVersion) {
+  const Version v(&icmp_, 7);
+  EXPECT_EQ(v.num_levels(), 7);
+  EXPECT_EQ(v.TotalFiles(), 0u);
+  for (int level = 0; level < 7; ++level) {
+    EXPECT_EQ(v.NumFiles(level), 0);
+    EXPECT_EQ(v.LevelBytes(level), 0u);
+  }
+  EXPECT_EQ(v.FindFile(1, InternalKey("a", 1, kValue).Encode()), 0u);
+  EXPECT_TRUE(v.Overlapping(0, nullptr, nullptr).empty());
+}
+
+TEST_F(VersionTest, Level0IsNewestFirst) {
+  VersionEdit edit;
+  edit.AddFile(0, File(5, "a", 1, "z", 10));
+  edit.AddFile(0, File(9, "c", 20, "d", 30));
+  edit.AddFile(0,
+               File(7, "a", 11, "b", 30));  // same seqno: higher number first
+  edit.AddFile(0, File(3, "m", 40, "n", 41));
+  const auto v = Build(edit);
+  EXPECT_EQ(Numbers(v->files(0)), (std::vector<uint64_t>{3, 9, 7, 5}));
+  EXPECT_EQ(v->NumFiles(0), 4);
+  EXPECT_EQ(v->LevelBytes(0), 400u);
+  EXPECT_EQ(v->TotalFiles(), 4u);
+}
+
+TEST_F(VersionTest, Level1IsSortedBySmallestKey) {
+  const auto v = Level1();
+  EXPECT_EQ(Numbers(v->files(1)), (std::vector<uint64_t>{10, 11, 12, 13}));
+}
+
+TEST_F(VersionTest, FindFile) {
+  const auto v = Level1();
+  const auto find = [&](const std::string& key, SequenceNumber seq) {
+    return v->FindFile(1, InternalKey(key, seq, kValue).Encode());
+  };
+  EXPECT_EQ(find("a", 1), 0u);
+  EXPECT_EQ(find("b", 5), 0u);
+  EXPECT_EQ(find("d", 6), 0u);
+  EXPECT_EQ(find("d", 5), 1u);  // older than d@6: past file 10's largest
+  EXPECT_EQ(find("e", 100), 1u);
+  EXPECT_EQ(find("h", 25), 1u);  // h@25 is newer than h@20
+  EXPECT_EQ(find("h", 20), 1u);
+  EXPECT_EQ(find("h", 19), 2u);
+  EXPECT_EQ(find("k", 2), 2u);
+  EXPECT_EQ(find("k", 1), 3u);
+  EXPECT_EQ(find("p", 1), 3u);
+  EXPECT_EQ(find("q", 100), 4u);
+}
+
+TEST_F(VersionTest, OverlappingInSortedLevel) {
+  const auto v = Level1();
+  const auto overlap = [&](const char* begin, const char* end) {
+    const Slice b = begin ? Slice(begin) : Slice();
+    const Slice e = end ? Slice(end) : Slice();
+    return Numbers(v->Overlapping(1, begin ? &b : nullptr, end ? &e : nullptr));
+  };
+  using N = std::vector<uint64_t>;
+  EXPECT_EQ(overlap(nullptr, nullptr), (N{10, 11, 12, 13}));
+  EXPECT_EQ(overlap("a", "a"), N{});
+  EXPECT_EQ(overlap("a", "b"), (N{10}));
+  EXPECT_EQ(overlap("d", "f"), (N{10, 11}));
+  EXPECT_EQ(overlap("e", "e"), N{});
+  EXPECT_EQ(overlap("h", "h"), (N{11, 12}));  // a user key in two files
+  EXPECT_EQ(overlap("i", "o"), (N{12}));
+  EXPECT_EQ(overlap("l", "o"), N{});
+  EXPECT_EQ(overlap(nullptr, "c"), (N{10}));
+  EXPECT_EQ(overlap("j", nullptr), (N{12, 13}));
+  EXPECT_EQ(overlap("q", nullptr), N{});
+  EXPECT_EQ(overlap(nullptr, "a"), N{});
+}
+
+TEST_F(VersionTest, OverlappingInLevel0KeepsNewestFirst) {
+  VersionEdit edit;
+  edit.AddFile(0, File(1, "a", 1, "c", 2));
+  edit.AddFile(0, File(2, "b", 3, "e", 4));
+  edit.AddFile(0, File(3, "g", 5, "h", 6));
+  const auto v = Build(edit);
+  const Slice b("c"), e("f");
+  EXPECT_EQ(Numbers(v->Overlapping(0, &b, &e)), (std::vector<uint64_t>{2, 1}));
+  EXPECT_EQ(Numbers(v->Overlapping(0, nullptr, &b)),
+            (std::vector<uint64_t>{2, 1}));
+  EXPECT_EQ(Numbers(v->Overlapping(0, &e, nullptr)),
+            (std::vector<uint64_t>{3}));
+}
+
+TEST_F(VersionTest, EditsApplyOnABaseAndShareFiles) {
+  const auto v1 = Level1();
+  VersionEdit edit;
+  edit.DeleteFile(1, 11);
+  edit.DeleteFile(1, 13);
+  edit.AddFile(2, File(13, "p", 1, "p", 1));  // moved down a level
+  edit.AddFile(0, File(20, "a", 50, "z", 60, 7));
+  const auto v2 = Build(edit, v1.get());
+  EXPECT_EQ(Numbers(v2->files(0)), (std::vector<uint64_t>{20}));
+  EXPECT_EQ(Numbers(v2->files(1)), (std::vector<uint64_t>{10, 12}));
+  EXPECT_EQ(Numbers(v2->files(2)), (std::vector<uint64_t>{13}));
+  EXPECT_EQ(v2->LevelBytes(0), 7u);
+  EXPECT_EQ(v2->LevelBytes(1), 200u);
+  // The untouched file is the same object in both versions.
+  EXPECT_EQ(v1->files(1)[0].get(), v2->files(1)[0].get());
+  // The base is unchanged.
+  EXPECT_EQ(Numbers(v1->files(1)), (std::vector<uint64_t>{10, 11, 12, 13}));
+}
+
+TEST_F(VersionTest, DeletingAnAbsentFileIsCorruption) {
+  const auto v1 = Level1();
+  VersionEdit wrong_level;
+  wrong_level.DeleteFile(2, 11);
+  Status s = BuildStatus(wrong_level, v1.get());
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("deletes table 000011 from level 2"),
+            std::string::npos)
+      << s.ToString();
+  VersionEdit absent;
+  absent.DeleteFile(1, 99);
+  EXPECT_TRUE(BuildStatus(absent, v1.get()).IsCorruption());
+  VersionEdit beyond;
+  beyond.DeleteFile(5, 10);  // the builder has 4 levels
+  EXPECT_TRUE(BuildStatus(beyond, v1.get()).IsCorruption());
+}
+
+TEST_F(VersionTest, AddingALiveNumberIsCorruption) {
+  const auto v1 = Level1();
+  VersionEdit edit;
+  edit.AddFile(3, File(12, "x", 1, "y", 1));
+  const Status s = BuildStatus(edit, v1.get());
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("already live at level 1"), std::string::npos)
+      << s.ToString();
+  VersionEdit twice;
+  twice.AddFile(0, File(4, "a", 1, "b", 1));
+  twice.AddFile(2, File(4, "a", 1, "b", 1));
+  EXPECT_TRUE(BuildStatus(twice).IsCorruption());
+}
+
+TEST_F(VersionTest, LevelBeyondTheSetIsCorruption) {
+  VersionEdit edit;
+  edit.AddFile(4, File(4, "a", 1, "b", 1));
+  const Status s = BuildStatus(edit);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("only 4 levels"), std::string::npos);
+}
+
+TEST_F(VersionTest, InvertedKeyRangeIsCorruption) {
+  VersionEdit edit;
+  edit.AddFile(0, File(4, "b", 1, "a", 1));
+  EXPECT_TRUE(BuildStatus(edit).IsCorruption());
+  VersionEdit same_key;
+  same_key.AddFile(0, File(4, "a", 1, "a", 2));  // a@1 sorts after a@2
+  EXPECT_TRUE(BuildStatus(same_key).IsCorruption());
+}
+
+TEST_F(VersionTest, OverlapInSortedLevelIsCorruption) {
+  const auto v1 = Level1();
+  VersionEdit edit;
+  edit.AddFile(1, File(20, "c", 9, "e", 9));  // meets [b..d]
+  Status s = BuildStatus(edit, v1.get());
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("level 1: table 000010"), std::string::npos)
+      << s.ToString();
+  EXPECT_NE(s.ToString().find("overlaps table 000020"), std::string::npos);
+
+  VersionEdit touching;  // shares the exact internal key p@1
+  touching.AddFile(1, File(21, "p", 1, "r", 1));
+  EXPECT_TRUE(BuildStatus(touching, v1.get()).IsCorruption());
+
+  VersionEdit level0;  // level 0 may overlap
+  level0.AddFile(0, File(22, "c", 9, "e", 9));
+  EXPECT_TRUE(BuildStatus(level0, v1.get()).ok());
+}
+
+TEST_F(VersionTest, DebugStringListsLevelsAndFiles) {
+  const std::string d = Level1()->DebugString();
+  EXPECT_NE(d.find("--- level 1: 4 files, 400 bytes ---"), std::string::npos)
+      << d;
+  EXPECT_NE(d.find("  10:100['b' @ 5 : 1 .. 'd' @ 6 : 1]"), std::string::npos)
+      << d;
+  EXPECT_NE(d.find("--- level 3: 0 files, 0 bytes ---"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strata::internal
