@@ -92,7 +92,8 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
   STRATA_RETURN_IF_ERROR(env_->NewWritableFile(path, &file));
   TableBuilder builder(table_options_, file.get());
   TableProperties props;
-  props.smallest_seqno = kMaxSequenceNumber;
+  Slice first_key;
+  Slice last_key;
   meta->smallest_seqno = kMaxSequenceNumber;
   for (; iter->Valid(); iter->Next()) {
     const Slice key = iter->key();
@@ -102,15 +103,17 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
       (void)env_->RemoveFile(path);  // never referenced
       return Status::Corruption("memtable holds a malformed key");
     }
-    if (meta->num_entries == 0) meta->smallest = InternalKey(parsed.user_key, parsed.sequence, static_cast<uint8_t>(parsed.type));
-    meta->largest = InternalKey(parsed.user_key, parsed.sequence,
-                                static_cast<uint8_t>(parsed.type));
+    // Memtable keys stay put while the memtable lives: keep views.
+    if (meta->num_entries == 0) first_key = key;
+    last_key = key;
     meta->smallest_seqno = std::min(meta->smallest_seqno, parsed.sequence);
     meta->largest_seqno = std::max(meta->largest_seqno, parsed.sequence);
     meta->num_entries++;
     if (parsed.type == ValueType::kDeletion) meta->num_deletions++;
     builder.Add(key, iter->value());
   }
+  meta->smallest.SetEncoded(first_key);
+  meta->largest.SetEncoded(last_key);
   props.num_deletions = meta->num_deletions;
   props.smallest_seqno = meta->smallest_seqno;
   props.largest_seqno = meta->largest_seqno;
@@ -155,7 +158,9 @@ void DBImpl::DeleteObsoleteFilesLocked() {
           keep = live.count(number) > 0;
           break;
         case FileType::kManifestFile:
-          keep = number >= manifest;
+          // Only this thread (and recovery, before it starts) rolls the
+          // MANIFEST, so any other one is a leftover.
+          keep = number == manifest;
           break;
         default:
           break;  // CURRENT, IDENTITY, LOCK, LOG, temp and damaged files

@@ -170,6 +170,12 @@ class InternalKey {
   InternalKey(const Slice& user_key, SequenceNumber seq, uint8_t type) {
     AppendInternalKey(&rep_, user_key, seq, type);
   }
+  // Takes an already-encoded internal key.
+  // REQUIRES: encoded.size() >= kTagSize.
+  void SetEncoded(const Slice& encoded) {
+    assert(encoded.size() >= kTagSize);
+    rep_.assign(encoded.data(), encoded.size());
+  }
   Slice Encode() const { return rep_; }
   Slice user_key() const { return ExtractUserKey(rep_); }
   void Clear() { rep_.clear(); }

@@ -1,0 +1,76 @@
+# bench/bench.cmake — strata_bench: strata beside RocksDB, LevelDB and LMDB.
+#
+# Included from the root CMakeLists.txt after the library targets exist.
+# The library never links the other engines; only this program does, each
+# through one adapter (bench/engine_<name>.cc) behind bench/engine.h.
+#
+# STRATA_BUILD_BENCH:
+#   AUTO (default)  build it when RocksDB, LevelDB and LMDB are all installed
+#   ON              require them (`make bench` uses this)
+#   OFF             never build it
+
+set(STRATA_BUILD_BENCH AUTO CACHE STRING
+    "Build bench/strata_bench: AUTO, ON or OFF")
+set_property(CACHE STRATA_BUILD_BENCH PROPERTY STRINGS AUTO ON OFF)
+
+if(NOT STRATA_BUILD_BENCH STREQUAL "OFF")
+  find_path(STRATA_BENCH_ROCKSDB_INCLUDE rocksdb/db.h)
+  find_path(STRATA_BENCH_LEVELDB_INCLUDE leveldb/db.h)
+  find_path(STRATA_BENCH_LMDB_INCLUDE lmdb.h)
+  find_library(STRATA_BENCH_ROCKSDB_LIBRARY rocksdb)
+  find_library(STRATA_BENCH_LEVELDB_LIBRARY leveldb)
+  find_library(STRATA_BENCH_LMDB_LIBRARY lmdb)
+  set(strata_bench_found TRUE)
+  foreach(var STRATA_BENCH_ROCKSDB_INCLUDE STRATA_BENCH_LEVELDB_INCLUDE
+              STRATA_BENCH_LMDB_INCLUDE STRATA_BENCH_ROCKSDB_LIBRARY
+              STRATA_BENCH_LEVELDB_LIBRARY STRATA_BENCH_LMDB_LIBRARY)
+    if(NOT ${var})
+      set(strata_bench_found FALSE)
+    endif()
+  endforeach()
+
+  if(NOT strata_bench_found)
+    if(STRATA_BUILD_BENCH STREQUAL "ON")
+      message(FATAL_ERROR "strata_bench needs RocksDB, LevelDB and LMDB: "
+                          "run `bash scripts/install-deps.sh bench`")
+    endif()
+    message(STATUS "strata_bench: RocksDB/LevelDB/LMDB not all found, skipped "
+                   "(scripts/install-deps.sh bench installs them)")
+  else()
+    # Everything but main() and the tests goes into one static library so
+    # that the tool and its unit test share it.
+    file(GLOB strata_bench_sources CONFIGURE_DEPENDS
+      "${PROJECT_SOURCE_DIR}/bench/*.cc")
+    list(FILTER strata_bench_sources EXCLUDE REGEX "_test\\.cc$")
+    list(FILTER strata_bench_sources EXCLUDE REGEX "/strata_bench\\.cc$")
+
+    add_library(strata_bench_lib STATIC ${strata_bench_sources})
+    # Only the public API: bench/ may not include src/ internals.
+    target_include_directories(strata_bench_lib PUBLIC
+      ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR})
+    target_include_directories(strata_bench_lib SYSTEM PUBLIC
+      ${STRATA_BENCH_ROCKSDB_INCLUDE} ${STRATA_BENCH_LEVELDB_INCLUDE}
+      ${STRATA_BENCH_LMDB_INCLUDE})
+    target_compile_options(strata_bench_lib PRIVATE ${STRATA_WARNINGS})
+    target_link_libraries(strata_bench_lib PUBLIC
+      strata ${STRATA_BENCH_ROCKSDB_LIBRARY} ${STRATA_BENCH_LEVELDB_LIBRARY}
+      ${STRATA_BENCH_LMDB_LIBRARY} Threads::Threads)
+
+    add_executable(strata_bench ${PROJECT_SOURCE_DIR}/bench/strata_bench.cc)
+    target_link_libraries(strata_bench PRIVATE strata_bench_lib)
+    target_compile_options(strata_bench PRIVATE ${STRATA_WARNINGS})
+    # `make bench` runs build/bench/strata_bench; keep it beside the sources'
+    # name so the documented commands work from any build directory.
+    set_target_properties(strata_bench PROPERTIES
+      RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
+
+    if(STRATA_BUILD_TESTS)
+      add_executable(strata_bench_test ${PROJECT_SOURCE_DIR}/bench/bench_test.cc)
+      target_link_libraries(strata_bench_test PRIVATE strata_bench_lib
+        GTest::gtest GTest::gtest_main ${SNAPPY_LIBRARY})
+      target_compile_options(strata_bench_test PRIVATE ${STRATA_WARNINGS})
+      gtest_discover_tests(strata_bench_test DISCOVERY_TIMEOUT 60
+        PROPERTIES TIMEOUT 300)
+    endif()
+  endif()
+endif()

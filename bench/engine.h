@@ -1,0 +1,117 @@
+// bench/engine.h — the one interface strata_bench drives every engine through.
+//
+// Each engine (strata, RocksDB, LevelDB, LMDB) has one small adapter in
+// bench/engine_<name>.cc. The workloads see only this interface, so every
+// engine runs exactly the same operations with the same keys and values.
+//
+// Thread-safety: an Engine is opened, flushed and closed by one thread while
+// no Session exists. Each worker thread makes its own Session (LMDB needs a
+// read transaction per thread); a Session and its Cursors are used by that
+// one thread only. Cursors must be destroyed before their Session, and every
+// Session before the Engine is closed.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/options.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata::bench {
+
+// The settings every engine is configured with; the same values go to each.
+struct EngineConfig {
+  std::string path;                     // directory of this engine's DB
+  size_t write_buffer_size = 4 << 20;   // memtable bytes before a flush
+  size_t cache_size = 8 << 20;          // block cache bytes
+  int bloom_bits_per_key = 10;
+  size_t block_size = 4096;             // uncompressed data block bytes
+  Compression compression = Compression::kSnappy;
+  int max_background_jobs = 2;          // flush + compaction threads
+  int threads = 1;                      // worker threads that will read
+  uint64_t lmdb_map_size = 64ull << 30; // LMDB address space reservation
+};
+
+// Ordered traversal, positioned on a point-in-time view taken at creation.
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
+  // First key >= target.
+  virtual void Seek(const Slice& target) = 0;
+  // REQUIRES: Valid().
+  virtual void Next() = 0;
+  // REQUIRES: Valid().
+  virtual void Prev() = 0;
+  virtual bool Valid() const = 0;
+  // REQUIRES: Valid(). Stays valid until the cursor moves.
+  virtual Slice key() const = 0;
+  virtual Slice value() const = 0;
+  // OK unless an error ended the traversal.
+  virtual Status status() const = 0;
+};
+
+// One worker thread's handle on an open engine.
+class Session {
+ public:
+  virtual ~Session() = default;
+  // `sync`: the write is durable (fsynced) before the call returns.
+  virtual Status Put(const Slice& key, const Slice& value, bool sync) = 0;
+  // Deleting an absent key is OK.
+  virtual Status Delete(const Slice& key) = 0;
+  // OK with *found = false when the key is absent.
+  virtual Status Get(const Slice& key, std::string* value, bool* found) = 0;
+  virtual std::unique_ptr<Cursor> NewCursor() = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  virtual std::string_view name() const = 0;
+
+  // OK when the engine can run with `config` as given; otherwise
+  // NotSupported saying why (e.g. a compression it does not have).
+  virtual Status CheckSupported(const EngineConfig& config) const = 0;
+
+  // Every setting the engine is run with, as "name = value" lines: the
+  // matched ones from `config` and the engine's own relevant defaults.
+  virtual std::vector<std::string> Describe(
+      const EngineConfig& config) const = 0;
+
+  // Opens config.path, creating the DB if missing.
+  // REQUIRES: not open.
+  virtual Status Open(const EngineConfig& config) = 0;
+  // REQUIRES: open and no Session alive. Safe to call when not open.
+  virtual Status Close() = 0;
+  // Moves buffered writes into the engine's on-disk structure and waits
+  // (memtable to table, or a data sync for LMDB). Engines without a public
+  // flush (LevelDB) return OK: their settle step is the reopen that follows.
+  // REQUIRES: open.
+  virtual Status Flush() = 0;
+  // REQUIRES: open.
+  virtual std::unique_ptr<Session> NewSession() = 0;
+};
+
+// The adapters. `name` is one of EngineNames(); nullptr otherwise.
+std::unique_ptr<Engine> NewEngine(std::string_view name);
+const std::vector<std::string>& EngineNames();
+
+std::unique_ptr<Engine> NewStrataEngine();
+std::unique_ptr<Engine> NewRocksDbEngine();
+std::unique_ptr<Engine> NewLevelDbEngine();
+std::unique_ptr<Engine> NewLmdbEngine();
+
+// "none", "snappy", "lz4", "zstd".
+std::string_view CompressionName(Compression c);
+// Parses a CompressionName(); false if unknown.
+bool ParseCompression(std::string_view name, Compression* c);
+
+}  // namespace strata::bench

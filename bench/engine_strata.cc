@@ -1,0 +1,124 @@
+// The strata adapter: the public API only (include/strata/), default
+// options except the settings every engine is matched on.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/engine.h"
+#include "strata/db.h"
+#include "strata/iterator.h"
+
+namespace strata::bench {
+namespace {
+
+class StrataCursor final : public Cursor {
+ public:
+  explicit StrataCursor(std::unique_ptr<Iterator> it) : it_(std::move(it)) {}
+  void SeekToFirst() override { it_->SeekToFirst(); }
+  void SeekToLast() override { it_->SeekToLast(); }
+  void Seek(const Slice& target) override { it_->Seek(target); }
+  void Next() override { it_->Next(); }
+  void Prev() override { it_->Prev(); }
+  bool Valid() const override { return it_->Valid(); }
+  Slice key() const override { return it_->key(); }
+  Slice value() const override { return it_->value(); }
+  Status status() const override { return it_->status(); }
+
+ private:
+  std::unique_ptr<Iterator> it_;
+};
+
+class StrataSession final : public Session {
+ public:
+  explicit StrataSession(DB* db) : db_(db) {}
+
+  Status Put(const Slice& key, const Slice& value, bool sync) override {
+    WriteOptions options;
+    options.sync = sync;
+    return db_->Put(options, key, value);
+  }
+  Status Delete(const Slice& key) override {
+    return db_->Delete(WriteOptions(), key);
+  }
+  Status Get(const Slice& key, std::string* value, bool* found) override {
+    Status s = db_->Get(read_options_, key, value);
+    *found = s.ok();
+    return s.IsNotFound() ? Status::OK() : s;
+  }
+  std::unique_ptr<Cursor> NewCursor() override {
+    return std::make_unique<StrataCursor>(db_->NewIterator(read_options_));
+  }
+
+ private:
+  DB* const db_;
+  const ReadOptions read_options_;
+};
+
+class StrataEngine final : public Engine {
+ public:
+  std::string_view name() const override { return "strata"; }
+
+  Status CheckSupported(const EngineConfig& /*config*/) const override {
+    return Status::OK();
+  }
+
+  std::vector<std::string> Describe(const EngineConfig& config) const override {
+    const Options o = MakeOptions(config);
+    return {
+        "write_buffer_size = " + std::to_string(o.write_buffer_size),
+        "max_write_buffer_number = " +
+            std::to_string(o.max_write_buffer_number) + " (strata default)",
+        "block_cache_capacity = " + std::to_string(o.block_cache_capacity),
+        "bloom_bits_per_key = " + std::to_string(o.bloom_bits_per_key),
+        "block_size = " + std::to_string(o.block_size),
+        "compression = " + std::string(CompressionName(o.compression)),
+        "max_background_jobs = " + std::to_string(o.max_background_jobs),
+        "max_open_files = " + std::to_string(o.max_open_files) +
+            " (strata default)",
+        "WAL = on, WriteOptions::sync = false (true only for fillsync)",
+        "ReadOptions::verify_checksums = true (strata default)",
+        "compaction: not built yet (issue 4); L0 grows with every flush",
+    };
+  }
+
+  Status Open(const EngineConfig& config) override {
+    return DB::Open(MakeOptions(config), config.path, &db_);
+  }
+
+  Status Close() override {
+    if (db_ == nullptr) return Status::OK();
+    Status s = db_->Close();
+    db_.reset();
+    return s;
+  }
+
+  Status Flush() override { return db_->Flush(); }
+
+  std::unique_ptr<Session> NewSession() override {
+    return std::make_unique<StrataSession>(db_.get());
+  }
+
+ private:
+  static Options MakeOptions(const EngineConfig& config) {
+    Options o;
+    o.create_if_missing = true;
+    o.write_buffer_size = config.write_buffer_size;
+    o.block_cache_capacity = config.cache_size;
+    o.bloom_bits_per_key = config.bloom_bits_per_key;
+    o.block_size = config.block_size;
+    o.compression = config.compression;
+    o.max_background_jobs = config.max_background_jobs;
+    return o;
+  }
+
+  std::unique_ptr<DB> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> NewStrataEngine() {
+  return std::make_unique<StrataEngine>();
+}
+
+}  // namespace strata::bench
