@@ -441,7 +441,6 @@ TEST_P(DBBasicTest, InvalidOptionsNameTheField) {
 
 TEST_P(DBBasicTest, LaterCapabilitiesSayNotSupported) {
   Open();
-  EXPECT_TRUE(db_->CompactRange(nullptr, nullptr).IsNotSupported());
   EXPECT_TRUE(db_->CreateCheckpoint(dbname_ + "-cp").IsNotSupported());
   EXPECT_TRUE(RepairDB(dbname_, options_).IsNotSupported());
   auto txn = db_->BeginTransaction(WriteOptions());

@@ -3,6 +3,13 @@
 // — after every read, periodically in full, at every live snapshot, and
 // after every reopen. Each run prints its seed; STRATA_SEED=<seed> replays
 // it (it becomes the first seed run).
+//
+// The flush-heavy runs use 64 KiB memtables and larger values, so data
+// moves into L0 tables all the time; they mix explicit Flush() calls and
+// flush-then-reopen into the operations, and draw the memtable count,
+// table block size, compression, bloom filter and table cache size at
+// random. Automatic compaction runs at its defaults, merging the tables
+// under the flushes.
 
 #include <gtest/gtest.h>
 
@@ -35,6 +42,11 @@ struct DriverConfig {
   uint64_t sync_one_in = 4;
   // Full verification every this many operations.
   int verify_every = 250;
+  // Random values get up to this many random bytes (after "<op>:").
+  uint64_t max_random_value = 40;
+  // 64 KiB memtables, random table options, and Flush() and
+  // flush-then-reopen among the operations.
+  bool flush_heavy = false;
 };
 
 class ModelDriver {
@@ -62,6 +74,7 @@ class ModelDriver {
     ASSERT_TRUE(Reopen());
     ASSERT_TRUE(VerifyAll("verification after the final reopen"));
     ReleaseAllSnapshots();
+    CountFlushes();
     const Status s = db_->Close();
     ASSERT_TRUE(s.ok()) << Where("Close") << s.ToString();
     std::fprintf(stderr,
@@ -69,7 +82,21 @@ class ModelDriver {
                  "%zu keys at the end\n",
                  config_.num_ops, writes_, sync_writes_, reopens_,
                  large_values_, model_.State().size());
+    if (config_.flush_heavy) {
+      std::fprintf(stderr,
+                   "  %llu flushes (%d asked for), %d memtables, block_size "
+                   "%zu, compression %d, bloom_bits_per_key %d, "
+                   "max_open_files %d, flush_on_close %d\n",
+                   static_cast<unsigned long long>(flushes_), explicit_flushes_,
+                   options_.max_write_buffer_number, options_.block_size,
+                   static_cast<int>(options_.compression),
+                   options_.bloom_bits_per_key, options_.max_open_files,
+                   options_.flush_on_close ? 1 : 0);
+    }
   }
+
+  // Memtable flushes over every open of the run (after Run()).
+  uint64_t flushes() const { return flushes_; }
 
  private:
   struct LiveSnapshot {
@@ -87,6 +114,15 @@ class ModelDriver {
     // Cleanly closed logs hold no damage, so every mode must open them.
     o.wal_recovery_mode = static_cast<WalRecoveryMode>(rnd_.Uniform(3));
     o.max_key_size = 64 + rnd_.Uniform(1000);  // above every key used
+    if (config_.flush_heavy) {
+      o.write_buffer_size = 64 << 10;
+      o.max_write_buffer_number = 2 + static_cast<int>(rnd_.Uniform(3));
+      o.block_size = size_t{256} << rnd_.Uniform(5);  // 256 .. 4096
+      // Consecutive seeds cover all four kinds.
+      o.compression = static_cast<Compression>(config_.seed % 4);
+      o.bloom_bits_per_key = rnd_.OneIn(2) ? 0 : 10;
+      o.max_open_files = rnd_.OneIn(2) ? 16 : 1000;
+    }
     return o;
   }
 
@@ -138,7 +174,8 @@ class ModelDriver {
       return RandomBytes(&rnd_, kLargeValueSize);
     }
     // The op index makes overwrites visible even with equal random bytes.
-    return std::to_string(op_) + ":" + RandomBytes(&rnd_, rnd_.Uniform(40));
+    return std::to_string(op_) + ":" +
+           RandomBytes(&rnd_, rnd_.Uniform(config_.max_random_value));
   }
 
   WriteOptions RandomWriteOptions() {
@@ -167,6 +204,30 @@ class ModelDriver {
     snapshots_.clear();
   }
 
+  // Adds this open's flushes to the run's count.
+  void CountFlushes() {
+    std::string value;
+    if (db_ != nullptr && db_->GetProperty("strata.num-flushes", &value)) {
+      flushes_ += std::stoull(value);
+    }
+  }
+
+  // Flush() moves every write into tables and leaves no memtable data.
+  ::testing::AssertionResult FlushNow() {
+    ++explicit_flushes_;
+    auto r = Check(db_->Flush(), "Flush");
+    if (!r) return r;
+    for (const char* name : {"strata.num-immutable-mem-table",
+                             "strata.num-entries-active-mem-table"}) {
+      std::string value;
+      if (!db_->GetProperty(name, &value) || value != "0") {
+        return ::testing::AssertionFailure()
+               << Where("after Flush") << name << " is " << value;
+      }
+    }
+    return ::testing::AssertionSuccess();
+  }
+
   // Close and open again; the model is unchanged (snapshots end with the
   // DB object, so they are checked and released first).
   ::testing::AssertionResult Reopen() {
@@ -174,6 +235,7 @@ class ModelDriver {
     if (!r) return r;
     ReleaseAllSnapshots();
     ++reopens_;
+    CountFlushes();
     r = Check(db_->Close(), "Close");
     if (!r) return r;
     db_.reset();
@@ -225,6 +287,15 @@ class ModelDriver {
 
   // One random operation on both the DB and the model.
   ::testing::AssertionResult Step() {
+    if (config_.flush_heavy) {
+      const uint64_t f = rnd_.Uniform(200);
+      if (f < 2) return FlushNow();
+      if (f == 2) {  // reopen right after a flush: the logs hold nothing
+        auto r = FlushNow();
+        if (!r) return r;
+        return Reopen();
+      }
+    }
     const uint64_t r = rnd_.Uniform(100);
     if (r < 28) {  // put
       const std::string key = PoolKey();
@@ -337,6 +408,8 @@ class ModelDriver {
   int sync_writes_ = 0;
   int reopens_ = 0;
   int large_values_ = 0;
+  int explicit_flushes_ = 0;
+  uint64_t flushes_ = 0;
 };
 
 TEST(ModelTest, RandomOpsOverMemEnv) {
@@ -375,6 +448,55 @@ TEST(ModelTest, RandomOpsOverPosixEnv) {
   config.verify_every = 200;
   ModelDriver driver(config);
   driver.Run();
+  if (!::testing::Test::HasFailure()) RemoveTempDir(dir);
+}
+
+// 64 KiB memtables and values of ~750 bytes on average: a memtable fills
+// every hundred operations or so, under random table options, with Flush()
+// and flush-then-reopen mixed in.
+TEST(ModelTest, FlushHeavyRandomOpsOverMemEnv) {
+  const uint64_t base_seed = TestSeed(kDefaultSeed + 200);
+  for (uint64_t i = 0; i < 4; ++i) {  // every compression kind
+    const uint64_t seed = base_seed + i;
+    std::fprintf(stderr, "ModelTest.FlushHeavyRandomOpsOverMemEnv seed=%llu\n",
+                 static_cast<unsigned long long>(seed));
+    SCOPED_TRACE("seed=" + std::to_string(seed) +
+                 " (replay with STRATA_SEED=" + std::to_string(seed) + ")");
+    std::unique_ptr<Env> env = NewMemEnv();
+    DriverConfig config;
+    config.seed = seed;
+    config.num_ops = 2000;
+    config.env = env.get();
+    config.dbname = "/model-flush-db";
+    config.max_random_value = 1500;
+    config.flush_heavy = true;
+    ModelDriver driver(config);
+    driver.Run();
+    if (::testing::Test::HasFatalFailure()) return;
+    EXPECT_GT(driver.flushes(), 20u);
+  }
+}
+
+TEST(ModelTest, FlushHeavyRandomOpsOverPosixEnv) {
+  const uint64_t seed = TestSeed(kDefaultSeed + 300);
+  std::fprintf(stderr, "ModelTest.FlushHeavyRandomOpsOverPosixEnv seed=%llu\n",
+               static_cast<unsigned long long>(seed));
+  SCOPED_TRACE("seed=" + std::to_string(seed) +
+               " (replay with STRATA_SEED=" + std::to_string(seed) + ")");
+  const std::string dir = NewTempDir("model_flush_test");
+  DriverConfig config;
+  config.seed = seed;
+  config.num_ops = 1000;
+  config.env = Env::Default();
+  config.dbname = dir + "/db";
+  config.sync_one_in = 25;  // real fsyncs are slow
+  config.verify_every = 200;
+  config.max_random_value = 1500;
+  config.flush_heavy = true;
+  ModelDriver driver(config);
+  driver.Run();
+  if (::testing::Test::HasFatalFailure()) return;
+  EXPECT_GT(driver.flushes(), 5u);
   if (!::testing::Test::HasFailure()) RemoveTempDir(dir);
 }
 

@@ -78,7 +78,19 @@ struct Options {
 
   int num_levels = 7;
   CompactionStyle compaction_style = CompactionStyle::kLeveled;
+  // Threads for flushes and compactions (one flush and one compaction run
+  // at a time; a second thread lets a flush proceed during a compaction).
   int max_background_jobs = 2;
+  // Compaction outputs are split into tables of about this size.
+  size_t target_file_size = 64 << 20;
+  // Target size of the level L0 compacts into; deeper levels grow by
+  // 10x each, sized from the last level up as the data grows.
+  uint64_t max_bytes_for_level_base = 256 << 20;
+  // L0 files that trigger a compaction, that start slowing writers down,
+  // and that stop writers until compaction catches up.
+  int level0_compaction_trigger = 4;
+  int level0_slowdown_writes_trigger = 20;
+  int level0_stop_writes_trigger = 36;
 
   WalRecoveryMode wal_recovery_mode = WalRecoveryMode::kTolerateTornTail;
   // Close() flushes the memtable to a table so the next open replays no log.

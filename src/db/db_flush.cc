@@ -2,6 +2,7 @@
 // MANIFEST; files no live state needs are deleted.
 
 #include <cinttypes>
+#include <optional>
 #include <vector>
 
 #include "db/db_impl.h"
@@ -17,26 +18,56 @@ void DBImpl::InstallSuperVersionLocked() {
   sv->imm.reserve(imm_.size());
   for (const FrozenMemTable& f : imm_) sv->imm.push_back(f.mem);
   sv->version = versions_->current();
-  // release: pairs with the acquire load in GetSuperVersion().
-  super_version_.store(std::move(sv), std::memory_order_release);
+  std::shared_ptr<const SuperVersion> old;
+  {
+    MutexLock lock(&sv_mu_);
+    old = std::move(super_version_);
+    super_version_ = std::move(sv);
+  }
+  // `old` is released here, outside sv_mu_ (it may free memtables).
 }
 
 void DBImpl::BackgroundLoop() {
   MutexLock lock(&mu_);
-  for (;;) {
-    // Work: the oldest frozen memtable, unless a background error stopped
-    // all writes (the WAL keeps that data; a reopen recovers it).
-    while (!shutting_down_ && (imm_.empty() || !bg_error_.ok())) bg_cv_.Wait();
-    if (imm_.empty() || !bg_error_.ok()) break;  // shutting down, idle
-    flush_running_ = true;
-    const Status s = FlushOldestLocked();
-    flush_running_ = false;
+  while (!shutting_down_) {
+    // Nothing runs after a background error: the state on disk is
+    // uncertain, writes have stopped, and the WAL keeps the data.
+    if (!bg_error_.ok()) {
+      bg_cv_.Wait();
+      continue;
+    }
+    Status s;
+    if (!imm_.empty() && !flush_running_) {
+      flush_running_ = true;
+      s = FlushOldestLocked();
+      flush_running_ = false;
+    } else if (!compaction_running_ && manual_compactions_ == 0) {
+      // Files whose tombstones a snapshot still needs are not worth a
+      // compaction of their own yet.
+      const SequenceNumber earliest_snapshot =
+          snapshots_.empty() ? last_sequence_.load(std::memory_order_acquire)
+                             : snapshots_.Oldest();
+      std::optional<CompactionPlan> plan = PickCompaction(
+          *versions_->current(), policy_, busy_files_, earliest_snapshot);
+      if (!plan) {
+        bg_cv_.Wait();
+        continue;
+      }
+      compaction_running_ = true;
+      s = RunCompactionLocked(*plan);
+      compaction_running_ = false;
+    } else {
+      bg_cv_.Wait();
+      continue;
+    }
     if (!s.ok() && bg_error_.ok()) {
       bg_error_ = s;
-      info_log_->Log("flush failed; writes stop until reopen: %s",
+      info_log_->Log("background work failed; writes stop until reopen: %s",
                      s.ToString().c_str());
     }
-    bg_cv_.SignalAll();  // stalled writers, Flush() and Close() wait on it
+    // Stalled writers, Flush(), CompactRange(), Close() and the other
+    // background threads wait on it.
+    bg_cv_.SignalAll();
   }
 }
 
@@ -60,7 +91,11 @@ Status DBImpl::FlushOldestLocked() {
       VersionEdit edit;
       if (meta.file_size > 0) edit.AddFile(0, meta);
       edit.SetLogNumber(next_log);
-      versions_->SetLastSequence(last_sequence_.load(std::memory_order_acquire));
+      // The MANIFEST keeps the sequence counter once WALs are gone: the
+      // newest sequence now in a table. (Not last_sequence_: writes still
+      // in live WALs must replay after it.)
+      versions_->SetLastSequence(
+          std::max(versions_->last_sequence(), meta.largest_seqno));
       s = versions_->LogAndApply(&edit);
     }
     mu_.Lock();
@@ -70,6 +105,8 @@ Status DBImpl::FlushOldestLocked() {
 
   imm_.pop_back();
   ++flushes_;
+  flush_bytes_written_ += meta.file_size;
+  level_stats_[0].bytes_written += meta.file_size;
   InstallSuperVersionLocked();
   info_log_->Log("flushed memtable (log %06" PRIu64 ") to %06" PRIu64
                  ".sst: %" PRIu64 " entries, %" PRIu64 " bytes, %.1f ms",
@@ -136,6 +173,10 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
 void DBImpl::DeleteObsoleteFilesLocked() {
   mu_.AssertHeld();
   if (!bg_error_.ok()) return;  // the state on disk is uncertain: keep all
+  // Files numbered from here on are created after this snapshot of the
+  // live set (outputs of a flush or compaction running on another thread,
+  // a new WAL or MANIFEST): never delete them.
+  const uint64_t first_unsafe = versions_->PeekNextFileNumber();
   std::set<uint64_t> live = pending_outputs_;
   versions_->AddLiveFiles(&live);
   const uint64_t min_log = versions_->log_number();
@@ -149,6 +190,7 @@ void DBImpl::DeleteObsoleteFilesLocked() {
       uint64_t number = 0;
       FileType type;
       if (!ParseFileName(name, &number, &type)) continue;
+      if (number >= first_unsafe) continue;
       bool keep = true;
       switch (type) {
         case FileType::kLogFile:
@@ -158,9 +200,10 @@ void DBImpl::DeleteObsoleteFilesLocked() {
           keep = live.count(number) > 0;
           break;
         case FileType::kManifestFile:
-          // Only this thread (and recovery, before it starts) rolls the
-          // MANIFEST, so any other one is a leftover.
-          keep = number == manifest;
+          // A newer one may be being written by a roll on another thread;
+          // a newer leftover of a crash cannot exist, since recovery rolls
+          // to a number above every file found.
+          keep = number >= manifest;
           break;
         default:
           break;  // CURRENT, IDENTITY, LOCK, LOG, temp and damaged files

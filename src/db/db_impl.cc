@@ -63,6 +63,18 @@ class UnsupportedTransaction final : public Transaction {
   }
 };
 
+CompactionPolicyOptions MakePolicy(const Options& options) {
+  CompactionPolicyOptions p;
+  p.style = options.compaction_style;
+  p.user_comparator = options.comparator;
+  p.num_levels = options.num_levels;
+  p.level0_file_num_compaction_trigger = options.level0_compaction_trigger;
+  p.max_bytes_for_level_base = options.max_bytes_for_level_base;
+  p.target_file_size = options.target_file_size;
+  p.max_compaction_bytes = 25 * static_cast<uint64_t>(options.target_file_size);
+  return p;
+}
+
 TableOptions MakeTableOptions(const Options& options,
                               const InternalKeyComparator* icmp,
                               BlockCache* cache) {
@@ -86,7 +98,9 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       internal_comparator_(options_.comparator),
       block_cache_(std::make_unique<BlockCache>(options_.block_cache_capacity)),
       table_options_(MakeTableOptions(options_, &internal_comparator_,
-                                      block_cache_.get())) {}
+                                      block_cache_.get())),
+      level_stats_(static_cast<size_t>(options_.num_levels)),
+      policy_(MakePolicy(options_)) {}
 
 DBImpl::~DBImpl() {
   if (!closed_.load(std::memory_order_acquire)) {
@@ -136,7 +150,9 @@ Status DBImpl::OpenImpl() {
   vs.info_log = info_log_.get();
   versions_ = std::make_unique<VersionSet>(vs);
   STRATA_RETURN_IF_ERROR(Recover());
-  bg_thread_ = std::thread([this] { BackgroundLoop(); });
+  for (int i = 0; i < options_.max_background_jobs; ++i) {
+    bg_threads_.emplace_back([this] { BackgroundLoop(); });
+  }
   MutexLock lock(&mu_);
   info_log_->Log("opened; writing log %06" PRIu64, log_number_);
   return Status::OK();
@@ -190,7 +206,8 @@ Status DBImpl::Close() {
     bg_cv_.SignalAll();
     s = bg_error_;
   }
-  if (bg_thread_.joinable()) bg_thread_.join();
+  for (std::thread& t : bg_threads_) t.join();
+  bg_threads_.clear();
   if (log_file_ != nullptr) {
     // After a failed WAL write or sync the log is not synced again: a
     // retried fsync can report success for data the kernel already dropped.
@@ -272,6 +289,26 @@ bool DBImpl::GetProperty(const Slice& name, std::string* value) {
   } else if (n == "strata.stall-micros") {
     MutexLock lock(&mu_);
     *value = std::to_string(stall_micros_);
+  } else if (n == "strata.stats") {
+    MutexLock lock(&mu_);
+    *value = StatsStringLocked(*sv->version);
+  } else if (n == "strata.counters") {
+    MutexLock lock(&mu_);
+    uint64_t compaction_written = 0;
+    uint64_t compaction_read = 0;
+    for (const LevelStats& l : level_stats_) {
+      compaction_read += l.bytes_read;
+      compaction_written += l.bytes_written;
+    }
+    *value = "user.bytes.written " + std::to_string(user_bytes_written_) +
+             "\nflush.bytes.written " + std::to_string(flush_bytes_written_) +
+             "\ncompaction.bytes.read " + std::to_string(compaction_read) +
+             "\ncompaction.bytes.written " + std::to_string(compaction_written) +
+             "\ncompaction.trivial.moves " + std::to_string(trivial_moves_) +
+             "\nblock.cache.hits " + std::to_string(block_cache_->Hits()) +
+             "\nblock.cache.misses " + std::to_string(block_cache_->Misses()) +
+             "\nstall.micros " + std::to_string(stall_micros_) +
+             "\nstop.micros " + std::to_string(stop_micros_) + "\n";
   } else if (n == "strata.last-sequence") {
     *value = std::to_string(last_sequence_.load(std::memory_order_acquire));
   } else if (n == "strata.num-snapshots") {
@@ -292,12 +329,6 @@ Status DBImpl::Flush() {
   MutexLock lock(&mu_);
   while (bg_error_.ok() && !imm_.empty()) bg_cv_.Wait();
   return bg_error_;
-}
-
-Status DBImpl::CompactRange(const Slice* /*begin*/, const Slice* /*end*/) {
-  STRATA_RETURN_IF_ERROR(CheckOpen());
-  return Status::NotSupported("CompactRange",
-                              "compaction is not built yet (issue #4)");
 }
 
 Status DBImpl::CreateCheckpoint(const std::string& /*dir*/) {

@@ -2,8 +2,9 @@
 //   db_impl.cc      open, close, snapshots, properties, DestroyDB
 //   db_write.cc     the commit pipeline (group commit), memtable switches
 //   db_read.cc      Get, iterators, Count
-//   db_flush.cc     background flush of frozen memtables to L0 tables,
-//                   obsolete-file deletion
+//   db_flush.cc     background threads; flush of frozen memtables to L0
+//                   tables; obsolete-file deletion
+//   db_compaction.cc compactions (automatic and CompactRange), stats
 //   db_recovery.cc  MANIFEST + WAL replay at open
 //
 // Commit pipeline (design.md#commit). Writers queue in `writers_`; the one
@@ -31,7 +32,8 @@
 //      write never becomes durable ahead of earlier acknowledged writes.
 //   6. Readers pin a SuperVersion (memtables + version) and take no lock.
 //
-// Lock order: `mu_` is the only DB lock. It is never held across file I/O.
+// Lock order: `mu_` before `sv_mu_` (a leaf). Neither is held across file
+// I/O.
 // (VersionSet has its own lock for MANIFEST writes, taken without `mu_`.)
 
 #pragma once
@@ -49,6 +51,7 @@
 #include "base/mutex.h"
 #include "base/result.h"
 #include "cache/block_cache.h"
+#include "compaction/picker.h"
 #include "db/dbformat.h"
 #include "db/snapshot_list.h"
 #include "db/table_cache.h"
@@ -156,6 +159,15 @@ class DBImpl final : public DB {
   Status MakeRoomForWriteLocked(bool force) STRATA_REQUIRES(mu_);
   Status SwitchMemTableLocked() STRATA_REQUIRES(mu_);
 
+  // db_compaction.cc
+  // Runs `plan` (inputs already marked busy by the caller) and installs
+  // the result. Unlocks the mutex for the I/O.
+  Status RunCompactionLocked(const CompactionPlan& plan) STRATA_REQUIRES(mu_);
+  // Whether writers should wait (`*stop`) or be slowed by `*delay_micros`.
+  void WriteBackpressureLocked(bool* stop, uint64_t* delay_micros)
+      STRATA_REQUIRES(mu_);
+  std::string StatsStringLocked(const Version& v) STRATA_REQUIRES(mu_);
+
   // db_flush.cc
   void BackgroundLoop();
   // Flushes the oldest frozen memtable and installs the result.
@@ -199,8 +211,12 @@ class DBImpl final : public DB {
   // acquire/release: written only by the leader after the memtable holds
   // every entry up to it (invariant 2); read by any thread.
   std::atomic<SequenceNumber> last_sequence_{0};
-  // Readers load it without the mutex; replaced under the mutex.
-  std::atomic<std::shared_ptr<const SuperVersion>> super_version_;
+  // What readers pin. Replaced under `mu_`; readers copy it under
+  // `sv_mu_` alone, a leaf lock held only for the pointer copy (never
+  // across I/O, never while taking another lock), so reads never wait
+  // for `mu_`.
+  mutable Mutex sv_mu_;
+  std::shared_ptr<const SuperVersion> super_version_ STRATA_GUARDED_BY(sv_mu_);
   // true once Close() has begun; checked by every public call.
   std::atomic<bool> closed_{false};
 
@@ -216,9 +232,29 @@ class DBImpl final : public DB {
   std::set<uint64_t> pending_outputs_ STRATA_GUARDED_BY(mu_);
   bool shutting_down_ STRATA_GUARDED_BY(mu_) = false;
   bool flush_running_ STRATA_GUARDED_BY(mu_) = false;
-  uint64_t stall_micros_ STRATA_GUARDED_BY(mu_) = 0;
+  // One compaction at a time (automatic or manual).
+  bool compaction_running_ STRATA_GUARDED_BY(mu_) = false;
+  // CompactRange calls waiting or running: automatic picks pause.
+  int manual_compactions_ STRATA_GUARDED_BY(mu_) = 0;
+  std::set<uint64_t> busy_files_ STRATA_GUARDED_BY(mu_);
   uint64_t flushes_ STRATA_GUARDED_BY(mu_) = 0;
-  std::thread bg_thread_;
+
+  // Statistics (strata.stats, strata.counters).
+  struct LevelStats {
+    uint64_t compactions = 0;
+    uint64_t bytes_read = 0;     // input bytes of compactions into the level
+    uint64_t bytes_written = 0;  // bytes written to the level
+    uint64_t micros = 0;
+  };
+  std::vector<LevelStats> level_stats_ STRATA_GUARDED_BY(mu_);
+  uint64_t stall_micros_ STRATA_GUARDED_BY(mu_) = 0;  // slowed or stopped
+  uint64_t stop_micros_ STRATA_GUARDED_BY(mu_) = 0;   // of which stopped
+  uint64_t user_bytes_written_ STRATA_GUARDED_BY(mu_) = 0;
+  uint64_t flush_bytes_written_ STRATA_GUARDED_BY(mu_) = 0;
+  uint64_t trivial_moves_ STRATA_GUARDED_BY(mu_) = 0;
+
+  const CompactionPolicyOptions policy_;
+  std::vector<std::thread> bg_threads_;
 
   // Owned by the write leader (invariant 1); outside the leader only Open
   // and Close (when no writer is queued) touch them. `mem_` is replaced

@@ -2,6 +2,7 @@
 
 #include "db/db_impl.h"
 #include "db/db_iter.h"
+#include "db/level_iterator.h"
 #include "db/snapshot_list.h"
 #include "table/merging_iterator.h"
 #include "version/version_set.h"
@@ -9,7 +10,8 @@
 namespace strata::internal {
 
 std::shared_ptr<const SuperVersion> DBImpl::GetSuperVersion() const {
-  return super_version_.load(std::memory_order_acquire);
+  MutexLock lock(&sv_mu_);
+  return super_version_;
 }
 
 SequenceNumber DBImpl::ReadSequence(const ReadOptions& options) const {
@@ -120,10 +122,15 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   std::vector<std::unique_ptr<InternalIterator>> children;
   children.push_back(sv->mem->NewIterator());
   for (const auto& m : sv->imm) children.push_back(m->NewIterator());
-  for (int level = 0; level < sv->version->num_levels(); ++level) {
-    for (const auto& f : sv->version->files(level)) {
-      children.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
-    }
+  // L0 tables overlap: one iterator each. Deeper levels are disjoint: one
+  // level iterator each, opening a table at a time.
+  for (const auto& f : sv->version->files(0)) {
+    children.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
+  }
+  for (int level = 1; level < sv->version->num_levels(); ++level) {
+    if (sv->version->files(level).empty()) continue;
+    children.push_back(NewLevelIterator(&internal_comparator_, table_cache_.get(),
+                                        ro, &sv->version->files(level)));
   }
   auto source = NewMergingIterator(&internal_comparator_, std::move(children));
   return NewDBIterator(iter_options, std::move(source), std::move(sv));

@@ -1,6 +1,8 @@
 // The write path: checks, then the commit pipeline (see db_impl.h).
 
+#include <chrono>
 #include <cinttypes>
+#include <thread>
 
 #include "db/db_impl.h"
 #include "db/write_batch_internal.h"
@@ -148,6 +150,7 @@ Status DBImpl::WriteThroughPipeline(Writer* w) {
       mu_.Lock();
 
       if (status.ok()) {
+        user_bytes_written_ += WriteBatchInternal::ByteSize(*group);
         // release: the memtable holds every entry up to here (invariant 2).
         last_sequence_.store(first + count - 1, std::memory_order_release);
       } else {
@@ -186,8 +189,31 @@ Status DBImpl::WriteThroughPipeline(Writer* w) {
 
 Status DBImpl::MakeRoomForWriteLocked(bool force) {
   mu_.AssertHeld();
+  bool delayed = false;
   for (;;) {
     if (!bg_error_.ok()) return bg_error_;
+    bool stop = false;
+    uint64_t delay = 0;
+    if (!force) WriteBackpressureLocked(&stop, &delay);
+    if (stop) {
+      // Too many L0 files: wait for compaction to catch up.
+      const uint64_t start = env_->NowMicros();
+      bg_cv_.Wait();
+      const uint64_t waited = env_->NowMicros() - start;
+      stall_micros_ += waited;
+      stop_micros_ += waited;
+      continue;
+    }
+    if (delay > 0 && !delayed) {
+      // Approaching the limit: slow this group down once, keeping the
+      // leader role so later writers are slowed too.
+      mu_.Unlock();
+      std::this_thread::sleep_for(std::chrono::microseconds(delay));
+      mu_.Lock();
+      stall_micros_ += delay;
+      delayed = true;
+      continue;
+    }
     const bool wanted =
         force ? mem_->NumEntries() > 0
               : mem_->ApproximateMemoryUsage() >= options_.write_buffer_size;
@@ -243,6 +269,8 @@ WriteBatch* DBImpl::BuildBatchGroupLocked(Writer** last_writer) {
   WriteBatch* result = nullptr;
   size_t size = 0;
   for (Writer* member : writers_) {
+    // A Flush() request has no batch and leads its own group.
+    if (member->batch == nullptr) break;
     if (result != nullptr) {
       const size_t member_size = WriteBatchInternal::ByteSize(*member->batch);
       if (size + member_size > max_size) break;  // leave it for the next group

@@ -32,6 +32,18 @@ Status Options::Validate() const {
   if (num_levels < 2 || num_levels > 20) {
     return bad("num_levels", "must be in [2, 20]");
   }
+  if (target_file_size < (64 << 10)) {
+    return bad("target_file_size", "must be at least 64 KiB");
+  }
+  if (max_bytes_for_level_base < (64 << 10)) {
+    return bad("max_bytes_for_level_base", "must be at least 64 KiB");
+  }
+  if (level0_compaction_trigger < 1 ||
+      level0_slowdown_writes_trigger < level0_compaction_trigger ||
+      level0_stop_writes_trigger < level0_slowdown_writes_trigger) {
+    return bad("level0_*_trigger",
+               "need 1 <= compaction <= slowdown <= stop triggers");
+  }
   if (max_background_jobs < 1) {
     return bad("max_background_jobs", "must be at least 1");
   }

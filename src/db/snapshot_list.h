@@ -8,6 +8,7 @@
 
 #include <cassert>
 #include <list>
+#include <vector>
 
 #include "db/dbformat.h"
 #include "strata/snapshot.h"
@@ -40,6 +41,14 @@ class SnapshotList {
     auto it = std::prev(list_.end());
     it->self_ = it;
     return &*it;
+  }
+
+  // Every live snapshot's sequence, ascending.
+  std::vector<SequenceNumber> Sequences() const {
+    std::vector<SequenceNumber> r;
+    r.reserve(list_.size());
+    for (const SnapshotImpl& s : list_) r.push_back(s.sequence());
+    return r;
   }
 
   // REQUIRES: `snapshot` came from New() on this list and is live.

@@ -125,6 +125,12 @@ class VersionSet {
   // Makes sure NewFileNumber() never returns `number` or anything below it
   // (for files found on disk during recovery).
   void MarkFileNumberUsed(uint64_t number);
+  // The number NewFileNumber() would return next (without taking it):
+  // every file numbered at or above it was created after this call.
+  uint64_t PeekNextFileNumber() const {
+    // relaxed: callers only need a lower bound for later allocations.
+    return next_file_number_.load(std::memory_order_relaxed);
+  }
 
   // WALs numbered below this are obsolete.
   uint64_t log_number() const STRATA_EXCLUDES(mu_);

@@ -1,0 +1,123 @@
+#include "compaction/compaction_iterator.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "version/version_edit.h"
+
+namespace strata::internal {
+
+CompactionIterator::CompactionIterator(const CompactionIteratorOptions& options,
+                                       InternalIterator* input)
+    : icmp_(options.icmp),
+      snapshots_(options.snapshots),
+      bottommost_(options.bottommost),
+      input_(input) {
+  assert(icmp_ != nullptr);
+  assert(input_ != nullptr);
+  assert(std::is_sorted(snapshots_.begin(), snapshots_.end()));
+}
+
+size_t CompactionIterator::StripeOf(SequenceNumber seq) const {
+  return static_cast<size_t>(
+      std::lower_bound(snapshots_.begin(), snapshots_.end(), seq) -
+      snapshots_.begin());
+}
+
+void CompactionIterator::SeekToFirst() {
+  status_ = Status::OK();
+  stats_ = Stats();
+  has_current_key_ = false;
+  current_user_key_.clear();
+  input_->SeekToFirst();
+  FindNextSurvivor();
+}
+
+void CompactionIterator::Next() {
+  assert(Valid());
+  input_->Next();
+  FindNextSurvivor();
+}
+
+Slice CompactionIterator::key() const {
+  assert(Valid());
+  return input_->key();
+}
+
+Slice CompactionIterator::value() const {
+  assert(Valid());
+  return input_->value();
+}
+
+Status CompactionIterator::status() const {
+  if (!status_.ok()) return status_;
+  return input_->status();
+}
+
+void CompactionIterator::FindNextSurvivor() {
+  valid_ = false;
+  while (input_->Valid()) {
+    if (Admit()) {
+      ++stats_.output_entries;
+      valid_ = true;
+      return;
+    }
+    if (!status_.ok()) return;  // bad input: stop here, positioned on it
+    input_->Next();
+  }
+  // The input ended, or failed: its status() tells which.
+}
+
+bool CompactionIterator::Admit() {
+  const Slice key = input_->key();
+  ParsedInternalKey ikey;
+  if (!ParseInternalKey(key, &ikey)) {
+    status_ = Status::Corruption("compaction input holds a malformed key: ",
+                                 InternalKeyDebugString(key));
+    return false;
+  }
+
+  // Positive for the first key, as if after the (absent) previous one.
+  const int order = has_current_key_ ? icmp_->CompareUserKeys(ikey.user_key,
+                                                              current_user_key_)
+                                     : 1;
+  const bool same_key = order == 0;
+  if (order < 0) {
+    status_ = Status::Corruption("compaction input out of order at ",
+                                 InternalKeyDebugString(key));
+    return false;
+  }
+  if (same_key && ikey.sequence >= last_sequence_) {
+    // Equal sequences for one user key are a duplicate entry; a rising one
+    // is out of order. Either way the input cannot be trusted.
+    status_ = Status::Corruption("compaction input repeats or reorders ",
+                                 InternalKeyDebugString(key));
+    return false;
+  }
+
+  ++stats_.input_entries;
+  const size_t stripe = StripeOf(ikey.sequence);
+  const bool shadowed = same_key && stripe == last_stripe_;
+  if (!same_key) {
+    has_current_key_ = true;
+    current_user_key_.assign(ikey.user_key.data(), ikey.user_key.size());
+  }
+  last_sequence_ = ikey.sequence;
+  last_stripe_ = stripe;
+
+  if (shadowed) {
+    ++stats_.dropped_shadowed;
+    return false;
+  }
+  // TODO(#5): drop a point entry here when a range tombstone newer than it
+  // in the same stripe covers it (and carry the tombstones to the outputs).
+  if (ikey.type == ValueType::kDeletion && bottommost_ && stripe == 0) {
+    // Rule 2. last_stripe_ is now 0, so every older version of this key,
+    // all in stripe 0 too, is dropped as shadowed.
+    ++stats_.dropped_tombstones;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace strata::internal

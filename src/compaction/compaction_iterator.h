@@ -1,0 +1,142 @@
+// CompactionIterator: filters a merged stream of internal keys (sorted by
+// InternalKeyComparator: user key ascending, sequence descending) down to
+// the entries a compaction must keep.
+//
+// Snapshot stripes. The live snapshots s_0 < s_1 < ... < s_{n-1} cut the
+// sequence space into stripes: stripe(seq) is the smallest live snapshot
+// >= seq, or "above all snapshots" when there is none. A reader at any
+// snapshot (or at the latest state) sees, for each user key, the newest
+// version in its own stripe or an older one; so within a stripe only the
+// newest version of a key can ever be read.
+//
+// Rules, applied to each entry in input order:
+//  1. A version is kept iff it is the newest version of its user key in its
+//     stripe. Older versions in the same stripe are shadowed and dropped.
+//  2. A deletion that rule 1 keeps is nevertheless dropped, together with
+//     every older version of its key, when the compaction is `bottommost`
+//     (nothing older can exist in the levels below) and the deletion lies
+//     in the oldest stripe (seq <= the earliest snapshot, or there are no
+//     snapshots): every reader that sees the deletion would find the key
+//     absent without it too. The older versions lie in that same oldest
+//     stripe and count as shadowed.
+//
+// Invariants of the output:
+//  1. It is a subsequence of the input, so it is sorted.
+//  2. For every snapshot s and for the latest state, the value visible for
+//     each user key (the newest version with seq <= s, a deletion meaning
+//     "absent") is the same in the output as in the input.
+//  3. No two kept versions of a user key lie in the same stripe.
+//
+// Errors: a key that does not parse as a point internal key, or input out
+// of order (a user key going backwards, or a sequence not strictly falling
+// within one user key), makes status() Corruption; the entry is never
+// silently skipped. An input error is reported through status(). Either
+// way the iterator becomes invalid and stays so until SeekToFirst().
+//
+// Range deletions (issue #5) are not handled here yet: range tombstones
+// never travel in the point stream (ParseInternalKey rejects them as
+// Corruption), and no point entry is dropped for being covered by one.
+//
+// Thread-safety: one thread at a time.
+// Ownership: borrows `input` and the comparator; both must outlive the
+// iterator. key()/value() point into the input and stay valid until the
+// iterator moves.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/internal_iterator.h"
+#include "db/dbformat.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata::internal {
+
+struct CompactionIteratorOptions {
+  const InternalKeyComparator* icmp = nullptr;  // borrowed
+  // Sequence numbers of the live snapshots, ascending (duplicates allowed).
+  std::vector<SequenceNumber> snapshots;
+  // True when no level below the compaction's output can hold older
+  // versions of any key it writes.
+  bool bottommost = false;
+};
+
+class CompactionIterator {
+ public:
+  // What happened to the input entries consumed so far. Each is counted in
+  // input_entries and in exactly one of dropped_shadowed,
+  // dropped_tombstones and output_entries; an entry rejected as Corruption
+  // is counted nowhere.
+  struct Stats {
+    uint64_t input_entries = 0;
+    // Shadowed by a newer version in the same stripe (rule 1), or older
+    // than a tombstone dropped by rule 2.
+    uint64_t dropped_shadowed = 0;
+    // Deletions dropped by rule 2.
+    uint64_t dropped_tombstones = 0;
+    uint64_t output_entries = 0;
+  };
+
+  // REQUIRES: options.icmp != nullptr; options.snapshots is ascending;
+  // `input` is non-null (its position is irrelevant: SeekToFirst() starts
+  // it over).
+  CompactionIterator(const CompactionIteratorOptions& options,
+                     InternalIterator* input);
+  CompactionIterator(const CompactionIterator&) = delete;
+  CompactionIterator& operator=(const CompactionIterator&) = delete;
+
+  // Positions at the first surviving entry; resets stats() and status().
+  void SeekToFirst();
+
+  bool Valid() const { return valid_; }
+
+  // REQUIRES: Valid().
+  void Next();
+
+  // REQUIRES: Valid().
+  Slice key() const;
+  Slice value() const;
+
+  // The first error met: Corruption for malformed or unordered input, else
+  // the input's status.
+  Status status() const;
+
+  const Stats& stats() const { return stats_; }
+
+ private:
+  // Index of the stripe holding `seq`: i such that snapshots_[i] is the
+  // smallest snapshot >= seq, or snapshots_.size() for "above all".
+  // Stripe 0 is always the oldest stripe.
+  size_t StripeOf(SequenceNumber seq) const;
+
+  // Moves the input forward, from its current entry, to the next entry
+  // that survives, setting valid_ and status_.
+  void FindNextSurvivor();
+
+  // Decides the fate of the input's current entry. Returns true if it
+  // survives; false if it is dropped (counted in stats_) or bad (status_ is
+  // set).
+  bool Admit();
+
+  const InternalKeyComparator* const icmp_;
+  const std::vector<SequenceNumber> snapshots_;
+  const bool bottommost_;
+  InternalIterator* const input_;
+
+  bool valid_ = false;
+  Status status_;
+  Stats stats_;
+
+  // The user key of the last entry consumed, its sequence and the stripe
+  // of that entry; meaningful only when has_current_key_.
+  bool has_current_key_ = false;
+  std::string current_user_key_;
+  SequenceNumber last_sequence_ = 0;
+  size_t last_stripe_ = 0;
+};
+
+}  // namespace strata::internal

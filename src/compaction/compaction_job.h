@@ -1,0 +1,88 @@
+// RunCompaction: the mechanism of one compaction. It merges the input
+// tables, filters the merged stream through a CompactionIterator and writes
+// what survives into new tables, split at a target size. Deciding what to
+// compact (the picker) and installing the result (a VersionEdit applied by
+// the DB) are not its business: it does no MANIFEST work.
+//
+// Durability: like a flush (db_flush.cc), each output is built, finished,
+// synced and closed, and the directory is synced once all are written, so
+// on success every output's data and directory entry are durable before
+// the caller names them in the MANIFEST.
+//
+// Failure: any error (opening or reading an input, corrupt input, creating,
+// writing, syncing or closing an output, syncing the directory) ends the
+// job; every output it created is removed (best effort) and the error is
+// returned. A partial result is never reported as success.
+//
+// Thread-safety: RunCompaction may run on any thread, without the DB
+// mutex; the callbacks in the options must be safe to call from it.
+// Ownership: borrows everything the options point to for the duration of
+// the call.
+
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/internal_iterator.h"
+#include "base/result.h"
+#include "compaction/compaction_iterator.h"
+#include "db/dbformat.h"
+#include "strata/env.h"
+#include "table/format.h"
+#include "version/version_edit.h"
+
+namespace strata::internal {
+
+struct CompactionJobOptions {
+  Env* env = nullptr;
+  std::string dbname;  // outputs are TableFileName(dbname, number)
+  // How outputs are built. table_options.comparator must be `icmp`.
+  TableOptions table_options;
+  const InternalKeyComparator* icmp = nullptr;
+  // Live snapshot sequences, ascending, and whether the outputs are at the
+  // bottom (see CompactionIterator).
+  std::vector<SequenceNumber> snapshots;
+  bool bottommost = false;
+  // An output is closed once it holds at least this many bytes, at the next
+  // change of user key: an output can exceed it by the versions of one key
+  // and by its last data block and meta blocks.
+  uint64_t max_output_file_size = 64ull << 20;
+  // Allocates the number of each output (the DB also records them as
+  // pending outputs, so they are not deleted as obsolete meanwhile).
+  std::function<uint64_t()> new_file_number;
+  // Opens an iterator over an input table (the DB goes through its table
+  // cache). An input that cannot be opened is reported as an iterator
+  // whose status() is the error (NewErrorInternalIterator).
+  std::function<std::unique_ptr<InternalIterator>(const FileMetaData&)>
+      open_input;
+  // Unix seconds, recorded in each output's properties.
+  uint64_t creation_time = 0;
+};
+
+struct CompactionJobResult {
+  // Synced, with durable directory entries; in key order, and disjoint in
+  // user keys (the versions of one user key never straddle two outputs).
+  // Empty when nothing survives.
+  std::vector<FileMetaData> outputs;
+  uint64_t bytes_read = 0;     // sum of the inputs' file_size
+  uint64_t bytes_written = 0;  // sum of the outputs' file_size
+  CompactionIterator::Stats stats;
+};
+
+// Compacts `inputs` (all files of all input levels, in any order) into new
+// tables. Each output's FileMetaData carries its number, file_size,
+// smallest and largest internal keys, smallest and largest sequence
+// numbers, num_entries and num_deletions; its table properties record the
+// deletions, sequence range and creation_time.
+// REQUIRES: o.env, o.icmp, o.new_file_number and o.open_input are set;
+// o.table_options.comparator == o.icmp; o.max_output_file_size > 0;
+// every input is non-null.
+Result<CompactionJobResult> RunCompaction(
+    const CompactionJobOptions& o,
+    const std::vector<std::shared_ptr<const FileMetaData>>& inputs);
+
+}  // namespace strata::internal

@@ -1,0 +1,867 @@
+// Tests of the compaction policy on hand-built Versions: level targets,
+// scores, the L0 / level-size / tombstone / size-tiered / manual picks,
+// user-key expansion, busy files, trivial moves, bottommost and the
+// max_compaction_bytes bound. Every test checks exact file numbers.
+
+#include "compaction/picker.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "db/dbformat.h"
+#include "strata/comparator.h"
+#include "version/version.h"
+#include "version/version_edit.h"
+
+namespace strata::internal {
+namespace {
+
+using N = std::vector<uint64_t>;
+using Reason = CompactionPlan::Reason;
+
+constexpr auto kValue = static_cast<uint8_t>(ValueType::kValue);
+constexpr uint64_t kMiB = 1ull << 20;
+constexpr uint64_t kGiB = 1ull << 30;
+
+// A file whose smallest key is (smallest, small_seq) and largest key is
+// (largest, large_seq).
+FileMetaData KeyedFile(uint64_t number, const std::string& smallest,
+                       SequenceNumber small_seq, const std::string& largest,
+                       SequenceNumber large_seq, uint64_t size) {
+  FileMetaData f;
+  f.number = number;
+  f.file_size = size;
+  f.smallest = InternalKey(smallest, small_seq, kValue);
+  f.largest = InternalKey(largest, large_seq, kValue);
+  f.smallest_seqno = std::min(small_seq, large_seq);
+  f.largest_seqno = std::max(small_seq, large_seq);
+  return f;
+}
+
+// Keys at sequence `number`, so L0 orders files by number, newest first.
+FileMetaData File(uint64_t number, const std::string& smallest,
+                  const std::string& largest, uint64_t size) {
+  return KeyedFile(number, smallest, number, largest, number, size);
+}
+
+FileMetaData WithEntries(FileMetaData f, uint64_t entries, uint64_t deletions) {
+  f.num_entries = entries;
+  f.num_deletions = deletions;
+  return f;
+}
+
+N Numbers(const std::vector<std::shared_ptr<const FileMetaData>>& files) {
+  N r;
+  for (const auto& f : files) r.push_back(f->number);
+  return r;
+}
+
+// The numbers of inputs[i], or {} when the plan has no such input.
+N In(const CompactionPlan& p, size_t i) {
+  return i < p.inputs.size() ? Numbers(p.inputs[i].files) : N{};
+}
+
+class PickerTest : public ::testing::Test {
+ protected:
+  PickerTest() {
+    o_.num_levels = 4;
+    o_.level0_file_num_compaction_trigger = 4;
+    o_.max_bytes_for_level_base = 1000;
+    o_.level_size_multiplier = 10;
+    o_.target_file_size = 100;
+    o_.max_compaction_bytes = 1000000;
+    o_.tombstone_ratio_trigger = 0.5;
+    o_.tombstone_min_entries = 10;
+  }
+
+  void Add(int level, const FileMetaData& f) { edit_.AddFile(level, f); }
+
+  // The version holding every file added so far.
+  std::shared_ptr<const Version> Build() {
+    VersionBuilder builder(&icmp_, o_.num_levels, nullptr);
+    EXPECT_TRUE(builder.Apply(edit_).ok());
+    auto v = builder.Finish();
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? v.value() : nullptr;
+  }
+
+  // With 4 levels and the options above: L3 (last) holds 100000 bytes over
+  // [a..z], so the targets are L1 = 1000, L2 = 10000, base_level = 1.
+  void AddBigLastLevel(uint64_t number = 90) {
+    Add(3, File(number, "a", "z", 100000));
+  }
+
+  std::optional<CompactionPlan> Pick(const Version& v,
+                                     const std::set<uint64_t>& busy = {}) {
+    return PickCompaction(v, o_, busy);
+  }
+
+  const InternalKeyComparator icmp_{BytewiseComparator()};
+  CompactionPolicyOptions o_;
+  VersionEdit edit_;
+};
+
+// ---- Level targets ----------------------------------------------------------
+
+TEST_F(PickerTest, TargetsOfAnEmptyDbPutTheBaseAtTheLastLevel) {
+  o_ = CompactionPolicyOptions();  // 7 levels, 256 MiB base
+  const auto v = Build();
+  const LevelTargets t = ComputeLevelTargets(*v, o_);
+  EXPECT_EQ(t.base_level, 6);
+  EXPECT_EQ(t.target_bytes,
+            (std::vector<uint64_t>{0, 0, 0, 0, 0, 0, 256 * kMiB}));
+}
+
+TEST_F(PickerTest, TargetsIgnoreLevel0) {
+  o_ = CompactionPolicyOptions();
+  Add(0, File(1, "a", "z", 100 * kGiB));
+  const auto v = Build();
+  const LevelTargets t = ComputeLevelTargets(*v, o_);
+  EXPECT_EQ(t.base_level, 6);
+  EXPECT_EQ(t.target_bytes,
+            (std::vector<uint64_t>{0, 0, 0, 0, 0, 0, 256 * kMiB}));
+}
+
+TEST_F(PickerTest, TargetsOfASmallLastLevelAreTheBaseSize) {
+  Add(3, File(1, "a", "z", 10));
+  const auto v = Build();
+  const LevelTargets t = ComputeLevelTargets(*v, o_);
+  EXPECT_EQ(t.base_level, 3);
+  EXPECT_EQ(t.target_bytes, (std::vector<uint64_t>{0, 0, 0, 1000}));
+}
+
+TEST_F(PickerTest, BaseLevelMovesUpAsTheLastLevelGrows) {
+  o_ = CompactionPolicyOptions();
+  struct Case {
+    uint64_t last_bytes;
+    int base_level;
+  };
+  // 256 MiB * 10 = 2.5 GiB is the first size that makes room for L5.
+  const Case cases[] = {{1 * kGiB, 6},      {2560 * kMiB - 1, 6},
+                        {2560 * kMiB, 5},   {100 * kGiB, 4},
+                        {1024 * kGiB, 3},   {10240 * kGiB, 2},
+                        {102400 * kGiB, 1}, {1024000 * kGiB, 1}};
+  for (const Case& c : cases) {
+    edit_.Clear();
+    Add(6, File(1, "a", "z", c.last_bytes));
+    const auto v = Build();
+    const LevelTargets t = ComputeLevelTargets(*v, o_);
+    EXPECT_EQ(t.base_level, c.base_level) << c.last_bytes;
+    EXPECT_EQ(t.target_bytes[6], c.last_bytes);
+    for (int level = 1; level < 6; ++level) {
+      if (level < t.base_level) {
+        EXPECT_EQ(t.target_bytes[static_cast<size_t>(level)], 0u);
+      } else {
+        // Within rounding of a tenth of the level below, and >= the base.
+        EXPECT_EQ(t.target_bytes[static_cast<size_t>(level)],
+                  static_cast<uint64_t>(
+                      static_cast<double>(
+                          t.target_bytes[static_cast<size_t>(level) + 1]) /
+                      10));
+        EXPECT_GE(t.target_bytes[static_cast<size_t>(level)], 256 * kMiB);
+      }
+    }
+  }
+}
+
+TEST_F(PickerTest, AboutNinetyPercentOfTheTargetsSitInTheLastLevel) {
+  o_ = CompactionPolicyOptions();
+  Add(6, File(1, "a", "z", 100 * kGiB));
+  const auto v = Build();
+  const LevelTargets t = ComputeLevelTargets(*v, o_);
+  EXPECT_EQ(t.base_level, 4);
+  EXPECT_EQ(t.target_bytes, (std::vector<uint64_t>{0, 0, 0, 0, 1 * kGiB,
+                                                   10 * kGiB, 100 * kGiB}));
+  uint64_t total = 0;
+  for (const uint64_t b : t.target_bytes) total += b;
+  const double last_share =
+      static_cast<double>(t.target_bytes[6]) / static_cast<double>(total);
+  EXPECT_GT(last_share, 0.90);
+  EXPECT_LT(last_share, 0.91);
+}
+
+TEST_F(PickerTest, TargetsFollowTheLargestLevelWhileTheLastIsSmall) {
+  o_ = CompactionPolicyOptions();
+  Add(5, File(1, "a", "m", 50 * kGiB));
+  Add(6, File(2, "n", "z", 1 * kGiB));
+  const auto v = Build();
+  const LevelTargets t = ComputeLevelTargets(*v, o_);
+  EXPECT_EQ(t.base_level, 4);
+  EXPECT_EQ(t.target_bytes[6], 50 * kGiB);
+  EXPECT_EQ(t.target_bytes[5], 5 * kGiB);
+  EXPECT_EQ(t.target_bytes[4], 512 * kMiB);
+}
+
+TEST_F(PickerTest, BaseLevelNeverLiesBelowTheFirstNonEmptyLevel) {
+  // The walk alone would stop at L2 (100000 / 10 = 10000, / 10 = 1000); a
+  // few bytes left in L1 make L1 the base, with a small target to drain it.
+  o_.max_bytes_for_level_base = 5000;
+  Add(1, File(1, "a", "b", 5));
+  Add(3, File(2, "a", "z", 100000));
+  const auto v = Build();
+  const LevelTargets t = ComputeLevelTargets(*v, o_);
+  EXPECT_EQ(t.base_level, 1);
+  EXPECT_EQ(t.target_bytes, (std::vector<uint64_t>{0, 1000, 10000, 100000}));
+
+  o_.max_bytes_for_level_base = 20000;  // the walk stops at L3
+  const LevelTargets t2 = ComputeLevelTargets(*v, o_);
+  EXPECT_EQ(t2.base_level, 1);
+  EXPECT_EQ(t2.target_bytes, (std::vector<uint64_t>{0, 1000, 10000, 100000}));
+}
+
+// ---- Scores -----------------------------------------------------------------
+
+TEST_F(PickerTest, Scores) {
+  AddBigLastLevel();
+  for (uint64_t n = 1; n <= 6; ++n) Add(0, File(n, "a", "z", 1));
+  Add(1, File(10, "a", "c", 700));
+  Add(1, File(11, "d", "f", 800));
+  Add(2, File(20, "a", "z", 5000));
+  const auto v = Build();
+  EXPECT_EQ(ComputeScores(*v, o_), (std::vector<double>{1.5, 1.5, 0.5, 0}));
+
+  o_.style = CompactionStyle::kSizeTiered;
+  EXPECT_EQ(ComputeScores(*v, o_), (std::vector<double>{1.5, 0, 0, 0}));
+}
+
+TEST_F(PickerTest, NothingToDoBelowEveryTrigger) {
+  AddBigLastLevel();
+  for (uint64_t n = 1; n <= 3; ++n) Add(0, File(n, "a", "z", 1));
+  Add(1, File(10, "a", "c", 999));
+  Add(2, File(20, "a", "z", 9999));
+  const auto v = Build();
+  EXPECT_FALSE(Pick(*v).has_value());
+}
+
+// ---- Level 0 ----------------------------------------------------------------
+
+TEST_F(PickerTest, Level0TriggerTakesTheOverlappingL0FilesAndBaseOverlap) {
+  AddBigLastLevel();
+  // Oldest first: 10 [c..e], 11 [b..g], 12 [e..h], 13 [c..d]: union [b..h].
+  Add(0, File(10, "c", "e", 10));
+  Add(0, File(11, "b", "g", 10));
+  Add(0, File(12, "e", "h", 10));
+  Add(0, File(13, "c", "d", 10));
+  Add(1, File(20, "a", "b", 100));
+  Add(1, File(21, "d", "f", 100));
+  Add(1, File(22, "x", "z", 100));
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kLevel0Files);
+  EXPECT_DOUBLE_EQ(plan->score, 1.0);
+  EXPECT_EQ(plan->output_level, 1);
+  EXPECT_EQ(plan->inputs[0].level, 0);
+  EXPECT_EQ(In(*plan, 0), (N{13, 12, 11, 10}));
+  EXPECT_EQ(plan->inputs[1].level, 1);
+  EXPECT_EQ(In(*plan, 1), (N{20, 21}));
+  EXPECT_FALSE(plan->trivial_move);
+  EXPECT_FALSE(plan->bottommost);  // L3 overlaps
+  EXPECT_EQ(plan->max_output_file_size, 100u);
+  EXPECT_EQ(plan->TotalInputBytes(), 240u);
+}
+
+TEST_F(PickerTest, Level0CompactsIntoTheBaseLevel) {
+  // Small DB: the base level is the last one.
+  for (uint64_t n = 1; n <= 4; ++n) Add(0, File(n, "a", "z", 10));
+  Add(3, File(30, "m", "n", 10));
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->output_level, 3);
+  EXPECT_EQ(In(*plan, 0), (N{4, 3, 2, 1}));
+  EXPECT_EQ(In(*plan, 1), (N{30}));
+  EXPECT_TRUE(plan->bottommost);
+}
+
+TEST_F(PickerTest, Level0LeavesOutFilesThatWouldBreakAgeOrder) {
+  AddBigLastLevel();
+  Add(0, File(10, "a", "b", 10));  // oldest: the range starts as [a..b]
+  Add(0, File(11, "m", "n", 10));  // misses [a..b]: left out
+  Add(0, File(12, "a", "a", 10));  // meets it: in
+  Add(0, File(13, "b", "m", 10));  // meets it, but overlaps 11 (older): out
+  Add(0, File(14, "a", "b", 10));  // overlaps 13 (left out): out
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kLevel0Files);
+  EXPECT_EQ(In(*plan, 0), (N{12, 10}));
+  EXPECT_EQ(In(*plan, 1), N{});
+}
+
+TEST_F(PickerTest, Level0RespectsMaxCompactionBytes) {
+  AddBigLastLevel();
+  for (uint64_t n = 10; n <= 14; ++n) Add(0, File(n, "c", "d", 100));
+  Add(1, File(20, "a", "c", 50));
+  Add(1, File(21, "e", "f", 50));
+  // Two L0 files and their 50 bytes of L1 fit; a third would make 350.
+  o_.max_compaction_bytes = 300;
+  auto v = Build();
+  auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{11, 10}));
+  EXPECT_EQ(In(*plan, 1), (N{20}));
+  EXPECT_EQ(plan->TotalInputBytes(), 250u);
+  o_.max_compaction_bytes = 350;
+  plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{12, 11, 10}));
+  EXPECT_EQ(plan->TotalInputBytes(), 350u);
+
+  // The oldest file is always taken, even past the bound.
+  o_.max_compaction_bytes = 10;
+  plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{10}));
+  EXPECT_EQ(In(*plan, 1), (N{20}));
+}
+
+TEST_F(PickerTest, Level0StopsBeforeABusyBaseFile) {
+  AddBigLastLevel();
+  Add(0, File(10, "a", "b", 10));
+  Add(0, File(11, "a", "b", 10));
+  Add(0, File(12, "b", "e", 10));  // would reach busy 21
+  Add(0, File(13, "a", "a", 10));
+  Add(1, File(20, "a", "a", 10));
+  Add(1, File(21, "d", "e", 10));
+  const auto v = Build();
+  const auto plan = Pick(*v, {21});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{11, 10}));
+  EXPECT_EQ(In(*plan, 1), (N{20}));
+  // When the oldest file itself needs the busy file, no L0 compaction.
+  EXPECT_FALSE(Pick(*v, {20}).has_value());
+}
+
+TEST_F(PickerTest, NoLevel0CompactionWhileAnL0FileIsBusy) {
+  AddBigLastLevel();
+  for (uint64_t n = 1; n <= 5; ++n) Add(0, File(n, "a", "z", 10));
+  Add(1, File(20, "a", "c", 600));
+  Add(1, File(21, "d", "f", 600));
+  const auto v = Build();
+  // Only 4 of 5 L0 files count (score 1.0 < L1's 1.2) ...
+  auto plan = Pick(*v, {1});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kLevelSize);
+  // ... and even as the top score, L0 is skipped while one of it is busy.
+  for (uint64_t n = 6; n <= 9; ++n) Add(0, File(n, "a", "z", 10));
+  const auto v2 = Build();
+  plan = Pick(*v2, {1});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kLevelSize);
+  EXPECT_EQ(In(*plan, 0), (N{20}));
+  // Nothing busy: L0 (score 9/4) goes first, every file at once.
+  plan = Pick(*v2);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kLevel0Files);
+  EXPECT_EQ(In(*plan, 0), (N{9, 8, 7, 6, 5, 4, 3, 2, 1}));
+  EXPECT_EQ(In(*plan, 1), (N{20, 21}));
+}
+
+// ---- Level size -------------------------------------------------------------
+
+TEST_F(PickerTest, LevelSizePicksTheCheapestFileAndItsOverlap) {
+  AddBigLastLevel();
+  Add(1, File(20, "a", "c", 400));  // overlap 800: ratio 2
+  Add(1, File(21, "e", "g", 400));  // overlap 200: ratio 0.5
+  Add(1, File(22, "i", "k", 400));  // overlap 300 + 300: ratio 1.5
+  Add(2, File(30, "a", "b", 800));
+  Add(2, File(31, "f", "f", 200));
+  Add(2, File(32, "j", "j", 300));
+  Add(2, File(33, "k", "l", 300));
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kLevelSize);
+  EXPECT_DOUBLE_EQ(plan->score, 1.2);
+  EXPECT_EQ(plan->output_level, 2);
+  EXPECT_EQ(plan->inputs[0].level, 1);
+  EXPECT_EQ(In(*plan, 0), (N{21}));
+  EXPECT_EQ(plan->inputs[1].level, 2);
+  EXPECT_EQ(In(*plan, 1), (N{31}));
+  EXPECT_FALSE(plan->trivial_move);
+  EXPECT_FALSE(plan->bottommost);
+}
+
+TEST_F(PickerTest, LevelSizeHighestScoreWins) {
+  AddBigLastLevel();
+  for (uint64_t n = 1; n <= 5; ++n) Add(0, File(n, "a", "z", 10));  // 1.25
+  Add(1, File(20, "a", "c", 1300));                                 // 1.3
+  Add(2, File(30, "a", "z", 15000));                                // 1.5
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kLevelSize);
+  EXPECT_DOUBLE_EQ(plan->score, 1.5);
+  EXPECT_EQ(In(*plan, 0), (N{30}));
+  EXPECT_EQ(In(*plan, 1), (N{90}));
+  EXPECT_EQ(plan->output_level, 3);
+  EXPECT_TRUE(plan->bottommost);
+}
+
+TEST_F(PickerTest, LevelSizePrefersCandidatesWithinMaxCompactionBytes) {
+  AddBigLastLevel();
+  Add(1, File(20, "a", "c", 1000));  // overlap 1000: ratio 1, 2000 bytes
+  Add(1, File(21, "e", "g", 100));   // overlap 300: ratio 3, 400 bytes
+  Add(2, File(30, "b", "b", 1000));
+  Add(2, File(31, "f", "f", 300));
+  const auto v = Build();
+  auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{20}));  // cheapest per byte
+  o_.max_compaction_bytes = 1500;
+  plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{21}));  // the only one that fits
+  EXPECT_EQ(In(*plan, 1), (N{31}));
+  o_.max_compaction_bytes = 100;  // none fits: the cheapest anyway
+  plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{20}));
+  EXPECT_EQ(In(*plan, 1), (N{30}));
+}
+
+// ---- Whole user keys
+// ----------------------------------------------------------
+
+TEST_F(PickerTest, InputsExpandToNeighboursSharingAUserKey) {
+  AddBigLastLevel();
+  // L1: h's versions are split between 21 and 22, and 22 and 23 share k.
+  Add(1, File(20, "a", "c", 300));
+  Add(1, KeyedFile(21, "e", 40, "h", 30, 100));
+  Add(1, KeyedFile(22, "h", 29, "k", 28, 100));
+  Add(1, KeyedFile(23, "k", 27, "k", 26, 100));
+  Add(1, File(24, "m", "n", 500));
+  Add(2, File(30, "a", "c", 3000));
+  Add(2, File(31, "m", "n", 5000));
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kLevelSize);
+  EXPECT_EQ(In(*plan, 0), (N{21, 22, 23}));
+  EXPECT_EQ(plan->inputs.size(), 1u);  // nothing below overlaps [e..k]
+  EXPECT_FALSE(plan->trivial_move);    // three files: rewritten
+}
+
+TEST_F(PickerTest, OutputOverlapExpandsToNeighboursSharingAUserKey) {
+  AddBigLastLevel();
+  Add(1, File(20, "e", "g", 1100));
+  Add(2, File(30, "a", "c", 100));
+  Add(2, KeyedFile(31, "f", 50, "h", 40, 100));  // meets [e..g]
+  Add(2, KeyedFile(32, "h", 39, "j", 38, 100));  // shares h with 31
+  Add(2, KeyedFile(33, "k", 37, "m", 36, 100));
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{20}));
+  EXPECT_EQ(In(*plan, 1), (N{31, 32}));
+}
+
+// ---- Busy files -------------------------------------------------------------
+
+TEST_F(PickerTest, BusyFilesAreSkipped) {
+  AddBigLastLevel();
+  Add(1, File(20, "a", "c", 400));               // ratio 2
+  Add(1, File(21, "e", "g", 400));               // ratio 0.5
+  Add(1, KeyedFile(22, "i", 20, "k", 19, 400));  // ratio 1, with 23
+  Add(1, KeyedFile(23, "k", 18, "k", 17, 400));
+  Add(2, File(30, "a", "b", 800));
+  Add(2, File(31, "f", "f", 200));
+  Add(2, File(32, "j", "j", 800));
+  const auto v = Build();
+  auto plan = Pick(*v, {21});  // the cheapest input is busy
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{22, 23}));
+  EXPECT_EQ(In(*plan, 1), (N{32}));
+  plan = Pick(*v, {31, 23});  // its overlap, and a neighbour of 22
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{20}));
+  EXPECT_EQ(In(*plan, 1), (N{30}));
+  // Busy files do not count towards the score: 1200 of 1600 bytes is 1.2.
+  plan = Pick(*v, {20});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_DOUBLE_EQ(plan->score, 1.2);
+  EXPECT_EQ(In(*plan, 0), (N{21}));
+  // 800 of 1600 bytes: no compaction by size.
+  EXPECT_FALSE(Pick(*v, {20, 21}).has_value());
+}
+
+// ---- Trivial move and bottommost -------------------------------------------
+
+TEST_F(PickerTest, TrivialMoveWhenNothingOverlapsBelow) {
+  AddBigLastLevel();
+  Add(1, File(20, "a", "c", 500));  // overlap 50: ratio 0.1
+  Add(1, File(21, "e", "g", 600));  // no overlap: moves
+  Add(2, File(30, "b", "b", 50));
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{21}));
+  EXPECT_EQ(plan->inputs.size(), 1u);
+  EXPECT_EQ(plan->output_level, 2);
+  EXPECT_TRUE(plan->trivial_move);
+}
+
+TEST_F(PickerTest, TrivialMoveOfTheOldestL0File) {
+  AddBigLastLevel();
+  Add(0, File(10, "a", "b", 10));
+  Add(0, File(11, "c", "d", 10));
+  Add(0, File(12, "e", "f", 10));
+  Add(0, File(13, "g", "h", 10));
+  Add(1, File(20, "x", "y", 10));
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kLevel0Files);
+  EXPECT_EQ(In(*plan, 0), (N{10}));
+  EXPECT_EQ(plan->output_level, 1);
+  EXPECT_TRUE(plan->trivial_move);
+}
+
+TEST_F(PickerTest, NoTrivialMoveOfATombstoneDenseFileToTheBottom) {
+  // L2 -> L3 (last, nothing overlapping): a dense file is rewritten so its
+  // tombstones go; a sparse one moves.
+  Add(2, WithEntries(File(30, "a", "c", 10000), 100, 60));
+  Add(2, File(31, "d", "f", 20000));
+  Add(3, File(40, "x", "z", 100000));
+  const auto v = Build();
+  auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kLevelSize);
+  EXPECT_EQ(In(*plan, 0), (N{30}));  // first of the two ratio-0 candidates
+  EXPECT_TRUE(plan->bottommost);
+  EXPECT_FALSE(plan->trivial_move);
+
+  plan = Pick(*v, {30});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{31}));
+  EXPECT_TRUE(plan->trivial_move);
+}
+
+TEST_F(PickerTest, Bottommost) {
+  Add(1, File(20, "a", "c", 1100));   // score 1.1; L3 [b..b] lies below
+  Add(2, File(30, "m", "n", 10100));  // score 1.01; into the last level
+  Add(3, File(40, "b", "b", 100000));
+  auto v = Build();
+  auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{20}));
+  EXPECT_EQ(plan->output_level, 2);
+  EXPECT_FALSE(plan->bottommost);
+  plan = Pick(*v, {20});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{30}));
+  EXPECT_EQ(plan->output_level, 3);
+  EXPECT_TRUE(plan->bottommost);
+
+  // L1 -> L2 with nothing below the range in L3: bottommost too.
+  edit_.Clear();
+  Add(1, File(20, "d", "f", 1100));
+  Add(3, File(40, "b", "b", 100000));
+  v = Build();
+  plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{20}));
+  EXPECT_EQ(plan->output_level, 2);
+  EXPECT_TRUE(plan->bottommost);
+}
+
+// ---- Tombstones -------------------------------------------------------------
+
+TEST_F(PickerTest, TombstoneDenseFileIsCompactedAlone) {
+  AddBigLastLevel();
+  Add(1, WithEntries(File(20, "a", "b", 100), 100, 40));  // 0.4: too sparse
+  Add(1, WithEntries(File(21, "d", "e", 100), 100, 60));  // 0.6
+  Add(2, WithEntries(File(30, "m", "n", 100), 100, 70));  // 0.7: densest
+  Add(2, WithEntries(File(31, "p", "q", 100), 9, 9));     // too few entries
+  Add(2, File(32, "r", "s", 100));
+  const auto v = Build();
+  auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kTombstones);
+  EXPECT_DOUBLE_EQ(plan->score, 0.7);
+  EXPECT_EQ(In(*plan, 0), (N{30}));
+  EXPECT_EQ(plan->output_level, 3);
+  EXPECT_EQ(In(*plan, 1), (N{90}));
+  EXPECT_FALSE(plan->trivial_move);
+  EXPECT_TRUE(plan->bottommost);
+
+  plan = Pick(*v, {30});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kTombstones);
+  EXPECT_EQ(In(*plan, 0), (N{21}));
+  EXPECT_EQ(plan->output_level, 2);
+  EXPECT_EQ(plan->inputs.size(), 1u);  // nothing in L2 overlaps [d..e]
+  EXPECT_FALSE(plan->trivial_move);    // never a move for tombstones
+  EXPECT_FALSE(plan->bottommost);      // L3 overlaps
+
+  EXPECT_FALSE(Pick(*v, {21, 30}).has_value());
+}
+
+TEST_F(PickerTest, TombstoneDenseFileAtTheLastLevelCompactsIntoItself) {
+  Add(3, WithEntries(File(40, "a", "c", 1000), 50, 30));
+  Add(3, File(41, "d", "f", 1000));
+  const auto v = Build();
+  auto plan = PickCompaction(*v, o_, {}, /*earliest_snapshot=*/40);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kTombstones);
+  EXPECT_EQ(plan->output_level, 3);
+  EXPECT_EQ(plan->inputs.size(), 1u);
+  EXPECT_EQ(plan->inputs[0].level, 3);
+  EXPECT_EQ(In(*plan, 0), (N{40}));
+  EXPECT_TRUE(plan->bottommost);
+  EXPECT_FALSE(plan->trivial_move);
+  // A snapshot older than some of its entries: the rewrite could not drop
+  // every tombstone, so the file is not picked.
+  EXPECT_FALSE(PickCompaction(*v, o_, {}, 39).has_value());
+}
+
+TEST_F(PickerTest, TombstonePickRespectsMaxCompactionBytes) {
+  AddBigLastLevel();
+  Add(2, WithEntries(File(30, "m", "n", 100), 100, 70));
+  const auto v = Build();
+  o_.max_compaction_bytes = 100099;  // 30 and its overlap 90 need 100100
+  EXPECT_FALSE(Pick(*v).has_value());
+  o_.max_compaction_bytes = 100100;
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{30}));
+  EXPECT_EQ(In(*plan, 1), (N{90}));
+}
+
+// ---- Manual -----------------------------------------------------------------
+
+TEST_F(PickerTest, ManualRangePicksExactlyTheOverlappingFiles) {
+  AddBigLastLevel();
+  Add(1, File(20, "a", "c", 100));
+  Add(1, File(21, "e", "g", 100));
+  Add(1, File(22, "i", "k", 100));
+  Add(2, File(30, "b", "f", 100));
+  Add(2, File(31, "x", "y", 100));
+  const auto v = Build();
+  const Slice d("d"), f("f"), h("h"), i("i"), q("q");
+  auto plan = PickManualCompaction(*v, o_, 1, &d, &i, {});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kManual);
+  EXPECT_EQ(plan->output_level, 2);
+  EXPECT_EQ(In(*plan, 0), (N{21, 22}));
+  EXPECT_EQ(In(*plan, 1), (N{30}));
+  EXPECT_FALSE(plan->trivial_move);
+
+  plan = PickManualCompaction(*v, o_, 1, nullptr, nullptr, {});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{20, 21, 22}));
+  EXPECT_EQ(In(*plan, 1), (N{30}));
+
+  plan = PickManualCompaction(*v, o_, 1, &h, nullptr, {});  // moves
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{22}));
+  EXPECT_EQ(plan->inputs.size(), 1u);
+  EXPECT_TRUE(plan->trivial_move);
+
+  EXPECT_FALSE(PickManualCompaction(*v, o_, 1, &q, nullptr, {}).has_value());
+  EXPECT_FALSE(PickManualCompaction(*v, o_, 1, &h, &h, {}).has_value());
+  EXPECT_FALSE(PickManualCompaction(*v, o_, 0, nullptr, nullptr, {})
+                   .has_value());  // L0 is empty
+  // A busy input or output file: no plan (the range does overlap).
+  EXPECT_FALSE(PickManualCompaction(*v, o_, 1, &d, &f, {30}).has_value());
+  EXPECT_FALSE(PickManualCompaction(*v, o_, 1, &d, &f, {21}).has_value());
+  EXPECT_FALSE(v->Overlapping(1, &d, &f).empty());
+}
+
+TEST_F(PickerTest, ManualLastLevelCompactsIntoItself) {
+  Add(3, File(40, "a", "c", 100));
+  Add(3, KeyedFile(41, "e", 9, "g", 8, 100));
+  Add(3, KeyedFile(42, "g", 7, "h", 6, 100));
+  Add(3, File(43, "x", "y", 100));
+  const auto v = Build();
+  const Slice d("d"), f("f");
+  const auto plan = PickManualCompaction(*v, o_, 3, &d, &f, {});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->output_level, 3);
+  EXPECT_EQ(In(*plan, 0), (N{41, 42}));  // 42 holds older versions of g
+  EXPECT_EQ(plan->inputs.size(), 1u);
+  EXPECT_TRUE(plan->bottommost);
+  EXPECT_FALSE(plan->trivial_move);
+}
+
+TEST_F(PickerTest, ManualLevel0TakesTheOverlapClosureIntoTheBase) {
+  AddBigLastLevel();
+  Add(0, File(10, "a", "b", 10));
+  Add(0, File(11, "b", "d", 10));  // meets [a..a] only through 10
+  Add(0, File(12, "d", "e", 10));  // through 11
+  Add(0, File(13, "g", "h", 10));  // apart
+  Add(1, File(20, "e", "f", 10));
+  Add(1, File(21, "g", "g", 10));
+  const auto v = Build();
+  const Slice a("a");
+  const auto plan = PickManualCompaction(*v, o_, 0, &a, &a, {});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kManual);
+  EXPECT_EQ(plan->output_level, 1);
+  EXPECT_EQ(In(*plan, 0), (N{12, 11, 10}));
+  EXPECT_EQ(In(*plan, 1), (N{20}));
+}
+
+// ---- Size-tiered ------------------------------------------------------------
+
+class SizeTieredTest : public PickerTest {
+ protected:
+  SizeTieredTest() { o_.style = CompactionStyle::kSizeTiered; }
+
+  // L0 runs numbered 1.. from the OLDEST, all over [a..z]; `sizes` is
+  // given newest first, as L0 lists them.
+  void AddRuns(const std::vector<uint64_t>& sizes) {
+    uint64_t number = sizes.size();
+    for (const uint64_t size : sizes) Add(0, File(number--, "a", "z", size));
+  }
+};
+
+TEST_F(SizeTieredTest, MergesARunOfSimilarSizes) {
+  AddRuns({10, 11, 12, 14, 100, 1000});  // numbers 6, 5, 4, 3, 2, 1
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kSizeTiered);
+  EXPECT_DOUBLE_EQ(plan->score, 1.0);
+  EXPECT_EQ(plan->output_level, 0);
+  EXPECT_EQ(In(*plan, 0), (N{6, 5, 4, 3}));
+  EXPECT_EQ(plan->inputs.size(), 1u);
+  EXPECT_FALSE(plan->bottommost);  // older runs 2 and 1 overlap
+  EXPECT_FALSE(plan->trivial_move);
+  EXPECT_EQ(plan->max_output_file_size, UINT64_MAX);
+}
+
+TEST_F(SizeTieredTest, DissimilarRunsAreLeftAlone) {
+  // 10..16 is a ratio of 1.6 > 1.5: no four similar runs in a row.
+  AddRuns({10, 16, 10, 16, 10, 16, 100, 1000});
+  const auto v = Build();
+  EXPECT_FALSE(Pick(*v).has_value());
+}
+
+TEST_F(SizeTieredTest, LongestWindowWinsCappedAtTheMaxWidth) {
+  o_.tiered_max_merge_width = 5;
+  AddRuns({10, 10, 10, 10, 140, 130, 100, 110, 120, 100});
+  // numbers:  10  9  8  7   6    5    4    3    2    1
+  // Six similar runs (6..1) beat four (10..7); of their two 5-run windows,
+  // 5..1 holds fewer bytes (560) than 6..2 (600).
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_DOUBLE_EQ(plan->score, 5.0 / 4);
+  EXPECT_EQ(In(*plan, 0), (N{5, 4, 3, 2, 1}));
+  EXPECT_TRUE(plan->bottommost);  // includes the oldest run
+}
+
+TEST_F(SizeTieredTest, EqualLengthPrefersFewerBytes) {
+  AddRuns({100, 100, 100, 100, 10, 10, 10, 10});
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{4, 3, 2, 1}));
+  EXPECT_TRUE(plan->bottommost);
+}
+
+TEST_F(SizeTieredTest, BusyRunsSplitWindows) {
+  AddRuns({10, 10, 10, 10, 10, 10, 10});  // numbers 7..1
+  const auto v = Build();
+  auto plan = Pick(*v, {4});
+  EXPECT_FALSE(plan.has_value());  // 3 + 3 runs around the busy one
+  plan = Pick(*v, {3});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{7, 6, 5, 4}));
+  EXPECT_FALSE(plan->bottommost);
+}
+
+TEST_F(SizeTieredTest, TooManyRunsMergeTheOldest) {
+  o_.tiered_min_merge_width = 2;
+  o_.tiered_max_merge_width = 4;
+  // Each run twice the next newer one: no two similar.
+  AddRuns({1, 2, 4, 8, 16, 32, 64});  // numbers 7..1
+  auto v = Build();
+  auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kSizeTiered);
+  EXPECT_DOUBLE_EQ(plan->score, 7.0 / 4);
+  EXPECT_EQ(In(*plan, 0), (N{4, 3, 2, 1}));  // 7 - 4 + 1 = 4 runs
+  EXPECT_TRUE(plan->bottommost);
+  EXPECT_FALSE(Pick(*v, {1}).has_value());
+
+  edit_.Clear();
+  AddRuns({1, 2, 4, 8, 16});  // 5 runs: 2 oldest merge
+  v = Build();
+  plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{2, 1}));
+
+  edit_.Clear();
+  AddRuns({1, 2, 4, 8});  // within the limit
+  v = Build();
+  EXPECT_FALSE(Pick(*v).has_value());
+}
+
+TEST_F(SizeTieredTest, BottommostOnlyWhenNoOlderRunOverlaps) {
+  Add(0, File(4, "a", "c", 10));
+  Add(0, File(3, "a", "c", 10));
+  Add(0, File(2, "b", "b", 10));
+  Add(0, File(1, "x", "z", 1000));  // older, but apart from [a..c]
+  o_.tiered_min_merge_width = 3;
+  const auto v = Build();
+  const auto plan = Pick(*v);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{4, 3, 2}));
+  EXPECT_TRUE(plan->bottommost);
+}
+
+TEST_F(SizeTieredTest, ManualMergesTheOverlappingRunsInLevel0) {
+  Add(0, File(4, "a", "c", 10));
+  Add(0, File(3, "x", "z", 10));
+  Add(0, File(2, "b", "d", 10));
+  Add(0, File(1, "d", "f", 10));
+  const auto v = Build();
+  const Slice a("a");
+  const auto plan = PickManualCompaction(*v, o_, 0, &a, &a, {});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kManual);
+  EXPECT_EQ(plan->output_level, 0);
+  EXPECT_EQ(In(*plan, 0), (N{4, 2, 1}));
+  EXPECT_TRUE(plan->bottommost);
+  EXPECT_FALSE(plan->trivial_move);
+  EXPECT_EQ(plan->max_output_file_size, UINT64_MAX);
+}
+
+// ---- Rendering --------------------------------------------------------------
+
+TEST_F(PickerTest, DebugString) {
+  CompactionPlan plan;
+  plan.reason = Reason::kLevelSize;
+  plan.score = 1.25;
+  plan.output_level = 2;
+  plan.inputs.push_back(
+      {1, {std::make_shared<const FileMetaData>(File(7, "a", "b", 100))}});
+  plan.inputs.push_back(
+      {2,
+       {std::make_shared<const FileMetaData>(File(12, "a", "a", 10)),
+        std::make_shared<const FileMetaData>(File(13, "b", "b", 5))}});
+  EXPECT_EQ(plan.TotalInputBytes(), 115u);
+  EXPECT_EQ(plan.DebugString(),
+            "level-size score=1.25 L1:[7] L2:[12,13] -> L2 bytes=115");
+  plan.inputs.pop_back();
+  plan.trivial_move = true;
+  plan.bottommost = true;
+  EXPECT_EQ(plan.DebugString(),
+            "level-size score=1.25 L1:[7] -> L2 bytes=100 trivial-move "
+            "bottommost");
+  EXPECT_STREQ(CompactionReasonName(Reason::kLevel0Files), "level0-files");
+  EXPECT_STREQ(CompactionReasonName(Reason::kTombstones), "tombstones");
+  EXPECT_STREQ(CompactionReasonName(Reason::kSizeTiered), "size-tiered");
+  EXPECT_STREQ(CompactionReasonName(Reason::kManual), "manual");
+}
+
+}  // namespace
+}  // namespace strata::internal

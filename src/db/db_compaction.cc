@@ -1,0 +1,209 @@
+// Compactions: picked by the policy (compaction/picker.h), run by the
+// compaction job (compaction/compaction_job.h), installed here with one
+// MANIFEST edit; CompactRange; write backpressure; the stats table.
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <thread>
+
+#include "compaction/compaction_job.h"
+#include "db/db_impl.h"
+
+namespace strata::internal {
+
+Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
+  mu_.AssertHeld();
+  std::vector<std::shared_ptr<const FileMetaData>> inputs;
+  for (const CompactionInputs& level : plan.inputs) {
+    for (const auto& f : level.files) {
+      inputs.push_back(f);
+      busy_files_.insert(f->number);
+    }
+  }
+  const uint64_t start = env_->NowMicros();
+  VersionEdit edit;
+  for (const CompactionInputs& level : plan.inputs) {
+    for (const auto& f : level.files) edit.DeleteFile(level.level, f->number);
+  }
+  std::vector<uint64_t> allocated;  // output numbers, pending until installed
+  Status s;
+  CompactionJobResult result;
+
+  if (plan.trivial_move) {
+    // One file with nothing to merge below it: move it by an edit.
+    const CompactionInputs& in = plan.inputs[0];
+    edit.AddFile(plan.output_level, *in.files[0]);
+    mu_.Unlock();
+    s = versions_->LogAndApply(&edit);
+    mu_.Lock();
+  } else {
+    CompactionJobOptions job;
+    job.env = env_;
+    job.dbname = dbname_;
+    job.table_options = table_options_;
+    job.icmp = &internal_comparator_;
+    job.snapshots = snapshots_.Sequences();
+    job.bottommost = plan.bottommost;
+    job.max_output_file_size = plan.max_output_file_size > 0
+                                   ? plan.max_output_file_size
+                                   : options_.target_file_size;
+    job.new_file_number = [this, &allocated] {
+      MutexLock lock(&mu_);
+      const uint64_t n = versions_->NewFileNumber();
+      pending_outputs_.insert(n);
+      allocated.push_back(n);
+      return n;
+    };
+    TableReadOptions ro;
+    ro.fill_cache = false;  // a compaction reads everything once
+    job.open_input = [this, ro](const FileMetaData& f) {
+      return table_cache_->NewIterator(ro, f.number, f.file_size);
+    };
+    job.creation_time = env_->NowMicros() / 1000000;
+
+    mu_.Unlock();
+    Result<CompactionJobResult> r = RunCompaction(job, inputs);
+    if (r.ok()) {
+      result = std::move(r).value();
+      for (const FileMetaData& out : result.outputs) {
+        edit.AddFile(plan.output_level, out);
+      }
+      s = versions_->LogAndApply(&edit);
+    } else {
+      s = r.status();
+    }
+    mu_.Lock();
+  }
+
+  for (const auto& f : inputs) busy_files_.erase(f->number);
+  for (const uint64_t n : allocated) pending_outputs_.erase(n);
+  if (!s.ok()) {
+    info_log_->Log("compaction into L%d failed: %s", plan.output_level,
+                   s.ToString().c_str());
+    return s;
+  }
+  const uint64_t micros = env_->NowMicros() - start;
+  LevelStats& stats = level_stats_[static_cast<size_t>(plan.output_level)];
+  if (plan.trivial_move) {
+    ++trivial_moves_;
+  } else {
+    stats.compactions++;
+    stats.bytes_read += result.bytes_read;
+    stats.bytes_written += result.bytes_written;
+    stats.micros += micros;
+  }
+  InstallSuperVersionLocked();
+  info_log_->Log("compacted %s -> L%d%s: %zu inputs (%" PRIu64 " bytes), %zu "
+                 "outputs (%" PRIu64 " bytes), %" PRIu64 " entries in, %" PRIu64
+                 " out, %.1f ms",
+                 plan.DebugString().c_str(), plan.output_level,
+                 plan.trivial_move ? " (moved)" : "", inputs.size(),
+                 plan.TotalInputBytes(), result.outputs.size(),
+                 result.bytes_written, result.stats.input_entries,
+                 result.stats.output_entries, static_cast<double>(micros) / 1000.0);
+  DeleteObsoleteFilesLocked();
+  return Status::OK();
+}
+
+Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  if (begin != nullptr && end != nullptr &&
+      options_.comparator->Compare(*begin, *end) > 0) {
+    return Status::InvalidArgument("CompactRange", "begin > end");
+  }
+  // What is in memtables takes part too.
+  STRATA_RETURN_IF_ERROR(Flush());
+
+  MutexLock lock(&mu_);
+  ++manual_compactions_;  // automatic picks pause
+  while (compaction_running_ && bg_error_.ok()) bg_cv_.Wait();
+  compaction_running_ = true;
+  Status s = bg_error_;
+  const int last = options_.num_levels - 1;
+  for (int level = 0; s.ok() && level <= last; ++level) {
+    // Each pick moves the range's files of `level` down; the last level
+    // compacts into itself once (dropping tombstones and old versions).
+    for (int round = 0; s.ok(); ++round) {
+      std::optional<CompactionPlan> plan = PickManualCompaction(
+          *versions_->current(), policy_, level, begin, end, busy_files_);
+      if (!plan) break;
+      s = RunCompactionLocked(*plan);
+      if (plan->output_level == level || round > 1000) break;
+    }
+  }
+  compaction_running_ = false;
+  --manual_compactions_;
+  if (!s.ok() && bg_error_.ok()) bg_error_ = s;
+  bg_cv_.SignalAll();
+  return s;
+}
+
+void DBImpl::WriteBackpressureLocked(bool* stop, uint64_t* delay_micros) {
+  mu_.AssertHeld();
+  const int l0 = versions_->current()->NumFiles(0);
+  const int slowdown = options_.level0_slowdown_writes_trigger;
+  const int stop_at = options_.level0_stop_writes_trigger;
+  *stop = l0 >= stop_at;
+  *delay_micros = 0;
+  if (!*stop && l0 >= slowdown) {
+    // Rises smoothly from 0.1 ms at the slowdown trigger to 2 ms just
+    // before the stop trigger, once per write group.
+    const double span = stop_at > slowdown ? stop_at - slowdown : 1;
+    const double x = static_cast<double>(l0 - slowdown) / span;
+    *delay_micros = static_cast<uint64_t>(100 + 1900 * x * x);
+  }
+}
+
+std::string DBImpl::StatsStringLocked(const Version& v) {
+  mu_.AssertHeld();
+  const std::vector<double> scores = ComputeScores(v, policy_);
+  std::string r;
+  char line[256];
+  std::snprintf(line, sizeof(line), "%-5s %7s %12s %7s %12s %12s %8s %8s\n",
+                "Level", "Files", "Size(MB)", "Score", "Read(MB)", "Write(MB)",
+                "Comps", "W-Amp");
+  r.append(line);
+  uint64_t total_files = 0;
+  uint64_t total_bytes = 0;
+  uint64_t total_written = 0;
+  for (int level = 0; level < v.num_levels(); ++level) {
+    const LevelStats& s = level_stats_[static_cast<size_t>(level)];
+    const uint64_t bytes = v.LevelBytes(level);
+    // Write amplification of a level: bytes written into it over bytes
+    // that came into it from above (for L0: from flushes).
+    const double w_amp =
+        level == 0 ? 1.0
+                   : (s.bytes_read > 0 ? static_cast<double>(s.bytes_written) /
+                                             static_cast<double>(s.bytes_read)
+                                       : 0.0);
+    std::snprintf(line, sizeof(line),
+                  "L%-4d %7d %12.2f %7.2f %12.2f %12.2f %8" PRIu64 " %8.2f\n",
+                  level, v.NumFiles(level), static_cast<double>(bytes) / 1048576.0,
+                  level < static_cast<int>(scores.size()) ? scores[static_cast<size_t>(level)] : 0.0,
+                  static_cast<double>(s.bytes_read) / 1048576.0,
+                  static_cast<double>(s.bytes_written) / 1048576.0, s.compactions,
+                  w_amp);
+    r.append(line);
+    total_files += static_cast<uint64_t>(v.NumFiles(level));
+    total_bytes += bytes;
+    total_written += s.bytes_written;
+  }
+  const double total_amp =
+      user_bytes_written_ > 0 ? static_cast<double>(total_written) /
+                                    static_cast<double>(user_bytes_written_)
+                              : 0.0;
+  std::snprintf(line, sizeof(line),
+                "Sum   %7" PRIu64 " %12.2f   user writes %.2f MB, table writes "
+                "%.2f MB, write amplification %.2f, stalled %.3f s (stopped "
+                "%.3f s)\n",
+                total_files, static_cast<double>(total_bytes) / 1048576.0,
+                static_cast<double>(user_bytes_written_) / 1048576.0,
+                static_cast<double>(total_written) / 1048576.0, total_amp,
+                static_cast<double>(stall_micros_) / 1e6,
+                static_cast<double>(stop_micros_) / 1e6);
+  r.append(line);
+  return r;
+}
+
+}  // namespace strata::internal

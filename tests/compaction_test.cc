@@ -1,0 +1,317 @@
+// Compaction end to end: a randomized model test with compactions running
+// constantly (both styles), plus the properties the issue asks for: L0
+// stays bounded, a full compaction leaves the data in the last level with
+// little space amplification, tombstones disappear at the bottom unless a
+// snapshot needs what they hide, obsolete files are deleted, and readers
+// run safely while versions change under them.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/random.h"
+#include "strata/db.h"
+#include "strata/env.h"
+#include "testing/model_db.h"
+#include "testing/test_util.h"
+
+namespace strata::testing {
+namespace {
+
+// ThreadSanitizer runs ~30x slower: keep the model runs affordable there.
+#if defined(__SANITIZE_THREAD__)
+constexpr int kModelOps = 600;
+#else
+constexpr int kModelOps = 6000;
+#endif
+
+Options SmallTreeOptions(Env* env, CompactionStyle style) {
+  Options o;
+  o.env = env;
+  o.compaction_style = style;
+  o.write_buffer_size = 64 << 10;
+  o.target_file_size = 64 << 10;
+  o.max_bytes_for_level_base = 256 << 10;
+  o.level0_compaction_trigger = 2;
+  o.level0_slowdown_writes_trigger = 8;
+  o.level0_stop_writes_trigger = 16;
+  o.block_size = 1024;
+  return o;
+}
+
+uint64_t Prop(DB* db, const std::string& name) {
+  std::string v;
+  EXPECT_TRUE(db->GetProperty(name, &v)) << name;
+  return v.empty() ? 0 : std::stoull(v);
+}
+
+uint64_t TotalTables(DB* db) {
+  uint64_t n = 0;
+  for (int level = 0; level < 7; ++level) {
+    n += Prop(db, "strata.num-files-at-level" + std::to_string(level));
+  }
+  return n;
+}
+
+size_t SstFilesOnDisk(Env* env, const std::string& dbname) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(env->GetChildren(dbname, &names).ok());
+  size_t n = 0;
+  for (const std::string& name : names) n += name.ends_with(".sst");
+  return n;
+}
+
+std::string Key(uint64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key%08llu", static_cast<unsigned long long>(i));
+  return buf;
+}
+
+// Random operations against the DB and ModelDB with compactions running
+// all the time; checks at snapshots, after CompactRange and reopen.
+void RunCompactionModel(CompactionStyle style, uint64_t seed, int ops) {
+  SCOPED_TRACE("seed=" + std::to_string(seed) + " (replay with STRATA_SEED)");
+  std::unique_ptr<Env> env = NewMemEnv();
+  const std::string dbname = "/db";
+  Options options = SmallTreeOptions(env.get(), style);
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, dbname, &db).ok());
+  ModelDB model;
+  internal::Random rnd(seed);
+  struct Snap {
+    ModelDB::SnapshotId id;
+    const Snapshot* snapshot;
+  };
+  std::vector<Snap> snaps;
+  auto verify = [&](const char* what, uint64_t op) {
+    VerifyContext ctx{seed, op, what};
+    internal::Random vr(seed + op);
+    EXPECT_TRUE(VerifyDB(db.get(), model, ModelDB::kLatest, nullptr, &vr, ctx));
+    for (const Snap& s : snaps) {
+      EXPECT_TRUE(VerifyDB(db.get(), model, s.id, s.snapshot, &vr, ctx));
+    }
+  };
+  const uint64_t key_space = 3000;
+  uint64_t flushes = 0;  // per open; summed over reopens
+  for (int op = 0; op < ops && !::testing::Test::HasFailure(); ++op) {
+    const uint64_t r = rnd.Uniform(1000);
+    if (r < 600) {
+      const std::string k = Key(rnd.Uniform(key_space));
+      const std::string v = std::to_string(op) + std::string(rnd.Uniform(200), 'v');
+      ASSERT_TRUE(db->Put(WriteOptions(), k, v).ok());
+      model.Put(k, v);
+    } else if (r < 800) {
+      const std::string k = Key(rnd.Uniform(key_space));
+      ASSERT_TRUE(db->Delete(WriteOptions(), k).ok());
+      model.Delete(k);
+    } else if (r < 900) {
+      ModelBatch batch;
+      const uint64_t first = rnd.Uniform(key_space);
+      for (uint64_t i = 0; i < 1 + rnd.Uniform(20); ++i) {
+        if (rnd.OneIn(3)) {
+          batch.Delete(Key(first + i));
+        } else {
+          batch.Put(Key(first + i), "b" + std::to_string(op));
+        }
+      }
+      WriteBatch wb = batch.ToWriteBatch();
+      ASSERT_TRUE(db->Write(WriteOptions(), &wb).ok());
+      model.Write(batch);
+    } else if (r < 930) {
+      if (snaps.size() < 4) {
+        snaps.push_back({model.TakeSnapshot(), db->GetSnapshot()});
+      } else {
+        const size_t i = rnd.Uniform(snaps.size());
+        db->ReleaseSnapshot(snaps[i].snapshot);
+        model.ReleaseSnapshot(snaps[i].id);
+        snaps.erase(snaps.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    } else if (r < 945) {
+      // A manual compaction of a random range, or of everything.
+      if (rnd.OneIn(3)) {
+        ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+      } else {
+        std::string a = Key(rnd.Uniform(key_space));
+        std::string b = Key(rnd.Uniform(key_space));
+        if (b < a) std::swap(a, b);
+        const Slice sa(a);
+        const Slice sb(b);
+        ASSERT_TRUE(db->CompactRange(&sa, &sb).ok());
+      }
+      verify("after CompactRange", static_cast<uint64_t>(op));
+    } else if (r < 950) {
+      // Reopen: snapshots do not survive it.
+      for (const Snap& s : snaps) {
+        db->ReleaseSnapshot(s.snapshot);
+        model.ReleaseSnapshot(s.id);
+      }
+      snaps.clear();
+      flushes += Prop(db.get(), "strata.num-flushes");
+      ASSERT_TRUE(db->Close().ok());
+      db.reset();
+      ASSERT_TRUE(DB::Open(options, dbname, &db).ok());
+      verify("after reopen", static_cast<uint64_t>(op));
+    } else if (r < 960) {
+      verify("periodic", static_cast<uint64_t>(op));
+    } else {
+      std::string value;
+      const std::string k = Key(rnd.Uniform(key_space));
+      const Status s = db->Get(ReadOptions(), k, &value);
+      const auto expected = model.Get(k);
+      if (expected) {
+        ASSERT_TRUE(s.ok()) << k << " at op " << op << ": " << s.ToString();
+        ASSERT_EQ(*expected, value) << k << " at op " << op;
+      } else {
+        ASSERT_TRUE(s.IsNotFound()) << k << " at op " << op << ": " << s.ToString();
+      }
+    }
+  }
+  verify("final", static_cast<uint64_t>(ops));
+  for (const Snap& s : snaps) db->ReleaseSnapshot(s.snapshot);
+  flushes += Prop(db.get(), "strata.num-flushes");
+  EXPECT_GT(flushes, 5u);
+  ASSERT_TRUE(db->Close().ok());
+}
+
+TEST(CompactionTest, LeveledModel) {
+  const uint64_t seed = TestSeed(0xc0ffee01);
+  for (uint64_t s = seed; s < seed + 2; ++s) {
+    RunCompactionModel(CompactionStyle::kLeveled, s, kModelOps);
+  }
+}
+
+TEST(CompactionTest, SizeTieredModel) {
+  const uint64_t seed = TestSeed(0xc0ffee11);
+  for (uint64_t s = seed; s < seed + 2; ++s) {
+    RunCompactionModel(CompactionStyle::kSizeTiered, s, kModelOps);
+  }
+}
+
+TEST(CompactionTest, LevelZeroStaysBoundedAndFullCompactionSettles) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options options = SmallTreeOptions(env.get(), CompactionStyle::kLeveled);
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  internal::Random rnd(7);
+  std::map<std::string, std::string> expected;
+  uint64_t max_l0 = 0;
+  for (int i = 0; i < 60000; ++i) {
+    const std::string k = Key(rnd.Uniform(20000));
+    const std::string v = std::to_string(i) + std::string(90, 'x');
+    const Status put = db->Put(WriteOptions(), k, v);
+    ASSERT_TRUE(put.ok()) << put.ToString();
+    expected[k] = v;
+    if (i % 1000 == 0) max_l0 = std::max(max_l0, Prop(db.get(), "strata.num-files-at-level0"));
+  }
+  EXPECT_LE(max_l0, static_cast<uint64_t>(options.level0_stop_writes_trigger));
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  EXPECT_EQ(0u, Prop(db.get(), "strata.num-files-at-level0"));
+  EXPECT_GT(Prop(db.get(), "strata.num-files-at-level6"), 0u);
+  // Space amplification after a full compaction: table bytes over the
+  // bytes of the live keys and values (blocks, index and filter included).
+  uint64_t logical = 0;
+  for (const auto& [k, v] : expected) logical += k.size() + v.size();
+  const double space_amp =
+      static_cast<double>(Prop(db.get(), "strata.total-sst-bytes")) /
+      static_cast<double>(logical);
+  EXPECT_LT(space_amp, 1.2) << "total-sst-bytes over live bytes";
+  EXPECT_EQ(SstFilesOnDisk(env.get(), "/db"), TotalTables(db.get()));
+  for (const auto& [k, v] : expected) {
+    std::string got;
+    ASSERT_TRUE(db->Get(ReadOptions(), k, &got).ok()) << k;
+    ASSERT_EQ(v, got) << k;
+  }
+  std::string stats;
+  ASSERT_TRUE(db->GetProperty("strata.stats", &stats));
+  EXPECT_NE(std::string::npos, stats.find("write amplification")) << stats;
+  ASSERT_TRUE(db->Close().ok());
+}
+
+TEST(CompactionTest, TombstonesVanishAtTheBottomUnlessASnapshotNeedsThem) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options options = SmallTreeOptions(env.get(), CompactionStyle::kLeveled);
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  for (int i = 0; i < 5000; ++i) {
+    ASSERT_TRUE(db->Put(WriteOptions(), Key(i), std::string(100, 'v')).ok());
+  }
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  const Snapshot* snap = db->GetSnapshot();
+  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(db->Delete(WriteOptions(), Key(i)).ok());
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  // The snapshot still sees every value.
+  ReadOptions at_snap;
+  at_snap.snapshot = snap;
+  uint64_t n = 0;
+  ASSERT_TRUE(db->Count(at_snap, Key(0), Key(5000), &n).ok());
+  EXPECT_EQ(5000u, n);
+  ASSERT_TRUE(db->Count(ReadOptions(), Key(0), Key(5000), &n).ok());
+  EXPECT_EQ(0u, n);
+  db->ReleaseSnapshot(snap);
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  // Nothing can see the old values or the tombstones now: all gone.
+  EXPECT_EQ(0u, TotalTables(db.get()));
+  EXPECT_EQ(0u, SstFilesOnDisk(env.get(), "/db"));
+  ASSERT_TRUE(db->Close().ok());
+  db.reset();
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  ASSERT_TRUE(db->Count(ReadOptions(), Key(0), Key(5000), &n).ok());
+  EXPECT_EQ(0u, n);
+}
+
+TEST(CompactionTest, ReadersRunWhileCompactionsSwapVersions) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options options = SmallTreeOptions(env.get(), CompactionStyle::kLeveled);
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  // Every key i always holds a value that names i; keys < written are set.
+  std::atomic<int> written{0};
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0};
+  auto value_of = [](int i, int round) {
+    return "v" + std::to_string(i) + ":" + std::to_string(round) + std::string(80, 'p');
+  };
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      internal::Random rnd(100 + static_cast<uint64_t>(t));
+      while (!done.load()) {
+        const int limit = written.load();
+        if (limit == 0) continue;
+        const int i = static_cast<int>(rnd.Uniform(static_cast<uint64_t>(limit)));
+        std::string v;
+        const Status s = db->Get(ReadOptions(), Key(static_cast<uint64_t>(i)), &v);
+        const std::string prefix = "v" + std::to_string(i) + ":";
+        if (!s.ok() || v.compare(0, prefix.size(), prefix) != 0) errors++;
+        auto it = db->NewIterator(ReadOptions());
+        int seen = 0;
+        std::string prev;
+        for (it->Seek(Key(static_cast<uint64_t>(i))); it->Valid() && seen < 50; it->Next(), ++seen) {
+          if (!prev.empty() && it->key().ToString() <= prev) errors++;
+          prev = it->key().ToString();
+        }
+        if (!it->status().ok()) errors++;
+      }
+    });
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 8000; ++i) {
+      ASSERT_TRUE(db->Put(WriteOptions(), Key(static_cast<uint64_t>(i)), value_of(i, round)).ok());
+      if (round == 0) written.store(i + 1);
+    }
+  }
+  const Status compacted = db->CompactRange(nullptr, nullptr);
+  done.store(true);
+  for (std::thread& t : readers) t.join();
+  ASSERT_TRUE(compacted.ok()) << compacted.ToString();
+  EXPECT_EQ(0, errors.load());
+  ASSERT_TRUE(db->Close().ok());
+}
+
+}  // namespace
+}  // namespace strata::testing
