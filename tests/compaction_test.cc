@@ -229,6 +229,23 @@ TEST(CompactionTest, LevelZeroStaysBoundedAndFullCompactionSettles) {
   std::string stats;
   ASSERT_TRUE(db->GetProperty("strata.stats", &stats));
   EXPECT_NE(std::string::npos, stats.find("write amplification")) << stats;
+  // Keys inside the tables' ranges that were never written: the filters
+  // answer almost all of them without reading a block.
+  for (int i = 0; i < 1000; ++i) {
+    std::string got;
+    ASSERT_TRUE(db->Get(ReadOptions(), Key(rnd.Uniform(20000)) + "x", &got).IsNotFound());
+  }
+  std::string counters;
+  ASSERT_TRUE(db->GetProperty("strata.counters", &counters));
+  auto counter = [&](const std::string& name) {
+    const size_t at = counters.find(name + " ");
+    EXPECT_NE(std::string::npos, at) << counters;
+    return at == std::string::npos ? 0 : std::stoull(counters.substr(at + name.size() + 1));
+  };
+  EXPECT_GE(counter("bloom.useful"), 950u) << counters;
+  EXPECT_GT(counter("user.bytes.written"), 60000u * 100) << counters;
+  EXPECT_GT(counter("compaction.bytes.written"), 0u) << counters;
+  EXPECT_GT(counter("block.cache.hits") + counter("block.cache.misses"), 0u) << counters;
   ASSERT_TRUE(db->Close().ok());
 }
 

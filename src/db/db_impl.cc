@@ -307,6 +307,8 @@ bool DBImpl::GetProperty(const Slice& name, std::string* value) {
              "\ncompaction.trivial.moves " + std::to_string(trivial_moves_) +
              "\nblock.cache.hits " + std::to_string(block_cache_->Hits()) +
              "\nblock.cache.misses " + std::to_string(block_cache_->Misses()) +
+             "\nbloom.useful " + std::to_string(bloom_useful_.load(std::memory_order_relaxed)) +
+             "\nbloom.passed " + std::to_string(bloom_checked_.load(std::memory_order_relaxed)) +
              "\nstall.micros " + std::to_string(stall_micros_) +
              "\nstop.micros " + std::to_string(stop_micros_) + "\n";
   } else if (n == "strata.last-sequence") {

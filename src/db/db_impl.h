@@ -217,6 +217,9 @@ class DBImpl final : public DB {
   // for `mu_`.
   mutable Mutex sv_mu_;
   std::shared_ptr<const SuperVersion> super_version_ STRATA_GUARDED_BY(sv_mu_);
+  // Table lookups the bloom filter answered ("not here") / did not.
+  std::atomic<uint64_t> bloom_useful_{0};
+  std::atomic<uint64_t> bloom_checked_{0};
   // true once Close() has begun; checked by every public call.
   std::atomic<bool> closed_{false};
 

@@ -55,6 +55,7 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
     std::shared_ptr<const Table> table;
     STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
     Status parse_error;
+    bool filter_skipped = false;
     STRATA_RETURN_IF_ERROR(table->Get(
         ro, lookup.internal_key(), user_key,
         [&](const Slice& entry_key, const Slice& entry_value) {
@@ -71,7 +72,11 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
           } else {
             *result = MemTable::GetResult::kDeleted;
           }
-        }));
+        },
+        &filter_skipped));
+    // relaxed: statistics.
+    (filter_skipped ? bloom_useful_ : bloom_checked_)
+        .fetch_add(1, std::memory_order_relaxed);
     return parse_error;
   };
   for (int level = 0; level < version.num_levels(); ++level) {
