@@ -211,10 +211,16 @@ Status DBImpl::Close() {
   if (log_file_ != nullptr) {
     // After a failed WAL write or sync the log is not synced again: a
     // retried fsync can report success for data the kernel already dropped.
+    for (UnsyncedLog& l : unsynced_logs_) {
+      if (s.ok()) s = l.file->Sync();
+      const Status c = l.file->Close();
+      if (s.ok()) s = c;
+    }
     if (s.ok()) s = log_file_->Sync();
     const Status c = log_file_->Close();
     if (s.ok()) s = c;
   }
+  unsynced_logs_.clear();
   log_.reset();
   log_file_.reset();
   if (info_log_ != nullptr) {

@@ -28,8 +28,11 @@
 // Invariants:
 //   4. Every WAL numbered >= versions_->log_number() holds data that is in
 //      no table yet; older WALs are deleted only after that edit is durable.
-//   5. A WAL is synced before the log after it takes writes, so a synced
-//      write never becomes durable ahead of earlier acknowledged writes.
+//   5. A sync write first syncs every earlier WAL not yet synced, so a
+//      synced write never becomes durable ahead of earlier acknowledged
+//      writes. Sequence numbers are dense, so if a power loss keeps a later
+//      WAL's unsynced bytes but loses an earlier one's, recovery sees the
+//      gap and stops there: what it replays is always a prefix.
 //   6. Readers pin a SuperVersion (memtables + version) and take no lock.
 //
 // Lock order: `mu_` before `sv_mu_` (a leaf). Neither is held across file
@@ -182,8 +185,9 @@ class DBImpl final : public DB {
 
   // db_recovery.cc
   Status Recover();
+  // Sets `*stopped` when a sequence gap ends the durable prefix.
   Status ReplayLog(uint64_t number, SequenceNumber* max_sequence,
-                   VersionEdit* edit);
+                   VersionEdit* edit, bool* stopped);
   // Writes `*mem` to an L0 table recorded in `edit`, then empties it.
   Status FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
                                 VersionEdit* edit);
@@ -265,6 +269,12 @@ class DBImpl final : public DB {
   std::shared_ptr<MemTable> mem_;
   std::unique_ptr<WritableFile> log_file_;
   std::unique_ptr<log::Writer> log_;
+  // Earlier WALs written since their last sync, oldest first (invariant 5).
+  struct UnsyncedLog {
+    uint64_t number = 0;
+    std::unique_ptr<WritableFile> file;
+  };
+  std::vector<UnsyncedLog> unsynced_logs_;
   WriteBatch group_batch_;  // scratch for concatenated groups
 };
 

@@ -57,6 +57,12 @@ Status DecodeRecord(const Slice& record, SequenceNumber prev_max_sequence,
                               " does not follow " +
                               std::to_string(prev_max_sequence));
   }
+  if (seq != prev_max_sequence + 1) {
+    // Sequence numbers are dense: a gap means writes before this record
+    // were lost (see RecordGap).
+    return Status::TryAgain("sequence gap: " + std::to_string(seq) +
+                            " after " + std::to_string(prev_max_sequence));
+  }
   return Status::OK();
 }
 
@@ -105,8 +111,14 @@ Status DBImpl::Recover() {
   VersionEdit edit;
   mem_ = std::make_shared<MemTable>(internal_comparator_,
                                     ArenaBlockSize(options_.write_buffer_size));
+  bool stopped = false;  // a gap ended the durable prefix
   for (const uint64_t number : logs) {
-    STRATA_RETURN_IF_ERROR(ReplayLog(number, &max_sequence, &edit));
+    if (stopped) {
+      info_log_->Log("not replaying %06" PRIu64 ".log: it follows a sequence gap",
+                     number);
+      continue;
+    }
+    STRATA_RETURN_IF_ERROR(ReplayLog(number, &max_sequence, &edit, &stopped));
   }
   STRATA_RETURN_IF_ERROR(FlushRecoveredMemTable(&mem_, &edit));
 
@@ -145,7 +157,7 @@ Status DBImpl::FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
 }
 
 Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
-                         VersionEdit* edit) {
+                         VersionEdit* edit, bool* stopped) {
   const std::string path = LogFileName(dbname_, number);
   const std::string name = BaseName(path);
   std::unique_ptr<SequentialFile> file;
@@ -161,6 +173,23 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
   WriteBatch batch;
   while (reader.ReadRecord(&record, &scratch)) {
     Status s = DecodeRecord(record, *max_sequence, &batch);
+    if (s.IsTryAgain() &&
+        options_.wal_recovery_mode == WalRecoveryMode::kSalvage) {
+      info_log_->Log("%s offset %" PRIu64 ": %s (salvage keeps going)",
+                     name.c_str(), reader.LastRecordOffset(), s.ToString().c_str());
+      s = Status::OK();
+    } else if (s.IsTryAgain() &&
+               options_.wal_recovery_mode == WalRecoveryMode::kTolerateTornTail) {
+      // A sync write syncs every earlier log first (db_impl.h invariant 5),
+      // so everything after a hole was never synced: a power loss kept a
+      // later log's unsynced bytes but lost an earlier log's. The durable
+      // prefix ends here; replaying past it would leave a hole.
+      info_log_->Log("%s offset %" PRIu64 ": %s; the durable prefix ends here, "
+                     "later records and logs are not replayed",
+                     name.c_str(), reader.LastRecordOffset(), s.ToString().c_str());
+      *stopped = true;
+      break;
+    }
     if (!s.ok()) {
       const uint64_t offset = reader.LastRecordOffset();
       Status located = s.IsNotSupported()

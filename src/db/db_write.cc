@@ -145,7 +145,18 @@ Status DBImpl::WriteThroughPipeline(Writer* w) {
       mu_.Unlock();
       status = log_->AddRecord(WriteBatchInternal::Contents(*group));
       if (status.ok()) status = log_file_->Flush();
-      if (status.ok() && sync) status = log_file_->Sync();
+      if (status.ok() && sync) {
+        // Invariant 5: earlier logs become durable before this write does.
+        for (UnsyncedLog& l : unsynced_logs_) {
+          status = l.file->Sync();
+          if (!status.ok()) break;
+        }
+        if (status.ok()) {
+          for (UnsyncedLog& l : unsynced_logs_) (void)l.file->Close();  // synced
+          unsynced_logs_.clear();
+          status = log_file_->Sync();
+        }
+      }
       if (status.ok()) WriteBatchInternal::InsertInto(*group, mem_.get());
       mu_.Lock();
 
@@ -235,8 +246,9 @@ Status DBImpl::SwitchMemTableLocked() {
   const uint64_t number = versions_->NewFileNumber();
   std::unique_ptr<WritableFile> file;
   mu_.Unlock();
-  // Invariant 5: the old log is durable before the new one takes writes.
-  Status s = log_file_->Sync();
+  // The old log is not synced here (that would stall every writer for a
+  // whole log's fsync): a later sync write syncs it first (invariant 5).
+  Status s = log_file_->Flush();
   if (s.ok()) s = CreateLogFile(number, &file);
   mu_.Lock();
   if (!s.ok()) {
@@ -245,7 +257,14 @@ Status DBImpl::SwitchMemTableLocked() {
                    number, s.ToString().c_str());
     return s;
   }
-  (void)log_file_->Close();  // synced above; nothing is buffered
+  // Logs whose memtables are already in synced tables need no sync.
+  const uint64_t min_live_log = versions_->log_number();
+  std::erase_if(unsynced_logs_, [min_live_log](UnsyncedLog& l) {
+    if (l.number >= min_live_log) return false;
+    (void)l.file->Close();  // obsolete: its data is in a synced table
+    return true;
+  });
+  unsynced_logs_.push_back(UnsyncedLog{log_number_, std::move(log_file_)});
   log_file_ = std::move(file);
   log_ = std::make_unique<log::Writer>(log_file_.get());
   imm_.push_front(FrozenMemTable{mem_, log_number_});
