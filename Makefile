@@ -4,6 +4,7 @@
 #   make test    install what is missing, build, run every test (ctest)
 #   make asan    the test suite under AddressSanitizer + UBSan
 #   make tsan    the test suite under ThreadSanitizer
+#   make bench   strata beside RocksDB, LevelDB and LMDB (docs/benchmarks.md)
 #   make install PREFIX=/usr/local
 
 JOBS    ?= 2
@@ -11,7 +12,7 @@ PREFIX  ?= /usr/local
 CMAKE   := cmake -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 CTEST   := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build release demo test asan tsan install clean format
+.PHONY: all deps build release demo test asan tsan bench bench-deps install clean format
 
 all: build
 
@@ -50,6 +51,21 @@ build/tsan/build.ninja: | deps
 tsan: deps build/tsan/build.ninja
 	cmake --build build/tsan -j$(JOBS)
 	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 $(CTEST)
+
+# make bench: strata beside RocksDB, LevelDB and LMDB (docs/benchmarks.md).
+BENCH_FLAGS ?= --num=200000 --duration=3 --repeats=3
+
+bench-deps:
+	@bash scripts/install-deps.sh bench
+
+build/bench/build.ninja: | bench-deps
+	$(CMAKE) -S . -B build/bench -DCMAKE_BUILD_TYPE=Release \
+	  -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=OFF -DSTRATA_BUILD_BENCH=ON
+
+bench: bench-deps build/bench/build.ninja
+	cmake --build build/bench --target strata_bench -j$(JOBS)
+	./build/bench/strata_bench --compare $(BENCH_FLAGS) --db=build/bench/db \
+	  --csv=build/bench/results.csv --svg=build/bench/results.svg
 
 install: release
 	cmake --install build/release --prefix $(PREFIX)

@@ -1,11 +1,14 @@
 # bench/bench.cmake — strata_bench: strata beside RocksDB, LevelDB and LMDB.
 #
-# Included from the root CMakeLists.txt after the library targets exist.
+# Included from the root CMakeLists.txt after the library and test setup:
+#   include(${PROJECT_SOURCE_DIR}/bench/bench.cmake)
 # The library never links the other engines; only this program does, each
 # through one adapter (bench/engine_<name>.cc) behind bench/engine.h.
 #
 # STRATA_BUILD_BENCH:
-#   AUTO (default)  build it when RocksDB, LevelDB and LMDB are all installed
+#   AUTO (default)  build it when RocksDB, LevelDB and LMDB are all installed,
+#                   except in sanitizer builds (the other engines are not
+#                   instrumented)
 #   ON              require them (`make bench` uses this)
 #   OFF             never build it
 
@@ -13,7 +16,10 @@ set(STRATA_BUILD_BENCH AUTO CACHE STRING
     "Build bench/strata_bench: AUTO, ON or OFF")
 set_property(CACHE STRATA_BUILD_BENCH PROPERTY STRINGS AUTO ON OFF)
 
-if(NOT STRATA_BUILD_BENCH STREQUAL "OFF")
+if(STRATA_BUILD_BENCH STREQUAL "AUTO" AND NOT STRATA_SANITIZE STREQUAL "")
+  message(STATUS "strata_bench: skipped in sanitizer builds "
+                 "(STRATA_BUILD_BENCH=ON forces it)")
+elseif(NOT STRATA_BUILD_BENCH STREQUAL "OFF")
   find_path(STRATA_BENCH_ROCKSDB_INCLUDE rocksdb/db.h)
   find_path(STRATA_BENCH_LEVELDB_INCLUDE leveldb/db.h)
   find_path(STRATA_BENCH_LMDB_INCLUDE lmdb.h)
@@ -59,18 +65,16 @@ if(NOT STRATA_BUILD_BENCH STREQUAL "OFF")
     add_executable(strata_bench ${PROJECT_SOURCE_DIR}/bench/strata_bench.cc)
     target_link_libraries(strata_bench PRIVATE strata_bench_lib)
     target_compile_options(strata_bench PRIVATE ${STRATA_WARNINGS})
-    # `make bench` runs build/bench/strata_bench; keep it beside the sources'
-    # name so the documented commands work from any build directory.
-    set_target_properties(strata_bench PROPERTIES
-      RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
 
     if(STRATA_BUILD_TESTS)
-      add_executable(strata_bench_test ${PROJECT_SOURCE_DIR}/bench/bench_test.cc)
+      add_executable(strata_bench_test
+        ${PROJECT_SOURCE_DIR}/bench/bench_test.cc)
       target_link_libraries(strata_bench_test PRIVATE strata_bench_lib
         GTest::gtest GTest::gtest_main ${SNAPPY_LIBRARY})
       target_compile_options(strata_bench_test PRIVATE ${STRATA_WARNINGS})
       gtest_discover_tests(strata_bench_test DISCOVERY_TIMEOUT 60
-        PROPERTIES TIMEOUT 300)
+        PROPERTIES TIMEOUT 300
+        ENVIRONMENT "STRATA_TEST_TMPDIR=${CMAKE_BINARY_DIR}/test-tmp")
     endif()
   endif()
 endif()

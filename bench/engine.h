@@ -27,15 +27,15 @@ namespace strata::bench {
 
 // The settings every engine is configured with; the same values go to each.
 struct EngineConfig {
-  std::string path;                     // directory of this engine's DB
-  size_t write_buffer_size = 4 << 20;   // memtable bytes before a flush
-  size_t cache_size = 8 << 20;          // block cache bytes
+  std::string path;                    // directory of this engine's DB
+  size_t write_buffer_size = 4 << 20;  // memtable bytes before a flush
+  size_t cache_size = 8 << 20;         // block cache bytes
   int bloom_bits_per_key = 10;
-  size_t block_size = 4096;             // uncompressed data block bytes
+  size_t block_size = 4096;  // uncompressed data block bytes
   Compression compression = Compression::kSnappy;
-  int max_background_jobs = 2;          // flush + compaction threads
-  int threads = 1;                      // worker threads that will read
-  uint64_t lmdb_map_size = 64ull << 30; // LMDB address space reservation
+  int max_background_jobs = 2;           // flush + compaction threads
+  int threads = 1;                       // worker threads that will read
+  uint64_t lmdb_map_size = 64ull << 30;  // LMDB address space reservation
 };
 
 // Ordered traversal, positioned on a point-in-time view taken at creation.

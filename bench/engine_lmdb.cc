@@ -144,8 +144,7 @@ class LmdbSession final : public Session {
       *found = true;
     }
     mdb_txn_reset(read_txn_);
-    return rc == 0 || rc == MDB_NOTFOUND ? Status::OK()
-                                         : LmdbError("get", rc);
+    return rc == 0 || rc == MDB_NOTFOUND ? Status::OK() : LmdbError("get", rc);
   }
 
   std::unique_ptr<Cursor> NewCursor() override {

@@ -116,7 +116,10 @@ class RocksEngine final : public Engine {
         "max_background_jobs = " + std::to_string(o.max_background_jobs),
         "compaction = leveled, level0_file_num_compaction_trigger = " +
             std::to_string(o.level0_file_num_compaction_trigger) +
-            " (rocksdb default)",
+            ", target_file_size_base = " +
+            std::to_string(o.target_file_size_base) +
+            ", max_bytes_for_level_base = " +
+            std::to_string(o.max_bytes_for_level_base) + " (rocksdb defaults)",
         "max_open_files = " + std::to_string(o.max_open_files) +
             " (rocksdb default)",
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
@@ -127,7 +130,8 @@ class RocksEngine final : public Engine {
 
   Status Open(const EngineConfig& config) override {
     rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(MakeOptions(config), config.path, &db);
+    rocksdb::Status s =
+        rocksdb::DB::Open(MakeOptions(config), config.path, &db);
     db_.reset(db);
     return ToStatus(s);
   }

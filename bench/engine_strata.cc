@@ -65,6 +65,7 @@ class StrataEngine final : public Engine {
 
   std::vector<std::string> Describe(const EngineConfig& config) const override {
     const Options o = MakeOptions(config);
+    const bool leveled = o.compaction_style == CompactionStyle::kLeveled;
     return {
         "write_buffer_size = " + std::to_string(o.write_buffer_size),
         "max_write_buffer_number = " +
@@ -74,11 +75,18 @@ class StrataEngine final : public Engine {
         "block_size = " + std::to_string(o.block_size),
         "compression = " + std::string(CompressionName(o.compression)),
         "max_background_jobs = " + std::to_string(o.max_background_jobs),
+        std::string("compaction = ") + (leveled ? "leveled" : "size-tiered") +
+            ", level0_compaction_trigger = " +
+            std::to_string(o.level0_compaction_trigger) +
+            ", target_file_size = " + std::to_string(o.target_file_size) +
+            ", max_bytes_for_level_base = " +
+            std::to_string(o.max_bytes_for_level_base) + " (strata defaults)",
         "max_open_files = " + std::to_string(o.max_open_files) +
             " (strata default)",
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
-        "ReadOptions::verify_checksums = true (strata default)",
-        "compaction: not built yet (issue 4); L0 grows with every flush",
+        std::string("ReadOptions::verify_checksums = ") +
+            (ReadOptions().verify_checksums ? "true" : "false") +
+            " (strata default)",
     };
   }
 

@@ -1,0 +1,396 @@
+// Tests for strata_bench's parts: histogram, generators, result text form,
+// reports, flags, and every engine running every workload on a tiny data
+// set with exact operation and found counts.
+
+#include <gtest/gtest.h>
+#include <snappy.h>
+#include <stdlib.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bench/config.h"
+#include "bench/engine.h"
+#include "bench/generators.h"
+#include "bench/histogram.h"
+#include "bench/report.h"
+#include "bench/result.h"
+#include "bench/runner.h"
+
+namespace strata::bench {
+namespace {
+
+TEST(HistogramTest, SmallValuesAreExact) {
+  Histogram h;
+  for (uint64_t v = 1; v <= 100; ++v) h.Record(v);
+  EXPECT_EQ(h.count(), 100u);
+  EXPECT_EQ(h.min(), 1u);
+  EXPECT_EQ(h.max(), 100u);
+  EXPECT_DOUBLE_EQ(h.Percentile(50), 50.0);
+  EXPECT_DOUBLE_EQ(h.Percentile(99), 99.0);
+  EXPECT_DOUBLE_EQ(h.Percentile(100), 100.0);
+  EXPECT_DOUBLE_EQ(h.Mean(), 50.5);
+}
+
+TEST(HistogramTest, LargeValuesWithinOnePercent) {
+  Histogram h;
+  for (uint64_t v = 1; v <= 100000; ++v) h.Record(v * 1000);
+  EXPECT_NEAR(h.Percentile(50), 50000.0 * 1000, 50000.0 * 1000 * 0.01);
+  EXPECT_NEAR(h.Percentile(99.9), 99900.0 * 1000, 99900.0 * 1000 * 0.01);
+  EXPECT_EQ(h.max(), 100000u * 1000);
+  Histogram huge;
+  huge.Record(UINT64_MAX);
+  EXPECT_EQ(huge.max(), UINT64_MAX);
+  EXPECT_GT(huge.Percentile(50), 1e19);
+}
+
+TEST(HistogramTest, MergeAddsCounts) {
+  Histogram a;
+  Histogram b;
+  for (int i = 0; i < 10; ++i) a.Record(10);
+  for (int i = 0; i < 30; ++i) b.Record(1000);
+  a.Merge(b);
+  EXPECT_EQ(a.count(), 40u);
+  EXPECT_EQ(a.min(), 10u);
+  EXPECT_EQ(a.max(), 1000u);
+  EXPECT_DOUBLE_EQ(a.Percentile(25), 10.0);
+  EXPECT_NEAR(a.Percentile(26), 1000.0, 10.0);
+}
+
+TEST(HistogramTest, EmptyIsZero) {
+  Histogram h;
+  EXPECT_EQ(h.Percentile(99), 0.0);
+  EXPECT_EQ(h.min(), 0u);
+}
+
+TEST(GeneratorsTest, FnvHashMatchesYcsb) {
+  // Values computed independently from YCSB's Utils.fnvhash64.
+  EXPECT_EQ(FnvHash64(0), 6284781860667377211ull);
+  EXPECT_EQ(FnvHash64(1), 8517097267634966620ull);
+  EXPECT_EQ(FnvHash64(12345), 1792800413050876852ull);
+}
+
+TEST(GeneratorsTest, KeysSortAndMissingKeysFallBetween) {
+  std::string a;
+  std::string b;
+  std::string missing;
+  FormatKey(0, 16, &a);
+  EXPECT_EQ(a, "0000000000000000");
+  FormatKey(1234567, 16, &a);
+  EXPECT_EQ(a, "0000000001234567");
+  FormatKey(1234568, 16, &b);
+  FormatMissingKey(1234567, 16, &missing);
+  EXPECT_EQ(missing, "0000000001234567.");
+  EXPECT_LT(a, missing);
+  EXPECT_LT(missing, b);
+  FormatYcsbKey(12345, 16, &a);
+  EXPECT_EQ(a, "18e14e7a1d1233b4");
+  FormatYcsbKey(12345, 20, &a);
+  EXPECT_EQ(a, "000018e14e7a1d1233b4");
+  FormatYcsbKey(12345, 8, &a);
+  EXPECT_EQ(a, "1d1233b4");
+}
+
+TEST(GeneratorsTest, ValuesCompressToTheAskedRatio) {
+  for (double ratio : {0.25, 0.5, 1.0}) {
+    ValueGenerator gen(7, ratio, 100);
+    std::string block;
+    while (block.size() < 64 * 1024) block += gen.Generate(100).ToString();
+    std::string compressed;
+    snappy::Compress(block.data(), block.size(), &compressed);
+    const double got = static_cast<double>(compressed.size()) /
+                       static_cast<double>(block.size());
+    EXPECT_NEAR(got, ratio, 0.1) << "ratio " << ratio;
+  }
+}
+
+TEST(GeneratorsTest, ZipfianFavoursTheFirstItems) {
+  constexpr uint64_t kItems = 1000;
+  ZipfianGenerator zipf(0, kItems - 1);
+  Random64 rnd(42);
+  std::vector<uint64_t> counts(kItems, 0);
+  constexpr int kDraws = 200000;
+  for (int i = 0; i < kDraws; ++i) {
+    const uint64_t v = zipf.Next(&rnd);
+    ASSERT_LT(v, kItems);
+    ++counts[v];
+  }
+  // P(item i) = (1 / (i+1)^theta) / zeta(n).
+  const double zetan = ZipfianGenerator::Zeta(0, kItems, 0.99, 0.0);
+  for (uint64_t i : {0, 1, 9}) {
+    const double expected =
+        kDraws / std::pow(static_cast<double>(i + 1), 0.99) / zetan;
+    EXPECT_NEAR(static_cast<double>(counts[i]), expected, expected * 0.1)
+        << "item " << i;
+  }
+  EXPECT_GT(counts[0], counts[1]);
+  EXPECT_GT(counts[1], counts[100]);
+}
+
+TEST(GeneratorsTest, ScrambledZipfianSpreadsHotKeys) {
+  ScrambledZipfianGenerator gen(100, 1099);
+  Random64 rnd(3);
+  std::map<uint64_t, int> counts;
+  for (int i = 0; i < 100000; ++i) {
+    const uint64_t v = gen.Next(&rnd);
+    ASSERT_GE(v, 100u);
+    ASSERT_LE(v, 1099u);
+    ++counts[v];
+  }
+  // Skewed: the hottest key is far above the uniform 100 draws per key, and
+  // it is not simply the first key of the range.
+  int hottest = 0;
+  uint64_t hottest_key = 0;
+  for (const auto& [k, c] : counts) {
+    if (c > hottest) {
+      hottest = c;
+      hottest_key = k;
+    }
+  }
+  EXPECT_GT(hottest, 1000);
+  EXPECT_NE(hottest_key, 100u);
+}
+
+TEST(GeneratorsTest, SkewedLatestPrefersRecentRecords) {
+  SkewedLatestGenerator gen(1000);
+  Random64 rnd(5);
+  int recent = 0;
+  for (int i = 0; i < 10000; ++i) {
+    const uint64_t v = gen.Next(&rnd, 1000);
+    ASSERT_LE(v, 1000u);
+    if (v >= 990) ++recent;
+  }
+  EXPECT_GT(recent, 4000);  // the last 1% of records get over 40%
+  EXPECT_LE(gen.Next(&rnd, 5000), 5000u);  // the count may grow
+}
+
+TEST(ResultTest, SerializeRoundTrip) {
+  Result r;
+  r.engine = "strata";
+  r.workload = "fillseq";
+  r.repeat = 2;
+  r.ops = 12345;
+  r.seconds = 0.5;
+  r.bytes = 999;
+  r.SetRates();
+  r.p50_us = 1.25;
+  r.p99_us = 7.5;
+  r.p999_us = 20;
+  r.max_us = 300;
+  r.write_amp = 2.5;
+  r.peak_rss = 1 << 20;
+  r.note = "a\tb";
+  Result back;
+  ASSERT_TRUE(ParseResult(SerializeResult(r), &back));
+  EXPECT_EQ(back.engine, "strata");
+  EXPECT_EQ(back.workload, "fillseq");
+  EXPECT_EQ(back.repeat, 2);
+  EXPECT_EQ(back.ops, 12345u);
+  EXPECT_DOUBLE_EQ(back.ops_per_sec, 24690.0);
+  EXPECT_DOUBLE_EQ(back.p99_us, 7.5);
+  EXPECT_DOUBLE_EQ(back.write_amp, 2.5);
+  EXPECT_TRUE(std::isnan(back.space_amp));
+  EXPECT_EQ(back.peak_rss, 1u << 20);
+  EXPECT_EQ(back.note, "a b");
+  EXPECT_FALSE(ParseResult("setting\tx", &back));
+}
+
+TEST(ResultTest, MedianSkipsNaNAndSkippedRuns) {
+  EXPECT_DOUBLE_EQ(Median({3, 1, 2}), 2.0);
+  EXPECT_DOUBLE_EQ(Median({4, 1, 2, NAN, 3}), 2.5);
+  EXPECT_TRUE(std::isnan(Median({NAN})));
+  std::vector<Result> runs(3);
+  const double rates[] = {100, 300, 200};
+  for (int i = 0; i < 3; ++i) {
+    runs[i].engine = "rocksdb";
+    runs[i].workload = "readrandom";
+    runs[i].ops_per_sec = rates[i];
+  }
+  Result skipped = runs[0];
+  skipped.skipped = true;
+  skipped.ops_per_sec = 1e9;
+  runs.push_back(skipped);
+  const Result m = MedianOf(runs);
+  EXPECT_FALSE(m.skipped);
+  EXPECT_DOUBLE_EQ(m.ops_per_sec, 200.0);
+  EXPECT_EQ(m.repeat, -1);
+}
+
+std::vector<Result> TwoEngineMedians() {
+  Result s;
+  s.engine = "strata";
+  s.workload = "fillseq";
+  s.ops_per_sec = 200000;
+  s.p99_us = 2;
+  s.write_amp = 1.5;
+  s.space_amp = 1.1;
+  Result o = s;
+  o.engine = "rocksdb";
+  o.ops_per_sec = 100000;
+  o.p99_us = 8;
+  o.write_amp = 3;
+  return {s, o};
+}
+
+TEST(ReportTest, TablesShowRatiosOrientedForStrata) {
+  const std::string tables = ComparisonTables(
+      TwoEngineMedians(), {"strata", "rocksdb"}, {"fillseq"}, 3);
+  EXPECT_NE(tables.find("| fillseq"), std::string::npos);
+  EXPECT_NE(tables.find("200.0K"), std::string::npos);
+  EXPECT_NE(tables.find("strata/rocksdb"), std::string::npos);
+  // Throughput 200K / 100K, p99 8 / 2, write amp 3 / 1.5.
+  EXPECT_NE(tables.find(" 2.00 |"), std::string::npos);
+  EXPECT_NE(tables.find(" 4.00 |"), std::string::npos);
+  EXPECT_NE(tables.find("median of 3 runs"), std::string::npos);
+}
+
+TEST(ReportTest, CsvHasRunsAndMediansWithRatios) {
+  std::vector<Result> medians = TwoEngineMedians();
+  const std::string csv = ResultsCsv({}, medians);
+  EXPECT_EQ(csv.rfind("engine,workload,repeat,", 0), 0u);
+  EXPECT_NE(csv.find("rocksdb,fillseq,median,0,"), std::string::npos);
+  EXPECT_NE(csv.find(",2,"), std::string::npos);  // strata/rocksdb = 2
+  medians[0].note = "a,\"b\"";
+  EXPECT_NE(ResultsCsv({}, medians).find("\"a,\"\"b\"\"\""), std::string::npos);
+}
+
+TEST(ReportTest, SvgHasOneBarPerOtherEngineAndWorkload) {
+  std::vector<Result> medians = TwoEngineMedians();
+  Result lmdb = medians[1];
+  lmdb.engine = "lmdb";
+  lmdb.ops_per_sec = 400000;
+  medians.push_back(lmdb);
+  const std::string svg = RatioSvg(medians, {"strata", "rocksdb", "lmdb"},
+                                   {"fillseq"}, "a < b & c");
+  EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_NE(svg.find("fillseq: strata / rocksdb = 2.00"), std::string::npos);
+  EXPECT_NE(svg.find("fillseq: strata / lmdb = 0.50"), std::string::npos);
+  EXPECT_NE(svg.find("a &lt; b &amp; c"), std::string::npos);
+}
+
+TEST(ConfigTest, ParsesAndRoundTripsThroughToFlags) {
+  const char* args[] = {"strata_bench",       "--engine=lmdb",
+                        "--num=5000",         "--cache_size=16M",
+                        "--compression=zstd", "--benchmarks=fillseq,ycsbe",
+                        "--threads=3",        "--duration=1.5"};
+  BenchConfig c;
+  bool help = true;
+  std::string error;
+  ASSERT_TRUE(ParseFlags(8, const_cast<char**>(args), &c, &help, &error))
+      << error;
+  EXPECT_FALSE(help);
+  EXPECT_EQ(c.engine_config.cache_size, 16u << 20);
+  EXPECT_EQ(c.engine_config.compression, Compression::kZstd);
+  EXPECT_EQ(c.SyncOps(), 100u);
+  EXPECT_EQ(c.ReadOps(), 5000u);
+
+  std::vector<std::string> flags = ToFlags(c);
+  std::vector<char*> argv = {const_cast<char*>("strata_bench")};
+  for (std::string& f : flags) argv.push_back(f.data());
+  BenchConfig back;
+  ASSERT_TRUE(ParseFlags(static_cast<int>(argv.size()), argv.data(), &back,
+                         &help, &error))
+      << error;
+  EXPECT_EQ(back.engine, "lmdb");
+  EXPECT_EQ(back.num, 5000u);
+  EXPECT_EQ(back.threads, 3);
+  EXPECT_EQ(back.duration, 1.5);
+  EXPECT_EQ(back.Benchmarks(), c.Benchmarks());
+  EXPECT_EQ(back.engine_config.cache_size, c.engine_config.cache_size);
+  EXPECT_EQ(back.engine_config.compression, Compression::kZstd);
+}
+
+TEST(ConfigTest, RejectsBadFlags) {
+  BenchConfig c;
+  bool help = false;
+  std::string error;
+  const char* unknown[] = {"x", "--nope=1"};
+  EXPECT_FALSE(ParseFlags(2, const_cast<char**>(unknown), &c, &help, &error));
+  EXPECT_NE(error.find("--nope"), std::string::npos);
+  const char* workload[] = {"x", "--benchmarks=fillseq,bogus"};
+  EXPECT_FALSE(ParseFlags(2, const_cast<char**>(workload), &c, &help, &error));
+  const char* small_key[] = {"x", "--num=100000000", "--key_size=8"};
+  EXPECT_FALSE(ParseFlags(3, const_cast<char**>(small_key), &c, &help, &error));
+}
+
+// Every engine runs every workload on 2000 keys; counts are exact.
+class EngineWorkloadTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EngineWorkloadTest, EveryWorkloadRunsWithExactCounts) {
+  const char* env_tmp = std::getenv("STRATA_TEST_TMPDIR");
+  const std::string base =
+      std::string(env_tmp != nullptr ? env_tmp : "/tmp") + "/bench_test_XXXXXX";
+  std::filesystem::create_directories(
+      std::filesystem::path(base).parent_path());
+  std::string dir = base;
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+
+  BenchConfig config;
+  config.num = 2000;
+  config.sync_num = 50;
+  config.threads = 2;
+  config.engine_config.write_buffer_size = 64 << 10;  // several flushes
+  config.engine_config.compression = Compression::kSnappy;
+  std::unique_ptr<Engine> engine = NewEngine(GetParam());
+  ASSERT_NE(engine, nullptr);
+  std::FILE* out = std::fopen("/dev/null", "w");
+  ASSERT_NE(out, nullptr);
+  std::map<std::string, Result> results;
+  {
+    Runner runner(config, engine.get(), dir + "/" + GetParam(), out);
+    for (const std::string& w : DefaultBenchmarks()) {
+      Result r;
+      const Status s = runner.Run(w, &r);
+      ASSERT_TRUE(s.ok()) << w << ": " << s.ToString();
+      EXPECT_FALSE(r.skipped) << w;
+      EXPECT_EQ(r.engine, GetParam());
+      results[w] = r;
+    }
+    ASSERT_TRUE(runner.Close().ok());
+  }
+  std::fclose(out);
+
+  EXPECT_EQ(results["fillseq"].ops, 2000u);
+  EXPECT_EQ(results["fillseq"].bytes, 2000u * 116);
+  EXPECT_EQ(results["fillsync"].ops, 50u);
+  EXPECT_EQ(results["fillrandom"].ops, 2000u);
+  EXPECT_GT(results["fillrandom"].space_amp, 0.0);
+  EXPECT_GT(results["fillrandom"].write_amp, 0.0);
+  EXPECT_GT(results["fillrandom"].peak_rss, 0u);
+  EXPECT_EQ(results["overwrite"].ops, 2000u);
+  EXPECT_EQ(results["readrandom"].ops, 2000u);
+  EXPECT_EQ(results["readrandom"].note, "2000 of 2000 found");
+  EXPECT_EQ(results["readmissing"].note, "0 of 2000 found");
+  EXPECT_EQ(results["readseq"].ops, 2000u);  // 1000 per thread
+  EXPECT_EQ(results["readseq"].bytes, 2000u * 116);
+  EXPECT_EQ(results["readreverse"].ops, 2000u);
+  EXPECT_EQ(results["seekrandom"].ops, 2000u);
+  EXPECT_EQ(results["seekrandom"].note, "2000 of 2000 seeks found a key");
+  EXPECT_EQ(results["readwhilewriting"].ops, 2000u);
+  EXPECT_EQ(results["readwhilewriting"].note.rfind("2000 of 2000 found", 0),
+            0u);
+  EXPECT_EQ(results["deleterandom"].ops, 2000u);
+  for (const char* y : {"ycsba", "ycsbb", "ycsbc", "ycsbf"}) {
+    EXPECT_EQ(results[y].ops, 2000u) << y;
+    EXPECT_EQ(results[y].note, "2000 of 2000 ops found their record") << y;
+  }
+  // D and E insert from two threads: a read may race ahead of an insert
+  // that is numbered but not yet written, so only the op count is exact.
+  EXPECT_EQ(results["ycsbd"].ops, 2000u);
+  EXPECT_EQ(results["ycsbe"].ops, 2000u);
+  EXPECT_GT(results["ycsba"].p99_us, 0.0);
+  EXPECT_GE(results["ycsba"].max_us, results["ycsba"].p99_us);
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllEngines, EngineWorkloadTest,
+                         ::testing::Values("strata", "rocksdb", "leveldb",
+                                           "lmdb"));
+
+}  // namespace
+}  // namespace strata::bench

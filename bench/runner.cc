@@ -1,0 +1,523 @@
+#include "bench/runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <latch>
+#include <limits>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "bench/generators.h"
+#include "bench/proc_stats.h"
+
+namespace strata::bench {
+
+Runner::Runner(const BenchConfig& config, Engine* engine, std::string path,
+               std::FILE* out)
+    : config_(config),
+      engine_(engine),
+      path_(std::move(path)),
+      engine_config_([&] {
+        EngineConfig e = config.engine_config;
+        e.path = path_;
+        e.threads = config.threads + 1;  // readwhilewriting adds a writer
+        return e;
+      }()),
+      out_(out) {}
+
+// Callers that care about a close error call Close() themselves.
+Runner::~Runner() { (void)Close(); }
+
+uint64_t Runner::NowNanos() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
+uint64_t Runner::DeadlineNanos() const {
+  if (config_.duration <= 0) return std::numeric_limits<uint64_t>::max();
+  return NowNanos() + static_cast<uint64_t>(config_.duration * 1e9);
+}
+
+uint64_t Runner::SeedFor(const std::string& name, int thread) const {
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a: stable across builds
+  for (char c : name) {
+    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  return config_.seed * 0x9e3779b97f4a7c15ull + h +
+         static_cast<uint64_t>(thread) * 0xbf58476d1ce4e5b9ull;
+}
+
+const std::vector<uint64_t>& Runner::Permutation() {
+  if (permutation_.size() != config_.num) {
+    permutation_.resize(config_.num);
+    for (uint64_t i = 0; i < config_.num; ++i) permutation_[i] = i;
+    Random64 rnd(SeedFor("permutation", 0));
+    for (uint64_t i = config_.num - 1; i > 0; --i) {
+      std::swap(permutation_[i], permutation_[rnd.Uniform(i + 1)]);
+    }
+  }
+  return permutation_;
+}
+
+void Runner::Share(uint64_t total, int t, int n, uint64_t* begin,
+                   uint64_t* end) {
+  const auto ut = static_cast<uint64_t>(t);
+  const auto un = static_cast<uint64_t>(n);
+  *begin = total * ut / un;
+  *end = total * (ut + 1) / un;
+}
+
+double Runner::RunWorkers(int n, const WorkerFn& fn,
+                          std::vector<WorkerStats>* stats) {
+  stats->clear();
+  stats->resize(static_cast<size_t>(n));
+  std::vector<uint64_t> start(static_cast<size_t>(n));
+  std::vector<uint64_t> end(static_cast<size_t>(n));
+  std::latch ready(n);
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(n));
+  for (int t = 0; t < n; ++t) {
+    threads.emplace_back([&, t] {
+      const auto i = static_cast<size_t>(t);
+      std::unique_ptr<Session> session = engine_->NewSession();
+      ready.arrive_and_wait();
+      start[i] = NowNanos();
+      fn(t, session.get(), &(*stats)[i]);
+      end[i] = NowNanos();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  // Wall time from the first worker's start to the last one's end.
+  const uint64_t first = *std::min_element(start.begin(), start.end());
+  const uint64_t last = *std::max_element(end.begin(), end.end());
+  return static_cast<double>(last - first) / 1e9;
+}
+
+Status Runner::Collect(const std::vector<WorkerStats>& stats, size_t n,
+                       double seconds, Result* result, uint64_t* found_out) {
+  Histogram hist;
+  Status status;
+  uint64_t found = 0;
+  for (size_t t = 0; t < n; ++t) {
+    const WorkerStats& s = stats[t];
+    hist.Merge(s.hist);
+    result->ops += s.ops;
+    result->bytes += s.bytes;
+    found += s.found;
+    if (status.ok() && !s.status.ok()) status = s.status;
+  }
+  result->seconds = seconds;
+  result->p50_us = hist.Percentile(50) / 1e3;
+  result->p99_us = hist.Percentile(99) / 1e3;
+  result->p999_us = hist.Percentile(99.9) / 1e3;
+  result->max_us = static_cast<double>(hist.max()) / 1e3;
+  result->SetRates();
+  if (found_out != nullptr) *found_out = found;
+  return status;
+}
+
+Status Runner::Close() {
+  if (!open_) return Status::OK();
+  open_ = false;
+  return engine_->Close();
+}
+
+Status Runner::Fresh() {
+  Status s = Close();
+  if (!s.ok()) return s;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+  if (ec) return Status::IOError("removing " + path_, ec.message());
+  std::filesystem::create_directories(
+      std::filesystem::path(path_).parent_path(), ec);
+  data_set_ = DataSet::kUnknown;
+  s = engine_->Open(engine_config_);
+  open_ = s.ok();
+  return s;
+}
+
+Status Runner::Settle() {
+  Status s = engine_->Flush();
+  if (!s.ok() && !s.IsNotSupported()) return s;
+  s = Close();
+  if (!s.ok()) return s;
+  s = engine_->Open(engine_config_);
+  open_ = s.ok();
+  return s;
+}
+
+Status Runner::EnsureLoaded(DataSet want) {
+  if (data_set_ == want && open_) return Status::OK();
+  std::fprintf(out_, "  (loading %llu %s records, untimed)\n",
+               static_cast<unsigned long long>(config_.num),
+               want == DataSet::kYcsb ? "YCSB" : "db_bench");
+  std::fflush(out_);
+  Status s = Fresh();
+  if (s.ok()) s = want == DataSet::kYcsb ? LoadYcsb() : LoadDbBench();
+  if (s.ok()) s = Settle();
+  if (s.ok()) data_set_ = want;
+  return s;
+}
+
+Status Runner::LoadDbBench() {
+  const std::vector<uint64_t>& perm = Permutation();
+  std::unique_ptr<Session> session = engine_->NewSession();
+  ValueGenerator values(SeedFor("load", 0), config_.compression_ratio,
+                        config_.value_size);
+  std::string key;
+  for (uint64_t i = 0; i < config_.num; ++i) {
+    FormatKey(perm[i], config_.key_size, &key);
+    Status s = session->Put(key, values.Generate(config_.value_size), false);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status Runner::LoadYcsb() {
+  std::unique_ptr<Session> session = engine_->NewSession();
+  ValueGenerator values(SeedFor("ycsbload", 0), config_.compression_ratio,
+                        config_.value_size);
+  std::string key;
+  for (uint64_t k = 0; k < config_.num; ++k) {
+    FormatYcsbKey(k, config_.key_size, &key);
+    Status s = session->Put(key, values.Generate(config_.value_size), false);
+    if (!s.ok()) return s;
+  }
+  ycsb_next_.store(config_.num, std::memory_order_relaxed);
+  ycsb_latest_.store(config_.num - 1, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+void Runner::MeasureAmplification(uint64_t write_bytes_before,
+                                  uint64_t user_bytes, uint64_t live_keys,
+                                  Result* result) const {
+  IoCounters after;
+  if (ReadIoCounters(&after) && user_bytes > 0) {
+    result->write_amp =
+        static_cast<double>(after.write_bytes - write_bytes_before) /
+        static_cast<double>(user_bytes);
+  }
+  if (live_keys > 0) {
+    result->space_amp = static_cast<double>(DiskUsage(path_)) /
+                        static_cast<double>(live_keys * EntryBytes());
+  }
+}
+
+Status Runner::Fill(const std::string& name, Result* result) {
+  const bool seq = name == "fillseq";
+  const bool sync = name == "fillsync";
+  const uint64_t total =
+      sync ? std::min(config_.SyncOps(), config_.num) : config_.num;
+  Status s = Fresh();
+  if (!s.ok()) return s;
+  const std::vector<uint64_t>* perm = seq ? nullptr : &Permutation();
+  IoCounters before;
+  ReadIoCounters(&before);
+  ResetPeakRss();
+  const int n = config_.threads;
+  std::vector<WorkerStats> stats;
+  const double seconds = RunWorkers(
+      n,
+      [&](int t, Session* session, WorkerStats* st) {
+        uint64_t begin, end;
+        Share(total, t, n, &begin, &end);
+        ValueGenerator values(SeedFor(name, t), config_.compression_ratio,
+                              config_.value_size);
+        std::string key;
+        OpTimer timer(DeadlineNanos(), NowNanos());
+        for (uint64_t i = begin; i < end; ++i) {
+          FormatKey(seq ? i : (*perm)[i], config_.key_size, &key);
+          st->status =
+              session->Put(key, values.Generate(config_.value_size), sync);
+          if (!st->status.ok()) break;
+          ++st->ops;
+          st->bytes += EntryBytes();
+          if (!timer.Lap(&st->hist, NowNanos())) break;
+        }
+      },
+      &stats);
+  s = Collect(stats, stats.size(), seconds, result);
+  if (!s.ok()) return s;
+  s = Settle();
+  if (!s.ok()) return s;
+  MeasureAmplification(before.write_bytes, result->bytes, result->ops, result);
+  if (!sync && result->ops == config_.num) data_set_ = DataSet::kDbBench;
+  return Status::OK();
+}
+
+Status Runner::Overwrite(Result* result) {
+  Status s = EnsureLoaded(DataSet::kDbBench);
+  if (!s.ok()) return s;
+  IoCounters before;
+  ReadIoCounters(&before);
+  ResetPeakRss();
+  const int n = config_.threads;
+  std::vector<WorkerStats> stats;
+  const double seconds = RunWorkers(
+      n,
+      [&](int t, Session* session, WorkerStats* st) {
+        uint64_t begin, end;
+        Share(config_.WriteOps(), t, n, &begin, &end);
+        Random64 rnd(SeedFor("overwrite", t));
+        ValueGenerator values(SeedFor("overwrite-values", t),
+                              config_.compression_ratio, config_.value_size);
+        std::string key;
+        OpTimer timer(DeadlineNanos(), NowNanos());
+        for (uint64_t i = begin; i < end; ++i) {
+          FormatKey(rnd.Uniform(config_.num), config_.key_size, &key);
+          st->status =
+              session->Put(key, values.Generate(config_.value_size), false);
+          if (!st->status.ok()) break;
+          ++st->ops;
+          st->bytes += EntryBytes();
+          if (!timer.Lap(&st->hist, NowNanos())) break;
+        }
+      },
+      &stats);
+  s = Collect(stats, stats.size(), seconds, result);
+  if (!s.ok()) return s;
+  s = Settle();
+  if (!s.ok()) return s;
+  MeasureAmplification(before.write_bytes, result->bytes, config_.num, result);
+  return Status::OK();
+}
+
+void Runner::RandomGets(Session* session, uint64_t count, uint64_t seed,
+                        bool missing, WorkerStats* st) const {
+  Random64 rnd(seed);
+  std::string key;
+  std::string value;
+  OpTimer timer(DeadlineNanos(), NowNanos());
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint64_t k = rnd.Uniform(config_.num);
+    if (missing) {
+      FormatMissingKey(k, config_.key_size, &key);
+    } else {
+      FormatKey(k, config_.key_size, &key);
+    }
+    bool found = false;
+    st->status = session->Get(key, &value, &found);
+    if (!st->status.ok()) break;
+    ++st->ops;
+    st->bytes += key.size() + (found ? value.size() : 0);
+    st->found += found ? 1 : 0;
+    if (!timer.Lap(&st->hist, NowNanos())) break;
+  }
+}
+
+Status Runner::ReadRandom(bool missing, Result* result) {
+  Status s = EnsureLoaded(DataSet::kDbBench);
+  if (!s.ok()) return s;
+  ResetPeakRss();
+  const char* name = missing ? "readmissing" : "readrandom";
+  const int n = config_.threads;
+  std::vector<WorkerStats> stats;
+  const double seconds = RunWorkers(
+      n,
+      [&](int t, Session* session, WorkerStats* st) {
+        uint64_t begin, end;
+        Share(config_.ReadOps(), t, n, &begin, &end);
+        RandomGets(session, end - begin, SeedFor(name, t), missing, st);
+      },
+      &stats);
+  uint64_t found = 0;
+  s = Collect(stats, stats.size(), seconds, result, &found);
+  result->note =
+      std::to_string(found) + " of " + std::to_string(result->ops) + " found";
+  return s;
+}
+
+Status Runner::ReadSequential(bool reverse, Result* result) {
+  Status s = EnsureLoaded(DataSet::kDbBench);
+  if (!s.ok()) return s;
+  ResetPeakRss();
+  const int n = config_.threads;
+  std::vector<WorkerStats> stats;
+  const double seconds = RunWorkers(
+      n,
+      [&](int t, Session* session, WorkerStats* st) {
+        uint64_t begin, end;
+        Share(config_.ReadOps(), t, n, &begin, &end);
+        OpTimer timer(DeadlineNanos(), NowNanos());
+        std::unique_ptr<Cursor> cursor = session->NewCursor();
+        if (reverse) {
+          cursor->SeekToLast();
+        } else {
+          cursor->SeekToFirst();
+        }
+        for (uint64_t i = begin; i < end && cursor->Valid(); ++i) {
+          st->bytes += cursor->key().size() + cursor->value().size();
+          ++st->ops;
+          if (reverse) {
+            cursor->Prev();
+          } else {
+            cursor->Next();
+          }
+          if (!timer.Lap(&st->hist, NowNanos())) break;
+        }
+        st->status = cursor->status();
+      },
+      &stats);
+  return Collect(stats, stats.size(), seconds, result);
+}
+
+Status Runner::SeekRandom(Result* result) {
+  Status s = EnsureLoaded(DataSet::kDbBench);
+  if (!s.ok()) return s;
+  ResetPeakRss();
+  const int n = config_.threads;
+  std::vector<WorkerStats> stats;
+  const double seconds = RunWorkers(
+      n,
+      [&](int t, Session* session, WorkerStats* st) {
+        uint64_t begin, end;
+        Share(config_.ReadOps(), t, n, &begin, &end);
+        Random64 rnd(SeedFor("seekrandom", t));
+        std::string key;
+        OpTimer timer(DeadlineNanos(), NowNanos());
+        for (uint64_t i = begin; i < end; ++i) {
+          FormatKey(rnd.Uniform(config_.num), config_.key_size, &key);
+          std::unique_ptr<Cursor> cursor = session->NewCursor();
+          cursor->Seek(key);
+          if (cursor->Valid()) ++st->found;
+          for (int j = 0; j <= config_.seek_nexts && cursor->Valid(); ++j) {
+            st->bytes += cursor->key().size() + cursor->value().size();
+            if (j < config_.seek_nexts) cursor->Next();
+          }
+          st->status = cursor->status();
+          if (!st->status.ok()) break;
+          ++st->ops;
+          if (!timer.Lap(&st->hist, NowNanos())) break;
+        }
+      },
+      &stats);
+  uint64_t found = 0;
+  s = Collect(stats, stats.size(), seconds, result, &found);
+  result->note = std::to_string(found) + " of " + std::to_string(result->ops) +
+                 " seeks found a key";
+  return s;
+}
+
+Status Runner::ReadWhileWriting(Result* result) {
+  Status s = EnsureLoaded(DataSet::kDbBench);
+  if (!s.ok()) return s;
+  ResetPeakRss();
+  const int readers = config_.threads;
+  std::atomic<int> readers_left{readers};
+  // relaxed: a flag read in a loop; it orders no other data.
+  std::atomic<bool> stop{false};
+  std::vector<WorkerStats> stats;
+  const double seconds = RunWorkers(
+      readers + 1,
+      [&](int t, Session* session, WorkerStats* st) {
+        if (t == readers) {  // the writer
+          Random64 rnd(SeedFor("readwhilewriting-writer", 0));
+          ValueGenerator values(SeedFor("readwhilewriting-values", 0),
+                                config_.compression_ratio, config_.value_size);
+          std::string key;
+          OpTimer timer(DeadlineNanos(), NowNanos());
+          while (!stop.load(std::memory_order_relaxed)) {
+            FormatKey(rnd.Uniform(config_.num), config_.key_size, &key);
+            st->status =
+                session->Put(key, values.Generate(config_.value_size), false);
+            if (!st->status.ok()) break;
+            ++st->ops;
+            st->bytes += EntryBytes();
+            timer.Lap(&st->hist, NowNanos());
+          }
+          return;
+        }
+        uint64_t begin, end;
+        Share(config_.ReadOps(), t, readers, &begin, &end);
+        RandomGets(session, end - begin, SeedFor("readwhilewriting", t), false,
+                   st);
+        if (readers_left.fetch_sub(1, std::memory_order_relaxed) == 1) {
+          stop.store(true, std::memory_order_relaxed);
+        }
+      },
+      &stats);
+  uint64_t found = 0;
+  s = Collect(stats, static_cast<size_t>(readers), seconds, result, &found);
+  const WorkerStats& writer = stats[static_cast<size_t>(readers)];
+  char note[160];
+  std::snprintf(note, sizeof(note),
+                "%llu of %llu found; writer %.0f ops/s, p99 %.1f us",
+                static_cast<unsigned long long>(found),
+                static_cast<unsigned long long>(result->ops),
+                seconds > 0 ? static_cast<double>(writer.ops) / seconds : 0.0,
+                writer.hist.Percentile(99) / 1e3);
+  result->note = note;
+  if (s.ok()) s = writer.status;
+  return s;
+}
+
+Status Runner::DeleteRandom(Result* result) {
+  Status s = EnsureLoaded(DataSet::kDbBench);
+  if (!s.ok()) return s;
+  ResetPeakRss();
+  // The data set is no longer whole, whatever happens next.
+  data_set_ = DataSet::kUnknown;
+  const int n = config_.threads;
+  std::vector<WorkerStats> stats;
+  const double seconds = RunWorkers(
+      n,
+      [&](int t, Session* session, WorkerStats* st) {
+        uint64_t begin, end;
+        Share(config_.WriteOps(), t, n, &begin, &end);
+        Random64 rnd(SeedFor("deleterandom", t));
+        std::string key;
+        OpTimer timer(DeadlineNanos(), NowNanos());
+        for (uint64_t i = begin; i < end; ++i) {
+          FormatKey(rnd.Uniform(config_.num), config_.key_size, &key);
+          st->status = session->Delete(key);
+          if (!st->status.ok()) break;
+          ++st->ops;
+          st->bytes += key.size();
+          if (!timer.Lap(&st->hist, NowNanos())) break;
+        }
+      },
+      &stats);
+  return Collect(stats, stats.size(), seconds, result);
+}
+
+Status Runner::Run(const std::string& name, Result* result) {
+  *result = Result();
+  result->engine = std::string(engine_->name());
+  result->workload = name;
+  result->repeat = config_.repeat_index;
+  Status s;
+  if (name == "fillseq" || name == "fillrandom" || name == "fillsync") {
+    s = Fill(name, result);
+  } else if (name == "overwrite") {
+    s = Overwrite(result);
+  } else if (name == "readrandom" || name == "readmissing") {
+    s = ReadRandom(name == "readmissing", result);
+  } else if (name == "readseq" || name == "readreverse") {
+    s = ReadSequential(name == "readreverse", result);
+  } else if (name == "seekrandom") {
+    s = SeekRandom(result);
+  } else if (name == "readwhilewriting") {
+    s = ReadWhileWriting(result);
+  } else if (name == "deleterandom") {
+    s = DeleteRandom(result);
+  } else if (name.size() == 5 && name.rfind("ycsb", 0) == 0 && name[4] >= 'a' &&
+             name[4] <= 'f') {
+    s = Ycsb(name[4], result);
+  } else {
+    s = Status::InvalidArgument("unknown workload", name);
+  }
+  result->peak_rss = PeakRssBytes();
+  if (!s.ok()) {
+    result->skipped = true;
+    result->note = "error: " + s.ToString();
+    // The engine may be in any state now: start over at the next workload.
+    data_set_ = DataSet::kUnknown;
+  }
+  return s;
+}
+
+}  // namespace strata::bench
