@@ -246,6 +246,10 @@ TEST(CompactionTest, LevelZeroStaysBoundedAndFullCompactionSettles) {
   EXPECT_GT(counter("user.bytes.written"), 60000u * 100) << counters;
   EXPECT_GT(counter("compaction.bytes.written"), 0u) << counters;
   EXPECT_GT(counter("block.cache.hits") + counter("block.cache.misses"), 0u) << counters;
+  // Latency histograms: every Put and Get above was timed.
+  EXPECT_NE(std::string::npos, counters.find("write.micros count 60000 ")) << counters;
+  EXPECT_NE(std::string::npos, counters.find("get.micros count ")) << counters;
+  EXPECT_NE(std::string::npos, counters.find(" p99.9 ")) << counters;
   ASSERT_TRUE(db->Close().ok());
 }
 

@@ -316,7 +316,9 @@ bool DBImpl::GetProperty(const Slice& name, std::string* value) {
              "\nbloom.useful " + std::to_string(bloom_useful_.load(std::memory_order_relaxed)) +
              "\nbloom.passed " + std::to_string(bloom_checked_.load(std::memory_order_relaxed)) +
              "\nstall.micros " + std::to_string(stall_micros_) +
-             "\nstop.micros " + std::to_string(stop_micros_) + "\n";
+             "\nstop.micros " + std::to_string(stop_micros_) +
+             "\nget.micros " + get_micros_.Summary() +
+             "\nwrite.micros " + write_micros_.Summary() + "\n";
   } else if (n == "strata.last-sequence") {
     *value = std::to_string(last_sequence_.load(std::memory_order_acquire));
   } else if (n == "strata.num-snapshots") {

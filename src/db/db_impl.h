@@ -50,6 +50,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/latency_histogram.h"
 #include "base/logging.h"
 #include "base/mutex.h"
 #include "base/result.h"
@@ -137,6 +138,13 @@ class DBImpl final : public DB {
   Status WriteThroughPipeline(Writer* writer);
 
  private:
+  Status GetImpl(const ReadOptions& options, const Slice& key,
+                 std::string* value);
+  Status WriteImpl(const WriteOptions& options, WriteBatch* batch);
+
+ public:
+
+ private:
   // A frozen memtable waiting to be flushed, and the WAL its data starts in.
   struct FrozenMemTable {
     std::shared_ptr<MemTable> mem;
@@ -221,6 +229,9 @@ class DBImpl final : public DB {
   // for `mu_`.
   mutable Mutex sv_mu_;
   std::shared_ptr<const SuperVersion> super_version_ STRATA_GUARDED_BY(sv_mu_);
+  // Latency of Get and of Write (incl. Put/Delete), in microseconds.
+  LatencyHistogram get_micros_;
+  LatencyHistogram write_micros_;
   // Table lookups the bloom filter answered ("not here") / did not.
   std::atomic<uint64_t> bloom_useful_{0};
   std::atomic<uint64_t> bloom_checked_{0};

@@ -1,5 +1,7 @@
 // The read path: Get, iterators and Count over the pinned super-version.
 
+#include <chrono>
+
 #include "db/db_impl.h"
 #include "db/db_iter.h"
 #include "db/level_iterator.h"
@@ -23,6 +25,17 @@ SequenceNumber DBImpl::ReadSequence(const ReadOptions& options) const {
 
 Status DBImpl::Get(const ReadOptions& options, const Slice& key,
                    std::string* value) {
+  const auto start = std::chrono::steady_clock::now();
+  Status s = GetImpl(options, key, value);
+  get_micros_.Record(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - start)
+          .count()));
+  return s;
+}
+
+Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
+                       std::string* value) {
   if (key.empty()) return Status::InvalidArgument("empty key");
   if (value == nullptr) return Status::InvalidArgument("null value pointer");
   STRATA_RETURN_IF_ERROR(CheckOpen());

@@ -99,6 +99,16 @@ Status DBImpl::DeleteRange(const WriteOptions& /*options*/, const Slice& begin,
 }
 
 Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
+  const auto start = std::chrono::steady_clock::now();
+  Status s = WriteImpl(options, batch);
+  write_micros_.Record(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - start)
+          .count()));
+  return s;
+}
+
+Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch) {
   if (batch == nullptr) return Status::InvalidArgument("null batch");
   STRATA_RETURN_IF_ERROR(CheckOpen());
   STRATA_RETURN_IF_ERROR(CheckBatch(*batch));
