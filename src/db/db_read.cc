@@ -67,30 +67,41 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
   auto search = [&](const FileMetaData& f) -> Status {
     std::shared_ptr<const Table> table;
     STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
-    Status parse_error;
+    // The handler captures one pointer, so std::function keeps it inline:
+    // no heap allocation per table probe.
+    struct Probe {
+      const Comparator* ucmp;
+      Slice user_key;
+      std::string* value;
+      MemTable::GetResult* result;
+      bool malformed = false;
+    } probe{ucmp, user_key, value, result};
     bool filter_skipped = false;
     STRATA_RETURN_IF_ERROR(table->Get(
         ro, lookup.internal_key(), user_key,
-        [&](const Slice& entry_key, const Slice& entry_value) {
+        [p = &probe](const Slice& entry_key, const Slice& entry_value) {
           ParsedInternalKey parsed;
           if (!ParseInternalKey(entry_key, &parsed)) {
-            parse_error = Status::Corruption(TableFileName(dbname_, f.number),
-                                             "malformed internal key");
+            p->malformed = true;
             return;
           }
-          if (ucmp->Compare(parsed.user_key, user_key) != 0) return;
+          if (p->ucmp->Compare(parsed.user_key, p->user_key) != 0) return;
           if (parsed.type == ValueType::kValue) {
-            value->assign(entry_value.data(), entry_value.size());
-            *result = MemTable::GetResult::kFound;
+            p->value->assign(entry_value.data(), entry_value.size());
+            *p->result = MemTable::GetResult::kFound;
           } else {
-            *result = MemTable::GetResult::kDeleted;
+            *p->result = MemTable::GetResult::kDeleted;
           }
         },
         &filter_skipped));
     // relaxed: statistics.
     (filter_skipped ? bloom_useful_ : bloom_checked_)
         .fetch_add(1, std::memory_order_relaxed);
-    return parse_error;
+    if (probe.malformed) {
+      return Status::Corruption(TableFileName(dbname_, f.number),
+                                "malformed internal key");
+    }
+    return Status::OK();
   };
   for (int level = 0; level < version.num_levels(); ++level) {
     const auto& files = version.files(level);
