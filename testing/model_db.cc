@@ -18,10 +18,30 @@ void ModelBatch::Delete(std::string_view key) {
   ops_.push_back(ModelOp{true, std::string(key), std::string()});
 }
 
+void ModelBatch::DeleteRange(std::string_view begin, std::string_view end) {
+  ModelOp op;
+  op.is_delete = true;
+  op.is_range = true;
+  op.key = std::string(begin);
+  op.end = std::string(end);
+  ops_.push_back(std::move(op));
+}
+
+namespace {
+
+void EraseRange(ModelState* state, const std::string& begin,
+                const std::string& end) {
+  state->erase(state->lower_bound(begin), state->lower_bound(end));
+}
+
+}  // namespace
+
 WriteBatch ModelBatch::ToWriteBatch() const {
   WriteBatch batch;
   for (const ModelOp& op : ops_) {
-    if (op.is_delete) {
+    if (op.is_range) {
+      batch.DeleteRange(op.key, op.end);
+    } else if (op.is_delete) {
       batch.Delete(op.key);
     } else {
       batch.Put(op.key, op.value);
@@ -32,7 +52,9 @@ WriteBatch ModelBatch::ToWriteBatch() const {
 
 void ModelBatch::ApplyTo(ModelState* state) const {
   for (const ModelOp& op : ops_) {
-    if (op.is_delete) {
+    if (op.is_range) {
+      EraseRange(state, op.key, op.end);
+    } else if (op.is_delete) {
       state->erase(op.key);
     } else {
       (*state)[op.key] = op.value;
@@ -58,6 +80,10 @@ void ModelDB::Put(std::string_view key, std::string_view value) {
 
 void ModelDB::Delete(std::string_view key) {
   MutableState()->erase(std::string(key));
+}
+
+void ModelDB::DeleteRange(std::string_view begin, std::string_view end) {
+  EraseRange(MutableState(), std::string(begin), std::string(end));
 }
 
 void ModelDB::Write(const ModelBatch& batch) {

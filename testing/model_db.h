@@ -44,6 +44,9 @@ struct ModelOp {
   bool is_delete = false;
   std::string key;
   std::string value;  // empty for a delete
+  // A range delete of [key, end) (is_delete is true too).
+  bool is_range = false;
+  std::string end;
 };
 
 // A list of puts and deletes applied atomically, recorded once and replayed
@@ -52,6 +55,8 @@ class ModelBatch {
  public:
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
+  // REQUIRES: begin < end (bytewise).
+  void DeleteRange(std::string_view begin, std::string_view end);
 
   const std::vector<ModelOp>& ops() const { return ops_; }
   size_t size() const { return ops_.size(); }
@@ -76,6 +81,8 @@ class ModelDB {
 
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
+  // Erases every key in [begin, end).
+  void DeleteRange(std::string_view begin, std::string_view end);
   void Write(const ModelBatch& batch);
 
   // Pins the current state; ids start at 1 and are never reused.

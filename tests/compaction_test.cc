@@ -105,10 +105,17 @@ void RunCompactionModel(CompactionStyle style, uint64_t seed, int ops) {
       const std::string v = std::to_string(op) + std::string(rnd.Uniform(200), 'v');
       ASSERT_TRUE(db->Put(WriteOptions(), k, v).ok());
       model.Put(k, v);
-    } else if (r < 800) {
+    } else if (r < 780) {
       const std::string k = Key(rnd.Uniform(key_space));
       ASSERT_TRUE(db->Delete(WriteOptions(), k).ok());
       model.Delete(k);
+    } else if (r < 800) {
+      // A range delete of up to 200 keys, across memtables and levels.
+      const uint64_t first = rnd.Uniform(key_space);
+      const std::string a = Key(first);
+      const std::string b = Key(first + 1 + rnd.Uniform(200));
+      ASSERT_TRUE(db->DeleteRange(WriteOptions(), a, b).ok());
+      model.DeleteRange(a, b);
     } else if (r < 900) {
       ModelBatch batch;
       const uint64_t first = rnd.Uniform(key_space);

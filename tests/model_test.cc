@@ -295,6 +295,9 @@ class ModelDriver {
         if (!r) return r;
         return Reopen();
       }
+      if (f == 3) {  // compact everything: tombstones meet what they cover
+        return Check(db_->CompactRange(nullptr, nullptr), "CompactRange");
+      }
     }
     const uint64_t r = rnd_.Uniform(100);
     if (r < 28) {  // put
@@ -309,6 +312,15 @@ class ModelDriver {
       model_.Put(key, value);
       return Check(db_->Put(RandomWriteOptions(), key, value), "overwrite");
     }
+    if (r < 46 && rnd_.OneIn(2)) {  // a range delete
+      std::string begin = PoolKey();
+      std::string end = PoolKey();
+      if (end < begin) std::swap(begin, end);
+      if (begin == end) end.push_back('\0');
+      model_.DeleteRange(begin, end);
+      return Check(db_->DeleteRange(RandomWriteOptions(), begin, end),
+                   "DeleteRange");
+    }
     if (r < 52) {  // delete, mostly of a live key
       const std::string key = rnd_.OneIn(3) ? PoolKey() : LiveKey();
       model_.Delete(key);
@@ -319,7 +331,14 @@ class ModelDriver {
       const uint64_t n = rnd_.OneIn(30) ? 0 : 1 + rnd_.Uniform(12);
       for (uint64_t i = 0; i < n; ++i) {
         const std::string key = rnd_.OneIn(2) ? PoolKey() : LiveKey();
-        if (rnd_.OneIn(3)) {
+        if (rnd_.OneIn(12)) {
+          std::string end = PoolKey();
+          if (end <= key) {
+            batch.Put(key, RandomValue());
+          } else {
+            batch.DeleteRange(key, end);
+          }
+        } else if (rnd_.OneIn(3)) {
           batch.Delete(key);
         } else {
           batch.Put(key, RandomValue());

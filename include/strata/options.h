@@ -95,6 +95,9 @@ struct Options {
   WalRecoveryMode wal_recovery_mode = WalRecoveryMode::kTolerateTornTail;
   // Close() flushes the memtable to a table so the next open replays no log.
   bool flush_on_close = true;
+  // A MANIFEST that has grown past this is replaced, at the next change of
+  // the file set, by a new one holding a snapshot of the current state.
+  uint64_t max_manifest_file_size = 64 << 20;
 
   // Largest key and value accepted by writes; larger ones are
   // InvalidArgument, checked before anything is copied.

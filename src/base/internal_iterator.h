@@ -34,6 +34,24 @@ class InternalIterator {
   virtual Slice key() const = 0;
   virtual Slice value() const = 0;
   virtual Status status() const = 0;
+
+  // Range-deletion support (only merging iterators implement it). Moves
+  // every child whose entries all have a sequence below `sequence` (as
+  // declared when the merge was built) past `target` in the direction of
+  // travel: forward, to its first entry >= target, if it stands before
+  // it; backward, to its last entry <= target, if it stands after it.
+  // Returns true if the child of the current entry moved (the iterator
+  // now stands at a later entry in the direction of travel); false if it
+  // did not (other children may have; the caller steps with Next/Prev).
+  // The default does nothing and returns false.
+  // REQUIRES: Valid(); `forward` is the direction of the last move.
+  virtual bool SkipOlderChildren(const Slice& target, uint64_t sequence,
+                                 bool forward) {
+    (void)target;
+    (void)sequence;
+    (void)forward;
+    return false;
+  }
 };
 
 // An iterator with no entries whose status() is `status` (how a source

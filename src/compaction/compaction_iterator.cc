@@ -12,6 +12,7 @@ CompactionIterator::CompactionIterator(const CompactionIteratorOptions& options,
     : icmp_(options.icmp),
       snapshots_(options.snapshots),
       bottommost_(options.bottommost),
+      range_tombstones_(options.range_tombstones),
       input_(input) {
   assert(icmp_ != nullptr);
   assert(input_ != nullptr);
@@ -29,6 +30,7 @@ void CompactionIterator::SeekToFirst() {
   stats_ = Stats();
   has_current_key_ = false;
   current_user_key_.clear();
+  fragment_ = 0;
   input_->SeekToFirst();
   FindNextSurvivor();
 }
@@ -66,6 +68,26 @@ void CompactionIterator::FindNextSurvivor() {
     input_->Next();
   }
   // The input ended, or failed: its status() tells which.
+}
+
+bool CompactionIterator::CoveredInStripe(const ParsedInternalKey& ikey,
+                                         size_t stripe) {
+  const FragmentedRangeTombstoneList& list = *range_tombstones_;
+  const Comparator* ucmp = icmp_->user_comparator();
+  while (fragment_ < list.size() &&
+         ucmp->Compare(list.fragment(fragment_).end, ikey.user_key) <= 0) {
+    ++fragment_;
+  }
+  if (fragment_ == list.size()) return false;
+  const auto& f = list.fragment(fragment_);
+  if (ucmp->Compare(f.begin, ikey.user_key) > 0) return false;
+  // The oldest tombstone newer than the version is the one most likely to
+  // share its stripe. Sequences are descending.
+  for (size_t j = f.seq_end; j > f.seq_begin; --j) {
+    const SequenceNumber t = list.seq(j - 1);
+    if (t > ikey.sequence) return StripeOf(t) == stripe;
+  }
+  return false;
 }
 
 bool CompactionIterator::Admit() {
@@ -109,8 +131,11 @@ bool CompactionIterator::Admit() {
     ++stats_.dropped_shadowed;
     return false;
   }
-  // TODO(#5): drop a point entry here when a range tombstone newer than it
-  // in the same stripe covers it (and carry the tombstones to the outputs).
+  if (range_tombstones_ != nullptr && CoveredInStripe(ikey, stripe)) {
+    // last_stripe_ is this stripe: older versions in it are shadowed.
+    ++stats_.dropped_covered;
+    return false;
+  }
   if (ikey.type == ValueType::kDeletion && bottommost_ && stripe == 0) {
     // Rule 2. last_stripe_ is now 0, so every older version of this key,
     // all in stripe 0 too, is dropped as shadowed.

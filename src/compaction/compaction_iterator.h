@@ -33,9 +33,12 @@
 // silently skipped. An input error is reported through status(). Either
 // way the iterator becomes invalid and stays so until SeekToFirst().
 //
-// Range deletions (issue #5) are not handled here yet: range tombstones
-// never travel in the point stream (ParseInternalKey rejects them as
-// Corruption), and no point entry is dropped for being covered by one.
+//  3. A version that rule 1 keeps is nevertheless dropped when a range
+//     tombstone (options.range_tombstones: every tombstone of the inputs)
+//     newer than it covers its key and lies in its stripe: every reader
+//     that could see the version sees the tombstone too. Range tombstones
+//     never travel in the point stream (ParseInternalKey rejects them as
+//     Corruption); the compaction job writes them to the outputs itself.
 //
 // Thread-safety: one thread at a time.
 // Ownership: borrows `input` and the comparator; both must outlive the
@@ -51,6 +54,7 @@
 
 #include "base/internal_iterator.h"
 #include "db/dbformat.h"
+#include "memtable/range_tombstone.h"
 #include "strata/slice.h"
 #include "strata/status.h"
 
@@ -63,13 +67,15 @@ struct CompactionIteratorOptions {
   // True when no level below the compaction's output can hold older
   // versions of any key it writes.
   bool bottommost = false;
+  // Every range tombstone of the inputs, fragmented (null: none).
+  RangeTombstoneListPtr range_tombstones;
 };
 
 class CompactionIterator {
  public:
   // What happened to the input entries consumed so far. Each is counted in
   // input_entries and in exactly one of dropped_shadowed,
-  // dropped_tombstones and output_entries; an entry rejected as Corruption
+  // dropped_tombstones, dropped_covered and output_entries; an entry rejected as Corruption
   // is counted nowhere.
   struct Stats {
     uint64_t input_entries = 0;
@@ -78,6 +84,8 @@ class CompactionIterator {
     uint64_t dropped_shadowed = 0;
     // Deletions dropped by rule 2.
     uint64_t dropped_tombstones = 0;
+    // Covered by a range tombstone in their stripe (rule 3).
+    uint64_t dropped_covered = 0;
     uint64_t output_entries = 0;
   };
 
@@ -117,6 +125,9 @@ class CompactionIterator {
   // that survives, setting valid_ and status_.
   void FindNextSurvivor();
 
+  // Rule 3 for a version that rule 1 keeps.
+  bool CoveredInStripe(const ParsedInternalKey& ikey, size_t stripe);
+
   // Decides the fate of the input's current entry. Returns true if it
   // survives; false if it is dropped (counted in stats_) or bad (status_ is
   // set).
@@ -125,7 +136,11 @@ class CompactionIterator {
   const InternalKeyComparator* const icmp_;
   const std::vector<SequenceNumber> snapshots_;
   const bool bottommost_;
+  const RangeTombstoneListPtr range_tombstones_;
   InternalIterator* const input_;
+  // Fragment of range_tombstones_ at or after the current user key (keys
+  // only grow, so the search resumes from it).
+  size_t fragment_ = 0;
 
   bool valid_ = false;
   Status status_;

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "table/merging_iterator.h"
-#include "table/table_builder.h"
 #include "version/version_set.h"
 
 namespace strata::internal {
@@ -15,7 +14,10 @@ namespace {
 // remembers every file it created so that a failed job can remove them.
 class OutputWriter {
  public:
-  explicit OutputWriter(const CompactionJobOptions& o) : o_(o) {}
+  // `tombstones` (nullable): the range tombstones to spread over the
+  // outputs, each output taking the ones overlapping its key range.
+  OutputWriter(const CompactionJobOptions& o, RangeTombstoneListPtr tombstones)
+      : o_(o), tombstones_(std::move(tombstones)) {}
   OutputWriter(const OutputWriter&) = delete;
   OutputWriter& operator=(const OutputWriter&) = delete;
   ~OutputWriter() {
@@ -28,8 +30,11 @@ class OutputWriter {
   // before.
   Status Add(const Slice& key, const Slice& value);
 
-  // Finishes, syncs and closes the open output, if any.
-  Status FinishOutput();
+  // Finishes the last output: gives it the remaining tombstones (opening
+  // one just for them if needed), syncs and closes it.
+  Status Finish();
+
+  uint64_t tombstones_written() const { return tombstones_written_; }
 
   // Gives up: abandons the open output and removes every file created.
   void RemoveAll();
@@ -39,8 +44,17 @@ class OutputWriter {
 
  private:
   Status OpenOutput();
+  // Finishes, syncs and closes the open output, which ends before user key
+  // `*upper` (null: the last output).
+  Status FinishOutput(const Slice* upper);
 
   const CompactionJobOptions& o_;
+  const RangeTombstoneListPtr tombstones_;
+  // Outputs before the open one end before this user key; the open one
+  // starts at it (no lower bound for the first output).
+  bool has_lower_ = false;
+  std::string lower_;
+  uint64_t tombstones_written_ = 0;
   std::unique_ptr<WritableFile> file_;
   std::unique_ptr<TableBuilder> builder_;  // null when no output is open
   FileMetaData current_;                   // of the open output
@@ -58,7 +72,9 @@ Status OutputWriter::Add(const Slice& key, const Slice& value) {
   // still takes the remaining versions of its last user key.
   if (builder_ != nullptr && builder_->FileSize() >= o_.max_output_file_size &&
       o_.icmp->CompareUserKeys(ikey.user_key, ExtractUserKey(last_key_)) != 0) {
-    STRATA_RETURN_IF_ERROR(FinishOutput());
+    STRATA_RETURN_IF_ERROR(FinishOutput(&ikey.user_key));
+    lower_.assign(ikey.user_key.data(), ikey.user_key.size());
+    has_lower_ = true;
   }
   if (builder_ == nullptr) STRATA_RETURN_IF_ERROR(OpenOutput());
 
@@ -75,6 +91,7 @@ Status OutputWriter::Add(const Slice& key, const Slice& value) {
 Status OutputWriter::OpenOutput() {
   assert(builder_ == nullptr);
   current_ = FileMetaData();
+  last_key_.clear();  // empty until the output's first point entry
   current_.number = o_.new_file_number();
   current_.smallest_seqno = kMaxSequenceNumber;
   const std::string path = TableFileName(o_.dbname, current_.number);
@@ -85,14 +102,29 @@ Status OutputWriter::OpenOutput() {
   return Status::OK();
 }
 
-Status OutputWriter::FinishOutput() {
+Status OutputWriter::Finish() {
+  if (builder_ == nullptr && tombstones_ != nullptr) {
+    // Tombstones past the last point entry (or with no point entry at all)
+    // still need an output.
+    const size_t first =
+        has_lower_ ? tombstones_->LowerBound(lower_) : size_t{0};
+    if (first < tombstones_->size()) STRATA_RETURN_IF_ERROR(OpenOutput());
+  }
+  return FinishOutput(nullptr);
+}
+
+Status OutputWriter::FinishOutput(const Slice* upper) {
   if (builder_ == nullptr) return Status::OK();
-  // TODO(#5): widen smallest/largest to the range tombstones clipped to
-  // this output, write them into its range-deletion block and count them
-  // in num_range_deletions.
-  current_.largest.SetEncoded(last_key_);
+  if (!last_key_.empty()) current_.largest.SetEncoded(last_key_);
+  const uint64_t point_deletions = current_.num_deletions;
+  if (tombstones_ != nullptr) {
+    const Slice lower(lower_);
+    tombstones_written_ += AddRangeTombstonesToTable(
+        *o_.icmp, *tombstones_, has_lower_ ? &lower : nullptr, upper,
+        builder_.get(), &current_);
+  }
   TableProperties props;
-  props.num_deletions = current_.num_deletions;
+  props.num_deletions = point_deletions;
   props.smallest_seqno = current_.smallest_seqno;
   props.largest_seqno = current_.largest_seqno;
   props.creation_time = o_.creation_time;
@@ -148,13 +180,90 @@ Status WriteSurvivors(CompactionIterator* iter, OutputWriter* out) {
   return iter->status();
 }
 
+// The tombstones the outputs keep: per fragment, the newest one of each
+// stripe (an older one in the same stripe hides nothing the newer does not,
+// from any reader that sees it), minus, at the bottom, those of the oldest
+// stripe (the iterator drops every version they cover, and nothing older
+// lies below).
+RangeTombstoneListPtr SurvivingTombstones(
+    const CompactionJobOptions& o, const FragmentedRangeTombstoneList& all) {
+  const auto stripe_of = [&o](SequenceNumber seq) {
+    return static_cast<size_t>(
+        std::lower_bound(o.snapshots.begin(), o.snapshots.end(), seq) -
+        o.snapshots.begin());
+  };
+  std::vector<RangeTombstone> keep;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto& f = all.fragment(i);
+    bool first = true;
+    size_t last_stripe = 0;
+    for (size_t j = f.seq_begin; j < f.seq_end; ++j) {
+      const size_t stripe = stripe_of(all.seq(j));
+      if (!first && stripe == last_stripe) continue;
+      first = false;
+      last_stripe = stripe;
+      if (o.bottommost && stripe == 0) continue;
+      keep.push_back(RangeTombstone{f.begin, f.end, all.seq(j)});
+    }
+  }
+  if (keep.empty()) return nullptr;
+  return std::make_shared<const FragmentedRangeTombstoneList>(
+      all.user_comparator(), std::move(keep));
+}
+
 }  // namespace
+
+uint64_t AddRangeTombstonesToTable(const InternalKeyComparator& icmp,
+                                   const FragmentedRangeTombstoneList& list,
+                                   const Slice* lower, const Slice* upper,
+                                   TableBuilder* builder, FileMetaData* meta) {
+  const Comparator* ucmp = icmp.user_comparator();
+  uint64_t added = 0;
+  std::string key;
+  InternalKey bound;
+  for (size_t i = lower != nullptr ? list.LowerBound(*lower) : 0;
+       i < list.size(); ++i) {
+    const auto& f = list.fragment(i);
+    if (upper != nullptr && ucmp->Compare(f.begin, *upper) >= 0) break;
+    const Slice begin = lower != nullptr && ucmp->Compare(f.begin, *lower) < 0
+                            ? *lower
+                            : Slice(f.begin);
+    const Slice end = upper != nullptr && ucmp->Compare(*upper, f.end) < 0
+                          ? *upper
+                          : Slice(f.end);
+    for (size_t j = f.seq_begin; j < f.seq_end; ++j) {
+      const SequenceNumber seq = list.seq(j);
+      key.clear();
+      AppendInternalKey(&key, begin, seq,
+                        static_cast<uint8_t>(ValueType::kRangeDeletion));
+      builder->AddRangeTombstone(key, end);
+      meta->smallest_seqno = std::min(meta->smallest_seqno, seq);
+      meta->largest_seqno = std::max(meta->largest_seqno, seq);
+      ++meta->num_entries;
+      ++meta->num_deletions;
+      ++added;
+      // The newest sequence is first: its key is the fragment's smallest.
+      if (j == f.seq_begin &&
+          (meta->smallest.Encode().empty() ||
+           icmp.Compare(Slice(key), meta->smallest.Encode()) < 0)) {
+        meta->smallest.SetEncoded(key);
+      }
+    }
+    bound = InternalKey(end, kMaxSequenceNumber,
+                        static_cast<uint8_t>(ValueType::kRangeDeletion));
+    if (meta->largest.Encode().empty() ||
+        icmp.Compare(bound.Encode(), meta->largest.Encode()) > 0) {
+      meta->largest = bound;
+    }
+  }
+  return added;
+}
 
 Result<CompactionJobResult> RunCompaction(
     const CompactionJobOptions& o,
     const std::vector<std::shared_ptr<const FileMetaData>>& inputs) {
   assert(o.env != nullptr && o.icmp != nullptr);
-  assert(o.new_file_number && o.open_input);
+  assert(o.new_file_number && o.open_input && o.open_input_range_tombstones);
   assert(o.table_options.comparator == o.icmp);
   assert(o.max_output_file_size > 0);
 
@@ -163,15 +272,31 @@ Result<CompactionJobResult> RunCompaction(
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<InternalIterator> merged,
                           OpenInputs(o, inputs));
 
+  std::vector<RangeTombstone> tombstones;
+  for (const auto& f : inputs) {
+    STRATA_ASSIGN_OR_RETURN(RangeTombstoneListPtr list,
+                            o.open_input_range_tombstones(*f));
+    if (list != nullptr) list->AppendTombstones(&tombstones);
+  }
+  result.range_tombstones_in = tombstones.size();
+  RangeTombstoneListPtr all;
+  RangeTombstoneListPtr surviving;
+  if (!tombstones.empty()) {
+    all = std::make_shared<const FragmentedRangeTombstoneList>(
+        o.icmp->user_comparator(), std::move(tombstones));
+    surviving = SurvivingTombstones(o, *all);
+  }
+
   CompactionIteratorOptions iter_options;
   iter_options.icmp = o.icmp;
   iter_options.snapshots = o.snapshots;
   iter_options.bottommost = o.bottommost;
+  iter_options.range_tombstones = all;
   CompactionIterator iter(iter_options, merged.get());
 
-  OutputWriter out(o);
+  OutputWriter out(o, surviving);
   Status s = WriteSurvivors(&iter, &out);
-  if (s.ok()) s = out.FinishOutput();
+  if (s.ok()) s = out.Finish();
   // The outputs' directory entries are durable before the caller can name
   // them in the MANIFEST.
   if (s.ok() && !out.outputs().empty()) s = o.env->SyncDir(o.dbname);
@@ -185,6 +310,7 @@ Result<CompactionJobResult> RunCompaction(
     result.bytes_written += f.file_size;
   }
   result.stats = iter.stats();
+  result.range_tombstones_out = out.tombstones_written();
   return result;
 }
 

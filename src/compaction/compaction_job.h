@@ -31,8 +31,10 @@
 #include "base/result.h"
 #include "compaction/compaction_iterator.h"
 #include "db/dbformat.h"
+#include "memtable/range_tombstone.h"
 #include "strata/env.h"
 #include "table/format.h"
+#include "table/table_builder.h"
 #include "version/version_edit.h"
 
 namespace strata::internal {
@@ -59,6 +61,10 @@ struct CompactionJobOptions {
   // whose status() is the error (NewErrorInternalIterator).
   std::function<std::unique_ptr<InternalIterator>(const FileMetaData&)>
       open_input;
+  // The range tombstones of an input table (null: none). An input that
+  // cannot be opened is an error.
+  std::function<Result<RangeTombstoneListPtr>(const FileMetaData&)>
+      open_input_range_tombstones;
   // Unix seconds, recorded in each output's properties.
   uint64_t creation_time = 0;
 };
@@ -71,14 +77,34 @@ struct CompactionJobResult {
   uint64_t bytes_read = 0;     // sum of the inputs' file_size
   uint64_t bytes_written = 0;  // sum of the outputs' file_size
   CompactionIterator::Stats stats;
+  uint64_t range_tombstones_in = 0;   // (fragment, sequence) pairs read
+  uint64_t range_tombstones_out = 0;  // and written, over all outputs
 };
 
+// Adds the tombstones of `list` clipped to [*lower, *upper) (a null bound
+// is open) to `builder`, in order, and widens `meta` to cover them:
+// smallest/largest (a tombstone ending past the last point key makes
+// largest the sentinel (end, kMaxSequenceNumber, kRangeDeletion), which
+// sorts before every real version of `end`), the sequence range, and
+// num_entries and num_deletions (each tombstone counts one in both, so
+// the tombstone-density trigger sees it). An
+// empty meta->smallest means the table has no point entry yet. Returns
+// the number of tombstones added.
+uint64_t AddRangeTombstonesToTable(const InternalKeyComparator& icmp,
+                                   const FragmentedRangeTombstoneList& list,
+                                   const Slice* lower, const Slice* upper,
+                                   TableBuilder* builder, FileMetaData* meta);
+
 // Compacts `inputs` (all files of all input levels, in any order) into new
-// tables. Each output's FileMetaData carries its number, file_size,
+// tables, range tombstones included (each output gets the ones
+// overlapping its key range, clipped to it; at the bottom, tombstones in
+// the oldest stripe are dropped, having dropped what they cover). Each
+// output's FileMetaData carries its number, file_size,
 // smallest and largest internal keys, smallest and largest sequence
 // numbers, num_entries and num_deletions; its table properties record the
 // deletions, sequence range and creation_time.
-// REQUIRES: o.env, o.icmp, o.new_file_number and o.open_input are set;
+// REQUIRES: o.env, o.icmp, o.new_file_number, o.open_input and
+// o.open_input_range_tombstones are set;
 // o.table_options.comparator == o.icmp; o.max_output_file_size > 0;
 // every input is non-null.
 Result<CompactionJobResult> RunCompaction(

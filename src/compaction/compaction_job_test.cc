@@ -315,6 +315,16 @@ class CompactionJobTest : public ::testing::Test {
       return next_number_++;
     };
     o.open_input = [this](const FileMetaData& f) { return OpenInput(f); };
+    o.open_input_range_tombstones =
+        [this](const FileMetaData& f) -> Result<RangeTombstoneListPtr> {
+      const std::string path = TableFileName(kDbName, f.number);
+      std::unique_ptr<RandomAccessFile> file;
+      STRATA_RETURN_IF_ERROR(env_.NewRandomAccessFile(path, &file));
+      std::unique_ptr<Table> table;
+      STRATA_RETURN_IF_ERROR(Table::Open(table_options_, std::move(file),
+                                         f.file_size, path, &table));
+      return table->range_tombstones();
+    };
     o.creation_time = kCreationTime;
     return o;
   }

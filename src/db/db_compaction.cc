@@ -60,6 +60,12 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     job.open_input = [this, ro](const FileMetaData& f) {
       return table_cache_->NewIterator(ro, f.number, f.file_size);
     };
+    job.open_input_range_tombstones =
+        [this](const FileMetaData& f) -> Result<RangeTombstoneListPtr> {
+      std::shared_ptr<const Table> table;
+      STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
+      return table->range_tombstones();
+    };
     job.creation_time = env_->NowMicros() / 1000000;
 
     mu_.Unlock();
@@ -96,12 +102,15 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
   InstallSuperVersionLocked();
   info_log_->Log("compacted %s -> L%d%s: %zu inputs (%" PRIu64 " bytes), %zu "
                  "outputs (%" PRIu64 " bytes), %" PRIu64 " entries in, %" PRIu64
-                 " out, %.1f ms",
+                 " out, %" PRIu64 " covered by range tombstones, %" PRIu64
+                 "/%" PRIu64 " range tombstones kept, %.1f ms",
                  plan.DebugString().c_str(), plan.output_level,
                  plan.trivial_move ? " (moved)" : "", inputs.size(),
                  plan.TotalInputBytes(), result.outputs.size(),
                  result.bytes_written, result.stats.input_entries,
-                 result.stats.output_entries, static_cast<double>(micros) / 1000.0);
+                 result.stats.output_entries, result.stats.dropped_covered,
+                 result.range_tombstones_out, result.range_tombstones_in,
+                 static_cast<double>(micros) / 1000.0);
   DeleteObsoleteFilesLocked();
   return Status::OK();
 }

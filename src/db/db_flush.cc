@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "db/db_impl.h"
+#include "compaction/compaction_job.h"
 #include "db/filename.h"
 #include "table/table_builder.h"
 
@@ -122,7 +123,8 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
   meta->file_size = 0;
   auto iter = mem.NewIterator();
   iter->SeekToFirst();
-  if (!iter->Valid()) return Status::OK();  // nothing to write
+  const RangeTombstoneListPtr tombstones = mem.RangeTombstones();
+  if (!iter->Valid() && tombstones == nullptr) return Status::OK();  // empty
 
   const std::string path = TableFileName(dbname_, number);
   std::unique_ptr<WritableFile> file;
@@ -149,9 +151,16 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
     if (parsed.type == ValueType::kDeletion) meta->num_deletions++;
     builder.Add(key, iter->value());
   }
-  meta->smallest.SetEncoded(first_key);
-  meta->largest.SetEncoded(last_key);
+  if (meta->num_entries > 0) {
+    meta->smallest.SetEncoded(first_key);
+    meta->largest.SetEncoded(last_key);
+  }
   props.num_deletions = meta->num_deletions;
+  if (tombstones != nullptr) {
+    // Whole, unclipped: an L0 table spans whatever its memtable held.
+    AddRangeTombstonesToTable(internal_comparator_, *tombstones, nullptr,
+                              nullptr, &builder, meta);
+  }
   props.smallest_seqno = meta->smallest_seqno;
   props.largest_seqno = meta->largest_seqno;
   props.creation_time = env_->NowMicros() / 1000000;

@@ -81,6 +81,7 @@ TableOptions MakeTableOptions(const Options& options,
   TableOptions t;
   t.comparator = icmp;
   t.filter_key_suffix_len = kTagSize;  // filters see user keys
+  t.user_comparator = icmp->user_comparator();
   t.block_size = options.block_size;
   t.block_restart_interval = options.block_restart_interval;
   t.bloom_bits_per_key = options.bloom_bits_per_key;
@@ -148,6 +149,7 @@ Status DBImpl::OpenImpl() {
   vs.icmp = &internal_comparator_;
   vs.num_levels = options_.num_levels;
   vs.info_log = info_log_.get();
+  vs.max_manifest_size = options_.max_manifest_file_size;
   versions_ = std::make_unique<VersionSet>(vs);
   STRATA_RETURN_IF_ERROR(Recover());
   for (int i = 0; i < options_.max_background_jobs; ++i) {
@@ -191,7 +193,7 @@ Status DBImpl::Close() {
     // Writers already queued finish; new ones see `closed_` and refuse.
     while (!writers_.empty()) writers_drained_cv_.Wait();
     if (options_.flush_on_close && bg_error_.ok() && mem_ != nullptr &&
-        log_ != nullptr && mem_->NumEntries() > 0) {
+        log_ != nullptr && !mem_->IsEmpty()) {
       // No writer is queued, so Close may act as the leader.
       while (bg_error_.ok() &&
              imm_.size() + 1 >= static_cast<size_t>(options_.max_write_buffer_number)) {
@@ -268,6 +270,22 @@ bool DBImpl::GetProperty(const Slice& name, std::string* value) {
       }
     }
     *value = std::to_string(entries > 2 * deletes ? entries - 2 * deletes : 0);
+  } else if (n == "strata.num-range-deletions") {
+    // Range tombstones held by the memtables and by every live table (as
+    // stored: a tombstone clipped into several tables counts in each).
+    uint64_t n_range = sv->mem->NumRangeDeletions();
+    for (const auto& m : sv->imm) n_range += m->NumRangeDeletions();
+    for (int level = 0; level < sv->version->num_levels(); ++level) {
+      for (const auto& f : sv->version->files(level)) {
+        if (f->num_deletions == 0) continue;
+        std::shared_ptr<const Table> table;
+        if (!table_cache_->Find(f->number, f->file_size, &table).ok()) {
+          return false;
+        }
+        n_range += table->properties().num_range_deletions;
+      }
+    }
+    *value = std::to_string(n_range);
   } else if (n == "strata.num-immutable-mem-table") {
     *value = std::to_string(sv->imm.size());
   } else if (n.rfind("strata.num-files-at-level", 0) == 0) {

@@ -203,10 +203,12 @@ class DBImpl final : public DB {
   // db_read.cc
   std::shared_ptr<const SuperVersion> GetSuperVersion() const;
   SequenceNumber ReadSequence(const ReadOptions& options) const;
-  // Looks `lookup` up in the tables of `version`.
+  // Looks `lookup` up in the tables of `version`. `*covering` is the
+  // newest visible range tombstone covering the key found so far (0: none);
+  // it is raised by the tables' tombstones and hides older versions.
   Status GetFromTables(const ReadOptions& options, const Version& version,
                        const LookupKey& lookup, std::string* value,
-                       MemTable::GetResult* result);
+                       MemTable::GetResult* result, SequenceNumber* covering);
 
   // Fixed at construction; readable from any thread.
   const Options options_;  // env and comparator resolved to non-null

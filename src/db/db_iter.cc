@@ -21,6 +21,7 @@ class DBIter final : public Iterator {
         lower_(options.lower_bound),
         upper_(options.upper_bound),
         keys_only_(options.keys_only),
+        range_tombstones_(options.range_tombstones),
         source_(std::move(source)),
         pinned_(std::move(pinned)) {}
 
@@ -157,22 +158,54 @@ class DBIter final : public Iterator {
     return true;
   }
 
+  // The sequence of the tombstone covering `user_key` (0: none), and in
+  // `*fragment` the index of its fragment.
+  SequenceNumber Covering(const Slice& user_key, size_t* fragment) {
+    const FragmentedRangeTombstoneList& list = *range_tombstones_;
+    // Reads move through keys in order, so the last fragment is often the
+    // one wanted again.
+    if (fragment_hint_ >= list.size() ||
+        ucmp_->Compare(user_key, list.fragment(fragment_hint_).begin) < 0 ||
+        ucmp_->Compare(user_key, list.fragment(fragment_hint_).end) >= 0) {
+      fragment_hint_ = list.Find(user_key);
+      if (fragment_hint_ == list.size()) return 0;
+    }
+    *fragment = fragment_hint_;
+    return list.seq(list.fragment(fragment_hint_).seq_begin);
+  }
+
   // Moves forward from the current source position to the newest visible
   // live version of the next user key. When `skipping`, versions of
   // `skip_key` are passed over.
   void FindNextUserEntry(bool skipping, Slice skip_key) {
     std::string skip_storage;
-    for (; source_->Valid(); source_->Next()) {
+    while (source_->Valid()) {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) return;
-      if (ikey.sequence > sequence_) continue;  // too new for this view
-      if (skipping && ucmp_->Compare(ikey.user_key, skip_key) <= 0) continue;
+      if (ikey.sequence > sequence_ ||  // too new for this view
+          (skipping && ucmp_->Compare(ikey.user_key, skip_key) <= 0)) {
+        source_->Next();
+        continue;
+      }
       if (upper_ && ucmp_->Compare(ikey.user_key, *upper_) >= 0) break;
-      if (ikey.type == ValueType::kDeletion) {
+      size_t fragment = 0;
+      const SequenceNumber covering =
+          range_tombstones_ != nullptr ? Covering(ikey.user_key, &fragment) : 0;
+      if (ikey.type == ValueType::kDeletion || ikey.sequence < covering) {
         // Hide this key's older versions too.
         skip_storage.assign(ikey.user_key.data(), ikey.user_key.size());
         skip_key = skip_storage;
         skipping = true;
+        if (ikey.sequence < covering) {
+          // Every source older than the tombstone leaves the fragment at
+          // once; newer ones are stepped through.
+          scratch_.clear();
+          AppendInternalKey(&scratch_,
+                            range_tombstones_->fragment(fragment).end,
+                            kMaxSequenceNumber, kTypeForSeek);
+          if (source_->SkipOlderChildren(scratch_, covering, true)) continue;
+        }
+        source_->Next();
         continue;
       }
       valid_ = true;
@@ -185,19 +218,34 @@ class DBIter final : public Iterator {
   // key with a visible live version, and saves it.
   void FindPrevUserEntry() {
     bool have_value = false;  // saved_* hold the newest visible version seen
-    for (; source_->Valid(); source_->Prev()) {
+    while (source_->Valid()) {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) return;
       if (lower_ && ucmp_->Compare(ikey.user_key, *lower_) < 0) break;
-      if (ikey.sequence > sequence_) continue;
+      if (ikey.sequence > sequence_) {
+        source_->Prev();
+        continue;
+      }
       if (have_value && ucmp_->Compare(ikey.user_key, saved_key_) < 0) {
         break;  // an older user key: the saved one is the answer
       }
+      size_t fragment = 0;
+      const SequenceNumber covering =
+          range_tombstones_ != nullptr ? Covering(ikey.user_key, &fragment) : 0;
       // Going backward, versions of one key come oldest first: each visible
       // one replaces what we saved.
-      if (ikey.type == ValueType::kDeletion) {
+      if (ikey.type == ValueType::kDeletion || ikey.sequence < covering) {
         have_value = false;
         saved_value_.clear();
+        if (ikey.sequence < covering) {
+          // Sources older than the tombstone jump before its fragment; the
+          // smallest internal key of the fragment's begin is the target.
+          scratch_.clear();
+          AppendInternalKey(&scratch_,
+                            range_tombstones_->fragment(fragment).begin,
+                            kMaxSequenceNumber, kTypeForSeek);
+          if (source_->SkipOlderChildren(scratch_, covering, false)) continue;
+        }
       } else {
         saved_key_.assign(ikey.user_key.data(), ikey.user_key.size());
         if (!keys_only_) {
@@ -206,6 +254,7 @@ class DBIter final : public Iterator {
         }
         have_value = true;
       }
+      source_->Prev();
     }
     if (!status().ok()) have_value = false;
     valid_ = have_value;
@@ -216,6 +265,7 @@ class DBIter final : public Iterator {
   const std::optional<std::string> lower_;
   const std::optional<std::string> upper_;
   const bool keys_only_;
+  const RangeTombstoneListPtr range_tombstones_;
   std::unique_ptr<InternalIterator> source_;
   std::shared_ptr<const void> pinned_;
 
@@ -225,6 +275,7 @@ class DBIter final : public Iterator {
   std::string saved_key_;
   std::string saved_value_;
   std::string scratch_;
+  size_t fragment_hint_ = 0;
 };
 
 class ErrorIterator final : public Iterator {

@@ -12,6 +12,7 @@
 
 #include "base/internal_iterator.h"
 #include "db/dbformat.h"
+#include "memtable/range_tombstone.h"
 #include "strata/iterator.h"
 #include "strata/options.h"
 
@@ -23,6 +24,12 @@ struct DBIterOptions {
   std::optional<std::string> lower_bound;
   std::optional<std::string> upper_bound;
   bool keys_only = false;
+  // The range tombstones visible at `sequence`, from every source,
+  // fragmented with only the newest sequence per fragment (null: none).
+  // A version older than the tombstone covering its key is hidden; when
+  // the source supports SkipOlderChildren, a covered run is left in one
+  // step.
+  RangeTombstoneListPtr range_tombstones;
 };
 
 // `pinned` is kept alive for the iterator's lifetime (for example the

@@ -44,13 +44,36 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
   const SequenceNumber seq = ReadSequence(options);
   const std::shared_ptr<const SuperVersion> sv = GetSuperVersion();
   const LookupKey lookup(key, seq);
-  // Newest source first: the first one that knows the key decides.
-  MemTable::GetResult result = sv->mem->Get(lookup, value);
+  // Newest source first: the first one that knows the key decides, unless
+  // a range tombstone seen so far (in that source or a newer one) is newer
+  // than the version it holds. Once a visible tombstone covers the key and
+  // a source has nothing newer, the key is deleted: older sources hold only
+  // older versions of any key a newer source's tombstone covers (table
+  // ranges include their tombstones, so compactions keep that order).
+  SequenceNumber covering = 0;
+  SequenceNumber found = 0;
+  const auto decide = [&](MemTable::GetResult r) {
+    if (r == MemTable::GetResult::kFound && found < covering) {
+      return MemTable::GetResult::kDeleted;
+    }
+    if (r == MemTable::GetResult::kNotPresent && covering > 0) {
+      return MemTable::GetResult::kDeleted;
+    }
+    return r;
+  };
+  const auto probe_memtable = [&](const MemTable& mem) {
+    if (const RangeTombstoneListPtr t = mem.RangeTombstones()) {
+      covering = std::max(covering, t->MaxCoveringSequence(key, seq));
+    }
+    return decide(mem.Get(lookup, value, &found));
+  };
+  MemTable::GetResult result = probe_memtable(*sv->mem);
   for (size_t i = 0; result == MemTable::GetResult::kNotPresent && i < sv->imm.size(); ++i) {
-    result = sv->imm[i]->Get(lookup, value);
+    result = probe_memtable(*sv->imm[i]);
   }
   if (result == MemTable::GetResult::kNotPresent) {
-    STRATA_RETURN_IF_ERROR(GetFromTables(options, *sv->version, lookup, value, &result));
+    STRATA_RETURN_IF_ERROR(GetFromTables(options, *sv->version, lookup, value,
+                                         &result, &covering));
   }
   if (result == MemTable::GetResult::kFound) return Status::OK();
   return Status::NotFound();
@@ -58,15 +81,21 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
 
 Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
                              const LookupKey& lookup, std::string* value,
-                             MemTable::GetResult* result) {
+                             MemTable::GetResult* result,
+                             SequenceNumber* covering) {
   const Comparator* ucmp = options_.comparator;
   const Slice user_key = lookup.user_key();
+  const SequenceNumber read_sequence = ExtractSequence(lookup.internal_key());
   TableReadOptions ro;
   ro.verify_checksums = options.verify_checksums;
   ro.fill_cache = options.fill_cache;
   auto search = [&](const FileMetaData& f) -> Status {
     std::shared_ptr<const Table> table;
     STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
+    if (const RangeTombstoneListPtr& t = table->range_tombstones()) {
+      *covering =
+          std::max(*covering, t->MaxCoveringSequence(user_key, read_sequence));
+    }
     // The handler captures one pointer, so std::function keeps it inline:
     // no heap allocation per table probe.
     struct Probe {
@@ -74,8 +103,9 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
       Slice user_key;
       std::string* value;
       MemTable::GetResult* result;
+      SequenceNumber covering;
       bool malformed = false;
-    } probe{ucmp, user_key, value, result};
+    } probe{ucmp, user_key, value, result, *covering};
     bool filter_skipped = false;
     STRATA_RETURN_IF_ERROR(table->Get(
         ro, lookup.internal_key(), user_key,
@@ -86,7 +116,8 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
             return;
           }
           if (p->ucmp->Compare(parsed.user_key, p->user_key) != 0) return;
-          if (parsed.type == ValueType::kValue) {
+          if (parsed.type == ValueType::kValue &&
+              parsed.sequence >= p->covering) {
             p->value->assign(entry_value.data(), entry_value.size());
             *p->result = MemTable::GetResult::kFound;
           } else {
@@ -100,6 +131,10 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
     if (probe.malformed) {
       return Status::Corruption(TableFileName(dbname_, f.number),
                                 "malformed internal key");
+    }
+    // A tombstone seen so far and nothing newer here: deleted.
+    if (*result == MemTable::GetResult::kNotPresent && *covering > 0) {
+      *result = MemTable::GetResult::kDeleted;
     }
     return Status::OK();
   };
@@ -149,19 +184,63 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   ro.verify_checksums = options.verify_checksums;
   ro.fill_cache = options.fill_cache;
   std::vector<std::unique_ptr<InternalIterator>> children;
+  // The largest sequence each child can hold: a child older than a range
+  // tombstone can jump over the tombstone's range in one step.
+  std::vector<uint64_t> max_sequences;
+  std::vector<RangeTombstone> tombstones;
+  const auto collect = [&tombstones](const RangeTombstoneListPtr& list) {
+    if (list != nullptr) list->AppendTombstones(&tombstones);
+  };
+  // The active memtable may still grow, with invisible entries only.
   children.push_back(sv->mem->NewIterator());
-  for (const auto& m : sv->imm) children.push_back(m->NewIterator());
+  max_sequences.push_back(kMaxSequenceNumber);
+  collect(sv->mem->RangeTombstones());
+  for (const auto& m : sv->imm) {
+    children.push_back(m->NewIterator());
+    max_sequences.push_back(m->LargestSequence());
+    collect(m->RangeTombstones());
+  }
+  // Tables count range tombstones among their deletions: a table without
+  // deletions needs no look.
+  const auto collect_table = [&](const FileMetaData& f) -> Status {
+    if (f.num_deletions == 0) return Status::OK();
+    std::shared_ptr<const Table> table;
+    STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
+    collect(table->range_tombstones());
+    return Status::OK();
+  };
   // L0 tables overlap: one iterator each. Deeper levels are disjoint: one
   // level iterator each, opening a table at a time.
   for (const auto& f : sv->version->files(0)) {
     children.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
+    max_sequences.push_back(f->largest_seqno);
+    Status s = collect_table(*f);
+    if (!s.ok()) return NewErrorIterator(std::move(s));
   }
   for (int level = 1; level < sv->version->num_levels(); ++level) {
-    if (sv->version->files(level).empty()) continue;
+    const auto& files = sv->version->files(level);
+    if (files.empty()) continue;
     children.push_back(NewLevelIterator(&internal_comparator_, table_cache_.get(),
-                                        ro, &sv->version->files(level)));
+                                        ro, &files));
+    SequenceNumber level_max = 0;
+    for (const auto& f : files) {
+      level_max = std::max(level_max, f->largest_seqno);
+      Status s = collect_table(*f);
+      if (!s.ok()) return NewErrorIterator(std::move(s));
+    }
+    max_sequences.push_back(level_max);
   }
-  auto source = NewMergingIterator(&internal_comparator_, std::move(children));
+  if (!tombstones.empty()) {
+    auto visible = std::make_shared<const FragmentedRangeTombstoneList>(
+        options_.comparator, std::move(tombstones), iter_options.sequence,
+        /*newest_only=*/true);
+    if (!visible->empty()) iter_options.range_tombstones = std::move(visible);
+  }
+  std::unique_ptr<InternalIterator> source =
+      iter_options.range_tombstones != nullptr
+          ? NewMergingIterator(&internal_comparator_, std::move(children),
+                               std::move(max_sequences))
+          : NewMergingIterator(&internal_comparator_, std::move(children));
   return NewDBIterator(iter_options, std::move(source), std::move(sv));
 }
 

@@ -39,17 +39,17 @@ class DropReporter final : public log::Reader::Reporter {
 
 // Decodes a WAL record into `*batch` and checks that it follows
 // `prev_max_sequence`. The reader has already verified its checksums.
-Status DecodeRecord(const Slice& record, SequenceNumber prev_max_sequence,
-                    WriteBatch* batch) {
+Status DecodeRecord(const Comparator* ucmp, const Slice& record,
+                    SequenceNumber prev_max_sequence, WriteBatch* batch) {
   STRATA_RETURN_IF_ERROR(WriteBatchInternal::SetContents(batch, record));
   BatchSummary summary;
-  STRATA_RETURN_IF_ERROR(WriteBatchInternal::Validate(*batch, &summary));
+  STRATA_RETURN_IF_ERROR(WriteBatchInternal::Validate(*batch, &summary, ucmp));
   if (summary.count == 0) {
     return Status::Corruption("empty write batch");
   }
-  if (summary.range_deletions > 0) {
-    return Status::NotSupported(
-        "log holds range deletions, which this build cannot replay (issue #5)");
+  if (summary.has_empty_key || summary.has_bad_range) {
+    // The write path refuses both, so a log holding one is damaged.
+    return Status::Corruption("write batch with an empty key or range");
   }
   const SequenceNumber seq = WriteBatchInternal::Sequence(*batch);
   if (seq <= prev_max_sequence || seq + summary.count - 1 > kMaxSequenceNumber) {
@@ -144,7 +144,7 @@ Status DBImpl::Recover() {
 
 Status DBImpl::FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
                                       VersionEdit* edit) {
-  if ((*mem)->NumEntries() == 0) return Status::OK();
+  if ((*mem)->IsEmpty()) return Status::OK();
   FileMetaData meta;
   const uint64_t number = versions_->NewFileNumber();
   STRATA_RETURN_IF_ERROR(WriteLevel0Table(**mem, number, &meta));
@@ -172,7 +172,7 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
   Slice record;
   WriteBatch batch;
   while (reader.ReadRecord(&record, &scratch)) {
-    Status s = DecodeRecord(record, *max_sequence, &batch);
+    Status s = DecodeRecord(options_.comparator, record, *max_sequence, &batch);
     if (s.IsTryAgain() &&
         options_.wal_recovery_mode == WalRecoveryMode::kSalvage) {
       info_log_->Log("%s offset %" PRIu64 ": %s (salvage keeps going)",

@@ -29,7 +29,8 @@ Status DBImpl::CheckOpen() const {
 
 Status DBImpl::CheckBatch(const WriteBatch& batch) const {
   BatchSummary summary;
-  STRATA_RETURN_IF_ERROR(WriteBatchInternal::Validate(batch, &summary));
+  STRATA_RETURN_IF_ERROR(
+      WriteBatchInternal::Validate(batch, &summary, options_.comparator));
   if (summary.has_empty_key) {
     return Status::InvalidArgument("empty key");
   }
@@ -44,9 +45,8 @@ Status DBImpl::CheckBatch(const WriteBatch& batch) const {
                                " bytes > max_value_size " +
                                std::to_string(options_.max_value_size));
   }
-  if (summary.range_deletions > 0) {
-    return Status::NotSupported(
-        "DeleteRange", "range deletes are not built yet (issue #5)");
+  if (summary.has_bad_range) {
+    return Status::InvalidArgument("DeleteRange", "begin must be < end");
   }
   return Status::OK();
 }
@@ -85,7 +85,7 @@ Status DBImpl::Delete(const WriteOptions& options, const Slice& key) {
   return Write(options, &batch);
 }
 
-Status DBImpl::DeleteRange(const WriteOptions& /*options*/, const Slice& begin,
+Status DBImpl::DeleteRange(const WriteOptions& options, const Slice& begin,
                            const Slice& end) {
   if (begin.empty() || end.empty()) {
     return Status::InvalidArgument("DeleteRange", "empty bound");
@@ -93,9 +93,15 @@ Status DBImpl::DeleteRange(const WriteOptions& /*options*/, const Slice& begin,
   if (internal_comparator_.CompareUserKeys(begin, end) >= 0) {
     return Status::InvalidArgument("DeleteRange", "begin must be < end");
   }
+  if (begin.size() > options_.max_key_size || end.size() > options_.max_key_size) {
+    return Status::InvalidArgument(
+        "DeleteRange", "bound longer than max_key_size " +
+                           std::to_string(options_.max_key_size));
+  }
   STRATA_RETURN_IF_ERROR(CheckOpen());
-  return Status::NotSupported("DeleteRange",
-                              "range deletes are not built yet (issue #5)");
+  WriteBatch batch;
+  batch.DeleteRange(begin, end);
+  return Write(options, &batch);
 }
 
 Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
@@ -236,7 +242,7 @@ Status DBImpl::MakeRoomForWriteLocked(bool force) {
       continue;
     }
     const bool wanted =
-        force ? mem_->NumEntries() > 0
+        force ? !mem_->IsEmpty()
               : mem_->ApproximateMemoryUsage() >= options_.write_buffer_size;
     if (!wanted) return Status::OK();
     if (imm_.size() + 1 >= static_cast<size_t>(options_.max_write_buffer_number)) {

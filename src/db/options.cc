@@ -55,6 +55,9 @@ Status Options::Validate() const {
       static_cast<uint8_t>(CompactionStyle::kSizeTiered)) {
     return bad("compaction_style", "unknown value");
   }
+  if (max_manifest_file_size < 1024) {
+    return bad("max_manifest_file_size", "must be at least 1 KiB");
+  }
   if (max_key_size < 1 || max_key_size > (1u << 30)) {
     return bad("max_key_size", "must be in [1 B, 1 GiB]");
   }

@@ -132,9 +132,11 @@ Status WriteBatchInternal::SetContents(WriteBatch* batch, const Slice& contents)
 }
 
 Status WriteBatchInternal::Validate(const WriteBatch& batch,
-                                    BatchSummary* summary) {
+                                    BatchSummary* summary,
+                                    const Comparator* ucmp) {
   struct Summarizer final : WriteBatch::Handler {
     BatchSummary* s;
+    const Comparator* ucmp;
     void Key(const Slice& k) {
       s->count++;
       if (k.size() > s->max_key_size) s->max_key_size = k.size();
@@ -149,11 +151,13 @@ Status WriteBatchInternal::Validate(const WriteBatch& batch,
       Key(b);
       if (e.size() > s->max_key_size) s->max_key_size = e.size();
       if (e.empty()) s->has_empty_key = true;
+      if (ucmp != nullptr && ucmp->Compare(b, e) >= 0) s->has_bad_range = true;
       s->range_deletions++;
     }
   } summarizer;
   *summary = BatchSummary();
   summarizer.s = summary;
+  summarizer.ucmp = ucmp;
   return batch.Iterate(&summarizer);
 }
 
@@ -173,11 +177,8 @@ void WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* mem) {
     void Delete(const Slice& k) override {
       mem->Add(seq++, ValueType::kDeletion, k, Slice());
     }
-    void DeleteRange(const Slice&, const Slice&) override {
-      // Range tombstones reach the memtable with issue #5; the write path
-      // refuses batches holding them until then, so none get here.
-      assert(false && "range deletions are refused before insertion");
-      seq++;
+    void DeleteRange(const Slice& b, const Slice& e) override {
+      mem->Add(seq++, ValueType::kRangeDeletion, b, e);
     }
   } inserter;
   inserter.mem = mem;

@@ -29,6 +29,9 @@ struct BatchSummary {
   size_t max_key_size = 0;
   size_t max_value_size = 0;
   bool has_empty_key = false;
+  // A range whose begin is not below its end (checked only when Validate
+  // is given a comparator).
+  bool has_bad_range = false;
 };
 
 class WriteBatchInternal {
@@ -48,8 +51,10 @@ class WriteBatchInternal {
   static Status SetContents(WriteBatch* batch, const Slice& contents);
 
   // Parses every record. Corruption (naming the offset of the bad record)
-  // when the encoding is damaged or the header count disagrees.
-  static Status Validate(const WriteBatch& batch, BatchSummary* summary);
+  // when the encoding is damaged or the header count disagrees. With a
+  // user comparator, reversed or empty ranges set has_bad_range.
+  static Status Validate(const WriteBatch& batch, BatchSummary* summary,
+                         const Comparator* ucmp = nullptr);
 
   // Appends `src`'s records to `dst` (the sequence of `dst` is kept).
   static void Append(WriteBatch* dst, const WriteBatch& src);

@@ -33,7 +33,8 @@ MemTable::MemTable(const InternalKeyComparator& comparator,
                    size_t arena_block_size)
     : comparator_{comparator},
       arena_(arena_block_size),
-      table_(comparator_, &arena_) {}
+      table_(comparator_, &arena_),
+      range_del_table_(comparator_, &arena_) {}
 
 void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
                    const Slice& value) {
@@ -51,6 +52,16 @@ void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
   assert(p + value.size() == buf + encoded_len);
+  // relaxed: a statistic, read by readers that only filter by it.
+  if (seq > largest_sequence_.load(std::memory_order_relaxed)) {
+    largest_sequence_.store(seq, std::memory_order_relaxed);
+  }
+  if (type == ValueType::kRangeDeletion) {
+    range_del_table_.Insert(buf);
+    // release: a reader that sees the count sees the entry.
+    num_range_deletions_.fetch_add(1, std::memory_order_release);
+    return;
+  }
   table_.Insert(buf);
   // relaxed: statistics.
   num_entries_.fetch_add(1, std::memory_order_relaxed);
@@ -59,8 +70,33 @@ void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
   }
 }
 
-MemTable::GetResult MemTable::Get(const LookupKey& key,
-                                  std::string* value) const {
+RangeTombstoneListPtr MemTable::RangeTombstones() const {
+  const uint64_t count = NumRangeDeletions();
+  if (count == 0) return nullptr;
+  MutexLock lock(&fragment_mu_);
+  if (fragmented_ != nullptr && fragmented_count_ == count) return fragmented_;
+  std::vector<RangeTombstone> tombstones;
+  tombstones.reserve(count);
+  Table::Iterator iter(&range_del_table_);
+  for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
+    const Slice ikey = GetLengthPrefixed(iter.key());
+    const Slice end = GetLengthPrefixed(ikey.data() + ikey.size());
+    RangeTombstone t;
+    t.begin.assign(ExtractUserKey(ikey).data(), ExtractUserKey(ikey).size());
+    t.end.assign(end.data(), end.size());
+    t.sequence = ExtractSequence(ikey);
+    tombstones.push_back(std::move(t));
+  }
+  // Entries added while we iterated are in `tombstones` too; the count
+  // then lags and the next call rebuilds, which is only extra work.
+  fragmented_ = std::make_shared<const FragmentedRangeTombstoneList>(
+      comparator_.comparator.user_comparator(), std::move(tombstones));
+  fragmented_count_ = count;
+  return fragmented_;
+}
+
+MemTable::GetResult MemTable::Get(const LookupKey& key, std::string* value,
+                                  SequenceNumber* found_sequence) const {
   Table::Iterator iter(&table_);
   iter.Seek(key.memtable_key().data());
   if (!iter.Valid()) return GetResult::kNotPresent;
@@ -72,7 +108,9 @@ MemTable::GetResult MemTable::Get(const LookupKey& key,
                                              key.user_key()) != 0) {
     return GetResult::kNotPresent;
   }
-  const auto type = static_cast<ValueType>(ExtractTag(ikey) & 0xff);
+  const uint64_t tag = ExtractTag(ikey);
+  if (found_sequence != nullptr) *found_sequence = tag >> 8;
+  const auto type = static_cast<ValueType>(tag & 0xff);
   if (type == ValueType::kDeletion) return GetResult::kDeleted;
   const Slice v = GetLengthPrefixed(ikey.data() + ikey.size());
   value->assign(v.data(), v.size());

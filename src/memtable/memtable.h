@@ -2,7 +2,10 @@
 //
 // Entries live in an arena and are indexed by a concurrent skiplist; an
 // entry is varint32(internal key length) ‖ internal key ‖ varint32(value
-// length) ‖ value (internal key as in db/dbformat.h).
+// length) ‖ value (internal key as in db/dbformat.h). Range tombstones
+// (type kRangeDeletion, value = end key) are kept in a second skiplist of
+// the same form, so point lookups and scans never step over them; readers
+// get them fragmented (memtable/range_tombstone.h), built once per change.
 //
 // Thread-safety: one writer at a time (the commit pipeline's leader) calls
 // Add; any number of readers call Get and iterate concurrently with it,
@@ -18,7 +21,9 @@
 
 #include "base/arena.h"
 #include "base/internal_iterator.h"
+#include "base/mutex.h"
 #include "db/dbformat.h"
+#include "memtable/range_tombstone.h"
 #include "memtable/skiplist.h"
 
 namespace strata::internal {
@@ -32,7 +37,9 @@ class MemTable {
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
-  // Adds an entry. REQUIRES: no other thread is adding; (key, seq) is new.
+  // Adds an entry; for kRangeDeletion, `key` is the begin and `value` the
+  // end of the range. REQUIRES: no other thread is adding; (key, seq) is
+  // new; a range has begin < end.
   void Add(SequenceNumber seq, ValueType type, const Slice& key,
            const Slice& value);
 
@@ -40,8 +47,15 @@ class MemTable {
 
   // Looks up the newest version of key.user_key() with sequence <=
   // key's sequence. kFound stores the value in `*value`; kDeleted means the
-  // newest such version is a deletion; kNotPresent means no version.
-  GetResult Get(const LookupKey& key, std::string* value) const;
+  // newest such version is a deletion; kNotPresent means no version. The
+  // version's sequence goes to `*found_sequence` (nullable). Range
+  // tombstones are not consulted: see RangeTombstones().
+  GetResult Get(const LookupKey& key, std::string* value,
+                SequenceNumber* found_sequence = nullptr) const;
+
+  // Every range tombstone added so far, fragmented; null when there is
+  // none. Safe to call concurrently with Add (it then sees a prefix).
+  RangeTombstoneListPtr RangeTombstones() const;
 
   // An iterator over internal keys (key() is the internal key). The caller
   // must keep this memtable alive while the iterator exists.
@@ -55,6 +69,15 @@ class MemTable {
   }
   uint64_t NumDeletions() const {
     return num_deletions_.load(std::memory_order_relaxed);
+  }
+  // No point entry and no range tombstone.
+  bool IsEmpty() const { return NumEntries() == 0 && NumRangeDeletions() == 0; }
+  uint64_t NumRangeDeletions() const {
+    return num_range_deletions_.load(std::memory_order_acquire);
+  }
+  // The largest sequence added so far (0 when empty).
+  SequenceNumber LargestSequence() const {
+    return largest_sequence_.load(std::memory_order_relaxed);
   }
 
  private:
@@ -70,8 +93,17 @@ class MemTable {
   KeyComparator comparator_;
   Arena arena_;
   Table table_;
+  Table range_del_table_;
   std::atomic<uint64_t> num_entries_{0};
   std::atomic<uint64_t> num_deletions_{0};
+  // Published with release after the tombstone is in range_del_table_.
+  std::atomic<uint64_t> num_range_deletions_{0};
+  std::atomic<SequenceNumber> largest_sequence_{0};
+
+  // The fragmented tombstones as of `fragmented_count_` of them.
+  mutable Mutex fragment_mu_;
+  mutable RangeTombstoneListPtr fragmented_ STRATA_GUARDED_BY(fragment_mu_);
+  mutable uint64_t fragmented_count_ STRATA_GUARDED_BY(fragment_mu_) = 0;
 };
 
 }  // namespace strata::internal

@@ -43,6 +43,11 @@ struct TableOptions {
   int bloom_bits_per_key = 10;  // 0 = no filter
   Compression compression = Compression::kSnappy;
   BlockCache* block_cache = nullptr;  // borrowed, may be null
+  // Set when keys are DB internal keys (db/dbformat.h) ordered by this
+  // user comparator (borrowed): the reader then decodes and fragments a
+  // range-deletion block. A table with such a block and no user
+  // comparator is refused as Corruption.
+  const Comparator* user_comparator = nullptr;
 };
 
 // Facts about one table, all persisted in its properties block
@@ -77,6 +82,7 @@ inline constexpr size_t kBlockTrailerSize = 5;
 // Meta block names in the metaindex block.
 inline constexpr char kFilterBlockName[] = "strata.filter";
 inline constexpr char kPropertiesBlockName[] = "strata.properties";
+inline constexpr char kRangeDelBlockName[] = "strata.range_del";
 
 // Where a block sits: offset and size of its stored bytes, trailer
 // excluded. Encoded as varint64 offset ‖ varint64 size.

@@ -22,9 +22,40 @@ namespace {
 class MergingIterator final : public InternalIterator {
  public:
   MergingIterator(const Comparator* comparator,
-                  std::vector<std::unique_ptr<InternalIterator>> children)
-      : comparator_(comparator), children_(std::move(children)) {
+                  std::vector<std::unique_ptr<InternalIterator>> children,
+                  std::vector<uint64_t> max_sequences)
+      : comparator_(comparator),
+        children_(std::move(children)),
+        max_sequences_(std::move(max_sequences)) {
+    assert(max_sequences_.empty() || max_sequences_.size() == children_.size());
     heap_.reserve(children_.size());
+  }
+
+  bool SkipOlderChildren(const Slice& target, uint64_t sequence,
+                         bool forward) override {
+    assert(Valid());
+    if (max_sequences_.empty()) return false;
+    assert(forward == (direction_ == Direction::kForward));
+    (void)forward;
+    const size_t top = heap_[0].index;
+    bool top_moved = false;
+    bool any_moved = false;
+    // Only children in the heap: the others are exhausted in this
+    // direction and stay so.
+    for (const HeapItem& item : heap_) {
+      if (max_sequences_[item.index] >= sequence) continue;
+      const int c = comparator_->Compare(item.key, target);
+      if (direction_ == Direction::kForward ? c >= 0 : c <= 0) continue;
+      if (direction_ == Direction::kForward) {
+        item.iter->Seek(target);
+      } else {
+        item.iter->SeekForPrev(target);
+      }
+      any_moved = true;
+      if (item.index == top) top_moved = true;
+    }
+    if (any_moved) RebuildHeap();
+    return top_moved;
   }
 
   bool Valid() const override { return !heap_.empty(); }
@@ -202,6 +233,7 @@ class MergingIterator final : public InternalIterator {
 
   const Comparator* const comparator_;
   const std::vector<std::unique_ptr<InternalIterator>> children_;
+  const std::vector<uint64_t> max_sequences_;  // empty: skipping disabled
   std::vector<HeapItem> heap_;
   Direction direction_ = Direction::kForward;
 };
@@ -214,7 +246,20 @@ std::unique_ptr<InternalIterator> NewMergingIterator(
   assert(comparator != nullptr);
   if (children.empty()) return NewErrorInternalIterator(Status::OK());
   if (children.size() == 1) return std::move(children[0]);
-  return std::make_unique<MergingIterator>(comparator, std::move(children));
+  return std::make_unique<MergingIterator>(comparator, std::move(children),
+                                           std::vector<uint64_t>());
+}
+
+std::unique_ptr<InternalIterator> NewMergingIterator(
+    const Comparator* comparator,
+    std::vector<std::unique_ptr<InternalIterator>> children,
+    std::vector<uint64_t> max_sequences) {
+  assert(comparator != nullptr);
+  assert(max_sequences.size() == children.size());
+  if (children.empty()) return NewErrorInternalIterator(Status::OK());
+  // A single child is kept inside a merge so that skipping still works.
+  return std::make_unique<MergingIterator>(comparator, std::move(children),
+                                           std::move(max_sequences));
 }
 
 }  // namespace strata::internal

@@ -31,4 +31,12 @@ std::unique_ptr<InternalIterator> NewMergingIterator(
     const Comparator* comparator,
     std::vector<std::unique_ptr<InternalIterator>> children);
 
+// As above, with `max_sequences[i]` the largest sequence number child i
+// can hold, which enables SkipOlderChildren (keys must then be DB internal
+// keys). REQUIRES: max_sequences.size() == children.size().
+std::unique_ptr<InternalIterator> NewMergingIterator(
+    const Comparator* comparator,
+    std::vector<std::unique_ptr<InternalIterator>> children,
+    std::vector<uint64_t> max_sequences);
+
 }  // namespace strata::internal

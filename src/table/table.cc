@@ -88,6 +88,9 @@ Status Table::ReadMetaindex(uint64_t limit) {
     } else if (name == Slice(kPropertiesBlockName)) {
       properties_handle_ = handle;
       has_properties = true;
+    } else if (name == Slice(kRangeDelBlockName)) {
+      range_del_handle_ = handle;
+      has_range_del_ = true;
     } else {
       return CorruptionAt(file_name_, metaindex_handle_.offset,
                           "unknown meta block " + name.ToString());
@@ -98,6 +101,42 @@ Status Table::ReadMetaindex(uint64_t limit) {
     return CorruptionAt(file_name_, metaindex_handle_.offset,
                         "no properties block");
   }
+  return Status::OK();
+}
+
+Status Table::ReadRangeDeletions(uint64_t limit) {
+  const Comparator* const ucmp = options_.user_comparator;
+  if (ucmp == nullptr) {
+    return CorruptionAt(file_name_, range_del_handle_.offset,
+                        "range-deletion block in a table without internal keys");
+  }
+  std::unique_ptr<Block> block;
+  STRATA_RETURN_IF_ERROR(ReadAndParse(range_del_handle_, limit, true, &block));
+  std::vector<RangeTombstone> tombstones;
+  BlockIter it(options_.comparator, block.get(), nullptr,
+               BlockErrorContext{&file_name_, range_del_handle_.offset});
+  std::string previous;
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    if (!tombstones.empty() &&
+        options_.comparator->Compare(Slice(previous), it.key()) >= 0) {
+      return CorruptionAt(file_name_, range_del_handle_.offset,
+                          "range tombstones out of order");
+    }
+    previous.assign(it.key().data(), it.key().size());
+    RangeTombstone t;
+    Status s = DecodeRangeTombstone(ucmp, it.key(), it.value(), &t);
+    if (!s.ok()) {
+      return CorruptionAt(file_name_, range_del_handle_.offset, s.message());
+    }
+    tombstones.push_back(std::move(t));
+  }
+  STRATA_RETURN_IF_ERROR(it.status());
+  if (tombstones.size() != properties_.num_range_deletions) {
+    return CorruptionAt(file_name_, properties_handle_.offset,
+                        "properties disagree with the range-deletion block");
+  }
+  range_tombstones_ = std::make_shared<const FragmentedRangeTombstoneList>(
+      ucmp, std::move(tombstones));
   return Status::OK();
 }
 
@@ -130,6 +169,13 @@ Status Table::ReadMeta() {
     if (!s.ok()) {
       return CorruptionAt(file_name_, filter_handle_.offset, s.message());
     }
+  }
+
+  if (has_range_del_) {
+    STRATA_RETURN_IF_ERROR(ReadRangeDeletions(limit));
+  } else if (properties_.num_range_deletions != 0) {
+    return CorruptionAt(file_name_, properties_handle_.offset,
+                        "properties count range deletions the table lacks");
   }
 
   // The properties must agree with the layout: data blocks fill
@@ -260,6 +306,9 @@ Status Table::VerifyChecksums() const {
     STRATA_RETURN_IF_ERROR(
         ReadBlock(*file_, file_name_, limit, filter_handle_, true, &filter));
   }
+  if (has_range_del_) {
+    STRATA_RETURN_IF_ERROR(ReadAndParse(range_del_handle_, limit, true, &block));
+  }
   std::unique_ptr<Block> index;
   STRATA_RETURN_IF_ERROR(ReadAndParse(index_handle_, limit, true, &index));
   return VerifyDataBlocks(*index);
@@ -308,6 +357,13 @@ Status Table::VerifyDataBlocks(const Block& index) const {
 
 size_t Table::MemoryUsage() const {
   size_t usage = sizeof(Table) + filter_contents_.allocated;
+  if (range_tombstones_ != nullptr) {
+    for (size_t i = 0; i < range_tombstones_->size(); ++i) {
+      const auto& f = range_tombstones_->fragment(i);
+      usage += f.begin.size() + f.end.size() + sizeof(f);
+    }
+    usage += range_tombstones_->NumTombstones() * sizeof(SequenceNumber);
+  }
   if (index_block_ != nullptr) usage += index_block_->MemoryUsage();
   return usage;
 }

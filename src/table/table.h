@@ -32,6 +32,7 @@
 #include "strata/status.h"
 #include "table/block.h"
 #include "table/bloom.h"
+#include "memtable/range_tombstone.h"
 #include "table/format.h"
 
 namespace strata::internal {
@@ -81,6 +82,12 @@ class Table {
 
   const TableProperties& properties() const { return properties_; }
 
+  // The table's range tombstones, fragmented; null when it has none.
+  // Decoded and checked once, at Open.
+  const RangeTombstoneListPtr& range_tombstones() const {
+    return range_tombstones_;
+  }
+
   // Reads every block from the file (bypassing the cache), verifies its
   // checksum and decodes every entry, checking their order.
   Status VerifyChecksums() const;
@@ -105,6 +112,8 @@ class Table {
   Status ReadFooter(Footer* footer) const;
   // Reads the metaindex block, which must end by `limit`, into the handles.
   Status ReadMetaindex(uint64_t limit);
+  // Reads, decodes and fragments the range-deletion block.
+  Status ReadRangeDeletions(uint64_t limit);
   // The data-block half of VerifyChecksums(), given the index read again.
   Status VerifyDataBlocks(const Block& index) const;
   // Reads and parses the block at `handle`, which must end by `limit`.
@@ -131,7 +140,10 @@ class Table {
   BlockHandle index_handle_;
   BlockHandle filter_handle_;  // size 0 and unset without a filter
   BlockHandle properties_handle_;
+  BlockHandle range_del_handle_;
   bool has_filter_ = false;
+  bool has_range_del_ = false;
+  RangeTombstoneListPtr range_tombstones_;
   std::unique_ptr<Block> index_block_;
   BlockContents filter_contents_;
   BloomFilter filter_;

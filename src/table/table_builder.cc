@@ -13,6 +13,7 @@ TableBuilder::TableBuilder(const TableOptions& options, WritableFile* file)
       compressor_(options.compression),
       data_block_(options.block_restart_interval),
       index_block_(1),
+      range_del_block_(1),
       filter_(options.bloom_bits_per_key) {
   assert(options_.comparator != nullptr);
   assert(file_ != nullptr);
@@ -45,6 +46,21 @@ void TableBuilder::Add(const Slice& key, const Slice& value) {
   if (data_block_.CurrentSizeEstimate() >= options_.block_size) {
     FlushDataBlock();
   }
+}
+
+void TableBuilder::AddRangeTombstone(const Slice& key, const Slice& end) {
+  assert(!closed_);
+  if (!status_.ok()) return;
+  if (properties_.num_range_deletions > 0 &&
+      options_.comparator->Compare(key, Slice(last_range_del_key_)) <= 0) {
+    status_ = Status::InvalidArgument(
+        "TableBuilder::AddRangeTombstone: key does not sort after the "
+        "previous tombstone");
+    return;
+  }
+  last_range_del_key_.assign(key.data(), key.size());
+  ++properties_.num_range_deletions;
+  range_del_block_.Add(key, end);
 }
 
 void TableBuilder::AddIndexEntry(const Slice* next_key) {
@@ -125,8 +141,14 @@ Status TableBuilder::Finish(const TableProperties& caller) {
     properties_.filter_bytes = filter_handle.size + kBlockTrailerSize;
   }
 
+  BlockHandle range_del_handle;
+  const bool has_range_del = properties_.num_range_deletions > 0;
+  if (has_range_del) {
+    WriteBlock(range_del_block_.Finish(), /*compress=*/true, &range_del_handle);
+    if (!status_.ok()) return status_;
+  }
+
   properties_.num_deletions = caller.num_deletions;
-  properties_.num_range_deletions = caller.num_range_deletions;
   properties_.smallest_seqno = caller.smallest_seqno;
   properties_.largest_seqno = caller.largest_seqno;
   properties_.creation_time = caller.creation_time;
@@ -139,6 +161,9 @@ Status TableBuilder::Finish(const TableProperties& caller) {
   BlockBuilder metaindex(1);
   if (!filter.empty()) metaindex.Add(kFilterBlockName, filter_handle.Encode());
   metaindex.Add(kPropertiesBlockName, properties_handle.Encode());
+  if (has_range_del) {
+    metaindex.Add(kRangeDelBlockName, range_del_handle.Encode());
+  }
   BlockHandle metaindex_handle;
   WriteRawBlock(metaindex.Finish(), Compression::kNone, &metaindex_handle);
   if (!status_.ok()) return status_;

@@ -36,12 +36,19 @@ class TableBuilder {
   // REQUIRES: neither Finish() nor Abandon() has been called.
   void Add(const Slice& key, const Slice& value);
 
+  // Adds a range tombstone to the range-deletion block: `key` is its
+  // internal key (begin, sequence, kRangeDeletion), `end` its end user key.
+  // Counted in num_range_deletions. After an error it does nothing.
+  // REQUIRES: `key` sorts after the key of every tombstone added before
+  // (a violation makes status() InvalidArgument); not finished/abandoned.
+  void AddRangeTombstone(const Slice& key, const Slice& end);
+
   // The first error: the file's, or InvalidArgument for keys out of order.
   Status status() const { return status_; }
 
   // Writes the last data block, the index, filter, properties and
   // metaindex blocks and the footer. `caller` supplies num_deletions,
-  // num_range_deletions, smallest_seqno, largest_seqno and creation_time;
+  // smallest_seqno, largest_seqno and creation_time;
   // the builder fills in every other field. Does not Sync. On error the
   // file is garbage and the caller deletes it.
   // REQUIRES: neither Finish() nor Abandon() has been called.
@@ -78,6 +85,8 @@ class TableBuilder {
   Compressor compressor_;
   BlockBuilder data_block_;
   BlockBuilder index_block_;
+  BlockBuilder range_del_block_;
+  std::string last_range_del_key_;
   BloomFilterBuilder filter_;
   TableProperties properties_;
   uint64_t offset_ = 0;

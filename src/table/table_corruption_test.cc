@@ -179,13 +179,13 @@ TEST_F(AssembledTableTest, AssemblerReproducesTheBuilder) {
 
 TEST_F(AssembledTableTest, UnknownMetaBlockIsRejected) {
   AssembleEdits edits;
-  edits.extra_meta_blocks["strata.range_del"] = std::string(4, '\0');
+  edits.extra_meta_blocks["strata.rangedel2"] = std::string(4, '\0');
   const std::string file = Assemble(parts_, edits);
   Footer footer;
   ASSERT_TRUE(
       footer.DecodeFrom(Slice(file.data() + file.size() - 56, 56)).ok());
   EXPECT_EQ(Where(footer.metaindex_handle.offset) +
-                "unknown meta block strata.range_del",
+                "unknown meta block strata.rangedel2",
             OpenError(file));
 }
 

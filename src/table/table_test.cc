@@ -148,7 +148,7 @@ TEST_P(TableRoundTripTest, ScansSeeksGetsAndProperties) {
   EXPECT_EQ(raw_keys, p.raw_key_bytes);
   EXPECT_EQ(raw_values, p.raw_value_bytes);
   EXPECT_EQ(17u, p.num_deletions);
-  EXPECT_EQ(3u, p.num_range_deletions);
+  EXPECT_EQ(0u, p.num_range_deletions);  // counted, not taken from the caller
   EXPECT_EQ(11u, p.smallest_seqno);
   EXPECT_EQ(uint64_t{1} << 40, p.largest_seqno);
   EXPECT_EQ(1700000000u, p.creation_time);

@@ -139,7 +139,7 @@ inline TableOptions DbTableOptions(Compression compression, size_t block_size) {
 inline TableProperties CallerProperties() {
   TableProperties p;
   p.num_deletions = 17;
-  p.num_range_deletions = 3;
+  p.num_range_deletions = 3;  // ignored: the builder counts its own
   p.smallest_seqno = 11;
   p.largest_seqno = uint64_t{1} << 40;
   p.creation_time = 1700000000;

@@ -1,0 +1,147 @@
+#include "memtable/range_tombstone.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/random.h"
+#include "memtable/memtable.h"
+
+namespace strata::internal {
+namespace {
+
+const Comparator* Ucmp() { return BytewiseComparator(); }
+
+std::string Describe(const FragmentedRangeTombstoneList& list) {
+  std::string r;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const auto& f = list.fragment(i);
+    r += "[" + f.begin + "," + f.end + ")";
+    for (size_t j = f.seq_begin; j < f.seq_end; ++j) {
+      r += (j == f.seq_begin ? "@" : ",") + std::to_string(list.seq(j));
+    }
+    r += " ";
+  }
+  return r;
+}
+
+TEST(RangeTombstoneTest, FragmentsOverlapsIntoDisjointPieces) {
+  FragmentedRangeTombstoneList list(
+      Ucmp(), {{"a", "e", 10}, {"c", "g", 20}, {"c", "d", 5}, {"x", "z", 7}});
+  EXPECT_EQ("[a,c)@10 [c,d)@20,10,5 [d,e)@20,10 [e,g)@20 [x,z)@7 ",
+            Describe(list));
+  EXPECT_EQ(8u, list.NumTombstones());
+}
+
+TEST(RangeTombstoneTest, MergesTouchingFragmentsWithEqualCoverage) {
+  FragmentedRangeTombstoneList list(Ucmp(),
+                                    {{"a", "c", 3}, {"c", "f", 3}, {"f", "g", 4}});
+  EXPECT_EQ("[a,f)@3 [f,g)@4 ", Describe(list));
+  FragmentedRangeTombstoneList dup(Ucmp(), {{"a", "c", 3}, {"a", "c", 3}});
+  EXPECT_EQ("[a,c)@3 ", Describe(dup));
+}
+
+TEST(RangeTombstoneTest, UpperSequenceAndNewestOnly) {
+  const std::vector<RangeTombstone> t = {{"a", "e", 10}, {"c", "g", 20}};
+  FragmentedRangeTombstoneList at15(Ucmp(), t, 15);
+  EXPECT_EQ("[a,e)@10 ", Describe(at15));
+  FragmentedRangeTombstoneList newest(Ucmp(), t, kMaxSequenceNumber, true);
+  EXPECT_EQ("[a,c)@10 [c,g)@20 ", Describe(newest));
+  FragmentedRangeTombstoneList none(Ucmp(), t, 9);
+  EXPECT_TRUE(none.empty());
+}
+
+TEST(RangeTombstoneTest, LookupsMatchABruteForceModel) {
+  Random rnd(301);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<RangeTombstone> tombstones;
+    const int n = 1 + static_cast<int>(rnd.Uniform(30));
+    for (int i = 0; i < n; ++i) {
+      char a = static_cast<char>('a' + rnd.Uniform(26));
+      char b = static_cast<char>('a' + rnd.Uniform(26));
+      if (a == b) continue;
+      if (b < a) std::swap(a, b);
+      tombstones.push_back({std::string(1, a), std::string(1, b),
+                            1 + rnd.Uniform(100)});
+    }
+    FragmentedRangeTombstoneList list(Ucmp(), tombstones);
+    // Fragments are sorted and disjoint.
+    for (size_t i = 1; i < list.size(); ++i) {
+      ASSERT_LE(list.fragment(i - 1).end, list.fragment(i).begin);
+    }
+    for (char k = 'a' - 1; k <= 'z'; ++k) {
+      const std::string key(1, k);
+      for (SequenceNumber read : {SequenceNumber{0}, SequenceNumber{30},
+                                  SequenceNumber{70}, kMaxSequenceNumber}) {
+        SequenceNumber want = 0;
+        for (const RangeTombstone& t : tombstones) {
+          if (t.begin <= key && key < t.end && t.sequence <= read) {
+            want = std::max(want, t.sequence);
+          }
+        }
+        ASSERT_EQ(want, list.MaxCoveringSequence(key, read))
+            << "key " << key << " read " << read << " in " << Describe(list);
+      }
+    }
+    // Re-fragmenting the stored form gives the same list.
+    std::vector<RangeTombstone> stored;
+    list.AppendTombstones(&stored);
+    FragmentedRangeTombstoneList again(Ucmp(), stored);
+    ASSERT_EQ(Describe(list), Describe(again));
+  }
+}
+
+TEST(RangeTombstoneTest, DecodeRejectsBadEntries) {
+  RangeTombstone t;
+  std::string key;
+  AppendInternalKey(&key, "b", 7, static_cast<uint8_t>(ValueType::kRangeDeletion));
+  ASSERT_TRUE(DecodeRangeTombstone(Ucmp(), key, "d", &t).ok());
+  EXPECT_EQ("b", t.begin);
+  EXPECT_EQ("d", t.end);
+  EXPECT_EQ(7u, t.sequence);
+  EXPECT_TRUE(DecodeRangeTombstone(Ucmp(), key, "b", &t).IsCorruption());
+  EXPECT_TRUE(DecodeRangeTombstone(Ucmp(), key, "a", &t).IsCorruption());
+  EXPECT_TRUE(DecodeRangeTombstone(Ucmp(), key, "", &t).IsCorruption());
+  EXPECT_TRUE(DecodeRangeTombstone(Ucmp(), "short", "d", &t).IsCorruption());
+  std::string point;
+  AppendInternalKey(&point, "b", 7, static_cast<uint8_t>(ValueType::kValue));
+  EXPECT_TRUE(DecodeRangeTombstone(Ucmp(), point, "d", &t).IsCorruption());
+}
+
+TEST(RangeTombstoneTest, MemtableKeepsTombstonesApartFromPoints) {
+  InternalKeyComparator icmp(Ucmp());
+  MemTable mem(icmp);
+  EXPECT_TRUE(mem.IsEmpty());
+  EXPECT_EQ(nullptr, mem.RangeTombstones());
+  mem.Add(1, ValueType::kValue, "b", "v1");
+  mem.Add(2, ValueType::kRangeDeletion, "a", "c");
+  mem.Add(3, ValueType::kValue, "b", "v3");
+  EXPECT_EQ(2u, mem.NumEntries());
+  EXPECT_EQ(1u, mem.NumRangeDeletions());
+  EXPECT_EQ(3u, mem.LargestSequence());
+  // Point lookups and scans see only point entries.
+  std::string value;
+  SequenceNumber seq = 0;
+  EXPECT_EQ(MemTable::GetResult::kFound, mem.Get(LookupKey("b", 2), &value, &seq));
+  EXPECT_EQ("v1", value);
+  EXPECT_EQ(1u, seq);
+  auto it = mem.NewIterator();
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  EXPECT_EQ(2, n);
+  RangeTombstoneListPtr list = mem.RangeTombstones();
+  ASSERT_NE(nullptr, list);
+  EXPECT_EQ(2u, list->MaxCoveringSequence("b", 10));
+  EXPECT_EQ(list, mem.RangeTombstones());  // cached until the next one
+  mem.Add(4, ValueType::kRangeDeletion, "b", "z");
+  RangeTombstoneListPtr list2 = mem.RangeTombstones();
+  EXPECT_NE(list, list2);
+  EXPECT_EQ(4u, list2->MaxCoveringSequence("b", 10));
+  EXPECT_EQ(2u, list2->MaxCoveringSequence("b", 3));
+  EXPECT_EQ(4u, list2->MaxCoveringSequence("x", 10));
+}
+
+}  // namespace
+}  // namespace strata::internal
