@@ -79,7 +79,8 @@ const std::vector<std::string>& DefaultBenchmarks() {
       "readrandom",   "readmissing",
       "readseq",      "readreverse",
       "seekrandom",   "readwhilewriting",
-      "deleterandom", "ycsba",
+      "deleterandom", "rangedel",
+      "ycsba",
       "ycsbb",        "ycsbc",
       "ycsbd",        "ycsbe",
       "ycsbf"};
@@ -346,6 +347,11 @@ Workloads (--benchmarks=comma list, default all, in this order):
   readwhilewriting  `threads` readers doing readrandom plus one writer
                  overwriting random keys until the readers are done
   deleterandom   `writes` Deletes of random keys (with repeats)
+  rangedel       one DeleteRange of min(100000, num/4) loaded keys, flushed;
+                 then Seeks into the deleted range vs Seeks into the empty
+                 gaps between keys, and Gets inside it vs Gets of absent
+                 keys: the note gives both rates and their ratios (engines
+                 without range deletes skip it)
   ycsba..ycsbf   YCSB core workloads A-F on num records (loaded first):
                  A 50/50 read/update, B 95/5 read/update, C read only,
                  D 95/5 read latest/insert, E 95/5 scan/insert,

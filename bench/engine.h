@@ -66,6 +66,13 @@ class Session {
   virtual Status Put(const Slice& key, const Slice& value, bool sync) = 0;
   // Deleting an absent key is OK.
   virtual Status Delete(const Slice& key) = 0;
+  // Removes every key in [begin, end) with one write. Engines without
+  // range deletes return NotSupported (the workload is then skipped).
+  virtual Status DeleteRange(const Slice& begin, const Slice& end) {
+    (void)begin;
+    (void)end;
+    return Status::NotSupported("range deletes");
+  }
   // OK with *found = false when the key is absent.
   virtual Status Get(const Slice& key, std::string* value, bool* found) = 0;
   virtual std::unique_ptr<Cursor> NewCursor() = 0;

@@ -62,6 +62,11 @@ class RocksSession final : public Session {
   Status Delete(const Slice& key) override {
     return ToStatus(db_->Delete(rocksdb::WriteOptions(), ToRocks(key)));
   }
+  Status DeleteRange(const Slice& begin, const Slice& end) override {
+    return ToStatus(db_->DeleteRange(rocksdb::WriteOptions(),
+                                     db_->DefaultColumnFamily(), ToRocks(begin),
+                                     ToRocks(end)));
+  }
   Status Get(const Slice& key, std::string* value, bool* found) override {
     rocksdb::Status s = db_->Get(read_options_, ToRocks(key), value);
     *found = s.ok();

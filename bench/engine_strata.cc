@@ -41,6 +41,9 @@ class StrataSession final : public Session {
   Status Delete(const Slice& key) override {
     return db_->Delete(WriteOptions(), key);
   }
+  Status DeleteRange(const Slice& begin, const Slice& end) override {
+    return db_->DeleteRange(WriteOptions(), begin, end);
+  }
   Status Get(const Slice& key, std::string* value, bool* found) override {
     Status s = db_->Get(read_options_, key, value);
     *found = s.ok();

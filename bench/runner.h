@@ -106,6 +106,7 @@ class Runner {
   Status SeekRandom(Result* result);
   Status ReadWhileWriting(Result* result);
   Status DeleteRandom(Result* result);
+  Status RangeDelete(Result* result);
   Status Ycsb(char workload, Result* result);
 
   // Sets write and space amplification of a settled fill that wrote
