@@ -6,14 +6,15 @@ namespace strata::internal {
 
 namespace {
 
-// Parses a run of decimal digits that is all of `s`; false on overflow.
+// Parses a run of decimal digits that is all of `s`; false for a number
+// above kMaxFileNumber.
 bool ParseNumber(const std::string& s, uint64_t* number) {
   if (s.empty()) return false;
   uint64_t v = 0;
   for (const char c : s) {
     if (c < '0' || c > '9') return false;
     const auto d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
+    if (v > (kMaxFileNumber - d) / 10) return false;
     v = v * 10 + d;
   }
   *number = v;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/result.h"
+#include "db/filename.h"
 #include "env/env_util.h"
 #include "strata/options.h"
 #include "wal/log_reader.h"
@@ -35,7 +36,7 @@ std::string Where(const std::string& name, uint64_t offset) {
 }
 
 // Parses CURRENT's content "MANIFEST-<digits>\n". False if it is anything
-// else, including a number that does not fit 64 bits.
+// else, including a number above kMaxFileNumber (db/filename.h).
 bool ParseCurrent(const std::string& contents, uint64_t* number) {
   const std::string_view prefix = kManifestPrefix;
   if (contents.size() < prefix.size() + 2 ||
@@ -48,7 +49,7 @@ bool ParseCurrent(const std::string& contents, uint64_t* number) {
     const char c = contents[i];
     if (c < '0' || c > '9') return false;
     const auto d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
+    if (v > (kMaxFileNumber - d) / 10) return false;
     v = v * 10 + d;
   }
   *number = v;
@@ -139,6 +140,9 @@ uint64_t VersionSet::NewFileNumber() {
 }
 
 void VersionSet::MarkFileNumberUsed(uint64_t number) {
+  // Never a number strata made (ParseFileName rejects such names); raising
+  // the counter past it would wrap to 0 and reuse live numbers.
+  if (number > kMaxFileNumber) return;
   uint64_t next = next_file_number_.load(std::memory_order_relaxed);
   while (next <= number && !next_file_number_.compare_exchange_weak(
                                next, number + 1, std::memory_order_relaxed)) {
@@ -348,11 +352,17 @@ Status VersionSet::Recover() {
 
   // Every number in use must stay below the next one handed out. A MANIFEST
   // this code wrote always satisfies this; enforce it rather than risk
-  // reusing a live file's number.
+  // reusing a live file's number. Numbers past kMaxFileNumber were never
+  // handed out (and the floor below would wrap): the MANIFEST is damaged.
   uint64_t next = counters.next_file_number();
-  const uint64_t floor = std::max({manifest_number, builder.MaxFileNumber(),
-                                   counters.log_number()}) +
-                         1;
+  const uint64_t largest = std::max({manifest_number, builder.MaxFileNumber(),
+                                     counters.log_number()});
+  if (largest > kMaxFileNumber || next > kMaxFileNumber + 1) {
+    return Status::Corruption(
+        name, "file number " + std::to_string(std::max(largest, next)) +
+                  " is above the largest strata hands out");
+  }
+  const uint64_t floor = largest + 1;
   if (next < floor) {
     Log("%s: next file number %" PRIu64 " raised to %" PRIu64, name.c_str(),
         next, floor);

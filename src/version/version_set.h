@@ -86,8 +86,10 @@ class VersionSet {
 
   // For an existing DB: reads CURRENT, which must be exactly
   // "MANIFEST-NNNNNN\n", and replays every edit of that MANIFEST.
-  //  - CURRENT missing or malformed, or the MANIFEST missing: Corruption
-  //    naming the file.
+  //  - CURRENT missing or malformed (a number above kMaxFileNumber
+  //    included), or the MANIFEST missing: Corruption naming the file.
+  //  - A file number above kMaxFileNumber in the MANIFEST: Corruption
+  //    naming it.
   //  - A different comparator name: InvalidArgument naming both.
   //  - A torn last record (a crash before its sync; never acknowledged):
   //    ignored, and noted in the info log.
@@ -123,7 +125,8 @@ class VersionSet {
   // manifests alike).
   uint64_t NewFileNumber();
   // Makes sure NewFileNumber() never returns `number` or anything below it
-  // (for files found on disk during recovery).
+  // (for files found on disk during recovery). A number above
+  // kMaxFileNumber (db/filename.h), never strata's, is ignored.
   void MarkFileNumberUsed(uint64_t number);
   // The number NewFileNumber() would return next (without taking it):
   // every file numbered at or above it was created after this call.
