@@ -210,6 +210,15 @@ Status DBImpl::Close() {
   }
   for (std::thread& t : bg_threads_) t.join();
   bg_threads_.clear();
+  // A compaction still running above, or one that failed without having
+  // recorded it yet, has finished now: its error is reported too. (The
+  // logs below are synced or not by the status from before the join: the
+  // memtables were flushed by then, and a compaction never writes a log.)
+  Status background;
+  {
+    MutexLock lock(&mu_);
+    background = bg_error_;
+  }
   if (log_file_ != nullptr) {
     // After a failed WAL write or sync the log is not synced again: a
     // retried fsync can report success for data the kernel already dropped.
@@ -225,6 +234,7 @@ Status DBImpl::Close() {
   unsynced_logs_.clear();
   log_.reset();
   log_file_.reset();
+  if (s.ok()) s = background;
   if (info_log_ != nullptr) {
     info_log_->Log("closed: %s", s.ToString().c_str());
   }
