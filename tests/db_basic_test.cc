@@ -351,11 +351,11 @@ TEST_P(DBBasicTest, DefaultSizeLimits) {
   EXPECT_TRUE(db_->Put(wo_, std::string(64 << 10, 'k'), "v").ok());
   EXPECT_TRUE(db_->Put(wo_, std::string((64 << 10) + 1, 'k'), "v").IsInvalidArgument());
   if (GetParam()) {  // big writes only in memory, to keep the test fast
-    const std::string at_limit(256 << 20, 'v');
+    const std::string at_limit(32 << 20, 'v');
     EXPECT_TRUE(db_->Put(wo_, "big", at_limit).ok());
   }
   {
-    const std::string past_limit((256 << 20) + 1, 'v');
+    const std::string past_limit((32 << 20) + 1, 'v');
     EXPECT_TRUE(db_->Put(wo_, "big2", past_limit).IsInvalidArgument());
   }
   EXPECT_EQ("NOT_FOUND", Get("big2"));

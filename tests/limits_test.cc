@@ -530,9 +530,9 @@ TEST_F(LimitsTmpfsTest, NoDescriptorLeaksOver10000OpenCloseCycles) {
 
 TEST(LimitsOptionsTest, OptionBoundsAtMaxAndMaxPlusOne) {
   Options o;
-  o.max_key_size = 1u << 30;
+  o.max_key_size = 2u << 20;
   EXPECT_TRUE(o.Validate().ok());
-  o.max_key_size = (1u << 30) + 1;
+  o.max_key_size = (2u << 20) + 1;
   Status s = o.Validate();
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(std::string::npos, s.ToString().find("max_key_size"));
@@ -541,9 +541,9 @@ TEST(LimitsOptionsTest, OptionBoundsAtMaxAndMaxPlusOne) {
   o.max_key_size = 1;
   EXPECT_TRUE(o.Validate().ok());
 
-  o.max_value_size = 3ull << 30;
+  o.max_value_size = 60ull << 20;
   EXPECT_TRUE(o.Validate().ok());
-  o.max_value_size = (3ull << 30) + 1;
+  o.max_value_size = (60ull << 20) + 1;
   s = o.Validate();
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(std::string::npos, s.ToString().find("max_value_size"));

@@ -102,7 +102,7 @@ struct Options {
   // Largest key and value accepted by writes; larger ones are
   // InvalidArgument, checked before anything is copied.
   size_t max_key_size = 64 << 10;
-  size_t max_value_size = 256 << 20;
+  size_t max_value_size = 32 << 20;
 
   // Orders user keys. Borrowed: must outlive the DB. nullptr = bytewise.
   const Comparator* comparator = nullptr;

@@ -180,17 +180,15 @@ Status WriteSurvivors(CompactionIterator* iter, OutputWriter* out) {
   return iter->status();
 }
 
-// The tombstones the outputs keep: per fragment, the newest one of each
-// stripe (an older one in the same stripe hides nothing the newer does not,
-// from any reader that sees it), minus, at the bottom, those of the oldest
-// stripe (the iterator drops every version they cover, and nothing older
-// lies below).
+}  // namespace
+
 RangeTombstoneListPtr SurvivingTombstones(
-    const CompactionJobOptions& o, const FragmentedRangeTombstoneList& all) {
-  const auto stripe_of = [&o](SequenceNumber seq) {
+    const std::vector<SequenceNumber>& snapshots, bool bottommost,
+    const FragmentedRangeTombstoneList& all) {
+  const auto stripe_of = [&snapshots](SequenceNumber seq) {
     return static_cast<size_t>(
-        std::lower_bound(o.snapshots.begin(), o.snapshots.end(), seq) -
-        o.snapshots.begin());
+        std::lower_bound(snapshots.begin(), snapshots.end(), seq) -
+        snapshots.begin());
   };
   std::vector<RangeTombstone> keep;
   for (size_t i = 0; i < all.size(); ++i) {
@@ -202,7 +200,7 @@ RangeTombstoneListPtr SurvivingTombstones(
       if (!first && stripe == last_stripe) continue;
       first = false;
       last_stripe = stripe;
-      if (o.bottommost && stripe == 0) continue;
+      if (bottommost && stripe == 0) continue;
       keep.push_back(RangeTombstone{f.begin, f.end, all.seq(j)});
     }
   }
@@ -210,8 +208,6 @@ RangeTombstoneListPtr SurvivingTombstones(
   return std::make_shared<const FragmentedRangeTombstoneList>(
       all.user_comparator(), std::move(keep));
 }
-
-}  // namespace
 
 uint64_t AddRangeTombstonesToTable(const InternalKeyComparator& icmp,
                                    const FragmentedRangeTombstoneList& list,
@@ -284,7 +280,7 @@ Result<CompactionJobResult> RunCompaction(
   if (!tombstones.empty()) {
     all = std::make_shared<const FragmentedRangeTombstoneList>(
         o.icmp->user_comparator(), std::move(tombstones));
-    surviving = SurvivingTombstones(o, *all);
+    surviving = SurvivingTombstones(o.snapshots, o.bottommost, *all);
   }
 
   CompactionIteratorOptions iter_options;

@@ -81,6 +81,16 @@ struct CompactionJobResult {
   uint64_t range_tombstones_out = 0;  // and written, over all outputs
 };
 
+// The tombstones an output keeps of `all`: per fragment, the newest one of
+// each snapshot stripe (an older one in the same stripe hides nothing the
+// newer does not, from any reader that sees it), minus, when `bottommost`,
+// those of the oldest stripe (the compaction drops every version they
+// cover, and nothing older lies below). Null when none is left. Keeps a
+// table's tombstones linear in their number when many nest.
+RangeTombstoneListPtr SurvivingTombstones(
+    const std::vector<SequenceNumber>& snapshots, bool bottommost,
+    const FragmentedRangeTombstoneList& all);
+
 // Adds the tombstones of `list` clipped to [*lower, *upper) (a null bound
 // is open) to `builder`, in order, and widens `meta` to cover them:
 // smallest/largest (a tombstone ending past the last point key makes

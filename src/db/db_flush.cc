@@ -85,18 +85,21 @@ Status DBImpl::FlushOldestLocked() {
 
   FileMetaData meta;
   Status s;
+  // A snapshot taken later is above every sequence of this memtable, so it
+  // splits no stripe among them.
+  const std::vector<SequenceNumber> snapshots = snapshots_.Sequences();
   {
     mu_.Unlock();
-    s = WriteLevel0Table(*oldest.mem, number, &meta);
+    s = WriteLevel0Table(*oldest.mem, number, snapshots, &meta);
     if (s.ok()) {
       VersionEdit edit;
       if (meta.file_size > 0) edit.AddFile(0, meta);
       edit.SetLogNumber(next_log);
       // The MANIFEST keeps the sequence counter once WALs are gone: the
       // newest sequence now in a table. (Not last_sequence_: writes still
-      // in live WALs must replay after it.)
-      versions_->SetLastSequence(
-          std::max(versions_->last_sequence(), meta.largest_seqno));
+      // in live WALs must replay after it.) Carried by this edit, so no
+      // other edit can record it before this one is durable.
+      edit.SetLastSequence(meta.largest_seqno);
       s = versions_->LogAndApply(&edit);
     }
     mu_.Lock();
@@ -118,12 +121,17 @@ Status DBImpl::FlushOldestLocked() {
 }
 
 Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
+                                const std::vector<SequenceNumber>& snapshots,
                                 FileMetaData* meta) {
   meta->number = number;
   meta->file_size = 0;
   auto iter = mem.NewIterator();
   iter->SeekToFirst();
-  const RangeTombstoneListPtr tombstones = mem.RangeTombstones();
+  RangeTombstoneListPtr tombstones = mem.RangeTombstones();
+  if (tombstones != nullptr) {
+    tombstones = SurvivingTombstones(snapshots, /*bottommost=*/false,
+                                     *tombstones);
+  }
   if (!iter->Valid() && tombstones == nullptr) return Status::OK();  // empty
 
   const std::string path = TableFileName(dbname_, number);

@@ -185,7 +185,10 @@ class DBImpl final : public DB {
   Status FlushOldestLocked() STRATA_REQUIRES(mu_);
   // Writes `mem` as table `number`, synced with a durable directory entry.
   // Fills `*meta`; an empty memtable gives meta->file_size == 0 and no file.
+  // `snapshots`: the live snapshot sequences, ascending (tombstones are
+  // kept once per snapshot stripe).
   Status WriteLevel0Table(const MemTable& mem, uint64_t number,
+                          const std::vector<SequenceNumber>& snapshots,
                           FileMetaData* meta) STRATA_EXCLUDES(mu_);
   void InstallSuperVersionLocked() STRATA_REQUIRES(mu_);
   // Deletes WALs, tables and MANIFESTs no live state needs.

@@ -147,7 +147,7 @@ Status DBImpl::FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
   if ((*mem)->IsEmpty()) return Status::OK();
   FileMetaData meta;
   const uint64_t number = versions_->NewFileNumber();
-  STRATA_RETURN_IF_ERROR(WriteLevel0Table(**mem, number, &meta));
+  STRATA_RETURN_IF_ERROR(WriteLevel0Table(**mem, number, {}, &meta));
   if (meta.file_size > 0) edit->AddFile(0, meta);
   info_log_->Log("recovery wrote %06" PRIu64 ".sst: %" PRIu64 " entries",
                  number, meta.num_entries);

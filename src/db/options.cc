@@ -14,8 +14,8 @@ Status Options::Validate() const {
   if (max_write_buffer_number < 2) {
     return bad("max_write_buffer_number", "must be at least 2");
   }
-  if (block_size < 256 || block_size > (256u << 20)) {
-    return bad("block_size", "must be in [256 B, 256 MiB]");
+  if (block_size < 256 || block_size > (16u << 20)) {
+    return bad("block_size", "must be in [256 B, 16 MiB]");
   }
   if (block_restart_interval < 1) {
     return bad("block_restart_interval", "must be at least 1");
@@ -58,11 +58,13 @@ Status Options::Validate() const {
   if (max_manifest_file_size < 1024) {
     return bad("max_manifest_file_size", "must be at least 1 KiB");
   }
-  if (max_key_size < 1 || max_key_size > (1u << 30)) {
-    return bad("max_key_size", "must be in [1 B, 1 GiB]");
+  // A table block holds at least one whole entry and is never larger than
+  // 64 MiB (the most a reader allocates for a block).
+  if (max_key_size < 1 || max_key_size > (2u << 20)) {
+    return bad("max_key_size", "must be in [1 B, 2 MiB]");
   }
-  if (max_value_size > (3ull << 30)) {
-    return bad("max_value_size", "must be at most 3 GiB");
+  if (max_value_size > (60ull << 20)) {
+    return bad("max_value_size", "must be at most 60 MiB");
   }
   return Status::OK();
 }

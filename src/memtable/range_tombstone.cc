@@ -28,7 +28,7 @@ Status DecodeRangeTombstone(const Comparator* ucmp, const Slice& internal_key,
 
 FragmentedRangeTombstoneList::FragmentedRangeTombstoneList(
     const Comparator* ucmp, std::vector<RangeTombstone> tombstones,
-    SequenceNumber upper_sequence, bool newest_only)
+    SequenceNumber upper_sequence, bool newest_only, size_t max_pairs)
     : ucmp_(ucmp) {
   assert(ucmp != nullptr);
   std::erase_if(tombstones, [upper_sequence](const RangeTombstone& t) {
@@ -92,6 +92,12 @@ FragmentedRangeTombstoneList::FragmentedRangeTombstoneList(
         prev.end.assign(hi.data(), hi.size());
         continue;
       }
+    }
+    if (covering.size() > max_pairs - seqs_.size()) {
+      fragments_.clear();
+      seqs_.clear();
+      overflowed_ = true;
+      return;
     }
     Fragment f;
     f.begin.assign(lo.data(), lo.size());

@@ -57,10 +57,16 @@ class FragmentedRangeTombstoneList {
   // `newest_only`, each fragment keeps only its newest sequence (enough for
   // a reader at one snapshot). REQUIRES: every tombstone has begin < end
   // under `ucmp`, which must outlive the list.
+  // At most `max_pairs` (fragment, sequence) pairs are kept: nested
+  // tombstones make their number grow with the square of the tombstones'.
+  // Past it the list is left empty and overflowed() is true.
   FragmentedRangeTombstoneList(const Comparator* ucmp,
                                std::vector<RangeTombstone> tombstones,
                                SequenceNumber upper_sequence = kMaxSequenceNumber,
-                               bool newest_only = false);
+                               bool newest_only = false,
+                               size_t max_pairs = SIZE_MAX);
+
+  bool overflowed() const { return overflowed_; }
 
   bool empty() const { return fragments_.empty(); }
   size_t size() const { return fragments_.size(); }
@@ -93,6 +99,7 @@ class FragmentedRangeTombstoneList {
   const Comparator* const ucmp_;
   std::vector<Fragment> fragments_;  // sorted, disjoint
   std::vector<SequenceNumber> seqs_;
+  bool overflowed_ = false;
 };
 
 using RangeTombstoneListPtr = std::shared_ptr<const FragmentedRangeTombstoneList>;

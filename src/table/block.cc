@@ -147,10 +147,27 @@ bool BlockIter::ParseNextKey() {
     CorruptionError(current_);
     return false;
   }
+  const auto next =
+      static_cast<uint32_t>(p + non_shared + value_length - data_);
+  // The next restart point may not fall inside this entry either (the
+  // check above sees only restart points up to this entry's start; the
+  // last entry would otherwise hide one, and SeekToLast or Seek would
+  // decode from the middle of it). Found by fuzz_block.
+  if (restart_index_ + 1 < num_restarts_ &&
+      block_->RestartPoint(restart_index_ + 1) < next) {
+    CorruptionError(current_);
+    return false;
+  }
+  if (shared + non_shared < context_.min_key_size) {
+    // Too short to be a key of this table (an internal key has its 8-byte
+    // tag): comparing it would read outside it. Found by fuzz_table.
+    CorruptionError(current_);
+    return false;
+  }
   key_.resize(shared);
   key_.append(p, non_shared);
   value_ = Slice(p + non_shared, value_length);
-  next_ = static_cast<uint32_t>(p + non_shared + value_length - data_);
+  next_ = next;
   return true;
 }
 
@@ -161,7 +178,7 @@ bool BlockIter::RestartKey(uint32_t index, Slice* key) {
   uint32_t value_length = 0;
   const char* p = DecodeEntry(data_ + offset, data_ + restarts_, &shared,
                               &non_shared, &value_length);
-  if (p == nullptr || shared != 0) {
+  if (p == nullptr || shared != 0 || non_shared < context_.min_key_size) {
     CorruptionError(offset);
     return false;
   }

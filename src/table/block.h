@@ -66,6 +66,9 @@ class Block {
 struct BlockErrorContext {
   const std::string* file_name = nullptr;  // borrowed; null: "<block>"
   uint64_t block_offset = 0;
+  // A key shorter than this is Corruption (8 for DB internal keys, so a
+  // damaged key never reaches a comparator that slices off the tag).
+  size_t min_key_size = 0;
 };
 
 // Iterates a block's entries in order. Errors are sticky: after a malformed

@@ -24,9 +24,11 @@ namespace strata::internal {
 // measurements behind it).
 inline constexpr int kZstdLevel = 1;
 
-// No block, compressed or not, may be larger than this when uncompressed:
-// it bounds what a reader allocates for any length read from a file.
-inline constexpr size_t kMaxUncompressedBlockSize = size_t{1} << 30;
+// No block, compressed or not, may be larger than this when uncompressed
+// (or stored): it bounds what a reader allocates for any length read from
+// a file (64 MiB). Options keep every block below it: block_size <= 16 MiB
+// and max_key_size + max_value_size <= 62 MiB.
+inline constexpr size_t kMaxUncompressedBlockSize = size_t{64} << 20;
 
 // The largest uncompressed size `compressed_size` bytes of `type` can
 // legitimately decode to: the format's own worst-case expansion ratio,

@@ -110,6 +110,11 @@ Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
                  uint64_t limit, const BlockHandle& handle,
                  bool verify_checksum, BlockContents* contents) {
   // Check the handle before trusting its size with an allocation.
+  if (handle.size > kMaxUncompressedBlockSize) {
+    return CorruptionAt(file_name, handle.offset,
+                        "block of " + std::to_string(handle.size) +
+                            " bytes is larger than any block strata writes");
+  }
   if (handle.size > limit || handle.offset > limit - handle.size ||
       limit - handle.size - handle.offset < kBlockTrailerSize) {
     return CorruptionAt(file_name, handle.offset,

@@ -107,27 +107,30 @@ Status Table::ReadMetaindex(uint64_t limit) {
 Status Table::ReadRangeDeletions(uint64_t limit) {
   const Comparator* const ucmp = options_.user_comparator;
   if (ucmp == nullptr) {
-    return CorruptionAt(file_name_, range_del_handle_.offset,
-                        "range-deletion block in a table without internal keys");
+    return CorruptionAt(
+        file_name_, range_del_handle_.offset,
+        "range-deletion block in a table without internal keys");
   }
   std::unique_ptr<Block> block;
   STRATA_RETURN_IF_ERROR(ReadAndParse(range_del_handle_, limit, true, &block));
   std::vector<RangeTombstone> tombstones;
   BlockIter it(options_.comparator, block.get(), nullptr,
-               BlockErrorContext{&file_name_, range_del_handle_.offset});
+               BlockErrorContext{&file_name_, range_del_handle_.offset,
+                                 options_.filter_key_suffix_len});
   std::string previous;
   for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    RangeTombstone t;
+    Status s = DecodeRangeTombstone(ucmp, it.key(), it.value(), &t);
+    if (!s.ok()) {
+      return CorruptionAt(file_name_, range_del_handle_.offset, s.message());
+    }
+    // Decoded first: only a well-formed key reaches the comparator.
     if (!tombstones.empty() &&
         options_.comparator->Compare(Slice(previous), it.key()) >= 0) {
       return CorruptionAt(file_name_, range_del_handle_.offset,
                           "range tombstones out of order");
     }
     previous.assign(it.key().data(), it.key().size());
-    RangeTombstone t;
-    Status s = DecodeRangeTombstone(ucmp, it.key(), it.value(), &t);
-    if (!s.ok()) {
-      return CorruptionAt(file_name_, range_del_handle_.offset, s.message());
-    }
     tombstones.push_back(std::move(t));
   }
   STRATA_RETURN_IF_ERROR(it.status());
@@ -135,8 +138,17 @@ Status Table::ReadRangeDeletions(uint64_t limit) {
     return CorruptionAt(file_name_, properties_handle_.offset,
                         "properties disagree with the range-deletion block");
   }
-  range_tombstones_ = std::make_shared<const FragmentedRangeTombstoneList>(
-      ucmp, std::move(tombstones));
+  // Writers keep one tombstone per snapshot stripe, so a real table stays
+  // far below this; a crafted one must not make Open allocate without
+  // bound (4 Mi pairs: 32 MiB of sequences).
+  constexpr size_t kMaxPairs = size_t{4} << 20;
+  auto list = std::make_shared<const FragmentedRangeTombstoneList>(
+      ucmp, std::move(tombstones), kMaxSequenceNumber, false, kMaxPairs);
+  if (list->overflowed()) {
+    return CorruptionAt(file_name_, range_del_handle_.offset,
+                        "range tombstones nest too deeply to fragment");
+  }
+  range_tombstones_ = std::move(list);
   return Status::OK();
 }
 
@@ -229,7 +241,8 @@ Status Table::GetDataBlock(const TableReadOptions& ro,
 std::unique_ptr<BlockIter> Table::NewIndexIterator() const {
   return std::make_unique<BlockIter>(
       options_.comparator, index_block_.get(), nullptr,
-      BlockErrorContext{&file_name_, index_handle_.offset});
+      BlockErrorContext{&file_name_, index_handle_.offset,
+                        options_.filter_key_suffix_len});
 }
 
 Status Table::NewDataIterator(const TableReadOptions& ro,
@@ -242,7 +255,8 @@ Status Table::NewDataIterator(const TableReadOptions& ro,
   const Block* raw = block.get();
   *iter = std::make_unique<BlockIter>(
       options_.comparator, raw, std::move(block),
-      BlockErrorContext{&file_name_, handle.offset});
+      BlockErrorContext{&file_name_, handle.offset,
+                        options_.filter_key_suffix_len});
   return Status::OK();
 }
 
@@ -258,7 +272,8 @@ Status Table::Get(const TableReadOptions& ro, const Slice& key,
   if (filter_skipped != nullptr) *filter_skipped = skip;
   if (skip) return Status::OK();
   BlockIter index(options_.comparator, index_block_.get(), nullptr,
-                  BlockErrorContext{&file_name_, index_handle_.offset});
+                  BlockErrorContext{&file_name_, index_handle_.offset,
+                                    options_.filter_key_suffix_len});
   // The block the index points at holds the answer unless all its keys are
   // smaller than `key`; then it is the first entry of a later block.
   for (index.Seek(key); index.Valid(); index.Next()) {
@@ -267,7 +282,8 @@ Status Table::Get(const TableReadOptions& ro, const Slice& key,
     std::shared_ptr<const Block> block;
     STRATA_RETURN_IF_ERROR(GetDataBlock(ro, block_handle, &block));
     BlockIter it(options_.comparator, block.get(), nullptr,
-                 BlockErrorContext{&file_name_, block_handle.offset});
+                 BlockErrorContext{&file_name_, block_handle.offset,
+                                   options_.filter_key_suffix_len});
     it.Seek(key);
     if (it.Valid()) {
       handle(it.key(), it.value());
@@ -307,7 +323,8 @@ Status Table::VerifyChecksums() const {
         ReadBlock(*file_, file_name_, limit, filter_handle_, true, &filter));
   }
   if (has_range_del_) {
-    STRATA_RETURN_IF_ERROR(ReadAndParse(range_del_handle_, limit, true, &block));
+    STRATA_RETURN_IF_ERROR(
+        ReadAndParse(range_del_handle_, limit, true, &block));
   }
   std::unique_ptr<Block> index;
   STRATA_RETURN_IF_ERROR(ReadAndParse(index_handle_, limit, true, &index));
@@ -319,7 +336,8 @@ Status Table::VerifyDataBlocks(const Block& index) const {
   // separating the blocks.
   const Comparator* const cmp = options_.comparator;
   BlockIter index_it(cmp, &index, nullptr,
-                     BlockErrorContext{&file_name_, index_handle_.offset});
+                     BlockErrorContext{&file_name_, index_handle_.offset,
+                                       options_.filter_key_suffix_len});
   std::string previous_key;
   std::string previous_separator;
   uint64_t entries = 0;
@@ -331,7 +349,8 @@ Status Table::VerifyDataBlocks(const Block& index) const {
     STRATA_RETURN_IF_ERROR(
         ReadAndParse(handle, index_handle_.offset, true, &data));
     BlockIter it(cmp, data.get(), nullptr,
-                 BlockErrorContext{&file_name_, handle.offset});
+                 BlockErrorContext{&file_name_, handle.offset,
+                                   options_.filter_key_suffix_len});
     for (it.SeekToFirst(); it.Valid(); it.Next()) {
       if ((entries > 0 && cmp->Compare(Slice(previous_key), it.key()) >= 0) ||
           (blocks > 0 &&

@@ -420,7 +420,16 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
       manifest_log_ == nullptr || manifest_log_->Size() >= max_manifest_size_;
   const uint64_t new_manifest = roll ? NewFileNumber() : old_manifest;
   edit->SetNextFileNumber(next_file_number_.load(std::memory_order_relaxed));
-  edit->SetLastSequence(last_sequence_.load(std::memory_order_acquire));
+  // An edit may raise the last sequence itself (a flush: the newest
+  // sequence now in a table). It is published only once this edit is
+  // durable, so another thread's edit never records a sequence whose
+  // table the MANIFEST does not hold yet (found by the kill -9 crash
+  // test: recovery then refused the WAL that still held those writes).
+  SequenceNumber last_sequence = last_sequence_.load(std::memory_order_acquire);
+  if (edit->has_last_sequence()) {
+    last_sequence = std::max(last_sequence, edit->last_sequence());
+  }
+  edit->SetLastSequence(last_sequence);
   std::string record;
   edit->EncodeTo(&record);
 
@@ -443,6 +452,9 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
     return s;
   }
   Install(std::move(v), new_log_number, new_manifest);
+  if (last_sequence > last_sequence_.load(std::memory_order_acquire)) {
+    last_sequence_.store(last_sequence, std::memory_order_release);
+  }
 
   if (roll && old_manifest != 0 && old_manifest != new_manifest) {
     const Status removed =

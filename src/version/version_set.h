@@ -103,7 +103,9 @@ class VersionSet {
 
   // Applies `edit` to the current version and makes it durable, then
   // installs the result as current(). Fills the edit's next file number
-  // and last sequence from the counters. If no MANIFEST is open for
+  // from the counter, and its last sequence with the larger of the counter
+  // and the edit's own (if set), which becomes the counter only once the
+  // edit is durable. If no MANIFEST is open for
   // appending, or the open one has reached max_manifest_size, first writes
   // a new MANIFEST starting with a snapshot edit, syncs it and switches
   // CURRENT to it (temp file, sync, rename, directory sync), then removes
