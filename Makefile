@@ -2,8 +2,11 @@
 #
 #   make demo    install what is missing, build Release, run the demo
 #   make test    install what is missing, build, run every test (ctest)
-#   make asan    the test suite under AddressSanitizer + UBSan
-#   make tsan    the test suite under ThreadSanitizer
+#   make asan    the test suite under AddressSanitizer + UBSan (clang),
+#                then every fuzz target: corpus replay + FUZZ_SECONDS each
+#   make tsan    the concurrency tests under ThreadSanitizer
+#   make crash   the kill -9 crash test, CYCLES cycles (default 1000)
+#   make fuzz    every fuzz target for FUZZ_SECONDS (default 600) each
 #   make bench   strata beside RocksDB, LevelDB and LMDB (docs/benchmarks.md)
 #   make install PREFIX=/usr/local
 
@@ -12,7 +15,7 @@ PREFIX  ?= /usr/local
 CMAKE   := cmake -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 CTEST   := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build release demo test asan tsan bench bench-deps install clean format
+.PHONY: all deps sanitize-deps build release demo test asan tsan crash fuzz bench bench-deps install clean format
 
 all: build
 
@@ -38,19 +41,53 @@ demo: release
 test: build
 	cd build/dev && $(CTEST)
 
-build/asan/build.ninja: | deps
-	$(CMAKE) -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=address
+sanitize-deps:
+	@bash scripts/install-deps.sh sanitize
 
-asan: deps build/asan/build.ninja
+# One clang build serves the ASan+UBSan suite and the fuzz targets.
+build/asan/build.ninja: | sanitize-deps
+	$(CMAKE) -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DSTRATA_SANITIZE=address -DSTRATA_FUZZ=ON -DSTRATA_BUILD_EXAMPLES=OFF
+
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+FUZZ_SECONDS ?= 60
+
+asan: sanitize-deps build/asan/build.ninja
 	cmake --build build/asan -j$(JOBS)
-	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(CTEST)
+	cd build/asan && $(ASAN_ENV) $(CTEST)
+	bash scripts/fuzz.sh build/asan $(FUZZ_SECONDS)
 
+fuzz: sanitize-deps build/asan/build.ninja
+	cmake --build build/asan -j$(JOBS) --target strata_fuzz
+	FUZZ_KEEP_GOING=1 bash scripts/fuzz.sh build/asan \
+	  $(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),600)
+
+# The tests where threads meet: group commit, skiplist readers racing a
+# writer, the block cache, the envs, flushes and compactions racing reads
+# and writes, and the crash child's writer/reader threads.
+TSAN_TESTS := group_commit_test skiplist_test block_cache_test env_test \
+	fault_env_test db_flush_test compaction_test range_delete_test
 build/tsan/build.ninja: | deps
-	$(CMAKE) -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=thread
+	$(CMAKE) -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSTRATA_SANITIZE=thread -DSTRATA_BUILD_EXAMPLES=OFF
 
 tsan: deps build/tsan/build.ninja
-	cmake --build build/tsan -j$(JOBS)
-	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 $(CTEST)
+	cmake --build build/tsan -j$(JOBS) --target $(TSAN_TESTS) crash_driver
+	cd build/tsan && printf '%s\n' $(TSAN_TESTS) | TSAN_OPTIONS=halt_on_error=1 \
+	  STRATA_TEST_TMPDIR=$(CURDIR)/build/tsan/test-tmp \
+	  xargs -P$(JOBS) -I{} sh -c './{} > {}.log 2>&1 || { cat {}.log; exit 255; }'
+	cd build/tsan && TSAN_OPTIONS=halt_on_error=1 \
+	  STRATA_TEST_TMPDIR=$(CURDIR)/build/tsan/test-tmp ./crash_driver \
+	  --cycles=40 --range_deletes=1 --child=$(CURDIR)/build/tsan/crash_child
+
+CYCLES ?= 1000
+crash: deps build/dev/build.ninja
+	cmake --build build/dev --target crash_driver crash_child -j$(JOBS)
+	STRATA_TEST_TMPDIR=$(CURDIR)/build/dev/test-tmp ./build/dev/crash_driver \
+	  --cycles=$(CYCLES) --range_deletes=1 \
+	  --child=$(CURDIR)/build/dev/crash_child $(if $(SEED),--seed=$(SEED))
 
 # make bench: strata beside RocksDB, LevelDB and LMDB (docs/benchmarks.md).
 BENCH_FLAGS ?= --num=200000 --duration=3 --repeats=3

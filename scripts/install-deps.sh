@@ -2,8 +2,10 @@
 # Installs the Debian packages strata's build and tests need, only those that
 # are missing. Works as root; uses sudo otherwise.
 #
-# Usage: scripts/install-deps.sh [build|bench|all]
+# Usage: scripts/install-deps.sh [build|sanitize|bench|all]
 #   build (default)  compiler toolchain, GoogleTest, compression libraries
+#   sanitize         adds clang with its sanitizer and libFuzzer runtimes
+#                    (make asan, make fuzz)
 #   bench            adds RocksDB, LevelDB and LMDB for strata_bench only
 set -euo pipefail
 
@@ -14,12 +16,15 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libzstd-dev liblz4-dev libsnappy-dev libxxhash-dev
 )
+sanitize_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(librocksdb-dev libleveldb-dev liblmdb-dev)
 
 case "$profile" in
   build) want=("${build_pkgs[@]}") ;;
-  bench|all) want=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "unknown profile: $profile (build|bench|all)" >&2; exit 2 ;;
+  sanitize) want=("${build_pkgs[@]}" "${sanitize_pkgs[@]}") ;;
+  bench) want=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  all) want=("${build_pkgs[@]}" "${sanitize_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "unknown profile: $profile (build|sanitize|bench|all)" >&2; exit 2 ;;
 esac
 
 missing=()

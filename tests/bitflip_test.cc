@@ -761,7 +761,10 @@ TEST_F(BitFlipTest, EveryBitFlipIsDetectedOrHarmless) {
   std::printf("  %-10s %12s %12s %10s %7s\n", "kind", "open-corrupt",
               "read-corrupt", "unchanged", "FAILED");
   std::map<Outcome, uint64_t> total;
-  for (const auto& [kind, by_outcome] : counts) {
+  for (const auto& entry : counts) {
+    // Named, not a structured binding: clang 14 cannot capture those.
+    const auto& kind = entry.first;
+    const auto& by_outcome = entry.second;
     auto n = [&](Outcome o) {
       const auto it = by_outcome.find(o);
       const uint64_t v = it == by_outcome.end() ? 0 : it->second;
