@@ -42,7 +42,9 @@ using Entries = std::vector<std::pair<std::string, std::string>>;
 // internal keys); the harness then only lets the block's own seeks compare.
 void CheckIterators(const Block& block, const Comparator* cmp,
                     size_t min_key_size) {
+  // As a table of internal keys does: the block refuses shorter keys.
   internal::BlockErrorContext context;
+  context.min_key_size = min_key_size;
   BlockIter it(cmp, &block, nullptr, context);
   Entries forward;
   for (it.SeekToFirst(); it.Valid(); it.Next()) {
