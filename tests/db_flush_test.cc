@@ -28,6 +28,7 @@
 #include "base/random.h"
 #include "db/filename.h"
 #include "env/env_util.h"
+#include "env/env_wrapper.h"
 #include "strata/db.h"
 #include "strata/env.h"
 #include "strata/options.h"
@@ -171,9 +172,9 @@ uint64_t FileSize(Env* env, const std::string& path) {
 // file ("*.sst") blocks until Release(): the background flush then stops
 // before writing anything, and the memtable it flushes stays frozen. The
 // destructor releases, so no thread stays blocked.
-class GatedEnv final : public Env {
+class GatedEnv final : public internal::EnvWrapper {
  public:
-  explicit GatedEnv(Env* base) : base_(base) {}
+  explicit GatedEnv(Env* base) : EnvWrapper(base) {}
   ~GatedEnv() override { Release(); }
 
   void Hold() {
@@ -191,15 +192,6 @@ class GatedEnv final : public Env {
     return blocked_;
   }
 
-  Status NewSequentialFile(const std::string& path,
-                           std::unique_ptr<SequentialFile>* result) override {
-    return base_->NewSequentialFile(path, result);
-  }
-  Status NewRandomAccessFile(
-      const std::string& path,
-      std::unique_ptr<RandomAccessFile>* result) override {
-    return base_->NewRandomAccessFile(path, result);
-  }
   Status NewWritableFile(const std::string& path,
                          std::unique_ptr<WritableFile>* result) override {
     if (path.ends_with(".sst")) {
@@ -208,48 +200,10 @@ class GatedEnv final : public Env {
       cv_.wait(lock, [this] { return !held_; });
       --blocked_;
     }
-    return base_->NewWritableFile(path, result);
+    return target()->NewWritableFile(path, result);
   }
-  Status NewAppendableFile(const std::string& path,
-                           std::unique_ptr<WritableFile>* result) override {
-    return base_->NewAppendableFile(path, result);
-  }
-  bool FileExists(const std::string& path) override {
-    return base_->FileExists(path);
-  }
-  Status GetChildren(const std::string& dir,
-                     std::vector<std::string>* names) override {
-    return base_->GetChildren(dir, names);
-  }
-  Status GetFileSize(const std::string& path, uint64_t* size) override {
-    return base_->GetFileSize(path, size);
-  }
-  Status RemoveFile(const std::string& path) override {
-    return base_->RemoveFile(path);
-  }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    return base_->RenameFile(from, to);
-  }
-  Status LinkFile(const std::string& from, const std::string& to) override {
-    return base_->LinkFile(from, to);
-  }
-  Status CreateDirIfMissing(const std::string& dir) override {
-    return base_->CreateDirIfMissing(dir);
-  }
-  Status RemoveDir(const std::string& dir) override {
-    return base_->RemoveDir(dir);
-  }
-  Status SyncDir(const std::string& dir) override {
-    return base_->SyncDir(dir);
-  }
-  Status LockFile(const std::string& path,
-                  std::unique_ptr<FileLock>* lock) override {
-    return base_->LockFile(path, lock);
-  }
-  uint64_t NowMicros() override { return base_->NowMicros(); }
 
  private:
-  Env* const base_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool held_ = false;

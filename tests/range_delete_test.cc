@@ -324,10 +324,11 @@ TEST_P(RangeDeleteTest, ReopenWithTombstonesOnlyAtTheBottom) {
   Verify(model_, 200, nullptr, "from the bottom level");
 }
 
-TEST_P(RangeDeleteTest, DeletedRangeScansAndGetsCostLittle) {
-  // 20,000 keys, the middle 10,000 deleted by one tombstone while the
-  // data sits in tables: a scan over the hole reads no more than a few
-  // entries, and Gets inside it find nothing.
+TEST_P(RangeDeleteTest, ScanAcrossAHoleInTablesSeesOnlyLiveKeys) {
+  // 20,000 keys in tables, the middle 10,000 deleted by one tombstone in
+  // the memtable: a bounded scan across the hole, Count and Gets see only
+  // the live keys. (That the scan jumps the hole in one step is checked
+  // in merging_iterator_test; its speed in strata_bench's rangedel.)
   for (int i = 0; i < 20000; ++i) Put(i, "v");
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
   DeleteRange(5000, 15000);

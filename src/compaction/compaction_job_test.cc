@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "env/env_wrapper.h"
 #include "strata/comparator.h"
 #include "table/table.h"
 #include "table/table_builder.h"
@@ -121,9 +122,9 @@ class TestRandomAccessFile final : public RandomAccessFile {
 // Forwards to `base`; can fail appends after a budget, syncs and directory
 // syncs, and reads of chosen byte ranges; records syncs and closes.
 // Used by one thread at a time.
-class TestEnv final : public Env {
+class TestEnv final : public EnvWrapper {
  public:
-  explicit TestEnv(Env* base) : base_(base) {}
+  explicit TestEnv(Env* base) : EnvWrapper(base) {}
 
   // Appends fail once `n` appends have succeeded (negative: never).
   void FailAppendsAfter(int64_t n) { append_budget_ = n; }
@@ -156,14 +157,10 @@ class TestEnv final : public Env {
   }
   void CountClose(const std::string& path) { closed_.insert(path); }
 
-  Status NewSequentialFile(const std::string& path,
-                           std::unique_ptr<SequentialFile>* result) override {
-    return base_->NewSequentialFile(path, result);
-  }
   Status NewRandomAccessFile(
       const std::string& path,
       std::unique_ptr<RandomAccessFile>* result) override {
-    STRATA_RETURN_IF_ERROR(base_->NewRandomAccessFile(path, result));
+    STRATA_RETURN_IF_ERROR(target()->NewRandomAccessFile(path, result));
     const auto it = read_faults_.find(path);
     if (it != read_faults_.end()) {
       *result = std::make_unique<TestRandomAccessFile>(
@@ -174,54 +171,19 @@ class TestEnv final : public Env {
   Status NewWritableFile(const std::string& path,
                          std::unique_ptr<WritableFile>* result) override {
     std::unique_ptr<WritableFile> file;
-    STRATA_RETURN_IF_ERROR(base_->NewWritableFile(path, &file));
+    STRATA_RETURN_IF_ERROR(target()->NewWritableFile(path, &file));
     created_since_sync_dir_.insert(path);
     *result = std::make_unique<TestWritableFile>(std::move(file), this, path);
     return Status::OK();
   }
-  Status NewAppendableFile(const std::string& path,
-                           std::unique_ptr<WritableFile>* result) override {
-    return base_->NewAppendableFile(path, result);
-  }
-  bool FileExists(const std::string& path) override {
-    return base_->FileExists(path);
-  }
-  Status GetChildren(const std::string& dir,
-                     std::vector<std::string>* names) override {
-    return base_->GetChildren(dir, names);
-  }
-  Status GetFileSize(const std::string& path, uint64_t* size) override {
-    return base_->GetFileSize(path, size);
-  }
-  Status RemoveFile(const std::string& path) override {
-    return base_->RemoveFile(path);
-  }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    return base_->RenameFile(from, to);
-  }
-  Status LinkFile(const std::string& from, const std::string& to) override {
-    return base_->LinkFile(from, to);
-  }
-  Status CreateDirIfMissing(const std::string& dir) override {
-    return base_->CreateDirIfMissing(dir);
-  }
-  Status RemoveDir(const std::string& dir) override {
-    return base_->RemoveDir(dir);
-  }
   Status SyncDir(const std::string& dir) override {
     if (fail_sync_dir_) return Status::IOError(dir, "injected dir sync error");
-    STRATA_RETURN_IF_ERROR(base_->SyncDir(dir));
+    STRATA_RETURN_IF_ERROR(target()->SyncDir(dir));
     created_since_sync_dir_.clear();  // the tests use one directory
     return Status::OK();
   }
-  Status LockFile(const std::string& path,
-                  std::unique_ptr<FileLock>* lock) override {
-    return base_->LockFile(path, lock);
-  }
-  uint64_t NowMicros() override { return base_->NowMicros(); }
 
  private:
-  Env* const base_;
   int64_t append_budget_ = -1;
   int64_t appends_ = 0;
   bool fail_sync_ = false;

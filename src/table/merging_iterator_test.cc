@@ -453,5 +453,66 @@ TEST(MergingIteratorTest, StatusIsFirstFailingChild) {
   EXPECT_EQ(it->status().message(), "second");
 }
 
+// SkipOlderChildren moves exactly the children older than the sequence,
+// and only those standing before (forward) / after (backward) the target.
+TEST(MergingIteratorTest, SkipOlderChildrenMovesOnlyOlderChildren) {
+  const auto make = [] {
+    std::vector<std::unique_ptr<InternalIterator>> iters;
+    // Child 0 is new (max sequence 100), child 1 old (max sequence 5).
+    iters.push_back(std::make_unique<VectorIterator>(
+        std::vector<KV>{{"b", "new"}, {"f", "new"}, {"m", "new"}}));
+    iters.push_back(std::make_unique<VectorIterator>(std::vector<KV>{
+        {"a", "old"}, {"c", "old"}, {"d", "old"}, {"e", "old"}, {"k", "old"},
+        {"n", "old"}}));
+    return NewMergingIterator(BytewiseComparator(), std::move(iters),
+                              std::vector<uint64_t>{100, 5});
+  };
+  auto it = make();
+  it->Seek("c");  // current: c (old); b is behind, f ahead in child 0
+  ASSERT_TRUE(it->Valid());
+  ASSERT_EQ("c", it->key().ToString());
+  // Sequence 10: the old child jumps to "k"; the new one stays at "f".
+  EXPECT_TRUE(it->SkipOlderChildren("j", 10, /*forward=*/true));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("f", it->key().ToString());
+  it->Next();
+  EXPECT_EQ("k", it->key().ToString());
+  // Sequence 5 is not above the old child's: nothing moves.
+  EXPECT_FALSE(it->SkipOlderChildren("z", 5, true));
+  EXPECT_EQ("k", it->key().ToString());
+  // When the current child is the new one it does not move; the old one,
+  // standing at "k" before the target, still jumps (to "n").
+  it->Seek("f");
+  EXPECT_FALSE(it->SkipOlderChildren("l", 10, true));
+  EXPECT_EQ("f", it->key().ToString());
+  it->Next();
+  EXPECT_EQ("m", it->key().ToString());
+  it->Next();
+  EXPECT_EQ("n", it->key().ToString());
+
+  // Backward: from "e" the old child jumps to the last key <= "b".
+  it = make();
+  it->SeekForPrev("e");
+  ASSERT_EQ("e", it->key().ToString());
+  EXPECT_TRUE(it->SkipOlderChildren("b", 10, /*forward=*/false));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("b", it->key().ToString());  // the new child's b
+  it->Prev();
+  EXPECT_EQ("a", it->key().ToString());
+  it->Prev();
+  EXPECT_FALSE(it->Valid());
+}
+
+TEST(MergingIteratorTest, SkipWithoutSequencesIsUnsupported) {
+  std::vector<std::unique_ptr<InternalIterator>> iters;
+  iters.push_back(std::make_unique<VectorIterator>(
+      std::vector<KV>{{"a", ""}, {"c", ""}}));
+  iters.push_back(std::make_unique<VectorIterator>(std::vector<KV>{{"b", ""}}));
+  auto it = NewMergingIterator(BytewiseComparator(), std::move(iters));
+  it->SeekToFirst();
+  EXPECT_FALSE(it->SkipOlderChildren("z", 100, true));
+  EXPECT_EQ("a", it->key().ToString());
+}
+
 }  // namespace
 }  // namespace strata::internal

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "env/env_wrapper.h"
 #include "strata/db.h"
 #include "strata/env.h"
 #include "strata/iterator.h"
@@ -105,60 +106,19 @@ class SlowSyncFile final : public WritableFile {
 // Env::Default(), except that MANIFEST syncs are slow: a MANIFEST write
 // then takes long enough that flushes and compactions, which both record
 // their results there, often overlap in it.
-class SlowManifestEnv final : public Env {
+class SlowManifestEnv final : public internal::EnvWrapper {
  public:
-  SlowManifestEnv(Env* base, int micros) : base_(base), micros_(micros) {}
+  SlowManifestEnv(Env* base, int micros)
+      : EnvWrapper(base), micros_(micros) {}
 
-  Status NewSequentialFile(const std::string& path,
-                           std::unique_ptr<SequentialFile>* result) override {
-    return base_->NewSequentialFile(path, result);
-  }
-  Status NewRandomAccessFile(
-      const std::string& path,
-      std::unique_ptr<RandomAccessFile>* result) override {
-    return base_->NewRandomAccessFile(path, result);
-  }
   Status NewWritableFile(const std::string& path,
                          std::unique_ptr<WritableFile>* result) override {
-    return Wrap(path, base_->NewWritableFile(path, result), result);
+    return Wrap(path, target()->NewWritableFile(path, result), result);
   }
   Status NewAppendableFile(const std::string& path,
                            std::unique_ptr<WritableFile>* result) override {
-    return Wrap(path, base_->NewAppendableFile(path, result), result);
+    return Wrap(path, target()->NewAppendableFile(path, result), result);
   }
-  bool FileExists(const std::string& path) override {
-    return base_->FileExists(path);
-  }
-  Status GetChildren(const std::string& dir,
-                     std::vector<std::string>* names) override {
-    return base_->GetChildren(dir, names);
-  }
-  Status GetFileSize(const std::string& path, uint64_t* size) override {
-    return base_->GetFileSize(path, size);
-  }
-  Status RemoveFile(const std::string& path) override {
-    return base_->RemoveFile(path);
-  }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    return base_->RenameFile(from, to);
-  }
-  Status LinkFile(const std::string& from, const std::string& to) override {
-    return base_->LinkFile(from, to);
-  }
-  Status CreateDirIfMissing(const std::string& dir) override {
-    return base_->CreateDirIfMissing(dir);
-  }
-  Status RemoveDir(const std::string& dir) override {
-    return base_->RemoveDir(dir);
-  }
-  Status SyncDir(const std::string& dir) override {
-    return base_->SyncDir(dir);
-  }
-  Status LockFile(const std::string& path,
-                  std::unique_ptr<FileLock>* lock) override {
-    return base_->LockFile(path, lock);
-  }
-  uint64_t NowMicros() override { return base_->NowMicros(); }
 
  private:
   Status Wrap(const std::string& path, Status s,
@@ -172,7 +132,6 @@ class SlowManifestEnv final : public Env {
     return s;
   }
 
-  Env* const base_;
   const int micros_;
 };
 
