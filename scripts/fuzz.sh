@@ -19,6 +19,7 @@
 #                      finding and carries on, so that a long run (make
 #                      fuzz) collects every finding instead of the first
 #   FUZZ_EXTRA_FLAGS   more libFuzzer flags (e.g. -max_len=65536)
+#   FUZZ_JOBS          targets run at a time (default 2: one per core)
 
 set -euo pipefail
 
@@ -79,21 +80,23 @@ timed() {
   return $rc
 }
 
-for target in "${targets[@]}"; do
+# Replays and fuzzes one target; writes its summary line to
+# $scratch_root/<target>.summary and returns non-zero if it failed.
+run_target() {
+  local target=$1 bin corpus
   bin=$build/$target
   corpus=$corpus_root/$target
   if [[ ! -x $bin ]]; then
     echo "== $target: no executable $bin" >&2
-    summary+=("$(printf '%-18s %s' "$target" "MISSING")")
-    failed=1
-    continue
+    printf '%-18s %s\n' "$target" "MISSING" > "$scratch_root/$target.summary"
+    return 1
   fi
-  result=ok
+  local result=ok replayed=0 replay_failures=() fuzz_result=ok work
+  local cpu_total=0 execs_total=0 round=0 remaining log rc cpu execs found
+  local files=() file replay_log
 
   # 1. Replay: every corpus file once (regression inputs included), each in
   # its own run so that one failure does not hide the next.
-  replayed=0
-  replay_failures=()
   if [[ -d $corpus ]]; then
     mapfile -t files < <(find "$corpus" -type f | sort)
     replayed=${#files[@]}
@@ -115,13 +118,9 @@ for target in "${targets[@]}"; do
 
   # 2. Fuzz until the target has used `seconds` of CPU time (after a failed
   # replay too: the run may find more).
-  fuzz_result=ok
   work=$scratch_root/$target.corpus
   mkdir -p "$work"
   if [[ -d $corpus ]]; then cp -R "$corpus"/. "$work"/; fi
-  cpu_total=0
-  execs_total=0
-  round=0
   while true; do
     remaining=$(awk -v t="$seconds" -v c="$cpu_total" \
                 'BEGIN { r = t - c; print (r > 0) ? int(r + 0.999) : 0 }')
@@ -176,9 +175,31 @@ for target in "${targets[@]}"; do
     fi
   fi
 
-  [[ $result == ok ]] || failed=1
-  summary+=("$(printf '%-18s replayed %4d  cpu %8.1fs  execs %10d  %s' \
-               "$target" "$replayed" "$cpu_total" "$execs_total" "$result")")
+  printf '%-18s replayed %4d  cpu %8.1fs  execs %10d  %s\n' \
+    "$target" "$replayed" "$cpu_total" "$execs_total" "$result" \
+    > "$scratch_root/$target.summary"
+  [[ $result == ok ]]
+}
+
+# Targets run FUZZ_JOBS at a time; each counts its own CPU time, so running
+# two at once on two cores costs each nothing.
+jobs_max=${FUZZ_JOBS:-2}
+running=0
+for target in "${targets[@]}"; do
+  if [[ $running -ge $jobs_max ]]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  run_target "$target" &
+  running=$((running + 1))
+done
+while [[ $running -gt 0 ]]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+for target in "${targets[@]}"; do
+  summary+=("$(cat "$scratch_root/$target.summary" 2>/dev/null ||
+               printf '%-18s %s' "$target" "NO RESULT")")
 done
 
 echo
