@@ -79,7 +79,8 @@ Status ErrnoToStatus(const std::string& path, std::string_view what, int err) {
   return Status::IOError(context, text);
 }
 
-Status ReadFileToString(Env* env, const std::string& path, std::string* data) {
+Status ReadFileToString(Env* env, const std::string& path, std::string* data,
+                        size_t max_bytes) {
   data->clear();
   std::unique_ptr<SequentialFile> file;
   STRATA_RETURN_IF_ERROR(env->NewSequentialFile(path, &file));
@@ -87,8 +88,17 @@ Status ReadFileToString(Env* env, const std::string& path, std::string* data) {
   std::string scratch(kChunk, '\0');
   for (;;) {
     Slice chunk;
-    STRATA_RETURN_IF_ERROR(file->Read(kChunk, &chunk, scratch.data()));
+    // One byte past the limit tells a file of exactly max_bytes from a
+    // longer one.
+    const size_t room = max_bytes - data->size();
+    const size_t want = room < kChunk ? room + 1 : kChunk;
+    STRATA_RETURN_IF_ERROR(file->Read(want, &chunk, scratch.data()));
     if (chunk.empty()) return Status::OK();
+    if (chunk.size() > room) {
+      data->clear();
+      return Status::Corruption(
+          path, "file is longer than " + std::to_string(max_bytes) + " bytes");
+    }
     data->append(chunk.data(), chunk.size());
   }
 }

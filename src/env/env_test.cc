@@ -376,6 +376,31 @@ TEST_P(EnvTest, MissingFileIsNotFound) {
       env_->NewAppendableFile(Path("no-dir/f"), &writable).IsNotFound());
 }
 
+TEST_P(EnvTest, ReadFileToStringHonoursItsLimit) {
+  // Around the limit and across read chunks (64 KiB).
+  for (const size_t size : {size_t{0}, size_t{9}, size_t{10}, size_t{11},
+                            size_t{200} << 10}) {
+    const std::string content(size, 'x');
+    ASSERT_OK(WriteStringToFile(env_, content, Path("f"), false));
+    std::string data = "stale";
+    Status s = ReadFileToString(env_, Path("f"), &data, 10);
+    if (size <= 10) {
+      ASSERT_OK(s);
+      EXPECT_EQ(data, content);
+    } else {
+      EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+      EXPECT_TRUE(Contains(s.ToString(), Path("f"))) << s.ToString();
+      EXPECT_TRUE(Contains(s.ToString(), "longer than 10 bytes"))
+          << s.ToString();
+      EXPECT_TRUE(data.empty());
+    }
+    ASSERT_OK(ReadFileToString(env_, Path("f"), &data));  // no limit
+    EXPECT_EQ(data, content);
+    ASSERT_OK(ReadFileToString(env_, Path("f"), &data, size));  // exactly
+    EXPECT_EQ(data, content);
+  }
+}
+
 TEST_P(EnvTest, SyncAndSyncDir) {
   std::unique_ptr<WritableFile> file;
   ASSERT_OK(env_->NewWritableFile(Path("f"), &file));

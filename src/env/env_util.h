@@ -46,8 +46,11 @@ std::string JoinPath(std::string_view dir, std::string_view name);
 // (e.g. "No space left on device").
 Status ErrnoToStatus(const std::string& path, std::string_view what, int err);
 
-// Replaces `*data` with the whole content of `path`.
-Status ReadFileToString(Env* env, const std::string& path, std::string* data);
+// Replaces `*data` with the whole content of `path`. A file longer than
+// `max_bytes` is Corruption naming the path, read no further than that (a
+// damaged or planted file must not drive the allocation).
+Status ReadFileToString(Env* env, const std::string& path, std::string* data,
+                        size_t max_bytes = SIZE_MAX);
 
 // Creates (or truncates) `path` and writes `data` to it, then syncs the file
 // if `sync` is set and closes it. On failure the file may hold a prefix.

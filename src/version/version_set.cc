@@ -210,7 +210,10 @@ Status VersionSet::SetCurrentFile(uint64_t number) const {
 Status VersionSet::ReadCurrentFile(uint64_t* number) const {
   const std::string path = CurrentFileName(dbname_);
   std::string contents;
-  const Status s = ReadFileToString(env_, path, &contents);
+  // "MANIFEST-" and at most 20 digits and a newline; anything much longer
+  // is damage, never read whole.
+  constexpr size_t kMaxCurrentSize = 4096;
+  const Status s = ReadFileToString(env_, path, &contents, kMaxCurrentSize);
   if (s.IsNotFound()) return Status::Corruption(path, "file is missing");
   STRATA_RETURN_IF_ERROR(s);
   if (!ParseCurrent(contents, number)) {

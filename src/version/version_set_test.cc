@@ -386,6 +386,18 @@ TEST_F(VersionSetTest, GarbledCurrentIsCorruption) {
   EXPECT_TRUE(RecoverFresh().ok());
 }
 
+TEST_F(VersionSetTest, OversizedCurrentIsCorruptionWithoutReadingItWhole) {
+  ASSERT_TRUE(NewSet()->CreateNew().ok());
+  // A valid name followed by 8 MiB of padding.
+  Overwrite(CurrentFileName(kDb),
+            "MANIFEST-000001\n" + std::string(8 << 20, '\n'));
+  const Status s = RecoverFresh();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("/db/CURRENT: file is longer than 4096 bytes"),
+            std::string::npos)
+      << s.ToString();
+}
+
 TEST_F(VersionSetTest, TornLastRecordIsTolerated) {
   auto vs = NewSet();
   ASSERT_TRUE(vs->CreateNew().ok());
