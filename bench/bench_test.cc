@@ -277,15 +277,17 @@ TEST(ConfigTest, ParsesAndRoundTripsThroughToFlags) {
   const char* args[] = {"strata_bench",       "--engine=lmdb",
                         "--num=5000",         "--cache_size=16M",
                         "--compression=zstd", "--benchmarks=fillseq,ycsbe",
-                        "--threads=3",        "--duration=1.5"};
+                        "--threads=3",        "--duration=1.5",
+                        "--mmap_reads=0"};
   BenchConfig c;
   bool help = true;
   std::string error;
-  ASSERT_TRUE(ParseFlags(8, const_cast<char**>(args), &c, &help, &error))
+  ASSERT_TRUE(ParseFlags(9, const_cast<char**>(args), &c, &help, &error))
       << error;
   EXPECT_FALSE(help);
   EXPECT_EQ(c.engine_config.cache_size, 16u << 20);
   EXPECT_EQ(c.engine_config.compression, Compression::kZstd);
+  EXPECT_FALSE(c.engine_config.mmap_reads);
   EXPECT_EQ(c.SyncOps(), 100u);
   EXPECT_EQ(c.ReadOps(), 5000u);
 
@@ -303,6 +305,7 @@ TEST(ConfigTest, ParsesAndRoundTripsThroughToFlags) {
   EXPECT_EQ(back.Benchmarks(), c.Benchmarks());
   EXPECT_EQ(back.engine_config.cache_size, c.engine_config.cache_size);
   EXPECT_EQ(back.engine_config.compression, Compression::kZstd);
+  EXPECT_FALSE(back.engine_config.mmap_reads);
 }
 
 TEST(ConfigTest, RejectsBadFlags) {

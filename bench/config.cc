@@ -134,6 +134,20 @@ Flag IntFlag(const char* name, int64_t min, T* target) {
           }};
 }
 
+Flag BoolFlag(const char* name, bool* target) {
+  return {name, [name, target](const std::string& v, std::string* err) {
+            if (v == "1" || v == "true") {
+              *target = true;
+            } else if (v == "0" || v == "false") {
+              *target = false;
+            } else {
+              *err = std::string("--") + name + " needs 0 or 1";
+              return false;
+            }
+            return true;
+          }};
+}
+
 Flag DoubleFlag(const char* name, double min, double max, double* target) {
   return {name,
           [name, min, max, target](const std::string& v, std::string* err) {
@@ -187,6 +201,7 @@ std::vector<Flag> Flags(BenchConfig* c) {
       IntFlag("bloom_bits", 0, &e->bloom_bits_per_key),
       IntFlag("max_background_jobs", 1, &e->max_background_jobs),
       IntFlag("lmdb_map_size", 1 << 20, &e->lmdb_map_size),
+      BoolFlag("mmap_reads", &e->mmap_reads),
       {"compression",
        [e](const std::string& v, std::string* err) {
          if (ParseCompression(v, &e->compression)) return true;
@@ -287,6 +302,7 @@ std::vector<std::string> ToFlags(const BenchConfig& c) {
       "--bloom_bits=" + std::to_string(e.bloom_bits_per_key),
       "--max_background_jobs=" + std::to_string(e.max_background_jobs),
       "--lmdb_map_size=" + std::to_string(e.lmdb_map_size),
+      std::string("--mmap_reads=") + (e.mmap_reads ? "1" : "0"),
       "--compression=" + std::string(CompressionName(e.compression)),
       "--db=" + c.db,
   };
@@ -322,6 +338,11 @@ std::vector<std::string> DescribeRun(const BenchConfig& c) {
       "bloom_bits = " + std::to_string(e.bloom_bits_per_key) +
           ", compression = " + std::string(CompressionName(e.compression)) +
           ", max_background_jobs = " + std::to_string(e.max_background_jobs),
+      std::string("mmap_reads = ") +
+          (e.mmap_reads ? "on (tables read through mappings, as LevelDB "
+                          "always does)"
+                        : "off (strata and rocksdb read tables with pread; "
+                          "leveldb still maps them)"),
       "writes: WAL on, sync off (fillsync: sync on every write)",
       "db = " + c.db,
   };
@@ -368,6 +389,8 @@ Flags (defaults in brackets):
   --threads=N [1]         --seek_nexts=N [10]   --scan_max_length=N [100]
   --cache_size=B [8M]     --write_buffer_size=B [4M]  --block_size=B [4096]
   --bloom_bits=N [10]     --max_background_jobs=N [2]
+  --mmap_reads=0|1 [1]    strata and rocksdb read tables through mappings
+                          (leveldb always does)
   --compression=none|snappy|lz4|zstd [snappy]
   --lmdb_map_size=B [64G] --seed=N [301]
   --duration=S [0: none]  stop each workload after S seconds

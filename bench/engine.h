@@ -36,6 +36,9 @@ struct EngineConfig {
   int max_background_jobs = 2;           // flush + compaction threads
   int threads = 1;                       // worker threads that will read
   uint64_t lmdb_map_size = 64ull << 30;  // LMDB address space reservation
+  // Read tables through memory mappings: LevelDB always does (and LMDB is
+  // a mapping), so strata and RocksDB do too unless --mmap_reads=0.
+  bool mmap_reads = true;
 };
 
 // Ordered traversal, positioned on a point-in-time view taken at creation.

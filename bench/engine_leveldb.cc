@@ -110,6 +110,8 @@ class LevelEngine final : public Engine {
             " (leveldb default)",
         "max_open_files = " + std::to_string(o.max_open_files) +
             " (leveldb default)",
+        "tables read through mmap (fixed in leveldb's POSIX env, up to 1000 "
+        "files)",
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
         std::string("ReadOptions::verify_checksums = ") +
             (r.verify_checksums ? "true" : "false") + " (leveldb default)",

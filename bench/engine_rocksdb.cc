@@ -127,6 +127,8 @@ class RocksEngine final : public Engine {
             std::to_string(o.max_bytes_for_level_base) + " (rocksdb defaults)",
         "max_open_files = " + std::to_string(o.max_open_files) +
             " (rocksdb default)",
+        std::string("allow_mmap_reads = ") +
+            (o.allow_mmap_reads ? "true" : "false"),
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
         std::string("ReadOptions::verify_checksums = ") +
             (r.verify_checksums ? "true" : "false") + " (rocksdb default)",
@@ -163,6 +165,7 @@ class RocksEngine final : public Engine {
     o.write_buffer_size = config.write_buffer_size;
     o.compression = ToRocks(config.compression);
     o.max_background_jobs = config.max_background_jobs;
+    o.allow_mmap_reads = config.mmap_reads;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = rocksdb::NewLRUCache(config.cache_size);
     table.filter_policy.reset(

@@ -86,6 +86,8 @@ class StrataEngine final : public Engine {
             std::to_string(o.max_bytes_for_level_base) + " (strata defaults)",
         "max_open_files = " + std::to_string(o.max_open_files) +
             " (strata default)",
+        std::string("allow_mmap_reads = ") +
+            (o.allow_mmap_reads ? "true" : "false"),
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
         std::string("ReadOptions::verify_checksums = ") +
             (ReadOptions().verify_checksums ? "true" : "false") +
@@ -120,6 +122,7 @@ class StrataEngine final : public Engine {
     o.block_size = config.block_size;
     o.compression = config.compression;
     o.max_background_jobs = config.max_background_jobs;
+    o.allow_mmap_reads = config.mmap_reads;
     return o;
   }
 

@@ -47,6 +47,8 @@ struct DriverConfig {
   // 64 KiB memtables, random table options, and Flush() and
   // flush-then-reopen among the operations.
   bool flush_heavy = false;
+  // Options::allow_mmap_reads (tables read through a mapping).
+  bool mmap_reads = false;
 };
 
 class ModelDriver {
@@ -54,6 +56,7 @@ class ModelDriver {
   explicit ModelDriver(const DriverConfig& config)
       : config_(config), rnd_(config.seed) {
     options_ = RandomOptions();
+    options_.allow_mmap_reads = config.mmap_reads;
     MakeKeyPool();
   }
 
@@ -512,6 +515,7 @@ TEST(ModelTest, FlushHeavyRandomOpsOverPosixEnv) {
   config.verify_every = 200;
   config.max_random_value = 1500;
   config.flush_heavy = true;
+  config.mmap_reads = true;  // the POSIX env maps the tables
   ModelDriver driver(config);
   driver.Run();
   if (::testing::Test::HasFatalFailure()) return;

@@ -47,6 +47,10 @@ class RandomAccessFile {
   // `*result` points into `scratch` or into memory the file owns.
   virtual Status Read(uint64_t offset, size_t n, Slice* result,
                       char* scratch) const = 0;
+
+  // True if Read() never uses `scratch` (which may then be null) and its
+  // results stay valid as long as the file: the file is mapped in memory.
+  virtual bool ReadsInPlace() const { return false; }
 };
 
 // A file written by appending. Appends may be buffered in user space;
@@ -88,6 +92,15 @@ class Env {
                                    std::unique_ptr<SequentialFile>* result) = 0;
   virtual Status NewRandomAccessFile(
       const std::string& path, std::unique_ptr<RandomAccessFile>* result) = 0;
+  // Like NewRandomAccessFile, for a file that does not change while it is
+  // open (a table); the Env may map it into memory, so that reads copy
+  // nothing. An I/O error under a mapping, or another program truncating
+  // the file, is then a SIGBUS, not a Status: see Options::allow_mmap_reads.
+  // The default opens the file with NewRandomAccessFile.
+  virtual Status NewMappedRandomAccessFile(
+      const std::string& path, std::unique_ptr<RandomAccessFile>* result) {
+    return NewRandomAccessFile(path, result);
+  }
   // Creates `path`, or truncates it if it exists.
   virtual Status NewWritableFile(const std::string& path,
                                  std::unique_ptr<WritableFile>* result) = 0;

@@ -75,6 +75,16 @@ struct Options {
   // Table files kept open at once (each holds its index and filter in
   // memory); least recently used ones are closed past this.
   int max_open_files = 1000;
+  // Read table files through a memory mapping (where the Env supports it,
+  // as the POSIX one does): a block read from a table then costs no system
+  // call and no copy, which speeds up reads that miss the block cache. The
+  // price: a disk error under a mapped page, or another program truncating
+  // a table, ends the process with SIGBUS instead of returning an IOError,
+  // and the pages read count in the process's resident size (as page cache
+  // the kernel may reclaim, not as memory strata allocates). Off by
+  // default; LevelDB always maps its tables, RocksDB's allow_mmap_reads is
+  // this option.
+  bool allow_mmap_reads = false;
 
   int num_levels = 7;
   CompactionStyle compaction_style = CompactionStyle::kLeveled;

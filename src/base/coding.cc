@@ -70,7 +70,8 @@ const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v) {
   return nullptr;
 }
 
-const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v) {
+const char* GetVarint32PtrSlow(const char* p, const char* limit,
+                               uint32_t* v) {
   uint32_t result = 0;
   for (uint32_t shift = 0; shift <= 28 && p < limit; shift += 7) {
     const auto byte = static_cast<uint32_t>(static_cast<unsigned char>(*p));

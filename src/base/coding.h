@@ -62,7 +62,19 @@ bool GetLengthPrefixedSlice(Slice* input, Slice* result);
 
 // Pointer-based decoding within [p, limit). Returns the byte after the value,
 // or nullptr when the varint is malformed or runs past `limit`.
-const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v);
+const char* GetVarint32PtrSlow(const char* p, const char* limit, uint32_t* v);
+inline const char* GetVarint32Ptr(const char* p, const char* limit,
+                                  uint32_t* v) {
+  // Most lengths in blocks and records are below 128: one byte, inline.
+  if (p < limit) {
+    const auto byte = static_cast<uint32_t>(static_cast<unsigned char>(*p));
+    if ((byte & 0x80) == 0) {
+      *v = byte;
+      return p + 1;
+    }
+  }
+  return GetVarint32PtrSlow(p, limit, v);
+}
 const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v);
 
 }  // namespace strata::internal

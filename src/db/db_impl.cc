@@ -142,7 +142,8 @@ Status DBImpl::OpenImpl() {
     STRATA_RETURN_IF_ERROR(CreateIdentity());
   }
   table_cache_ = std::make_unique<TableCache>(env_, dbname_, table_options_,
-                                              options_.max_open_files);
+                                              options_.max_open_files,
+                                              options_.allow_mmap_reads);
   VersionSetOptions vs;
   vs.env = env_;
   vs.dbname = dbname_;

@@ -31,11 +31,13 @@ class PinnedTableIterator final : public InternalIterator {
 }  // namespace
 
 TableCache::TableCache(Env* env, std::string dbname,
-                       const TableOptions& table_options, size_t max_open_files)
+                       const TableOptions& table_options, size_t max_open_files,
+                       bool mmap_reads)
     : env_(env),
       dbname_(std::move(dbname)),
       table_options_(table_options),
-      max_open_files_(max_open_files < 1 ? 1 : max_open_files) {}
+      max_open_files_(max_open_files < 1 ? 1 : max_open_files),
+      mmap_reads_(mmap_reads) {}
 
 Status TableCache::Find(uint64_t number, uint64_t file_size,
                         std::shared_ptr<const Table>* table) {
@@ -52,7 +54,9 @@ Status TableCache::Find(uint64_t number, uint64_t file_size,
   // threads may open the same table at once; the second insert wins.
   const std::string path = TableFileName(dbname_, number);
   std::unique_ptr<RandomAccessFile> file;
-  STRATA_RETURN_IF_ERROR(env_->NewRandomAccessFile(path, &file));
+  STRATA_RETURN_IF_ERROR(mmap_reads_
+                             ? env_->NewMappedRandomAccessFile(path, &file)
+                             : env_->NewRandomAccessFile(path, &file));
   std::unique_ptr<Table> opened;
   const size_t slash = path.rfind('/');
   STRATA_RETURN_IF_ERROR(Table::Open(table_options_, std::move(file), file_size,

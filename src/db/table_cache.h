@@ -25,8 +25,10 @@ namespace strata::internal {
 class TableCache {
  public:
   // Borrows `env` and everything `table_options` points to.
+  // With `mmap_reads`, tables are opened through
+  // Env::NewMappedRandomAccessFile (Options::allow_mmap_reads).
   TableCache(Env* env, std::string dbname, const TableOptions& table_options,
-             size_t max_open_files);
+             size_t max_open_files, bool mmap_reads = false);
   TableCache(const TableCache&) = delete;
   TableCache& operator=(const TableCache&) = delete;
 
@@ -55,6 +57,7 @@ class TableCache {
   const std::string dbname_;
   const TableOptions table_options_;
   const size_t max_open_files_;
+  const bool mmap_reads_;
 
   mutable Mutex mu_;
   std::unordered_map<uint64_t, Entry> tables_ STRATA_GUARDED_BY(mu_);

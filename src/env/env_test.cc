@@ -623,6 +623,54 @@ TEST_F(PosixEnvTest, DescriptorsAreCloseOnExec) {
   }
 }
 
+TEST_F(PosixEnvTest, MappedFilesReadInPlace) {
+  Env* env = Env::Default();
+  std::string content;
+  for (int i = 0; i < 10000; ++i) content += static_cast<char>('a' + i % 26);
+  ASSERT_OK(WriteStringToFile(env, content, Path("f"), false));
+  const int fds_before = CountOpenFds();
+  std::unique_ptr<RandomAccessFile> file;
+  ASSERT_OK(env->NewMappedRandomAccessFile(Path("f"), &file));
+  EXPECT_TRUE(file->ReadsInPlace());
+  EXPECT_EQ(CountOpenFds(), fds_before);  // the mapping needs no descriptor
+  Slice result;
+  ASSERT_OK(file->Read(100, 50, &result, nullptr));
+  EXPECT_EQ(result.ToString(), content.substr(100, 50));
+  ASSERT_OK(file->Read(9990, 50, &result, nullptr));  // short: end of file
+  EXPECT_EQ(result.ToString(), content.substr(9990));
+  ASSERT_OK(file->Read(10000, 5, &result, nullptr));
+  EXPECT_EQ(result.size(), 0u);
+  ASSERT_OK(file->Read(1u << 30, 5, &result, nullptr));
+  EXPECT_EQ(result.size(), 0u);
+  // The result stays valid while the file is open, across other reads.
+  ASSERT_OK(file->Read(0, 26, &result, nullptr));
+  Slice later;
+  ASSERT_OK(file->Read(5000, 10, &later, nullptr));
+  EXPECT_EQ(result.ToString(), content.substr(0, 26));
+
+  // An empty file cannot be mapped: it is read the usual way.
+  ASSERT_OK(WriteStringToFile(env, "", Path("empty"), false));
+  std::unique_ptr<RandomAccessFile> empty;
+  ASSERT_OK(env->NewMappedRandomAccessFile(Path("empty"), &empty));
+  EXPECT_FALSE(empty->ReadsInPlace());
+  char scratch[8];
+  ASSERT_OK(empty->Read(0, 8, &result, scratch));
+  EXPECT_EQ(result.size(), 0u);
+  std::unique_ptr<RandomAccessFile> missing;
+  EXPECT_TRUE(
+      env->NewMappedRandomAccessFile(Path("missing"), &missing).IsNotFound());
+
+  // Envs without mappings (the in-memory one) fall back to plain files.
+  std::unique_ptr<Env> mem = NewMemEnv();
+  ASSERT_OK(mem->CreateDirIfMissing("/d"));
+  ASSERT_OK(WriteStringToFile(mem.get(), "xyz", "/d/f", false));
+  std::unique_ptr<RandomAccessFile> plain;
+  ASSERT_OK(mem->NewMappedRandomAccessFile("/d/f", &plain));
+  EXPECT_FALSE(plain->ReadsInPlace());
+  ASSERT_OK(plain->Read(1, 5, &result, scratch));
+  EXPECT_EQ(result.ToString(), "yz");
+}
+
 TEST_F(PosixEnvTest, NoDescriptorLeaks) {
   Env* env = Env::Default();
   ASSERT_OK(WriteStringToFile(env, "data", Path("f"), true));

@@ -12,17 +12,26 @@
 // that other processes see. flock locks belong to the open file description,
 // so closing some other descriptor of the LOCK file cannot drop them (unlike
 // fcntl record locks, which belong to the process).
+//
+// NewMappedRandomAccessFile maps the whole file read-only (mmap(2)) and
+// closes the descriptor; reads then return pointers into the mapping. At
+// most kMaxMappings files are mapped at once, process-wide (each mapping is
+// one of the kernel's vm.max_map_count areas); past that, and wherever
+// mmap fails, the file is read with pread(2) like any other.
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -46,6 +55,23 @@ using internal::Mutex;
 using internal::MutexLock;
 
 constexpr size_t kWritableBufferSize = 64 * 1024;
+constexpr int kMaxMappings = 4096;
+
+// Mappings that may still be made (see the file comment).
+std::atomic<int> g_mappings_left{kMaxMappings};
+
+// Takes one of the mappings left; false when none is.
+bool TakeMapping() {
+  // relaxed: a count of mappings, guarding no other memory.
+  int left = g_mappings_left.load(std::memory_order_relaxed);
+  while (left > 0) {
+    if (g_mappings_left.compare_exchange_weak(left, left - 1,
+                                              std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 // Holds a T that is constructed on first use and never destroyed, so objects
 // that outlive static destruction (detached threads, other statics' dtors)
@@ -149,6 +175,37 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 };
 
 // Appends through a user-space buffer. Used by one thread at a time.
+// A read-only file mapped whole. The mapping outlives the descriptor,
+// which is closed once mapped.
+class PosixMappedFile final : public RandomAccessFile {
+ public:
+  PosixMappedFile(std::string path, const char* base, size_t length)
+      : path_(std::move(path)), base_(base), length_(length) {}
+  ~PosixMappedFile() override {
+    ::munmap(const_cast<char*>(base_), length_);
+    // relaxed: a count; the mapping itself is gone either way.
+    g_mappings_left.fetch_add(1, std::memory_order_relaxed);
+  }
+  PosixMappedFile(const PosixMappedFile&) = delete;
+  PosixMappedFile& operator=(const PosixMappedFile&) = delete;
+
+  Status Read(uint64_t offset, size_t n, Slice* result,
+              char* /*scratch*/) const override {
+    if (offset >= length_) {
+      *result = Slice(base_ + length_, 0);  // end of file
+      return Status::OK();
+    }
+    *result = Slice(base_ + offset, std::min<uint64_t>(n, length_ - offset));
+    return Status::OK();
+  }
+  bool ReadsInPlace() const override { return true; }
+
+ private:
+  const std::string path_;
+  const char* const base_;
+  const size_t length_;
+};
+
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd, uint64_t initial_size)
@@ -330,6 +387,35 @@ class PosixEnv final : public Env {
     result->reset();
     const int fd = OpenRetrying(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0) return ErrnoToStatus(path, "open for reading", errno);
+    *result = std::make_unique<PosixRandomAccessFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewMappedRandomAccessFile(
+      const std::string& path,
+      std::unique_ptr<RandomAccessFile>* result) override {
+    result->reset();
+    const int fd = OpenRetrying(path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) return ErrnoToStatus(path, "open for reading", errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return ErrnoToStatus(path, "stat", err);
+    }
+    const auto length = static_cast<uint64_t>(st.st_size);
+    if (length > 0 && length <= SIZE_MAX && TakeMapping()) {
+      void* base = ::mmap(nullptr, static_cast<size_t>(length), PROT_READ,
+                          MAP_SHARED, fd, 0);
+      if (base != MAP_FAILED) {
+        ::close(fd);
+        *result = std::make_unique<PosixMappedFile>(
+            path, static_cast<const char*>(base), static_cast<size_t>(length));
+        return Status::OK();
+      }
+      // relaxed: a count of mappings, guarding no other memory.
+      g_mappings_left.fetch_add(1, std::memory_order_relaxed);
+    }
     *result = std::make_unique<PosixRandomAccessFile>(path, fd);
     return Status::OK();
   }

@@ -82,11 +82,6 @@ Block::Block(Passkey, std::unique_ptr<char[]> buffer, size_t size,
       restarts_offset_(restarts_offset),
       num_restarts_(num_restarts) {}
 
-uint32_t Block::RestartPoint(uint32_t i) const {
-  assert(i < num_restarts_);
-  return DecodeFixed32(buffer_.get() + restarts_offset_ + i * kRestartWidth);
-}
-
 BlockIter::BlockIter(const Comparator* comparator, const Block* block,
                      std::shared_ptr<const Block> pin,
                      BlockErrorContext context)

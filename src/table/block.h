@@ -12,11 +12,13 @@
 
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "base/coding.h"
 #include "base/internal_iterator.h"
 #include "base/result.h"
 #include "strata/comparator.h"
@@ -50,7 +52,10 @@ class Block {
   uint32_t restarts_offset() const { return restarts_offset_; }
   uint32_t num_restarts() const { return num_restarts_; }
   // Offset of restart point `i`. REQUIRES: i < num_restarts().
-  uint32_t RestartPoint(uint32_t i) const;
+  uint32_t RestartPoint(uint32_t i) const {
+    assert(i < num_restarts_);
+    return DecodeFixed32(buffer_.get() + restarts_offset_ + i * 4);
+  }
   // Bytes of memory this block holds (its buffer plus the object).
   size_t MemoryUsage() const { return allocated_ + sizeof(Block); }
 

@@ -124,16 +124,17 @@ Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
   }
   const auto n = static_cast<size_t>(handle.size);
   const size_t stored = n + kBlockTrailerSize;
-  auto buffer = std::make_unique_for_overwrite<char[]>(stored);
+  // A mapped file is read in place: a compressed block is then decompressed
+  // straight from the mapping, and only a plain one is copied (the block
+  // owns its bytes).
+  std::unique_ptr<char[]> buffer;
+  if (!file.ReadsInPlace()) buffer = std::make_unique_for_overwrite<char[]>(stored);
   Slice read;
   STRATA_RETURN_IF_ERROR(file.Read(handle.offset, stored, &read, buffer.get()));
   if (read.size() != stored) {
     return CorruptionAt(file_name, handle.offset, "truncated block read");
   }
-  if (read.data() != buffer.get()) {
-    std::memcpy(buffer.get(), read.data(), stored);
-  }
-  const char* data = buffer.get();
+  const char* data = read.data();
   if (verify_checksum) {
     const uint32_t expected = crc32c::Unmask(DecodeFixed32(data + n + 1));
     if (crc32c::Value(data, n + 1) != expected) {
@@ -147,6 +148,11 @@ Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
         "unknown block compression type " + std::to_string(type));
   }
   if (type == static_cast<uint8_t>(Compression::kNone)) {
+    if (buffer == nullptr || data != buffer.get()) {
+      auto copy = std::make_unique_for_overwrite<char[]>(stored);
+      std::memcpy(copy.get(), data, stored);
+      buffer = std::move(copy);
+    }
     contents->data = std::move(buffer);
     contents->size = n;
     contents->allocated = stored;

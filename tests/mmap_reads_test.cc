@@ -1,0 +1,198 @@
+// Options::allow_mmap_reads: tables read through a memory mapping answer
+// exactly as tables read with pread, under every compression, and a damaged
+// block in a mapped table is still a Corruption naming the file, never a
+// wrong value.
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/random.h"
+#include "strata/db.h"
+#include "strata/env.h"
+#include "strata/iterator.h"
+#include "strata/options.h"
+#include "testing/test_util.h"
+
+namespace strata::testing {
+namespace {
+
+std::string Key(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "key%06d", i);
+  return buf;
+}
+
+class MmapReadsTest : public ::testing::TestWithParam<Compression> {
+ protected:
+  void SetUp() override { dir_ = NewTempDir("mmap_reads"); }
+  void TearDown() override {
+    if (!HasFailure()) RemoveTempDir(dir_);
+  }
+
+  Options MakeOptions(bool mmap) const {
+    Options options;
+    options.compression = GetParam();
+    options.write_buffer_size = 128 << 10;  // several tables
+    options.block_cache_capacity = 64 << 10;  // most reads miss the cache
+    options.allow_mmap_reads = mmap;
+    return options;
+  }
+
+  // Writes keys with random values (and deletes a few), flushes, and
+  // returns what the DB must hold.
+  std::map<std::string, std::string> Fill() {
+    std::unique_ptr<DB> db;
+    EXPECT_TRUE(DB::Open(MakeOptions(false), dbname(), &db).ok());
+    internal::Random rnd(301);
+    std::map<std::string, std::string> expected;
+    for (int i = 0; i < 3000; ++i) {
+      const std::string value = RandomBytes(&rnd, 50 + rnd.Uniform(300));
+      EXPECT_TRUE(db->Put(WriteOptions(), Key(i), value).ok());
+      expected[Key(i)] = value;
+    }
+    for (int i = 0; i < 3000; i += 7) {
+      EXPECT_TRUE(db->Delete(WriteOptions(), Key(i)).ok());
+      expected.erase(Key(i));
+    }
+    EXPECT_TRUE(db->Flush().ok());
+    EXPECT_TRUE(db->Close().ok());
+    return expected;
+  }
+
+  std::vector<std::string> Tables() const {
+    std::vector<std::string> names;
+    EXPECT_TRUE(Env::Default()->GetChildren(dbname(), &names).ok());
+    std::vector<std::string> tables;
+    for (const std::string& n : names) {
+      if (n.size() > 4 && n.compare(n.size() - 4, 4, ".sst") == 0) {
+        tables.push_back(n);
+      }
+    }
+    return tables;
+  }
+
+  std::string dbname() const { return dir_ + "/db"; }
+
+  // Lines of /proc/self/maps naming a table of this DB.
+  int MappedTables() const {
+    std::FILE* maps = std::fopen("/proc/self/maps", "r");
+    if (maps == nullptr) return -1;
+    int n = 0;
+    char line[4096];
+    while (std::fgets(line, sizeof(line), maps) != nullptr) {
+      const std::string text(line);
+      if (text.find(dbname()) != std::string::npos &&
+          text.find(".sst") != std::string::npos) {
+        ++n;
+      }
+    }
+    std::fclose(maps);
+    return n;
+  }
+
+  std::string dir_;
+};
+
+TEST_P(MmapReadsTest, MappedTablesAnswerLikeReadTables) {
+  const std::map<std::string, std::string> expected = Fill();
+  ASSERT_FALSE(HasFailure());
+  ASSERT_GT(Tables().size(), 1u);
+  for (const bool mmap : {true, false}) {
+    SCOPED_TRACE(mmap ? "mapped" : "pread");
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(MakeOptions(mmap), dbname(), &db).ok());
+    for (int i = 0; i < 3000; ++i) {
+      std::string value;
+      const Status s = db->Get(ReadOptions(), Key(i), &value);
+      const auto it = expected.find(Key(i));
+      if (it == expected.end()) {
+        ASSERT_TRUE(s.IsNotFound()) << Key(i) << ": " << s.ToString();
+      } else {
+        ASSERT_TRUE(s.ok()) << Key(i) << ": " << s.ToString();
+        ASSERT_EQ(value, it->second) << Key(i);
+      }
+    }
+    // The tables are mapped exactly when asked for.
+    EXPECT_EQ(MappedTables() > 0, mmap) << MappedTables();
+    std::unique_ptr<Iterator> iter = db->NewIterator(ReadOptions());
+    auto want = expected.begin();
+    for (iter->SeekToFirst(); iter->Valid(); iter->Next(), ++want) {
+      ASSERT_NE(want, expected.end());
+      ASSERT_EQ(iter->key().ToString(), want->first);
+      ASSERT_EQ(iter->value().ToString(), want->second);
+    }
+    ASSERT_TRUE(iter->status().ok()) << iter->status().ToString();
+    EXPECT_EQ(want, expected.end());
+    iter.reset();
+    // A full compaction reads every table through its mapping.
+    ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+    std::string value;
+    ASSERT_TRUE(db->Get(ReadOptions(), Key(1), &value).ok());
+    EXPECT_EQ(value, expected.at(Key(1)));
+    ASSERT_TRUE(db->Close().ok());
+  }
+}
+
+TEST_P(MmapReadsTest, DamageInAMappedTableIsCorruption) {
+  const std::map<std::string, std::string> expected = Fill();
+  ASSERT_FALSE(HasFailure());
+  const std::vector<std::string> tables = Tables();
+  ASSERT_FALSE(tables.empty());
+  // Flip a byte inside the first data block of the first table.
+  const std::string path = dbname() + "/" + tables[0];
+  std::FILE* f = std::fopen(path.c_str(), "r+b");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(std::fseek(f, 100, SEEK_SET), 0);
+  const int byte = std::fgetc(f);
+  ASSERT_NE(byte, EOF);
+  ASSERT_EQ(std::fseek(f, 100, SEEK_SET), 0);
+  ASSERT_NE(std::fputc(byte ^ 0x10, f), EOF);
+  ASSERT_EQ(std::fclose(f), 0);
+
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(MakeOptions(true), dbname(), &db).ok());
+  int corrupt = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string value;
+    const Status s = db->Get(ReadOptions(), Key(i), &value);
+    const auto it = expected.find(Key(i));
+    if (s.IsCorruption()) {
+      EXPECT_NE(s.ToString().find(tables[0]), std::string::npos)
+          << s.ToString();
+      ++corrupt;
+    } else if (it == expected.end()) {
+      ASSERT_TRUE(s.IsNotFound()) << Key(i) << ": " << s.ToString();
+    } else {
+      ASSERT_TRUE(s.ok()) << Key(i) << ": " << s.ToString();
+      ASSERT_EQ(value, it->second) << Key(i) << ": wrong value";
+    }
+  }
+  EXPECT_GT(corrupt, 0) << "the damaged block was never reported";
+  ASSERT_TRUE(db->Close().ok());
+}
+
+std::string CompressionParamName(
+    const ::testing::TestParamInfo<Compression>& info) {
+  switch (info.param) {
+    case Compression::kNone: return "None";
+    case Compression::kSnappy: return "Snappy";
+    case Compression::kLZ4: return "LZ4";
+    case Compression::kZstd: return "Zstd";
+  }
+  return "Unknown";
+}
+
+INSTANTIATE_TEST_SUITE_P(Compressions, MmapReadsTest,
+                         ::testing::Values(Compression::kNone,
+                                           Compression::kSnappy,
+                                           Compression::kLZ4,
+                                           Compression::kZstd),
+                         CompressionParamName);
+
+}  // namespace
+}  // namespace strata::testing
