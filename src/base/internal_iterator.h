@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 
 #include "strata/slice.h"
 #include "strata/status.h"
@@ -52,6 +53,48 @@ class InternalIterator {
     (void)forward;
     return false;
   }
+};
+
+// Owns an InternalIterator and caches its Valid() and key() after every
+// move, so that an iterator stacked on others (two-level, merging) reads
+// them without a virtual call per question. Holds no iterator at first
+// (then it is not Valid() and its status is OK).
+class IteratorWrapper {
+ public:
+  IteratorWrapper() = default;
+  explicit IteratorWrapper(std::unique_ptr<InternalIterator> iter) {
+    Set(std::move(iter));
+  }
+
+  // Replaces the iterator (which may be null) and returns the old one.
+  std::unique_ptr<InternalIterator> Set(std::unique_ptr<InternalIterator> iter) {
+    std::swap(iter_, iter);
+    Update();
+    return iter;
+  }
+  InternalIterator* get() const { return iter_.get(); }
+
+  bool Valid() const { return valid_; }
+  Slice key() const { return key_; }  // REQUIRES: Valid()
+  Slice value() const { return iter_->value(); }
+  Status status() const { return iter_ == nullptr ? Status::OK() : iter_->status(); }
+
+  void SeekToFirst() { iter_->SeekToFirst(); Update(); }
+  void SeekToLast() { iter_->SeekToLast(); Update(); }
+  void Seek(const Slice& target) { iter_->Seek(target); Update(); }
+  void SeekForPrev(const Slice& target) { iter_->SeekForPrev(target); Update(); }
+  void Next() { iter_->Next(); Update(); }
+  void Prev() { iter_->Prev(); Update(); }
+
+ private:
+  void Update() {
+    valid_ = iter_ != nullptr && iter_->Valid();
+    if (valid_) key_ = iter_->key();
+  }
+
+  std::unique_ptr<InternalIterator> iter_;
+  bool valid_ = false;
+  Slice key_;
 };
 
 // An iterator with no entries whose status() is `status` (how a source

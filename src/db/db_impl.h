@@ -140,7 +140,13 @@ class DBImpl final : public DB {
  private:
   Status GetImpl(const ReadOptions& options, const Slice& key,
                  std::string* value);
-  Status WriteImpl(const WriteOptions& options, WriteBatch* batch);
+  // Write() without the timing. `checked`: the caller built the batch from
+  // arguments it has validated already (Put, Delete, DeleteRange), so the
+  // batch is not walked again.
+  Status WriteImpl(const WriteOptions& options, WriteBatch* batch,
+                   bool checked = false);
+  // Write() for a batch of one validated record.
+  Status WriteChecked(const WriteOptions& options, WriteBatch* batch);
 
  public:
 

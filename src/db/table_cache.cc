@@ -3,32 +3,6 @@
 #include "version/version_set.h"
 
 namespace strata::internal {
-namespace {
-
-// Wraps a table iterator so that it keeps its table alive.
-class PinnedTableIterator final : public InternalIterator {
- public:
-  PinnedTableIterator(std::shared_ptr<const Table> table,
-                      std::unique_ptr<InternalIterator> iter)
-      : table_(std::move(table)), iter_(std::move(iter)) {}
-
-  bool Valid() const override { return iter_->Valid(); }
-  void SeekToFirst() override { iter_->SeekToFirst(); }
-  void SeekToLast() override { iter_->SeekToLast(); }
-  void Seek(const Slice& target) override { iter_->Seek(target); }
-  void SeekForPrev(const Slice& target) override { iter_->SeekForPrev(target); }
-  void Next() override { iter_->Next(); }
-  void Prev() override { iter_->Prev(); }
-  Slice key() const override { return iter_->key(); }
-  Slice value() const override { return iter_->value(); }
-  Status status() const override { return iter_->status(); }
-
- private:
-  std::shared_ptr<const Table> table_;  // declared first: destroyed last
-  std::unique_ptr<InternalIterator> iter_;
-};
-
-}  // namespace
 
 TableCache::TableCache(Env* env, std::string dbname,
                        const TableOptions& table_options, size_t max_open_files,
@@ -85,8 +59,9 @@ std::unique_ptr<InternalIterator> TableCache::NewIterator(
   std::shared_ptr<const Table> table;
   Status s = Find(number, file_size, &table);
   if (!s.ok()) return NewErrorInternalIterator(std::move(s));
-  auto iter = table->NewIterator(ro);
-  return std::make_unique<PinnedTableIterator>(std::move(table), std::move(iter));
+  const Table* raw = table.get();
+  // The iterator keeps the table open, even if the cache closes it.
+  return raw->NewIterator(ro, std::move(table));
 }
 
 void TableCache::Evict(uint64_t number) {

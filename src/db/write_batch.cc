@@ -1,5 +1,6 @@
 #include "strata/write_batch.h"
 
+#include <algorithm>
 #include <string>
 
 #include "base/coding.h"
@@ -49,7 +50,22 @@ uint32_t WriteBatch::Count() const { return WriteBatchInternal::Count(*this); }
 
 size_t WriteBatch::ApproximateSize() const { return rep_.size(); }
 
+namespace {
+
+// Makes room for `more` bytes in one allocation (a record's pieces would
+// otherwise grow the string several times), keeping growth geometric.
+void Reserve(std::string* rep, size_t more) {
+  const size_t need = rep->size() + more;
+  if (need > rep->capacity()) rep->reserve(std::max(need, 2 * rep->capacity()));
+}
+
+// Bytes a length-prefixed slice takes at most.
+constexpr size_t kMaxPrefixedOverhead = 5;
+
+}  // namespace
+
 void WriteBatch::Put(const Slice& key, const Slice& value) {
+  Reserve(&rep_, 1 + 2 * kMaxPrefixedOverhead + key.size() + value.size());
   WriteBatchInternal::SetCount(this, Count() + 1);
   rep_.push_back(static_cast<char>(ValueType::kValue));
   internal::PutLengthPrefixedSlice(&rep_, key);
@@ -57,12 +73,14 @@ void WriteBatch::Put(const Slice& key, const Slice& value) {
 }
 
 void WriteBatch::Delete(const Slice& key) {
+  Reserve(&rep_, 1 + kMaxPrefixedOverhead + key.size());
   WriteBatchInternal::SetCount(this, Count() + 1);
   rep_.push_back(static_cast<char>(ValueType::kDeletion));
   internal::PutLengthPrefixedSlice(&rep_, key);
 }
 
 void WriteBatch::DeleteRange(const Slice& begin, const Slice& end) {
+  Reserve(&rep_, 1 + 2 * kMaxPrefixedOverhead + begin.size() + end.size());
   WriteBatchInternal::SetCount(this, Count() + 1);
   rep_.push_back(static_cast<char>(ValueType::kRangeDeletion));
   internal::PutLengthPrefixedSlice(&rep_, begin);

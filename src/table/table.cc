@@ -295,12 +295,14 @@ Status Table::Get(const TableReadOptions& ro, const Slice& key,
 }
 
 std::unique_ptr<InternalIterator> Table::NewIterator(
-    const TableReadOptions& ro) const {
+    const TableReadOptions& ro, std::shared_ptr<const void> pin) const {
   return std::make_unique<TwoLevelIterator>(
-      NewIndexIterator(), [this, ro](const Slice& index_value,
-                                     std::unique_ptr<InternalIterator>* iter) {
+      NewIndexIterator(),
+      [this, ro](const Slice& index_value,
+                 std::unique_ptr<InternalIterator>* iter) {
         return NewDataIterator(ro, index_value, iter);
-      });
+      },
+      std::move(pin));
 }
 
 Status Table::VerifyChecksums() const {

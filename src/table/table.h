@@ -73,9 +73,11 @@ class Table {
              bool* filter_skipped = nullptr) const;
 
   // An iterator over every entry (Seek, SeekForPrev, Next, Prev,
-  // SeekToFirst, SeekToLast). Errors stop it; see TwoLevelIterator.
+  // SeekToFirst, SeekToLast). Errors stop it; see TwoLevelIterator. It
+  // keeps `pin` (may be null; the owner of this table, say) alive.
   std::unique_ptr<InternalIterator> NewIterator(
-      const TableReadOptions& ro) const;
+      const TableReadOptions& ro,
+      std::shared_ptr<const void> pin = nullptr) const;
 
   // False only if no key whose filter key is `filter_key` is in the table.
   bool KeyMayMatch(const Slice& filter_key) const;

@@ -6,35 +6,36 @@
 namespace strata::internal {
 
 TwoLevelIterator::TwoLevelIterator(std::unique_ptr<InternalIterator> index_iter,
-                                   BlockOpener opener)
-    : index_iter_(std::move(index_iter)), opener_(std::move(opener)) {}
+                                   BlockOpener opener,
+                                   std::shared_ptr<const void> pin)
+    : pin_(std::move(pin)),
+      index_(std::move(index_iter)),
+      opener_(std::move(opener)) {}
 
 Status TwoLevelIterator::status() const {
   if (!status_.ok()) return status_;
-  Status s = index_iter_->status();
+  Status s = index_.status();
   if (!s.ok()) return s;
-  if (data_iter_ != nullptr) return data_iter_->status();
-  return Status::OK();
+  return data_.status();
 }
 
 bool TwoLevelIterator::Healthy() const {
-  return status_.ok() && index_iter_->status().ok() &&
-         (data_iter_ == nullptr || data_iter_->status().ok());
+  return status_.ok() && index_.status().ok() && data_.status().ok();
 }
 
 void TwoLevelIterator::SetDataIterator(std::unique_ptr<InternalIterator> iter) {
-  if (data_iter_ != nullptr && status_.ok()) status_ = data_iter_->status();
-  data_iter_ = std::move(iter);
+  if (data_.get() != nullptr && status_.ok()) status_ = data_.status();
+  data_.Set(std::move(iter));
 }
 
 void TwoLevelIterator::InitDataBlock() {
-  if (!index_iter_->Valid()) {
+  if (!index_.Valid()) {
     SetDataIterator(nullptr);
     data_block_value_.clear();
     return;
   }
-  const Slice value = index_iter_->value();
-  if (data_iter_ != nullptr && value == Slice(data_block_value_)) return;
+  const Slice value = index_.value();
+  if (data_.get() != nullptr && value == Slice(data_block_value_)) return;
   std::unique_ptr<InternalIterator> iter;
   Status s = opener_(value, &iter);
   if (!s.ok()) {
@@ -48,36 +49,36 @@ void TwoLevelIterator::InitDataBlock() {
 }
 
 void TwoLevelIterator::SkipEmptyDataBlocksForward() {
-  while (data_iter_ == nullptr || !data_iter_->Valid()) {
-    if (!Healthy() || !index_iter_->Valid()) return;
-    index_iter_->Next();
+  while (!data_.Valid()) {
+    if (!Healthy() || !index_.Valid()) return;
+    index_.Next();
     InitDataBlock();
-    if (data_iter_ != nullptr) data_iter_->SeekToFirst();
+    if (data_.get() != nullptr) data_.SeekToFirst();
   }
 }
 
 void TwoLevelIterator::SkipEmptyDataBlocksBackward() {
-  while (data_iter_ == nullptr || !data_iter_->Valid()) {
-    if (!Healthy() || !index_iter_->Valid()) return;
-    index_iter_->Prev();
+  while (!data_.Valid()) {
+    if (!Healthy() || !index_.Valid()) return;
+    index_.Prev();
     InitDataBlock();
-    if (data_iter_ != nullptr) data_iter_->SeekToLast();
+    if (data_.get() != nullptr) data_.SeekToLast();
   }
 }
 
 void TwoLevelIterator::SeekToFirst() {
   if (!Healthy()) return;
-  index_iter_->SeekToFirst();
+  index_.SeekToFirst();
   InitDataBlock();
-  if (data_iter_ != nullptr) data_iter_->SeekToFirst();
+  if (data_.get() != nullptr) data_.SeekToFirst();
   SkipEmptyDataBlocksForward();
 }
 
 void TwoLevelIterator::SeekToLast() {
   if (!Healthy()) return;
-  index_iter_->SeekToLast();
+  index_.SeekToLast();
   InitDataBlock();
-  if (data_iter_ != nullptr) data_iter_->SeekToLast();
+  if (data_.get() != nullptr) data_.SeekToLast();
   SkipEmptyDataBlocksBackward();
 }
 
@@ -86,9 +87,9 @@ void TwoLevelIterator::Seek(const Slice& target) {
   // The first index key >= target locates the only block that can hold
   // the first entry >= target, unless that block's entries are all
   // smaller: then it is the first entry of a later block.
-  index_iter_->Seek(target);
+  index_.Seek(target);
   InitDataBlock();
-  if (data_iter_ != nullptr) data_iter_->Seek(target);
+  if (data_.get() != nullptr) data_.Seek(target);
   SkipEmptyDataBlocksForward();
 }
 
@@ -97,26 +98,26 @@ void TwoLevelIterator::SeekForPrev(const Slice& target) {
   // Every entry of the blocks after the first index key >= target is
   // greater than target; when no index key is >= target, the answer is
   // in the last block.
-  index_iter_->Seek(target);
-  if (!index_iter_->Valid()) {
-    if (!index_iter_->status().ok()) return;
-    index_iter_->SeekToLast();
+  index_.Seek(target);
+  if (!index_.Valid()) {
+    if (!index_.status().ok()) return;
+    index_.SeekToLast();
   }
   InitDataBlock();
-  if (data_iter_ != nullptr) data_iter_->SeekForPrev(target);
+  if (data_.get() != nullptr) data_.SeekForPrev(target);
   SkipEmptyDataBlocksBackward();
 }
 
 void TwoLevelIterator::Next() {
   assert(Valid());
-  data_iter_->Next();
-  SkipEmptyDataBlocksForward();
+  data_.Next();
+  if (!data_.Valid()) SkipEmptyDataBlocksForward();
 }
 
 void TwoLevelIterator::Prev() {
   assert(Valid());
-  data_iter_->Prev();
-  SkipEmptyDataBlocksBackward();
+  data_.Prev();
+  if (!data_.Valid()) SkipEmptyDataBlocksBackward();
 }
 
 }  // namespace strata::internal

@@ -30,38 +30,40 @@ class TwoLevelIterator final : public InternalIterator {
  public:
   // REQUIRES: the index keys separate the blocks: every key of block i is
   // <= index key i, and index key i < every key of block i+1.
+  // `pin` (may be null) is kept alive as long as the iterator: the table
+  // the blocks come from.
   TwoLevelIterator(std::unique_ptr<InternalIterator> index_iter,
-                   BlockOpener opener);
+                   BlockOpener opener,
+                   std::shared_ptr<const void> pin = nullptr);
 
-  bool Valid() const override {
-    return status_.ok() && data_iter_ != nullptr && data_iter_->Valid();
-  }
+  bool Valid() const override { return data_.Valid() && status_.ok(); }
   void SeekToFirst() override;
   void SeekToLast() override;
   void Seek(const Slice& target) override;
   void SeekForPrev(const Slice& target) override;
   void Next() override;
   void Prev() override;
-  Slice key() const override { return data_iter_->key(); }
-  Slice value() const override { return data_iter_->value(); }
+  Slice key() const override { return data_.key(); }
+  Slice value() const override { return data_.value(); }
   Status status() const override;
 
  private:
-  // Opens the block of the current index entry into data_iter_, or clears
-  // data_iter_ when the index is not positioned. Keeps the open block when
-  // the entry locates it already.
+  // Opens the block of the current index entry into data_, or clears data_
+  // when the index is not positioned. Keeps the open block when the entry
+  // locates it already.
   void InitDataBlock();
-  // Replaces data_iter_, first keeping any error the old one had.
+  // Replaces the data iterator, first keeping any error the old one had.
   void SetDataIterator(std::unique_ptr<InternalIterator> iter);
   void SkipEmptyDataBlocksForward();
   void SkipEmptyDataBlocksBackward();
   // No error so far, in this iterator or the ones it holds.
   bool Healthy() const;
 
-  std::unique_ptr<InternalIterator> index_iter_;
+  std::shared_ptr<const void> pin_;  // declared first: destroyed last
+  IteratorWrapper index_;
   BlockOpener opener_;
-  std::unique_ptr<InternalIterator> data_iter_;
-  std::string data_block_value_;  // index value data_iter_ was opened for
+  IteratorWrapper data_;
+  std::string data_block_value_;  // index value data_ was opened for
   Status status_;                 // first error seen; sticky
 };
 
