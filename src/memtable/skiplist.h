@@ -32,7 +32,7 @@
 //     head's pointer at that level is set loads nullptr there (the head's
 //     pointers start as nullptr) and descends. Either way it finds the same
 //     nodes.
-//  5. Only the writer mutates rnd_, max_height_ and next pointers, so the
+//  5. Only the writer mutates rnd_, max_height_, tail_ and next pointers, so the
 //     writer may read them with relaxed loads; writers are ordered by the
 //     caller's external synchronisation.
 
@@ -188,13 +188,20 @@ class SkipList {
   Node* const head_;  // key unused; kMaxHeight levels, all nullptr at first
   std::atomic<int> max_height_{1};
   Random rnd_{kHeightSeed};  // writer only
+  // Writer only: the last node at each level (head_ where the level is
+  // empty). A key above tail_[0]'s goes after every node, so an insert in
+  // ascending order (a sequential load, a time series) needs one
+  // comparison instead of a search.
+  Node* tail_[kMaxHeight];
 };
 
 // ---- Implementation ---------------------------------------------------------
 
 template <typename Key, class Comparator>
 SkipList<Key, Comparator>::SkipList(Comparator cmp, Arena* arena)
-    : compare_(cmp), arena_(arena), head_(NewNode(Key{}, kMaxHeight)) {}
+    : compare_(cmp), arena_(arena), head_(NewNode(Key{}, kMaxHeight)) {
+  for (Node*& t : tail_) t = head_;
+}
 
 template <typename Key, class Comparator>
 typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::NewNode(
@@ -275,12 +282,17 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLast()
 template <typename Key, class Comparator>
 void SkipList<Key, Comparator>::Insert(const Key& key) {
   Node* prev[kMaxHeight];
-  Node* const after = FindGreaterOrEqual(key, prev);
-  assert(after == nullptr || !Equal(key, after->key));
-  (void)after;  // only checked in debug builds
+  const int max_height = GetMaxHeight();
+  if (tail_[0] == head_ || compare_(tail_[0]->key, key) < 0) {
+    // After every node: the last node of each level precedes it.
+    for (int i = 0; i < max_height; ++i) prev[i] = tail_[i];
+  } else {
+    Node* const after = FindGreaterOrEqual(key, prev);
+    assert(after == nullptr || !Equal(key, after->key));
+    (void)after;  // only checked in debug builds
+  }
 
   const int height = RandomHeight();
-  const int max_height = GetMaxHeight();
   if (height > max_height) {
     for (int i = max_height; i < height; ++i) prev[i] = head_;
     // relaxed: see invariant 4; the new levels are linked below with release
@@ -293,6 +305,7 @@ void SkipList<Key, Comparator>::Insert(const Key& key) {
     // relaxed: x is unreachable until the release store just below.
     x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
     prev[i]->SetNext(i, x);
+    if (x->NoBarrierNext(i) == nullptr) tail_[i] = x;
   }
 }
 

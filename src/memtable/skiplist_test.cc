@@ -116,6 +116,58 @@ TEST(SkipListTest, InsertAndContainsMatchModel) {
   }
 }
 
+// Inserts in ascending order take the append path (after the last node of
+// every level); mixing them with inserts before the end, at the front and
+// in descending runs must leave every level correctly linked, which Seek
+// (descending through the upper levels) and both scans check.
+TEST(SkipListTest, AscendingRunsMixedWithOtherInsertsMatchModel) {
+  Random rnd(Seed(303));
+  Arena arena;
+  U64List list(U64Compare(), &arena);
+  std::set<uint64_t> model;
+  const auto insert = [&](uint64_t key) {
+    if (model.insert(key).second) list.Insert(key);
+  };
+  uint64_t next = 1000000;
+  for (int round = 0; round < 40; ++round) {
+    int run = 1 + static_cast<int>(rnd.Uniform(300));
+    switch (rnd.Uniform(4)) {
+      case 0:  // ascending past the end
+        for (int i = 0; i < run; ++i) insert(next += 1 + rnd.Uniform(3));
+        break;
+      case 1:  // random, mostly before the end
+        for (int i = 0; i < run; ++i) insert(rnd.Uniform(next + 10));
+        break;
+      case 2:  // descending, below everything so far
+        for (int i = 0; i < run; ++i) insert(rnd.Uniform(1000));
+        break;
+      default:  // ascending from the middle (before the end)
+        for (uint64_t k = rnd.Uniform(next); k < next && run-- > 0; k += 7) {
+          insert(k);
+        }
+        break;
+    }
+  }
+  ASSERT_GT(model.size(), 2000u);
+  EXPECT_EQ(ForwardScan(list),
+            std::vector<uint64_t>(model.begin(), model.end()));
+  EXPECT_EQ(BackwardScan(list),
+            std::vector<uint64_t>(model.rbegin(), model.rend()));
+  U64List::Iterator it(&list);
+  for (int i = 0; i < 5000; ++i) {
+    const uint64_t target = rnd.Uniform(next + 100);
+    it.Seek(target);
+    const auto want = model.lower_bound(target);
+    if (want == model.end()) {
+      ASSERT_FALSE(it.Valid()) << target;
+    } else {
+      ASSERT_TRUE(it.Valid()) << target;
+      ASSERT_EQ(it.key(), *want) << target;
+    }
+    ASSERT_EQ(list.Contains(target), model.count(target) == 1) << target;
+  }
+}
+
 TEST(SkipListTest, ForwardAndBackwardIterationMatchModel) {
   Random rnd(Seed(302));
   Arena arena;
