@@ -140,13 +140,14 @@ class DBImpl final : public DB {
  private:
   Status GetImpl(const ReadOptions& options, const Slice& key,
                  std::string* value);
-  // Write() without the timing. `checked`: the caller built the batch from
-  // arguments it has validated already (Put, Delete, DeleteRange), so the
-  // batch is not walked again.
+  // Write(), timed into write_micros_. `checked`: the caller built the
+  // batch from arguments it has validated already (Put, Delete,
+  // DeleteRange), so the batch is not walked again.
+  Status TimedWrite(const WriteOptions& options, WriteBatch* batch,
+                    bool checked);
+  // TimedWrite() without the timing.
   Status WriteImpl(const WriteOptions& options, WriteBatch* batch,
-                   bool checked = false);
-  // Write() for a batch of one validated record.
-  Status WriteChecked(const WriteOptions& options, WriteBatch* batch);
+                   bool checked);
 
  public:
 

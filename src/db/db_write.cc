@@ -69,7 +69,7 @@ Status DBImpl::Put(const WriteOptions& options, const Slice& key,
   STRATA_RETURN_IF_ERROR(CheckOpen());
   WriteBatch batch;
   batch.Put(key, value);
-  return WriteChecked(options, &batch);
+  return TimedWrite(options, &batch, /*checked=*/true);
 }
 
 Status DBImpl::Delete(const WriteOptions& options, const Slice& key) {
@@ -82,7 +82,7 @@ Status DBImpl::Delete(const WriteOptions& options, const Slice& key) {
   STRATA_RETURN_IF_ERROR(CheckOpen());
   WriteBatch batch;
   batch.Delete(key);
-  return WriteChecked(options, &batch);
+  return TimedWrite(options, &batch, /*checked=*/true);
 }
 
 Status DBImpl::DeleteRange(const WriteOptions& options, const Slice& begin,
@@ -101,22 +101,17 @@ Status DBImpl::DeleteRange(const WriteOptions& options, const Slice& begin,
   STRATA_RETURN_IF_ERROR(CheckOpen());
   WriteBatch batch;
   batch.DeleteRange(begin, end);
-  return WriteChecked(options, &batch);
+  return TimedWrite(options, &batch, /*checked=*/true);
 }
 
 Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
-  const auto start = std::chrono::steady_clock::now();
-  Status s = WriteImpl(options, batch);
-  write_micros_.Record(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - start)
-          .count()));
-  return s;
+  return TimedWrite(options, batch, /*checked=*/false);
 }
 
-Status DBImpl::WriteChecked(const WriteOptions& options, WriteBatch* batch) {
+Status DBImpl::TimedWrite(const WriteOptions& options, WriteBatch* batch,
+                          bool checked) {
   const auto start = std::chrono::steady_clock::now();
-  Status s = WriteImpl(options, batch, /*checked=*/true);
+  Status s = WriteImpl(options, batch, checked);
   write_micros_.Record(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - start)

@@ -73,6 +73,12 @@ bool TakeMapping() {
   return false;
 }
 
+// Gives back a mapping TakeMapping() took.
+void ReturnMapping() {
+  // relaxed: as in TakeMapping().
+  g_mappings_left.fetch_add(1, std::memory_order_relaxed);
+}
+
 // Holds a T that is constructed on first use and never destroyed, so objects
 // that outlive static destruction (detached threads, other statics' dtors)
 // can still use it.
@@ -174,17 +180,15 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   const int fd_;
 };
 
-// Appends through a user-space buffer. Used by one thread at a time.
 // A read-only file mapped whole. The mapping outlives the descriptor,
 // which is closed once mapped.
 class PosixMappedFile final : public RandomAccessFile {
  public:
-  PosixMappedFile(std::string path, const char* base, size_t length)
-      : path_(std::move(path)), base_(base), length_(length) {}
+  PosixMappedFile(const char* base, size_t length)
+      : base_(base), length_(length) {}
   ~PosixMappedFile() override {
     ::munmap(const_cast<char*>(base_), length_);
-    // relaxed: a count; the mapping itself is gone either way.
-    g_mappings_left.fetch_add(1, std::memory_order_relaxed);
+    ReturnMapping();
   }
   PosixMappedFile(const PosixMappedFile&) = delete;
   PosixMappedFile& operator=(const PosixMappedFile&) = delete;
@@ -201,11 +205,11 @@ class PosixMappedFile final : public RandomAccessFile {
   bool ReadsInPlace() const override { return true; }
 
  private:
-  const std::string path_;
   const char* const base_;
   const size_t length_;
 };
 
+// Appends through a user-space buffer. Used by one thread at a time.
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd, uint64_t initial_size)
@@ -410,11 +414,10 @@ class PosixEnv final : public Env {
       if (base != MAP_FAILED) {
         ::close(fd);
         *result = std::make_unique<PosixMappedFile>(
-            path, static_cast<const char*>(base), static_cast<size_t>(length));
+            static_cast<const char*>(base), static_cast<size_t>(length));
         return Status::OK();
       }
-      // relaxed: a count of mappings, guarding no other memory.
-      g_mappings_left.fetch_add(1, std::memory_order_relaxed);
+      ReturnMapping();
     }
     *result = std::make_unique<PosixRandomAccessFile>(path, fd);
     return Status::OK();

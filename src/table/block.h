@@ -54,7 +54,8 @@ class Block {
   // Offset of restart point `i`. REQUIRES: i < num_restarts().
   uint32_t RestartPoint(uint32_t i) const {
     assert(i < num_restarts_);
-    return DecodeFixed32(buffer_.get() + restarts_offset_ + i * 4);
+    return DecodeFixed32(buffer_.get() + restarts_offset_ +
+                         i * sizeof(uint32_t));
   }
   // Bytes of memory this block holds (its buffer plus the object).
   size_t MemoryUsage() const { return allocated_ + sizeof(Block); }
