@@ -97,6 +97,30 @@ TEST(Crc32cTest, HardwareAndPortableAgreeAtEveryLengthAndAlignment) {
   }
 }
 
+// The hardware path joins three stripes of 1024, 256 or 64 bytes: every
+// length up to past two groups of the longest stripe, and lengths around each
+// multiple of each group size, must agree with the byte-at-a-time tables.
+TEST(Crc32cTest, HardwareAndPortableAgreeAcrossStripeGroups) {
+  Random rnd(77);
+  constexpr size_t kMaxLen = 6 * 1024 + 600;
+  std::vector<char> buf(64 * 1024 + 16);
+  for (char& c : buf) c = static_cast<char>(rnd.Next());
+  for (size_t len = 0; len <= kMaxLen; ++len) {
+    const char* p = buf.data() + (len % 8);
+    ASSERT_EQ(Extend(0, p, len), ExtendPortable(0, p, len)) << "len " << len;
+  }
+  for (size_t group : {size_t{192}, size_t{768}, size_t{3072}}) {
+    for (size_t k = 1; k * group + 9 <= 64 * 1024; k = k * 2 + 1) {
+      for (size_t len = k * group - 9; len <= k * group + 9; ++len) {
+        const uint32_t init = static_cast<uint32_t>(rnd.Next());
+        ASSERT_EQ(Extend(init, buf.data() + 3, len),
+                  ExtendPortable(init, buf.data() + 3, len))
+            << "len " << len;
+      }
+    }
+  }
+}
+
 TEST(Crc32cTest, MaskChangesValueAndUnmaskRestoresIt) {
   EXPECT_EQ(Mask(0), kMaskDelta);  // rotation of 0 is 0
   const uint32_t crc = ValueOf("foo");

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
-#include <list>
-#include <unordered_map>
+#include <array>
 #include <utility>
 #include <vector>
 
@@ -13,7 +12,7 @@
 namespace strata::internal {
 namespace {
 
-// More shards than this only wastes memory: 2^20 mutexes and maps would
+// More shards than this only wastes memory: 2^20 mutexes and tables would
 // dwarf any useful cache. Out-of-range arguments are clamped to [0, max].
 constexpr int kMaxShardBits = 20;
 
@@ -32,34 +31,57 @@ uint64_t HashKey(const BlockCacheKey& key) {
   return h;
 }
 
-struct KeyHash {
-  size_t operator()(const BlockCacheKey& key) const {
-    return static_cast<size_t>(HashKey(key));
+// Values an insert pushed out of a shard. They are released only after the
+// shard's lock is gone, because dropping the last reference runs the value's
+// destructor. Nearly every insert drops at most a few, so those need no heap
+// allocation.
+class DroppedValues {
+ public:
+  void Add(std::shared_ptr<const void> value) {
+    if (value == nullptr) return;
+    if (count_ < inline_.size()) {
+      inline_[count_++] = std::move(value);
+    } else {
+      more_.push_back(std::move(value));
+    }
   }
-};
 
-struct KeyEqual {
-  bool operator()(const BlockCacheKey& a, const BlockCacheKey& b) const {
-    return a.id == b.id && a.offset == b.offset;
-  }
+ private:
+  std::array<std::shared_ptr<const void>, 4> inline_;
+  size_t count_ = 0;
+  std::vector<std::shared_ptr<const void>> more_;
 };
 
 }  // namespace
 
 // One LRU partition of the cache with its own lock.
 //
+// Entries live in one array (entries_), so that an entry costs no
+// allocation of its own; slot 0 is the head of the LRU ring, linked by
+// index. The index is an open-addressing table (linear probing) of entry
+// numbers, each stored with the low 32 bits of its key's hash, so that a
+// probe compares keys only when those bits agree and finds the key's home
+// slot without rehashing.
+//
 // Invariants (under mu_):
-//  1. index_ holds exactly one iterator per element of lru_, keyed by the
-//     element's key.
-//  2. usage_ is the sum of the charges of lru_'s elements, and
+//  1. Every live entry (number >= 1, not on free_) is in the LRU ring once
+//     and in table_ once; free entries are in neither and hold no value.
+//  2. usage_ is the sum of the live entries' charges, and
 //     usage_ <= capacity_.
-//  3. lru_ runs from most (front) to least (back) recently used.
+//  3. The ring runs from most (entries_[0].next) to least (entries_[0].prev)
+//     recently used.
+//  4. table_ has a power-of-two size, at least twice the number of live
+//     entries (so probes stay short and always meet an empty slot), and no
+//     empty slot lies between any live slot and its home (hash & mask), as
+//     linear probing requires.
 //
 // Aligned to a cache line so that neighbouring shards' mutexes and counters
 // do not share one.
 class alignas(64) BlockCache::Shard {
  public:
-  Shard() = default;
+  Shard() : entries_(1), table_(kMinTableSize) {
+    entries_[0].prev = entries_[0].next = 0;
+  }
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
@@ -69,14 +91,16 @@ class alignas(64) BlockCache::Shard {
     capacity_ = capacity;
   }
 
-  std::shared_ptr<const void> Lookup(const BlockCacheKey& key) {
+  std::shared_ptr<const void> Lookup(const BlockCacheKey& key, uint64_t hash) {
     std::shared_ptr<const void> result;
     {
       MutexLock lock(&mu_);
-      auto it = index_.find(key);
-      if (it != index_.end()) {
-        lru_.splice(lru_.begin(), lru_, it->second);
-        result = it->second->value;
+      const size_t slot = FindSlot(key, static_cast<uint32_t>(hash));
+      if (table_[slot].entry != 0) {
+        const uint32_t e = table_[slot].entry;
+        Unlink(e);
+        LinkFront(e);
+        result = entries_[e].value;
       }
     }
     // relaxed: statistics only; nothing is published through them.
@@ -88,36 +112,43 @@ class alignas(64) BlockCache::Shard {
     return result;
   }
 
-  void Insert(const BlockCacheKey& key, std::shared_ptr<const void> value,
-              size_t charge) {
-    // Values dropped by this insert. They are released only after the lock
-    // is gone, because dropping the last reference runs the value's
-    // destructor, which may be arbitrarily expensive.
-    std::vector<std::shared_ptr<const void>> dropped;
+  void Insert(const BlockCacheKey& key, uint64_t hash,
+              std::shared_ptr<const void> value, size_t charge) {
+    const auto tag = static_cast<uint32_t>(hash);
+    DroppedValues dropped;  // destroyed after `lock`
     MutexLock lock(&mu_);
-    auto existing = index_.find(key);
-    if (existing != index_.end()) {
-      // The old value is stale once a new one is offered, even when the new
-      // one is too large to keep, so it goes either way.
-      dropped.push_back(RemoveLocked(existing));
-    }
+    // The old value is stale once a new one is offered, even when the new
+    // one is too large to keep, so it goes either way.
+    const size_t existing = FindSlot(key, tag);
+    if (table_[existing].entry != 0) dropped.Add(RemoveSlot(existing));
     // A zero-capacity shard caches nothing, not even zero-charge entries.
     if (capacity_ == 0 || charge > capacity_) return;
     // A subtraction, so that it cannot overflow (usage_ <= capacity_).
     while (charge > capacity_ - usage_) {
-      assert(!lru_.empty());  // usage_ > 0 implies an entry to evict
-      dropped.push_back(RemoveLocked(index_.find(lru_.back().key)));
+      const uint32_t lru = entries_[0].prev;
+      assert(lru != 0);  // usage_ > 0 implies an entry to evict
+      const Entry& victim = entries_[lru];
+      dropped.Add(RemoveSlot(FindSlot(victim.key, victim.tag)));
     }
-    lru_.push_front(Entry{key, std::move(value), charge});
-    index_.emplace(key, lru_.begin());
+    const uint32_t e = AllocateEntry();
+    Entry& entry = entries_[e];
+    entry.key = key;
+    entry.tag = tag;
+    entry.value = std::move(value);
+    entry.charge = charge;
+    LinkFront(e);
     usage_ += charge;
+    ++live_;
+    if (2 * live_ > table_.size()) Resize(2 * table_.size());
+    // Placed after a resize, so the probe runs over the final table.
+    table_[FindSlot(key, tag)] = Slot{e, tag};
   }
 
-  void Erase(const BlockCacheKey& key) {
-    std::shared_ptr<const void> dropped;  // released after unlocking
+  void Erase(const BlockCacheKey& key, uint64_t hash) {
+    DroppedValues dropped;  // released after unlocking
     MutexLock lock(&mu_);
-    auto it = index_.find(key);
-    if (it != index_.end()) dropped = RemoveLocked(it);
+    const size_t slot = FindSlot(key, static_cast<uint32_t>(hash));
+    if (table_[slot].entry != 0) dropped.Add(RemoveSlot(slot));
   }
 
   size_t Usage() {
@@ -127,39 +158,116 @@ class alignas(64) BlockCache::Shard {
 
   size_t EntryCount() {
     MutexLock lock(&mu_);
-    return index_.size();
+    return live_;
   }
 
   uint64_t Hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t Misses() const { return misses_.load(std::memory_order_relaxed); }
 
  private:
+  static constexpr size_t kMinTableSize = 16;
+
   struct Entry {
     BlockCacheKey key;
     std::shared_ptr<const void> value;
-    size_t charge;
+    size_t charge = 0;
+    uint32_t tag = 0;   // low 32 bits of the key's hash
+    uint32_t prev = 0;  // LRU ring links, entry numbers
+    uint32_t next = 0;
   };
-  using LruList = std::list<Entry>;
-  using Index =
-      std::unordered_map<BlockCacheKey, LruList::iterator, KeyHash, KeyEqual>;
 
-  // Unlinks the entry at `it` and returns its value, so that the caller can
-  // release it outside the lock.
-  std::shared_ptr<const void> RemoveLocked(Index::iterator it)
+  struct Slot {
+    uint32_t entry = 0;  // 0: empty
+    uint32_t tag = 0;
+  };
+
+  size_t Mask() const STRATA_REQUIRES(mu_) { return table_.size() - 1; }
+
+  // The slot holding `key`, or the empty slot where its probe ends.
+  size_t FindSlot(const BlockCacheKey& key, uint32_t tag) const
       STRATA_REQUIRES(mu_) {
-    LruList::iterator entry = it->second;
-    std::shared_ptr<const void> value = std::move(entry->value);
-    usage_ -= entry->charge;
-    index_.erase(it);
-    lru_.erase(entry);
+    const size_t mask = Mask();
+    for (size_t i = tag & mask;; i = (i + 1) & mask) {
+      const Slot& slot = table_[i];
+      if (slot.entry == 0) return i;
+      if (slot.tag == tag) {
+        const BlockCacheKey& k = entries_[slot.entry].key;
+        if (k.id == key.id && k.offset == key.offset) return i;
+      }
+    }
+  }
+
+  void Unlink(uint32_t e) STRATA_REQUIRES(mu_) {
+    entries_[entries_[e].prev].next = entries_[e].next;
+    entries_[entries_[e].next].prev = entries_[e].prev;
+  }
+
+  void LinkFront(uint32_t e) STRATA_REQUIRES(mu_) {
+    entries_[e].prev = 0;
+    entries_[e].next = entries_[0].next;
+    entries_[entries_[0].next].prev = e;
+    entries_[0].next = e;
+  }
+
+  uint32_t AllocateEntry() STRATA_REQUIRES(mu_) {
+    if (!free_.empty()) {
+      const uint32_t e = free_.back();
+      free_.pop_back();
+      return e;
+    }
+    entries_.emplace_back();
+    return static_cast<uint32_t>(entries_.size() - 1);
+  }
+
+  // Removes the live entry in `slot` from the table and the ring, frees it,
+  // and returns its value, so that the caller can release it outside the
+  // lock.
+  std::shared_ptr<const void> RemoveSlot(size_t slot) STRATA_REQUIRES(mu_) {
+    const uint32_t e = table_[slot].entry;
+    Entry& entry = entries_[e];
+    std::shared_ptr<const void> value = std::move(entry.value);
+    entry.value = nullptr;
+    usage_ -= entry.charge;
+    --live_;
+    Unlink(e);
+    free_.push_back(e);
+    // Backward-shift deletion: pull later entries of the probe run into the
+    // hole unless that would move one before its home slot.
+    const size_t mask = Mask();
+    size_t hole = slot;
+    for (size_t i = (slot + 1) & mask; table_[i].entry != 0; i = (i + 1) & mask) {
+      const size_t home = table_[i].tag & mask;
+      // Distance from home to i versus from home to the hole, both taken
+      // forward around the table: the entry may move if the hole lies on
+      // its probe path.
+      if (((i - home) & mask) >= ((i - hole) & mask)) {
+        table_[hole] = table_[i];
+        hole = i;
+      }
+    }
+    table_[hole] = Slot{};
     return value;
+  }
+
+  void Resize(size_t size) STRATA_REQUIRES(mu_) {
+    std::vector<Slot> old = std::move(table_);
+    table_.assign(size, Slot{});
+    const size_t mask = size - 1;
+    for (const Slot& s : old) {
+      if (s.entry == 0) continue;
+      size_t i = s.tag & mask;
+      while (table_[i].entry != 0) i = (i + 1) & mask;
+      table_[i] = s;
+    }
   }
 
   Mutex mu_;
   size_t capacity_ STRATA_GUARDED_BY(mu_) = 0;
   size_t usage_ STRATA_GUARDED_BY(mu_) = 0;
-  LruList lru_ STRATA_GUARDED_BY(mu_);
-  Index index_ STRATA_GUARDED_BY(mu_);
+  size_t live_ STRATA_GUARDED_BY(mu_) = 0;
+  std::vector<Entry> entries_ STRATA_GUARDED_BY(mu_);
+  std::vector<uint32_t> free_ STRATA_GUARDED_BY(mu_);
+  std::vector<Slot> table_ STRATA_GUARDED_BY(mu_);
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};
 };
@@ -179,22 +287,27 @@ BlockCache::BlockCache(size_t capacity, int num_shard_bits)
 
 BlockCache::~BlockCache() = default;
 
-BlockCache::Shard& BlockCache::ShardFor(const BlockCacheKey& key) {
+BlockCache::Shard& BlockCache::ShardFor(uint64_t hash) {
   if (num_shard_bits_ == 0) return shards_[0];
   // The top bits pick the shard; the hash table inside uses the low ones.
-  return shards_[HashKey(key) >> (64 - num_shard_bits_)];
+  return shards_[hash >> (64 - num_shard_bits_)];
 }
 
 std::shared_ptr<const void> BlockCache::Lookup(const BlockCacheKey& key) {
-  return ShardFor(key).Lookup(key);
+  const uint64_t hash = HashKey(key);
+  return ShardFor(hash).Lookup(key, hash);
 }
 
 void BlockCache::Insert(const BlockCacheKey& key,
                         std::shared_ptr<const void> value, size_t charge) {
-  ShardFor(key).Insert(key, std::move(value), charge);
+  const uint64_t hash = HashKey(key);
+  ShardFor(hash).Insert(key, hash, std::move(value), charge);
 }
 
-void BlockCache::Erase(const BlockCacheKey& key) { ShardFor(key).Erase(key); }
+void BlockCache::Erase(const BlockCacheKey& key) {
+  const uint64_t hash = HashKey(key);
+  ShardFor(hash).Erase(key, hash);
+}
 
 size_t BlockCache::Usage() const {
   // Each shard stays within its own capacity and the shard capacities sum

@@ -66,7 +66,7 @@ class BlockCache {
  private:
   class Shard;
 
-  Shard& ShardFor(const BlockCacheKey& key);
+  Shard& ShardFor(uint64_t hash);
 
   const size_t capacity_;
   const int num_shard_bits_;

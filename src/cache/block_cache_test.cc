@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <list>
 #include <map>
 #include <memory>
 #include <set>
@@ -325,6 +326,77 @@ TEST(BlockCacheTest, RandomOpsNeverExceedCapacity) {
       ASSERT_LE(cache.Usage(), capacity) << "op " << op;
     }
     CheckConsistent(&cache, ids);
+  }
+}
+
+// One shard against a reference LRU list: after every operation the cache
+// holds exactly the model's entries, and evicts exactly the model's victims.
+// The key universe is several times what fits, so the index table fills,
+// grows and has entries removed from the middle of probe runs all the time.
+TEST(BlockCacheTest, SingleShardMatchesReferenceLru) {
+  Random rnd(Seed(305));
+  for (const size_t capacity : {size_t{40}, size_t{300}, size_t{2000}}) {
+    BlockCache cache(capacity, 0);
+    struct ModelEntry {
+      uint64_t id;
+      size_t charge;
+      uint64_t tag;
+    };
+    std::list<ModelEntry> lru;  // most recently used first
+    size_t usage = 0;
+    const auto find = [&lru](uint64_t id) {
+      return std::find_if(lru.begin(), lru.end(),
+                          [id](const ModelEntry& e) { return e.id == id; });
+    };
+    const uint64_t universe = capacity;  // about 3x what fits
+    uint64_t next_tag = 1;
+    for (int op = 0; op < 30000; ++op) {
+      const uint64_t id = rnd.Uniform(universe);
+      const BlockCacheKey key = Key(id % 7, id * 4096);
+      const int kind = static_cast<int>(rnd.Uniform(10));
+      if (kind < 5) {
+        const size_t charge = rnd.OneIn(50) ? capacity + 1 : 1 + rnd.Uniform(5);
+        const uint64_t tag = next_tag++;
+        cache.Insert(key, MakeValue(tag, charge), charge);
+        auto it = find(id);
+        if (it != lru.end()) {
+          usage -= it->charge;
+          lru.erase(it);
+        }
+        if (charge <= capacity) {
+          while (usage + charge > capacity) {
+            usage -= lru.back().charge;
+            lru.pop_back();
+          }
+          lru.push_front(ModelEntry{id, charge, tag});
+          usage += charge;
+        }
+      } else if (kind < 9) {
+        auto it = find(id);
+        const int64_t got = TagOf(cache.Lookup(key));
+        if (it == lru.end()) {
+          ASSERT_EQ(got, -1) << "op " << op << " id " << id;
+        } else {
+          ASSERT_EQ(got, static_cast<int64_t>(it->tag)) << "op " << op;
+          lru.splice(lru.begin(), lru, it);
+        }
+      } else {
+        cache.Erase(key);
+        auto it = find(id);
+        if (it != lru.end()) {
+          usage -= it->charge;
+          lru.erase(it);
+        }
+      }
+      ASSERT_EQ(cache.Usage(), usage) << "op " << op;
+      ASSERT_EQ(cache.EntryCount(), lru.size()) << "op " << op;
+    }
+    // Every model entry is present with its value (this refreshes them all,
+    // in an order the model need not follow any more).
+    for (const ModelEntry& e : lru) {
+      EXPECT_EQ(TagOf(cache.Lookup(Key(e.id % 7, e.id * 4096))),
+                static_cast<int64_t>(e.tag));
+    }
   }
 }
 
