@@ -30,12 +30,11 @@ const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared,
 
 }  // namespace
 
-Result<std::unique_ptr<Block>> Block::Parse(std::unique_ptr<char[]> buffer,
-                                            size_t size, size_t allocated) {
-  assert(size <= allocated);
+Status Block::CheckLayout(const char* data, size_t size,
+                          uint32_t* restarts_offset_out,
+                          uint32_t* num_restarts_out) {
   if (size < kRestartWidth) return Status::Corruption("block too short");
   if (size > UINT32_MAX) return Status::Corruption("block too large");
-  const char* data = buffer.get();
   const uint32_t num_restarts = DecodeFixed32(data + size - kRestartWidth);
   if (num_restarts > (size - kRestartWidth) / kRestartWidth) {
     return Status::Corruption("block restart count exceeds the block");
@@ -63,8 +62,34 @@ Result<std::unique_ptr<Block>> Block::Parse(std::unique_ptr<char[]> buffer,
       previous = r;
     }
   }
+  *restarts_offset_out = restarts_offset;
+  *num_restarts_out = num_restarts;
+  return Status::OK();
+}
+
+Result<std::unique_ptr<Block>> Block::Parse(std::unique_ptr<char[]> buffer,
+                                            size_t size, size_t allocated) {
+  assert(size <= allocated);
+  uint32_t restarts_offset = 0;
+  uint32_t num_restarts = 0;
+  STRATA_RETURN_IF_ERROR(
+      CheckLayout(buffer.get(), size, &restarts_offset, &num_restarts));
   return std::make_unique<Block>(Passkey{}, std::move(buffer), size, allocated,
                                  restarts_offset, num_restarts);
+}
+
+Result<std::shared_ptr<const Block>> Block::ParseShared(
+    std::unique_ptr<char[]> buffer, size_t size, size_t allocated) {
+  assert(size <= allocated);
+  uint32_t restarts_offset = 0;
+  uint32_t num_restarts = 0;
+  STRATA_RETURN_IF_ERROR(
+      CheckLayout(buffer.get(), size, &restarts_offset, &num_restarts));
+  // One allocation for the object and its reference counts, so that the
+  // cache evicting a block touches one fewer cold line.
+  return std::make_shared<const Block>(Passkey{}, std::move(buffer), size,
+                                       allocated, restarts_offset,
+                                       num_restarts);
 }
 
 Result<std::unique_ptr<Block>> Block::ParseCopy(const Slice& contents) {

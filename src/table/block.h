@@ -38,6 +38,10 @@ class Block {
   // REQUIRES: size <= allocated.
   static Result<std::unique_ptr<Block>> Parse(std::unique_ptr<char[]> buffer,
                                               size_t size, size_t allocated);
+  // Parse(), for a block that will be shared (one allocation holds the
+  // block object and its reference counts).
+  static Result<std::shared_ptr<const Block>> ParseShared(
+      std::unique_ptr<char[]> buffer, size_t size, size_t allocated);
   // Copies `contents` and parses the copy.
   static Result<std::unique_ptr<Block>> ParseCopy(const Slice& contents);
 
@@ -61,6 +65,11 @@ class Block {
   size_t MemoryUsage() const { return allocated_ + sizeof(Block); }
 
  private:
+  // Checks the restart array of the `size`-byte block at `data` and returns
+  // where it starts and how many points it has.
+  static Status CheckLayout(const char* data, size_t size,
+                            uint32_t* restarts_offset, uint32_t* num_restarts);
+
   const std::unique_ptr<char[]> buffer_;
   const size_t size_;
   const size_t allocated_;

@@ -31,18 +31,39 @@ Table::Table(Passkey, const TableOptions& options,
 
 Table::~Table() = default;
 
-Status Table::ReadAndParse(const BlockHandle& handle, uint64_t limit,
-                           bool verify, std::unique_ptr<Block>* block) const {
+namespace {
+
+// Reads the block at `handle` and parses it with `parse` (Block::Parse or
+// Block::ParseShared) into `*block`.
+template <typename Ptr, typename ParseFn>
+Status ReadAndParseWith(const RandomAccessFile& file,
+                        const std::string& file_name, const BlockHandle& handle,
+                        uint64_t limit, bool verify, ParseFn parse, Ptr* block) {
   BlockContents contents;
   STRATA_RETURN_IF_ERROR(
-      ReadBlock(*file_, file_name_, limit, handle, verify, &contents));
-  Result<std::unique_ptr<Block>> parsed =
-      Block::Parse(std::move(contents.data), contents.size, contents.allocated);
+      ReadBlock(file, file_name, limit, handle, verify, &contents));
+  auto parsed = parse(std::move(contents.data), contents.size,
+                      contents.allocated);
   if (!parsed.ok()) {
-    return CorruptionAt(file_name_, handle.offset, parsed.status().message());
+    return CorruptionAt(file_name, handle.offset, parsed.status().message());
   }
   *block = std::move(parsed).value();
   return Status::OK();
+}
+
+}  // namespace
+
+Status Table::ReadAndParse(const BlockHandle& handle, uint64_t limit,
+                           bool verify, std::unique_ptr<Block>* block) const {
+  return ReadAndParseWith(*file_, file_name_, handle, limit, verify,
+                          &Block::Parse, block);
+}
+
+Status Table::ReadAndParse(const BlockHandle& handle, uint64_t limit,
+                           bool verify,
+                           std::shared_ptr<const Block>* block) const {
+  return ReadAndParseWith(*file_, file_name_, handle, limit, verify,
+                          &Block::ParseShared, block);
 }
 
 Status Table::ReadFooter(Footer* footer) const {
@@ -228,11 +249,10 @@ Status Table::GetDataBlock(const TableReadOptions& ro,
   }
   // Only verified blocks enter the shared cache.
   const bool insert = cache != nullptr && ro.fill_cache;
-  std::unique_ptr<Block> parsed;
+  std::shared_ptr<const Block> shared;
   // Data blocks lie before the index block.
   STRATA_RETURN_IF_ERROR(ReadAndParse(handle, index_handle_.offset,
-                                      ro.verify_checksums || insert, &parsed));
-  std::shared_ptr<const Block> shared = std::move(parsed);
+                                      ro.verify_checksums || insert, &shared));
   if (insert) cache->Insert(key, shared, shared->MemoryUsage());
   *block = std::move(shared);
   return Status::OK();

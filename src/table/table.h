@@ -121,6 +121,8 @@ class Table {
   // Reads and parses the block at `handle`, which must end by `limit`.
   Status ReadAndParse(const BlockHandle& handle, uint64_t limit, bool verify,
                       std::unique_ptr<Block>* block) const;
+  Status ReadAndParse(const BlockHandle& handle, uint64_t limit, bool verify,
+                      std::shared_ptr<const Block>* block) const;
   // The data block at `handle`, from the cache or the file.
   Status GetDataBlock(const TableReadOptions& ro, const BlockHandle& handle,
                       std::shared_ptr<const Block>* block) const;
