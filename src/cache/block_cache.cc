@@ -101,6 +101,12 @@ class alignas(64) BlockCache::Shard {
         Unlink(e);
         LinkFront(e);
         result = entries_[e].value;
+      } else if (live_ > 0) {
+        // A miss is usually followed by an insert that evicts the LRU
+        // entry, whose object has long left the CPU's caches: fetch it now,
+        // while the caller reads the block, so that dropping it later does
+        // not stall.
+        __builtin_prefetch(entries_[entries_[0].prev].value.get());
       }
     }
     // relaxed: statistics only; nothing is published through them.

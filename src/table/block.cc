@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "base/coding.h"
+#include "table/block_buffer.h"
 
 namespace strata::internal {
 namespace {
@@ -106,6 +107,8 @@ Block::Block(Passkey, std::unique_ptr<char[]> buffer, size_t size,
       allocated_(allocated),
       restarts_offset_(restarts_offset),
       num_restarts_(num_restarts) {}
+
+Block::~Block() { RecycleBlockBuffer(std::move(buffer_), allocated_); }
 
 BlockIter::BlockIter(const Comparator* comparator, const Block* block,
                      std::shared_ptr<const Block> pin,

@@ -47,6 +47,8 @@ class Block {
 
   Block(Passkey, std::unique_ptr<char[]> buffer, size_t size, size_t allocated,
         uint32_t restarts_offset, uint32_t num_restarts);
+  // Gives the buffer back for reuse by this thread (block_buffer.h).
+  ~Block();
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
 
@@ -70,7 +72,7 @@ class Block {
   static Status CheckLayout(const char* data, size_t size,
                             uint32_t* restarts_offset, uint32_t* num_restarts);
 
-  const std::unique_ptr<char[]> buffer_;
+  std::unique_ptr<char[]> buffer_;  // not reassigned; moved out at the end
   const size_t size_;
   const size_t allocated_;
   const uint32_t restarts_offset_;

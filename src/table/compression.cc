@@ -1,5 +1,7 @@
 #include "table/compression.h"
 
+#include "table/block_buffer.h"
+
 #include <lz4.h>
 #include <snappy.h>
 #include <zstd.h>
@@ -10,6 +12,7 @@
 
 #include "base/coding.h"
 #include "base/result.h"
+#include "table/block_buffer.h"
 
 namespace strata::internal {
 namespace {
@@ -131,7 +134,8 @@ bool Compressor::Compress(const Slice& input, std::string* output) {
 }
 
 Status UncompressBlock(Compression type, const Slice& input,
-                       std::unique_ptr<char[]>* output, size_t* output_size) {
+                       std::unique_ptr<char[]>* output, size_t* output_size,
+                       size_t* output_capacity) {
   Slice in = input;
   switch (type) {
     case Compression::kNone:
@@ -144,13 +148,13 @@ Status UncompressBlock(Compression type, const Slice& input,
       if (length > MaxUncompressedSize(type, in.size())) {
         return Status::Corruption("snappy block claims an impossible size");
       }
-      auto buf =
-          std::make_unique_for_overwrite<char[]>(std::max<size_t>(length, 1));
-      if (!snappy::RawUncompress(in.data(), in.size(), buf.get())) {
+      BlockBuffer buf = AcquireBlockBuffer(length);
+      if (!snappy::RawUncompress(in.data(), in.size(), buf.data.get())) {
         return Status::Corruption("snappy block does not decompress");
       }
-      *output = std::move(buf);
+      *output = std::move(buf.data);
       *output_size = length;
+      if (output_capacity != nullptr) *output_capacity = buf.capacity;
       return Status::OK();
     }
     case Compression::kLZ4: {
@@ -159,16 +163,16 @@ Status UncompressBlock(Compression type, const Slice& input,
       if (in.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
         return Status::Corruption("lz4 block too large");
       }
-      auto buf =
-          std::make_unique_for_overwrite<char[]>(std::max<size_t>(length, 1));
-      const int got =
-          LZ4_decompress_safe(in.data(), buf.get(), static_cast<int>(in.size()),
-                              static_cast<int>(length));
+      BlockBuffer buf = AcquireBlockBuffer(length);
+      const int got = LZ4_decompress_safe(in.data(), buf.data.get(),
+                                          static_cast<int>(in.size()),
+                                          static_cast<int>(length));
       if (got < 0 || static_cast<uint32_t>(got) != length) {
         return Status::Corruption("lz4 block does not decompress");
       }
-      *output = std::move(buf);
+      *output = std::move(buf.data);
       *output_size = length;
+      if (output_capacity != nullptr) *output_capacity = buf.capacity;
       return Status::OK();
     }
     case Compression::kZstd: {
@@ -176,15 +180,15 @@ Status UncompressBlock(Compression type, const Slice& input,
       STRATA_RETURN_IF_ERROR(ReadLengthPrefix(type, &in, &length));
       ZSTD_DCtx* ctx = ThreadZstdDCtx();
       if (ctx == nullptr) std::abort();  // out of memory (STYLE.md: OOM aborts)
-      auto buf =
-          std::make_unique_for_overwrite<char[]>(std::max<size_t>(length, 1));
+      BlockBuffer buf = AcquireBlockBuffer(length);
       const size_t got =
-          ZSTD_decompressDCtx(ctx, buf.get(), length, in.data(), in.size());
+          ZSTD_decompressDCtx(ctx, buf.data.get(), length, in.data(), in.size());
       if (ZSTD_isError(got) || got != length) {
         return Status::Corruption("zstd block does not decompress");
       }
-      *output = std::move(buf);
+      *output = std::move(buf.data);
       *output_size = length;
+      if (output_capacity != nullptr) *output_capacity = buf.capacity;
       return Status::OK();
     }
   }

@@ -64,12 +64,16 @@ class Compressor {
 };
 
 // Decompresses a block's stored bytes `input` of compression `type`.
-// On success `*output` owns exactly `*output_size` bytes. On failure
+// On success `*output` holds the `*output_size` bytes, in a buffer of
+// `*output_capacity` bytes when that is asked for (the buffer may be a
+// recycled one, see block_buffer.h, and a little larger). On failure
 // returns Corruption whose message says what was wrong (the caller adds
 // the file and offset). Never allocates more than
-// MaxUncompressedSize(type, input.size()) bytes.
+// MaxUncompressedSize(type, input.size()) bytes, plus the rounding of
+// block_buffer.h (under 1 KiB).
 // REQUIRES: type != Compression::kNone.
 Status UncompressBlock(Compression type, const Slice& input,
-                       std::unique_ptr<char[]>* output, size_t* output_size);
+                       std::unique_ptr<char[]>* output, size_t* output_size,
+                       size_t* output_capacity = nullptr);
 
 }  // namespace strata::internal

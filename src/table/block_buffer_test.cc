@@ -1,0 +1,143 @@
+#include "table/block_buffer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "table/block.h"
+#include "table/block_builder.h"
+
+namespace strata::internal {
+namespace {
+
+// Empties this thread's stash, so that each test starts from nothing.
+void DrainStash() {
+  // A stashed buffer serves any request up to 512 bytes under its
+  // capacity: requests 256 bytes apart take every one.
+  std::vector<BlockBuffer> held;
+  for (size_t size = 256; size <= (64 << 10); size += 256) {
+    held.push_back(AcquireBlockBuffer(size));
+  }
+}
+
+TEST(BlockBufferTest, CapacityCoversTheRequestAndIsRounded) {
+  DrainStash();
+  for (size_t size : {size_t{0}, size_t{1}, size_t{255}, size_t{256},
+                      size_t{4097}, size_t{70000}}) {
+    BlockBuffer b = AcquireBlockBuffer(size);
+    ASSERT_NE(b.data, nullptr);
+    EXPECT_GE(b.capacity, std::max<size_t>(size, 1));
+    EXPECT_LT(b.capacity, std::max<size_t>(size, 1) + 256);
+    std::memset(b.data.get(), 0xab, b.capacity);  // ASan: all of it is ours
+  }
+}
+
+TEST(BlockBufferTest, RecycledBufferServesACloseSizeOnly) {
+  DrainStash();
+  BlockBuffer a = AcquireBlockBuffer(4100);
+  char* const p = a.data.get();
+  const size_t cap = a.capacity;
+  RecycleBlockBuffer(std::move(a.data), cap);
+  // Far smaller: not served from the 4.3 KiB buffer.
+  BlockBuffer small = AcquireBlockBuffer(1000);
+  EXPECT_NE(small.data.get(), p);
+  // Larger than the buffer: not served either.
+  BlockBuffer large = AcquireBlockBuffer(cap + 1);
+  EXPECT_NE(large.data.get(), p);
+  // Close: the same memory comes back, with its real capacity.
+  BlockBuffer again = AcquireBlockBuffer(4000);
+  EXPECT_EQ(again.data.get(), p);
+  EXPECT_EQ(again.capacity, cap);
+  // And only once.
+  BlockBuffer other = AcquireBlockBuffer(4000);
+  EXPECT_NE(other.data.get(), p);
+}
+
+TEST(BlockBufferTest, StashIsBounded) {
+  DrainStash();
+  std::vector<BlockBuffer> bufs;
+  for (int i = 0; i < 8; ++i) bufs.push_back(AcquireBlockBuffer(4096));
+  std::vector<const char*> pointers;
+  for (BlockBuffer& b : bufs) {
+    pointers.push_back(b.data.get());
+    RecycleBlockBuffer(std::move(b.data), b.capacity);
+  }
+  // Only the first four were kept; the rest were freed.
+  int reused = 0;
+  std::vector<BlockBuffer> again;
+  for (int i = 0; i < 8; ++i) {
+    again.push_back(AcquireBlockBuffer(4096));
+    for (int j = 0; j < 4; ++j) {
+      if (again.back().data.get() == pointers[j]) ++reused;
+    }
+  }
+  EXPECT_EQ(reused, 4);
+}
+
+TEST(BlockBufferTest, LargeAndEmptyBuffersAreNotKept) {
+  DrainStash();
+  BlockBuffer big = AcquireBlockBuffer(200 << 10);
+  char* const p = big.data.get();
+  RecycleBlockBuffer(std::move(big.data), big.capacity);
+  EXPECT_NE(AcquireBlockBuffer(200 << 10).data.get(), p);
+  RecycleBlockBuffer(nullptr, 4096);  // ignored
+  RecycleBlockBuffer(std::make_unique<char[]>(1), 0);
+}
+
+// A parsed block hands its buffer back when it is destroyed, and the next
+// block of a similar size decodes into the same memory, intact.
+TEST(BlockBufferTest, DestroyedBlockGivesItsBufferToTheNextOne) {
+  DrainStash();
+  const auto build = [](char tag) {
+    BlockBuilder builder(16);
+    for (int i = 0; i < 200; ++i) {
+      std::string key = "key" + std::to_string(1000 + i);
+      builder.Add(key, std::string(10, tag));
+    }
+    return builder.Finish().ToString();
+  };
+  const std::string first = build('a');
+  BlockBuffer b = AcquireBlockBuffer(first.size());
+  std::memcpy(b.data.get(), first.data(), first.size());
+  const char* const p = b.data.get();
+  {
+    auto block = Block::Parse(std::move(b.data), first.size(), b.capacity);
+    ASSERT_TRUE(block.ok());
+  }
+  const std::string second = build('b');
+  BlockBuffer c = AcquireBlockBuffer(second.size());
+  EXPECT_EQ(c.data.get(), p);
+  std::memcpy(c.data.get(), second.data(), second.size());
+  auto block = Block::Parse(std::move(c.data), second.size(), c.capacity);
+  ASSERT_TRUE(block.ok());
+  BlockIter it(BytewiseComparator(), block.value().get(), nullptr,
+               BlockErrorContext{});
+  int n = 0;
+  for (it.SeekToFirst(); it.Valid(); it.Next(), ++n) {
+    EXPECT_EQ(it.value().ToString(), std::string(10, 'b'));
+  }
+  EXPECT_EQ(n, 200);
+}
+
+// Buffers stashed by a thread are freed when it exits (LeakSanitizer
+// checks this under `make asan`), and blocks released on another thread go
+// to that thread's stash.
+TEST(BlockBufferTest, ThreadsKeepTheirOwnStash) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([] {
+      for (int i = 0; i < 100; ++i) {
+        BlockBuffer b = AcquireBlockBuffer(4096 + i);
+        b.data[0] = 1;
+        RecycleBlockBuffer(std::move(b.data), b.capacity);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace
+}  // namespace strata::internal
