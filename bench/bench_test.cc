@@ -324,6 +324,35 @@ TEST(ConfigTest, RejectsBadFlags) {
 // Every engine runs every workload on 2000 keys; counts are exact.
 class EngineWorkloadTest : public ::testing::TestWithParam<std::string> {};
 
+// The text LevelDB 1.23 prints for "leveldb.stats" (levels without tables
+// or compactions are left out).
+std::string LevelDbStats(const std::string& rows) {
+  return "                               Compactions\n"
+         "Level  Files Size(MB) Time(sec) Read(MB) Write(MB)\n"
+         "--------------------------------------------------\n" +
+         rows;
+}
+
+TEST(EngineTest, LevelDbCompactionDueFollowsItsSizeTriggers) {
+  EXPECT_FALSE(LevelDbCompactionDue(LevelDbStats("")));
+  EXPECT_FALSE(LevelDbCompactionDue(
+      LevelDbStats("  0        3        6         0        0         6\n"
+                   "  1        5       10         1       20        18\n"
+                   "  2       40       95         3       80        80\n")));
+  // Four L0 tables.
+  EXPECT_TRUE(LevelDbCompactionDue(
+      LevelDbStats("  0        4        8         0        0         8\n")));
+  // Level 1 over 10 MB, level 3 over 1000 MB.
+  EXPECT_TRUE(LevelDbCompactionDue(
+      LevelDbStats("  1        6       11         0        0         0\n")));
+  EXPECT_TRUE(LevelDbCompactionDue(
+      LevelDbStats("  3      600     1001         0        0         0\n")));
+  EXPECT_FALSE(LevelDbCompactionDue(
+      LevelDbStats("  3      500     1000         0        0         0\n")));
+  // Rows before the rule are headings, not levels.
+  EXPECT_FALSE(LevelDbCompactionDue("  0        9        9\n"));
+}
+
 TEST_P(EngineWorkloadTest, EveryWorkloadRunsWithExactCounts) {
   const char* env_tmp = std::getenv("STRATA_TEST_TMPDIR");
   const std::string base =

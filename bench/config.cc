@@ -378,8 +378,9 @@ Workloads (--benchmarks=comma list, default all, in this order):
                  D 95/5 read latest/insert, E 95/5 scan/insert,
                  F 50/50 read/read-modify-write
 Read workloads load the data set (untimed) when the DB does not hold it.
-Fills are settled after they run (flush, close, reopen) before write and
-space amplification are measured.
+Fills are settled after they run (flush, close, reopen, then wait until
+the engine's background work is done) before write and space
+amplification are measured.
 
 Flags (defaults in brackets):
   --engine=strata|rocksdb|leveldb|lmdb [strata]

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -106,6 +107,12 @@ class Engine {
   // flush (LevelDB) return OK: their settle step is the reopen that follows.
   // REQUIRES: open.
   virtual Status Flush() = 0;
+  // Waits, at most `max_seconds`, until the engine's background flushes and
+  // compactions have nothing left to do, so that a timed workload does not
+  // share the machine with leftovers of the load (each adapter says how it
+  // tells; LMDB has no background work). OK also when the time runs out.
+  // REQUIRES: open.
+  virtual Status WaitForBackgroundWork(double max_seconds) = 0;
   // REQUIRES: open.
   virtual std::unique_ptr<Session> NewSession() = 0;
 };
@@ -118,6 +125,16 @@ std::unique_ptr<Engine> NewStrataEngine();
 std::unique_ptr<Engine> NewRocksDbEngine();
 std::unique_ptr<Engine> NewLevelDbEngine();
 std::unique_ptr<Engine> NewLmdbEngine();
+
+// Calls `done` every 50 ms until it returns true or `max_seconds` have
+// passed; OK either way (adapters' WaitForBackgroundWork).
+Status PollUntil(double max_seconds, const std::function<bool()>& done);
+
+// Whether LevelDB's size triggers call for a compaction, judged from its
+// "leveldb.stats" text: level 0 holding 4 or more tables, or a level L >= 1
+// holding more than 10^L MB. Sizes there are whole megabytes, so a level
+// within half a megabyte of its limit may be judged either way.
+bool LevelDbCompactionDue(std::string_view stats);
 
 // "none", "snappy", "lz4", "zstd".
 std::string_view CompressionName(Compression c);

@@ -115,7 +115,8 @@ class LevelEngine final : public Engine {
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
         std::string("ReadOptions::verify_checksums = ") +
             (r.verify_checksums ? "true" : "false") + " (leveldb default)",
-        "flush: no public call; settle = close + reopen (recovery writes L0)",
+        "flush: no public call; settle = close + reopen (recovery writes L0), "
+        "then its size triggers are waited out (leveldb.stats)",
     };
   }
 
@@ -147,6 +148,23 @@ class LevelEngine final : public Engine {
   }
 
   Status Flush() override { return Status::OK(); }
+
+  // LevelDB does not say whether a compaction runs or is due. This applies
+  // its own size triggers to the per-level table counts and sizes of
+  // "leveldb.stats" (L0: 4 tables; level L >= 1: 10^L MB) and also waits
+  // until two readings 50 ms apart agree, so a running compaction (which
+  // changes the counts when it installs) is waited for too. Compactions
+  // LevelDB starts from read misses ("seek compactions") are not foreseen.
+  Status WaitForBackgroundWork(double max_seconds) override {
+    std::string previous;
+    return PollUntil(max_seconds, [this, &previous] {
+      std::string stats;
+      if (!db_->GetProperty("leveldb.stats", &stats)) return true;
+      const bool stable = stats == previous;
+      previous = stats;
+      return stable && !LevelDbCompactionDue(stats);
+    });
+  }
 
   std::unique_ptr<Session> NewSession() override {
     return std::make_unique<LevelSession>(db_.get());

@@ -154,6 +154,18 @@ class RocksEngine final : public Engine {
     return ToStatus(db_->Flush(rocksdb::FlushOptions()));
   }
 
+  Status WaitForBackgroundWork(double max_seconds) override {
+    return PollUntil(max_seconds, [this] {
+      for (const char* name :
+           {"rocksdb.mem-table-flush-pending", "rocksdb.num-running-flushes",
+            "rocksdb.compaction-pending", "rocksdb.num-running-compactions"}) {
+        uint64_t v = 0;
+        if (db_->GetIntProperty(name, &v) && v != 0) return false;
+      }
+      return true;
+    });
+  }
+
   std::unique_ptr<Session> NewSession() override {
     return std::make_unique<RocksSession>(db_.get());
   }

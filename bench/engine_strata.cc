@@ -108,6 +108,14 @@ class StrataEngine final : public Engine {
 
   Status Flush() override { return db_->Flush(); }
 
+  Status WaitForBackgroundWork(double max_seconds) override {
+    return PollUntil(max_seconds, [this] {
+      std::string v;
+      return !db_->GetProperty("strata.background-work-pending", &v) ||
+             v == "0";
+    });
+  }
+
   std::unique_ptr<Session> NewSession() override {
     return std::make_unique<StrataSession>(db_.get());
   }

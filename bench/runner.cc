@@ -13,6 +13,12 @@
 #include "bench/proc_stats.h"
 
 namespace strata::bench {
+namespace {
+
+// The longest a settle waits for an engine's background work.
+constexpr double kSettleSeconds = 120;
+
+}  // namespace
 
 Runner::Runner(const BenchConfig& config, Engine* engine, std::string path,
                std::FILE* out)
@@ -137,7 +143,10 @@ Status Runner::Fresh() {
   data_set_ = DataSet::kUnknown;
   s = engine_->Open(engine_config_);
   open_ = s.ok();
-  return s;
+  if (!s.ok()) return s;
+  // A reopen may start compactions the load left due; timed workloads
+  // begin once they are done.
+  return engine_->WaitForBackgroundWork(kSettleSeconds);
 }
 
 Status Runner::Settle() {

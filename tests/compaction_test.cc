@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -257,6 +258,53 @@ TEST(CompactionTest, LevelZeroStaysBoundedAndFullCompactionSettles) {
   EXPECT_NE(std::string::npos, counters.find("write.micros count 60000 ")) << counters;
   EXPECT_NE(std::string::npos, counters.find("get.micros count ")) << counters;
   EXPECT_NE(std::string::npos, counters.find(" p99.9 ")) << counters;
+  ASSERT_TRUE(db->Close().ok());
+}
+
+// "strata.background-work-pending" says "0" only when no flush or
+// compaction runs and none would be picked, so a caller can wait for a
+// settled tree (strata_bench does, before timing reads).
+TEST(CompactionTest, BackgroundWorkPendingIsZeroOnlyWhenSettled) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options options = SmallTreeOptions(env.get(), CompactionStyle::kLeveled);
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  const auto pending = [&db] {
+    std::string v;
+    EXPECT_TRUE(db->GetProperty("strata.background-work-pending", &v));
+    EXPECT_TRUE(v == "0" || v == "1") << v;
+    return v == "1";
+  };
+  EXPECT_FALSE(pending());  // an empty DB has nothing to do
+  internal::Random rnd(11);
+  int seen_pending = 0;
+  for (int round = 0; round < 100; ++round) {
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_TRUE(db->Put(WriteOptions(), Key(rnd.Uniform(20000)),
+                          std::string(100, 'v'))
+                      .ok());
+    }
+    ASSERT_TRUE(db->Flush().ok());
+    if (pending()) {
+      ++seen_pending;
+    } else {
+      // Settled: L0 is below the compaction trigger.
+      EXPECT_LT(Prop(db.get(), "strata.num-files-at-level0"),
+                static_cast<uint64_t>(options.level0_compaction_trigger));
+    }
+  }
+  // Flushes keep handing L0 tables to compactions (trigger: 2 tables).
+  EXPECT_GT(seen_pending, 0);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (pending() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_FALSE(pending()) << "the tree never settled";
+  EXPECT_LT(Prop(db.get(), "strata.num-files-at-level0"),
+            static_cast<uint64_t>(options.level0_compaction_trigger));
+  // Nothing was left half done: the tables on disk are the tree's.
+  EXPECT_EQ(SstFilesOnDisk(env.get(), "/db"), TotalTables(db.get()));
   ASSERT_TRUE(db->Close().ok());
 }
 

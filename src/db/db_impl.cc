@@ -321,6 +321,23 @@ bool DBImpl::GetProperty(const Slice& name, std::string* value) {
   } else if (n == "strata.num-flushes") {
     MutexLock lock(&mu_);
     *value = std::to_string(flushes_);
+  } else if (n == "strata.background-work-pending") {
+    // "1" while a flush or compaction runs or would be picked now; "0" once
+    // the background has nothing left to do (also after a background
+    // error, when nothing more will run).
+    MutexLock lock(&mu_);
+    bool pending = false;
+    if (bg_error_.ok()) {
+      const SequenceNumber earliest_snapshot =
+          snapshots_.empty() ? last_sequence_.load(std::memory_order_acquire)
+                             : snapshots_.Oldest();
+      pending = !imm_.empty() || flush_running_ || compaction_running_ ||
+                manual_compactions_ > 0 ||
+                PickCompaction(*versions_->current(), policy_, busy_files_,
+                               earliest_snapshot)
+                    .has_value();
+    }
+    value->assign(1, pending ? '1' : '0');
   } else if (n == "strata.stall-micros") {
     MutexLock lock(&mu_);
     *value = std::to_string(stall_micros_);
