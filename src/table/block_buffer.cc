@@ -60,4 +60,6 @@ void RecycleBlockBuffer(std::unique_ptr<char[]> data, size_t capacity) {
   s.buffers[s.count++] = BlockBuffer{std::move(data), capacity};
 }
 
+size_t StashedBlockBuffers() { return stash_gone ? 0 : stash.count; }
+
 }  // namespace strata::internal

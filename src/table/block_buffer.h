@@ -32,4 +32,7 @@ BlockBuffer AcquireBlockBuffer(size_t size);
 // it (too large, stash full, or the thread is exiting).
 void RecycleBlockBuffer(std::unique_ptr<char[]> data, size_t capacity);
 
+// How many buffers this thread has stashed (for tests).
+size_t StashedBlockBuffers();
+
 }  // namespace strata::internal

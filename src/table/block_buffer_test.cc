@@ -21,6 +21,7 @@ void DrainStash() {
   for (size_t size = 256; size <= (64 << 10); size += 256) {
     held.push_back(AcquireBlockBuffer(size));
   }
+  ASSERT_EQ(StashedBlockBuffers(), 0u);
 }
 
 TEST(BlockBufferTest, CapacityCoversTheRequestAndIsRounded) {
@@ -66,6 +67,7 @@ TEST(BlockBufferTest, StashIsBounded) {
     RecycleBlockBuffer(std::move(b.data), b.capacity);
   }
   // Only the first four were kept; the rest were freed.
+  EXPECT_EQ(StashedBlockBuffers(), 4u);
   int reused = 0;
   std::vector<BlockBuffer> again;
   for (int i = 0; i < 8; ++i) {
@@ -79,12 +81,17 @@ TEST(BlockBufferTest, StashIsBounded) {
 
 TEST(BlockBufferTest, LargeAndEmptyBuffersAreNotKept) {
   DrainStash();
+  ASSERT_EQ(StashedBlockBuffers(), 0u);
+  // (Pointers cannot tell here: malloc may hand the freed memory back.)
   BlockBuffer big = AcquireBlockBuffer(200 << 10);
-  char* const p = big.data.get();
   RecycleBlockBuffer(std::move(big.data), big.capacity);
-  EXPECT_NE(AcquireBlockBuffer(200 << 10).data.get(), p);
+  EXPECT_EQ(StashedBlockBuffers(), 0u);
   RecycleBlockBuffer(nullptr, 4096);  // ignored
   RecycleBlockBuffer(std::make_unique<char[]>(1), 0);
+  EXPECT_EQ(StashedBlockBuffers(), 0u);
+  BlockBuffer small = AcquireBlockBuffer(4096);
+  RecycleBlockBuffer(std::move(small.data), small.capacity);
+  EXPECT_EQ(StashedBlockBuffers(), 1u);
 }
 
 // A parsed block hands its buffer back when it is destroyed, and the next
