@@ -101,7 +101,7 @@ class alignas(64) BlockCache::Shard {
         Unlink(e);
         LinkFront(e);
         result = entries_[e].value;
-      } else if (live_ > 0) {
+      } else if (Live() > 0) {
         // A miss is usually followed by an insert that evicts the LRU
         // entry, whose object has long left the CPU's caches: fetch it now,
         // while the caller reads the block, so that dropping it later does
@@ -144,8 +144,7 @@ class alignas(64) BlockCache::Shard {
     entry.charge = charge;
     LinkFront(e);
     usage_ += charge;
-    ++live_;
-    if (2 * live_ > table_.size()) Resize(2 * table_.size());
+    if (2 * Live() > table_.size()) Resize(2 * table_.size());
     // Placed after a resize, so the probe runs over the final table.
     table_[FindSlot(key, tag)] = Slot{e, tag};
   }
@@ -164,7 +163,7 @@ class alignas(64) BlockCache::Shard {
 
   size_t EntryCount() {
     MutexLock lock(&mu_);
-    return live_;
+    return Live();
   }
 
   uint64_t Hits() const { return hits_.load(std::memory_order_relaxed); }
@@ -188,6 +187,11 @@ class alignas(64) BlockCache::Shard {
   };
 
   size_t Mask() const STRATA_REQUIRES(mu_) { return table_.size() - 1; }
+
+  // Entries in use: all but the ring's head and the free ones.
+  size_t Live() const STRATA_REQUIRES(mu_) {
+    return entries_.size() - 1 - free_.size();
+  }
 
   // The slot holding `key`, or the empty slot where its probe ends.
   size_t FindSlot(const BlockCacheKey& key, uint32_t tag) const
@@ -234,7 +238,6 @@ class alignas(64) BlockCache::Shard {
     std::shared_ptr<const void> value = std::move(entry.value);
     entry.value = nullptr;
     usage_ -= entry.charge;
-    --live_;
     Unlink(e);
     free_.push_back(e);
     // Backward-shift deletion: pull later entries of the probe run into the
@@ -270,7 +273,6 @@ class alignas(64) BlockCache::Shard {
   Mutex mu_;
   size_t capacity_ STRATA_GUARDED_BY(mu_) = 0;
   size_t usage_ STRATA_GUARDED_BY(mu_) = 0;
-  size_t live_ STRATA_GUARDED_BY(mu_) = 0;
   std::vector<Entry> entries_ STRATA_GUARDED_BY(mu_);
   std::vector<uint32_t> free_ STRATA_GUARDED_BY(mu_);
   std::vector<Slot> table_ STRATA_GUARDED_BY(mu_);

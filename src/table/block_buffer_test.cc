@@ -129,10 +129,23 @@ TEST(BlockBufferTest, DestroyedBlockGivesItsBufferToTheNextOne) {
   EXPECT_EQ(n, 200);
 }
 
-// Buffers stashed by a thread are freed when it exits (LeakSanitizer
-// checks this under `make asan`), and blocks released on another thread go
-// to that thread's stash.
+// Each thread has its own stash: a buffer recycled on one thread serves
+// that thread, not the one that allocated it. Buffers still stashed when a
+// thread exits are freed (LeakSanitizer checks this under `make asan`).
 TEST(BlockBufferTest, ThreadsKeepTheirOwnStash) {
+  DrainStash();
+  BlockBuffer mine = AcquireBlockBuffer(4096);
+  char* const p = mine.data.get();
+  std::thread other([&mine, p] {
+    EXPECT_EQ(StashedBlockBuffers(), 0u);
+    RecycleBlockBuffer(std::move(mine.data), mine.capacity);
+    EXPECT_EQ(StashedBlockBuffers(), 1u);
+    BlockBuffer again = AcquireBlockBuffer(4096);
+    EXPECT_EQ(again.data.get(), p);  // served from this thread's stash
+    RecycleBlockBuffer(std::move(again.data), again.capacity);
+  });
+  other.join();
+  EXPECT_EQ(StashedBlockBuffers(), 0u);  // nothing came to this thread
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([] {
@@ -140,7 +153,9 @@ TEST(BlockBufferTest, ThreadsKeepTheirOwnStash) {
         BlockBuffer b = AcquireBlockBuffer(4096 + i);
         b.data[0] = 1;
         RecycleBlockBuffer(std::move(b.data), b.capacity);
+        EXPECT_LE(StashedBlockBuffers(), 4u);
       }
+      EXPECT_GE(StashedBlockBuffers(), 1u);
     });
   }
   for (auto& t : threads) t.join();

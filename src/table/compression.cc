@@ -133,6 +133,20 @@ bool Compressor::Compress(const Slice& input, std::string* output) {
   return false;
 }
 
+const char* CompressionName(Compression type) {
+  switch (type) {
+    case Compression::kNone:
+      return "none";
+    case Compression::kSnappy:
+      return "snappy";
+    case Compression::kLZ4:
+      return "lz4";
+    case Compression::kZstd:
+      return "zstd";
+  }
+  return "unknown";
+}
+
 Status UncompressBlock(Compression type, const Slice& input,
                        std::unique_ptr<char[]>* output, size_t* output_size,
                        size_t* output_capacity) {

@@ -22,20 +22,6 @@ namespace {
 constexpr Compression kCompressed[] = {Compression::kSnappy, Compression::kLZ4,
                                        Compression::kZstd};
 
-const char* Name(Compression c) {
-  switch (c) {
-    case Compression::kNone:
-      return "none";
-    case Compression::kSnappy:
-      return "snappy";
-    case Compression::kLZ4:
-      return "lz4";
-    case Compression::kZstd:
-      return "zstd";
-  }
-  return "?";
-}
-
 std::string Uncompress(Compression c, const std::string& compressed,
                        Status* s) {
   std::unique_ptr<char[]> out;
@@ -57,9 +43,9 @@ TEST(CompressionTest, RoundTrips) {
     Compressor compressor(c);
     for (const std::string& input : inputs) {
       std::string compressed;
-      ASSERT_TRUE(compressor.Compress(input, &compressed)) << Name(c);
+      ASSERT_TRUE(compressor.Compress(input, &compressed)) << CompressionName(c);
       Status s;
-      EXPECT_EQ(input, Uncompress(c, compressed, &s)) << Name(c);
+      EXPECT_EQ(input, Uncompress(c, compressed, &s)) << CompressionName(c);
       EXPECT_TRUE(s.ok()) << s.ToString();
     }
   }
@@ -79,7 +65,7 @@ TEST(CompressionTest, LengthPrefixes) {
     Slice in(compressed);
     uint32_t length = 0;
     ASSERT_TRUE(GetVarint32(&in, &length));
-    EXPECT_EQ(5000u, length) << Name(c);
+    EXPECT_EQ(5000u, length) << CompressionName(c);
   }
 }
 
@@ -90,7 +76,7 @@ TEST(CompressionTest, ImpossibleSizesAreRejectedBeforeAllocating) {
     claim.append("abcdef");
     Status s;
     Uncompress(c, claim, &s);
-    EXPECT_TRUE(s.IsCorruption()) << Name(c);
+    EXPECT_TRUE(s.IsCorruption()) << CompressionName(c);
     EXPECT_NE(std::string::npos, s.ToString().find("impossible size"))
         << s.ToString();
   }
@@ -109,11 +95,11 @@ TEST(CompressionTest, WorstCaseRatiosStayWithinTheBound) {
     Compressor compressor(c);
     std::string compressed;
     ASSERT_TRUE(compressor.Compress(zeros, &compressed));
-    std::printf("%s: 4 MiB of zeros -> %zu bytes\n", Name(c),
+    std::printf("%s: 4 MiB of zeros -> %zu bytes\n", CompressionName(c),
                 compressed.size());
     Status s;
-    EXPECT_EQ(zeros.size(), Uncompress(c, compressed, &s).size()) << Name(c);
-    EXPECT_TRUE(s.ok()) << Name(c) << " " << s.ToString();
+    EXPECT_EQ(zeros.size(), Uncompress(c, compressed, &s).size()) << CompressionName(c);
+    EXPECT_TRUE(s.ok()) << CompressionName(c) << " " << s.ToString();
   }
 }
 
@@ -137,9 +123,9 @@ TEST(CompressionTest, DamagedInputNeverCrashes) {
       }
       // Truncated.
       Uncompress(c, compressed.substr(0, i), &s);
-      EXPECT_TRUE(s.IsCorruption()) << Name(c) << " truncated at " << i;
+      EXPECT_TRUE(s.IsCorruption()) << CompressionName(c) << " truncated at " << i;
     }
-    EXPECT_GT(rejected, 0) << Name(c);
+    EXPECT_GT(rejected, 0) << CompressionName(c);
   }
 }
 
@@ -215,7 +201,7 @@ TEST(CompressionTest, MicroMeasurement) {
     const double mb = raw / 1e6;
     std::printf(
         "  %-6s%-2s ratio %.3f  compress %7.1f MB/s  decompress %7.1f MB/s\n",
-        Name(c),
+        CompressionName(c),
         c == Compression::kZstd
             ? (" " + std::to_string(setting.zstd_level)).c_str()
             : "",

@@ -17,6 +17,7 @@
 #include "strata/env.h"
 #include "strata/options.h"
 #include "strata/write_batch.h"
+#include "table/compression.h"
 #include "table/format.h"
 #include "table/table_builder.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -166,20 +167,6 @@ void AddBlocks(CorpusWriter* w, const std::string& prefix,
   }
 }
 
-std::string CompressionName(Compression c) {
-  switch (c) {
-    case Compression::kNone:
-      return "none";
-    case Compression::kSnappy:
-      return "snappy";
-    case Compression::kLZ4:
-      return "lz4";
-    case Compression::kZstd:
-      return "zstd";
-  }
-  return "unknown";
-}
-
 void AddSmallTables(CorpusWriter* w) {
   // Bytewise keys, several blocks, every compression, with and without a
   // filter; one empty table; one with a single huge entry.
@@ -194,8 +181,10 @@ void AddSmallTables(CorpusWriter* w) {
                         Compression::kLZ4, Compression::kZstd}) {
     const std::string t =
         BuildTable(BytewiseComparator(), 0, c, 10, 3, 256, entries);
-    w->Add("fuzz_table", "bytewise_" + CompressionName(c), 0x00, t);
-    AddBlocks(w, "bytewise_" + CompressionName(c), t, 0, 2);
+    const std::string name =
+        std::string("bytewise_") + internal::CompressionName(c);
+    w->Add("fuzz_table", name, 0x00, t);
+    AddBlocks(w, name, t, 0, 2);
   }
   w->Add("fuzz_table", "bytewise_nofilter", 0x00,
          BuildTable(BytewiseComparator(), 0, Compression::kNone, 0, 1, 128,
@@ -213,7 +202,8 @@ void AddSmallTables(CorpusWriter* w) {
     internal::Compressor compressor(c);
     std::string out;
     if (compressor.Compress(run, &out)) {
-      w->Add("fuzz_block", "compressed_" + CompressionName(c),
+      w->Add("fuzz_block",
+             std::string("compressed_") + internal::CompressionName(c),
              static_cast<uint8_t>(0x10 | (static_cast<int>(c) << 2)), out);
     }
   }
