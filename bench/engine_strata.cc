@@ -81,6 +81,8 @@ class StrataEngine final : public Engine {
         std::string("compaction = ") + (leveled ? "leveled" : "size-tiered") +
             ", level0_compaction_trigger = " +
             std::to_string(o.level0_compaction_trigger) +
+            ", level0_idle_compaction_ms = " +
+            std::to_string(o.level0_idle_compaction_ms) +
             ", target_file_size = " + std::to_string(o.target_file_size) +
             ", max_bytes_for_level_base = " +
             std::to_string(o.max_bytes_for_level_base) + " (strata defaults)",

@@ -191,6 +191,7 @@ struct Reference {
   options.block_size = 256;
   options.bloom_bits_per_key = 10;
   options.flush_on_close = false;
+  options.level0_idle_compaction_ms = 0;  // the layout built here stays
   WriteOptions sync;
   sync.sync = true;
   auto& model = ref->model;

@@ -308,6 +308,114 @@ TEST(CompactionTest, BackgroundWorkPendingIsZeroOnlyWhenSettled) {
   ASSERT_TRUE(db->Close().ok());
 }
 
+// ---- The idle fold ----------------------------------------------------------
+
+// Tables under the L0 trigger, a snapshot, overwrites and deletes spread
+// over them: what the model holds, now and at the snapshot.
+struct IdleFoldFixture {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options options;
+  std::unique_ptr<DB> db;
+  ModelDB model;
+  ModelDB::SnapshotId model_snapshot = ModelDB::kLatest;
+  const Snapshot* snapshot = nullptr;
+
+  explicit IdleFoldFixture(uint64_t idle_ms) {
+    options = SmallTreeOptions(env.get(), CompactionStyle::kLeveled);
+    options.level0_compaction_trigger = 4;
+    options.level0_idle_compaction_ms = idle_ms;
+  }
+
+  void Load() {
+    ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+    internal::Random rnd(29);
+    for (int table = 0; table < 3; ++table) {
+      for (int i = 0; i < 400; ++i) {
+        const std::string k = Key(rnd.Uniform(1000));
+        if (rnd.OneIn(8)) {
+          ASSERT_TRUE(db->Delete(WriteOptions(), k).ok());
+          model.Delete(k);
+        } else {
+          const std::string v = std::to_string(table) + "-" + std::to_string(i);
+          ASSERT_TRUE(db->Put(WriteOptions(), k, v).ok());
+          model.Put(k, v);
+        }
+      }
+      if (table == 1) {
+        snapshot = db->GetSnapshot();
+        model_snapshot = model.TakeSnapshot();
+      }
+      ASSERT_TRUE(db->Flush().ok());
+    }
+  }
+
+  bool Pending() {
+    std::string v;
+    EXPECT_TRUE(db->GetProperty("strata.background-work-pending", &v));
+    return v == "1";
+  }
+
+  void Verify(const char* what) {
+    internal::Random vr(7);
+    EXPECT_TRUE(VerifyDB(db.get(), model, ModelDB::kLatest, nullptr, &vr,
+                         VerifyContext{29, 0, what}));
+    if (snapshot != nullptr) {
+      EXPECT_TRUE(VerifyDB(db.get(), model, model_snapshot, snapshot, &vr,
+                           VerifyContext{29, 1, what}));
+    }
+  }
+};
+
+// Once writes pause, the L0 tables (below the trigger) are compacted into
+// the level below; reads at the latest state and at a snapshot see what
+// they saw before, and the background then reports nothing pending.
+TEST(CompactionTest, IdleFoldEmptiesLevel0OnceWritesPause) {
+  IdleFoldFixture f(50);
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while ((Prop(f.db.get(), "strata.num-files-at-level0") > 0 || f.Pending()) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  EXPECT_FALSE(f.Pending());
+  EXPECT_GT(TotalTables(f.db.get()), 0u);
+  EXPECT_EQ(SstFilesOnDisk(f.env.get(), "/db"), TotalTables(f.db.get()));
+  f.Verify("after the idle fold");
+  f.db->ReleaseSnapshot(f.snapshot);
+  f.snapshot = nullptr;
+  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_TRUE(DB::Open(f.options, "/db", &f.db).ok());
+  f.Verify("reopened after the idle fold");
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// Before the delay has passed the tables stay in L0, and the fold still to
+// come counts as pending work.
+TEST(CompactionTest, IdleFoldWaitsForItsDelay) {
+  IdleFoldFixture f(3600 * 1000);
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_TRUE(f.Pending());
+  f.Verify("before the idle fold");
+  f.db->ReleaseSnapshot(f.snapshot);
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// level0_idle_compaction_ms = 0: the tables stay in L0 and nothing is
+// pending.
+TEST(CompactionTest, IdleFoldOff) {
+  IdleFoldFixture f(0);
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_FALSE(f.Pending());
+  f.db->ReleaseSnapshot(f.snapshot);
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
 TEST(CompactionTest, TombstonesVanishAtTheBottomUnlessASnapshotNeedsThem) {
   std::unique_ptr<Env> env = NewMemEnv();
   Options options = SmallTreeOptions(env.get(), CompactionStyle::kLeveled);

@@ -53,10 +53,11 @@ constexpr bool kSanitized = false;
 constexpr bool kSanitized = false;
 #endif
 
-// Raises the L0 triggers above any table count these tests reach: no
-// automatic compaction starts, no write is slowed for L0 files, and every
-// table on disk is a flush's output, in L0.
+// Raises the L0 triggers above any table count these tests reach and
+// turns the idle fold off: no automatic compaction starts, no write is
+// slowed for L0 files, and every table on disk is a flush's output, in L0.
 void KeepTablesInL0(Options* options) {
+  options->level0_idle_compaction_ms = 0;
   options->level0_compaction_trigger = 1 << 20;
   options->level0_slowdown_writes_trigger = 1 << 20;
   options->level0_stop_writes_trigger = 1 << 20;

@@ -47,9 +47,10 @@ namespace {
 constexpr char kDbName[] = "/flush-fault-db";
 constexpr size_t kBufferSize = 64 << 10;
 
-// Raises the L0 triggers above any table count reached here: no automatic
-// compaction, no write slowed for L0 files.
+// Raises the L0 triggers above any table count reached here and turns the
+// idle fold off: no automatic compaction, no write slowed for L0 files.
 void NoAutoCompaction(Options* options) {
+  options->level0_idle_compaction_ms = 0;
   options->level0_compaction_trigger = 1 << 20;
   options->level0_slowdown_writes_trigger = 1 << 20;
   options->level0_stop_writes_trigger = 1 << 20;

@@ -549,6 +549,15 @@ TEST(LimitsOptionsTest, OptionBoundsAtMaxAndMaxPlusOne) {
   EXPECT_NE(std::string::npos, s.ToString().find("max_value_size"));
   o.max_value_size = 0;
   EXPECT_TRUE(o.Validate().ok());
+
+  o.level0_idle_compaction_ms = 30ull * 24 * 3600 * 1000;
+  EXPECT_TRUE(o.Validate().ok());
+  o.level0_idle_compaction_ms += 1;
+  s = o.Validate();
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(std::string::npos, s.ToString().find("level0_idle_compaction_ms"));
+  o.level0_idle_compaction_ms = 0;
+  EXPECT_TRUE(o.Validate().ok());
 }
 
 TEST_F(LimitsTest, BatchKeyLimitsAtMaxAndMaxPlusOne) {

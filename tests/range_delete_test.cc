@@ -300,6 +300,7 @@ TEST_P(RangeDeleteTest, ReopenWithTombstonesOnlyInTheWal) {
 
 TEST_P(RangeDeleteTest, ReopenWithTombstonesOnlyInLevel0) {
   options_.level0_compaction_trigger = 100;  // keep the tables in L0
+  options_.level0_idle_compaction_ms = 0;
   options_.level0_slowdown_writes_trigger = 100;
   options_.level0_stop_writes_trigger = 100;
   Reopen();

@@ -76,6 +76,7 @@ class Picker {
   std::optional<CompactionPlan> PickTiered() const;
   std::optional<CompactionPlan> PickManual(int level, const Slice* begin,
                                            const Slice* end) const;
+  std::optional<CompactionPlan> PickLevel0(double score) const;
 
  private:
   int Compare(const Slice& a, const Slice& b) const {
@@ -113,7 +114,6 @@ class Picker {
   // the inputs' range. Newest first.
   FileList Level0Closure(const Slice* begin, const Slice* end) const;
 
-  std::optional<CompactionPlan> PickLevel0(double score) const;
   std::optional<CompactionPlan> PickLevelN(int level, double score) const;
   std::optional<CompactionPlan> PickTombstones(
       SequenceNumber earliest_snapshot) const;
@@ -563,6 +563,8 @@ const char* CompactionReasonName(CompactionPlan::Reason reason) {
       return "size-tiered";
     case CompactionPlan::Reason::kManual:
       return "manual";
+    case CompactionPlan::Reason::kIdle:
+      return "idle";
   }
   return "unknown";
 }
@@ -574,6 +576,19 @@ std::optional<CompactionPlan> PickCompaction(const Version& v,
   Picker picker(v, o, busy);
   if (o.style == CompactionStyle::kSizeTiered) return picker.PickTiered();
   return picker.PickLeveled(earliest_snapshot);
+}
+
+std::optional<CompactionPlan> PickIdleCompaction(
+    const Version& v, const CompactionPolicyOptions& o,
+    const std::set<uint64_t>& busy) {
+  if (o.style != CompactionStyle::kLeveled || v.NumFiles(0) == 0) {
+    return std::nullopt;
+  }
+  Picker picker(v, o, busy);
+  std::optional<CompactionPlan> plan =
+      picker.PickLevel0(picker.Scores(/*count_busy=*/false)[0]);
+  if (plan.has_value()) plan->reason = CompactionPlan::Reason::kIdle;
+  return plan;
 }
 
 std::optional<CompactionPlan> PickManualCompaction(

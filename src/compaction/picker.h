@@ -19,6 +19,9 @@
 // >= tombstone_ratio_trigger, num_entries >= tombstone_min_entries) at a
 // level >= 1 is compacted on its own into the next level, or into itself at
 // the last level.
+// Idle fold: once writes pause, the DB asks PickIdleCompaction, which
+// takes L0 into base_level as an L0 pick does, whatever L0's score, so a
+// read-mostly phase meets one sorted run per level.
 //
 // Size-tiered style. Every table is a sorted run in L0, newest first. A
 // window is a set of age-adjacent runs, none busy, whose sizes are similar
@@ -143,13 +146,14 @@ struct CompactionPlan {
     kLevelSize,
     kTombstones,
     kSizeTiered,
-    kManual
+    kManual,
+    kIdle
   };
   Reason reason = Reason::kLevelSize;
   // kLevel0Files / kLevelSize: the start level's score; kTombstones: the
   // deletion ratio of the file that triggered; kSizeTiered: runs merged /
   // tiered_min_merge_width (fallback: runs in L0 / tiered_max_merge_width);
-  // kManual: 0.
+  // kManual: 0; kIdle: the L0 score (below 1).
   double score = 0;
   int output_level = 0;
   // [0]: the start level's files (never empty); [1], only if non-empty:
@@ -180,7 +184,8 @@ struct CompactionPlan {
   std::string DebugString() const;
 };
 
-// "level0-files", "level-size", "tombstones", "size-tiered" or "manual".
+// "level0-files", "level-size", "tombstones", "size-tiered", "manual" or
+// "idle".
 const char* CompactionReasonName(CompactionPlan::Reason reason);
 
 // The most urgent compaction, or nullopt when nothing needs one (or all
@@ -197,6 +202,17 @@ std::optional<CompactionPlan> PickCompaction(
     const Version& v, const CompactionPolicyOptions& o,
     const std::set<uint64_t>& busy,
     SequenceNumber earliest_snapshot = kMaxSequenceNumber);
+
+// The compaction the DB runs once writes have paused
+// (Options::level0_idle_compaction_ms): leveled style, the L0 files into
+// base_level, chosen as a kLevel0Files pick chooses them (from the oldest
+// file, bounded by max_compaction_bytes), whatever L0's score. Reason
+// kIdle. nullopt for the size-tiered style, when L0 is empty, or when an
+// L0 file or the base-level overlap is busy.
+// REQUIRES: v.num_levels() == o.num_levels.
+std::optional<CompactionPlan> PickIdleCompaction(
+    const Version& v, const CompactionPolicyOptions& o,
+    const std::set<uint64_t>& busy);
 
 // CompactRange's step at one level: compacts the files of `level` that
 // overlap the user-key range [*begin_user_key, *end_user_key] (nullptr =

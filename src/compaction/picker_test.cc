@@ -363,6 +363,64 @@ TEST_F(PickerTest, NoLevel0CompactionWhileAnL0FileIsBusy) {
   EXPECT_EQ(In(*plan, 1), (N{20, 21}));
 }
 
+// ---- Idle fold --------------------------------------------------------------
+
+TEST_F(PickerTest, IdleFoldTakesLevel0BelowItsTrigger) {
+  AddBigLastLevel();
+  Add(0, File(10, "c", "e", 10));  // oldest
+  Add(0, File(11, "d", "g", 10));
+  Add(1, File(20, "a", "b", 100));
+  Add(1, File(21, "d", "f", 100));
+  const auto v = Build();
+  EXPECT_FALSE(Pick(*v).has_value());  // 2 of 4 files: no score pick
+  const auto plan = PickIdleCompaction(*v, o_, {});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kIdle);
+  EXPECT_DOUBLE_EQ(plan->score, 0.5);
+  EXPECT_EQ(plan->output_level, 1);
+  EXPECT_EQ(In(*plan, 0), (N{11, 10}));
+  EXPECT_EQ(In(*plan, 1), (N{21}));
+  EXPECT_FALSE(plan->trivial_move);
+  EXPECT_FALSE(plan->bottommost);  // L3 overlaps
+}
+
+TEST_F(PickerTest, IdleFoldOfOneTableWithNothingBelowIsAMove) {
+  AddBigLastLevel();
+  Add(0, File(10, "c", "e", 10));
+  Add(1, File(20, "x", "y", 100));
+  const auto v = Build();
+  const auto plan = PickIdleCompaction(*v, o_, {});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{10}));
+  EXPECT_EQ(plan->inputs.size(), 1u);
+  EXPECT_TRUE(plan->trivial_move);
+}
+
+TEST_F(PickerTest, IdleFoldNeedsAnIdleLevel0) {
+  AddBigLastLevel();
+  Add(1, File(20, "a", "b", 100));
+  const auto empty = Build();
+  EXPECT_FALSE(PickIdleCompaction(*empty, o_, {}).has_value());
+  Add(0, File(10, "a", "b", 10));
+  Add(0, File(11, "a", "b", 10));
+  const auto v = Build();
+  EXPECT_TRUE(PickIdleCompaction(*v, o_, {}).has_value());
+  EXPECT_FALSE(PickIdleCompaction(*v, o_, {10}).has_value());  // L0 busy
+  EXPECT_FALSE(PickIdleCompaction(*v, o_, {20}).has_value());  // overlap busy
+}
+
+TEST_F(PickerTest, IdleFoldFollowsLevel0AgeOrderAndItsByteBound) {
+  AddBigLastLevel();
+  for (uint64_t n = 10; n <= 12; ++n) Add(0, File(n, "c", "d", 100));
+  Add(1, File(20, "a", "c", 50));
+  o_.max_compaction_bytes = 260;  // the oldest file, its overlap, one more
+  const auto v = Build();
+  const auto plan = PickIdleCompaction(*v, o_, {});
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(In(*plan, 0), (N{11, 10}));
+  EXPECT_EQ(In(*plan, 1), (N{20}));
+}
+
 // ---- Level size -------------------------------------------------------------
 
 TEST_F(PickerTest, LevelSizePicksTheCheapestFileAndItsOverlap) {
@@ -737,6 +795,12 @@ TEST_F(SizeTieredTest, MergesARunOfSimilarSizes) {
   EXPECT_EQ(plan->max_output_file_size, UINT64_MAX);
 }
 
+TEST_F(SizeTieredTest, NoIdleFold) {
+  AddRuns({10, 11});
+  const auto v = Build();
+  EXPECT_FALSE(PickIdleCompaction(*v, o_, {}).has_value());
+}
+
 TEST_F(SizeTieredTest, DissimilarRunsAreLeftAlone) {
   // 10..16 is a ratio of 1.6 > 1.5: no four similar runs in a row.
   AddRuns({10, 16, 10, 16, 10, 16, 100, 1000});
@@ -861,6 +925,7 @@ TEST_F(PickerTest, DebugString) {
   EXPECT_STREQ(CompactionReasonName(Reason::kTombstones), "tombstones");
   EXPECT_STREQ(CompactionReasonName(Reason::kSizeTiered), "size-tiered");
   EXPECT_STREQ(CompactionReasonName(Reason::kManual), "manual");
+  EXPECT_STREQ(CompactionReasonName(Reason::kIdle), "idle");
 }
 
 }  // namespace

@@ -51,8 +51,15 @@ void DBImpl::BackgroundLoop() {
       std::optional<CompactionPlan> plan = PickCompaction(
           *versions_->current(), policy_, busy_files_, earliest_snapshot);
       if (!plan) {
-        bg_cv_.Wait();
-        continue;
+        const uint64_t wait_micros = IdleCompactionLocked(&plan);
+        if (!plan) {
+          if (wait_micros > 0) {
+            bg_cv_.WaitFor(wait_micros);
+          } else {
+            bg_cv_.Wait();
+          }
+          continue;
+        }
       }
       compaction_running_ = true;
       s = RunCompactionLocked(*plan);
@@ -70,6 +77,20 @@ void DBImpl::BackgroundLoop() {
     // background threads wait on it.
     bg_cv_.SignalAll();
   }
+}
+
+uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
+  mu_.AssertHeld();
+  if (options_.level0_idle_compaction_ms == 0 ||
+      options_.compaction_style != CompactionStyle::kLeveled ||
+      versions_->current()->NumFiles(0) == 0) {
+    return 0;
+  }
+  const uint64_t wait = idle_clock_.MicrosUntilIdle(
+      last_sequence_.load(std::memory_order_acquire), env_->NowMicros());
+  if (wait > 0) return wait;
+  *plan = PickIdleCompaction(*versions_->current(), policy_, busy_files_);
+  return 0;
 }
 
 Status DBImpl::FlushOldestLocked() {

@@ -100,6 +100,7 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       block_cache_(std::make_unique<BlockCache>(options_.block_cache_capacity)),
       table_options_(MakeTableOptions(options_, &internal_comparator_,
                                       block_cache_.get())),
+      idle_clock_(options_.level0_idle_compaction_ms * 1000),
       level_stats_(static_cast<size_t>(options_.num_levels)),
       policy_(MakePolicy(options_)) {}
 
@@ -322,8 +323,9 @@ bool DBImpl::GetProperty(const Slice& name, std::string* value) {
     MutexLock lock(&mu_);
     *value = std::to_string(flushes_);
   } else if (n == "strata.background-work-pending") {
-    // "1" while a flush or compaction runs or would be picked now; "0" once
-    // the background has nothing left to do (also after a background
+    // "1" while a flush or compaction runs or would be picked now, or
+    // while L0 holds tables the idle fold will take once writes pause; "0"
+    // once the background has nothing left to do (also after a background
     // error, when nothing more will run).
     MutexLock lock(&mu_);
     bool pending = false;
@@ -331,11 +333,14 @@ bool DBImpl::GetProperty(const Slice& name, std::string* value) {
       const SequenceNumber earliest_snapshot =
           snapshots_.empty() ? last_sequence_.load(std::memory_order_acquire)
                              : snapshots_.Oldest();
+      const Version& current = *versions_->current();
       pending = !imm_.empty() || flush_running_ || compaction_running_ ||
                 manual_compactions_ > 0 ||
-                PickCompaction(*versions_->current(), policy_, busy_files_,
+                PickCompaction(current, policy_, busy_files_,
                                earliest_snapshot)
-                    .has_value();
+                    .has_value() ||
+                (options_.level0_idle_compaction_ms > 0 &&
+                 PickIdleCompaction(current, policy_, busy_files_).has_value());
     }
     value->assign(1, pending ? '1' : '0');
   } else if (n == "strata.stall-micros") {

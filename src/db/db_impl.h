@@ -57,6 +57,7 @@
 #include "cache/block_cache.h"
 #include "compaction/picker.h"
 #include "db/dbformat.h"
+#include "db/idle_clock.h"
 #include "db/snapshot_list.h"
 #include "db/table_cache.h"
 #include "memtable/memtable.h"
@@ -188,6 +189,12 @@ class DBImpl final : public DB {
 
   // db_flush.cc
   void BackgroundLoop();
+  // The idle fold (Options::level0_idle_compaction_ms): sets `*plan` once
+  // no write has arrived for the delay and L0 holds tables. Otherwise
+  // returns the microseconds until the fold may be due (0: nothing to wait
+  // for: off, L0 empty, or its files busy).
+  uint64_t IdleCompactionLocked(std::optional<CompactionPlan>* plan)
+      STRATA_REQUIRES(mu_);
   // Flushes the oldest frozen memtable and installs the result.
   Status FlushOldestLocked() STRATA_REQUIRES(mu_);
   // Writes `mem` as table `number`, synced with a durable directory entry.
@@ -267,6 +274,8 @@ class DBImpl final : public DB {
   // CompactRange calls waiting or running: automatic picks pause.
   int manual_compactions_ STRATA_GUARDED_BY(mu_) = 0;
   std::set<uint64_t> busy_files_ STRATA_GUARDED_BY(mu_);
+  // Time since the last write, for the idle fold.
+  IdleClock idle_clock_ STRATA_GUARDED_BY(mu_);
   uint64_t flushes_ STRATA_GUARDED_BY(mu_) = 0;
 
   // Statistics (strata.stats, strata.counters).

@@ -4,6 +4,10 @@
 
 namespace strata {
 
+namespace {
+constexpr uint64_t kMaxIdleCompactionMs = 30ull * 24 * 3600 * 1000;
+}  // namespace
+
 Status Options::Validate() const {
   auto bad = [](const char* field, const std::string& why) {
     return Status::InvalidArgument(std::string("Options::") + field, why);
@@ -54,6 +58,9 @@ Status Options::Validate() const {
   if (static_cast<uint8_t>(compaction_style) >
       static_cast<uint8_t>(CompactionStyle::kSizeTiered)) {
     return bad("compaction_style", "unknown value");
+  }
+  if (level0_idle_compaction_ms > kMaxIdleCompactionMs) {
+    return bad("level0_idle_compaction_ms", "must be at most 30 days");
   }
   if (max_manifest_file_size < 1024) {
     return bad("max_manifest_file_size", "must be at least 1 KiB");

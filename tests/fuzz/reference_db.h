@@ -47,6 +47,7 @@ inline Options ReferenceOptions(Env* env) {
   o.bloom_bits_per_key = 10;
   o.max_background_jobs = 1;
   o.level0_compaction_trigger = 4;
+  o.level0_idle_compaction_ms = 0;  // the layout depends on writes alone
   o.block_cache_capacity = 1 << 20;
   o.max_open_files = 16;
   o.flush_on_close = false;
