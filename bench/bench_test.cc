@@ -6,10 +6,12 @@
 #include <snappy.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -426,6 +428,83 @@ TEST_P(EngineWorkloadTest, EveryWorkloadRunsWithExactCounts) {
   EXPECT_EQ(results["ycsbe"].ops, 2000u);
   EXPECT_GT(results["ycsba"].p99_us, 0.0);
   EXPECT_GE(results["ycsba"].max_us, results["ycsba"].p99_us);
+  std::filesystem::remove_all(dir);
+}
+
+// Forwards to another engine and records the calls that shape a run.
+class RecordingEngine : public Engine {
+ public:
+  explicit RecordingEngine(std::unique_ptr<Engine> base)
+      : base_(std::move(base)) {}
+  std::string_view name() const override { return base_->name(); }
+  Status CheckSupported(const EngineConfig& config) const override {
+    return base_->CheckSupported(config);
+  }
+  std::vector<std::string> Describe(const EngineConfig& config) const override {
+    return base_->Describe(config);
+  }
+  Status Open(const EngineConfig& config) override {
+    calls.push_back("open");
+    return base_->Open(config);
+  }
+  Status Close() override {
+    calls.push_back("close");
+    return base_->Close();
+  }
+  Status Flush() override {
+    calls.push_back("flush");
+    return base_->Flush();
+  }
+  Status WaitForBackgroundWork(double max_seconds) override {
+    calls.push_back("wait");
+    return base_->WaitForBackgroundWork(max_seconds);
+  }
+  std::unique_ptr<Session> NewSession() override {
+    return base_->NewSession();
+  }
+
+  std::vector<std::string> calls;
+
+ private:
+  std::unique_ptr<Engine> base_;
+};
+
+// The last `n` calls (all of them when fewer).
+std::vector<std::string> Last(const std::vector<std::string>& calls, size_t n) {
+  return {calls.end() - static_cast<std::ptrdiff_t>(std::min(n, calls.size())),
+          calls.end()};
+}
+
+// A fill, and the untimed load before a read workload, end with the settle:
+// flush, close, reopen, and then the wait for the background work the
+// reopen found due, so the next timed workload starts on a quiet engine.
+TEST(RunnerTest, SettleWaitsForBackgroundWorkAfterTheReopen) {
+  const char* env_tmp = std::getenv("STRATA_TEST_TMPDIR");
+  std::string dir =
+      std::string(env_tmp != nullptr ? env_tmp : "/tmp") + "/bench_test_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  BenchConfig config;
+  config.num = 2000;
+  config.engine_config.write_buffer_size = 64 << 10;
+  RecordingEngine engine(NewStrataEngine());
+  std::FILE* out = std::fopen("/dev/null", "w");
+  ASSERT_NE(out, nullptr);
+  const std::vector<std::string> settle{"flush", "close", "open", "wait"};
+  {
+    Runner runner(config, &engine, dir + "/strata", out);
+    Result r;
+    ASSERT_TRUE(runner.Run("fillrandom", &r).ok());
+    EXPECT_EQ(Last(engine.calls, 4), settle);
+    engine.calls.clear();
+    ASSERT_TRUE(runner.Run("readrandom", &r).ok());  // the DB holds the data
+    EXPECT_TRUE(engine.calls.empty());
+    ASSERT_TRUE(runner.Run("deleterandom", &r).ok());
+    engine.calls.clear();
+    ASSERT_TRUE(runner.Run("seekrandom", &r).ok());  // loads it again first
+    EXPECT_EQ(Last(engine.calls, 4), settle);
+    ASSERT_TRUE(runner.Close().ok());
+  }
+  std::fclose(out);
   std::filesystem::remove_all(dir);
 }
 
