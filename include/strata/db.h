@@ -66,8 +66,16 @@ class DB {
   // Compacts the key range [*begin, *end] through every level and waits;
   // nullptr leaves that end open.
   virtual Status CompactRange(const Slice* begin, const Slice* end) = 0;
-  // Stores a property's value ("strata.stats", "strata.mem-usage", ...);
-  // false for an unknown name.
+  // Stores a property's value; false for an unknown name. Names:
+  // strata.stats (per-level table), strata.counters, strata.mem-usage,
+  // strata.block-cache-usage, strata.open-tables, strata.total-sst-bytes,
+  // strata.num-files-at-level<N>, strata.num-flushes, strata.stall-micros,
+  // strata.last-sequence, strata.num-snapshots, strata.estimate-num-keys,
+  // strata.num-range-deletions, strata.num-immutable-mem-table,
+  // strata.num-entries-active-mem-table, strata.num-deletes-active-mem-table,
+  // and strata.background-work-pending: "1" while a flush or compaction
+  // runs or is due, including the idle fold of L0 still to come
+  // (Options::level0_idle_compaction_ms), "0" once nothing is left.
   virtual bool GetProperty(const Slice& name, std::string* value) = 0;
   // Makes a consistent copy of the DB in `dir`, which must not exist.
   virtual Status CreateCheckpoint(const std::string& dir) = 0;
