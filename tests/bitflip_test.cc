@@ -407,6 +407,8 @@ class Trial {
     }
     Options options;  // the default configuration
     options.env = env.get();
+    // A slow trial must not fold the damaged table in the background.
+    options.level0_idle_compaction_ms = 0;
     std::unique_ptr<DB> db;
     const Status open = DB::Open(options, kTrialDb, &db);
     if (!open.ok()) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "env/env_wrapper.h"
 #include "strata/db.h"
 #include "strata/env.h"
 #include "testing/model_db.h"
@@ -267,6 +268,8 @@ TEST(CompactionTest, LevelZeroStaysBoundedAndFullCompactionSettles) {
 TEST(CompactionTest, BackgroundWorkPendingIsZeroOnlyWhenSettled) {
   std::unique_ptr<Env> env = NewMemEnv();
   Options options = SmallTreeOptions(env.get(), CompactionStyle::kLeveled);
+  // The picks by score alone (the idle fold has its own tests below).
+  options.level0_idle_compaction_ms = 0;
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
   const auto pending = [&db] {
@@ -401,6 +404,53 @@ TEST(CompactionTest, IdleFoldWaitsForItsDelay) {
   EXPECT_TRUE(f.Pending());
   f.Verify("before the idle fold");
   f.db->ReleaseSnapshot(f.snapshot);
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// An Env whose clock only the test moves.
+class ManualClockEnv final : public internal::EnvWrapper {
+ public:
+  explicit ManualClockEnv(Env* base) : EnvWrapper(base) {}
+  uint64_t NowMicros() override { return now_.load(); }
+  void Advance(uint64_t micros) { now_.fetch_add(micros); }
+
+ private:
+  std::atomic<uint64_t> now_{1000000};
+};
+
+// The pause is counted from the last write: with the clock held nothing is
+// folded; a write 40 ms into a 50 ms delay restarts it, so 80 ms after the
+// load (40 after the write) L0 is still whole; the fold comes once the
+// clock passes the delay after the write. (The background looks at the
+// clock at least every 50 ms of real time; the real sleeps give it room.)
+TEST(CompactionTest, IdleFoldCountsFromTheLastWrite) {
+  std::unique_ptr<Env> mem = NewMemEnv();
+  ManualClockEnv clock(mem.get());
+  IdleFoldFixture f(50);
+  f.options.env = &clock;
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  const auto level0 = [&f] {
+    return Prop(f.db.get(), "strata.num-files-at-level0");
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(level0(), 3u) << "folded with the clock held";
+  clock.Advance(40000);
+  ASSERT_TRUE(f.db->Put(WriteOptions(), Key(5000), "late").ok());
+  f.model.Put(Key(5000), "late");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  clock.Advance(40000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(level0(), 3u) << "the write did not restart the pause";
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (level0() > 0 && std::chrono::steady_clock::now() < deadline) {
+    clock.Advance(20000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(level0(), 0u);
+  f.Verify("after a fold timed by the manual clock");
+  f.db->ReleaseSnapshot(f.snapshot);
+  f.snapshot = nullptr;
   ASSERT_TRUE(f.db->Close().ok());
 }
 

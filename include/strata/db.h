@@ -75,7 +75,9 @@ class DB {
   // strata.num-entries-active-mem-table, strata.num-deletes-active-mem-table,
   // and strata.background-work-pending: "1" while a flush or compaction
   // runs or is due, including the idle fold of L0 still to come
-  // (Options::level0_idle_compaction_ms), "0" once nothing is left.
+  // (Options::level0_idle_compaction_ms), "0" once nothing is left. With
+  // the fold on, a writer that writes more often than its delay keeps it
+  // at "1" while L0 holds a table: wait for "0" only once writes stop.
   virtual bool GetProperty(const Slice& name, std::string* value) = 0;
   // Makes a consistent copy of the DB in `dir`, which must not exist.
   virtual Status CreateCheckpoint(const std::string& dir) = 0;

@@ -101,9 +101,10 @@ struct Options {
   int level0_compaction_trigger = 4;
   int level0_slowdown_writes_trigger = 20;
   int level0_stop_writes_trigger = 36;
-  // When no write has arrived for this many milliseconds, the tables still
-  // in L0 (fewer than level0_compaction_trigger) are compacted into the
-  // level below, so the reads and scans that follow a load meet one sorted
+  // When no write has arrived for this many milliseconds (counted from the
+  // background's first look after the last write, so the fold starts
+  // between one and two delays after it), the tables still in L0 (fewer
+  // than level0_compaction_trigger) are compacted into the level below, so the reads and scans that follow a load meet one sorted
   // run per level instead of several overlapping L0 tables: a seek merges
   // fewer sources, a Get probes fewer filters. The price: a writer that
   // pauses longer than this after every flush rewrites the level below once

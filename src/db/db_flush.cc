@@ -81,7 +81,10 @@ void DBImpl::BackgroundLoop() {
 
 uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
   mu_.AssertHeld();
+  // Close() flushes the memtable before the background stops: a fold of
+  // that last table would only make Close() wait for it.
   if (options_.level0_idle_compaction_ms == 0 ||
+      closed_.load(std::memory_order_acquire) ||
       options_.compaction_style != CompactionStyle::kLeveled ||
       versions_->current()->NumFiles(0) == 0) {
     return 0;
