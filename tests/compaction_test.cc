@@ -407,6 +407,31 @@ TEST(CompactionTest, IdleFoldWaitsForItsDelay) {
   ASSERT_TRUE(f.db->Close().ok());
 }
 
+// Close() flushes the memtable; once it has begun, no fold takes that table
+// (Close would only wait for it), even when the pause is long past.
+TEST(CompactionTest, CloseDoesNotFoldItsOwnFlush) {
+  IdleFoldFixture f(50);
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  f.db->ReleaseSnapshot(f.snapshot);
+  f.snapshot = nullptr;
+  ASSERT_TRUE(f.db->Put(WriteOptions(), Key(5000), "in the memtable").ok());
+  f.model.Put(Key(5000), "in the memtable");
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Prop(f.db.get(), "strata.num-files-at-level0") > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(f.db->Close().ok());
+  f.options.level0_idle_compaction_ms = 0;  // look before any fold
+  ASSERT_TRUE(DB::Open(f.options, "/db", &f.db).ok());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 1u);
+  f.Verify("reopened after Close flushed the memtable");
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
 // An Env whose clock only the test moves.
 class ManualClockEnv final : public internal::EnvWrapper {
  public:
