@@ -104,12 +104,13 @@ struct Options {
   // When no write has arrived for this many milliseconds (counted from the
   // background's first look after the last write, so the fold starts
   // between one and two delays after it), the tables still in L0 (fewer
-  // than level0_compaction_trigger) are compacted into the level below, so the reads and scans that follow a load meet one sorted
-  // run per level instead of several overlapping L0 tables: a seek merges
-  // fewer sources, a Get probes fewer filters. The price: a writer that
-  // pauses longer than this after every flush rewrites the level below once
-  // per flush instead of once per level0_compaction_trigger flushes.
-  // Leveled style only; 0 turns it off; at most 30 days.
+  // than level0_compaction_trigger) are compacted into the level below, so
+  // the reads and scans that follow a load meet one sorted run per level
+  // instead of several overlapping L0 tables: a seek merges fewer sources,
+  // a Get probes fewer filters. The price: a writer that pauses longer than
+  // this after every flush rewrites the level below once per flush instead
+  // of once per level0_compaction_trigger flushes. Leveled style only; 0
+  // turns it off; at most 30 days.
   uint64_t level0_idle_compaction_ms = 1000;
 
   WalRecoveryMode wal_recovery_mode = WalRecoveryMode::kTolerateTornTail;
