@@ -1,110 +1,21 @@
-// Tests of the compaction policy on hand-built Versions: level targets,
-// scores, the L0 / level-size / tombstone / size-tiered / manual picks,
+// Tests of the leveled compaction policy on hand-built Versions: level
+// targets, scores, the L0 / idle / level-size / tombstone / manual picks,
 // user-key expansion, busy files, trivial moves, bottommost and the
-// max_compaction_bytes bound. Every test checks exact file numbers.
+// max_compaction_bytes bound. Every test checks exact file numbers. The
+// size-tiered picks are in picker_tiered_test.cc.
 
 #include "compaction/picker.h"
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <memory>
 #include <set>
 #include <string>
-#include <vector>
 
-#include "db/dbformat.h"
-#include "strata/comparator.h"
-#include "version/version.h"
-#include "version/version_edit.h"
+#include "compaction/picker_test_util.h"
 
 namespace strata::internal {
 namespace {
-
-using N = std::vector<uint64_t>;
-using Reason = CompactionPlan::Reason;
-
-constexpr auto kValue = static_cast<uint8_t>(ValueType::kValue);
-constexpr uint64_t kMiB = 1ull << 20;
-constexpr uint64_t kGiB = 1ull << 30;
-
-// A file whose smallest key is (smallest, small_seq) and largest key is
-// (largest, large_seq).
-FileMetaData KeyedFile(uint64_t number, const std::string& smallest,
-                       SequenceNumber small_seq, const std::string& largest,
-                       SequenceNumber large_seq, uint64_t size) {
-  FileMetaData f;
-  f.number = number;
-  f.file_size = size;
-  f.smallest = InternalKey(smallest, small_seq, kValue);
-  f.largest = InternalKey(largest, large_seq, kValue);
-  f.smallest_seqno = std::min(small_seq, large_seq);
-  f.largest_seqno = std::max(small_seq, large_seq);
-  return f;
-}
-
-// Keys at sequence `number`, so L0 orders files by number, newest first.
-FileMetaData File(uint64_t number, const std::string& smallest,
-                  const std::string& largest, uint64_t size) {
-  return KeyedFile(number, smallest, number, largest, number, size);
-}
-
-FileMetaData WithEntries(FileMetaData f, uint64_t entries, uint64_t deletions) {
-  f.num_entries = entries;
-  f.num_deletions = deletions;
-  return f;
-}
-
-N Numbers(const std::vector<std::shared_ptr<const FileMetaData>>& files) {
-  N r;
-  for (const auto& f : files) r.push_back(f->number);
-  return r;
-}
-
-// The numbers of inputs[i], or {} when the plan has no such input.
-N In(const CompactionPlan& p, size_t i) {
-  return i < p.inputs.size() ? Numbers(p.inputs[i].files) : N{};
-}
-
-class PickerTest : public ::testing::Test {
- protected:
-  PickerTest() {
-    o_.num_levels = 4;
-    o_.level0_file_num_compaction_trigger = 4;
-    o_.max_bytes_for_level_base = 1000;
-    o_.level_size_multiplier = 10;
-    o_.target_file_size = 100;
-    o_.max_compaction_bytes = 1000000;
-    o_.tombstone_ratio_trigger = 0.5;
-    o_.tombstone_min_entries = 10;
-  }
-
-  void Add(int level, const FileMetaData& f) { edit_.AddFile(level, f); }
-
-  // The version holding every file added so far.
-  std::shared_ptr<const Version> Build() {
-    VersionBuilder builder(&icmp_, o_.num_levels, nullptr);
-    EXPECT_TRUE(builder.Apply(edit_).ok());
-    auto v = builder.Finish();
-    EXPECT_TRUE(v.ok()) << v.status().ToString();
-    return v.ok() ? v.value() : nullptr;
-  }
-
-  // With 4 levels and the options above: L3 (last) holds 100000 bytes over
-  // [a..z], so the targets are L1 = 1000, L2 = 10000, base_level = 1.
-  void AddBigLastLevel(uint64_t number = 90) {
-    Add(3, File(number, "a", "z", 100000));
-  }
-
-  std::optional<CompactionPlan> Pick(const Version& v,
-                                     const std::set<uint64_t>& busy = {}) {
-    return PickCompaction(v, o_, busy);
-  }
-
-  const InternalKeyComparator icmp_{BytewiseComparator()};
-  CompactionPolicyOptions o_;
-  VersionEdit edit_;
-};
 
 // ---- Level targets ----------------------------------------------------------
 
@@ -764,139 +675,6 @@ TEST_F(PickerTest, ManualLevel0TakesTheOverlapClosureIntoTheBase) {
   EXPECT_EQ(plan->output_level, 1);
   EXPECT_EQ(In(*plan, 0), (N{12, 11, 10}));
   EXPECT_EQ(In(*plan, 1), (N{20}));
-}
-
-// ---- Size-tiered ------------------------------------------------------------
-
-class SizeTieredTest : public PickerTest {
- protected:
-  SizeTieredTest() { o_.style = CompactionStyle::kSizeTiered; }
-
-  // L0 runs numbered 1.. from the OLDEST, all over [a..z]; `sizes` is
-  // given newest first, as L0 lists them.
-  void AddRuns(const std::vector<uint64_t>& sizes) {
-    uint64_t number = sizes.size();
-    for (const uint64_t size : sizes) Add(0, File(number--, "a", "z", size));
-  }
-};
-
-TEST_F(SizeTieredTest, MergesARunOfSimilarSizes) {
-  AddRuns({10, 11, 12, 14, 100, 1000});  // numbers 6, 5, 4, 3, 2, 1
-  const auto v = Build();
-  const auto plan = Pick(*v);
-  ASSERT_TRUE(plan.has_value());
-  EXPECT_EQ(plan->reason, Reason::kSizeTiered);
-  EXPECT_DOUBLE_EQ(plan->score, 1.0);
-  EXPECT_EQ(plan->output_level, 0);
-  EXPECT_EQ(In(*plan, 0), (N{6, 5, 4, 3}));
-  EXPECT_EQ(plan->inputs.size(), 1u);
-  EXPECT_FALSE(plan->bottommost);  // older runs 2 and 1 overlap
-  EXPECT_FALSE(plan->trivial_move);
-  EXPECT_EQ(plan->max_output_file_size, UINT64_MAX);
-}
-
-TEST_F(SizeTieredTest, NoIdleFold) {
-  AddRuns({10, 11});
-  const auto v = Build();
-  EXPECT_FALSE(PickIdleCompaction(*v, o_, {}).has_value());
-}
-
-TEST_F(SizeTieredTest, DissimilarRunsAreLeftAlone) {
-  // 10..16 is a ratio of 1.6 > 1.5: no four similar runs in a row.
-  AddRuns({10, 16, 10, 16, 10, 16, 100, 1000});
-  const auto v = Build();
-  EXPECT_FALSE(Pick(*v).has_value());
-}
-
-TEST_F(SizeTieredTest, LongestWindowWinsCappedAtTheMaxWidth) {
-  o_.tiered_max_merge_width = 5;
-  AddRuns({10, 10, 10, 10, 140, 130, 100, 110, 120, 100});
-  // numbers:  10  9  8  7   6    5    4    3    2    1
-  // Six similar runs (6..1) beat four (10..7); of their two 5-run windows,
-  // 5..1 holds fewer bytes (560) than 6..2 (600).
-  const auto v = Build();
-  const auto plan = Pick(*v);
-  ASSERT_TRUE(plan.has_value());
-  EXPECT_DOUBLE_EQ(plan->score, 5.0 / 4);
-  EXPECT_EQ(In(*plan, 0), (N{5, 4, 3, 2, 1}));
-  EXPECT_TRUE(plan->bottommost);  // includes the oldest run
-}
-
-TEST_F(SizeTieredTest, EqualLengthPrefersFewerBytes) {
-  AddRuns({100, 100, 100, 100, 10, 10, 10, 10});
-  const auto v = Build();
-  const auto plan = Pick(*v);
-  ASSERT_TRUE(plan.has_value());
-  EXPECT_EQ(In(*plan, 0), (N{4, 3, 2, 1}));
-  EXPECT_TRUE(plan->bottommost);
-}
-
-TEST_F(SizeTieredTest, BusyRunsSplitWindows) {
-  AddRuns({10, 10, 10, 10, 10, 10, 10});  // numbers 7..1
-  const auto v = Build();
-  auto plan = Pick(*v, {4});
-  EXPECT_FALSE(plan.has_value());  // 3 + 3 runs around the busy one
-  plan = Pick(*v, {3});
-  ASSERT_TRUE(plan.has_value());
-  EXPECT_EQ(In(*plan, 0), (N{7, 6, 5, 4}));
-  EXPECT_FALSE(plan->bottommost);
-}
-
-TEST_F(SizeTieredTest, TooManyRunsMergeTheOldest) {
-  o_.tiered_min_merge_width = 2;
-  o_.tiered_max_merge_width = 4;
-  // Each run twice the next newer one: no two similar.
-  AddRuns({1, 2, 4, 8, 16, 32, 64});  // numbers 7..1
-  auto v = Build();
-  auto plan = Pick(*v);
-  ASSERT_TRUE(plan.has_value());
-  EXPECT_EQ(plan->reason, Reason::kSizeTiered);
-  EXPECT_DOUBLE_EQ(plan->score, 7.0 / 4);
-  EXPECT_EQ(In(*plan, 0), (N{4, 3, 2, 1}));  // 7 - 4 + 1 = 4 runs
-  EXPECT_TRUE(plan->bottommost);
-  EXPECT_FALSE(Pick(*v, {1}).has_value());
-
-  edit_.Clear();
-  AddRuns({1, 2, 4, 8, 16});  // 5 runs: 2 oldest merge
-  v = Build();
-  plan = Pick(*v);
-  ASSERT_TRUE(plan.has_value());
-  EXPECT_EQ(In(*plan, 0), (N{2, 1}));
-
-  edit_.Clear();
-  AddRuns({1, 2, 4, 8});  // within the limit
-  v = Build();
-  EXPECT_FALSE(Pick(*v).has_value());
-}
-
-TEST_F(SizeTieredTest, BottommostOnlyWhenNoOlderRunOverlaps) {
-  Add(0, File(4, "a", "c", 10));
-  Add(0, File(3, "a", "c", 10));
-  Add(0, File(2, "b", "b", 10));
-  Add(0, File(1, "x", "z", 1000));  // older, but apart from [a..c]
-  o_.tiered_min_merge_width = 3;
-  const auto v = Build();
-  const auto plan = Pick(*v);
-  ASSERT_TRUE(plan.has_value());
-  EXPECT_EQ(In(*plan, 0), (N{4, 3, 2}));
-  EXPECT_TRUE(plan->bottommost);
-}
-
-TEST_F(SizeTieredTest, ManualMergesTheOverlappingRunsInLevel0) {
-  Add(0, File(4, "a", "c", 10));
-  Add(0, File(3, "x", "z", 10));
-  Add(0, File(2, "b", "d", 10));
-  Add(0, File(1, "d", "f", 10));
-  const auto v = Build();
-  const Slice a("a");
-  const auto plan = PickManualCompaction(*v, o_, 0, &a, &a, {});
-  ASSERT_TRUE(plan.has_value());
-  EXPECT_EQ(plan->reason, Reason::kManual);
-  EXPECT_EQ(plan->output_level, 0);
-  EXPECT_EQ(In(*plan, 0), (N{4, 2, 1}));
-  EXPECT_TRUE(plan->bottommost);
-  EXPECT_FALSE(plan->trivial_move);
-  EXPECT_EQ(plan->max_output_file_size, UINT64_MAX);
 }
 
 // ---- Rendering --------------------------------------------------------------
