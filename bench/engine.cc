@@ -21,20 +21,6 @@ std::unique_ptr<Engine> NewEngine(std::string_view name) {
   return nullptr;
 }
 
-std::string_view CompressionName(Compression c) {
-  switch (c) {
-    case Compression::kNone:
-      return "none";
-    case Compression::kSnappy:
-      return "snappy";
-    case Compression::kLZ4:
-      return "lz4";
-    case Compression::kZstd:
-      return "zstd";
-  }
-  return "unknown";
-}
-
 bool ParseCompression(std::string_view name, Compression* c) {
   for (Compression candidate : {Compression::kNone, Compression::kSnappy,
                                 Compression::kLZ4, Compression::kZstd}) {

@@ -136,9 +136,7 @@ Status PollUntil(double max_seconds, const std::function<bool()>& done);
 // within half a megabyte of its limit may be judged either way.
 bool LevelDbCompactionDue(std::string_view stats);
 
-// "none", "snappy", "lz4", "zstd".
-std::string_view CompressionName(Compression c);
-// Parses a CompressionName(); false if unknown.
+// Parses a CompressionName() (strata/options.h); false if unknown.
 bool ParseCompression(std::string_view name, Compression* c);
 
 }  // namespace strata::bench

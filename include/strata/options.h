@@ -27,6 +27,9 @@ enum class Compression : uint8_t {
   kZstd = 3,
 };
 
+// "none", "snappy", "lz4" or "zstd"; "unknown" for any other value.
+const char* CompressionName(Compression type);
+
 // How WAL replay treats damaged records at open.
 enum class WalRecoveryMode : uint8_t {
   // Default. A record cut short by a crash at the very end of a log is

@@ -133,20 +133,6 @@ bool Compressor::Compress(const Slice& input, std::string* output) {
   return false;
 }
 
-const char* CompressionName(Compression type) {
-  switch (type) {
-    case Compression::kNone:
-      return "none";
-    case Compression::kSnappy:
-      return "snappy";
-    case Compression::kLZ4:
-      return "lz4";
-    case Compression::kZstd:
-      return "zstd";
-  }
-  return "unknown";
-}
-
 Status UncompressBlock(Compression type, const Slice& input,
                        std::unique_ptr<char[]>* output, size_t* output_size,
                        size_t* output_capacity) {
@@ -210,3 +196,22 @@ Status UncompressBlock(Compression type, const Slice& input,
 }
 
 }  // namespace strata::internal
+
+// Declared in strata/options.h, beside the enum.
+namespace strata {
+
+const char* CompressionName(Compression type) {
+  switch (type) {
+    case Compression::kNone:
+      return "none";
+    case Compression::kSnappy:
+      return "snappy";
+    case Compression::kLZ4:
+      return "lz4";
+    case Compression::kZstd:
+      return "zstd";
+  }
+  return "unknown";
+}
+
+}  // namespace strata

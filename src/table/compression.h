@@ -63,9 +63,6 @@ class Compressor {
   std::unique_ptr<ZstdContext> zstd_;  // only for kZstd
 };
 
-// "none", "snappy", "lz4" or "zstd"; "unknown" for any other value.
-const char* CompressionName(Compression type);
-
 // Decompresses a block's stored bytes `input` of compression `type`.
 // On success `*output` holds the `*output_size` bytes, in a buffer of
 // `*output_capacity` bytes when that is asked for (the buffer may be a

@@ -30,6 +30,16 @@ std::string Uncompress(Compression c, const std::string& compressed,
   return s->ok() ? std::string(out.get(), n) : std::string();
 }
 
+// The names are public (strata/options.h) and printed by tools and the
+// benchmark: they stay as they are.
+TEST(CompressionNameTest, NamesAreStable) {
+  EXPECT_STREQ(CompressionName(Compression::kNone), "none");
+  EXPECT_STREQ(CompressionName(Compression::kSnappy), "snappy");
+  EXPECT_STREQ(CompressionName(Compression::kLZ4), "lz4");
+  EXPECT_STREQ(CompressionName(Compression::kZstd), "zstd");
+  EXPECT_STREQ(CompressionName(static_cast<Compression>(9)), "unknown");
+}
+
 TEST(CompressionTest, RoundTrips) {
   Random rnd(1);
   std::vector<std::string> inputs = {"", "a", std::string(100000, 'z')};

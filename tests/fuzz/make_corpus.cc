@@ -182,7 +182,7 @@ void AddSmallTables(CorpusWriter* w) {
     const std::string t =
         BuildTable(BytewiseComparator(), 0, c, 10, 3, 256, entries);
     const std::string name =
-        std::string("bytewise_") + internal::CompressionName(c);
+        std::string("bytewise_") + CompressionName(c);
     w->Add("fuzz_table", name, 0x00, t);
     AddBlocks(w, name, t, 0, 2);
   }
@@ -203,7 +203,7 @@ void AddSmallTables(CorpusWriter* w) {
     std::string out;
     if (compressor.Compress(run, &out)) {
       w->Add("fuzz_block",
-             std::string("compressed_") + internal::CompressionName(c),
+             std::string("compressed_") + CompressionName(c),
              static_cast<uint8_t>(0x10 | (static_cast<int>(c) << 2)), out);
     }
   }
