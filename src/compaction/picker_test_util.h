@@ -31,8 +31,9 @@ inline constexpr uint64_t kGiB = 1ull << 30;
 // A file whose smallest key is (smallest, small_seq) and largest key is
 // (largest, large_seq).
 inline FileMetaData KeyedFile(uint64_t number, const std::string& smallest,
-                       SequenceNumber small_seq, const std::string& largest,
-                       SequenceNumber large_seq, uint64_t size) {
+                              SequenceNumber small_seq,
+                              const std::string& largest,
+                              SequenceNumber large_seq, uint64_t size) {
   FileMetaData f;
   f.number = number;
   f.file_size = size;
@@ -45,11 +46,12 @@ inline FileMetaData KeyedFile(uint64_t number, const std::string& smallest,
 
 // Keys at sequence `number`, so L0 orders files by number, newest first.
 inline FileMetaData File(uint64_t number, const std::string& smallest,
-                  const std::string& largest, uint64_t size) {
+                         const std::string& largest, uint64_t size) {
   return KeyedFile(number, smallest, number, largest, number, size);
 }
 
-inline FileMetaData WithEntries(FileMetaData f, uint64_t entries, uint64_t deletions) {
+inline FileMetaData WithEntries(FileMetaData f, uint64_t entries,
+                                uint64_t deletions) {
   f.num_entries = entries;
   f.num_deletions = deletions;
   return f;
