@@ -423,8 +423,24 @@ void ScriptRunner::Violation(const std::string& what) {
 Status CaptureImage(Env* env, const std::string& dir, DiskImage* image) {
   image->clear();
   std::vector<std::string> names;
-  STRATA_RETURN_IF_ERROR(env->GetChildren(dir, &names));
+  const Status listed = env->GetChildren(dir, &names);
+  // No directory: no DB was ever created there (a failed first open
+  // removes what it made).
+  if (listed.IsNotFound()) return Status::OK();
+  STRATA_RETURN_IF_ERROR(listed);
   for (const std::string& name : names) {
+    if (name == "lost") {
+      // The files an open set aside, as "lost/<name>".
+      std::vector<std::string> lost;
+      STRATA_RETURN_IF_ERROR(env->GetChildren(dir + "/lost", &lost));
+      for (const std::string& l : lost) {
+        std::string content;
+        STRATA_RETURN_IF_ERROR(internal::ReadFileToString(
+            env, dir + "/lost/" + l, &content));
+        (*image)["lost/" + l] = std::move(content);
+      }
+      continue;
+    }
     std::string content;
     STRATA_RETURN_IF_ERROR(
         internal::ReadFileToString(env, dir + "/" + name, &content));
@@ -436,6 +452,9 @@ Status CaptureImage(Env* env, const std::string& dir, DiskImage* image) {
 Status RestoreImage(const DiskImage& image, Env* env, const std::string& dir) {
   STRATA_RETURN_IF_ERROR(env->CreateDirIfMissing(dir));
   for (const auto& [name, content] : image) {
+    if (name.rfind("lost/", 0) == 0) {
+      STRATA_RETURN_IF_ERROR(env->CreateDirIfMissing(dir + "/lost"));
+    }
     STRATA_RETURN_IF_ERROR(internal::WriteStringToFile(
         env, content, dir + "/" + name, /*sync=*/true));
   }

@@ -693,7 +693,7 @@ TEST(LimitsNamesTest, DirectoryNamesFollowTheGrammar) {
   ASSERT_TRUE(ParseFileName("000012.sst", &number, &type));
   EXPECT_EQ(12u, number);
   EXPECT_EQ(FileType::kTableFile, type);
-  ASSERT_TRUE(ParseFileName("MANIFEST-7", &number, &type));
+  ASSERT_TRUE(ParseFileName("MANIFEST-000007", &number, &type));
   EXPECT_EQ(7u, number);
   EXPECT_EQ(FileType::kManifestFile, type);
   for (const char* bad :
@@ -701,7 +701,10 @@ TEST(LimitsNamesTest, DirectoryNamesFollowTheGrammar) {
         "MANIFEST-", "MANIFEST-../1", "MANIFEST-1/../2", "MANIFEST-+1",
         "MANIFEST- 1", "+1.log", "-1.sst", " 1.sst", "1 .sst", "0x1.sst",
         "1.sst.", "1.SST", "18446744073709551616.sst", "CURRENT/..",
-        "../CURRENT", "IDENTITY.", "LOCK/", "1.log.damaged/"}) {
+        "../CURRENT", "IDENTITY.", "LOCK/", "1.log.damaged/",
+        // Not written the way strata writes its names: someone else's.
+        "MANIFEST-7", "42.sst", "2024.log", "0000042.sst", "0000001.log",
+        "12.log.damaged", "report.tmp", "notes.tmp", ".tmp", "LOG.tmp"}) {
     EXPECT_FALSE(ParseFileName(bad, &number, &type)) << bad;
   }
   // Numbers above internal::kMaxFileNumber (2^63 - 1) are not strata's.

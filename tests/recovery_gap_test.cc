@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -35,10 +36,14 @@ void WriteLog(Env* env, const std::string& path,
 class RecoveryGapTest : public ::testing::Test {
  protected:
   RecoveryGapTest() : env_(NewMemEnv()) {
-    EXPECT_TRUE(env_->CreateDirIfMissing("/db").ok());
-    // Two logs: 1..2 in the first, then 4..5 in the second: 3 is missing.
-    WriteLog(env_.get(), "/db/000003.log", {{1, "a"}, {2, "b"}});
-    WriteLog(env_.get(), "/db/000004.log", {{4, "d"}, {5, "e"}});
+    // An empty DB (its MANIFEST names log 2 and sequence 0) ...
+    EXPECT_TRUE(Open(WalRecoveryMode::kTolerateTornTail).ok());
+    EXPECT_TRUE(db_->Close().ok());
+    db_.reset();
+    // ... then two logs: 1..2 in the first, then 4..5 in the second: 3 is
+    // missing.
+    WriteLog(env_.get(), "/db/000010.log", {{1, "a"}, {2, "b"}});
+    WriteLog(env_.get(), "/db/000011.log", {{4, "d"}, {5, "e"}});
   }
 
   Status Open(WalRecoveryMode mode) {
@@ -68,6 +73,13 @@ TEST_F(RecoveryGapTest, DefaultModeKeepsThePrefixBeforeTheGap) {
   std::string seq;
   ASSERT_TRUE(db_->GetProperty("strata.last-sequence", &seq));
   EXPECT_EQ("2", seq);
+  // The log past the gap was not replayed: it is kept in lost/, not
+  // deleted, and reported.
+  EXPECT_TRUE(env_->FileExists("/db/lost/000011.log"));
+  EXPECT_FALSE(env_->FileExists("/db/000011.log"));
+  std::string lost;
+  ASSERT_TRUE(db_->GetProperty("strata.lost-files", &lost));
+  EXPECT_EQ("000011.log\n", lost);
   // New writes continue the prefix, and a reopen keeps exactly that.
   ASSERT_TRUE(db_->Put(WriteOptions(), "f", "new").ok());
   ASSERT_TRUE(db_->Close().ok());
@@ -80,7 +92,7 @@ TEST_F(RecoveryGapTest, DefaultModeKeepsThePrefixBeforeTheGap) {
 TEST_F(RecoveryGapTest, AbsoluteConsistencyRefusesTheGap) {
   const Status s = Open(WalRecoveryMode::kAbsoluteConsistency);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-  EXPECT_NE(std::string::npos, s.ToString().find("000004.log")) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("000011.log")) << s.ToString();
   EXPECT_NE(std::string::npos, s.ToString().find("gap")) << s.ToString();
 }
 
@@ -90,6 +102,26 @@ TEST_F(RecoveryGapTest, SalvageKeepsEverythingReadable) {
   EXPECT_EQ("v2", Get("b"));
   EXPECT_EQ("v4", Get("d"));
   EXPECT_EQ("v5", Get("e"));
+}
+
+TEST_F(RecoveryGapTest, ParanoidChecksRefuseTheGapAndChangeNothing) {
+  Options options;
+  options.env = env_.get();
+  options.paranoid_checks = true;
+  std::vector<std::string> before;
+  ASSERT_TRUE(env_->GetChildren("/db", &before).ok());
+  const Status s = DB::Open(options, "/db", &db_);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("000011.log")) << s.ToString();
+  std::vector<std::string> after;
+  ASSERT_TRUE(env_->GetChildren("/db", &after).ok());
+  std::erase(after, "LOG.old");
+  std::sort(before.begin(), before.end());
+  std::sort(after.begin(), after.end());
+  // The info LOG is rotated by every open; nothing else changes.
+  EXPECT_EQ(before, after);
+  EXPECT_TRUE(env_->FileExists("/db/000010.log"));
+  EXPECT_TRUE(env_->FileExists("/db/000011.log"));
 }
 
 }  // namespace

@@ -3,8 +3,10 @@
 
 #include "db/db_impl.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <random>
+#include <system_error>
 #include <vector>
 
 #include "db/db_iter.h"
@@ -105,26 +107,138 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       policy_(MakePolicy(options_)) {}
 
 DBImpl::~DBImpl() {
-  if (!closed_.load(std::memory_order_acquire)) {
+  if (!closed_.load(std::memory_order_acquire) && versions_ != nullptr) {
     (void)Close();  // the destructor cannot report; Close() can
   }
 }
 
+Status DBImpl::ScanDirectory(DirectoryScan* scan) const {
+  std::vector<std::string> names;
+  const Status s = env_->GetChildren(dbname_, &names);
+  if (s.IsNotFound()) return Status::OK();  // no directory: a new DB
+  if (!s.ok()) {
+    return Status::IOError("cannot list the DB directory " + dbname_,
+                           s.ToString());
+  }
+  scan->exists = true;
+  for (const std::string& name : names) {
+    uint64_t number = 0;
+    FileType type;
+    if (!ParseFileName(name, &number, &type)) {
+      ++scan->foreign_files;
+      continue;
+    }
+    scan->names.push_back(name);
+    switch (type) {
+      case FileType::kCurrentFile:
+        scan->has_current = true;
+        break;
+      case FileType::kIdentityFile:
+        scan->has_identity = true;
+        break;
+      case FileType::kInfoLogFile:
+        scan->has_info_log = true;
+        break;
+      case FileType::kManifestFile:
+        scan->manifests.push_back(number);
+        break;
+      case FileType::kTableFile:
+      case FileType::kLogFile:
+      case FileType::kDamagedLogFile:
+        scan->data_files.push_back(name);
+        break;
+      default:
+        break;  // LOCK, temporary files
+    }
+  }
+  return Status::OK();
+}
+
 Status DBImpl::OpenImpl() {
   // Decide before writing anything, so a refused open leaves no trace.
-  const bool exists = env_->FileExists(IdentityFileName(dbname_));
+  DirectoryScan scan;
+  STRATA_RETURN_IF_ERROR(ScanDirectory(&scan));
+  // A creation that crashed before CURRENT existed leaves IDENTITY and at
+  // most the first MANIFEST (which then names no file): no data to lose.
+  const bool interrupted_creation =
+      !scan.has_current && scan.has_identity && scan.data_files.empty() &&
+      (scan.manifests.empty() ||
+       (scan.manifests.size() == 1 && scan.manifests[0] == 1));
+  if (!scan.has_current &&
+      (!scan.data_files.empty() || !scan.manifests.empty()) &&
+      !interrupted_creation) {
+    // Never create a new DB over the files of an existing one.
+    std::string newest;
+    if (!scan.manifests.empty()) {
+      newest = BaseName(ManifestFileName(
+          dbname_,
+          *std::max_element(scan.manifests.begin(), scan.manifests.end())));
+    }
+    const std::string example =
+        !scan.data_files.empty() ? scan.data_files.front() : newest;
+    return Status::Corruption(
+        CurrentFileName(dbname_),
+        "is missing, but the directory holds DB files (" +
+            std::to_string(scan.data_files.size()) + " table/log file(s), " +
+            std::to_string(scan.manifests.size()) + " MANIFEST(s), e.g. " +
+            example + "); nothing was changed. To recover, " +
+            (newest.empty()
+                 ? std::string("run RepairDB")
+                 : "write CURRENT holding \"" + newest +
+                       "\\n\" (the newest MANIFEST) or run RepairDB"));
+  }
+  const bool exists = scan.has_current;
   if (exists && options_.error_if_exists) {
     return Status::InvalidArgument(dbname_,
                                    "database exists (error_if_exists is set)");
   }
   if (!exists && !options_.create_if_missing) {
     return Status::InvalidArgument(
-        dbname_, "database does not exist (create_if_missing is not set)");
+        dbname_, std::string("database does not exist (") +
+                     (scan.exists ? "no CURRENT file" : "no such directory") +
+                     "; create_if_missing is not set)");
   }
-  STRATA_RETURN_IF_ERROR(env_->CreateDirIfMissing(dbname_));
+  if (!exists && scan.has_info_log && !scan.has_identity) {
+    // A new DB writes LOG and keeps the last one as LOG.old: files of those
+    // names that strata did not write would be overwritten.
+    return Status::InvalidArgument(
+        dbname_, "the directory holds no DB but a LOG or LOG.old file, which "
+                 "a new DB would overwrite; use another directory");
+  }
+  creating_ = !exists;
+  created_dir_ = !scan.exists;
+  existing_names_ = std::move(scan.names);
+  if (created_dir_) {
+    const Status s = env_->CreateDirIfMissing(dbname_);
+    if (!s.ok()) {
+      const std::string parent = DirName(dbname_);
+      if (s.IsNotFound()) {
+        return Status::NotFound(dbname_, "cannot create the DB directory: its "
+                                         "parent directory " +
+                                             parent + " does not exist");
+      }
+      return Status::IOError("cannot create the DB directory " + dbname_,
+                             s.ToString());
+    }
+  }
+  const Status s = OpenAfterScan(exists && !scan.has_identity);
+  if (!s.ok()) AbandonFailedOpen();
+  return s;
+}
+
+Status DBImpl::OpenAfterScan(bool identity_missing) {
   Status s = env_->LockFile(LockFileName(dbname_), &db_lock_);
   if (!s.ok()) {
-    return Status::IOError("database " + dbname_ + " is locked", s.message());
+    if (s.message().find("held by") != std::string::npos) {
+      return Status::IOError("database " + dbname_ + " is locked",
+                             "open in this or another process: " +
+                                 s.ToString());
+    }
+    return Status::IOError("cannot take the lock of database " + dbname_,
+                           "opening " + LockFileName(dbname_) +
+                               " failed (check the permissions of the "
+                               "directory and of LOCK): " +
+                               s.ToString());
   }
 
   // The previous open's LOG is kept as LOG.old.
@@ -139,8 +253,13 @@ Status DBImpl::OpenImpl() {
   info_log_ = std::make_unique<InfoLogger>(env_, std::move(log_file));
   info_log_->Log("opening %s", dbname_.c_str());
 
-  if (!env_->FileExists(IdentityFileName(dbname_))) {
-    STRATA_RETURN_IF_ERROR(CreateIdentity());
+  if (creating_ || identity_missing) {
+    if (identity_missing) {
+      info_log_->Log("IDENTITY is missing; writing a new one");
+    }
+    if (!env_->FileExists(IdentityFileName(dbname_))) {
+      STRATA_RETURN_IF_ERROR(CreateIdentity());
+    }
   }
   table_cache_ = std::make_unique<TableCache>(env_, dbname_, table_options_,
                                               options_.max_open_files,
@@ -154,12 +273,72 @@ Status DBImpl::OpenImpl() {
   vs.max_manifest_size = options_.max_manifest_file_size;
   versions_ = std::make_unique<VersionSet>(vs);
   STRATA_RETURN_IF_ERROR(Recover());
-  for (int i = 0; i < options_.max_background_jobs; ++i) {
-    bg_threads_.emplace_back([this] { BackgroundLoop(); });
-  }
+  s = StartBackgroundThreads();
+  if (!s.ok()) return s;
   MutexLock lock(&mu_);
   info_log_->Log("opened; writing log %06" PRIu64, log_number_);
   return Status::OK();
+}
+
+Status DBImpl::StartBackgroundThreads() {
+  for (int i = 0; i < options_.max_background_jobs; ++i) {
+    try {
+      bg_threads_.emplace_back([this] { BackgroundLoop(); });
+    } catch (const std::system_error& e) {
+      return Status::IOError(
+          "cannot start background thread " + std::to_string(i + 1) + " of " +
+              std::to_string(options_.max_background_jobs) +
+              " (Options::max_background_jobs)",
+          e.what());
+    }
+  }
+  return Status::OK();
+}
+
+void DBImpl::AbandonFailedOpen() {
+  {
+    MutexLock lock(&mu_);
+    closed_.store(true, std::memory_order_release);
+    shutting_down_ = true;
+    bg_cv_.SignalAll();
+  }
+  for (std::thread& t : bg_threads_) t.join();
+  bg_threads_.clear();
+  // Nothing was acknowledged: close the log without syncing.
+  unsynced_logs_.clear();
+  log_.reset();
+  if (log_file_ != nullptr) (void)log_file_->Close();
+  log_file_.reset();
+  versions_.reset();
+  if (table_cache_ != nullptr) table_cache_.reset();
+  if (info_log_ != nullptr) info_log_->Log("open failed");
+  info_log_.reset();
+  if (creating_) {
+    // A new DB that failed to open leaves nothing behind: remove every file
+    // of strata's this open created (the directory held none of its data
+    // files, so those are all new), and the directory if it made it.
+    std::vector<std::string> names;
+    if (env_->GetChildren(dbname_, &names).ok()) {
+      for (const std::string& name : names) {
+        uint64_t number = 0;
+        FileType type;
+        if (!ParseFileName(name, &number, &type) ||
+            type == FileType::kLockFile ||
+            std::find(existing_names_.begin(), existing_names_.end(), name) !=
+                existing_names_.end()) {
+          continue;
+        }
+        (void)env_->RemoveFile(dbname_ + "/" + name);
+      }
+    }
+    const bool had_lock =
+        std::find(existing_names_.begin(), existing_names_.end(), "LOCK") !=
+        existing_names_.end();
+    db_lock_.reset();
+    if (!had_lock) (void)env_->RemoveFile(LockFileName(dbname_));
+    if (created_dir_) (void)env_->RemoveDir(dbname_);
+  }
+  db_lock_.reset();
 }
 
 Status DBImpl::CreateIdentity() {
@@ -372,6 +551,10 @@ bool DBImpl::GetProperty(const Slice& name, std::string* value) {
              "\nwrite.micros " + write_micros_.Summary() + "\n";
   } else if (n == "strata.last-sequence") {
     *value = std::to_string(last_sequence_.load(std::memory_order_acquire));
+  } else if (n == "strata.lost-files") {
+    // Set at open, before the DB is shared; never changed afterwards.
+    value->clear();
+    for (const std::string& name : lost_files_) value->append(name + "\n");
   } else if (n == "strata.num-snapshots") {
     MutexLock lock(&mu_);
     *value = std::to_string(snapshots_.size());
@@ -426,6 +609,17 @@ Status DestroyDB(const std::string& path, const Options& options) {
     }
     const Status del = env->RemoveFile(path + "/" + name);
     if (result.ok() && !del.ok() && !del.IsNotFound()) result = del;
+  }
+  // lost/ holds files an open set aside (db/filename.h); destroying the
+  // DB is the one call that removes them.
+  const std::string lost = internal::LostDirName(path);
+  std::vector<std::string> lost_names;
+  if (env->GetChildren(lost, &lost_names).ok()) {
+    for (const std::string& name : lost_names) {
+      const Status del = env->RemoveFile(lost + "/" + name);
+      if (result.ok() && !del.ok() && !del.IsNotFound()) result = del;
+    }
+    (void)env->RemoveDir(lost);
   }
   lock.reset();
   (void)env->RemoveFile(internal::LockFileName(path));  // may be gone already

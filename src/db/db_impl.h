@@ -90,7 +90,11 @@ class DBImpl final : public DB {
   DBImpl(const Options& options, const std::string& dbname);
   ~DBImpl() override;
 
-  // Opens the DB: lock, recover, start a new WAL and the background thread.
+  // Opens the DB: decide from the directory's files whether it holds a DB
+  // (CURRENT) and refuse to create one over another DB's files; lock,
+  // recover, start a new WAL and the background threads. On failure
+  // nothing keeps running, and a DB this call was creating leaves no file
+  // behind.
   Status OpenImpl();
 
   Status Put(const WriteOptions& options, const Slice& key,
@@ -165,6 +169,26 @@ class DBImpl final : public DB {
   Status CheckOpen() const;
 
   // db_impl.cc
+  // What an open finds in the DB directory, by strata's own names.
+  struct DirectoryScan {
+    bool exists = false;  // the directory exists
+    bool has_current = false;
+    bool has_identity = false;
+    bool has_info_log = false;           // LOG or LOG.old
+    std::vector<uint64_t> manifests;     // MANIFEST numbers
+    std::vector<std::string> data_files; // tables, logs, damaged logs
+    std::vector<std::string> names;      // every name of strata's
+    size_t foreign_files = 0;            // names that are not strata's
+  };
+  Status ScanDirectory(DirectoryScan* scan) const;
+  // OpenImpl after the directory was judged. `identity_missing`: an
+  // existing DB lost its IDENTITY; a new one is written.
+  Status OpenAfterScan(bool identity_missing);
+  // Thread-creation failure becomes an IOError.
+  Status StartBackgroundThreads();
+  // After a failed open: stops what was started, releases every file, and
+  // for a new DB removes the files (and directory) this open created.
+  void AbandonFailedOpen();
   Status CreateIdentity();
   // Creates WAL `number` and makes its directory entry durable.
   Status CreateLogFile(uint64_t number, std::unique_ptr<WritableFile>* file);
@@ -210,6 +234,21 @@ class DBImpl final : public DB {
 
   // db_recovery.cc
   Status Recover();
+  // Recovery's last step before it records its edit: every table in the
+  // directory that the recovered version does not reference, and every log
+  // it did not (fully) replay, is judged. A file is garbage only when what
+  // it holds is provably elsewhere (a table whose newest sequence is within
+  // the recovered state, or one that cannot be read while the MANIFEST
+  // ended cleanly); any other is moved (a partly replayed log: linked) to
+  // lost/ and reported, or, with paranoid_checks, fails the open with
+  // Corruption before anything is moved.
+  Status SetAsideUnprovenFiles(const std::vector<std::string>& names,
+                               const std::vector<uint64_t>& unreplayed_logs,
+                               uint64_t partly_replayed_log,
+                               SequenceNumber max_sequence,
+                               const VersionEdit& edit);
+  // Moves (or, with `link`, hard-links) `name` into lost/.
+  Status MoveToLost(const std::string& name, bool link);
   // Sets `*stopped` when a sequence gap ends the durable prefix.
   Status ReplayLog(uint64_t number, SequenceNumber* max_sequence,
                    VersionEdit* edit, bool* stopped);
@@ -256,6 +295,13 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> bloom_checked_{0};
   // true once Close() has begun; checked by every public call.
   std::atomic<bool> closed_{false};
+  // Set by OpenImpl before anything is written: this open creates the DB
+  // (and its directory), and the names of strata's files it found there.
+  bool creating_ = false;
+  bool created_dir_ = false;
+  std::vector<std::string> existing_names_;
+  // Files recovery moved to lost/ at this open (strata.lost-files).
+  std::vector<std::string> lost_files_;
 
   mutable Mutex mu_;
   CondVar writers_drained_cv_{&mu_};

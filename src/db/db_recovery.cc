@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "db/db_impl.h"
@@ -112,15 +114,29 @@ Status DBImpl::Recover() {
   mem_ = std::make_shared<MemTable>(internal_comparator_,
                                     ArenaBlockSize(options_.write_buffer_size));
   bool stopped = false;  // a gap ended the durable prefix
+  uint64_t partly_replayed_log = 0;
+  std::vector<uint64_t> unreplayed_logs;
   for (const uint64_t number : logs) {
     if (stopped) {
       info_log_->Log("not replaying %06" PRIu64 ".log: it follows a sequence gap",
                      number);
+      unreplayed_logs.push_back(number);
       continue;
     }
     STRATA_RETURN_IF_ERROR(ReplayLog(number, &max_sequence, &edit, &stopped));
+    if (stopped) partly_replayed_log = number;
   }
   STRATA_RETURN_IF_ERROR(FlushRecoveredMemTable(&mem_, &edit));
+  Status set_aside = SetAsideUnprovenFiles(names, unreplayed_logs,
+                                           partly_replayed_log, max_sequence,
+                                           edit);
+  if (!set_aside.ok()) {
+    // Nothing recorded the tables recovery wrote: remove them again.
+    for (const auto& [level, meta] : edit.new_files()) {
+      (void)env_->RemoveFile(TableFileName(dbname_, meta.number));
+    }
+    return set_aside;
+  }
 
   // The new WAL, then one edit: the recovered tables, and the log number
   // that makes every replayed log obsolete.
@@ -140,6 +156,103 @@ Status DBImpl::Recover() {
   info_log_->Log("recovered %zu log(s); last sequence %" PRIu64 "; %d L0 tables",
                  logs.size(), max_sequence, versions_->current()->NumFiles(0));
   return Status::OK();
+}
+
+Status DBImpl::SetAsideUnprovenFiles(
+    const std::vector<std::string>& names,
+    const std::vector<uint64_t>& unreplayed_logs, uint64_t partly_replayed_log,
+    SequenceNumber max_sequence, const VersionEdit& edit) {
+  const std::shared_ptr<const Version> version = versions_->current();
+  std::set<uint64_t> referenced;
+  for (int level = 0; level < version->num_levels(); ++level) {
+    for (const auto& f : version->files(level)) referenced.insert(f->number);
+  }
+  for (const auto& [level, meta] : edit.new_files()) {
+    referenced.insert(meta.number);
+  }
+  // What each file set aside holds that the recovered state lacks.
+  std::vector<std::pair<std::string, std::string>> unproven;  // name, why
+  for (const std::string& name : names) {
+    uint64_t number = 0;
+    FileType type;
+    if (!ParseFileName(name, &number, &type) || type != FileType::kTableFile ||
+        referenced.count(number) > 0) {
+      continue;
+    }
+    // A table no version references: the output of a flush or compaction
+    // whose edit never became durable, or one a durable edit made obsolete
+    // before a crash kept it from being deleted. Either way every entry it
+    // holds is also in the recovered state, so its newest sequence is
+    // within it. A newer one holds writes nothing else holds (an edit that
+    // was acknowledged is missing from the MANIFEST).
+    const std::string path = TableFileName(dbname_, number);
+    uint64_t size = 0;
+    std::shared_ptr<const Table> table;
+    Status s = env_->GetFileSize(path, &size);
+    if (s.ok()) s = table_cache_->Find(number, size, &table);
+    if (s.ok()) {
+      const SequenceNumber newest = table->properties().largest_seqno;
+      table.reset();
+      table_cache_->Evict(number);
+      if (newest > max_sequence) {
+        unproven.emplace_back(
+            name, "holds sequences up to " + std::to_string(newest) +
+                      ", past the recovered " + std::to_string(max_sequence));
+      }
+      continue;
+    }
+    table_cache_->Evict(number);
+    // Unreadable: a table whose writing a crash cut short is never named
+    // by an edit. Only a MANIFEST that ended cleanly proves no edit named
+    // it; after a torn MANIFEST it is kept.
+    if (versions_->recovered_torn_tail()) {
+      unproven.emplace_back(name, "cannot be read (" + s.ToString() +
+                                      ") after a torn MANIFEST");
+    }
+  }
+  for (const uint64_t number : unreplayed_logs) {
+    unproven.emplace_back(BaseName(LogFileName(dbname_, number)),
+                          "follows a sequence gap and was not replayed");
+  }
+  if (partly_replayed_log != 0) {
+    unproven.emplace_back(BaseName(LogFileName(dbname_, partly_replayed_log)),
+                          "holds records past a sequence gap that were not "
+                          "replayed");
+  }
+  if (unproven.empty()) return Status::OK();
+
+  std::string list;
+  for (const auto& [name, why] : unproven) {
+    if (!list.empty()) list += "; ";
+    list += name + " " + why;
+  }
+  if (options_.paranoid_checks) {
+    return Status::Corruption(
+        dbname_, "files hold writes the recovered state lacks (nothing was "
+                 "changed; without paranoid_checks they are moved to lost/): " +
+                     list);
+  }
+  for (const auto& [name, why] : unproven) {
+    const bool link = partly_replayed_log != 0 &&
+                      name == BaseName(LogFileName(dbname_, partly_replayed_log));
+    STRATA_RETURN_IF_ERROR(MoveToLost(name, link));
+    info_log_->Log("moved %s to lost/: it %s", name.c_str(), why.c_str());
+    lost_files_.push_back(name);
+  }
+  return env_->SyncDir(dbname_);
+}
+
+Status DBImpl::MoveToLost(const std::string& name, bool link) {
+  const std::string dir = LostDirName(dbname_);
+  STRATA_RETURN_IF_ERROR(env_->CreateDirIfMissing(dir));
+  std::string target = dir + "/" + name;
+  for (int i = 1; env_->FileExists(target); ++i) {
+    target = dir + "/" + name + "." + std::to_string(i);
+  }
+  const std::string from = dbname_ + "/" + name;
+  STRATA_RETURN_IF_ERROR(link ? env_->LinkFile(from, target)
+                              : env_->RenameFile(from, target));
+  return env_->SyncDir(dir);
 }
 
 Status DBImpl::FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,

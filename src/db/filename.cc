@@ -21,6 +21,19 @@ bool ParseNumber(const std::string& s, uint64_t* number) {
   return true;
 }
 
+// A number as strata writes it in a file name: at least six digits,
+// zero-padded ("000042"), never a leading zero beyond the padding. Only
+// these are strata's: "42.sst" or "0000042.sst" belong to someone else.
+bool ParseCanonicalNumber(const std::string& s, uint64_t* number) {
+  uint64_t v = 0;
+  if (!ParseNumber(s, &v)) return false;
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%06llu", static_cast<unsigned long long>(v));
+  if (s != buf) return false;
+  *number = v;
+  return true;
+}
+
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -49,15 +62,17 @@ std::string TempFileName(const std::string& dbname, const std::string& base) {
   return dbname + "/" + base + ".tmp";
 }
 
+std::string LostDirName(const std::string& dbname) { return dbname + "/lost"; }
+
 bool ParseFileName(const std::string& name, uint64_t* number, FileType* type) {
   *number = 0;
   if (name == "CURRENT") {
     *type = FileType::kCurrentFile;
   } else if (name.rfind("MANIFEST-", 0) == 0 &&
-             ParseNumber(name.substr(9), number)) {
+             ParseCanonicalNumber(name.substr(9), number)) {
     *type = FileType::kManifestFile;
   } else if (EndsWith(name, ".sst") &&
-             ParseNumber(name.substr(0, name.size() - 4), number)) {
+             ParseCanonicalNumber(name.substr(0, name.size() - 4), number)) {
     *type = FileType::kTableFile;
   } else if (name == "IDENTITY") {
     *type = FileType::kIdentityFile;
@@ -65,13 +80,15 @@ bool ParseFileName(const std::string& name, uint64_t* number, FileType* type) {
     *type = FileType::kLockFile;
   } else if (name == "LOG" || name == "LOG.old") {
     *type = FileType::kInfoLogFile;
-  } else if (EndsWith(name, ".tmp") && name.size() > 4) {
+  } else if (name == "CURRENT.tmp" || name == "IDENTITY.tmp") {
+    // The only files strata replaces through a temporary; any other *.tmp
+    // belongs to someone else.
     *type = FileType::kTempFile;
   } else if (EndsWith(name, ".log.damaged") &&
-             ParseNumber(name.substr(0, name.size() - 12), number)) {
+             ParseCanonicalNumber(name.substr(0, name.size() - 12), number)) {
     *type = FileType::kDamagedLogFile;
   } else if (EndsWith(name, ".log") &&
-             ParseNumber(name.substr(0, name.size() - 4), number)) {
+             ParseCanonicalNumber(name.substr(0, name.size() - 4), number)) {
     *type = FileType::kLogFile;
   } else {
     return false;

@@ -7,7 +7,15 @@
 //   IDENTITY     marks the directory as a strata DB; holds its unique id
 //   LOCK         the single-process lock
 //   LOG, LOG.old the info log of this and the previous open
-//   *.tmp        a file being written for an atomic rename; garbage on open
+//   CURRENT.tmp, IDENTITY.tmp  a file being written for an atomic rename;
+//                garbage on open
+//   lost/        files an open could not prove to be garbage (a table or
+//                log holding writes the MANIFEST does not account for),
+//                moved aside instead of deleted; only DestroyDB removes it
+//
+// Numbers are written with at least six digits ("000042.sst"). Only these
+// exact forms are strata's: "42.sst", "2024.log" or "notes.tmp" belong to
+// someone else and are never read, replaced or deleted.
 
 #pragma once
 
@@ -43,10 +51,15 @@ std::string IdentityFileName(const std::string& dbname);
 std::string LockFileName(const std::string& dbname);
 std::string InfoLogFileName(const std::string& dbname);
 std::string OldInfoLogFileName(const std::string& dbname);
+// `base` is "CURRENT" or "IDENTITY" (the names ParseFileName knows).
 std::string TempFileName(const std::string& dbname, const std::string& base);
+// dbname + "/lost".
+std::string LostDirName(const std::string& dbname);
 
-// Classifies a directory entry name. False for names strata does not own,
-// including numbered names whose number is above kMaxFileNumber.
+// Classifies a directory entry name. False for names strata does not own:
+// numbers not written the way strata writes them, numbers above
+// kMaxFileNumber, and temporary files other than CURRENT.tmp and
+// IDENTITY.tmp.
 // `*number` is set for numbered files and 0 otherwise.
 bool ParseFileName(const std::string& name, uint64_t* number, FileType* type);
 

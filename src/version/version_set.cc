@@ -260,7 +260,8 @@ Status VersionSet::WriteNewManifest(uint64_t number, const Version& base,
 }
 
 Status VersionSet::ReplayManifest(uint64_t number, VersionBuilder* builder,
-                                  VersionEdit* counters) const {
+                                  VersionEdit* counters,
+                                  uint64_t* torn_tail_bytes) const {
   const std::string path = ManifestFileName(dbname_, number);
   const std::string name = ManifestBaseName(number);
   std::unique_ptr<SequentialFile> file;
@@ -304,6 +305,7 @@ Status VersionSet::ReplayManifest(uint64_t number, VersionBuilder* builder,
   }
   STRATA_RETURN_IF_ERROR(reader.status());
   if (records == 0) return Status::Corruption(path, "holds no version edit");
+  *torn_tail_bytes = reader.TornTailBytes();
   Log("%s: replayed %" PRIu64 " edit(s)%s", name.c_str(), records,
       reader.TornTailBytes() > 0 ? " and ignored a torn tail" : "");
   return Status::OK();
@@ -340,7 +342,9 @@ Status VersionSet::Recover() {
 
   VersionBuilder builder(icmp_, num_levels_, nullptr);
   VersionEdit counters;
-  STRATA_RETURN_IF_ERROR(ReplayManifest(manifest_number, &builder, &counters));
+  uint64_t torn_tail_bytes = 0;
+  STRATA_RETURN_IF_ERROR(
+      ReplayManifest(manifest_number, &builder, &counters, &torn_tail_bytes));
   if (!counters.has_log_number()) {
     return Status::Corruption(name, "no log number recorded");
   }
@@ -373,6 +377,8 @@ Status VersionSet::Recover() {
   }
   next_file_number_.store(next, std::memory_order_relaxed);
   last_sequence_.store(counters.last_sequence(), std::memory_order_release);
+  recovered_next_file_number_ = next;
+  recovered_torn_tail_ = torn_tail_bytes > 0;
   Install(std::move(v).value(), counters.log_number(), manifest_number);
   // manifest_log_ stays null: the next LogAndApply writes a new MANIFEST
   // (invariant 3).

@@ -120,6 +120,14 @@ class VersionSet {
   [[nodiscard]] Status LogAndApply(VersionEdit* edit)
       STRATA_EXCLUDES(manifest_mu_, mu_);
 
+  // After Recover(): whether the MANIFEST ended in a torn record it ignored
+  // (a crash in the middle of an edit, or a MANIFEST cut short), and the
+  // next file number it recorded. False and 0 after CreateNew().
+  bool recovered_torn_tail() const { return recovered_torn_tail_; }
+  uint64_t recovered_next_file_number() const {
+    return recovered_next_file_number_;
+  }
+
   // The latest installed version.
   std::shared_ptr<const Version> current() const STRATA_EXCLUDES(mu_);
 
@@ -159,8 +167,9 @@ class VersionSet {
   Status ReadCurrentFile(uint64_t* number) const;
   // Replays every edit of MANIFEST `number` into `*builder`; `*counters`
   // gets the last value seen of each counter field.
+  // `*torn_tail_bytes` gets the size of a torn last record it ignored.
   Status ReplayManifest(uint64_t number, VersionBuilder* builder,
-                        VersionEdit* counters) const;
+                        VersionEdit* counters, uint64_t* torn_tail_bytes) const;
   // Points CURRENT at MANIFEST `number`: temp file, sync, rename, dir sync.
   Status SetCurrentFile(uint64_t number) const;
   // Writes MANIFEST `number`: a snapshot edit of `base` with the given
@@ -190,6 +199,9 @@ class VersionSet {
   // acquire/release: pairs the DB's SetLastSequence with the read that
   // records it in LogAndApply (and with readers of last_sequence()).
   std::atomic<SequenceNumber> last_sequence_{0};
+  // Set by Recover() before the set is shared; read-only afterwards.
+  bool recovered_torn_tail_ = false;
+  uint64_t recovered_next_file_number_ = 0;
 
   // Serialises LogAndApply and guards the open MANIFEST.
   Mutex manifest_mu_ STRATA_ACQUIRED_BEFORE(mu_);

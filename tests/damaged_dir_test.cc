@@ -1,0 +1,398 @@
+// Damaged and foreign directories (issue 20): an open never creates a DB
+// over another DB's files, never deletes a file it cannot prove to be its
+// own garbage, and a failed open leaves no trace.
+//
+//  - CURRENT missing beside tables, logs or a MANIFEST: Corruption naming
+//    CURRENT and the way back, with the directory left byte for byte as it
+//    was (create_if_missing or not).
+//  - IDENTITY missing beside everything else: the DB opens and writes a new
+//    IDENTITY.
+//  - User files (report.tmp, 42.sst, 2024.log, ...) in the directory of a
+//    new DB survive open, flush, compaction, reopen and DestroyDB; a file
+//    named exactly like strata's (002024.log) in a non-DB directory is
+//    Corruption, not a new DB, and not a NotFound for a file that is not
+//    there.
+//  - A MANIFEST cut at every byte of its last edit: where that edit was
+//    acknowledged (its WAL is gone), the table and log only it accounted
+//    for are moved to lost/ and reported, never deleted, and with
+//    paranoid_checks the open is Corruption and changes nothing; where the
+//    edit was in flight at a crash (its WAL still there), the open recovers
+//    every write and deletes the leftover table as garbage.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "env/env_util.h"
+#include "strata/db.h"
+#include "strata/env.h"
+#include "strata/options.h"
+#include "testing/fault_env.h"
+#include "testing/workload.h"
+
+namespace strata::testing {
+namespace {
+
+constexpr char kDb[] = "/db";
+
+std::string Key(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "key%06d", i);
+  return buf;
+}
+std::string Value(int i) { return "value-" + std::to_string(i) + "-xxxxxxxxxxxx"; }
+
+Options BaseOptions(Env* env) {
+  Options o;
+  o.env = env;
+  o.flush_on_close = false;             // keep data in the WAL at close
+  o.level0_idle_compaction_ms = 0;      // the L0 layout stays as written
+  return o;
+}
+
+std::vector<std::string> Listing(Env* env, const std::string& dir) {
+  std::vector<std::string> names;
+  (void)env->GetChildren(dir, &names);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void Put(DB* db, int from, int to) {
+  for (int i = from; i < to; ++i) {
+    ASSERT_TRUE(db->Put(WriteOptions(), Key(i), Value(i)).ok());
+  }
+}
+
+// Counts keys in [from, to) that read back with their value; fails the
+// test on a wrong value.
+int Readable(DB* db, int from, int to) {
+  int n = 0;
+  for (int i = from; i < to; ++i) {
+    std::string v;
+    const Status s = db->Get(ReadOptions(), Key(i), &v);
+    if (s.ok()) {
+      EXPECT_EQ(Value(i), v) << Key(i);
+      ++n;
+    } else {
+      EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+    }
+  }
+  return n;
+}
+
+class DamagedDirTest : public ::testing::Test {
+ protected:
+  DamagedDirTest() : env_(NewMemEnv()) {}
+
+  // Two tables (keys [0, 100) and [100, 200)) and keys [200, 250) only in
+  // the WAL; closed.
+  void MakeDb() {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(BaseOptions(env_.get()), kDb, &db).ok());
+    Put(db.get(), 0, 100);
+    ASSERT_TRUE(db->Flush().ok());
+    Put(db.get(), 100, 200);
+    ASSERT_TRUE(db->Flush().ok());
+    Put(db.get(), 200, 250);
+    ASSERT_TRUE(db->Close().ok());
+  }
+
+  std::unique_ptr<Env> env_;
+};
+
+TEST_F(DamagedDirTest, MissingCurrentIsCorruptionAndChangesNothing) {
+  MakeDb();
+  ASSERT_TRUE(env_->RemoveFile(std::string(kDb) + "/CURRENT").ok());
+  DiskImage before;
+  ASSERT_TRUE(CaptureImage(env_.get(), kDb, &before).ok());
+  for (const bool create : {true, false}) {
+    Options o = BaseOptions(env_.get());
+    o.create_if_missing = create;
+    std::unique_ptr<DB> db;
+    const Status s = DB::Open(o, kDb, &db);
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_NE(std::string::npos, s.ToString().find("CURRENT")) << s.ToString();
+    EXPECT_NE(std::string::npos, s.ToString().find("RepairDB")) << s.ToString();
+    EXPECT_NE(std::string::npos, s.ToString().find("MANIFEST-")) << s.ToString();
+    DiskImage after;
+    ASSERT_TRUE(CaptureImage(env_.get(), kDb, &after).ok());
+    EXPECT_TRUE(before == after) << "the open changed the directory";
+  }
+  // Putting CURRENT back, as the message says, recovers every key.
+  std::string manifest;
+  for (const auto& [name, content] : before) {
+    if (name.rfind("MANIFEST-", 0) == 0) manifest = name;
+  }
+  ASSERT_TRUE(internal::WriteStringToFile(env_.get(), manifest + "\n",
+                                          std::string(kDb) + "/CURRENT", true)
+                  .ok());
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(BaseOptions(env_.get()), kDb, &db).ok());
+  EXPECT_EQ(250, Readable(db.get(), 0, 250));
+}
+
+TEST_F(DamagedDirTest, MissingIdentityIsRewritten) {
+  MakeDb();
+  ASSERT_TRUE(env_->RemoveFile(std::string(kDb) + "/IDENTITY").ok());
+  Options o = BaseOptions(env_.get());
+  o.create_if_missing = false;
+  std::unique_ptr<DB> db;
+  const Status s = DB::Open(o, kDb, &db);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(250, Readable(db.get(), 0, 250));
+  EXPECT_TRUE(env_->FileExists(std::string(kDb) + "/IDENTITY"));
+}
+
+TEST_F(DamagedDirTest, UserFilesSurviveEverything) {
+  ASSERT_TRUE(env_->CreateDirIfMissing(kDb).ok());
+  const std::vector<std::string> user = {
+      "report.tmp", "notes.tmp", "42.sst", "2024.log", "0000042.sst",
+      "MANIFEST-7", "data.txt"};
+  for (const std::string& name : user) {
+    ASSERT_TRUE(internal::WriteStringToFile(env_.get(), "mine: " + name,
+                                            std::string(kDb) + "/" + name, true)
+                    .ok());
+  }
+  const auto check = [&](const char* when) {
+    for (const std::string& name : user) {
+      std::string content;
+      ASSERT_TRUE(internal::ReadFileToString(env_.get(),
+                                             std::string(kDb) + "/" + name,
+                                             &content)
+                      .ok())
+          << name << " is gone " << when;
+      EXPECT_EQ("mine: " + name, content) << when;
+    }
+  };
+  {
+    Options o = BaseOptions(env_.get());
+    o.write_buffer_size = 64 << 10;
+    o.level0_compaction_trigger = 2;
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(o, kDb, &db).ok());
+    check("after the first open");
+    Put(db.get(), 0, 3000);
+    ASSERT_TRUE(db->Flush().ok());
+    ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+    check("after flushes and compactions");
+    ASSERT_TRUE(db->Close().ok());
+    ASSERT_TRUE(DB::Open(o, kDb, &db).ok());
+    EXPECT_EQ(3000, Readable(db.get(), 0, 3000));
+    check("after a reopen");
+  }
+  ASSERT_TRUE(DestroyDB(kDb, BaseOptions(env_.get())).ok());
+  check("after DestroyDB");
+  // DestroyDB removed strata's files and left the user's and the directory.
+  std::vector<std::string> expected = user;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(expected, Listing(env_.get(), kDb));
+}
+
+TEST_F(DamagedDirTest, AStrataNamedFileInAForeignDirectoryIsNotANewDb) {
+  ASSERT_TRUE(env_->CreateDirIfMissing(kDb).ok());
+  ASSERT_TRUE(internal::WriteStringToFile(env_.get(), "not a log",
+                                          std::string(kDb) + "/002024.log", true)
+                  .ok());
+  std::unique_ptr<DB> db;
+  const Status s = DB::Open(BaseOptions(env_.get()), kDb, &db);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("CURRENT")) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("002024.log")) << s.ToString();
+  EXPECT_EQ(std::vector<std::string>{"002024.log"}, Listing(env_.get(), kDb));
+}
+
+TEST_F(DamagedDirTest, AForeignLogFileIsNotOverwritten) {
+  ASSERT_TRUE(env_->CreateDirIfMissing(kDb).ok());
+  ASSERT_TRUE(internal::WriteStringToFile(env_.get(), "my log",
+                                          std::string(kDb) + "/LOG", true)
+                  .ok());
+  std::unique_ptr<DB> db;
+  const Status s = DB::Open(BaseOptions(env_.get()), kDb, &db);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(std::vector<std::string>{"LOG"}, Listing(env_.get(), kDb));
+}
+
+TEST_F(DamagedDirTest, AFailedCreationLeavesNothingBehind) {
+  FaultInjectionEnv fault(env_.get());
+  for (const FaultOp op : {FaultOp::kSync, FaultOp::kRename, FaultOp::kCreate,
+                           FaultOp::kDirSync}) {
+    for (uint64_t n = 0; n < 6; ++n) {
+      SCOPED_TRACE(std::to_string(static_cast<int>(op)) + " #" +
+                   std::to_string(n));
+      // Into a directory that does not exist yet, and into one with a file
+      // of the user's.
+      for (const bool dir_exists : {false, true}) {
+        if (dir_exists) {
+          ASSERT_TRUE(env_->CreateDirIfMissing(kDb).ok());
+          ASSERT_TRUE(internal::WriteStringToFile(
+                          env_.get(), "x", std::string(kDb) + "/mine.txt", true)
+                          .ok());
+        }
+        fault.FailAfter(op, n, Status::IOError("injected"), true);
+        Options o = BaseOptions(&fault);
+        std::unique_ptr<DB> db;
+        const Status s = DB::Open(o, kDb, &db);
+        fault.ClearFaults();
+        if (s.ok()) {
+          ASSERT_TRUE(db->Close().ok());
+          db.reset();
+        } else if (dir_exists) {
+          EXPECT_EQ(std::vector<std::string>{"mine.txt"},
+                    Listing(env_.get(), kDb))
+              << s.ToString();
+        } else {
+          EXPECT_FALSE(env_->FileExists(kDb)) << s.ToString();
+        }
+        ASSERT_TRUE(DestroyDB(kDb, BaseOptions(env_.get())).ok());
+        (void)env_->RemoveFile(std::string(kDb) + "/mine.txt");
+        (void)env_->RemoveDir(kDb);
+      }
+    }
+  }
+}
+
+TEST_F(DamagedDirTest, AMissingParentDirectoryIsNamed) {
+  std::unique_ptr<DB> db;
+  const Status s = DB::Open(BaseOptions(env_.get()), "/no/such/parent/db", &db);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("parent directory /no/such/parent"))
+      << s.ToString();
+}
+
+// ---- A MANIFEST cut inside its last edit ------------------------------------
+
+class TornManifestTest : public ::testing::Test {
+ protected:
+  // Two flushes; `pre_` is the directory before the second flush (its keys
+  // [100, 200) only in the WAL), `post_` after it and 50 more writes (its
+  // WAL deleted; keys [200, 250) in the new WAL). The second flush's edit
+  // spans [edit_begin_, edit_end_) of the MANIFEST.
+  void SetUp() override {
+    std::unique_ptr<Env> env = NewMemEnv();
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(BaseOptions(env.get()), kDb, &db).ok());
+    Put(db.get(), 0, 100);
+    ASSERT_TRUE(db->Flush().ok());
+    Put(db.get(), 100, 200);
+    ASSERT_TRUE(CaptureImage(env.get(), kDb, &pre_).ok());
+    for (const auto& [name, content] : pre_) {
+      if (name.rfind("MANIFEST-", 0) == 0) manifest_ = name;
+    }
+    edit_begin_ = pre_[manifest_].size();
+    ASSERT_TRUE(db->Flush().ok());
+    Put(db.get(), 200, 250);
+    ASSERT_TRUE(db->Close().ok());
+    ASSERT_TRUE(CaptureImage(env.get(), kDb, &post_).ok());
+    ASSERT_EQ(1u, post_.count(manifest_)) << "the flush rolled the MANIFEST";
+    edit_end_ = post_[manifest_].size();
+    ASSERT_GT(edit_end_, edit_begin_);
+    for (const auto& [name, content] : post_) {
+      if (pre_.count(name) == 0 && name.size() > 4 &&
+          name.compare(name.size() - 4, 4, ".sst") == 0) {
+        table_ = name;
+      }
+    }
+    ASSERT_FALSE(table_.empty());
+  }
+
+  DiskImage pre_, post_;
+  std::string manifest_, table_;
+  size_t edit_begin_ = 0, edit_end_ = 0;
+};
+
+TEST_F(TornManifestTest, AnAcknowledgedEditCutShortLosesNoFile) {
+  // Each length from "edit absent" to one byte short of whole.
+  for (size_t cut = edit_begin_; cut < edit_end_; ++cut) {
+    SCOPED_TRACE("MANIFEST cut to " + std::to_string(cut) + " of " +
+                 std::to_string(edit_end_));
+    DiskImage damaged = post_;
+    damaged[manifest_].resize(cut);
+    std::vector<std::string> wals;
+    for (const auto& [name, content] : damaged) {
+      if (name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0 &&
+          !content.empty()) {
+        wals.push_back(name);
+      }
+    }
+    ASSERT_EQ(1u, wals.size());
+
+    // paranoid_checks: Corruption naming both files, nothing changed.
+    {
+      std::unique_ptr<Env> env = NewMemEnv();
+      ASSERT_TRUE(RestoreImage(damaged, env.get(), kDb).ok());
+      Options o = BaseOptions(env.get());
+      o.paranoid_checks = true;
+      std::unique_ptr<DB> db;
+      const Status s = DB::Open(o, kDb, &db);
+      EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+      EXPECT_NE(std::string::npos, s.ToString().find(table_)) << s.ToString();
+      EXPECT_NE(std::string::npos, s.ToString().find(wals[0])) << s.ToString();
+      DiskImage after;
+      ASSERT_TRUE(CaptureImage(env.get(), kDb, &after).ok());
+      for (DiskImage* image : {&after, &damaged}) {
+        image->erase("LOG");
+        image->erase("LOG.old");
+      }
+      EXPECT_TRUE(after == damaged) << "a refused open changed the directory";
+    }
+    // Default: opens with what the MANIFEST accounts for; the table and the
+    // log beyond it are in lost/, byte for byte, and reported.
+    std::unique_ptr<Env> env = NewMemEnv();
+    ASSERT_TRUE(RestoreImage(damaged, env.get(), kDb).ok());
+    std::unique_ptr<DB> db;
+    const Status s = DB::Open(BaseOptions(env.get()), kDb, &db);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(100, Readable(db.get(), 0, 100));
+    EXPECT_EQ(0, Readable(db.get(), 100, 250));
+    std::string lost;
+    ASSERT_TRUE(db->GetProperty("strata.lost-files", &lost));
+    EXPECT_NE(std::string::npos, lost.find(table_)) << lost;
+    EXPECT_NE(std::string::npos, lost.find(wals[0])) << lost;
+    for (const std::string& name : {table_, wals[0]}) {
+      std::string content;
+      ASSERT_TRUE(internal::ReadFileToString(
+                      env.get(), std::string(kDb) + "/lost/" + name, &content)
+                      .ok())
+          << name;
+      EXPECT_TRUE(content == damaged[name]) << name;
+    }
+    ASSERT_TRUE(db->Close().ok());
+  }
+}
+
+TEST_F(TornManifestTest, AnEditTornByACrashIsTolerated) {
+  // The crash came while the second flush's edit was being written: the
+  // table is complete, the WAL it came from is still there.
+  for (size_t cut = edit_begin_ + 1; cut < edit_end_; ++cut) {
+    SCOPED_TRACE("MANIFEST cut to " + std::to_string(cut) + " of " +
+                 std::to_string(edit_end_));
+    DiskImage crashed = pre_;
+    crashed[table_] = post_[table_];
+    crashed[manifest_] = post_[manifest_].substr(0, cut);
+    for (const bool paranoid : {false, true}) {
+      std::unique_ptr<Env> env = NewMemEnv();
+      ASSERT_TRUE(RestoreImage(crashed, env.get(), kDb).ok());
+      Options o = BaseOptions(env.get());
+      o.paranoid_checks = paranoid;
+      std::unique_ptr<DB> db;
+      const Status s = DB::Open(o, kDb, &db);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      EXPECT_EQ(200, Readable(db.get(), 0, 200));
+      std::string lost;
+      ASSERT_TRUE(db->GetProperty("strata.lost-files", &lost));
+      EXPECT_EQ("", lost);
+      // The leftover table held nothing the WAL did not: deleted.
+      EXPECT_FALSE(env->FileExists(std::string(kDb) + "/" + table_));
+      EXPECT_FALSE(env->FileExists(std::string(kDb) + "/lost"));
+      ASSERT_TRUE(db->Close().ok());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace strata::testing
