@@ -66,6 +66,8 @@ const char* IoCallName(IoCall call) {
       return "read";
     case IoCall::kSkip:
       return "skip";
+    case IoCall::kTruncate:
+      return "truncate";
   }
   return "?";
 }
@@ -279,6 +281,10 @@ class CutWritableFile final : public WritableFile {
     return s;
   }
   uint64_t Size() const override { return base_->Size(); }
+  Status Truncate(uint64_t size) override {
+    return state_->Run(IoCall::kTruncate, path_,
+                       [&] { return base_->Truncate(size); });
+  }
 
  private:
   const StatePtr state_;

@@ -61,6 +61,7 @@ enum class IoCall {
   kClose,  // WritableFile::Close, or destroying an unclosed writable file
   kRead,   // SequentialFile::Read or RandomAccessFile::Read
   kSkip,
+  kTruncate,  // WritableFile::Truncate
 };
 
 // "append", "rename", ...

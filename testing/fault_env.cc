@@ -286,6 +286,8 @@ class FaultWritableFile final : public WritableFile {
   FaultWritableFile(const FaultWritableFile&) = delete;
   FaultWritableFile& operator=(const FaultWritableFile&) = delete;
 
+  // An injected failure changes nothing: the bytes stay buffered (a file
+  // that a caller must take back with Truncate; see WritableFile).
   Status Append(const Slice& data) override {
     MutexLock lock(&state_->mu);
     STRATA_RETURN_IF_ERROR(CheckOpenLocked("append"));
@@ -319,6 +321,26 @@ class FaultWritableFile final : public WritableFile {
     STRATA_RETURN_IF_ERROR(base_->Sync());
     // fdatasync covers every byte of the inode, whichever handle wrote it.
     node_->durable = node_->current;
+    return Status::OK();
+  }
+
+  Status Truncate(uint64_t size) override {
+    MutexLock lock(&state_->mu);
+    STRATA_RETURN_IF_ERROR(CheckOpenLocked("truncate"));
+    if (size > size_) {
+      return Status::InvalidArgument(path_ + ": truncate",
+                                     "beyond the end of the file");
+    }
+    const uint64_t written = size_ - pending_.size();
+    if (size >= written) {
+      pending_.resize(static_cast<size_t>(size - written));
+    } else {
+      pending_.clear();
+      STRATA_RETURN_IF_ERROR(base_->Truncate(size));
+      // Not durable until a sync: a power loss brings back the durable bytes.
+      node_->current.resize(static_cast<size_t>(size));
+    }
+    size_ = size;
     return Status::OK();
   }
 

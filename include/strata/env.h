@@ -56,6 +56,13 @@ class RandomAccessFile {
 // A file written by appending. Appends may be buffered in user space;
 // Flush() hands buffered bytes to the operating system (they then survive a
 // process crash), Sync() makes them durable (they then survive power loss).
+//
+// After an Append, Flush or Sync fails, the file's bytes past the last
+// successful Flush are unspecified, and must never reach the disk later: a
+// write that reported an error must not become visible after a reopen.
+// strata's POSIX and in-memory files drop what they had buffered and fail
+// every later Append, Flush and Sync with the same error (Close then writes
+// nothing), until a successful Truncate.
 class WritableFile {
  public:
   virtual ~WritableFile() = default;
@@ -69,6 +76,16 @@ class WritableFile {
   virtual Status Close() = 0;
   // Bytes appended so far, including those still buffered.
   virtual uint64_t Size() const = 0;
+  // Cuts the file back to its first `size` bytes: buffered bytes past it are
+  // dropped and written ones are cut from the file; later appends continue
+  // from `size`, and a failure recorded by an earlier call is cleared. Used
+  // to take back a record whose write or sync failed. Not durable until a
+  // later Sync. InvalidArgument if `size` > Size(). The default returns
+  // NotSupported.
+  virtual Status Truncate(uint64_t size) {
+    (void)size;
+    return Status::NotSupported("WritableFile::Truncate");
+  }
 };
 
 // A held lock on a database directory; releasing is destroying it.

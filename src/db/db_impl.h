@@ -19,6 +19,8 @@
 //      sees every write numbered <= N, and never half of a batch.
 //   3. After a failed WAL append or sync, `bg_error_` is set and every later
 //      write fails with it until reopen; no member of a failed group gets OK.
+//      The failed record is cut from the log (WritableFile::Truncate) and
+//      nothing more is written to it, so it never appears after a reopen.
 //
 // Memtables: the active memtable `mem_` takes writes; when it reaches
 // write_buffer_size the leader freezes it (it joins `imm_`), starts a new

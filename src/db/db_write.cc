@@ -164,7 +164,9 @@ Status DBImpl::WriteThroughPipeline(Writer* w) {
       // I/O and the memtable insert happen without the mutex: only the
       // leader touches the WAL and memtable (invariant 1), and followers
       // stay queued until it is done.
+      const uint64_t log_number = log_number_;
       mu_.Unlock();
+      const uint64_t log_size_before = log_file_->Size();
       status = log_->AddRecord(WriteBatchInternal::Contents(*group));
       if (status.ok()) status = log_file_->Flush();
       if (status.ok() && sync) {
@@ -179,7 +181,20 @@ Status DBImpl::WriteThroughPipeline(Writer* w) {
           status = log_file_->Sync();
         }
       }
-      if (status.ok()) WriteBatchInternal::InsertInto(*group, mem_.get());
+      if (status.ok()) {
+        WriteBatchInternal::InsertInto(*group, mem_.get());
+      } else {
+        // Take the record back: a write that returned an error must never
+        // appear after a reopen, and nothing more is written to this log
+        // (invariant 3). The file drops what it had buffered by itself;
+        // this also cuts what reached the OS.
+        const Status cut = log_file_->Truncate(log_size_before);
+        if (!cut.ok()) {
+          info_log_->Log("write-ahead log %06" PRIu64 ": cannot cut the "
+                         "failed record at offset %" PRIu64 ": %s",
+                         log_number, log_size_before, cut.ToString().c_str());
+        }
+      }
       mu_.Lock();
 
       if (status.ok()) {

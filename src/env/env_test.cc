@@ -825,6 +825,42 @@ TEST_F(PosixEnvTest, NoSpaceKeepsOsText) {
   EXPECT_TRUE(file->Append("y").IsIOError());  // closed even though it failed
 }
 
+// Issue 20: a failed write must never reach the file later. /dev/full
+// fails every write: the failed bytes are dropped, later writes fail with
+// the same error without writing, and Close() writes nothing.
+TEST_F(PosixEnvTest, AFailedWriteIsDroppedAndSticky) {
+  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no /dev/full";
+  std::unique_ptr<WritableFile> file;
+  ASSERT_OK(Env::Default()->NewAppendableFile("/dev/full", &file));
+  ASSERT_OK(file->Append("record"));  // buffered
+  const Status s = file->Flush();
+  ASSERT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(0u, file->Size()) << "the failed bytes are still counted";
+  EXPECT_EQ(s.ToString(), file->Append("more").ToString());
+  EXPECT_EQ(s.ToString(), file->Flush().ToString());
+  EXPECT_EQ(s.ToString(), file->Sync().ToString());
+  EXPECT_EQ(s.ToString(), file->Close().ToString());
+}
+
+TEST_P(EnvTest, TruncateCutsBufferedAndWrittenBytes) {
+  std::unique_ptr<WritableFile> file;
+  ASSERT_OK(env_->NewWritableFile(Path("f"), &file));
+  ASSERT_OK(file->Append("0123456789"));
+  ASSERT_OK(file->Flush());
+  ASSERT_OK(file->Append("abcdef"));  // buffered (POSIX)
+  // Into the buffered part, then into the flushed part.
+  ASSERT_OK(file->Truncate(13));
+  EXPECT_EQ(13u, file->Size());
+  ASSERT_OK(file->Truncate(4));
+  EXPECT_EQ(4u, file->Size());
+  EXPECT_TRUE(file->Truncate(5).IsInvalidArgument());
+  // Appends continue at the cut, with no hole.
+  ASSERT_OK(file->Append("XY"));
+  ASSERT_OK(file->Close());
+  EXPECT_EQ("0123XY", Read("f"));
+  EXPECT_TRUE(file->Truncate(0).IsIOError());  // closed
+}
+
 TEST_F(PosixEnvTest, IOErrorNamesPathAndOsError) {
   Env* env = Env::Default();
   ASSERT_OK(env->CreateDirIfMissing(Path("d")));

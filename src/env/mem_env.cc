@@ -142,6 +142,17 @@ class MemWritableFile final : public WritableFile {
     return Status::OK();
   }
   uint64_t Size() const override { return size_; }
+  Status Truncate(uint64_t size) override {
+    if (closed_) return ClosedError("truncate");
+    if (size > size_) {
+      return Status::InvalidArgument(path_ + ": truncate",
+                                     "beyond the end of the file");
+    }
+    MutexLock lock(&file_->mu);
+    if (file_->data.size() > size) file_->data.resize(static_cast<size_t>(size));
+    size_ = size;
+    return Status::OK();
+  }
 
  private:
   Status ClosedError(const char* what) const {

@@ -225,6 +225,7 @@ class PosixWritableFile final : public WritableFile {
 
   Status Append(const Slice& data) override {
     if (fd_ < 0) return ClosedError("append");
+    if (!error_.ok()) return error_;
     if (data.size() <= kWritableBufferSize - used_) {
       std::memcpy(buffer_.get() + used_, data.data(), data.size());
       used_ += data.size();
@@ -244,6 +245,7 @@ class PosixWritableFile final : public WritableFile {
     size_t written = 0;
     s = WriteAll(data.data(), data.size(), &written);
     size_ += written;
+    if (!s.ok()) Fail(s);
     return s;
   }
 
@@ -256,13 +258,44 @@ class PosixWritableFile final : public WritableFile {
     if (fd_ < 0) return ClosedError("sync");
     Status s = FlushBuffer();
     if (!s.ok()) return s;
-    if (::fdatasync(fd_) != 0) return ErrnoToStatus(path_, "fdatasync", errno);
+    if (::fdatasync(fd_) != 0) {
+      // The kernel may have dropped the dirty pages it could not write: a
+      // retried fdatasync could report success for data that is gone.
+      Fail(ErrnoToStatus(path_, "fdatasync", errno));
+      return error_;
+    }
+    return Status::OK();
+  }
+
+  Status Truncate(uint64_t size) override {
+    if (fd_ < 0) return ClosedError("truncate");
+    if (size > size_) {
+      return Status::InvalidArgument(path_ + ": truncate",
+                                     "beyond the end of the file");
+    }
+    const uint64_t on_disk = size_ - used_;
+    if (size >= on_disk) {
+      used_ = static_cast<size_t>(size - on_disk);
+    } else {
+      used_ = 0;
+      int r;
+      do {
+        r = ::ftruncate(fd_, static_cast<off_t>(size));
+      } while (r != 0 && errno == EINTR);
+      if (r != 0) return ErrnoToStatus(path_, "ftruncate", errno);
+      if (::lseek(fd_, static_cast<off_t>(size), SEEK_SET) < 0) {
+        return ErrnoToStatus(path_, "lseek", errno);
+      }
+    }
+    size_ = size;
+    error_ = Status::OK();
     return Status::OK();
   }
 
   Status Close() override {
     if (fd_ < 0) return ClosedError("close");
-    Status s = FlushBuffer();
+    // After a failure nothing more is written (see WritableFile).
+    Status s = error_.ok() ? FlushBuffer() : error_;
     // Linux releases the descriptor even when close(2) fails (EINTR too),
     // so it is never retried.
     if (::close(fd_) != 0 && s.ok()) s = ErrnoToStatus(path_, "close", errno);
@@ -277,16 +310,22 @@ class PosixWritableFile final : public WritableFile {
     return Status::IOError(path_ + ": " + what, "file is already closed");
   }
 
-  // Writes the buffer; on failure keeps the unwritten tail buffered so a
-  // retry continues where the kernel stopped.
+  // Records the first failure and drops what is buffered: bytes of a write
+  // that reported an error must never reach the file later.
+  void Fail(Status s) {
+    if (error_.ok()) error_ = std::move(s);
+    size_ -= used_;
+    used_ = 0;
+  }
+
+  // Writes the buffer; on failure drops the unwritten tail (Fail).
   Status FlushBuffer() {
+    if (!error_.ok()) return error_;
     if (used_ == 0) return Status::OK();
     size_t written = 0;
     Status s = WriteAll(buffer_.get(), used_, &written);
-    if (written > 0 && written < used_) {
-      std::memmove(buffer_.get(), buffer_.get() + written, used_ - written);
-    }
     used_ -= written;
+    if (!s.ok()) Fail(s);
     return s;
   }
 
@@ -310,6 +349,7 @@ class PosixWritableFile final : public WritableFile {
   const std::unique_ptr<char[]> buffer_;
   size_t used_ = 0;  // bytes in buffer_
   uint64_t size_;    // bytes in the file plus bytes buffered
+  Status error_;     // the first failed write or sync; sticky (Fail)
 };
 
 // The process-wide set of lock files held through any POSIX env, keyed by

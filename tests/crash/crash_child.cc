@@ -97,6 +97,7 @@ class SlowSyncFile final : public WritableFile {
   }
   Status Close() override { return base_->Close(); }
   uint64_t Size() const override { return base_->Size(); }
+  Status Truncate(uint64_t size) override { return base_->Truncate(size); }
 
  private:
   const std::unique_ptr<WritableFile> base_;
