@@ -6,7 +6,9 @@
 // open at a time; a second open fails with IOError saying it is locked.
 //
 // Every fallible call returns a Status; after Close() every call returns
-// InvalidArgument.
+// InvalidArgument. After a background flush or compaction fails, or a WAL
+// write or sync fails, every write returns that error, prefixed with
+// "writes are stopped until the DB is reopened"; reads go on.
 
 #pragma once
 
@@ -28,6 +30,19 @@ class DB {
  public:
   // Opens (or, with create_if_missing, creates) the DB in directory `path`.
   // On success stores it in `*db`; on failure leaves `*db` empty.
+  //  - A DB exists where CURRENT does. Tables, logs or a MANIFEST without
+  //    CURRENT are Corruption naming CURRENT, and nothing is written: a new
+  //    DB is never created over another's files.
+  //  - Only files named exactly as strata names them are its own (see
+  //    docs/manifest_format.md); anything else in the directory is never
+  //    read, replaced or deleted. A new DB refuses a directory holding a
+  //    LOG or LOG.old it would overwrite.
+  //  - A table or log holding writes the recovered state lacks (a MANIFEST
+  //    cut short, a log past a sequence gap) is moved to `path`/lost/ and
+  //    named by the property strata.lost-files; with paranoid_checks the
+  //    open fails with Corruption instead and changes nothing.
+  //  - A failed open leaves nothing running, and a DB it was creating
+  //    leaves no file behind.
   static Status Open(const Options& options, const std::string& path,
                      std::unique_ptr<DB>* db);
 
@@ -50,15 +65,23 @@ class DB {
   virtual Status Get(const ReadOptions& options, const Slice& key,
                      std::string* value) = 0;
   // An iterator over the DB as of options.snapshot (or now). Check its
-  // status(); after Close() it is invalid with InvalidArgument.
+  // status(); made after Close(), or with a snapshot that is not a live
+  // one of this DB, it is invalid with InvalidArgument. It may outlive
+  // this DB object (see strata/iterator.h).
   virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
   // Counts live keys in [begin, end) without reading values.
   virtual Status Count(const ReadOptions& options, const Slice& begin,
                        const Slice& end, uint64_t* count) = 0;
 
   // Pins the current state. Release with ReleaseSnapshot(). nullptr after
-  // Close().
+  // Close(). A snapshot belongs to the DB that made it: reads on another DB
+  // through it (ReadOptions::snapshot), or through one already released,
+  // are InvalidArgument.
   virtual const Snapshot* GetSnapshot() = 0;
+  // Releases a snapshot of this DB. A snapshot released already, another
+  // DB's, or nullptr: nothing happens (noted in the info LOG). Once
+  // released, the pointer must not be used: a later snapshot may reuse its
+  // address.
   virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
 
   // Writes the memtable to a table on disk and waits.
@@ -72,6 +95,7 @@ class DB {
   // strata.num-files-at-level<N>, strata.num-flushes, strata.stall-micros,
   // strata.last-sequence, strata.num-snapshots, strata.estimate-num-keys,
   // strata.num-range-deletions, strata.num-immutable-mem-table,
+  // strata.lost-files (the files this open moved to lost/, one per line),
   // strata.num-entries-active-mem-table, strata.num-deletes-active-mem-table,
   // and strata.background-work-pending: "1" while a flush or compaction
   // runs or is due, including the idle fold of L0 still to come

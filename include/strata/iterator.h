@@ -5,6 +5,11 @@
 // An iterator sees a consistent point-in-time view (its snapshot) and keeps
 // the data it reads alive until it is destroyed. key() and value() stay
 // valid until the next call that moves the iterator.
+//
+// Lifetime: an iterator from DB::NewIterator may outlive the DB object that
+// made it, whether or not Close() was called: it keeps the memtables,
+// tables and caches it reads alive and goes on reading its snapshot. The
+// comparator and Env given in Options must outlive it, as they must the DB.
 
 #pragma once
 

@@ -54,7 +54,10 @@ struct Options {
   bool create_if_missing = true;
   // Open fails when a DB already exists in the directory.
   bool error_if_exists = false;
-  // Check more aggressively and stop at the first sign of damage.
+  // Check more aggressively and stop at the first sign of damage. Open
+  // then fails with Corruption, changing nothing, where it would otherwise
+  // move a table or log holding writes the recovered state lacks to lost/
+  // (see DB::Open).
   bool paranoid_checks = false;
 
   // Bytes a memtable may hold before it is frozen and flushed.
@@ -93,6 +96,7 @@ struct Options {
   CompactionStyle compaction_style = CompactionStyle::kLeveled;
   // Threads for flushes and compactions (one flush and one compaction run
   // at a time; a second thread lets a flush proceed during a compaction).
+  // In [1, 64]. If the system refuses a thread, Open fails with IOError.
   int max_background_jobs = 2;
   // Compaction outputs are split into tables of about this size.
   size_t target_file_size = 64 << 20;

@@ -69,6 +69,11 @@ class [[nodiscard]] Status {
   bool IsBusy() const noexcept { return code() == Code::kBusy; }
   bool IsTryAgain() const noexcept { return code() == Code::kTryAgain; }
 
+  // The same code with `context` and ": " put before the message, e.g.
+  // "Corruption: writes are stopped until reopen: 000007.sst offset 96:
+  // ..."; OK stays OK.
+  Status WithContext(const Slice& context) const;
+
   // The message without the code prefix ("" when OK).
   std::string message() const { return state_ ? state_->msg : std::string(); }
 

@@ -22,6 +22,11 @@ Status& Status::operator=(const Status& other) {
   return *this;
 }
 
+Status Status::WithContext(const Slice& context) const {
+  if (state_ == nullptr) return Status();
+  return Status(state_->code, context, state_->msg);
+}
+
 std::string Status::ToString() const {
   if (state_ == nullptr) return "OK";
   const char* name = "Unknown";

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cinttypes>
 #include <random>
-#include <system_error>
 #include <vector>
 
+#include "base/thread.h"
 #include "db/db_iter.h"
 #include "db/filename.h"
 #include "env/env_util.h"
@@ -98,8 +98,9 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
     : options_(ResolveOptions(options)),
       dbname_(dbname),
       env_(options_.env),
-      internal_comparator_(options_.comparator),
-      block_cache_(std::make_unique<BlockCache>(options_.block_cache_capacity)),
+      icmp_(std::make_shared<const InternalKeyComparator>(options_.comparator)),
+      internal_comparator_(*icmp_),
+      block_cache_(std::make_shared<BlockCache>(options_.block_cache_capacity)),
       table_options_(MakeTableOptions(options_, &internal_comparator_,
                                       block_cache_.get())),
       idle_clock_(options_.level0_idle_compaction_ms * 1000),
@@ -261,7 +262,7 @@ Status DBImpl::OpenAfterScan(bool identity_missing) {
       STRATA_RETURN_IF_ERROR(CreateIdentity());
     }
   }
-  table_cache_ = std::make_unique<TableCache>(env_, dbname_, table_options_,
+  table_cache_ = std::make_shared<TableCache>(env_, dbname_, table_options_,
                                               options_.max_open_files,
                                               options_.allow_mmap_reads);
   VersionSetOptions vs;
@@ -282,15 +283,13 @@ Status DBImpl::OpenAfterScan(bool identity_missing) {
 
 Status DBImpl::StartBackgroundThreads() {
   for (int i = 0; i < options_.max_background_jobs; ++i) {
-    try {
-      bg_threads_.emplace_back([this] { BackgroundLoop(); });
-    } catch (const std::system_error& e) {
-      return Status::IOError(
-          "cannot start background thread " + std::to_string(i + 1) + " of " +
-              std::to_string(options_.max_background_jobs) +
-              " (Options::max_background_jobs)",
-          e.what());
-    }
+    std::thread t;
+    STRATA_RETURN_IF_ERROR(StartThread(
+        "background thread " + std::to_string(i + 1) + " of " +
+            std::to_string(options_.max_background_jobs) +
+            " (Options::max_background_jobs)",
+        [this] { BackgroundLoop(); }, &t));
+    bg_threads_.push_back(std::move(t));
   }
   return Status::OK();
 }
@@ -426,13 +425,32 @@ Status DBImpl::Close() {
 const Snapshot* DBImpl::GetSnapshot() {
   if (!CheckOpen().ok()) return nullptr;
   MutexLock lock(&mu_);
-  return snapshots_.New(last_sequence_.load(std::memory_order_acquire));
+  const Snapshot* snapshot =
+      snapshots_.New(last_sequence_.load(std::memory_order_acquire));
+  MutexLock sv_lock(&sv_mu_);
+  live_snapshots_.insert(snapshot);
+  return snapshot;
 }
 
 void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   if (snapshot == nullptr) return;
   MutexLock lock(&mu_);
-  snapshots_.Release(static_cast<const SnapshotImpl*>(snapshot));
+  if (!snapshots_.Contains(snapshot)) {
+    // Released already, or another DB's: nothing to do, and nothing read.
+    if (info_log_ != nullptr) {
+      info_log_->Log("ReleaseSnapshot: %p is not a live snapshot of this DB "
+                     "(released twice, or another DB's); ignored",
+                     static_cast<const void*>(snapshot));
+    }
+    return;
+  }
+  {
+    // Readers check a snapshot under sv_mu_; once it is gone from there no
+    // reader can be looking at it.
+    MutexLock sv_lock(&sv_mu_);
+    live_snapshots_.erase(snapshot);
+  }
+  snapshots_.Release(snapshot);
 }
 
 bool DBImpl::GetProperty(const Slice& name, std::string* value) {
@@ -572,7 +590,7 @@ Status DBImpl::Flush() {
   // ... then wait until every frozen memtable is in a table.
   MutexLock lock(&mu_);
   while (bg_error_.ok() && !imm_.empty()) bg_cv_.Wait();
-  return bg_error_;
+  return WritesStoppedLocked();
 }
 
 Status DBImpl::CreateCheckpoint(const std::string& /*dir*/) {

@@ -50,6 +50,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "base/latency_histogram.h"
@@ -168,6 +169,8 @@ class DBImpl final : public DB {
   // Checks a batch before anything is written: sizes, empty keys, and
   // operations whose machinery does not exist yet.
   Status CheckBatch(const WriteBatch& batch) const;
+  // OK, or bg_error_ saying that writes are stopped until reopen.
+  Status WritesStoppedLocked() const STRATA_REQUIRES(mu_);
   Status CheckOpen() const;
 
   // db_impl.cc
@@ -260,7 +263,11 @@ class DBImpl final : public DB {
 
   // db_read.cc
   std::shared_ptr<const SuperVersion> GetSuperVersion() const;
-  SequenceNumber ReadSequence(const ReadOptions& options) const;
+  // The sequence a read sees (options.snapshot's, or the latest) and the
+  // super-version to read it from. InvalidArgument if options.snapshot is
+  // not a live snapshot of this DB.
+  Status GetReadState(const ReadOptions& options, SequenceNumber* sequence,
+                      std::shared_ptr<const SuperVersion>* sv) const;
   // Looks `lookup` up in the tables of `version`. `*covering` is the
   // newest visible range tombstone covering the key found so far (0: none);
   // it is raised by the tables' tombstones and hides older versions.
@@ -272,12 +279,15 @@ class DBImpl final : public DB {
   const Options options_;  // env and comparator resolved to non-null
   const std::string dbname_;
   Env* const env_;
-  const InternalKeyComparator internal_comparator_;
-  const std::unique_ptr<BlockCache> block_cache_;
+  // Shared with every iterator (with table_cache_), so that an iterator
+  // stays usable after the DB object is destroyed (strata/iterator.h).
+  const std::shared_ptr<const InternalKeyComparator> icmp_;
+  const InternalKeyComparator& internal_comparator_;  // *icmp_
+  const std::shared_ptr<BlockCache> block_cache_;
   const TableOptions table_options_;
   std::unique_ptr<InfoLogger> info_log_;
   std::unique_ptr<FileLock> db_lock_;
-  std::unique_ptr<TableCache> table_cache_;
+  std::shared_ptr<TableCache> table_cache_;  // set by OpenImpl
   std::unique_ptr<VersionSet> versions_;
 
   // acquire/release: written only by the leader after the memtable holds
@@ -289,6 +299,9 @@ class DBImpl final : public DB {
   // for `mu_`.
   mutable Mutex sv_mu_;
   std::shared_ptr<const SuperVersion> super_version_ STRATA_GUARDED_BY(sv_mu_);
+  // The live snapshots (as in snapshots_), for readers to check the one
+  // they are given without taking mu_.
+  std::unordered_set<const Snapshot*> live_snapshots_ STRATA_GUARDED_BY(sv_mu_);
   // Latency of Get and of Write (incl. Put/Delete), in microseconds.
   LatencyHistogram get_micros_;
   LatencyHistogram write_micros_;

@@ -22,8 +22,8 @@ class DBIter final : public Iterator {
         upper_(options.upper_bound),
         keys_only_(options.keys_only),
         range_tombstones_(options.range_tombstones),
-        source_(std::move(source)),
-        pinned_(std::move(pinned)) {}
+        pinned_(std::move(pinned)),
+        source_(std::move(source)) {}
 
   bool Valid() const override { return valid_; }
 
@@ -266,8 +266,9 @@ class DBIter final : public Iterator {
   const std::optional<std::string> upper_;
   const bool keys_only_;
   const RangeTombstoneListPtr range_tombstones_;
-  std::unique_ptr<InternalIterator> source_;
+  // Declared before source_, so destroyed after it: source_ reads from it.
   std::shared_ptr<const void> pinned_;
+  std::unique_ptr<InternalIterator> source_;
 
   Direction direction_ = Direction::kForward;
   bool valid_ = false;

@@ -33,7 +33,8 @@ struct DBIterOptions {
 };
 
 // `pinned` is kept alive for the iterator's lifetime (for example the
-// memtables and table files `source` reads from).
+// memtables and table files `source` reads from), and is released only
+// after `source` is destroyed.
 std::unique_ptr<Iterator> NewDBIterator(
     const DBIterOptions& options, std::unique_ptr<InternalIterator> source,
     std::shared_ptr<const void> pinned);

@@ -16,11 +16,26 @@ std::shared_ptr<const SuperVersion> DBImpl::GetSuperVersion() const {
   return super_version_;
 }
 
-SequenceNumber DBImpl::ReadSequence(const ReadOptions& options) const {
-  if (options.snapshot != nullptr) return options.snapshot->sequence();
-  // acquire: pairs with the leader's release store; every entry up to the
-  // loaded number is in the memtable (db_impl.h invariant 2).
-  return last_sequence_.load(std::memory_order_acquire);
+Status DBImpl::GetReadState(const ReadOptions& options, SequenceNumber* sequence,
+                            std::shared_ptr<const SuperVersion>* sv) const {
+  MutexLock lock(&sv_mu_);
+  if (options.snapshot != nullptr) {
+    // Checked before it is read: a released snapshot or another DB's is
+    // never dereferenced. It cannot be released while sv_mu_ is held.
+    if (live_snapshots_.count(options.snapshot) == 0) {
+      return Status::InvalidArgument(
+          "ReadOptions::snapshot",
+          "not a live snapshot of this DB (released, or another DB's)");
+    }
+    *sequence = options.snapshot->sequence();
+  } else {
+    // acquire: pairs with the leader's release store; every entry up to the
+    // loaded number is in the memtable (db_impl.h invariant 2). Read before
+    // the super-version: one taken later holds everything it covers.
+    *sequence = last_sequence_.load(std::memory_order_acquire);
+  }
+  *sv = super_version_;
+  return Status::OK();
 }
 
 Status DBImpl::Get(const ReadOptions& options, const Slice& key,
@@ -39,10 +54,9 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
   if (key.empty()) return Status::InvalidArgument("empty key");
   if (value == nullptr) return Status::InvalidArgument("null value pointer");
   STRATA_RETURN_IF_ERROR(CheckOpen());
-  // The sequence is read before the super-version: a super-version taken
-  // later holds everything the sequence covers.
-  const SequenceNumber seq = ReadSequence(options);
-  const std::shared_ptr<const SuperVersion> sv = GetSuperVersion();
+  SequenceNumber seq = 0;
+  std::shared_ptr<const SuperVersion> sv;
+  STRATA_RETURN_IF_ERROR(GetReadState(options, &seq, &sv));
   const LookupKey lookup(key, seq);
   // Newest source first: the first one that knows the key decides, unless
   // a range tombstone seen so far (in that source or a newer one) is newer
@@ -174,11 +188,12 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   }
   DBIterOptions iter_options;
   iter_options.user_comparator = options_.comparator;
-  iter_options.sequence = ReadSequence(options);
+  std::shared_ptr<const SuperVersion> sv;
+  s = GetReadState(options, &iter_options.sequence, &sv);
+  if (!s.ok()) return NewErrorIterator(std::move(s));
   iter_options.lower_bound = options.lower_bound;
   iter_options.upper_bound = options.upper_bound;
   iter_options.keys_only = options.keys_only;
-  std::shared_ptr<const SuperVersion> sv = GetSuperVersion();
 
   TableReadOptions ro;
   ro.verify_checksums = options.verify_checksums;
@@ -241,7 +256,19 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
           ? NewMergingIterator(&internal_comparator_, std::move(children),
                                std::move(max_sequences))
           : NewMergingIterator(&internal_comparator_, std::move(children));
-  return NewDBIterator(iter_options, std::move(source), std::move(sv));
+  // What the iterator reads through, kept alive for as long as it lives,
+  // the DB object's lifetime notwithstanding. Members are destroyed in
+  // reverse order: the pinned state before the table cache, the table
+  // cache before the block cache its tables release blocks into.
+  struct Pins {
+    std::shared_ptr<const InternalKeyComparator> icmp;
+    std::shared_ptr<BlockCache> block_cache;
+    std::shared_ptr<TableCache> table_cache;
+    std::shared_ptr<const SuperVersion> sv;
+  };
+  auto pins = std::make_shared<const Pins>(
+      Pins{icmp_, block_cache_, table_cache_, std::move(sv)});
+  return NewDBIterator(iter_options, std::move(source), std::move(pins));
 }
 
 Status DBImpl::Count(const ReadOptions& options, const Slice& begin,

@@ -27,6 +27,12 @@ Status DBImpl::CheckOpen() const {
   return Status::OK();
 }
 
+Status DBImpl::WritesStoppedLocked() const {
+  mu_.AssertHeld();
+  return bg_error_.WithContext(
+      "writes are stopped until the DB is reopened, after this error");
+}
+
 Status DBImpl::CheckBatch(const WriteBatch& batch) const {
   BatchSummary summary;
   STRATA_RETURN_IF_ERROR(
@@ -143,7 +149,7 @@ Status DBImpl::WriteThroughPipeline(Writer* w) {
   // This writer leads a group: writers_.front() .. last_writer. A writer
   // without a batch is a Flush() request and leads only itself.
   Writer* last_writer = w;
-  Status status = bg_error_;
+  Status status = WritesStoppedLocked();
   if (status.ok() && log_ == nullptr) {
     status = Status::IOError(dbname_, "no write-ahead log is open");
   }
@@ -239,7 +245,7 @@ Status DBImpl::MakeRoomForWriteLocked(bool force) {
   mu_.AssertHeld();
   bool delayed = false;
   for (;;) {
-    if (!bg_error_.ok()) return bg_error_;
+    if (!bg_error_.ok()) return WritesStoppedLocked();
     bool stop = false;
     uint64_t delay = 0;
     if (!force) WriteBackpressureLocked(&stop, &delay);

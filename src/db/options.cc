@@ -6,6 +6,7 @@ namespace strata {
 
 namespace {
 constexpr uint64_t kMaxIdleCompactionMs = 30ull * 24 * 3600 * 1000;
+constexpr int kMaxBackgroundJobs = 64;
 }  // namespace
 
 Status Options::Validate() const {
@@ -48,8 +49,12 @@ Status Options::Validate() const {
     return bad("level0_*_trigger",
                "need 1 <= compaction <= slowdown <= stop triggers");
   }
-  if (max_background_jobs < 1) {
-    return bad("max_background_jobs", "must be at least 1");
+  // One flush and one compaction run at a time: more than a few threads
+  // only wait. The bound keeps a typo from asking the system for millions.
+  if (max_background_jobs < 1 || max_background_jobs > kMaxBackgroundJobs) {
+    return bad("max_background_jobs", "must be in [1, " +
+                                          std::to_string(kMaxBackgroundJobs) +
+                                          "]");
   }
   if (static_cast<uint8_t>(wal_recovery_mode) >
       static_cast<uint8_t>(WalRecoveryMode::kSalvage)) {

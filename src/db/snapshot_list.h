@@ -1,6 +1,10 @@
 // The live snapshots of a DB, oldest first.
 //
 // Thread-safety: guarded by the DB mutex (every method REQUIRES it).
+// Misuse is safe: Release() and Contains() accept any pointer, so a
+// snapshot released twice or one from another DB is refused, never
+// dereferenced. (A released snapshot's address may be reused by a later
+// one, which a stale pointer then names: the one misuse this cannot tell.)
 // Ownership: the list owns the snapshots; callers hold borrowed pointers
 // until they hand them back to Release.
 
@@ -8,6 +12,7 @@
 
 #include <cassert>
 #include <list>
+#include <unordered_set>
 #include <vector>
 
 #include "db/dbformat.h"
@@ -40,6 +45,7 @@ class SnapshotList {
     list_.emplace_back(seq);
     auto it = std::prev(list_.end());
     it->self_ = it;
+    live_.insert(&*it);
     return &*it;
   }
 
@@ -51,11 +57,24 @@ class SnapshotList {
     return r;
   }
 
-  // REQUIRES: `snapshot` came from New() on this list and is live.
-  void Release(const SnapshotImpl* snapshot) { list_.erase(snapshot->self_); }
+  // Whether `snapshot` is a live snapshot of this list. Never dereferences
+  // it: any pointer may be asked about (one released, or another DB's).
+  bool Contains(const Snapshot* snapshot) const {
+    return live_.count(snapshot) > 0;
+  }
+
+  // Releases `snapshot` and returns true if it is live in this list;
+  // otherwise (released already, or another list's) returns false and
+  // touches nothing.
+  bool Release(const Snapshot* snapshot) {
+    if (live_.erase(snapshot) == 0) return false;
+    list_.erase(static_cast<const SnapshotImpl*>(snapshot)->self_);
+    return true;
+  }
 
  private:
   std::list<SnapshotImpl> list_;
+  std::unordered_set<const Snapshot*> live_;  // the elements of list_
 };
 
 }  // namespace strata::internal
