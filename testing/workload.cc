@@ -1,11 +1,18 @@
 #include "testing/workload.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include "base/random.h"
 #include "base/result.h"
+#include "db/dbformat.h"
+#include "db/filename.h"
+#include "db/write_batch_internal.h"
 #include "env/env_util.h"
+#include "table/table.h"
+#include "wal/log_reader.h"
 
 namespace strata::testing {
 
@@ -490,10 +497,92 @@ void CrashWorld::ProcessCrash(std::unique_ptr<DB>* db) {
   cut_.Disarm();
 }
 
+namespace {
+
+// The newest sequence number in table or log `name` with `contents`;
+// nullopt if it cannot be read (or is neither).
+std::optional<uint64_t> NewestSequence(const std::string& name,
+                                       const std::string& contents) {
+  uint64_t number = 0;
+  internal::FileType type;
+  if (!internal::ParseFileName(name, &number, &type)) return std::nullopt;
+  std::unique_ptr<Env> env = NewMemEnv();
+  if (!internal::WriteStringToFile(env.get(), contents, "/f", false).ok()) {
+    return std::nullopt;
+  }
+  if (type == internal::FileType::kTableFile) {
+    const internal::InternalKeyComparator icmp(BytewiseComparator());
+    internal::TableOptions options;
+    options.comparator = &icmp;
+    options.filter_key_suffix_len = internal::kTagSize;
+    options.user_comparator = BytewiseComparator();
+    std::unique_ptr<RandomAccessFile> file;
+    std::unique_ptr<internal::Table> table;
+    if (!env->NewRandomAccessFile("/f", &file).ok() ||
+        !internal::Table::Open(options, std::move(file), contents.size(), name,
+                               &table)
+             .ok()) {
+      return std::nullopt;
+    }
+    return table->properties().largest_seqno;
+  }
+  if (type == internal::FileType::kLogFile) {
+    std::unique_ptr<SequentialFile> file;
+    if (!env->NewSequentialFile("/f", &file).ok()) return std::nullopt;
+    internal::log::Reader reader(file.get(), name, WalRecoveryMode::kSalvage,
+                                 nullptr);
+    uint64_t newest = 0;
+    std::string scratch;
+    Slice record;
+    WriteBatch batch;
+    while (reader.ReadRecord(&record, &scratch)) {
+      if (!internal::WriteBatchInternal::SetContents(&batch, record).ok()) {
+        continue;
+      }
+      const uint64_t count = internal::WriteBatchInternal::Count(batch);
+      if (count == 0) continue;
+      newest = std::max(newest,
+                        internal::WriteBatchInternal::Sequence(batch) + count - 1);
+    }
+    return newest;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool NothingNeededWasDeleted(const DiskImage& before, Env* env,
+                             const std::string& dir,
+                             uint64_t recovered_sequence,
+                             std::string* problem) {
+  for (const auto& [name, contents] : before) {
+    if (name.find('/') != std::string::npos) continue;  // lost/ already
+    if (env->FileExists(dir + "/" + name) ||
+        env->FileExists(dir + "/lost/" + name)) {
+      continue;
+    }
+    const std::optional<uint64_t> newest = NewestSequence(name, contents);
+    if (newest && *newest > recovered_sequence) {
+      *problem = "the open deleted " + name + ", which holds sequence " +
+                 std::to_string(*newest) + ", past the recovered " +
+                 std::to_string(recovered_sequence);
+      return false;
+    }
+  }
+  return true;
+}
+
 Status OpenReadClose(const Options& options, const std::string& dbname,
-                     ModelState* state) {
+                     ModelState* state, uint64_t* last_sequence) {
   std::unique_ptr<DB> db;
   STRATA_RETURN_IF_ERROR(DB::Open(options, dbname, &db));
+  if (last_sequence != nullptr) {
+    std::string value;
+    if (!db->GetProperty("strata.last-sequence", &value)) {
+      return Status::InvalidArgument("no strata.last-sequence property");
+    }
+    *last_sequence = std::stoull(value);
+  }
   STRATA_RETURN_IF_ERROR(ReadAll(db.get(), ReadOptions(), state));
   return db->Close();
 }

@@ -239,9 +239,21 @@ class CrashWorld {
   CutEnv cut_;
 };
 
+// Checks that an open deleted nothing holding writes the state it
+// recovered lacks (issue 20): every table or log of `before` (the
+// directory just before the open) that is gone from `dir` and from
+// `dir`/lost/ must hold no sequence number above `recovered_sequence` (the
+// recovered strata.last-sequence). A file that cannot be read is taken as
+// garbage (a table or log cut short by the crash holds nothing that was
+// only there). On failure `*problem` names the file.
+bool NothingNeededWasDeleted(const DiskImage& before, Env* env,
+                             const std::string& dir,
+                             uint64_t recovered_sequence, std::string* problem);
+
 // Opens the DB in `dbname`, reads all of it into `*state` and closes it.
-// The status says which of the three failed.
+// The status says which of the three failed. `*last_sequence` (if not null)
+// gets the open DB's strata.last-sequence.
 Status OpenReadClose(const Options& options, const std::string& dbname,
-                     ModelState* state);
+                     ModelState* state, uint64_t* last_sequence = nullptr);
 
 }  // namespace strata::testing

@@ -18,6 +18,9 @@
 //   - open succeeds and every read either returns exactly the reference
 //     answer or Corruption naming the file (at least one does);
 //   - every read returns exactly the reference answer.
+// Either way the open deletes nothing that holds data: a refused open
+// leaves every file as it was (the info LOG aside), and one that succeeds
+// keeps every table, in place or in lost/.
 // Anything else fails the test with the file, offset, bit and difference: a
 // wrong or missing value, an extra key, another error code, a crash (a
 // signal handler prints the flip in progress) or a hang (a watchdog aborts
@@ -411,6 +414,7 @@ class Trial {
     options.level0_idle_compaction_ms = 0;
     std::unique_ptr<DB> db;
     const Status open = DB::Open(options, kTrialDb, &db);
+    CheckNothingLost(env.get(), open.ok());
     if (!open.ok()) {
       Detected(open, "open");
       return Result(true);
@@ -424,21 +428,55 @@ class Trial {
   }
 
  private:
+  // The bytes of reference file `name` as this trial installs them.
+  std::string Installed(const std::string& name,
+                        const std::string& contents) const {
+    std::string bytes = contents;
+    if (name == damage_.file) {
+      bytes[damage_.offset] = static_cast<char>(
+          static_cast<unsigned char>(bytes[damage_.offset]) ^
+          (1u << damage_.bit));
+    }
+    return bytes;
+  }
+
   bool Install(Env* env) const {
     if (!env->CreateDirIfMissing(kTrialDb).ok()) return false;
     for (const auto& [name, contents] : ref_.files) {
-      std::string bytes = contents;
-      if (name == damage_.file) {
-        bytes[damage_.offset] = static_cast<char>(
-            static_cast<unsigned char>(bytes[damage_.offset]) ^
-            (1u << damage_.bit));
-      }
       const std::string path = std::string(kTrialDb) + "/" + name;
-      if (!internal::WriteStringToFile(env, bytes, path, false).ok()) {
+      if (!internal::WriteStringToFile(env, Installed(name, contents), path,
+                                       false)
+               .ok()) {
         return false;
       }
     }
     return true;
+  }
+
+  // An open deletes nothing that holds data (issue 20): one that fails
+  // leaves every file of the DB as it was (the info LOG aside), and one
+  // that succeeds keeps every table (all of the reference's are live), in
+  // place or set aside in lost/.
+  void CheckNothingLost(Env* env, bool opened) {
+    for (const auto& [name, contents] : ref_.files) {
+      if (name == "LOG" || name == "LOG.old" || name == "LOCK") continue;
+      const std::string path = std::string(kTrialDb) + "/" + name;
+      if (opened) {
+        const bool table = name.size() > 4 &&
+                           name.compare(name.size() - 4, 4, ".sst") == 0;
+        if (table && !env->FileExists(path) &&
+            !env->FileExists(std::string(kTrialDb) + "/lost/" + name)) {
+          Fail("the open deleted " + name);
+        }
+        continue;
+      }
+      std::string now;
+      if (!internal::ReadFileToString(env, path, &now).ok()) {
+        Fail("the refused open deleted " + name);
+      } else if (now != Installed(name, contents)) {
+        Fail("the refused open changed " + name);
+      }
+    }
   }
 
   TrialResult Result(bool open_failed) const {
