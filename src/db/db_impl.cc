@@ -125,10 +125,7 @@ Status DBImpl::ScanDirectory(DirectoryScan* scan) const {
   for (const std::string& name : names) {
     uint64_t number = 0;
     FileType type;
-    if (!ParseFileName(name, &number, &type)) {
-      ++scan->foreign_files;
-      continue;
-    }
+    if (!ParseFileName(name, &number, &type)) continue;  // not strata's
     scan->names.push_back(name);
     switch (type) {
       case FileType::kCurrentFile:
@@ -155,10 +152,7 @@ Status DBImpl::ScanDirectory(DirectoryScan* scan) const {
   return Status::OK();
 }
 
-Status DBImpl::OpenImpl() {
-  // Decide before writing anything, so a refused open leaves no trace.
-  DirectoryScan scan;
-  STRATA_RETURN_IF_ERROR(ScanDirectory(&scan));
+Status DBImpl::JudgeDirectory(const DirectoryScan& scan) const {
   // A creation that crashed before CURRENT existed leaves IDENTITY and at
   // most the first MANIFEST (which then names no file): no data to lose.
   const bool interrupted_creation =
@@ -206,9 +200,17 @@ Status DBImpl::OpenImpl() {
         dbname_, "the directory holds no DB but a LOG or LOG.old file, which "
                  "a new DB would overwrite; use another directory");
   }
-  creating_ = !exists;
+  return Status::OK();
+}
+
+Status DBImpl::OpenImpl() {
+  // Decide before writing anything, so a refused open leaves no trace.
+  DirectoryScan scan;
+  STRATA_RETURN_IF_ERROR(ScanDirectory(&scan));
+  STRATA_RETURN_IF_ERROR(JudgeDirectory(scan));
   created_dir_ = !scan.exists;
-  existing_names_ = std::move(scan.names);
+  lock_existed_ = std::find(scan.names.begin(), scan.names.end(), "LOCK") !=
+                  scan.names.end();
   if (created_dir_) {
     const Status s = env_->CreateDirIfMissing(dbname_);
     if (!s.ok()) {
@@ -222,14 +224,13 @@ Status DBImpl::OpenImpl() {
                              s.ToString());
     }
   }
-  const Status s = OpenAfterScan(exists && !scan.has_identity);
-  if (!s.ok()) AbandonFailedOpen();
-  return s;
-}
-
-Status DBImpl::OpenAfterScan(bool identity_missing) {
   Status s = env_->LockFile(LockFileName(dbname_), &db_lock_);
   if (!s.ok()) {
+    // Another open may be creating this DB: remove nothing but the
+    // directory this call made, if it is still empty.
+    if (created_dir_ && !env_->FileExists(LockFileName(dbname_))) {
+      (void)env_->RemoveDir(dbname_);
+    }
     if (s.message().find("held by") != std::string::npos) {
       return Status::IOError("database " + dbname_ + " is locked",
                              "open in this or another process: " +
@@ -241,7 +242,22 @@ Status DBImpl::OpenAfterScan(bool identity_missing) {
                                "directory and of LOCK): " +
                                s.ToString());
   }
+  // Judged again under the lock: another process may have created or
+  // changed the DB since the first look. What this open creates, and may
+  // remove again if it fails, is decided from this look alone.
+  DirectoryScan locked;
+  s = ScanDirectory(&locked);
+  if (s.ok()) s = JudgeDirectory(locked);
+  if (s.ok()) {
+    creating_ = !locked.has_current;
+    existing_names_ = std::move(locked.names);
+    s = OpenLocked(locked.has_current && !locked.has_identity);
+  }
+  if (!s.ok()) AbandonFailedOpen();
+  return s;
+}
 
+Status DBImpl::OpenLocked(bool identity_missing) {
   // The previous open's LOG is kept as LOG.old.
   if (env_->FileExists(InfoLogFileName(dbname_))) {
     (void)env_->RenameFile(InfoLogFileName(dbname_),
@@ -274,8 +290,7 @@ Status DBImpl::OpenAfterScan(bool identity_missing) {
   vs.max_manifest_size = options_.max_manifest_file_size;
   versions_ = std::make_unique<VersionSet>(vs);
   STRATA_RETURN_IF_ERROR(Recover());
-  s = StartBackgroundThreads();
-  if (!s.ok()) return s;
+  STRATA_RETURN_IF_ERROR(StartBackgroundThreads());
   MutexLock lock(&mu_);
   info_log_->Log("opened; writing log %06" PRIu64, log_number_);
   return Status::OK();
@@ -312,7 +327,7 @@ void DBImpl::AbandonFailedOpen() {
   if (table_cache_ != nullptr) table_cache_.reset();
   if (info_log_ != nullptr) info_log_->Log("open failed");
   info_log_.reset();
-  if (creating_) {
+  if (creating_ && db_lock_ != nullptr) {
     // A new DB that failed to open leaves nothing behind: remove every file
     // of strata's this open created (the directory held none of its data
     // files, so those are all new), and the directory if it made it.
@@ -330,11 +345,9 @@ void DBImpl::AbandonFailedOpen() {
         (void)env_->RemoveFile(dbname_ + "/" + name);
       }
     }
-    const bool had_lock =
-        std::find(existing_names_.begin(), existing_names_.end(), "LOCK") !=
-        existing_names_.end();
     db_lock_.reset();
-    if (!had_lock) (void)env_->RemoveFile(LockFileName(dbname_));
+    // (As DestroyDB does, the LOCK this open created goes too.)
+    if (!lock_existed_) (void)env_->RemoveFile(LockFileName(dbname_));
     if (created_dir_) (void)env_->RemoveDir(dbname_);
   }
   db_lock_.reset();

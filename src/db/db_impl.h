@@ -183,12 +183,15 @@ class DBImpl final : public DB {
     std::vector<uint64_t> manifests;     // MANIFEST numbers
     std::vector<std::string> data_files; // tables, logs, damaged logs
     std::vector<std::string> names;      // every name of strata's
-    size_t foreign_files = 0;            // names that are not strata's
   };
   Status ScanDirectory(DirectoryScan* scan) const;
-  // OpenImpl after the directory was judged. `identity_missing`: an
-  // existing DB lost its IDENTITY; a new one is written.
-  Status OpenAfterScan(bool identity_missing);
+  // OK if the directory may be opened as the options ask: an existing DB
+  // (CURRENT), or room for a new one that overwrites nothing of anyone's.
+  Status JudgeDirectory(const DirectoryScan& scan) const;
+  // OpenImpl once the lock is held and the directory judged under it.
+  // `identity_missing`: an existing DB lost its IDENTITY; a new one is
+  // written.
+  Status OpenLocked(bool identity_missing);
   // Thread-creation failure becomes an IOError.
   Status StartBackgroundThreads();
   // After a failed open: stops what was started, releases every file, and
@@ -310,10 +313,11 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> bloom_checked_{0};
   // true once Close() has begun; checked by every public call.
   std::atomic<bool> closed_{false};
-  // Set by OpenImpl before anything is written: this open creates the DB
-  // (and its directory), and the names of strata's files it found there.
+  // Set by OpenImpl: this open made the directory; and, once it holds the
+  // lock, that it creates the DB and the names of strata's files it found.
   bool creating_ = false;
   bool created_dir_ = false;
+  bool lock_existed_ = false;  // before this open
   std::vector<std::string> existing_names_;
   // Files recovery moved to lost/ at this open (strata.lost-files).
   std::vector<std::string> lost_files_;
