@@ -7,7 +7,7 @@
 
 #include "base/random.h"
 #include "base/result.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "db/filename.h"
 #include "db/write_batch_internal.h"
 #include "env/env_util.h"
@@ -514,7 +514,7 @@ std::optional<uint64_t> NewestSequence(const std::string& name,
     const internal::InternalKeyComparator icmp(BytewiseComparator());
     internal::TableOptions options;
     options.comparator = &icmp;
-    options.filter_key_suffix_len = internal::kTagSize;
+    options.filter_key_suffix_len = internal::InternalKeySuffixLength();
     options.user_comparator = BytewiseComparator();
     std::unique_ptr<RandomAccessFile> file;
     std::unique_ptr<internal::Table> table;

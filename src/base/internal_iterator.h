@@ -1,6 +1,6 @@
 // InternalIterator: the iterator every storage source (memtable, table,
 // merging and level iterators) exposes to the DB. Keys are internal keys
-// (db/dbformat.h); ordering is the source's comparator.
+// (key/internal_key.h); ordering is the source's comparator.
 //
 // Thread-safety: one thread at a time. key()/value() stay valid until the
 // iterator moves. Errors are kept in status(); an iterator with a non-OK

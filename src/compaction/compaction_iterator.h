@@ -53,8 +53,8 @@
 #include <vector>
 
 #include "base/internal_iterator.h"
-#include "db/dbformat.h"
-#include "memtable/range_tombstone.h"
+#include "key/internal_key.h"
+#include "key/range_tombstone.h"
 #include "strata/slice.h"
 #include "strata/status.h"
 

@@ -217,7 +217,7 @@ class CompactionJobTest : public ::testing::Test {
   CompactionJobTest() : base_env_(NewMemEnv()), env_(base_env_.get()) {
     EXPECT_TRUE(env_.CreateDirIfMissing(kDbName).ok());
     table_options_.comparator = &Icmp();
-    table_options_.filter_key_suffix_len = kTagSize;
+    table_options_.filter_key_suffix_len = InternalKeySuffixLength();
     table_options_.block_size = 256;
     table_options_.compression = Compression::kNone;
   }

@@ -64,7 +64,7 @@
 #include <string>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/comparator.h"
 #include "strata/options.h"
 #include "strata/slice.h"

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "compaction/picker.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/comparator.h"
 #include "version/version.h"
 #include "version/version_edit.h"

@@ -59,7 +59,7 @@
 #include "base/result.h"
 #include "cache/block_cache.h"
 #include "compaction/picker.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "db/idle_clock.h"
 #include "db/snapshot_list.h"
 #include "db/table_cache.h"

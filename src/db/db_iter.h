@@ -11,8 +11,8 @@
 #include <string>
 
 #include "base/internal_iterator.h"
-#include "db/dbformat.h"
-#include "memtable/range_tombstone.h"
+#include "key/internal_key.h"
+#include "key/range_tombstone.h"
 #include "strata/iterator.h"
 #include "strata/options.h"
 

@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 
 namespace strata::internal {
 

@@ -15,7 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/snapshot.h"
 
 namespace strata::internal {

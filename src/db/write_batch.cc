@@ -4,7 +4,7 @@
 #include <string>
 
 #include "base/coding.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "db/write_batch_internal.h"
 #include "memtable/memtable.h"
 

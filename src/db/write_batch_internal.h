@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/status.h"
 #include "strata/write_batch.h"
 

@@ -38,17 +38,14 @@ MemTable::MemTable(const InternalKeyComparator& comparator,
 
 void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
                    const Slice& value) {
-  const size_t ikey_size = key.size() + kTagSize;
+  const size_t ikey_size = InternalKeyLength(key.size());
   const size_t encoded_len = static_cast<size_t>(VarintLength(ikey_size)) +
                              ikey_size +
                              static_cast<size_t>(VarintLength(value.size())) +
                              value.size();
   char* buf = arena_.Allocate(encoded_len);
   char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_size));
-  std::memcpy(p, key.data(), key.size());
-  p += key.size();
-  EncodeFixed64(p, PackTag(seq, static_cast<uint8_t>(type)));
-  p += kTagSize;
+  p = EncodeInternalKey(p, key, seq, static_cast<uint8_t>(type));
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
   assert(p + value.size() == buf + encoded_len);
@@ -104,13 +101,13 @@ MemTable::GetResult MemTable::Get(const LookupKey& key, std::string* value,
   // version if it belongs to the same user key.
   const char* entry = iter.key();
   const Slice ikey = GetLengthPrefixed(entry);
-  if (comparator_.comparator.CompareUserKeys(ExtractUserKey(ikey),
-                                             key.user_key()) != 0) {
+  if (!SameUserKey(comparator_.comparator.user_comparator(), ikey,
+                   key.internal_key())) {
     return GetResult::kNotPresent;
   }
   const uint64_t tag = ExtractTag(ikey);
-  if (found_sequence != nullptr) *found_sequence = tag >> 8;
-  const auto type = static_cast<ValueType>(tag & 0xff);
+  if (found_sequence != nullptr) *found_sequence = TagSequence(tag);
+  const auto type = static_cast<ValueType>(TagType(tag));
   if (type == ValueType::kDeletion) return GetResult::kDeleted;
   const Slice v = GetLengthPrefixed(ikey.data() + ikey.size());
   value->assign(v.data(), v.size());

@@ -2,10 +2,10 @@
 //
 // Entries live in an arena and are indexed by a concurrent skiplist; an
 // entry is varint32(internal key length) ‖ internal key ‖ varint32(value
-// length) ‖ value (internal key as in db/dbformat.h). Range tombstones
+// length) ‖ value (internal key as in key/internal_key.h). Range tombstones
 // (type kRangeDeletion, value = end key) are kept in a second skiplist of
 // the same form, so point lookups and scans never step over them; readers
-// get them fragmented (memtable/range_tombstone.h), built once per change.
+// get them fragmented (key/range_tombstone.h), built once per change.
 //
 // Thread-safety: one writer at a time (the commit pipeline's leader) calls
 // Add; any number of readers call Get and iterate concurrently with it,
@@ -22,8 +22,8 @@
 #include "base/arena.h"
 #include "base/internal_iterator.h"
 #include "base/mutex.h"
-#include "db/dbformat.h"
-#include "memtable/range_tombstone.h"
+#include "key/internal_key.h"
+#include "key/range_tombstone.h"
 #include "memtable/skiplist.h"
 
 namespace strata::internal {

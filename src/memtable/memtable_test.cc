@@ -113,5 +113,38 @@ TEST_F(MemTableTest, MemoryUsageGrowsWithData) {
   EXPECT_LE(mem_.ApproximateMemoryUsage(), before + 1000 * 1000 * 2);
 }
 
+TEST(MemTableRangeTombstoneTest, KeptApartFromPoints) {
+  InternalKeyComparator icmp(BytewiseComparator());
+  MemTable mem(icmp);
+  EXPECT_TRUE(mem.IsEmpty());
+  EXPECT_EQ(nullptr, mem.RangeTombstones());
+  mem.Add(1, ValueType::kValue, "b", "v1");
+  mem.Add(2, ValueType::kRangeDeletion, "a", "c");
+  mem.Add(3, ValueType::kValue, "b", "v3");
+  EXPECT_EQ(2u, mem.NumEntries());
+  EXPECT_EQ(1u, mem.NumRangeDeletions());
+  EXPECT_EQ(3u, mem.LargestSequence());
+  // Point lookups and scans see only point entries.
+  std::string value;
+  SequenceNumber seq = 0;
+  EXPECT_EQ(MemTable::GetResult::kFound, mem.Get(LookupKey("b", 2), &value, &seq));
+  EXPECT_EQ("v1", value);
+  EXPECT_EQ(1u, seq);
+  auto it = mem.NewIterator();
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  EXPECT_EQ(2, n);
+  RangeTombstoneListPtr list = mem.RangeTombstones();
+  ASSERT_NE(nullptr, list);
+  EXPECT_EQ(2u, list->MaxCoveringSequence("b", 10));
+  EXPECT_EQ(list, mem.RangeTombstones());  // cached until the next one
+  mem.Add(4, ValueType::kRangeDeletion, "b", "z");
+  RangeTombstoneListPtr list2 = mem.RangeTombstones();
+  EXPECT_NE(list, list2);
+  EXPECT_EQ(4u, list2->MaxCoveringSequence("b", 10));
+  EXPECT_EQ(2u, list2->MaxCoveringSequence("b", 3));
+  EXPECT_EQ(4u, list2->MaxCoveringSequence("x", 10));
+}
+
 }  // namespace
 }  // namespace strata::internal

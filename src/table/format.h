@@ -43,7 +43,7 @@ struct TableOptions {
   int bloom_bits_per_key = 10;  // 0 = no filter
   Compression compression = Compression::kSnappy;
   BlockCache* block_cache = nullptr;  // borrowed, may be null
-  // Set when keys are DB internal keys (db/dbformat.h) ordered by this
+  // Set when keys are DB internal keys (key/internal_key.h) ordered by this
   // user comparator (borrowed): the reader then decodes and fragments a
   // range-deletion block. A table with such a block and no user
   // comparator is refused as Corruption.

@@ -32,7 +32,7 @@
 #include "strata/status.h"
 #include "table/block.h"
 #include "table/bloom.h"
-#include "memtable/range_tombstone.h"
+#include "key/range_tombstone.h"
 #include "table/format.h"
 
 namespace strata::internal {

@@ -13,7 +13,7 @@
 #include "base/coding.h"
 #include "base/crc32c.h"
 #include "base/random.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "table/block.h"
 #include "table/block_builder.h"
 #include "table/format.h"

@@ -18,7 +18,7 @@
 #include "base/coding.h"
 #include "base/random.h"
 #include "cache/block_cache.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "table/block.h"
 #include "table/format.h"
 #include "table/table_builder.h"

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "base/random.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/env.h"
 #include "table/format.h"
 #include "table/table.h"
@@ -130,7 +130,7 @@ inline Model MakeModel(Random* rnd, size_t user_keys, size_t value_len) {
 inline TableOptions DbTableOptions(Compression compression, size_t block_size) {
   TableOptions options;
   options.comparator = &Icmp();
-  options.filter_key_suffix_len = kTagSize;
+  options.filter_key_suffix_len = InternalKeySuffixLength();
   options.block_size = block_size;
   options.compression = compression;
   return options;

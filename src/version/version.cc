@@ -147,8 +147,8 @@ Status VersionBuilder::Apply(const VersionEdit& edit) {
                                 ", but it is already live at level " +
                                 std::to_string(it->second));
     }
-    if (f.smallest.Encode().size() < kTagSize ||
-        f.largest.Encode().size() < kTagSize ||
+    if (!HasInternalKeySuffix(f.smallest.Encode()) ||
+        !HasInternalKeySuffix(f.largest.Encode()) ||
         icmp_->Compare(f.smallest.Encode(), f.largest.Encode()) > 0) {
       return Status::Corruption("version edit adds " + FileLabel(f.number) +
                                 " with smallest key above largest key");

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/slice.h"
 #include "strata/status.h"
 #include "version/version_edit.h"

@@ -47,10 +47,14 @@ Status GetLevel(Slice* input, const char* field, int* level) {
 // Decodes a length-prefixed internal key: a user key and the 8-byte tag.
 bool GetInternalKey(Slice* input, InternalKey* key) {
   Slice s;
-  if (!GetLengthPrefixedSlice(input, &s) || s.size() < kTagSize) return false;
-  const uint64_t tag = ExtractTag(s);
-  *key = InternalKey(ExtractUserKey(s), tag >> 8,
-                     static_cast<uint8_t>(tag & 0xff));
+  Slice user_key;
+  SequenceNumber sequence = 0;
+  uint8_t type = 0;
+  if (!GetLengthPrefixedSlice(input, &s) ||
+      !SplitInternalKey(s, &user_key, &sequence, &type)) {
+    return false;
+  }
+  *key = InternalKey(user_key, sequence, type);
   return true;
 }
 
@@ -94,22 +98,6 @@ Status DecodeNewFile(Slice* input, int* level, FileMetaData* f) {
 }
 
 }  // namespace
-
-std::string InternalKeyDebugString(const Slice& internal_key) {
-  std::string r = "'";
-  if (internal_key.size() < kTagSize) {
-    AppendEscaped(&r, internal_key);
-    r.append("' (bad internal key)");
-    return r;
-  }
-  AppendEscaped(&r, ExtractUserKey(internal_key));
-  const uint64_t tag = ExtractTag(internal_key);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "' @ %" PRIu64 " : %u", tag >> 8,
-                static_cast<unsigned>(tag & 0xff));
-  r.append(buf);
-  return r;
-}
 
 std::string FileMetaDataDebugString(const FileMetaData& f) {
   char buf[128];

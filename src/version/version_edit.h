@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/slice.h"
 #include "strata/status.h"
 
@@ -40,9 +40,6 @@ struct FileMetaData {
 // "<number>:<size>[<smallest> .. <largest>] seq=<lo>..<hi> entries=<n>
 // deletions=<d>", keys printed with non-printable bytes escaped.
 std::string FileMetaDataDebugString(const FileMetaData& f);
-
-// A key as "'user key' @ sequence : type", escaping non-printable bytes.
-std::string InternalKeyDebugString(const Slice& internal_key);
 
 // The tag that starts each field of an encoded edit.
 // See docs/manifest_format.md#tags.

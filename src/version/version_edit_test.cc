@@ -11,7 +11,7 @@
 #include <string>
 
 #include "base/coding.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 
 namespace strata::internal {
 namespace {

@@ -40,7 +40,7 @@
 #include "base/logging.h"
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/env.h"
 #include "strata/status.h"
 #include "version/version.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/comparator.h"
 #include "version/version_edit.h"
 

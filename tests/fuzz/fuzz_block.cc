@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "table/block.h"
 #include "table/bloom.h"
 #include "table/compression.h"
@@ -194,7 +194,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       CheckIterators(*block, BytewiseComparator(), 0);
       break;
     case 1:
-      CheckIterators(*block, &icmp, internal::kTagSize);
+      CheckIterators(*block, &icmp, internal::InternalKeySuffixLength());
       break;
     case 2:
       CheckIterators(*block, BytewiseComparator(), 0);

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/comparator.h"
 #include "strata/env.h"
 #include "tests/fuzz/fuzz_util.h"

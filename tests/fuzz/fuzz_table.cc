@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "cache/block_cache.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "table/table.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -156,7 +156,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   internal::TableOptions options;
   options.comparator = internal_keys ? static_cast<const Comparator*>(&icmp)
                                      : BytewiseComparator();
-  options.filter_key_suffix_len = internal_keys ? internal::kTagSize : 0;
+  options.filter_key_suffix_len =
+      internal_keys ? internal::InternalKeySuffixLength() : 0;
   options.user_comparator = internal_keys ? BytewiseComparator() : nullptr;
   std::unique_ptr<internal::BlockCache> cache;
   if ((flags & 0x08) != 0) {

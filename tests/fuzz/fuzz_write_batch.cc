@@ -17,7 +17,7 @@
 #include <tuple>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "db/write_batch_internal.h"
 #include "memtable/memtable.h"
 #include "strata/comparator.h"

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "base/coding.h"
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "db/write_batch_internal.h"
 #include "strata/env.h"
 #include "strata/options.h"

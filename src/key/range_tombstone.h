@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "db/dbformat.h"
+#include "key/internal_key.h"
 #include "strata/comparator.h"
 #include "strata/slice.h"
 #include "strata/status.h"

@@ -6,10 +6,16 @@
 // Order: user key ascending (by the user comparator), then tag descending, so
 // the newest version of a key comes first. A later issue adds an optional
 // 8-byte version timestamp between the user key and the tag; every function
-// that slices a key lives here so that change touches only this file.
+// that slices a key lives in this module (src/key/) so that change touches
+// only it: no file outside spells the tag's size or shifts a tag by hand.
 //
-// Header-only so that the memtable and table modules, which sit below db,
-// can use it without linking the db module.
+// Two meanings of "the user key", named apart:
+//   ExtractUserKey(k)    the ordering key: the bytes the user comparator
+//                        orders (with a timestamp, the key and not its time)
+//   SameUserKey(c, a, b) whether two internal keys are versions of the same
+//                        logical key
+//
+// The key module sits above base and below every other module.
 //
 // Thread-safety: pure functions and immutable comparators.
 
@@ -17,6 +23,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "base/coding.h"
@@ -84,23 +91,80 @@ inline uint64_t ExtractTag(const Slice& internal_key) {
   return DecodeFixed64(internal_key.data() + internal_key.size() - kTagSize);
 }
 
+inline SequenceNumber TagSequence(uint64_t tag) { return tag >> 8; }
+inline uint8_t TagType(uint64_t tag) { return static_cast<uint8_t>(tag & 0xff); }
+
 inline SequenceNumber ExtractSequence(const Slice& internal_key) {
-  return ExtractTag(internal_key) >> 8;
+  return TagSequence(ExtractTag(internal_key));
+}
+
+// The type byte of an internal key (any value: check it before acting).
+// REQUIRES: internal_key.size() >= kTagSize.
+inline uint8_t ExtractType(const Slice& internal_key) {
+  return TagType(ExtractTag(internal_key));
+}
+
+// Whether `s` is long enough to hold an internal key's suffix (the tag): the
+// first check on any key read from a file.
+inline bool HasInternalKeySuffix(const Slice& s) { return s.size() >= kTagSize; }
+
+// Bytes an internal key adds after the user key; what a filter cuts off
+// each key (TableOptions::filter_key_suffix_len) so that filters see the
+// logical key only.
+inline constexpr size_t InternalKeySuffixLength() { return kTagSize; }
+
+// The encoded length of an internal key for a user key of `user_key_size`.
+inline size_t InternalKeyLength(size_t user_key_size) {
+  return user_key_size + kTagSize;
+}
+
+// Writes the internal key (user_key, seq, type) at `dst`, which must hold
+// InternalKeyLength(user_key.size()) bytes; returns the end.
+inline char* EncodeInternalKey(char* dst, const Slice& user_key,
+                               SequenceNumber seq, uint8_t type) {
+  if (!user_key.empty()) std::memcpy(dst, user_key.data(), user_key.size());
+  dst += user_key.size();
+  EncodeFixed64(dst, PackTag(seq, type));
+  return dst + kTagSize;
 }
 
 // Decodes `internal_key`; false if it is too short or its type is not a
 // point type (a corrupt key must never be acted on).
 inline bool ParseInternalKey(const Slice& internal_key,
                              ParsedInternalKey* result) {
-  if (internal_key.size() < kTagSize) return false;
+  if (!HasInternalKeySuffix(internal_key)) return false;
   const uint64_t tag = ExtractTag(internal_key);
-  const auto type = static_cast<uint8_t>(tag & 0xff);
+  const uint8_t type = TagType(tag);
   if (!IsPointType(type)) return false;
   result->user_key = ExtractUserKey(internal_key);
-  result->sequence = tag >> 8;
+  result->sequence = TagSequence(tag);
   result->type = static_cast<ValueType>(type);
   return true;
 }
+
+// Splits an internal key of any type into its parts; false if it is too
+// short. For keys whose type the caller checks itself (range tombstones,
+// table bounds).
+inline bool SplitInternalKey(const Slice& internal_key, Slice* user_key,
+                             SequenceNumber* sequence, uint8_t* type) {
+  if (!HasInternalKeySuffix(internal_key)) return false;
+  const uint64_t tag = ExtractTag(internal_key);
+  *user_key = ExtractUserKey(internal_key);
+  *sequence = TagSequence(tag);
+  *type = TagType(tag);
+  return true;
+}
+
+// Whether internal keys `a` and `b` are versions of the same logical key
+// under `ucmp`.
+inline bool SameUserKey(const Comparator* ucmp, const Slice& a,
+                        const Slice& b) {
+  return ucmp->Compare(ExtractUserKey(a), ExtractUserKey(b)) == 0;
+}
+
+// "'key' @ seq : type" with unprintable bytes escaped, for messages and the
+// info LOG; a key too short to be an internal key says so.
+std::string InternalKeyDebugString(const Slice& internal_key);
 
 // Orders internal keys: user key ascending, then tag (sequence, type)
 // descending. Borrows the user comparator, which must outlive it. It is a

@@ -1,4 +1,4 @@
-#include "memtable/range_tombstone.h"
+#include "key/range_tombstone.h"
 
 #include <algorithm>
 #include <cassert>
@@ -8,21 +8,22 @@ namespace strata::internal {
 
 Status DecodeRangeTombstone(const Comparator* ucmp, const Slice& internal_key,
                             const Slice& end, RangeTombstone* out) {
-  if (internal_key.size() < kTagSize) {
+  Slice begin;
+  SequenceNumber sequence = 0;
+  uint8_t type = 0;
+  if (!SplitInternalKey(internal_key, &begin, &sequence, &type)) {
     return Status::Corruption("range tombstone with a short key");
   }
-  const uint64_t tag = ExtractTag(internal_key);
-  if ((tag & 0xff) != static_cast<uint8_t>(ValueType::kRangeDeletion)) {
+  if (type != static_cast<uint8_t>(ValueType::kRangeDeletion)) {
     return Status::Corruption("range tombstone with type " +
-                              std::to_string(tag & 0xff));
+                              std::to_string(type));
   }
-  const Slice begin = ExtractUserKey(internal_key);
   if (begin.empty() || end.empty() || ucmp->Compare(begin, end) >= 0) {
     return Status::Corruption("range tombstone with an empty or reversed range");
   }
   out->begin.assign(begin.data(), begin.size());
   out->end.assign(end.data(), end.size());
-  out->sequence = tag >> 8;
+  out->sequence = sequence;
   return Status::OK();
 }
 
