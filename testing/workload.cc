@@ -8,7 +8,7 @@
 #include "base/random.h"
 #include "base/result.h"
 #include "key/internal_key.h"
-#include "db/filename.h"
+#include "env/filename.h"
 #include "db/write_batch_internal.h"
 #include "env/env_util.h"
 #include "table/table.h"

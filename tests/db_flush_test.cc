@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "base/random.h"
-#include "db/filename.h"
+#include "env/filename.h"
 #include "env/env_util.h"
 #include "env/env_wrapper.h"
 #include "strata/db.h"

@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "base/random.h"
-#include "db/filename.h"
+#include "env/filename.h"
 #include "env/env_util.h"
 #include "strata/db.h"
 #include "strata/env.h"

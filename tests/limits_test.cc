@@ -8,7 +8,7 @@
 //  - Names read from CURRENT and the directory are checked against the
 //    engine's own grammar (no '/', no "..", digits only); the MANIFEST names
 //    files only by number. File numbers are at most kMaxFileNumber
-//    (db/filename.h): a larger one in CURRENT or a MANIFEST is Corruption,
+//    (env/filename.h): a larger one in CURRENT or a MANIFEST is Corruption,
 //    a directory entry with one is not strata's.
 //  - No descriptor leaks over 10,000 open/close cycles (on tmpfs: see
 //    LimitsTmpfsTest); a forked and exec'd child holds no descriptor of the
@@ -39,7 +39,7 @@
 #include <system_error>
 #include <vector>
 
-#include "db/filename.h"
+#include "env/filename.h"
 #include "env/env_util.h"
 #include "strata/db.h"
 #include "strata/env.h"
@@ -815,7 +815,7 @@ TEST_F(LimitsTest, CurrentMustNameAManifestByNumber) {
   }
 }
 
-// File numbers are bounded (kMaxFileNumber, db/filename.h): a directory
+// File numbers are bounded (kMaxFileNumber, env/filename.h): a directory
 // entry with a larger number is not strata's, and CURRENT or a MANIFEST
 // holding one is damaged. Before the bound, a stray "18446744073709551614.log"
 // made the counter wrap to 0 at open (the open then failed with

@@ -7,7 +7,7 @@
 
 #include "db/db_impl.h"
 #include "compaction/compaction_job.h"
-#include "db/filename.h"
+#include "env/filename.h"
 #include "table/table_builder.h"
 
 namespace strata::internal {

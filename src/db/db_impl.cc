@@ -10,7 +10,7 @@
 
 #include "base/thread.h"
 #include "db/db_iter.h"
-#include "db/filename.h"
+#include "env/filename.h"
 #include "env/env_util.h"
 
 namespace strata {
@@ -641,7 +641,7 @@ Status DestroyDB(const std::string& path, const Options& options) {
     const Status del = env->RemoveFile(path + "/" + name);
     if (result.ok() && !del.ok() && !del.IsNotFound()) result = del;
   }
-  // lost/ holds files an open set aside (db/filename.h); destroying the
+  // lost/ holds files an open set aside (env/filename.h); destroying the
   // DB is the one call that removes them.
   const std::string lost = internal::LostDirName(path);
   std::vector<std::string> lost_names;

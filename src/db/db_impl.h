@@ -54,7 +54,7 @@
 #include <vector>
 
 #include "base/latency_histogram.h"
-#include "base/logging.h"
+#include "env/info_log.h"
 #include "base/mutex.h"
 #include "base/result.h"
 #include "cache/block_cache.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "db/db_impl.h"
-#include "db/filename.h"
+#include "env/filename.h"
 #include "db/write_batch_internal.h"
 #include "env/env_util.h"
 #include "version/version_edit.h"

@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "base/result.h"
-#include "db/filename.h"
 #include "env/env_util.h"
 #include "strata/options.h"
 #include "wal/log_reader.h"
@@ -36,7 +35,7 @@ std::string Where(const std::string& name, uint64_t offset) {
 }
 
 // Parses CURRENT's content "MANIFEST-<digits>\n". False if it is anything
-// else, including a number above kMaxFileNumber (db/filename.h).
+// else, including a number above kMaxFileNumber (env/filename.h).
 bool ParseCurrent(const std::string& contents, uint64_t* number) {
   const std::string_view prefix = kManifestPrefix;
   if (contents.size() < prefix.size() + 2 ||
@@ -90,18 +89,6 @@ class ManifestReporter final : public log::Reader::Reporter {
 };
 
 }  // namespace
-
-std::string ManifestFileName(const std::string& dbname, uint64_t number) {
-  return dbname + "/" + ManifestBaseName(number);
-}
-
-std::string CurrentFileName(const std::string& dbname) {
-  return dbname + "/CURRENT";
-}
-
-std::string TableFileName(const std::string& dbname, uint64_t number) {
-  return dbname + NumberedName("/%06llu.sst", number);
-}
 
 VersionSet::VersionSet(const VersionSetOptions& options)
     : env_(options.env),

@@ -37,9 +37,10 @@
 #include <string>
 #include <vector>
 
-#include "base/logging.h"
+#include "env/info_log.h"
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
+#include "env/filename.h"
 #include "key/internal_key.h"
 #include "strata/env.h"
 #include "strata/status.h"
@@ -48,13 +49,6 @@
 #include "wal/log_writer.h"
 
 namespace strata::internal {
-
-// dbname + "/MANIFEST-%06llu".
-std::string ManifestFileName(const std::string& dbname, uint64_t number);
-// dbname + "/CURRENT".
-std::string CurrentFileName(const std::string& dbname);
-// dbname + "/%06llu.sst".
-std::string TableFileName(const std::string& dbname, uint64_t number);
 
 struct VersionSetOptions {
   Env* env = nullptr;
@@ -136,7 +130,7 @@ class VersionSet {
   uint64_t NewFileNumber();
   // Makes sure NewFileNumber() never returns `number` or anything below it
   // (for files found on disk during recovery). A number above
-  // kMaxFileNumber (db/filename.h), never strata's, is ignored.
+  // kMaxFileNumber (env/filename.h), never strata's, is ignored.
   void MarkFileNumberUsed(uint64_t number);
   // The number NewFileNumber() would return next (without taking it):
   // every file numbered at or above it was created after this call.

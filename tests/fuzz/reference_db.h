@@ -25,7 +25,7 @@
 
 #include "base/random.h"
 #include "base/result.h"
-#include "db/filename.h"
+#include "env/filename.h"
 #include "strata/db.h"
 #include "strata/env.h"
 #include "strata/iterator.h"

@@ -1,4 +1,4 @@
-#include "base/logging.h"
+#include "env/info_log.h"
 
 #include <pthread.h>
 

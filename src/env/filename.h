@@ -1,4 +1,5 @@
-// Names of the files in a DB directory, in one place.
+// Names of the files in a DB directory, all in one place (every module
+// that names a file takes the name from here).
 //
 //   NNNNNN.log   write-ahead log number N (docs/wal_format.md)
 //   NNNNNN.sst   table number N (docs/table_format.md)
@@ -46,7 +47,14 @@ enum class FileType {
 // of a live file again.
 inline constexpr uint64_t kMaxFileNumber = (uint64_t{1} << 63) - 1;
 
+// dbname + "/%06llu.log".
 std::string LogFileName(const std::string& dbname, uint64_t number);
+// dbname + "/%06llu.sst".
+std::string TableFileName(const std::string& dbname, uint64_t number);
+// dbname + "/MANIFEST-%06llu".
+std::string ManifestFileName(const std::string& dbname, uint64_t number);
+// dbname + "/CURRENT".
+std::string CurrentFileName(const std::string& dbname);
 std::string IdentityFileName(const std::string& dbname);
 std::string LockFileName(const std::string& dbname);
 std::string InfoLogFileName(const std::string& dbname);

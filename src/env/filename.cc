@@ -1,4 +1,4 @@
-#include "db/filename.h"
+#include "env/filename.h"
 
 #include <cstdio>
 
@@ -46,6 +46,24 @@ std::string LogFileName(const std::string& dbname, uint64_t number) {
   std::snprintf(buf, sizeof(buf), "/%06llu.log",
                 static_cast<unsigned long long>(number));
   return dbname + buf;
+}
+
+std::string TableFileName(const std::string& dbname, uint64_t number) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "/%06llu.sst",
+                static_cast<unsigned long long>(number));
+  return dbname + buf;
+}
+
+std::string ManifestFileName(const std::string& dbname, uint64_t number) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "/MANIFEST-%06llu",
+                static_cast<unsigned long long>(number));
+  return dbname + buf;
+}
+
+std::string CurrentFileName(const std::string& dbname) {
+  return dbname + "/CURRENT";
 }
 
 std::string IdentityFileName(const std::string& dbname) {
