@@ -305,13 +305,9 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
     }
     if (!s.ok()) {
       const uint64_t offset = reader.LastRecordOffset();
-      Status located = s.IsNotSupported()
-                           ? s
-                           : Status::Corruption(name + " offset " +
-                                                    std::to_string(offset),
-                                                s.message());
-      if (options_.wal_recovery_mode != WalRecoveryMode::kSalvage ||
-          s.IsNotSupported()) {
+      Status located = Status::Corruption(
+          name + " offset " + std::to_string(offset), s.message());
+      if (options_.wal_recovery_mode != WalRecoveryMode::kSalvage) {
         return located;
       }
       reporter.Dropped(offset, record.size(), located);

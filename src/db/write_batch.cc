@@ -10,6 +10,7 @@
 
 namespace strata {
 
+using internal::BatchOp;
 using internal::BatchSummary;
 using internal::kBatchHeaderSize;
 using internal::ValueType;
@@ -18,18 +19,18 @@ using internal::WriteBatchInternal;
 namespace {
 
 // Decodes one record at the front of `*input`. Returns false if damaged.
-bool ReadRecord(Slice* input, ValueType* type, Slice* a, Slice* b) {
+bool ReadRecord(Slice* input, BatchOp* op, Slice* a, Slice* b) {
   if (input->empty()) return false;
   const auto tag = static_cast<uint8_t>((*input)[0]);
   input->remove_prefix(1);
   switch (tag) {
-    case static_cast<uint8_t>(ValueType::kValue):
-    case static_cast<uint8_t>(ValueType::kRangeDeletion):
-      *type = static_cast<ValueType>(tag);
+    case static_cast<uint8_t>(BatchOp::kPut):
+    case static_cast<uint8_t>(BatchOp::kDeleteRange):
+      *op = static_cast<BatchOp>(tag);
       return internal::GetLengthPrefixedSlice(input, a) &&
              internal::GetLengthPrefixedSlice(input, b);
-    case static_cast<uint8_t>(ValueType::kDeletion):
-      *type = ValueType::kDeletion;
+    case static_cast<uint8_t>(BatchOp::kDelete):
+      *op = BatchOp::kDelete;
       *b = Slice();
       return internal::GetLengthPrefixedSlice(input, a);
     default:
@@ -67,7 +68,7 @@ constexpr size_t kMaxPrefixedOverhead = 5;
 void WriteBatch::Put(const Slice& key, const Slice& value) {
   Reserve(&rep_, 1 + 2 * kMaxPrefixedOverhead + key.size() + value.size());
   WriteBatchInternal::SetCount(this, Count() + 1);
-  rep_.push_back(static_cast<char>(ValueType::kValue));
+  rep_.push_back(static_cast<char>(BatchOp::kPut));
   internal::PutLengthPrefixedSlice(&rep_, key);
   internal::PutLengthPrefixedSlice(&rep_, value);
 }
@@ -75,14 +76,14 @@ void WriteBatch::Put(const Slice& key, const Slice& value) {
 void WriteBatch::Delete(const Slice& key) {
   Reserve(&rep_, 1 + kMaxPrefixedOverhead + key.size());
   WriteBatchInternal::SetCount(this, Count() + 1);
-  rep_.push_back(static_cast<char>(ValueType::kDeletion));
+  rep_.push_back(static_cast<char>(BatchOp::kDelete));
   internal::PutLengthPrefixedSlice(&rep_, key);
 }
 
 void WriteBatch::DeleteRange(const Slice& begin, const Slice& end) {
   Reserve(&rep_, 1 + 2 * kMaxPrefixedOverhead + begin.size() + end.size());
   WriteBatchInternal::SetCount(this, Count() + 1);
-  rep_.push_back(static_cast<char>(ValueType::kRangeDeletion));
+  rep_.push_back(static_cast<char>(BatchOp::kDeleteRange));
   internal::PutLengthPrefixedSlice(&rep_, begin);
   internal::PutLengthPrefixedSlice(&rep_, end);
 }
@@ -100,17 +101,17 @@ Status WriteBatch::Iterate(Handler* handler) const {
   uint32_t found = 0;
   while (!input.empty()) {
     const size_t offset = rep_.size() - input.size();
-    ValueType type;
+    BatchOp op;
     Slice a;
     Slice b;
-    if (!ReadRecord(&input, &type, &a, &b)) {
+    if (!ReadRecord(&input, &op, &a, &b)) {
       return Status::Corruption("write batch",
                                 "bad record at offset " + std::to_string(offset));
     }
-    switch (type) {
-      case ValueType::kValue: handler->Put(a, b); break;
-      case ValueType::kDeletion: handler->Delete(a); break;
-      case ValueType::kRangeDeletion: handler->DeleteRange(a, b); break;
+    switch (op) {
+      case BatchOp::kPut: handler->Put(a, b); break;
+      case BatchOp::kDelete: handler->Delete(a); break;
+      case BatchOp::kDeleteRange: handler->DeleteRange(a, b); break;
     }
     ++found;
   }

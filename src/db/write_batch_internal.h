@@ -2,10 +2,15 @@
 // (docs/batch_format.md), kept off the public class.
 //
 //   rep := sequence:fixed64 count:fixed32 record*
-//   record := kValue varstring(key) varstring(value)
-//           | kDeletion varstring(key)
-//           | kRangeDeletion varstring(begin) varstring(end)
+//   record := kPut varstring(key) varstring(value)
+//           | kDelete varstring(key)
+//           | kDeleteRange varstring(begin) varstring(end)
 //   varstring := length:varint32 bytes
+//
+// The opcodes are the batch's own (BatchOp), not the entry types stored in
+// memtables and tables (ValueType): a new kind of entry (a value pointer,
+// say) needs no opcode, and a new operation no entry type. Their numbers
+// happen to match ValueType's and are on disk in every WAL: never renumber.
 
 #pragma once
 
@@ -18,6 +23,13 @@
 namespace strata::internal {
 
 class MemTable;
+
+// The operation of one batch record. On disk: never renumber or reuse.
+enum class BatchOp : uint8_t {
+  kDelete = 0,
+  kPut = 1,
+  kDeleteRange = 2,
+};
 
 // Size of the header (sequence + count) at the start of every batch.
 constexpr size_t kBatchHeaderSize = 12;

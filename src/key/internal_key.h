@@ -40,8 +40,9 @@ constexpr SequenceNumber kMaxSequenceNumber = (uint64_t{1} << 56) - 1;
 // Size of the tag that ends every internal key.
 constexpr size_t kTagSize = 8;
 
-// The kind of an entry. Also the operation tag in WriteBatch encodings.
-// On disk: never renumber or reuse.
+// The kind of an entry in a memtable or table (WriteBatch records have
+// their own opcodes, db/write_batch_internal.h BatchOp). On disk: never
+// renumber or reuse.
 enum class ValueType : uint8_t {
   kDeletion = 0,
   kValue = 1,
