@@ -264,6 +264,75 @@ TEST_F(DamagedDirTest, AMissingParentDirectoryIsNamed) {
       << s.ToString();
 }
 
+// paranoid_checks: a damaged table fails the open (default: the open
+// succeeds and the first read of the table reports it), and a damaged data
+// block is Corruption even where ReadOptions turn verification off.
+TEST_F(DamagedDirTest, ParanoidChecksReadEveryTableAtOpenAndEveryBlock) {
+  Options o = BaseOptions(env_.get());
+  o.compression = Compression::kNone;  // values stand in the file as written
+  {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(o, kDb, &db).ok());
+    Put(db.get(), 0, 100);
+    ASSERT_TRUE(db->Flush().ok());  // one table
+    ASSERT_TRUE(db->Close().ok());
+  }
+  std::string table;
+  for (const std::string& name : Listing(env_.get(), kDb)) {
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".sst") == 0) {
+      table = name;
+    }
+  }
+  ASSERT_FALSE(table.empty());
+  const std::string path = std::string(kDb) + "/" + table;
+  std::string intact;
+  ASSERT_TRUE(internal::ReadFileToString(env_.get(), path, &intact).ok());
+
+  // A value byte of key 50, inside a data block.
+  std::string damaged = intact;
+  const size_t at = damaged.find(Value(50));
+  ASSERT_NE(std::string::npos, at);
+  damaged[at + 3] ^= 0x01;
+  ASSERT_TRUE(internal::WriteStringToFile(env_.get(), damaged, path, true).ok());
+  ReadOptions unchecked;
+  unchecked.verify_checksums = false;
+  unchecked.fill_cache = false;
+  for (const bool paranoid : {false, true}) {
+    o.paranoid_checks = paranoid;
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(o, kDb, &db).ok());
+    std::string v;
+    const Status s = db->Get(unchecked, Key(50), &v);
+    if (paranoid) {
+      EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+      EXPECT_NE(std::string::npos, s.ToString().find(table)) << s.ToString();
+    } else {
+      // Unverified, as asked: the damaged value comes back.
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      EXPECT_NE(Value(50), v);
+    }
+  }
+
+  // The footer: Table::Open fails. Default: the open succeeds and a read
+  // of the table reports it; paranoid: the open fails naming the table.
+  damaged = intact;
+  damaged[damaged.size() - 12] ^= 0x01;
+  ASSERT_TRUE(internal::WriteStringToFile(env_.get(), damaged, path, true).ok());
+  o.paranoid_checks = false;
+  {
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(o, kDb, &db).ok());
+    std::string v;
+    const Status s = db->Get(ReadOptions(), Key(1), &v);
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  }
+  o.paranoid_checks = true;
+  std::unique_ptr<DB> db;
+  const Status s = DB::Open(o, kDb, &db);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find(table)) << s.ToString();
+}
+
 // ---- A MANIFEST cut inside its last edit ------------------------------------
 
 class TornManifestTest : public ::testing::Test {

@@ -54,10 +54,14 @@ struct Options {
   bool create_if_missing = true;
   // Open fails when a DB already exists in the directory.
   bool error_if_exists = false;
-  // Check more aggressively and stop at the first sign of damage. Open
-  // then fails with Corruption, changing nothing, where it would otherwise
-  // move a table or log holding writes the recovered state lacks to lost/
-  // (see DB::Open).
+  // Check more aggressively and stop at the first sign of damage:
+  //  - Open fails with Corruption, changing nothing, where it would
+  //    otherwise move a table or log holding writes the recovered state
+  //    lacks to lost/ (see DB::Open);
+  //  - Open reads and checks every live table's footer, index, filter and
+  //    meta blocks, failing with Corruption naming the first damaged one;
+  //  - every block a read takes from a table is checksum-verified, even
+  //    when ReadOptions::verify_checksums is false.
   bool paranoid_checks = false;
 
   // Bytes a memtable may hold before it is frozen and flushed.

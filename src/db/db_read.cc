@@ -101,7 +101,8 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
   const Slice user_key = lookup.user_key();
   const SequenceNumber read_sequence = ExtractSequence(lookup.internal_key());
   TableReadOptions ro;
-  ro.verify_checksums = options.verify_checksums;
+  // paranoid_checks: every block read is verified, whatever the caller asks.
+  ro.verify_checksums = options.verify_checksums || options_.paranoid_checks;
   ro.fill_cache = options.fill_cache;
   auto search = [&](const FileMetaData& f) -> Status {
     std::shared_ptr<const Table> table;
@@ -196,7 +197,8 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   iter_options.keys_only = options.keys_only;
 
   TableReadOptions ro;
-  ro.verify_checksums = options.verify_checksums;
+  // paranoid_checks: every block read is verified, whatever the caller asks.
+  ro.verify_checksums = options.verify_checksums || options_.paranoid_checks;
   ro.fill_cache = options.fill_cache;
   std::vector<std::unique_ptr<InternalIterator>> children;
   // The largest sequence each child can hold: a child older than a range

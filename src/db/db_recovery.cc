@@ -88,6 +88,13 @@ Status DBImpl::Recover() {
                 std::to_string(versions_->manifest_file_number()) +
                 " at level " + std::to_string(level));
       }
+      if (options_.paranoid_checks) {
+        // Every live table's footer, index, filter, properties and
+        // range-deletion block are read and checked before the DB opens.
+        std::shared_ptr<const Table> table;
+        STRATA_RETURN_IF_ERROR(
+            table_cache_->Find(f->number, f->file_size, &table));
+      }
     }
   }
 
