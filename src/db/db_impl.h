@@ -266,6 +266,15 @@ class DBImpl final : public DB {
 
   // db_read.cc
   std::shared_ptr<const SuperVersion> GetSuperVersion() const;
+  // The merged internal view of `sv` (memtables, L0 tables, one level
+  // iterator per deeper level) and, in `*range_tombstones`, the range
+  // tombstones visible at `sequence` (null if none). The caller keeps `sv`
+  // (and the caches) alive while `*result` lives. Shared by DB iterators
+  // and, later, transaction iterators.
+  Status NewInternalIterator(const ReadOptions& options, const SuperVersion& sv,
+                             SequenceNumber sequence,
+                             std::unique_ptr<InternalIterator>* result,
+                             RangeTombstoneListPtr* range_tombstones);
   // The sequence a read sees (options.snapshot's, or the latest) and the
   // super-version to read it from. InvalidArgument if options.snapshot is
   // not a live snapshot of this DB.

@@ -153,29 +153,79 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
     }
     return Status::OK();
   };
-  for (int level = 0; level < version.num_levels(); ++level) {
-    const auto& files = version.files(level);
-    if (files.empty()) continue;
-    if (level == 0) {
-      // L0 tables overlap; they are ordered newest first.
-      for (const auto& f : files) {
-        if (ucmp->Compare(user_key, f->smallest.user_key()) < 0 ||
-            ucmp->Compare(user_key, f->largest.user_key()) > 0) {
-          continue;
-        }
-        STRATA_RETURN_IF_ERROR(search(*f));
-        if (*result != MemTable::GetResult::kNotPresent) return Status::OK();
-      }
-      continue;
-    }
-    // Deeper levels hold disjoint sorted tables: at most one can hold it.
-    const size_t index = version.FindFile(level, lookup.internal_key());
-    if (index >= files.size()) continue;
-    const FileMetaData& f = *files[index];
-    if (ucmp->Compare(user_key, f.smallest.user_key()) < 0) continue;
-    STRATA_RETURN_IF_ERROR(search(f));
-    if (*result != MemTable::GetResult::kNotPresent) return Status::OK();
+  Status status;
+  version.ForEachCandidate(lookup.internal_key(), [&](const FileMetaData& f) {
+    status = search(f);
+    return status.ok() && *result == MemTable::GetResult::kNotPresent;
+  });
+  return status;
+}
+
+Status DBImpl::NewInternalIterator(const ReadOptions& options,
+                                   const SuperVersion& sv,
+                                   SequenceNumber sequence,
+                                   std::unique_ptr<InternalIterator>* result,
+                                   RangeTombstoneListPtr* range_tombstones) {
+  TableReadOptions ro;
+  // paranoid_checks: every block read is verified, whatever the caller asks.
+  ro.verify_checksums = options.verify_checksums || options_.paranoid_checks;
+  ro.fill_cache = options.fill_cache;
+  std::vector<std::unique_ptr<InternalIterator>> children;
+  // The largest sequence each child can hold: a child older than a range
+  // tombstone can jump over the tombstone's range in one step.
+  std::vector<uint64_t> max_sequences;
+  std::vector<RangeTombstone> tombstones;
+  const auto collect = [&tombstones](const RangeTombstoneListPtr& list) {
+    if (list != nullptr) list->AppendTombstones(&tombstones);
+  };
+  // The active memtable may still grow, with invisible entries only.
+  children.push_back(sv.mem->NewIterator());
+  max_sequences.push_back(kMaxSequenceNumber);
+  collect(sv.mem->RangeTombstones());
+  for (const auto& m : sv.imm) {
+    children.push_back(m->NewIterator());
+    max_sequences.push_back(m->LargestSequence());
+    collect(m->RangeTombstones());
   }
+  // Tables count range tombstones among their deletions: a table without
+  // deletions needs no look.
+  const auto collect_table = [&](const FileMetaData& f) -> Status {
+    if (f.num_deletions == 0) return Status::OK();
+    std::shared_ptr<const Table> table;
+    STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
+    collect(table->range_tombstones());
+    return Status::OK();
+  };
+  // L0 tables overlap: one iterator each. Deeper levels are disjoint: one
+  // level iterator each, opening a table at a time.
+  for (const auto& f : sv.version->files(0)) {
+    children.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
+    max_sequences.push_back(f->largest_seqno);
+    STRATA_RETURN_IF_ERROR(collect_table(*f));
+  }
+  for (int level = 1; level < sv.version->num_levels(); ++level) {
+    const auto& files = sv.version->files(level);
+    if (files.empty()) continue;
+    children.push_back(NewLevelIterator(&internal_comparator_, table_cache_.get(),
+                                        ro, &files));
+    SequenceNumber level_max = 0;
+    for (const auto& f : files) {
+      level_max = std::max(level_max, f->largest_seqno);
+      STRATA_RETURN_IF_ERROR(collect_table(*f));
+    }
+    max_sequences.push_back(level_max);
+  }
+  range_tombstones->reset();
+  if (!tombstones.empty()) {
+    auto visible = std::make_shared<const FragmentedRangeTombstoneList>(
+        options_.comparator, std::move(tombstones), sequence,
+        /*newest_only=*/true);
+    if (!visible->empty()) *range_tombstones = std::move(visible);
+  }
+  *result = *range_tombstones != nullptr
+                ? NewMergingIterator(&internal_comparator_, std::move(children),
+                                     std::move(max_sequences))
+                : NewMergingIterator(&internal_comparator_, std::move(children));
   return Status::OK();
 }
 
@@ -196,68 +246,10 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   iter_options.upper_bound = options.upper_bound;
   iter_options.keys_only = options.keys_only;
 
-  TableReadOptions ro;
-  // paranoid_checks: every block read is verified, whatever the caller asks.
-  ro.verify_checksums = options.verify_checksums || options_.paranoid_checks;
-  ro.fill_cache = options.fill_cache;
-  std::vector<std::unique_ptr<InternalIterator>> children;
-  // The largest sequence each child can hold: a child older than a range
-  // tombstone can jump over the tombstone's range in one step.
-  std::vector<uint64_t> max_sequences;
-  std::vector<RangeTombstone> tombstones;
-  const auto collect = [&tombstones](const RangeTombstoneListPtr& list) {
-    if (list != nullptr) list->AppendTombstones(&tombstones);
-  };
-  // The active memtable may still grow, with invisible entries only.
-  children.push_back(sv->mem->NewIterator());
-  max_sequences.push_back(kMaxSequenceNumber);
-  collect(sv->mem->RangeTombstones());
-  for (const auto& m : sv->imm) {
-    children.push_back(m->NewIterator());
-    max_sequences.push_back(m->LargestSequence());
-    collect(m->RangeTombstones());
-  }
-  // Tables count range tombstones among their deletions: a table without
-  // deletions needs no look.
-  const auto collect_table = [&](const FileMetaData& f) -> Status {
-    if (f.num_deletions == 0) return Status::OK();
-    std::shared_ptr<const Table> table;
-    STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
-    collect(table->range_tombstones());
-    return Status::OK();
-  };
-  // L0 tables overlap: one iterator each. Deeper levels are disjoint: one
-  // level iterator each, opening a table at a time.
-  for (const auto& f : sv->version->files(0)) {
-    children.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
-    max_sequences.push_back(f->largest_seqno);
-    Status s = collect_table(*f);
-    if (!s.ok()) return NewErrorIterator(std::move(s));
-  }
-  for (int level = 1; level < sv->version->num_levels(); ++level) {
-    const auto& files = sv->version->files(level);
-    if (files.empty()) continue;
-    children.push_back(NewLevelIterator(&internal_comparator_, table_cache_.get(),
-                                        ro, &files));
-    SequenceNumber level_max = 0;
-    for (const auto& f : files) {
-      level_max = std::max(level_max, f->largest_seqno);
-      Status s = collect_table(*f);
-      if (!s.ok()) return NewErrorIterator(std::move(s));
-    }
-    max_sequences.push_back(level_max);
-  }
-  if (!tombstones.empty()) {
-    auto visible = std::make_shared<const FragmentedRangeTombstoneList>(
-        options_.comparator, std::move(tombstones), iter_options.sequence,
-        /*newest_only=*/true);
-    if (!visible->empty()) iter_options.range_tombstones = std::move(visible);
-  }
-  std::unique_ptr<InternalIterator> source =
-      iter_options.range_tombstones != nullptr
-          ? NewMergingIterator(&internal_comparator_, std::move(children),
-                               std::move(max_sequences))
-          : NewMergingIterator(&internal_comparator_, std::move(children));
+  std::unique_ptr<InternalIterator> source;
+  s = NewInternalIterator(options, *sv, iter_options.sequence, &source,
+                          &iter_options.range_tombstones);
+  if (!s.ok()) return NewErrorIterator(std::move(s));
   // What the iterator reads through, kept alive for as long as it lives,
   // the DB object's lifetime notwithstanding. Members are destroyed in
   // reverse order: the pinned state before the table cache, the table

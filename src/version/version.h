@@ -60,6 +60,14 @@ class Version {
   // REQUIRES: 1 <= level < num_levels().
   size_t FindFile(int level, const Slice& internal_key) const;
 
+  // The walk of a point lookup: calls `visit` on each table that may hold
+  // a version of the internal key `internal_key` at or below its sequence,
+  // newest first: the L0 tables whose user-key range holds it (newest
+  // first), then at most one table per deeper level (binary search). Stops
+  // as soon as `visit` returns false.
+  template <typename Visit>
+  void ForEachCandidate(const Slice& internal_key, Visit&& visit) const;
+
   // The files of `level` whose user-key range [smallest, largest] meets
   // [*begin_user_key, *end_user_key], in level order. A null bound is open.
   // REQUIRES: 0 <= level < num_levels().
@@ -76,6 +84,32 @@ class Version {
   std::vector<std::vector<std::shared_ptr<const FileMetaData>>> files_;
   std::vector<uint64_t> level_bytes_;
 };
+
+template <typename Visit>
+void Version::ForEachCandidate(const Slice& internal_key, Visit&& visit) const {
+  const Slice user_key = ExtractUserKey(internal_key);
+  for (int level = 0; level < num_levels(); ++level) {
+    const auto& fs = files(level);
+    if (fs.empty()) continue;
+    if (level == 0) {
+      // L0 tables overlap; they are ordered newest first.
+      for (const auto& f : fs) {
+        if (icmp_->CompareUserKeys(user_key, f->smallest.user_key()) < 0 ||
+            icmp_->CompareUserKeys(user_key, f->largest.user_key()) > 0) {
+          continue;
+        }
+        if (!visit(*f)) return;
+      }
+      continue;
+    }
+    // Deeper levels hold disjoint sorted tables: at most one can hold it.
+    const size_t index = FindFile(level, internal_key);
+    if (index >= fs.size()) continue;
+    const FileMetaData& f = *fs[index];
+    if (icmp_->CompareUserKeys(user_key, f.smallest.user_key()) < 0) continue;
+    if (!visit(f)) return;
+  }
+}
 
 // Builds a Version from a base and a sequence of edits. Within an edit,
 // deletions apply before additions, so an edit may move a file between
