@@ -7,7 +7,7 @@
 //   db_compaction.cc compactions (automatic and CompactRange), stats
 //   db_recovery.cc  MANIFEST + WAL replay at open
 //
-// Commit pipeline (design.md#commit). Writers queue in `writers_`; the one
+// Commit pipeline (docs/design.md#commit). Writers queue in `writers_`; the one
 // at the front is the leader. The leader takes a group from the front of
 // the queue, assigns it a contiguous range of sequence numbers, appends one
 // WAL record, syncs once if any member asked, inserts the group into the
