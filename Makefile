@@ -64,10 +64,11 @@ fuzz: sanitize-deps build/asan/build.ninja
 	FUZZ_KEEP_GOING=1 bash scripts/fuzz.sh build/asan \
 	  $(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),600)
 
-# The tests where threads meet: group commit, skiplist readers racing a
+# The tests where threads meet: group commit and its pause and validation
+# seams, skiplist readers racing a
 # writer, the block cache, the envs, flushes and compactions racing reads
 # and writes, and the crash child's writer/reader threads.
-TSAN_TESTS := group_commit_test skiplist_test block_cache_test block_buffer_test env_test \
+TSAN_TESTS := group_commit_test commit_pipeline_test skiplist_test block_cache_test block_buffer_test env_test \
 	fault_env_test db_flush_test compaction_test range_delete_test
 build/tsan/build.ninja: | deps
 	$(CMAKE) -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \

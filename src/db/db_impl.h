@@ -125,17 +125,25 @@ class DBImpl final : public DB {
       const WriteOptions& options,
       const TransactionOptions& txn_options) override;
 
-  // A member of the commit queue. `validate`, when set, is called by the
-  // leader in queue order, under the mutex, before sequence numbers are
-  // assigned; a non-OK result removes the member from the group and
-  // becomes its status. This is the seam where a transaction layer checks
-  // conflicts and commits atomically inside the pipeline. A writer with no
-  // batch asks the leader to freeze the memtable (Flush).
+  // A member of the commit queue. A writer with no batch asks the leader
+  // to freeze the memtable (Flush).
+  //
+  // `validate`, when set, is the seam where a transaction layer checks
+  // conflicts and commits atomically inside the pipeline
+  // (validate-and-record). The leader calls it in queue order, under the
+  // mutex, with the sequence number the member's first record gets if it
+  // is accepted: every member accepted before it in the same group (and
+  // every earlier group) has a lower one, so a validator that records what
+  // it accepts sees the writes committed ahead of it, its own group's
+  // included. A non-OK result removes the member from the group and
+  // becomes its status. It must not do I/O or take `mu_` (it runs under
+  // it). If the group's WAL write then fails, every member gets that error
+  // and writes stop until reopen, so nothing recorded becomes visible.
   struct Writer {
     explicit Writer(Mutex* mu) : cv(mu) {}
     WriteBatch* batch = nullptr;
     bool sync = false;
-    std::function<Status(SequenceNumber last_sequence)> validate;
+    std::function<Status(SequenceNumber first_sequence)> validate;
     bool skipped = false;  // failed validation; `status` says why
     bool done = false;     // set once the writer has left the queue
     Status status;
@@ -144,6 +152,21 @@ class DBImpl final : public DB {
 
   // Runs `writer` through the commit pipeline and returns its status.
   Status WriteThroughPipeline(Writer* writer);
+  // Write() with a validator (see Writer::validate): the transaction
+  // layer's commit.
+  Status WriteValidated(const WriteOptions& options, WriteBatch* batch,
+                        std::function<Status(SequenceNumber)> validate);
+
+  // Holds the commit pipeline: returns once every write queued before the
+  // call has finished; writes (and Flush) queued after it wait until
+  // ResumeWrites(). Meanwhile the WAL holds exactly the writes up to
+  // strata.last-sequence (a checkpoint copies a consistent tail this way).
+  // InvalidArgument if already paused or closed. Close() waits for
+  // ResumeWrites().
+  Status PauseWrites();
+  void ResumeWrites();
+  // For tests: writers queued now (a pause counts as one).
+  size_t QueuedWritersForTest();
 
  private:
   Status GetImpl(const ReadOptions& options, const Slice& key,
@@ -336,6 +359,8 @@ class DBImpl final : public DB {
   // Signalled when background work appears or finishes.
   CondVar bg_cv_{&mu_};
   std::deque<Writer*> writers_ STRATA_GUARDED_BY(mu_);
+  // The queue's front while the pipeline is paused (PauseWrites).
+  std::unique_ptr<Writer> pause_ STRATA_GUARDED_BY(mu_);
   Status bg_error_ STRATA_GUARDED_BY(mu_);
   SnapshotList snapshots_ STRATA_GUARDED_BY(mu_);
   uint64_t log_number_ STRATA_GUARDED_BY(mu_) = 0;  // the WAL being written

@@ -1,5 +1,6 @@
 // The write path: checks, then the commit pipeline (see db_impl.h).
 
+#include <cassert>
 #include <chrono>
 #include <cinttypes>
 #include <thread>
@@ -241,6 +242,53 @@ Status DBImpl::WriteThroughPipeline(Writer* w) {
   return status;
 }
 
+Status DBImpl::WriteValidated(const WriteOptions& options, WriteBatch* batch,
+                              std::function<Status(SequenceNumber)> validate) {
+  if (batch == nullptr) return Status::InvalidArgument("null batch");
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  STRATA_RETURN_IF_ERROR(CheckBatch(*batch));
+  if (batch->Count() == 0) return Status::OK();
+  Writer w(&mu_);
+  w.batch = batch;
+  w.sync = options.sync;
+  w.validate = std::move(validate);
+  return WriteThroughPipeline(&w);
+}
+
+Status DBImpl::PauseWrites() {
+  MutexLock lock(&mu_);
+  if (closed_.load(std::memory_order_acquire)) {
+    return Status::InvalidArgument(dbname_, "the DB is closed");
+  }
+  if (pause_ != nullptr) {
+    return Status::InvalidArgument(dbname_, "writes are paused already");
+  }
+  pause_ = std::make_unique<Writer>(&mu_);
+  Writer* w = pause_.get();
+  writers_.push_back(w);
+  // Once at the front it stays there, holding every later writer back.
+  while (w != writers_.front()) w->cv.Wait();
+  return Status::OK();
+}
+
+void DBImpl::ResumeWrites() {
+  MutexLock lock(&mu_);
+  if (pause_ == nullptr) return;
+  assert(writers_.front() == pause_.get());
+  writers_.pop_front();
+  pause_.reset();
+  if (!writers_.empty()) {
+    writers_.front()->cv.Signal();
+  } else {
+    writers_drained_cv_.SignalAll();
+  }
+}
+
+size_t DBImpl::QueuedWritersForTest() {
+  MutexLock lock(&mu_);
+  return writers_.size();
+}
+
 Status DBImpl::MakeRoomForWriteLocked(bool force) {
   mu_.AssertHeld();
   bool delayed = false;
@@ -321,7 +369,9 @@ Status DBImpl::SwitchMemTableLocked() {
 
 WriteBatch* DBImpl::BuildBatchGroupLocked(Writer** last_writer) {
   mu_.AssertHeld();
-  const SequenceNumber last = last_sequence_.load(std::memory_order_relaxed);
+  // The sequence the next accepted member's first record gets.
+  SequenceNumber next_first =
+      last_sequence_.load(std::memory_order_relaxed) + 1;
   Writer* first = writers_.front();
   const size_t first_size = WriteBatchInternal::ByteSize(*first->batch);
   const size_t max_size = first_size <= kSmallBatchBytes
@@ -340,13 +390,14 @@ WriteBatch* DBImpl::BuildBatchGroupLocked(Writer** last_writer) {
     *last_writer = member;
     if (member->validate) {
       // A member whose validation fails leaves the group with that status.
-      Status v = member->validate(last);
+      Status v = member->validate(next_first);
       if (!v.ok()) {
         member->status = std::move(v);
         member->skipped = true;
         continue;
       }
     }
+    next_first += WriteBatchInternal::Count(*member->batch);
     if (result == nullptr) {
       result = member->batch;
       size = WriteBatchInternal::ByteSize(*result);
