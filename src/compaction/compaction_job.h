@@ -30,6 +30,7 @@
 #include "base/internal_iterator.h"
 #include "base/result.h"
 #include "compaction/compaction_iterator.h"
+#include "compaction/table_output.h"
 #include "key/internal_key.h"
 #include "key/range_tombstone.h"
 #include "strata/env.h"
@@ -81,29 +82,6 @@ struct CompactionJobResult {
   uint64_t range_tombstones_out = 0;  // and written, over all outputs
 };
 
-// The tombstones an output keeps of `all`: per fragment, the newest one of
-// each snapshot stripe (an older one in the same stripe hides nothing the
-// newer does not, from any reader that sees it), minus, when `bottommost`,
-// those of the oldest stripe (the compaction drops every version they
-// cover, and nothing older lies below). Null when none is left. Keeps a
-// table's tombstones linear in their number when many nest.
-RangeTombstoneListPtr SurvivingTombstones(
-    const std::vector<SequenceNumber>& snapshots, bool bottommost,
-    const FragmentedRangeTombstoneList& all);
-
-// Adds the tombstones of `list` clipped to [*lower, *upper) (a null bound
-// is open) to `builder`, in order, and widens `meta` to cover them:
-// smallest/largest (a tombstone ending past the last point key makes
-// largest the sentinel (end, kMaxSequenceNumber, kRangeDeletion), which
-// sorts before every real version of `end`), the sequence range, and
-// num_entries and num_deletions (each tombstone counts one in both, so
-// the tombstone-density trigger sees it). An
-// empty meta->smallest means the table has no point entry yet. Returns
-// the number of tombstones added.
-uint64_t AddRangeTombstonesToTable(const InternalKeyComparator& icmp,
-                                   const FragmentedRangeTombstoneList& list,
-                                   const Slice* lower, const Slice* upper,
-                                   TableBuilder* builder, FileMetaData* meta);
 
 // Compacts `inputs` (all files of all input levels, in any order) into new
 // tables, range tombstones included (each output gets the ones

@@ -7,6 +7,7 @@
 
 #include "db/db_impl.h"
 #include "compaction/compaction_job.h"
+#include "compaction/flush_job.h"
 #include "env/filename.h"
 #include "table/table_builder.h"
 
@@ -147,68 +148,14 @@ Status DBImpl::FlushOldestLocked() {
 Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
                                 const std::vector<SequenceNumber>& snapshots,
                                 FileMetaData* meta) {
-  meta->number = number;
-  meta->file_size = 0;
-  auto iter = mem.NewIterator();
-  iter->SeekToFirst();
-  RangeTombstoneListPtr tombstones = mem.RangeTombstones();
-  if (tombstones != nullptr) {
-    tombstones = SurvivingTombstones(snapshots, /*bottommost=*/false,
-                                     *tombstones);
-  }
-  if (!iter->Valid() && tombstones == nullptr) return Status::OK();  // empty
-
-  const std::string path = TableFileName(dbname_, number);
-  std::unique_ptr<WritableFile> file;
-  STRATA_RETURN_IF_ERROR(env_->NewWritableFile(path, &file));
-  TableBuilder builder(table_options_, file.get());
-  TableProperties props;
-  Slice first_key;
-  Slice last_key;
-  meta->smallest_seqno = kMaxSequenceNumber;
-  for (; iter->Valid(); iter->Next()) {
-    const Slice key = iter->key();
-    ParsedInternalKey parsed;
-    if (!ParseInternalKey(key, &parsed)) {
-      builder.Abandon();
-      (void)env_->RemoveFile(path);  // never referenced
-      return Status::Corruption("memtable holds a malformed key");
-    }
-    // Memtable keys stay put while the memtable lives: keep views.
-    if (meta->num_entries == 0) first_key = key;
-    last_key = key;
-    meta->smallest_seqno = std::min(meta->smallest_seqno, parsed.sequence);
-    meta->largest_seqno = std::max(meta->largest_seqno, parsed.sequence);
-    meta->num_entries++;
-    if (parsed.type == ValueType::kDeletion) meta->num_deletions++;
-    builder.Add(key, iter->value());
-  }
-  if (meta->num_entries > 0) {
-    meta->smallest.SetEncoded(first_key);
-    meta->largest.SetEncoded(last_key);
-  }
-  props.num_deletions = meta->num_deletions;
-  if (tombstones != nullptr) {
-    // Whole, unclipped: an L0 table spans whatever its memtable held.
-    AddRangeTombstonesToTable(internal_comparator_, *tombstones, nullptr,
-                              nullptr, &builder, meta);
-  }
-  props.smallest_seqno = meta->smallest_seqno;
-  props.largest_seqno = meta->largest_seqno;
-  props.creation_time = env_->NowMicros() / 1000000;
-  Status s = builder.Finish(props);
-  // The table is synced, and its directory entry made durable, before any
-  // MANIFEST edit names it.
-  if (s.ok()) s = file->Sync();
-  if (s.ok()) s = file->Close();
-  if (s.ok()) s = env_->SyncDir(dbname_);
-  if (!s.ok()) {
-    file.reset();
-    (void)env_->RemoveFile(path);  // garbage; never referenced
-    return s;
-  }
-  meta->file_size = builder.FileSize();
-  return Status::OK();
+  FlushJobOptions job;
+  job.env = env_;
+  job.dbname = dbname_;
+  job.table_options = table_options_;
+  job.icmp = &internal_comparator_;
+  job.snapshots = snapshots;
+  job.creation_time = env_->NowMicros() / 1000000;
+  return RunFlush(job, mem, number, meta);
 }
 
 void DBImpl::DeleteObsoleteFilesLocked() {

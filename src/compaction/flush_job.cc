@@ -1,0 +1,59 @@
+#include "compaction/flush_job.h"
+
+#include <cassert>
+#include <limits>
+#include <utility>
+
+#include "compaction/table_output.h"
+
+namespace strata::internal {
+
+Status RunFlush(const FlushJobOptions& o, const MemTable& mem, uint64_t number,
+                FileMetaData* meta) {
+  assert(o.env != nullptr && o.icmp != nullptr);
+  assert(o.table_options.comparator == o.icmp);
+  *meta = FileMetaData();
+  meta->number = number;
+  RangeTombstoneListPtr tombstones = mem.RangeTombstones();
+  if (tombstones != nullptr) {
+    tombstones = SurvivingTombstones(o.snapshots, /*bottommost=*/false,
+                                     *tombstones);
+  }
+
+  TableOutputOptions output;
+  output.env = o.env;
+  output.dbname = o.dbname;
+  output.table_options = o.table_options;
+  output.icmp = o.icmp;
+  output.max_output_file_size = std::numeric_limits<uint64_t>::max();
+  bool numbered = false;
+  output.new_file_number = [number, &numbered] {
+    assert(!numbered);  // one output, never split
+    numbered = true;
+    return number;
+  };
+  output.creation_time = o.creation_time;
+  TableOutputWriter out(std::move(output), std::move(tombstones));
+
+  auto iter = mem.NewIterator();
+  Status s;
+  for (iter->SeekToFirst(); s.ok() && iter->Valid(); iter->Next()) {
+    ParsedInternalKey parsed;
+    if (!ParseInternalKey(iter->key(), &parsed)) {
+      s = Status::Corruption("memtable holds a malformed key");
+      break;
+    }
+    s = out.Add(iter->key(), iter->value());
+  }
+  if (s.ok()) s = out.Finish();
+  // The directory entry is durable before any MANIFEST edit names it.
+  if (s.ok() && !out.outputs().empty()) s = o.env->SyncDir(o.dbname);
+  if (!s.ok()) {
+    out.RemoveAll();
+    return s;
+  }
+  if (!out.outputs().empty()) *meta = out.outputs().front();
+  return Status::OK();
+}
+
+}  // namespace strata::internal

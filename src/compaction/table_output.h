@@ -1,0 +1,122 @@
+// Writing tables out: the one writer behind both a flush (one L0 table,
+// compaction/flush_job.h) and a compaction (tables split at a target size,
+// compaction/compaction_job.h). Entries go in in internal-key order; the
+// writer opens, fills, finishes, syncs and closes one output after another,
+// spreads range tombstones over them, and remembers every file it created
+// so that a failed job removes them. A later value log separates large
+// values here, for flushes and compactions alike.
+//
+// Thread-safety: one writer is used by one thread. Ownership: borrows what
+// its options point to.
+
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "key/internal_key.h"
+#include "key/range_tombstone.h"
+#include "strata/env.h"
+#include "table/format.h"
+#include "table/table_builder.h"
+#include "version/version_edit.h"
+
+namespace strata::internal {
+
+struct TableOutputOptions {
+  Env* env = nullptr;
+  std::string dbname;  // outputs are TableFileName(dbname, number)
+  // How outputs are built. table_options.comparator must be `icmp`.
+  TableOptions table_options;
+  const InternalKeyComparator* icmp = nullptr;
+  // An output is closed once it holds at least this many bytes, at the next
+  // change of user key (UINT64_MAX: one output).
+  uint64_t max_output_file_size = 64ull << 20;
+  // Allocates the number of each output.
+  std::function<uint64_t()> new_file_number;
+  // Unix seconds, recorded in each output's properties.
+  uint64_t creation_time = 0;
+};
+
+// Writes the surviving entries into one output table after another, and
+// remembers every file it created so that a failed job can remove them.
+class TableOutputWriter {
+ public:
+  // `tombstones` (nullable): the range tombstones to spread over the
+  // outputs, each output taking the ones overlapping its key range.
+  TableOutputWriter(TableOutputOptions o, RangeTombstoneListPtr tombstones)
+      : o_(std::move(o)), tombstones_(std::move(tombstones)) {}
+  TableOutputWriter(const TableOutputWriter&) = delete;
+  TableOutputWriter& operator=(const TableOutputWriter&) = delete;
+  ~TableOutputWriter() {
+    if (builder_ != nullptr) builder_->Abandon();
+  }
+
+  // Appends an entry; first closes the open output if it is full and `key`
+  // starts a new user key, and opens an output if none is open.
+  // REQUIRES: `key` is a valid internal key sorting after every key added
+  // before.
+  Status Add(const Slice& key, const Slice& value);
+
+  // Finishes the last output: gives it the remaining tombstones (opening
+  // one just for them if needed), syncs and closes it.
+  Status Finish();
+
+  uint64_t tombstones_written() const { return tombstones_written_; }
+
+  // Gives up: abandons the open output and removes every file created.
+  void RemoveAll();
+
+  const std::vector<FileMetaData>& outputs() const { return outputs_; }
+  std::vector<FileMetaData> TakeOutputs() { return std::move(outputs_); }
+
+ private:
+  Status OpenOutput();
+  // Finishes, syncs and closes the open output, which ends before user key
+  // `*upper` (null: the last output).
+  Status FinishOutput(const Slice* upper);
+
+  const TableOutputOptions o_;
+  const RangeTombstoneListPtr tombstones_;
+  // Outputs before the open one end before this user key; the open one
+  // starts at it (no lower bound for the first output).
+  bool has_lower_ = false;
+  std::string lower_;
+  uint64_t tombstones_written_ = 0;
+  std::unique_ptr<WritableFile> file_;
+  std::unique_ptr<TableBuilder> builder_;  // null when no output is open
+  FileMetaData current_;                   // of the open output
+  std::string last_key_;                   // last key added to it
+  std::vector<std::string> created_paths_;
+  std::vector<FileMetaData> outputs_;  // finished ones, in key order
+};
+
+// The tombstones an output keeps of `all`: per fragment, the newest one of
+// each snapshot stripe (an older one in the same stripe hides nothing the
+// newer does not, from any reader that sees it), minus, when `bottommost`,
+// those of the oldest stripe (the compaction drops every version they
+// cover, and nothing older lies below). Null when none is left. Keeps a
+// table's tombstones linear in their number when many nest.
+RangeTombstoneListPtr SurvivingTombstones(
+    const std::vector<SequenceNumber>& snapshots, bool bottommost,
+    const FragmentedRangeTombstoneList& all);
+
+// Adds the tombstones of `list` clipped to [*lower, *upper) (a null bound
+// is open) to `builder`, in order, and widens `meta` to cover them:
+// smallest/largest (a tombstone ending past the last point key makes
+// largest the sentinel (end, kMaxSequenceNumber, kRangeDeletion), which
+// sorts before every real version of `end`), the sequence range, and
+// num_entries and num_deletions (each tombstone counts one in both, so
+// the tombstone-density trigger sees it). An
+// empty meta->smallest means the table has no point entry yet. Returns
+// the number of tombstones added.
+uint64_t AddRangeTombstonesToTable(const InternalKeyComparator& icmp,
+                                   const FragmentedRangeTombstoneList& list,
+                                   const Slice* lower, const Slice* upper,
+                                   TableBuilder* builder, FileMetaData* meta);
+
+}  // namespace strata::internal
