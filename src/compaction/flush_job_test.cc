@@ -1,0 +1,105 @@
+#include "compaction/flush_job.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "env/filename.h"
+#include "table/table.h"
+
+namespace strata::internal {
+namespace {
+
+constexpr char kDb[] = "/db";
+
+class FlushJobTest : public ::testing::Test {
+ protected:
+  FlushJobTest() : env_(NewMemEnv()), icmp_(BytewiseComparator()) {
+    EXPECT_TRUE(env_->CreateDirIfMissing(kDb).ok());
+    options_.env = env_.get();
+    options_.dbname = kDb;
+    options_.table_options.comparator = &icmp_;
+    options_.table_options.user_comparator = BytewiseComparator();
+    options_.table_options.filter_key_suffix_len = InternalKeySuffixLength();
+    options_.icmp = &icmp_;
+    options_.creation_time = 1700000000;
+  }
+
+  // Every entry of table `number`, as "key@seq:type=value".
+  std::vector<std::string> Read(uint64_t number, const FileMetaData& meta) {
+    std::unique_ptr<RandomAccessFile> file;
+    EXPECT_TRUE(env_->NewRandomAccessFile(TableFileName(kDb, number), &file).ok());
+    std::unique_ptr<Table> table;
+    const Status s = Table::Open(options_.table_options, std::move(file),
+                                 meta.file_size, "t", &table);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    std::vector<std::string> r;
+    if (!s.ok()) return r;
+    EXPECT_EQ(meta.largest_seqno, table->properties().largest_seqno);
+    auto it = table->NewIterator(TableReadOptions());
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ParsedInternalKey k;
+      EXPECT_TRUE(ParseInternalKey(it->key(), &k));
+      r.push_back(k.user_key.ToString() + "@" + std::to_string(k.sequence) +
+                  ":" + std::to_string(static_cast<int>(k.type)) + "=" +
+                  it->value().ToString());
+    }
+    return r;
+  }
+
+  std::unique_ptr<Env> env_;
+  InternalKeyComparator icmp_;
+  FlushJobOptions options_;
+};
+
+TEST_F(FlushJobTest, AnEmptyMemtableWritesNoFile) {
+  MemTable mem(icmp_);
+  FileMetaData meta;
+  ASSERT_TRUE(RunFlush(options_, mem, 7, &meta).ok());
+  EXPECT_EQ(0u, meta.file_size);
+  EXPECT_FALSE(env_->FileExists(TableFileName(kDb, 7)));
+}
+
+TEST_F(FlushJobTest, WritesEveryEntryAndTombstoneIntoOneTable) {
+  MemTable mem(icmp_);
+  mem.Add(1, ValueType::kValue, "a", "1");
+  mem.Add(2, ValueType::kValue, "b", "2");
+  mem.Add(3, ValueType::kDeletion, "a", "");
+  mem.Add(4, ValueType::kRangeDeletion, "c", "e");
+  for (int i = 0; i < 500; ++i) {  // more than one block, one table
+    mem.Add(5 + static_cast<SequenceNumber>(i), ValueType::kValue,
+            "k" + std::to_string(1000 + i), std::string(100, 'v'));
+  }
+  FileMetaData meta;
+  options_.table_options.block_size = 256;
+  const Status s = RunFlush(options_, mem, 9, &meta);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(9u, meta.number);
+  EXPECT_GT(meta.file_size, 0u);
+  EXPECT_EQ(1u, meta.smallest_seqno);
+  EXPECT_EQ(504u, meta.largest_seqno);
+  EXPECT_EQ(504u, meta.num_entries);  // 503 points + 1 tombstone
+  EXPECT_EQ(2u, meta.num_deletions);  // one point, one range
+  EXPECT_EQ("a", meta.smallest.user_key().ToString());
+  EXPECT_EQ("k1499", meta.largest.user_key().ToString());
+  const std::vector<std::string> entries = Read(9, meta);
+  ASSERT_EQ(503u, entries.size());
+  EXPECT_EQ("a@3:0=", entries[0]);
+  EXPECT_EQ("a@1:1=1", entries[1]);
+  EXPECT_EQ("b@2:1=2", entries[2]);
+}
+
+TEST_F(FlushJobTest, AFailedWriteRemovesTheTable) {
+  // A directory that cannot hold the table: the job fails, leaving nothing.
+  options_.dbname = "/missing";
+  MemTable mem(icmp_);
+  mem.Add(1, ValueType::kValue, "a", "1");
+  FileMetaData meta;
+  EXPECT_FALSE(RunFlush(options_, mem, 3, &meta).ok());
+  EXPECT_FALSE(env_->FileExists(TableFileName("/missing", 3)));
+}
+
+}  // namespace
+}  // namespace strata::internal
