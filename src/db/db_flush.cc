@@ -1,6 +1,7 @@
 // Background flush: frozen memtables become L0 tables, recorded in the
 // MANIFEST; files no live state needs are deleted.
 
+#include <cassert>
 #include <cinttypes>
 #include <optional>
 #include <vector>
@@ -158,9 +159,30 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
   return RunFlush(job, mem, number, meta);
 }
 
+void DBImpl::HoldFileDeletions() {
+  MutexLock lock(&mu_);
+  ++deletion_holds_;
+  // A pass that started before the hold finishes first.
+  while (deletions_running_ > 0) bg_cv_.Wait();
+}
+
+void DBImpl::ReleaseFileDeletions() {
+  MutexLock lock(&mu_);
+  assert(deletion_holds_ > 0);
+  if (--deletion_holds_ == 0 && deletions_deferred_) {
+    deletions_deferred_ = false;
+    DeleteObsoleteFilesLocked();
+  }
+}
+
 void DBImpl::DeleteObsoleteFilesLocked() {
   mu_.AssertHeld();
   if (!bg_error_.ok()) return;  // the state on disk is uncertain: keep all
+  if (deletion_holds_ > 0) {
+    deletions_deferred_ = true;  // ReleaseFileDeletions() runs it
+    return;
+  }
+  ++deletions_running_;
   // Files numbered from here on are created after this snapshot of the
   // live set (outputs of a flush or compaction running on another thread,
   // a new WAL or MANIFEST): never delete them.
@@ -204,6 +226,8 @@ void DBImpl::DeleteObsoleteFilesLocked() {
     }
   }
   mu_.Lock();
+  --deletions_running_;
+  bg_cv_.SignalAll();  // HoldFileDeletions() may be waiting
 }
 
 }  // namespace strata::internal

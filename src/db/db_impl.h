@@ -168,6 +168,13 @@ class DBImpl final : public DB {
   // For tests: writers queued now (a pause counts as one).
   size_t QueuedWritersForTest();
 
+  // While held (calls nest), no file is deleted as obsolete: a checkpoint
+  // or backup may link or copy the live files meanwhile. Returns once any
+  // deletion pass already running has finished. The deletions held back
+  // run when the last hold is released.
+  void HoldFileDeletions();
+  void ReleaseFileDeletions();
+
  private:
   Status GetImpl(const ReadOptions& options, const Slice& key,
                  std::string* value);
@@ -373,6 +380,11 @@ class DBImpl final : public DB {
   // CompactRange calls waiting or running: automatic picks pause.
   int manual_compactions_ STRATA_GUARDED_BY(mu_) = 0;
   std::set<uint64_t> busy_files_ STRATA_GUARDED_BY(mu_);
+  // HoldFileDeletions: holds, passes running (mu_ released during their
+  // I/O), and whether a pass was skipped while held.
+  int deletion_holds_ STRATA_GUARDED_BY(mu_) = 0;
+  int deletions_running_ STRATA_GUARDED_BY(mu_) = 0;
+  bool deletions_deferred_ STRATA_GUARDED_BY(mu_) = false;
   // Time since the last write, for the idle fold.
   IdleClock idle_clock_ STRATA_GUARDED_BY(mu_);
   uint64_t flushes_ STRATA_GUARDED_BY(mu_) = 0;
