@@ -1,5 +1,6 @@
 // DBImpl: the DB behind the public API, split by concern into
-//   db_impl.cc      open, close, snapshots, properties, DestroyDB
+//   db_impl.cc      open, close, snapshots, DestroyDB
+//   db_properties.cc GetProperty: a table of names and handlers
 //   db_write.cc     the commit pipeline (group commit), memtable switches
 //   db_read.cc      Get, iterators, Count
 //   db_flush.cc     background threads; flush of frozen memtables to L0
@@ -90,6 +91,8 @@ struct SuperVersion {
 
 class DBImpl final : public DB {
  public:
+  friend struct DBProperties;  // db_properties.cc
+
   DBImpl(const Options& options, const std::string& dbname);
   ~DBImpl() override;
 
