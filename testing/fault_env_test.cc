@@ -12,6 +12,7 @@
 
 #include "env/env_util.h"
 #include "gtest/gtest.h"
+#include "env/env_test_util.h"  // ASSERT_OK, EXPECT_OK, Contains
 #include "strata/env.h"
 #include "testing/test_util.h"
 
@@ -21,22 +22,8 @@ namespace {
 using internal::ReadFileToString;
 using internal::WriteStringToFile;
 
-#define ASSERT_OK(expr)                                                  \
-  do {                                                                   \
-    const ::strata::Status assert_ok_status_ = (expr);                   \
-    ASSERT_TRUE(assert_ok_status_.ok()) << assert_ok_status_.ToString(); \
-  } while (0)
-#define EXPECT_OK(expr)                                                  \
-  do {                                                                   \
-    const ::strata::Status expect_ok_status_ = (expr);                   \
-    EXPECT_TRUE(expect_ok_status_.ok()) << expect_ok_status_.ToString(); \
-  } while (0)
-
 constexpr char kInactive[] = "filesystem inactive (simulated crash)";
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 class FaultEnvTest : public ::testing::Test {
  protected:
