@@ -1,5 +1,7 @@
 #include "base/coding.h"
 
+#include <cstdio>
+
 namespace strata::internal {
 
 void PutFixed32(std::string* dst, uint32_t v) {
@@ -124,6 +126,19 @@ bool GetLengthPrefixedSlice(Slice* input, Slice* result) {
   *result = Slice(input->data(), len);
   input->remove_prefix(len);
   return true;
+}
+
+void AppendEscaped(std::string* dst, const Slice& s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
+      dst->push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      dst->append(buf);
+    }
+  }
 }
 
 }  // namespace strata::internal

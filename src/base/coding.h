@@ -77,4 +77,8 @@ inline const char* GetVarint32Ptr(const char* p, const char* limit,
 }
 const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v);
 
+// Appends `s` for a message or the info LOG: printable ASCII as is, other
+// bytes (and backslash and single quote) as \xNN.
+void AppendEscaped(std::string* dst, const Slice& s);
+
 }  // namespace strata::internal

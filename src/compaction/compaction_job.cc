@@ -73,15 +73,7 @@ Result<CompactionJobResult> RunCompaction(
   iter_options.range_tombstones = all;
   CompactionIterator iter(iter_options, merged.get());
 
-  TableOutputOptions output;
-  output.env = o.env;
-  output.dbname = o.dbname;
-  output.table_options = o.table_options;
-  output.icmp = o.icmp;
-  output.max_output_file_size = o.max_output_file_size;
-  output.new_file_number = o.new_file_number;
-  output.creation_time = o.creation_time;
-  TableOutputWriter out(std::move(output), surviving);
+  TableOutputWriter out(o, surviving);
   Status s = WriteSurvivors(&iter, &out);
   if (s.ok()) s = out.Finish();
   // The outputs' directory entries are durable before the caller can name

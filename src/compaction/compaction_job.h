@@ -40,23 +40,15 @@
 
 namespace strata::internal {
 
-struct CompactionJobOptions {
-  Env* env = nullptr;
-  std::string dbname;  // outputs are TableFileName(dbname, number)
-  // How outputs are built. table_options.comparator must be `icmp`.
-  TableOptions table_options;
-  const InternalKeyComparator* icmp = nullptr;
+// The outputs are written as TableOutputOptions says (env, dbname,
+// table_options, icmp, max_output_file_size, new_file_number — the DB also
+// records each number as a pending output, so it is not deleted as obsolete
+// meanwhile — and creation_time).
+struct CompactionJobOptions : TableOutputOptions {
   // Live snapshot sequences, ascending, and whether the outputs are at the
   // bottom (see CompactionIterator).
   std::vector<SequenceNumber> snapshots;
   bool bottommost = false;
-  // An output is closed once it holds at least this many bytes, at the next
-  // change of user key: an output can exceed it by the versions of one key
-  // and by its last data block and meta blocks.
-  uint64_t max_output_file_size = 64ull << 20;
-  // Allocates the number of each output (the DB also records them as
-  // pending outputs, so they are not deleted as obsolete meanwhile).
-  std::function<uint64_t()> new_file_number;
   // Opens an iterator over an input table (the DB goes through its table
   // cache). An input that cannot be opened is reported as an iterator
   // whose status() is the error (NewErrorInternalIterator).
@@ -66,8 +58,6 @@ struct CompactionJobOptions {
   // cannot be opened is an error.
   std::function<Result<RangeTombstoneListPtr>(const FileMetaData&)>
       open_input_range_tombstones;
-  // Unix seconds, recorded in each output's properties.
-  uint64_t creation_time = 0;
 };
 
 struct CompactionJobResult {

@@ -20,11 +20,7 @@ Status RunFlush(const FlushJobOptions& o, const MemTable& mem, uint64_t number,
                                      *tombstones);
   }
 
-  TableOutputOptions output;
-  output.env = o.env;
-  output.dbname = o.dbname;
-  output.table_options = o.table_options;
-  output.icmp = o.icmp;
+  TableOutputOptions output = o;
   output.max_output_file_size = std::numeric_limits<uint64_t>::max();
   bool numbered = false;
   output.new_file_number = [number, &numbered] {
@@ -32,7 +28,6 @@ Status RunFlush(const FlushJobOptions& o, const MemTable& mem, uint64_t number,
     numbered = true;
     return number;
   };
-  output.creation_time = o.creation_time;
   TableOutputWriter out(std::move(output), std::move(tombstones));
 
   auto iter = mem.NewIterator();

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "key/internal_key.h"
+#include "compaction/table_output.h"
 #include "memtable/memtable.h"
 #include "strata/env.h"
 #include "table/format.h"
@@ -30,16 +31,12 @@
 
 namespace strata::internal {
 
-struct FlushJobOptions {
-  Env* env = nullptr;
-  std::string dbname;
-  // How the table is built. table_options.comparator must be `icmp`.
-  TableOptions table_options;
-  const InternalKeyComparator* icmp = nullptr;
+// The table is written as TableOutputOptions says (env, dbname,
+// table_options, icmp, creation_time); max_output_file_size and
+// new_file_number are RunFlush's own (one table, numbered by the caller).
+struct FlushJobOptions : TableOutputOptions {
   // Live snapshot sequences, ascending.
   std::vector<SequenceNumber> snapshots;
-  // Unix seconds, recorded in the table's properties.
-  uint64_t creation_time = 0;
 };
 
 // Writes `mem` as table `number` and fills `*meta`. An empty memtable (no

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "env/env_wrapper.h"
 #include "env/filename.h"
 #include "table/table.h"
 
@@ -91,14 +92,25 @@ TEST_F(FlushJobTest, WritesEveryEntryAndTombstoneIntoOneTable) {
   EXPECT_EQ("b@2:1=2", entries[2]);
 }
 
-TEST_F(FlushJobTest, AFailedWriteRemovesTheTable) {
-  // A directory that cannot hold the table: the job fails, leaving nothing.
-  options_.dbname = "/missing";
+// An Env whose directory sync fails: the table is written and synced, then
+// the job fails before any MANIFEST could name it.
+class FailingDirSyncEnv final : public EnvWrapper {
+ public:
+  explicit FailingDirSyncEnv(Env* target) : EnvWrapper(target) {}
+  Status SyncDir(const std::string& dir) override {
+    return Status::IOError(dir, "injected dir-sync failure");
+  }
+};
+
+TEST_F(FlushJobTest, AFailedJobRemovesTheTableItWrote) {
+  FailingDirSyncEnv failing(env_.get());
+  options_.env = &failing;
   MemTable mem(icmp_);
   mem.Add(1, ValueType::kValue, "a", "1");
   FileMetaData meta;
-  EXPECT_FALSE(RunFlush(options_, mem, 3, &meta).ok());
-  EXPECT_FALSE(env_->FileExists(TableFileName("/missing", 3)));
+  const Status s = RunFlush(options_, mem, 3, &meta);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_FALSE(env_->FileExists(TableFileName(kDb, 3)));
 }
 
 }  // namespace

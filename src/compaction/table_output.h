@@ -34,7 +34,8 @@ struct TableOutputOptions {
   TableOptions table_options;
   const InternalKeyComparator* icmp = nullptr;
   // An output is closed once it holds at least this many bytes, at the next
-  // change of user key (UINT64_MAX: one output).
+  // change of user key (UINT64_MAX: one output): an output can exceed it by
+  // the versions of one key and by its last data block and meta blocks.
   uint64_t max_output_file_size = 64ull << 20;
   // Allocates the number of each output.
   std::function<uint64_t()> new_file_number;

@@ -11,19 +11,6 @@ namespace strata::internal {
 
 namespace {
 
-void AppendEscaped(std::string* dst, const Slice& s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-      dst->push_back(static_cast<char>(c));
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      dst->append(buf);
-    }
-  }
-}
-
 void PutTag(std::string* dst, EditTag tag) {
   PutVarint32(dst, static_cast<uint32_t>(tag));
 }
