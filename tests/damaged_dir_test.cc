@@ -431,6 +431,14 @@ TEST_F(TornManifestTest, AnAcknowledgedEditCutShortLosesNoFile) {
       EXPECT_TRUE(content == damaged[name]) << name;
     }
     ASSERT_TRUE(db->Close().ok());
+    if (cut + 1 == edit_end_) {
+      // DestroyDB removes what the open set aside, and nothing else there.
+      const std::string mine = std::string(kDb) + "/lost/notes.txt";
+      ASSERT_TRUE(internal::WriteStringToFile(env.get(), "x", mine, true).ok());
+      ASSERT_TRUE(DestroyDB(kDb, BaseOptions(env.get())).ok());
+      EXPECT_EQ(std::vector<std::string>{"notes.txt"},
+                Listing(env.get(), std::string(kDb) + "/lost"));
+    }
   }
 }
 

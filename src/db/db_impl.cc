@@ -518,6 +518,21 @@ Status DestroyDB(const std::string& path, const Options& options) {
   std::vector<std::string> lost_names;
   if (env->GetChildren(lost, &lost_names).ok()) {
     for (const std::string& name : lost_names) {
+      // Only what an open moved there: a name of strata's, perhaps with a
+      // ".N" suffix that kept it apart from an earlier one (MoveToLost).
+      std::string base = name;
+      const size_t dot = base.rfind('.');
+      if (dot != std::string::npos &&
+          base.find_first_not_of("0123456789", dot + 1) == std::string::npos &&
+          dot + 1 < base.size()) {
+        base.resize(dot);
+      }
+      uint64_t number;
+      internal::FileType type;
+      if (!internal::ParseFileName(name, &number, &type) &&
+          !internal::ParseFileName(base, &number, &type)) {
+        continue;  // not strata's
+      }
       const Status del = env->RemoveFile(lost + "/" + name);
       if (result.ok() && !del.ok() && !del.IsNotFound()) result = del;
     }
