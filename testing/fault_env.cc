@@ -47,6 +47,7 @@ struct Fault {
   uint64_t skip = 0;  // calls still allowed before failing
   Status error;
   bool persistent = false;
+  bool crash = false;  // CrashAt(): the due call stops the filesystem
 };
 
 int Index(FaultOp op) { return static_cast<int>(op); }
@@ -92,6 +93,11 @@ class FaultEnvState {
     if (fault.skip > 0) {
       --fault.skip;
       return Status::OK();
+    }
+    if (fault.crash) {
+      fault.armed = false;
+      active = false;
+      return InactiveError();
     }
     Status error = fault.error;
     if (!fault.persistent) fault.armed = false;
@@ -442,6 +448,16 @@ void FaultInjectionEnv::FailAfter(FaultOp op, uint64_t n, Status error,
   fault.skip = n;
   fault.error = std::move(error);
   fault.persistent = persistent;
+  fault.crash = false;
+}
+
+void FaultInjectionEnv::CrashAt(FaultOp op, uint64_t n) {
+  MutexLock lock(&state_->mu);
+  Fault& fault = state_->faults[Index(op)];
+  fault = Fault();
+  fault.armed = true;
+  fault.skip = n;
+  fault.crash = true;
 }
 
 void FaultInjectionEnv::ClearFaults() {

@@ -92,7 +92,14 @@ class FaultInjectionEnv final : public Env {
   // that kind fails too, until ClearFaults(). Replaces an earlier FailAfter
   // for `op`. REQUIRES: !error.ok().
   void FailAfter(FaultOp op, uint64_t n, Status error, bool persistent);
-  // Disarms every FailAfter(). Counts are kept.
+  // The (n+1)-th call of kind `op` from now does nothing and turns the
+  // filesystem inactive, as if the process were killed just before it: that
+  // call and every later one fail as SetFilesystemActive(false) says, so the
+  // caller's cleanup cannot run either. Replaces an earlier FailAfter or
+  // CrashAt for `op`; SetFilesystemActive(true) (and DropUnsyncedData() for
+  // a power loss) then lets a test reopen what the "killed" process left.
+  void CrashAt(FaultOp op, uint64_t n);
+  // Disarms every FailAfter() and CrashAt(). Counts are kept.
   void ClearFaults();
   // Calls of kind `op` seen while the filesystem was active (including the
   // ones that failed by injection).

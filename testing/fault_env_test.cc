@@ -629,6 +629,28 @@ TEST_F(FaultEnvTest, FailedCallsDoNothing) {
   EXPECT_EQ("a", BaseContent("a"));
 }
 
+TEST_F(FaultEnvTest, CrashAtStopsTheFilesystemAtTheNPlusFirstCall) {
+  WriteSynced("a", "a");
+  env_->CrashAt(FaultOp::kRename, 1);
+  ASSERT_OK(env_->RenameFile(Path("a"), Path("b")));  // call 1 goes through
+  EXPECT_TRUE(env_->IsFilesystemActive());
+  const Status s = env_->RenameFile(Path("b"), Path("c"));
+  EXPECT_TRUE(s.IsIOError() && Contains(s.ToString(), kInactive))
+      << s.ToString();
+  EXPECT_FALSE(env_->IsFilesystemActive());
+  EXPECT_TRUE(BaseHas("b"));  // the due call did nothing
+  EXPECT_FALSE(BaseHas("c"));
+  EXPECT_TRUE(env_->RemoveFile(Path("b")).IsIOError());  // nor does cleanup
+  EXPECT_TRUE(BaseHas("b"));
+  // Back up: the crash was one-shot; FailAfter replaces a pending CrashAt.
+  env_->SetFilesystemActive(true);
+  ASSERT_OK(env_->RenameFile(Path("b"), Path("c")));
+  env_->CrashAt(FaultOp::kRemove, 0);
+  env_->FailAfter(FaultOp::kRemove, 0, Status::IOError("injected"), false);
+  EXPECT_TRUE(env_->RemoveFile(Path("c")).IsIOError());
+  EXPECT_TRUE(env_->IsFilesystemActive());
+}
+
 TEST_F(FaultEnvTest, NoSpaceErrorMessage) {
   const Status s = FaultInjectionEnv::NoSpaceError();
   EXPECT_TRUE(s.IsIOError());

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "base/thread.h"
 #include "env/env_util.h"
 #include "strata/db.h"
 #include "strata/env.h"
@@ -253,6 +254,107 @@ TEST_F(DamagedDirTest, AFailedCreationLeavesNothingBehind) {
         (void)env_->RemoveDir(kDb);
       }
     }
+  }
+}
+
+// A creating open killed at any step (kill -9: no cleanup runs), with or
+// without a power loss after it, leaves a directory that the next open
+// takes for an interrupted creation and creates again, never for a foreign
+// directory or a damaged DB. (Found by the crash driver: a kill after LOG
+// was written but before IDENTITY was refused as a foreign LOG.)
+TEST_F(DamagedDirTest, ACreationKilledAtAnyStepIsCreatedAgain) {
+  int crashes = 0;
+  for (const FaultOp op : {FaultOp::kCreate, FaultOp::kWrite, FaultOp::kSync,
+                           FaultOp::kRename, FaultOp::kDirSync}) {
+    for (const bool power_loss : {false, true}) {
+      for (uint64_t n = 0;; ++n) {
+        SCOPED_TRACE(std::to_string(static_cast<int>(op)) + " #" +
+                     std::to_string(n) + (power_loss ? " power loss" : ""));
+        ASSERT_LT(n, 50u) << "the creation never got past this kind of call";
+        // A fresh model each round: the last round cleaned up behind it.
+        FaultInjectionEnv fault(env_.get());
+        fault.CrashAt(op, n);
+        {
+          // The kill may also come after the open returned (a background
+          // job or the close makes the call).
+          std::unique_ptr<DB> db;
+          Status s = DB::Open(BaseOptions(&fault), kDb, &db);
+          if (s.ok()) s = db->Close();
+          if (fault.IsFilesystemActive()) {
+            // Open and close got through: every later n would too.
+            fault.ClearFaults();
+            ASSERT_TRUE(s.ok()) << s.ToString();
+            db.reset();
+            ASSERT_TRUE(DestroyDB(kDb, BaseOptions(env_.get())).ok());
+            (void)env_->RemoveDir(kDb);
+            break;
+          }
+          // (s may be OK: a write to LOG, which is advisory, was the one.)
+        }  // the "killed" DB is destroyed while the filesystem is down
+        ++crashes;
+        fault.ClearFaults();
+        fault.SetFilesystemActive(true);
+        if (power_loss) {
+          ASSERT_TRUE(fault.DropUnsyncedData().ok());
+        }
+        std::unique_ptr<DB> db;
+        Status s = DB::Open(BaseOptions(&fault), kDb, &db);
+        ASSERT_TRUE(s.ok()) << s.ToString() << " after the creation left "
+                            << ::testing::PrintToString(Listing(env_.get(), kDb));
+        ASSERT_TRUE(db->Put(WriteOptions(), "k", "v").ok());
+        ASSERT_TRUE(db->Close().ok());
+        db.reset();
+        Options again = BaseOptions(&fault);
+        again.create_if_missing = false;
+        s = DB::Open(again, kDb, &db);
+        ASSERT_TRUE(s.ok()) << s.ToString();
+        std::string v;
+        ASSERT_TRUE(db->Get(ReadOptions(), "k", &v).ok());
+        EXPECT_EQ("v", v);
+        ASSERT_TRUE(db->Close().ok());
+        db.reset();
+        ASSERT_TRUE(DestroyDB(kDb, BaseOptions(env_.get())).ok());
+        (void)env_->RemoveDir(kDb);
+      }
+    }
+  }
+  EXPECT_GT(crashes, 10);
+}
+
+// A creation that fails at its last step (here: no background thread)
+// removes what it made; killed at any step of that cleanup, it leaves what
+// an interrupted creation leaves, which the next open creates again.
+TEST_F(DamagedDirTest, ACleanupKilledAtAnyStepIsCreatedAgain) {
+  struct Disarm {
+    ~Disarm() { internal::FailThreadStartForTest(-1); }
+  } disarm;
+  FaultInjectionEnv fault(env_.get());
+  for (uint64_t n = 0;; ++n) {
+    SCOPED_TRACE("removal #" + std::to_string(n));
+    ASSERT_LT(n, 50u);
+    ASSERT_TRUE(env_->CreateDirIfMissing(kDb).ok());  // the cleanup keeps it
+    internal::FailThreadStartForTest(0);
+    fault.CrashAt(FaultOp::kRemove, n);
+    {
+      std::unique_ptr<DB> db;
+      EXPECT_TRUE(DB::Open(BaseOptions(&fault), kDb, &db).IsIOError());
+    }
+    internal::FailThreadStartForTest(-1);
+    if (fault.IsFilesystemActive()) {  // the whole cleanup ran
+      fault.ClearFaults();
+      EXPECT_EQ(std::vector<std::string>{}, Listing(env_.get(), kDb));
+      break;
+    }
+    fault.ClearFaults();
+    fault.SetFilesystemActive(true);
+    const std::vector<std::string> left = Listing(env_.get(), kDb);
+    std::unique_ptr<DB> db;
+    const Status s = DB::Open(BaseOptions(&fault), kDb, &db);
+    ASSERT_TRUE(s.ok()) << s.ToString() << " after the cleanup left "
+                        << ::testing::PrintToString(left);
+    ASSERT_TRUE(db->Close().ok());
+    db.reset();
+    ASSERT_TRUE(DestroyDB(kDb, BaseOptions(env_.get())).ok());
   }
 }
 

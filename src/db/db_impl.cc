@@ -92,6 +92,25 @@ TableOptions MakeTableOptions(const Options& options,
   return t;
 }
 
+// Where a file of an abandoned creation comes in the order of removal:
+// data first, then CURRENT, the MANIFEST, the rest, and IDENTITY last.
+int RemovalRank(FileType type) {
+  switch (type) {
+    case FileType::kTableFile:
+    case FileType::kLogFile:
+    case FileType::kDamagedLogFile:
+      return 0;
+    case FileType::kCurrentFile:
+      return 1;
+    case FileType::kManifestFile:
+      return 2;
+    case FileType::kIdentityFile:
+      return 4;
+    default:
+      return 3;
+  }
+}
+
 }  // namespace
 
 DBImpl::DBImpl(const Options& options, const std::string& dbname)
@@ -258,6 +277,14 @@ Status DBImpl::OpenImpl() {
 }
 
 Status DBImpl::OpenLocked(bool identity_missing) {
+  // IDENTITY is made durable before anything else a creation writes (LOG
+  // included): a creation killed at any later step leaves a directory that
+  // the next open recognises as strata's (JudgeDirectory) and creates again.
+  std::string new_identity;
+  if ((creating_ || identity_missing) &&
+      !env_->FileExists(IdentityFileName(dbname_))) {
+    STRATA_RETURN_IF_ERROR(CreateIdentity(&new_identity));
+  }
   // The previous open's LOG is kept as LOG.old.
   if (env_->FileExists(InfoLogFileName(dbname_))) {
     (void)env_->RenameFile(InfoLogFileName(dbname_),
@@ -269,14 +296,13 @@ Status DBImpl::OpenLocked(bool identity_missing) {
   }
   info_log_ = std::make_unique<InfoLogger>(env_, std::move(log_file));
   info_log_->Log("opening %s", dbname_.c_str());
-
-  if (creating_ || identity_missing) {
-    if (identity_missing) {
-      info_log_->Log("IDENTITY is missing; writing a new one");
-    }
-    if (!env_->FileExists(IdentityFileName(dbname_))) {
-      STRATA_RETURN_IF_ERROR(CreateIdentity());
-    }
+  if (identity_missing) {
+    info_log_->Log("IDENTITY is missing; wrote a new one");
+  }
+  if (!new_identity.empty()) {
+    info_log_->Log("%s, identity %s",
+                   creating_ ? "created database" : "identity rewritten",
+                   new_identity.c_str());
   }
   table_cache_ = std::make_shared<TableCache>(env_, dbname_, table_options_,
                                               options_.max_open_files,
@@ -331,8 +357,11 @@ void DBImpl::AbandonFailedOpen() {
     // A new DB that failed to open leaves nothing behind: remove every file
     // of strata's this open created (the directory held none of its data
     // files, so those are all new), and the directory if it made it.
+    // Removed in the reverse order of creation, IDENTITY last, so that a
+    // kill part way through leaves what an interrupted creation leaves.
     std::vector<std::string> names;
     if (env_->GetChildren(dbname_, &names).ok()) {
+      std::vector<std::pair<int, std::string>> ours;
       for (const std::string& name : names) {
         uint64_t number = 0;
         FileType type;
@@ -342,6 +371,10 @@ void DBImpl::AbandonFailedOpen() {
                 existing_names_.end()) {
           continue;
         }
+        ours.emplace_back(RemovalRank(type), name);
+      }
+      std::sort(ours.begin(), ours.end());
+      for (const auto& [rank, name] : ours) {
         (void)env_->RemoveFile(dbname_ + "/" + name);
       }
     }
@@ -353,7 +386,7 @@ void DBImpl::AbandonFailedOpen() {
   db_lock_.reset();
 }
 
-Status DBImpl::CreateIdentity() {
+Status DBImpl::CreateIdentity(std::string* identity) {
   std::random_device rd;
   char id[40];
   std::snprintf(id, sizeof(id), "%08x%08x%08x%08x\n", rd(), rd(), rd(),
@@ -363,7 +396,7 @@ Status DBImpl::CreateIdentity() {
   STRATA_RETURN_IF_ERROR(WriteStringToFile(env_, id, temp, /*sync=*/true));
   STRATA_RETURN_IF_ERROR(env_->RenameFile(temp, IdentityFileName(dbname_)));
   STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
-  info_log_->Log("created database, identity %.32s", id);
+  identity->assign(id, 32);
   return Status::OK();
 }
 

@@ -230,7 +230,9 @@ class DBImpl final : public DB {
   // After a failed open: stops what was started, releases every file, and
   // for a new DB removes the files (and directory) this open created.
   void AbandonFailedOpen();
-  Status CreateIdentity();
+  // Writes a new IDENTITY durably (aside, renamed, directory synced) and
+  // returns its 32 hex digits in *identity.
+  Status CreateIdentity(std::string* identity);
   // Creates WAL `number` and makes its directory entry durable.
   Status CreateLogFile(uint64_t number, std::unique_ptr<WritableFile>* file);
 
