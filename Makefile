@@ -9,13 +9,14 @@
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 600) each
 #   make bench   strata beside RocksDB, LevelDB and LMDB (docs/benchmarks.md)
 #   make install PREFIX=/usr/local
+#   make format  clang-format every source file; make format-check: CI's check
 
 JOBS    ?= 2
 PREFIX  ?= /usr/local
 CMAKE   := cmake -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 CTEST   := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps sanitize-deps build release demo test asan tsan crash fuzz bench bench-deps install clean format
+.PHONY: all deps sanitize-deps build release demo test asan tsan crash fuzz bench bench-deps install clean format format-check
 
 all: build
 
@@ -68,7 +69,7 @@ fuzz: sanitize-deps build/asan/build.ninja
 # seams, skiplist readers racing a
 # writer, the block cache, the envs, flushes and compactions racing reads
 # and writes, and the crash child's writer/reader threads.
-TSAN_TESTS := group_commit_test commit_pipeline_test skiplist_test block_cache_test block_buffer_test env_test posix_env_test \
+TSAN_TESTS := group_commit_test commit_pipeline_test db_seams_test skiplist_test block_cache_test block_buffer_test env_test posix_env_test \
 	fault_env_test db_flush_test compaction_test range_delete_test
 build/tsan/build.ninja: | deps
 	$(CMAKE) -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -108,8 +109,14 @@ bench: bench-deps build/bench/build.ninja
 install: release
 	cmake --install build/release --prefix $(PREFIX)
 
-format:
-	clang-format -i $$(git ls-files '*.h' '*.cc')
+FORMAT_FILES = $$(git ls-files '*.h' '*.cc' '*.c')
+
+format: sanitize-deps
+	clang-format-14 -i $(FORMAT_FILES)
+
+# Fails (listing each place) where a file differs from `make format`.
+format-check: sanitize-deps
+	clang-format-14 --dry-run -Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf build demo-db

@@ -5,7 +5,7 @@
 # Usage: scripts/install-deps.sh [build|sanitize|bench|all]
 #   build (default)  compiler toolchain, GoogleTest, compression libraries
 #   sanitize         adds clang with its sanitizer and libFuzzer runtimes
-#                    (make asan, make fuzz)
+#                    and clang-format (make asan, make fuzz, make format)
 #   bench            adds RocksDB, LevelDB and LMDB for strata_bench only
 set -euo pipefail
 
@@ -16,7 +16,7 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libzstd-dev liblz4-dev libsnappy-dev libxxhash-dev
 )
-sanitize_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
+sanitize_pkgs=(clang-14 libclang-rt-14-dev llvm-14 clang-format-14)
 bench_pkgs=(librocksdb-dev libleveldb-dev liblmdb-dev)
 
 case "$profile" in

@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "db/db_impl.h"
 #include "env/env_wrapper.h"
 #include "strata/db.h"
 #include "strata/env.h"
@@ -50,6 +50,13 @@ uint64_t Prop(DB* db, const std::string& name) {
   std::string v;
   EXPECT_TRUE(db->GetProperty(name, &v)) << name;
   return v.empty() ? 0 : std::stoull(v);
+}
+
+// The scheduler seam: returns once the background has run everything due
+// now (DBImpl::SettleBackground).
+void Settle(DB* db) {
+  const Status s = static_cast<internal::DBImpl*>(db)->SettleBackground();
+  EXPECT_TRUE(s.ok()) << s.ToString();
 }
 
 uint64_t TotalTables(DB* db) {
@@ -298,12 +305,8 @@ TEST(CompactionTest, BackgroundWorkPendingIsZeroOnlyWhenSettled) {
   }
   // Flushes keep handing L0 tables to compactions (trigger: 2 tables).
   EXPECT_GT(seen_pending, 0);
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (pending() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_FALSE(pending()) << "the tree never settled";
+  Settle(db.get());
+  ASSERT_FALSE(pending()) << "settled, yet work is pending";
   EXPECT_LT(Prop(db.get(), "strata.num-files-at-level0"),
             static_cast<uint64_t>(options.level0_compaction_trigger));
   // Nothing was left half done: the tables on disk are the tree's.
@@ -313,10 +316,24 @@ TEST(CompactionTest, BackgroundWorkPendingIsZeroOnlyWhenSettled) {
 
 // ---- The idle fold ----------------------------------------------------------
 
+// An Env whose clock only the test moves.
+class ManualClockEnv final : public internal::EnvWrapper {
+ public:
+  explicit ManualClockEnv(Env* base) : EnvWrapper(base) {}
+  uint64_t NowMicros() override { return now_.load(); }
+  void Advance(uint64_t micros) { now_.fetch_add(micros); }
+
+ private:
+  std::atomic<uint64_t> now_{1000000};
+};
+
 // Tables under the L0 trigger, a snapshot, overwrites and deletes spread
-// over them: what the model holds, now and at the snapshot.
+// over them: what the model holds, now and at the snapshot. The idle delay
+// runs on a clock the test moves, and the test steps the background with
+// Settle().
 struct IdleFoldFixture {
   std::unique_ptr<Env> env = NewMemEnv();
+  ManualClockEnv clock{env.get()};
   Options options;
   std::unique_ptr<DB> db;
   ModelDB model;
@@ -324,7 +341,7 @@ struct IdleFoldFixture {
   const Snapshot* snapshot = nullptr;
 
   explicit IdleFoldFixture(uint64_t idle_ms) {
-    options = SmallTreeOptions(env.get(), CompactionStyle::kLeveled);
+    options = SmallTreeOptions(&clock, CompactionStyle::kLeveled);
     options.level0_compaction_trigger = 4;
     options.level0_idle_compaction_ms = idle_ms;
   }
@@ -375,12 +392,9 @@ struct IdleFoldFixture {
 TEST(CompactionTest, IdleFoldEmptiesLevel0OnceWritesPause) {
   IdleFoldFixture f(50);
   ASSERT_NO_FATAL_FAILURE(f.Load());
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while ((Prop(f.db.get(), "strata.num-files-at-level0") > 0 || f.Pending()) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  Settle(f.db.get());  // the background sees the last write at this time
+  f.clock.Advance(50000);
+  Settle(f.db.get());
   EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
   EXPECT_FALSE(f.Pending());
   EXPECT_GT(TotalTables(f.db.get()), 0u);
@@ -399,7 +413,9 @@ TEST(CompactionTest, IdleFoldEmptiesLevel0OnceWritesPause) {
 TEST(CompactionTest, IdleFoldWaitsForItsDelay) {
   IdleFoldFixture f(3600 * 1000);
   ASSERT_NO_FATAL_FAILURE(f.Load());
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Settle(f.db.get());
+  f.clock.Advance(3599ull * 1000 * 1000);
+  Settle(f.db.get());
   EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
   EXPECT_TRUE(f.Pending());
   f.Verify("before the idle fold");
@@ -416,14 +432,12 @@ TEST(CompactionTest, CloseDoesNotFoldItsOwnFlush) {
   f.snapshot = nullptr;
   ASSERT_TRUE(f.db->Put(WriteOptions(), Key(5000), "in the memtable").ok());
   f.model.Put(Key(5000), "in the memtable");
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (Prop(f.db.get(), "strata.num-files-at-level0") > 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  Settle(f.db.get());
+  f.clock.Advance(50000);
+  Settle(f.db.get());
   ASSERT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  f.clock.Advance(3600ull * 1000 * 1000);  // the pause is long past
+  Settle(f.db.get());
   ASSERT_TRUE(f.db->Close().ok());
   f.options.level0_idle_compaction_ms = 0;  // look before any fold
   ASSERT_TRUE(DB::Open(f.options, "/db", &f.db).ok());
@@ -432,46 +446,29 @@ TEST(CompactionTest, CloseDoesNotFoldItsOwnFlush) {
   ASSERT_TRUE(f.db->Close().ok());
 }
 
-// An Env whose clock only the test moves.
-class ManualClockEnv final : public internal::EnvWrapper {
- public:
-  explicit ManualClockEnv(Env* base) : EnvWrapper(base) {}
-  uint64_t NowMicros() override { return now_.load(); }
-  void Advance(uint64_t micros) { now_.fetch_add(micros); }
-
- private:
-  std::atomic<uint64_t> now_{1000000};
-};
-
 // The pause is counted from the last write: with the clock held nothing is
 // folded; a write 40 ms into a 50 ms delay restarts it, so 80 ms after the
 // load (40 after the write) L0 is still whole; the fold comes once the
-// clock passes the delay after the write. (The background looks at the
-// clock at least every 50 ms of real time; the real sleeps give it room.)
+// clock passes the delay after the write.
 TEST(CompactionTest, IdleFoldCountsFromTheLastWrite) {
-  std::unique_ptr<Env> mem = NewMemEnv();
-  ManualClockEnv clock(mem.get());
   IdleFoldFixture f(50);
-  f.options.env = &clock;
   ASSERT_NO_FATAL_FAILURE(f.Load());
   const auto level0 = [&f] {
     return Prop(f.db.get(), "strata.num-files-at-level0");
   };
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Settle(f.db.get());
   EXPECT_EQ(level0(), 3u) << "folded with the clock held";
-  clock.Advance(40000);
+  f.clock.Advance(40000);
+  Settle(f.db.get());
+  EXPECT_EQ(level0(), 3u) << "folded before the delay";
   ASSERT_TRUE(f.db->Put(WriteOptions(), Key(5000), "late").ok());
   f.model.Put(Key(5000), "late");
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  clock.Advance(40000);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Settle(f.db.get());  // the background sees the write at 40 ms
+  f.clock.Advance(40000);
+  Settle(f.db.get());
   EXPECT_EQ(level0(), 3u) << "the write did not restart the pause";
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (level0() > 0 && std::chrono::steady_clock::now() < deadline) {
-    clock.Advance(20000);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  f.clock.Advance(10000);
+  Settle(f.db.get());
   EXPECT_EQ(level0(), 0u);
   f.Verify("after a fold timed by the manual clock");
   f.db->ReleaseSnapshot(f.snapshot);
@@ -484,7 +481,8 @@ TEST(CompactionTest, IdleFoldCountsFromTheLastWrite) {
 TEST(CompactionTest, IdleFoldOff) {
   IdleFoldFixture f(0);
   ASSERT_NO_FATAL_FAILURE(f.Load());
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  f.clock.Advance(3600ull * 1000 * 1000);
+  Settle(f.db.get());
   EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
   EXPECT_FALSE(f.Pending());
   f.db->ReleaseSnapshot(f.snapshot);

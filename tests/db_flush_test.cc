@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "db/db_impl.h"
 #include "env/filename.h"
 #include "env/env_util.h"
 #include "env/env_wrapper.h"
@@ -1197,17 +1198,18 @@ TEST(DBFlushConcurrencyTest, FlushQueuedBehindAStalledWriter) {
   }
   // The writer stalls (one memtable frozen and held, the active one full).
   Status put_status;
-  // The pauses give the writer time to reach the front of the queue and
-  // stall there, and then the Flush() request time to queue behind it. No
-  // property shows either; without the pauses the test still passes, but
-  // may not queue the request behind the writer.
+  // The commit queue's length is the seam: the writer leads (and stalls),
+  // then the Flush() request queues behind it.
+  auto* impl = static_cast<internal::DBImpl*>(db.get());
   std::thread writer(
       [&] { put_status = db->Put(WriteOptions(), "stalled", "w"); });
   model.Put("stalled", "w");
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(Eventually([&] { return impl->QueuedWritersForTest() == 1; },
+                         "the writer at the queue's front"));
   Status flush_status;
   std::thread flusher([&] { flush_status = db->Flush(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(Eventually([&] { return impl->QueuedWritersForTest() == 2; },
+                         "the flush request queued behind it"));
   env.Release();
   writer.join();
   flusher.join();

@@ -18,7 +18,7 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
   for (const CompactionInputs& level : plan.inputs) {
     for (const auto& f : level.files) {
       inputs.push_back(f);
-      busy_files_.insert(f->number);
+      bg_.busy_files.insert(f->number);
     }
   }
   const uint64_t start = env_->NowMicros();
@@ -42,7 +42,7 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     job.env = env_;
     job.dbname = dbname_;
     job.table_options = table_options_;
-    job.icmp = &internal_comparator_;
+    job.icmp = icmp_.get();
     job.snapshots = snapshots_.Sequences();
     job.bottommost = plan.bottommost;
     job.max_output_file_size = plan.max_output_file_size > 0
@@ -51,7 +51,7 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     job.new_file_number = [this, &allocated] {
       MutexLock lock(&mu_);
       const uint64_t n = versions_->NewFileNumber();
-      pending_outputs_.insert(n);
+      bg_.pending_outputs.insert(n);
       allocated.push_back(n);
       return n;
     };
@@ -82,17 +82,17 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     mu_.Lock();
   }
 
-  for (const auto& f : inputs) busy_files_.erase(f->number);
-  for (const uint64_t n : allocated) pending_outputs_.erase(n);
+  for (const auto& f : inputs) bg_.busy_files.erase(f->number);
+  for (const uint64_t n : allocated) bg_.pending_outputs.erase(n);
   if (!s.ok()) {
     info_log_->Log("compaction into L%d failed: %s", plan.output_level,
                    s.ToString().c_str());
     return s;
   }
   const uint64_t micros = env_->NowMicros() - start;
-  LevelStats& stats = level_stats_[static_cast<size_t>(plan.output_level)];
+  LevelStats& stats = counters_.levels[static_cast<size_t>(plan.output_level)];
   if (plan.trivial_move) {
-    ++trivial_moves_;
+    ++counters_.trivial_moves;
   } else {
     stats.compactions++;
     stats.bytes_read += result.bytes_read;
@@ -125,9 +125,9 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
   STRATA_RETURN_IF_ERROR(Flush());
 
   MutexLock lock(&mu_);
-  ++manual_compactions_;  // automatic picks pause
-  while (compaction_running_ && bg_error_.ok()) bg_cv_.Wait();
-  compaction_running_ = true;
+  ++bg_.manual_compactions;  // automatic picks pause
+  while (bg_.compaction_running && bg_error_.ok()) bg_cv_.Wait();
+  bg_.compaction_running = true;
   Status s = bg_error_;
   const int last = options_.num_levels - 1;
   for (int level = 0; s.ok() && level <= last; ++level) {
@@ -135,14 +135,14 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
     // compacts into itself once (dropping tombstones and old versions).
     for (int round = 0; s.ok(); ++round) {
       std::optional<CompactionPlan> plan = PickManualCompaction(
-          *versions_->current(), policy_, level, begin, end, busy_files_);
+          *versions_->current(), policy_, level, begin, end, bg_.busy_files);
       if (!plan) break;
       s = RunCompactionLocked(*plan);
       if (plan->output_level == level || round > 1000) break;
     }
   }
-  compaction_running_ = false;
-  --manual_compactions_;
+  bg_.compaction_running = false;
+  --bg_.manual_compactions;
   if (!s.ok() && bg_error_.ok()) bg_error_ = s;
   bg_cv_.SignalAll();
   return s;
@@ -177,7 +177,7 @@ std::string DBImpl::StatsStringLocked(const Version& v) {
   uint64_t total_bytes = 0;
   uint64_t total_written = 0;
   for (int level = 0; level < v.num_levels(); ++level) {
-    const LevelStats& s = level_stats_[static_cast<size_t>(level)];
+    const LevelStats& s = counters_.levels[static_cast<size_t>(level)];
     const uint64_t bytes = v.LevelBytes(level);
     // Write amplification of a level: bytes written into it over bytes
     // that came into it from above (for L0: from flushes).
@@ -199,18 +199,18 @@ std::string DBImpl::StatsStringLocked(const Version& v) {
     total_written += s.bytes_written;
   }
   const double total_amp =
-      user_bytes_written_ > 0 ? static_cast<double>(total_written) /
-                                    static_cast<double>(user_bytes_written_)
+      pipeline_.BytesCommitted() > 0 ? static_cast<double>(total_written) /
+                                    static_cast<double>(pipeline_.BytesCommitted())
                               : 0.0;
   std::snprintf(line, sizeof(line),
                 "Sum   %7" PRIu64 " %12.2f   user writes %.2f MB, table writes "
                 "%.2f MB, write amplification %.2f, stalled %.3f s (stopped "
                 "%.3f s)\n",
                 total_files, static_cast<double>(total_bytes) / 1048576.0,
-                static_cast<double>(user_bytes_written_) / 1048576.0,
+                static_cast<double>(pipeline_.BytesCommitted()) / 1048576.0,
                 static_cast<double>(total_written) / 1048576.0, total_amp,
-                static_cast<double>(stall_micros_) / 1e6,
-                static_cast<double>(stop_micros_) / 1e6);
+                static_cast<double>(counters_.stall_micros) / 1e6,
+                static_cast<double>(counters_.stop_micros) / 1e6);
   r.append(line);
   return r;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "db/db_impl.h"
+#include "db/obsolete_files.h"
 #include "compaction/compaction_job.h"
 #include "compaction/flush_job.h"
 #include "env/filename.h"
@@ -21,40 +22,39 @@ void DBImpl::InstallSuperVersionLocked() {
   sv->imm.reserve(imm_.size());
   for (const FrozenMemTable& f : imm_) sv->imm.push_back(f.mem);
   sv->version = versions_->current();
-  std::shared_ptr<const SuperVersion> old;
-  {
-    MutexLock lock(&sv_mu_);
-    old = std::move(super_version_);
-    super_version_ = std::move(sv);
-  }
-  // `old` is released here, outside sv_mu_ (it may free memtables).
+  read_state_.Install(std::move(sv));
 }
 
 void DBImpl::BackgroundLoop() {
   MutexLock lock(&mu_);
-  while (!shutting_down_) {
+  while (!bg_.shutting_down) {
+    // What this pass decides answers every SettleBackground() call made
+    // before it began.
+    const uint64_t settle_request = bg_.settle_requests;
     // Nothing runs after a background error: the state on disk is
     // uncertain, writes have stopped, and the WAL keeps the data.
     if (!bg_error_.ok()) {
+      MarkSettledLocked(settle_request);
       bg_cv_.Wait();
       continue;
     }
     Status s;
-    if (!imm_.empty() && !flush_running_) {
-      flush_running_ = true;
+    if (!imm_.empty() && !bg_.flush_running) {
+      bg_.flush_running = true;
       s = FlushOldestLocked();
-      flush_running_ = false;
-    } else if (!compaction_running_ && manual_compactions_ == 0) {
+      bg_.flush_running = false;
+    } else if (!bg_.compaction_running && bg_.manual_compactions == 0) {
       // Files whose tombstones a snapshot still needs are not worth a
       // compaction of their own yet.
       const SequenceNumber earliest_snapshot =
-          snapshots_.empty() ? last_sequence_.load(std::memory_order_acquire)
+          snapshots_.empty() ? pipeline_.LastSequence()
                              : snapshots_.Oldest();
       std::optional<CompactionPlan> plan = PickCompaction(
-          *versions_->current(), policy_, busy_files_, earliest_snapshot);
+          *versions_->current(), policy_, bg_.busy_files, earliest_snapshot);
       if (!plan) {
         const uint64_t wait_micros = IdleCompactionLocked(&plan);
         if (!plan) {
+          MarkSettledLocked(settle_request);
           if (wait_micros > 0) {
             bg_cv_.WaitFor(wait_micros);
           } else {
@@ -63,9 +63,9 @@ void DBImpl::BackgroundLoop() {
           continue;
         }
       }
-      compaction_running_ = true;
+      bg_.compaction_running = true;
       s = RunCompactionLocked(*plan);
-      compaction_running_ = false;
+      bg_.compaction_running = false;
     } else {
       bg_cv_.Wait();
       continue;
@@ -81,6 +81,26 @@ void DBImpl::BackgroundLoop() {
   }
 }
 
+void DBImpl::MarkSettledLocked(uint64_t settle_request) {
+  mu_.AssertHeld();
+  // Settled only if nothing runs elsewhere either (another thread's job,
+  // or a CompactRange on a caller's thread).
+  if (bg_.flush_running || bg_.compaction_running || bg_.manual_compactions > 0 ||
+      bg_.settled >= settle_request) {
+    return;
+  }
+  bg_.settled = settle_request;
+  bg_cv_.SignalAll();
+}
+
+Status DBImpl::SettleBackground() {
+  MutexLock lock(&mu_);
+  const uint64_t ticket = ++bg_.settle_requests;
+  bg_cv_.SignalAll();
+  while (bg_.settled < ticket && !bg_.shutting_down) bg_cv_.Wait();
+  return bg_error_;
+}
+
 uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
   mu_.AssertHeld();
   // Close() flushes the memtable before the background stops: a fold of
@@ -91,10 +111,10 @@ uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
       versions_->current()->NumFiles(0) == 0) {
     return 0;
   }
-  const uint64_t wait = idle_clock_.MicrosUntilIdle(
-      last_sequence_.load(std::memory_order_acquire), env_->NowMicros());
+  const uint64_t wait = bg_.idle_clock.MicrosUntilIdle(
+      pipeline_.LastSequence(), env_->NowMicros());
   if (wait > 0) return wait;
-  *plan = PickIdleCompaction(*versions_->current(), policy_, busy_files_);
+  *plan = PickIdleCompaction(*versions_->current(), policy_, bg_.busy_files);
   return 0;
 }
 
@@ -106,7 +126,7 @@ Status DBImpl::FlushOldestLocked() {
   const uint64_t next_log = imm_.size() >= 2 ? imm_[imm_.size() - 2].log_number
                                              : log_number_;
   const uint64_t number = versions_->NewFileNumber();
-  pending_outputs_.insert(number);
+  bg_.pending_outputs.insert(number);
   const uint64_t start = env_->NowMicros();
 
   FileMetaData meta;
@@ -130,13 +150,13 @@ Status DBImpl::FlushOldestLocked() {
     }
     mu_.Lock();
   }
-  pending_outputs_.erase(number);
+  bg_.pending_outputs.erase(number);
   if (!s.ok()) return s;
 
   imm_.pop_back();
-  ++flushes_;
-  flush_bytes_written_ += meta.file_size;
-  level_stats_[0].bytes_written += meta.file_size;
+  ++counters_.flushes;
+  counters_.flush_bytes_written += meta.file_size;
+  counters_.levels[0].bytes_written += meta.file_size;
   InstallSuperVersionLocked();
   info_log_->Log("flushed memtable (log %06" PRIu64 ") to %06" PRIu64
                  ".sst: %" PRIu64 " entries, %" PRIu64 " bytes, %.1f ms",
@@ -153,7 +173,7 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
   job.env = env_;
   job.dbname = dbname_;
   job.table_options = table_options_;
-  job.icmp = &internal_comparator_;
+  job.icmp = icmp_.get();
   job.snapshots = snapshots;
   job.creation_time = env_->NowMicros() / 1000000;
   return RunFlush(job, mem, number, meta);
@@ -161,72 +181,44 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
 
 void DBImpl::HoldFileDeletions() {
   MutexLock lock(&mu_);
-  ++deletion_holds_;
+  deletions_.Hold();
   // A pass that started before the hold finishes first.
-  while (deletions_running_ > 0) bg_cv_.Wait();
+  while (deletions_.PassRunning()) bg_cv_.Wait();
 }
 
 void DBImpl::ReleaseFileDeletions() {
   MutexLock lock(&mu_);
-  assert(deletion_holds_ > 0);
-  if (--deletion_holds_ == 0 && deletions_deferred_) {
-    deletions_deferred_ = false;
-    DeleteObsoleteFilesLocked();
-  }
+  if (deletions_.Release()) DeleteObsoleteFilesLocked();
 }
 
 void DBImpl::DeleteObsoleteFilesLocked() {
   mu_.AssertHeld();
   if (!bg_error_.ok()) return;  // the state on disk is uncertain: keep all
-  if (deletion_holds_ > 0) {
-    deletions_deferred_ = true;  // ReleaseFileDeletions() runs it
-    return;
-  }
-  ++deletions_running_;
-  // Files numbered from here on are created after this snapshot of the
-  // live set (outputs of a flush or compaction running on another thread,
-  // a new WAL or MANIFEST): never delete them.
-  const uint64_t first_unsafe = versions_->PeekNextFileNumber();
-  std::set<uint64_t> live = pending_outputs_;
-  versions_->AddLiveFiles(&live);
-  const uint64_t min_log = versions_->log_number();
-  const uint64_t current_log = log_number_;
-  const uint64_t manifest = versions_->manifest_file_number();
+  if (!deletions_.TryBeginPass()) return;  // held: ReleaseFileDeletions runs it
+  LiveFiles live;
+  live.first_unsafe = versions_->PeekNextFileNumber();
+  live.tables = bg_.pending_outputs;
+  versions_->AddLiveFiles(&live.tables);
+  live.min_log = versions_->log_number();
+  live.current_log = log_number_;
+  live.manifest = versions_->manifest_file_number();
 
   mu_.Unlock();
   std::vector<std::string> names;
   if (env_->GetChildren(dbname_, &names).ok()) {
-    for (const std::string& name : names) {
+    for (const std::string& name : SelectObsoleteFiles(names, live)) {
       uint64_t number = 0;
       FileType type;
-      if (!ParseFileName(name, &number, &type)) continue;
-      if (number >= first_unsafe) continue;
-      bool keep = true;
-      switch (type) {
-        case FileType::kLogFile:
-          keep = number >= min_log || number == current_log;
-          break;
-        case FileType::kTableFile:
-          keep = live.count(number) > 0;
-          break;
-        case FileType::kManifestFile:
-          // A newer one may be being written by a roll on another thread;
-          // a newer leftover of a crash cannot exist, since recovery rolls
-          // to a number above every file found.
-          keep = number >= manifest;
-          break;
-        default:
-          break;  // CURRENT, IDENTITY, LOCK, LOG, temp and damaged files
+      if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) {
+        table_cache_->Evict(number);
       }
-      if (keep) continue;
-      if (type == FileType::kTableFile) table_cache_->Evict(number);
       const Status s = env_->RemoveFile(dbname_ + "/" + name);
       info_log_->Log("deleted obsolete %s: %s", name.c_str(),
                      s.ToString().c_str());
     }
   }
   mu_.Lock();
-  --deletions_running_;
+  deletions_.EndPass();
   bg_cv_.SignalAll();  // HoldFileDeletions() may be waiting
 }
 

@@ -118,12 +118,12 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       dbname_(dbname),
       env_(options_.env),
       icmp_(std::make_shared<const InternalKeyComparator>(options_.comparator)),
-      internal_comparator_(*icmp_),
       block_cache_(std::make_shared<BlockCache>(options_.block_cache_capacity)),
-      table_options_(MakeTableOptions(options_, &internal_comparator_,
+      table_options_(MakeTableOptions(options_, icmp_.get(),
                                       block_cache_.get())),
-      idle_clock_(options_.level0_idle_compaction_ms * 1000),
-      level_stats_(static_cast<size_t>(options_.num_levels)),
+      pipeline_(this, dbname_),
+      bg_(options_.level0_idle_compaction_ms * 1000),
+      counters_(options_.num_levels),
       policy_(MakePolicy(options_)) {}
 
 DBImpl::~DBImpl() {
@@ -227,10 +227,10 @@ Status DBImpl::OpenImpl() {
   DirectoryScan scan;
   STRATA_RETURN_IF_ERROR(ScanDirectory(&scan));
   STRATA_RETURN_IF_ERROR(JudgeDirectory(scan));
-  created_dir_ = !scan.exists;
-  lock_existed_ = std::find(scan.names.begin(), scan.names.end(), "LOCK") !=
+  open_.created_dir = !scan.exists;
+  open_.lock_existed = std::find(scan.names.begin(), scan.names.end(), "LOCK") !=
                   scan.names.end();
-  if (created_dir_) {
+  if (open_.created_dir) {
     const Status s = env_->CreateDirIfMissing(dbname_);
     if (!s.ok()) {
       const std::string parent = DirName(dbname_);
@@ -247,7 +247,7 @@ Status DBImpl::OpenImpl() {
   if (!s.ok()) {
     // Another open may be creating this DB: remove nothing but the
     // directory this call made, if it is still empty.
-    if (created_dir_ && !env_->FileExists(LockFileName(dbname_))) {
+    if (open_.created_dir && !env_->FileExists(LockFileName(dbname_))) {
       (void)env_->RemoveDir(dbname_);
     }
     if (s.message().find("held by") != std::string::npos) {
@@ -268,8 +268,8 @@ Status DBImpl::OpenImpl() {
   s = ScanDirectory(&locked);
   if (s.ok()) s = JudgeDirectory(locked);
   if (s.ok()) {
-    creating_ = !locked.has_current;
-    existing_names_ = std::move(locked.names);
+    open_.creating = !locked.has_current;
+    open_.existing_names = std::move(locked.names);
     s = OpenLocked(locked.has_current && !locked.has_identity);
   }
   if (!s.ok()) AbandonFailedOpen();
@@ -281,7 +281,7 @@ Status DBImpl::OpenLocked(bool identity_missing) {
   // included): a creation killed at any later step leaves a directory that
   // the next open recognises as strata's (JudgeDirectory) and creates again.
   std::string new_identity;
-  if ((creating_ || identity_missing) &&
+  if ((open_.creating || identity_missing) &&
       !env_->FileExists(IdentityFileName(dbname_))) {
     STRATA_RETURN_IF_ERROR(CreateIdentity(&new_identity));
   }
@@ -301,7 +301,7 @@ Status DBImpl::OpenLocked(bool identity_missing) {
   }
   if (!new_identity.empty()) {
     info_log_->Log("%s, identity %s",
-                   creating_ ? "created database" : "identity rewritten",
+                   open_.creating ? "created database" : "identity rewritten",
                    new_identity.c_str());
   }
   table_cache_ = std::make_shared<TableCache>(env_, dbname_, table_options_,
@@ -310,7 +310,7 @@ Status DBImpl::OpenLocked(bool identity_missing) {
   VersionSetOptions vs;
   vs.env = env_;
   vs.dbname = dbname_;
-  vs.icmp = &internal_comparator_;
+  vs.icmp = icmp_.get();
   vs.num_levels = options_.num_levels;
   vs.info_log = info_log_.get();
   vs.max_manifest_size = options_.max_manifest_file_size;
@@ -339,21 +339,18 @@ void DBImpl::AbandonFailedOpen() {
   {
     MutexLock lock(&mu_);
     closed_.store(true, std::memory_order_release);
-    shutting_down_ = true;
+    bg_.shutting_down = true;
     bg_cv_.SignalAll();
   }
   for (std::thread& t : bg_threads_) t.join();
   bg_threads_.clear();
   // Nothing was acknowledged: close the log without syncing.
-  unsynced_logs_.clear();
-  log_.reset();
-  if (log_file_ != nullptr) (void)log_file_->Close();
-  log_file_.reset();
+  (void)pipeline_.CloseLogs(/*sync=*/false);
   versions_.reset();
   if (table_cache_ != nullptr) table_cache_.reset();
   if (info_log_ != nullptr) info_log_->Log("open failed");
   info_log_.reset();
-  if (creating_ && db_lock_ != nullptr) {
+  if (open_.creating && db_lock_ != nullptr) {
     // A new DB that failed to open leaves nothing behind: remove every file
     // of strata's this open created (the directory held none of its data
     // files, so those are all new), and the directory if it made it.
@@ -367,8 +364,8 @@ void DBImpl::AbandonFailedOpen() {
         FileType type;
         if (!ParseFileName(name, &number, &type) ||
             type == FileType::kLockFile ||
-            std::find(existing_names_.begin(), existing_names_.end(), name) !=
-                existing_names_.end()) {
+            std::find(open_.existing_names.begin(), open_.existing_names.end(), name) !=
+                open_.existing_names.end()) {
           continue;
         }
         ours.emplace_back(RemovalRank(type), name);
@@ -380,8 +377,8 @@ void DBImpl::AbandonFailedOpen() {
     }
     db_lock_.reset();
     // (As DestroyDB does, the LOCK this open created goes too.)
-    if (!lock_existed_) (void)env_->RemoveFile(LockFileName(dbname_));
-    if (created_dir_) (void)env_->RemoveDir(dbname_);
+    if (!open_.lock_existed) (void)env_->RemoveFile(LockFileName(dbname_));
+    if (open_.created_dir) (void)env_->RemoveDir(dbname_);
   }
   db_lock_.reset();
 }
@@ -409,17 +406,17 @@ Status DBImpl::CreateLogFile(uint64_t number,
 }
 
 Status DBImpl::Close() {
+  // release: pairs with the acquire in CheckOpen().
+  if (closed_.exchange(true, std::memory_order_acq_rel)) {
+    return Status::InvalidArgument(dbname_, "the DB is closed");
+  }
   Status s;
+  // Writers already queued finish; new ones are refused.
+  pipeline_.Close();
   {
     MutexLock lock(&mu_);
-    // release: pairs with the acquire in CheckOpen().
-    if (closed_.exchange(true, std::memory_order_acq_rel)) {
-      return Status::InvalidArgument(dbname_, "the DB is closed");
-    }
-    // Writers already queued finish; new ones see `closed_` and refuse.
-    while (!writers_.empty()) writers_drained_cv_.Wait();
     if (options_.flush_on_close && bg_error_.ok() && mem_ != nullptr &&
-        log_ != nullptr && !mem_->IsEmpty()) {
+        pipeline_.HasLog() && !mem_->IsEmpty()) {
       // No writer is queued, so Close may act as the leader.
       while (bg_error_.ok() &&
              imm_.size() + 1 >= static_cast<size_t>(options_.max_write_buffer_number)) {
@@ -430,7 +427,7 @@ Status DBImpl::Close() {
     if (options_.flush_on_close) {
       while (bg_error_.ok() && !imm_.empty()) bg_cv_.Wait();
     }
-    shutting_down_ = true;
+    bg_.shutting_down = true;
     bg_cv_.SignalAll();
     s = bg_error_;
   }
@@ -445,21 +442,10 @@ Status DBImpl::Close() {
     MutexLock lock(&mu_);
     background = bg_error_;
   }
-  if (log_file_ != nullptr) {
-    // After a failed WAL write or sync the log is not synced again: a
-    // retried fsync can report success for data the kernel already dropped.
-    for (UnsyncedLog& l : unsynced_logs_) {
-      if (s.ok()) s = l.file->Sync();
-      const Status c = l.file->Close();
-      if (s.ok()) s = c;
-    }
-    if (s.ok()) s = log_file_->Sync();
-    const Status c = log_file_->Close();
-    if (s.ok()) s = c;
-  }
-  unsynced_logs_.clear();
-  log_.reset();
-  log_file_.reset();
+  // After a failed WAL write or sync the logs are not synced again: a
+  // retried fsync can report success for data the kernel already dropped.
+  const Status logs = pipeline_.CloseLogs(/*sync=*/s.ok());
+  if (s.ok()) s = logs;
   if (s.ok()) s = background;
   if (info_log_ != nullptr) {
     info_log_->Log("closed: %s", s.ToString().c_str());
@@ -472,9 +458,8 @@ const Snapshot* DBImpl::GetSnapshot() {
   if (!CheckOpen().ok()) return nullptr;
   MutexLock lock(&mu_);
   const Snapshot* snapshot =
-      snapshots_.New(last_sequence_.load(std::memory_order_acquire));
-  MutexLock sv_lock(&sv_mu_);
-  live_snapshots_.insert(snapshot);
+      snapshots_.New(pipeline_.LastSequence());
+  read_state_.AddSnapshot(snapshot);
   return snapshot;
 }
 
@@ -490,20 +475,15 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
     }
     return;
   }
-  {
-    // Readers check a snapshot under sv_mu_; once it is gone from there no
-    // reader can be looking at it.
-    MutexLock sv_lock(&sv_mu_);
-    live_snapshots_.erase(snapshot);
-  }
+  // Once gone from the read state no reader can be looking at it.
+  read_state_.RemoveSnapshot(snapshot);
   snapshots_.Release(snapshot);
 }
 
 Status DBImpl::Flush() {
   STRATA_RETURN_IF_ERROR(CheckOpen());
   // Freeze the memtable through the pipeline (the leader owns it) ...
-  Writer w(&mu_);
-  STRATA_RETURN_IF_ERROR(WriteThroughPipeline(&w));
+  STRATA_RETURN_IF_ERROR(pipeline_.ForceMemTableSwitch());
   // ... then wait until every frozen memtable is in a table.
   MutexLock lock(&mu_);
   while (bg_error_.ok() && !imm_.empty()) bg_cv_.Wait();

@@ -1,46 +1,40 @@
 // DBImpl: the DB behind the public API, split by concern into
-//   db_impl.cc      open, close, snapshots, DestroyDB
+//   db_impl.cc       open, close, snapshots, DestroyDB
 //   db_properties.cc GetProperty: a table of names and handlers
-//   db_write.cc     the commit pipeline (group commit), memtable switches
-//   db_read.cc      Get, iterators, Count
-//   db_flush.cc     background threads; flush of frozen memtables to L0
-//                   tables; obsolete-file deletion
+//   db_write.cc      argument checks; the CommitHost side of the commit
+//                    pipeline: backpressure, memtable switches
+//   db_read.cc       Get, iterators, Count
+//   db_flush.cc      the background loop; flush of frozen memtables to L0
+//                    tables; obsolete-file deletion
 //   db_compaction.cc compactions (automatic and CompactRange), stats
-//   db_recovery.cc  MANIFEST + WAL replay at open
+//   db_recovery.cc   MANIFEST + WAL replay at open
+// and the components it holds: CommitPipeline (commit_pipeline.h: writer
+// queue, WAL, sequence), ReadState (super_version.h: what readers pin),
+// DeletionHolds and SelectObsoleteFiles (obsolete_files.h).
 //
-// Commit pipeline (docs/design.md#commit). Writers queue in `writers_`; the one
-// at the front is the leader. The leader takes a group from the front of
-// the queue, assigns it a contiguous range of sequence numbers, appends one
-// WAL record, syncs once if any member asked, inserts the group into the
-// memtable, then publishes the group's last sequence number. Invariants:
-//   1. Only the leader touches the WAL and inserts into the memtable, and
-//      there is at most one leader (the front of `writers_`).
-//   2. `last_sequence_` only grows, and is published (release) after the
-//      memtable holds every entry up to it: a reader that sees sequence N
-//      sees every write numbered <= N, and never half of a batch.
+// Invariants (numbered as docs/design.md cites them; the commit pipeline's
+// own are in commit_pipeline.h):
 //   3. After a failed WAL append or sync, `bg_error_` is set and every later
 //      write fails with it until reopen; no member of a failed group gets OK.
-//      The failed record is cut from the log (WritableFile::Truncate) and
-//      nothing more is written to it, so it never appears after a reopen.
+//      The failed record is cut from the log and nothing more is written to
+//      it, so it never appears after a reopen.
+//   4. Every WAL numbered >= versions_->log_number() holds data that is in
+//      no table yet; older WALs are deleted only after that edit is durable.
+//   5. A sync write first syncs every earlier WAL not yet synced
+//      (CommitPipeline invariant 4), so recovery replays a prefix.
+//   6. Readers pin a SuperVersion (memtables + version) and never take
+//      `mu_`.
 //
 // Memtables: the active memtable `mem_` takes writes; when it reaches
 // write_buffer_size the leader freezes it (it joins `imm_`), starts a new
 // WAL and a new memtable. The background thread writes the oldest frozen
 // memtable to an L0 table, syncs it, and records it with one MANIFEST edit
 // that also advances the WAL number below which logs are obsolete.
-// Invariants:
-//   4. Every WAL numbered >= versions_->log_number() holds data that is in
-//      no table yet; older WALs are deleted only after that edit is durable.
-//   5. A sync write first syncs every earlier WAL not yet synced, so a
-//      synced write never becomes durable ahead of earlier acknowledged
-//      writes. Sequence numbers are dense, so if a power loss keeps a later
-//      WAL's unsynced bytes but loses an earlier one's, recovery sees the
-//      gap and stops there: what it replays is always a prefix.
-//   6. Readers pin a SuperVersion (memtables + version) and take no lock.
 //
-// Lock order: `mu_` before `sv_mu_` (a leaf). Neither is held across file
-// I/O.
-// (VersionSet has its own lock for MANIFEST writes, taken without `mu_`.)
+// Lock order: `mu_` before the ReadState's lock (a leaf); the pipeline's own
+// mutex is a leaf too, never held while `mu_` is taken. None is held across
+// file I/O. (VersionSet has its own lock for MANIFEST writes, taken without
+// `mu_`.)
 
 #pragma once
 
@@ -61,8 +55,11 @@
 #include "cache/block_cache.h"
 #include "compaction/picker.h"
 #include "key/internal_key.h"
+#include "db/commit_pipeline.h"
 #include "db/idle_clock.h"
+#include "db/obsolete_files.h"
 #include "db/snapshot_list.h"
+#include "db/super_version.h"
 #include "db/table_cache.h"
 #include "memtable/memtable.h"
 #include "strata/db.h"
@@ -81,15 +78,7 @@ inline size_t ArenaBlockSize(size_t write_buffer_size) {
   return b < (4 << 10) ? (4 << 10) : (b > (1 << 20) ? (1 << 20) : b);
 }
 
-// What readers pin: the memtables and the version of the table files that
-// together hold the DB's state (invariant 6).
-struct SuperVersion {
-  std::shared_ptr<const MemTable> mem;
-  std::vector<std::shared_ptr<const MemTable>> imm;  // newest first
-  std::shared_ptr<const Version> version;
-};
-
-class DBImpl final : public DB {
+class DBImpl final : public DB, private CommitHost {
  public:
   friend struct DBProperties;  // db_properties.cc
 
@@ -128,48 +117,19 @@ class DBImpl final : public DB {
       const WriteOptions& options,
       const TransactionOptions& txn_options) override;
 
-  // A member of the commit queue. A writer with no batch asks the leader
-  // to freeze the memtable (Flush).
-  //
-  // `validate`, when set, is the seam where a transaction layer checks
-  // conflicts and commits atomically inside the pipeline
-  // (validate-and-record). The leader calls it in queue order, under the
-  // mutex, with the sequence number the member's first record gets if it
-  // is accepted: every member accepted before it in the same group (and
-  // every earlier group) has a lower one, so a validator that records what
-  // it accepts sees the writes committed ahead of it, its own group's
-  // included. A non-OK result removes the member from the group and
-  // becomes its status. It must not do I/O or take `mu_` (it runs under
-  // it). If the group's WAL write then fails, every member gets that error
-  // and writes stop until reopen, so nothing recorded becomes visible.
-  struct Writer {
-    explicit Writer(Mutex* mu) : cv(mu) {}
-    WriteBatch* batch = nullptr;
-    bool sync = false;
-    std::function<Status(SequenceNumber first_sequence)> validate;
-    bool skipped = false;  // failed validation; `status` says why
-    bool done = false;     // set once the writer has left the queue
-    Status status;
-    CondVar cv;
-  };
-
-  // Runs `writer` through the commit pipeline and returns its status.
-  Status WriteThroughPipeline(Writer* writer);
-  // Write() with a validator (see Writer::validate): the transaction
+  // Write() with a validator (CommitPipeline::Write): the transaction
   // layer's commit.
   Status WriteValidated(const WriteOptions& options, WriteBatch* batch,
-                        std::function<Status(SequenceNumber)> validate);
+                        CommitValidator validate);
 
-  // Holds the commit pipeline: returns once every write queued before the
-  // call has finished; writes (and Flush) queued after it wait until
-  // ResumeWrites(). Meanwhile the WAL holds exactly the writes up to
-  // strata.last-sequence (a checkpoint copies a consistent tail this way).
-  // InvalidArgument if already paused or closed. Close() waits for
-  // ResumeWrites().
-  Status PauseWrites();
-  void ResumeWrites();
+  // Holds the commit pipeline (CommitPipeline::Pause): writes and Flush
+  // queued after it wait until ResumeWrites(); meanwhile the WAL holds
+  // exactly the writes up to strata.last-sequence (a checkpoint copies a
+  // consistent tail this way). Close() waits for ResumeWrites().
+  Status PauseWrites() { return pipeline_.Pause(); }
+  void ResumeWrites() { pipeline_.Resume(); }
   // For tests: writers queued now (a pause counts as one).
-  size_t QueuedWritersForTest();
+  size_t QueuedWritersForTest() { return pipeline_.QueuedForTest(); }
 
   // While held (calls nest), no file is deleted as obsolete: a checkpoint
   // or backup may link or copy the live files meanwhile. Returns once any
@@ -177,6 +137,15 @@ class DBImpl final : public DB {
   // run when the last hold is released.
   void HoldFileDeletions();
   void ReleaseFileDeletions();
+
+  // The scheduler seam: wakes the background and returns once a pass that
+  // began after the call found nothing due now while no flush or
+  // compaction ran — everything the state called for (flushes, picked
+  // compactions, an idle fold already due by the Env's clock) has run.
+  // Work due later (an idle fold whose delay has not passed) is not waited
+  // for: tests step it by moving the Env's clock and settling again.
+  // Returns the background error, if any (then nothing more will run).
+  Status SettleBackground();
 
  private:
   Status GetImpl(const ReadOptions& options, const Slice& key,
@@ -237,9 +206,11 @@ class DBImpl final : public DB {
   Status CreateLogFile(uint64_t number, std::unique_ptr<WritableFile>* file);
 
   // db_write.cc
-  // Concatenates the leader's batch with followers' into one group (up to
-  // a size limit). Sets `*last_writer` to the last member taken.
-  WriteBatch* BuildBatchGroupLocked(Writer** last_writer) STRATA_REQUIRES(mu_);
+  // CommitHost, called by the pipeline's leader.
+  Status MakeRoom(bool force) override STRATA_EXCLUDES(mu_);
+  void Apply(const WriteBatch& group) override;
+  void LogFailed(uint64_t log_number, const Status& error,
+                 const Status& cut) override STRATA_EXCLUDES(mu_);
   // Called by the leader: freezes the memtable when it is full (or, with
   // `force`, when it holds anything), waiting while too many are frozen.
   Status MakeRoomForWriteLocked(bool force) STRATA_REQUIRES(mu_);
@@ -262,6 +233,10 @@ class DBImpl final : public DB {
   // for: off, L0 empty, or its files busy).
   uint64_t IdleCompactionLocked(std::optional<CompactionPlan>* plan)
       STRATA_REQUIRES(mu_);
+  // A background thread found nothing to do in the pass that began at
+  // settle request `settle_request`: answers SettleBackground() if nothing
+  // runs elsewhere.
+  void MarkSettledLocked(uint64_t settle_request) STRATA_REQUIRES(mu_);
   // Flushes the oldest frozen memtable and installs the result.
   Status FlushOldestLocked() STRATA_REQUIRES(mu_);
   // Writes `mem` as table `number`, synced with a durable directory entry.
@@ -329,7 +304,6 @@ class DBImpl final : public DB {
   // Shared with every iterator (with table_cache_), so that an iterator
   // stays usable after the DB object is destroyed (strata/iterator.h).
   const std::shared_ptr<const InternalKeyComparator> icmp_;
-  const InternalKeyComparator& internal_comparator_;  // *icmp_
   const std::shared_ptr<BlockCache> block_cache_;
   const TableOptions table_options_;
   std::unique_ptr<InfoLogger> info_log_;
@@ -337,93 +311,94 @@ class DBImpl final : public DB {
   std::shared_ptr<TableCache> table_cache_;  // set by OpenImpl
   std::unique_ptr<VersionSet> versions_;
 
-  // acquire/release: written only by the leader after the memtable holds
-  // every entry up to it (invariant 2); read by any thread.
-  std::atomic<SequenceNumber> last_sequence_{0};
-  // What readers pin. Replaced under `mu_`; readers copy it under
-  // `sv_mu_` alone, a leaf lock held only for the pointer copy (never
-  // across I/O, never while taking another lock), so reads never wait
-  // for `mu_`.
-  mutable Mutex sv_mu_;
-  std::shared_ptr<const SuperVersion> super_version_ STRATA_GUARDED_BY(sv_mu_);
-  // The live snapshots (as in snapshots_), for readers to check the one
-  // they are given without taking mu_.
-  std::unordered_set<const Snapshot*> live_snapshots_ STRATA_GUARDED_BY(sv_mu_);
-  // Latency of Get and of Write (incl. Put/Delete), in microseconds.
-  LatencyHistogram get_micros_;
-  LatencyHistogram write_micros_;
-  // Table lookups the bloom filter answered ("not here") / did not.
-  std::atomic<uint64_t> bloom_useful_{0};
-  std::atomic<uint64_t> bloom_checked_{0};
+  // The writer queue, the WAL and the last sequence (invariants 1-3, 5).
+  CommitPipeline pipeline_;
+  // What readers pin, and the live snapshots (as in snapshots_) for them
+  // to check the one they are given, behind a leaf lock of its own: reads
+  // never wait for `mu_`. Installed under `mu_` (invariant 6).
+  ReadState read_state_;
+  // Statistics kept without a lock (strata.counters): latency of Get and
+  // of Write (incl. Put/Delete) in microseconds; table lookups the bloom
+  // filter answered ("not here") and did not.
+  struct RequestStats {
+    LatencyHistogram get_micros;
+    LatencyHistogram write_micros;
+    std::atomic<uint64_t> bloom_useful{0};
+    std::atomic<uint64_t> bloom_checked{0};
+  };
+  RequestStats request_stats_;
   // true once Close() has begun; checked by every public call.
   std::atomic<bool> closed_{false};
-  // Set by OpenImpl: this open made the directory; and, once it holds the
-  // lock, that it creates the DB and the names of strata's files it found.
-  bool creating_ = false;
-  bool created_dir_ = false;
-  bool lock_existed_ = false;  // before this open
-  std::vector<std::string> existing_names_;
-  // Files recovery moved to lost/ at this open (strata.lost-files).
-  std::vector<std::string> lost_files_;
+  // What this open found and did; written by the opening thread only,
+  // before the DB is shared.
+  struct OpenRecord {
+    bool created_dir = false;   // it made the directory
+    bool lock_existed = false;  // LOCK was there before it
+    // Once it holds the lock: whether it creates the DB, and the names of
+    // strata's files it found (a failed creation removes only others).
+    bool creating = false;
+    std::vector<std::string> existing_names;
+    // Files recovery moved to lost/ (strata.lost-files).
+    std::vector<std::string> lost_files;
+  };
+  OpenRecord open_;
 
   mutable Mutex mu_;
-  CondVar writers_drained_cv_{&mu_};
   // Signalled when background work appears or finishes.
   CondVar bg_cv_{&mu_};
-  std::deque<Writer*> writers_ STRATA_GUARDED_BY(mu_);
-  // The queue's front while the pipeline is paused (PauseWrites).
-  std::unique_ptr<Writer> pause_ STRATA_GUARDED_BY(mu_);
   Status bg_error_ STRATA_GUARDED_BY(mu_);
   SnapshotList snapshots_ STRATA_GUARDED_BY(mu_);
   uint64_t log_number_ STRATA_GUARDED_BY(mu_) = 0;  // the WAL being written
   std::deque<FrozenMemTable> imm_ STRATA_GUARDED_BY(mu_);  // newest first
-  std::set<uint64_t> pending_outputs_ STRATA_GUARDED_BY(mu_);
-  bool shutting_down_ STRATA_GUARDED_BY(mu_) = false;
-  bool flush_running_ STRATA_GUARDED_BY(mu_) = false;
-  // One compaction at a time (automatic or manual).
-  bool compaction_running_ STRATA_GUARDED_BY(mu_) = false;
-  // CompactRange calls waiting or running: automatic picks pause.
-  int manual_compactions_ STRATA_GUARDED_BY(mu_) = 0;
-  std::set<uint64_t> busy_files_ STRATA_GUARDED_BY(mu_);
-  // HoldFileDeletions: holds, passes running (mu_ released during their
-  // I/O), and whether a pass was skipped while held.
-  int deletion_holds_ STRATA_GUARDED_BY(mu_) = 0;
-  int deletions_running_ STRATA_GUARDED_BY(mu_) = 0;
-  bool deletions_deferred_ STRATA_GUARDED_BY(mu_) = false;
-  // Time since the last write, for the idle fold.
-  IdleClock idle_clock_ STRATA_GUARDED_BY(mu_);
-  uint64_t flushes_ STRATA_GUARDED_BY(mu_) = 0;
+  // HoldFileDeletions, and the deletion passes running (mu_ released
+  // during their I/O).
+  DeletionHolds deletions_ STRATA_GUARDED_BY(mu_);
+  // The background's state (db_flush.cc, db_compaction.cc).
+  struct BackgroundState {
+    explicit BackgroundState(uint64_t idle_delay_micros)
+        : idle_clock(idle_delay_micros) {}
+    bool shutting_down = false;
+    bool flush_running = false;
+    // One compaction at a time (automatic or manual).
+    bool compaction_running = false;
+    // CompactRange calls waiting or running: automatic picks pause.
+    int manual_compactions = 0;
+    std::set<uint64_t> busy_files;       // inputs of the running compaction
+    std::set<uint64_t> pending_outputs;  // tables being written
+    // Time since the last write, for the idle fold.
+    IdleClock idle_clock;
+    // SettleBackground(): calls made, and the latest one answered.
+    uint64_t settle_requests = 0;
+    uint64_t settled = 0;
+  };
+  BackgroundState bg_ STRATA_GUARDED_BY(mu_);
 
-  // Statistics (strata.stats, strata.counters).
+  // Statistics of the background and of stalls (strata.stats,
+  // strata.counters).
   struct LevelStats {
     uint64_t compactions = 0;
     uint64_t bytes_read = 0;     // input bytes of compactions into the level
     uint64_t bytes_written = 0;  // bytes written to the level
     uint64_t micros = 0;
   };
-  std::vector<LevelStats> level_stats_ STRATA_GUARDED_BY(mu_);
-  uint64_t stall_micros_ STRATA_GUARDED_BY(mu_) = 0;  // slowed or stopped
-  uint64_t stop_micros_ STRATA_GUARDED_BY(mu_) = 0;   // of which stopped
-  uint64_t user_bytes_written_ STRATA_GUARDED_BY(mu_) = 0;
-  uint64_t flush_bytes_written_ STRATA_GUARDED_BY(mu_) = 0;
-  uint64_t trivial_moves_ STRATA_GUARDED_BY(mu_) = 0;
+  struct Counters {
+    explicit Counters(int num_levels) : levels(static_cast<size_t>(num_levels)) {}
+    std::vector<LevelStats> levels;
+    uint64_t flushes = 0;
+    uint64_t flush_bytes_written = 0;
+    uint64_t trivial_moves = 0;
+    uint64_t stall_micros = 0;  // slowed or stopped
+    uint64_t stop_micros = 0;   // of which stopped
+  };
+  Counters counters_ STRATA_GUARDED_BY(mu_);
 
   const CompactionPolicyOptions policy_;
   std::vector<std::thread> bg_threads_;
 
-  // Owned by the write leader (invariant 1); outside the leader only Open
-  // and Close (when no writer is queued) touch them. `mem_` is replaced
-  // only under the mutex, so the flush thread may read it there.
+  // Written by the write leader (invariant 1); outside the leader only
+  // Open and Close (when no writer is queued) touch it. Replaced only under
+  // the mutex, so the flush thread may read it there.
   std::shared_ptr<MemTable> mem_;
-  std::unique_ptr<WritableFile> log_file_;
-  std::unique_ptr<log::Writer> log_;
-  // Earlier WALs written since their last sync, oldest first (invariant 5).
-  struct UnsyncedLog {
-    uint64_t number = 0;
-    std::unique_ptr<WritableFile> file;
-  };
-  std::vector<UnsyncedLog> unsynced_logs_;
-  WriteBatch group_batch_;  // scratch for concatenated groups
 };
 
 }  // namespace strata::internal

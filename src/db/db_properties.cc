@@ -113,7 +113,7 @@ struct DBProperties {
     {"strata.num-flushes",
      [](DBImpl& db, const SuperVersion&, std::string* value) {
        MutexLock lock(&db.mu_);
-       *value = std::to_string(db.flushes_);
+       *value = std::to_string(db.counters_.flushes);
        return true;
      }},
     {"strata.background-work-pending",
@@ -126,16 +126,16 @@ struct DBProperties {
        bool pending = false;
        if (db.bg_error_.ok()) {
          const SequenceNumber earliest_snapshot =
-             db.snapshots_.empty() ? db.last_sequence_.load(std::memory_order_acquire)
+             db.snapshots_.empty() ? db.pipeline_.LastSequence()
                                 : db.snapshots_.Oldest();
          const Version& current = *db.versions_->current();
-         pending = !db.imm_.empty() || db.flush_running_ || db.compaction_running_ ||
-                   db.manual_compactions_ > 0 ||
-                   PickCompaction(current, db.policy_, db.busy_files_,
+         pending = !db.imm_.empty() || db.bg_.flush_running || db.bg_.compaction_running ||
+                   db.bg_.manual_compactions > 0 ||
+                   PickCompaction(current, db.policy_, db.bg_.busy_files,
                                   earliest_snapshot)
                        .has_value() ||
                    (db.options_.level0_idle_compaction_ms > 0 &&
-                    PickIdleCompaction(current, db.policy_, db.busy_files_).has_value());
+                    PickIdleCompaction(current, db.policy_, db.bg_.busy_files).has_value());
        }
        value->assign(1, pending ? '1' : '0');
        return true;
@@ -143,7 +143,7 @@ struct DBProperties {
     {"strata.stall-micros",
      [](DBImpl& db, const SuperVersion&, std::string* value) {
        MutexLock lock(&db.mu_);
-       *value = std::to_string(db.stall_micros_);
+       *value = std::to_string(db.counters_.stall_micros);
        return true;
      }},
     {"strata.stats",
@@ -157,35 +157,35 @@ struct DBProperties {
        MutexLock lock(&db.mu_);
        uint64_t compaction_written = 0;
        uint64_t compaction_read = 0;
-       for (const DBImpl::LevelStats& l : db.level_stats_) {
+       for (const DBImpl::LevelStats& l : db.counters_.levels) {
          compaction_read += l.bytes_read;
          compaction_written += l.bytes_written;
        }
-       *value = "user.bytes.written " + std::to_string(db.user_bytes_written_) +
-                "\nflush.bytes.written " + std::to_string(db.flush_bytes_written_) +
+       *value = "user.bytes.written " + std::to_string(db.pipeline_.BytesCommitted()) +
+                "\nflush.bytes.written " + std::to_string(db.counters_.flush_bytes_written) +
                 "\ncompaction.bytes.read " + std::to_string(compaction_read) +
                 "\ncompaction.bytes.written " + std::to_string(compaction_written) +
-                "\ncompaction.trivial.moves " + std::to_string(db.trivial_moves_) +
+                "\ncompaction.trivial.moves " + std::to_string(db.counters_.trivial_moves) +
                 "\nblock.cache.hits " + std::to_string(db.block_cache_->Hits()) +
                 "\nblock.cache.misses " + std::to_string(db.block_cache_->Misses()) +
-                "\nbloom.useful " + std::to_string(db.bloom_useful_.load(std::memory_order_relaxed)) +
-                "\nbloom.passed " + std::to_string(db.bloom_checked_.load(std::memory_order_relaxed)) +
-                "\nstall.micros " + std::to_string(db.stall_micros_) +
-                "\nstop.micros " + std::to_string(db.stop_micros_) +
-                "\nget.micros " + db.get_micros_.Summary() +
-                "\nwrite.micros " + db.write_micros_.Summary() + "\n";
+                "\nbloom.useful " + std::to_string(db.request_stats_.bloom_useful.load(std::memory_order_relaxed)) +
+                "\nbloom.passed " + std::to_string(db.request_stats_.bloom_checked.load(std::memory_order_relaxed)) +
+                "\nstall.micros " + std::to_string(db.counters_.stall_micros) +
+                "\nstop.micros " + std::to_string(db.counters_.stop_micros) +
+                "\nget.micros " + db.request_stats_.get_micros.Summary() +
+                "\nwrite.micros " + db.request_stats_.write_micros.Summary() + "\n";
        return true;
      }},
     {"strata.last-sequence",
      [](DBImpl& db, const SuperVersion&, std::string* value) {
-       *value = std::to_string(db.last_sequence_.load(std::memory_order_acquire));
+       *value = std::to_string(db.pipeline_.LastSequence());
        return true;
      }},
     {"strata.lost-files",
      [](DBImpl& db, const SuperVersion&, std::string* value) {
        // Set at open, before the DB is shared; never changed afterwards.
        value->clear();
-       for (const std::string& name : db.lost_files_) value->append(name + "\n");
+       for (const std::string& name : db.open_.lost_files) value->append(name + "\n");
        return true;
      }},
     {"strata.num-snapshots",

@@ -12,37 +12,23 @@
 namespace strata::internal {
 
 std::shared_ptr<const SuperVersion> DBImpl::GetSuperVersion() const {
-  MutexLock lock(&sv_mu_);
-  return super_version_;
+  return read_state_.Current();
 }
 
 Status DBImpl::GetReadState(const ReadOptions& options, SequenceNumber* sequence,
                             std::shared_ptr<const SuperVersion>* sv) const {
-  MutexLock lock(&sv_mu_);
-  if (options.snapshot != nullptr) {
-    // Checked before it is read: a released snapshot or another DB's is
-    // never dereferenced. It cannot be released while sv_mu_ is held.
-    if (live_snapshots_.count(options.snapshot) == 0) {
-      return Status::InvalidArgument(
-          "ReadOptions::snapshot",
-          "not a live snapshot of this DB (released, or another DB's)");
-    }
-    *sequence = options.snapshot->sequence();
-  } else {
-    // acquire: pairs with the leader's release store; every entry up to the
-    // loaded number is in the memtable (db_impl.h invariant 2). Read before
-    // the super-version: one taken later holds everything it covers.
-    *sequence = last_sequence_.load(std::memory_order_acquire);
-  }
-  *sv = super_version_;
-  return Status::OK();
+  // acquire: pairs with the leader's release store; every entry up to the
+  // loaded number is in the memtable (CommitPipeline invariant 2). Read
+  // before the super-version: one taken later holds everything it covers.
+  const SequenceNumber latest = pipeline_.LastSequence();
+  return read_state_.Acquire(options.snapshot, latest, sequence, sv);
 }
 
 Status DBImpl::Get(const ReadOptions& options, const Slice& key,
                    std::string* value) {
   const auto start = std::chrono::steady_clock::now();
   Status s = GetImpl(options, key, value);
-  get_micros_.Record(static_cast<uint64_t>(
+  request_stats_.get_micros.Record(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - start)
           .count()));
@@ -141,7 +127,7 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
         },
         &filter_skipped));
     // relaxed: statistics.
-    (filter_skipped ? bloom_useful_ : bloom_checked_)
+    (filter_skipped ? request_stats_.bloom_useful : request_stats_.bloom_checked)
         .fetch_add(1, std::memory_order_relaxed);
     if (probe.malformed) {
       return Status::Corruption(TableFileName(dbname_, f.number),
@@ -206,7 +192,7 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
   for (int level = 1; level < sv.version->num_levels(); ++level) {
     const auto& files = sv.version->files(level);
     if (files.empty()) continue;
-    children.push_back(NewLevelIterator(&internal_comparator_, table_cache_.get(),
+    children.push_back(NewLevelIterator(icmp_.get(), table_cache_.get(),
                                         ro, &files));
     SequenceNumber level_max = 0;
     for (const auto& f : files) {
@@ -223,9 +209,9 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
     if (!visible->empty()) *range_tombstones = std::move(visible);
   }
   *result = *range_tombstones != nullptr
-                ? NewMergingIterator(&internal_comparator_, std::move(children),
+                ? NewMergingIterator(icmp_.get(), std::move(children),
                                      std::move(max_sequences))
-                : NewMergingIterator(&internal_comparator_, std::move(children));
+                : NewMergingIterator(icmp_.get(), std::move(children));
   return Status::OK();
 }
 

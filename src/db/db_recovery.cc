@@ -118,7 +118,7 @@ Status DBImpl::Recover() {
 
   SequenceNumber max_sequence = versions_->last_sequence();
   VersionEdit edit;
-  mem_ = std::make_shared<MemTable>(internal_comparator_,
+  mem_ = std::make_shared<MemTable>(*icmp_,
                                     ArenaBlockSize(options_.write_buffer_size));
   bool stopped = false;  // a gap ended the durable prefix
   uint64_t partly_replayed_log = 0;
@@ -148,12 +148,13 @@ Status DBImpl::Recover() {
   // The new WAL, then one edit: the recovered tables, and the log number
   // that makes every replayed log obsolete.
   const uint64_t log_number = versions_->NewFileNumber();
-  STRATA_RETURN_IF_ERROR(CreateLogFile(log_number, &log_file_));
-  log_ = std::make_unique<log::Writer>(log_file_.get());
+  std::unique_ptr<WritableFile> log_file;
+  STRATA_RETURN_IF_ERROR(CreateLogFile(log_number, &log_file));
+  pipeline_.SetLog(log_number, std::move(log_file));
   edit.SetLogNumber(log_number);
   versions_->SetLastSequence(max_sequence);
   STRATA_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
-  last_sequence_.store(max_sequence, std::memory_order_release);
+  pipeline_.SetLastSequence(max_sequence);
   {
     MutexLock lock(&mu_);
     log_number_ = log_number;
@@ -244,7 +245,7 @@ Status DBImpl::SetAsideUnprovenFiles(
                       name == BaseName(LogFileName(dbname_, partly_replayed_log));
     STRATA_RETURN_IF_ERROR(MoveToLost(name, link));
     info_log_->Log("moved %s to lost/: it %s", name.c_str(), why.c_str());
-    lost_files_.push_back(name);
+    open_.lost_files.push_back(name);
   }
   return env_->SyncDir(dbname_);
 }
@@ -271,7 +272,7 @@ Status DBImpl::FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
   if (meta.file_size > 0) edit->AddFile(0, meta);
   info_log_->Log("recovery wrote %06" PRIu64 ".sst: %" PRIu64 " entries",
                  number, meta.num_entries);
-  *mem = std::make_shared<MemTable>(internal_comparator_,
+  *mem = std::make_shared<MemTable>(*icmp_,
                                     ArenaBlockSize(options_.write_buffer_size));
   return Status::OK();
 }

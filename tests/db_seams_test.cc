@@ -22,9 +22,9 @@
 namespace strata {
 namespace {
 
-class CommitPipelineTest : public ::testing::Test {
+class DbSeamsTest : public ::testing::Test {
  protected:
-  CommitPipelineTest() : env_(NewMemEnv()) {
+  DbSeamsTest() : env_(NewMemEnv()) {
     Options o;
     o.env = env_.get();
     o.level0_idle_compaction_ms = 0;  // the table layout is the test's own
@@ -48,7 +48,7 @@ class CommitPipelineTest : public ::testing::Test {
   internal::DBImpl* impl_ = nullptr;
 };
 
-TEST_F(CommitPipelineTest, APauseHoldsLaterWritersUntilResumed) {
+TEST_F(DbSeamsTest, APauseHoldsLaterWritersUntilResumed) {
   ASSERT_TRUE(db_->Put(WriteOptions(), "before", "1").ok());
   ASSERT_TRUE(impl_->PauseWrites().ok());
   EXPECT_TRUE(impl_->PauseWrites().IsInvalidArgument());
@@ -72,7 +72,7 @@ TEST_F(CommitPipelineTest, APauseHoldsLaterWritersUntilResumed) {
   ASSERT_TRUE(db_->Put(WriteOptions(), "after", "3").ok());
 }
 
-TEST_F(CommitPipelineTest, ValidationSeesTheMembersAcceptedAheadInItsGroup) {
+TEST_F(DbSeamsTest, ValidationSeesTheMembersAcceptedAheadInItsGroup) {
   ASSERT_TRUE(db_->Put(WriteOptions(), "x", "0").ok());  // sequence 1
   // Three writers of key "k" queue behind a pause, so one leader takes them
   // as one group. Each validator accepts only if no writer accepted ahead
@@ -123,7 +123,7 @@ TEST_F(CommitPipelineTest, ValidationSeesTheMembersAcceptedAheadInItsGroup) {
   EXPECT_EQ("v0", v);
 }
 
-TEST_F(CommitPipelineTest, HeldDeletionsWaitForTheRelease) {
+TEST_F(DbSeamsTest, HeldDeletionsWaitForTheRelease) {
   const auto tables = [&] {
     std::vector<std::string> names, r;
     EXPECT_TRUE(env_->GetChildren("/db", &names).ok());

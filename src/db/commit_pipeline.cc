@@ -1,0 +1,286 @@
+// CommitPipeline: see commit_pipeline.h.
+
+#include "db/commit_pipeline.h"
+
+#include <cassert>
+#include <utility>
+
+#include "db/write_batch_internal.h"
+
+namespace strata::internal {
+
+namespace {
+
+// A group stops growing at this many bytes so one leader's I/O stays short.
+constexpr size_t kMaxGroupBytes = 1 << 20;
+// A small leader batch only takes this much more, to keep latency low for
+// small writes when a big one is queued behind it.
+constexpr size_t kSmallBatchBytes = 128 << 10;
+
+}  // namespace
+
+// A member of the queue. One without a batch is a ForceMemTableSwitch
+// request (or, as pause_, a pause) and leads only itself.
+struct CommitPipeline::Writer {
+  explicit Writer(Mutex* mu) : cv(mu) {}
+  WriteBatch* batch = nullptr;
+  bool sync = false;
+  CommitValidator validate;
+  bool skipped = false;  // failed validation; `status` says why
+  bool done = false;     // set once the writer has left the queue
+  Status status;
+  CondVar cv;
+};
+
+CommitPipeline::CommitPipeline(CommitHost* host, std::string name)
+    : host_(host), name_(std::move(name)) {}
+
+CommitPipeline::~CommitPipeline() = default;
+
+Status CommitPipeline::Write(WriteBatch* batch, bool sync,
+                             CommitValidator validate) {
+  assert(batch != nullptr);
+  Writer w(&mu_);
+  w.batch = batch;
+  w.sync = sync;
+  w.validate = std::move(validate);
+  return Run(&w);
+}
+
+Status CommitPipeline::ForceMemTableSwitch() {
+  Writer w(&mu_);
+  return Run(&w);
+}
+
+Status CommitPipeline::Run(Writer* w) {
+  {
+    MutexLock lock(&mu_);
+    if (closed_) return Status::InvalidArgument(name_, "the DB is closed");
+    writers_.push_back(w);
+    while (!w->done && w != writers_.front()) w->cv.Wait();
+    if (w->done) return w->status;
+  }
+
+  // This writer leads: the group is writers_.front() .. last. Followers
+  // stay queued (and the queue's front stays this writer) until it is done,
+  // so the leader may work without the mutex.
+  Writer* last = w;
+  Status status;
+  if (writer_ == nullptr) {
+    status = Status::IOError(name_, "no write-ahead log is open");
+  } else {
+    // The host stops writes after a failed log write (LogFailed) and says
+    // so; the pipeline's own record of it is the backstop.
+    status = host_->MakeRoom(/*force=*/w->batch == nullptr);
+    if (status.ok()) status = log_error_;
+  }
+  if (status.ok() && w->batch != nullptr) {
+    WriteBatch* group = nullptr;
+    bool sync = false;
+    {
+      MutexLock lock(&mu_);
+      group = BuildGroupLocked(&last, &sync);
+    }
+    if (group != nullptr) {
+      const SequenceNumber first =
+          last_sequence_.load(std::memory_order_relaxed) + 1;
+      const uint32_t count = WriteBatchInternal::Count(*group);
+      WriteBatchInternal::SetSequence(group, first);
+      status = LogGroup(*group, sync);
+      if (status.ok()) {
+        host_->Apply(*group);
+        bytes_committed_.fetch_add(WriteBatchInternal::ByteSize(*group),
+                                   std::memory_order_relaxed);
+        // release: the memtable holds every entry up to here (invariant 2).
+        last_sequence_.store(first + count - 1, std::memory_order_release);
+      }
+      if (group == &group_batch_) group_batch_.Clear();
+    }
+  }
+
+  // Hand every member its result, then wake the next leader. A member is
+  // marked done only once it has left the queue, so it cannot return (and
+  // destroy itself) while the queue still points to it.
+  MutexLock lock(&mu_);
+  for (;;) {
+    Writer* ready = writers_.front();
+    writers_.pop_front();
+    if (ready != w) {
+      if (!ready->skipped) ready->status = status;
+      ready->done = true;
+      ready->cv.Signal();
+    }
+    if (ready == last) break;
+  }
+  if (w->skipped) status = w->status;  // the leader failed validation
+  SignalNextLocked();
+  return status;
+}
+
+WriteBatch* CommitPipeline::BuildGroupLocked(Writer** last, bool* sync) {
+  mu_.AssertHeld();
+  // The sequence the next accepted member's first record gets.
+  SequenceNumber next_first =
+      last_sequence_.load(std::memory_order_relaxed) + 1;
+  const Writer* front = writers_.front();
+  const size_t front_size = WriteBatchInternal::ByteSize(*front->batch);
+  const size_t max_size = front_size <= kSmallBatchBytes
+                              ? front_size + kSmallBatchBytes
+                              : kMaxGroupBytes;
+
+  WriteBatch* result = nullptr;
+  size_t size = 0;
+  for (Writer* member : writers_) {
+    // A request without a batch leads its own group.
+    if (member->batch == nullptr) break;
+    const size_t member_size = WriteBatchInternal::ByteSize(*member->batch);
+    if (result != nullptr && size + member_size > max_size) {
+      break;  // left for the next group
+    }
+    *last = member;
+    if (member->validate) {
+      // A member whose validation fails leaves the group with that status.
+      Status v = member->validate(next_first);
+      if (!v.ok()) {
+        member->status = std::move(v);
+        member->skipped = true;
+        continue;
+      }
+    }
+    next_first += WriteBatchInternal::Count(*member->batch);
+    *sync |= member->sync;
+    size += member_size;
+    if (result == nullptr) {
+      result = member->batch;
+      continue;
+    }
+    if (result != &group_batch_) {
+      // Second member: switch to the scratch batch so callers' batches are
+      // never modified beyond their sequence header.
+      group_batch_.Clear();
+      WriteBatchInternal::Append(&group_batch_, *result);
+      result = &group_batch_;
+    }
+    WriteBatchInternal::Append(&group_batch_, *member->batch);
+  }
+  return result;
+}
+
+Status CommitPipeline::LogGroup(const WriteBatch& group, bool sync) {
+  const uint64_t size_before = log_file_->Size();
+  Status status = writer_->AddRecord(WriteBatchInternal::Contents(group));
+  if (status.ok()) status = log_file_->Flush();
+  if (status.ok() && sync) {
+    // Invariant 4: earlier logs become durable before this write does.
+    for (UnsyncedLog& l : unsynced_logs_) {
+      status = l.file->Sync();
+      if (!status.ok()) break;
+    }
+    if (status.ok()) {
+      for (UnsyncedLog& l : unsynced_logs_) (void)l.file->Close();  // synced
+      unsynced_logs_.clear();
+      status = log_file_->Sync();
+    }
+  }
+  if (status.ok()) return status;
+  // Take the record back: a write that returned an error must never appear
+  // after a reopen, and nothing more is written to this log (invariant 3).
+  // The file drops what it had buffered by itself; this also cuts what
+  // reached the OS. A failed fsync is never retried as if it worked.
+  const Status cut = log_file_->Truncate(size_before);
+  log_error_ = status;
+  host_->LogFailed(log_number_, status, cut);
+  return status;
+}
+
+void CommitPipeline::SignalNextLocked() {
+  mu_.AssertHeld();
+  if (!writers_.empty()) {
+    writers_.front()->cv.Signal();
+  } else {
+    drained_cv_.SignalAll();
+  }
+}
+
+Status CommitPipeline::Pause() {
+  MutexLock lock(&mu_);
+  if (closed_) return Status::InvalidArgument(name_, "the DB is closed");
+  if (pause_ != nullptr) {
+    return Status::InvalidArgument(name_, "writes are paused already");
+  }
+  pause_ = std::make_unique<Writer>(&mu_);
+  Writer* w = pause_.get();
+  writers_.push_back(w);
+  // Once at the front it stays there, holding every later writer back.
+  while (w != writers_.front()) w->cv.Wait();
+  return Status::OK();
+}
+
+void CommitPipeline::Resume() {
+  MutexLock lock(&mu_);
+  if (pause_ == nullptr) return;
+  assert(writers_.front() == pause_.get());
+  writers_.pop_front();
+  pause_.reset();
+  SignalNextLocked();
+}
+
+size_t CommitPipeline::QueuedForTest() {
+  MutexLock lock(&mu_);
+  return writers_.size();
+}
+
+void CommitPipeline::Close() {
+  MutexLock lock(&mu_);
+  closed_ = true;
+  // Writers already queued finish; new ones see `closed_` and refuse.
+  while (!writers_.empty()) drained_cv_.Wait();
+}
+
+void CommitPipeline::SetLog(uint64_t number,
+                            std::unique_ptr<WritableFile> file) {
+  assert(writer_ == nullptr);
+  log_number_ = number;
+  log_file_ = std::move(file);
+  writer_ = std::make_unique<log::Writer>(log_file_.get());
+}
+
+Status CommitPipeline::FlushLog() {
+  if (log_file_ == nullptr) return Status::OK();
+  return log_file_->Flush();
+}
+
+void CommitPipeline::SwitchLog(uint64_t number,
+                               std::unique_ptr<WritableFile> file,
+                               uint64_t min_live_log) {
+  std::erase_if(unsynced_logs_, [min_live_log](UnsyncedLog& l) {
+    if (l.number >= min_live_log) return false;
+    (void)l.file->Close();  // obsolete: its data is in a synced table
+    return true;
+  });
+  if (log_file_ != nullptr) {
+    unsynced_logs_.push_back(UnsyncedLog{log_number_, std::move(log_file_)});
+  }
+  writer_.reset();
+  SetLog(number, std::move(file));
+}
+
+Status CommitPipeline::CloseLogs(bool sync) {
+  Status s;
+  for (UnsyncedLog& l : unsynced_logs_) {
+    if (sync && s.ok()) s = l.file->Sync();
+    const Status c = l.file->Close();
+    if (sync && s.ok()) s = c;
+  }
+  unsynced_logs_.clear();
+  if (log_file_ != nullptr) {
+    if (sync && s.ok()) s = log_file_->Sync();
+    const Status c = log_file_->Close();
+    if (sync && s.ok()) s = c;
+  }
+  writer_.reset();
+  log_file_.reset();
+  return s;
+}
+
+}  // namespace strata::internal
