@@ -276,11 +276,10 @@ TEST(ReportTest, SvgHasOneBarPerOtherEngineAndWorkload) {
 }
 
 TEST(ConfigTest, ParsesAndRoundTripsThroughToFlags) {
-  const char* args[] = {"strata_bench",       "--engine=lmdb",
-                        "--num=5000",         "--cache_size=16M",
-                        "--compression=zstd", "--benchmarks=fillseq,ycsbe",
-                        "--threads=3",        "--duration=1.5",
-                        "--mmap_reads=0"};
+  const char* args[] = {
+      "strata_bench",     "--engine=lmdb",      "--num=5000",
+      "--cache_size=16M", "--compression=zstd", "--benchmarks=fillseq,ycsbe",
+      "--threads=3",      "--duration=1.5",     "--mmap_reads=0"};
   BenchConfig c;
   bool help = true;
   std::string error;
@@ -382,8 +381,8 @@ TEST_P(EngineWorkloadTest, EveryWorkloadRunsWithExactCounts) {
       const Status s = runner.Run(w, &r);
       ASSERT_TRUE(s.ok()) << w << ": " << s.ToString();
       // LevelDB and LMDB have no range deletes: that workload is skipped.
-      const bool unsupported = w == "rangedel" && (GetParam() == "leveldb" ||
-                                                   GetParam() == "lmdb");
+      const bool unsupported =
+          w == "rangedel" && (GetParam() == "leveldb" || GetParam() == "lmdb");
       EXPECT_EQ(unsupported, r.skipped) << w << ": " << r.note;
       EXPECT_EQ(r.engine, GetParam());
       results[w] = r;
@@ -459,9 +458,7 @@ class RecordingEngine : public Engine {
     calls.push_back("wait");
     return base_->WaitForBackgroundWork(max_seconds);
   }
-  std::unique_ptr<Session> NewSession() override {
-    return base_->NewSession();
-  }
+  std::unique_ptr<Session> NewSession() override { return base_->NewSession(); }
 
   std::vector<std::string> calls;
 

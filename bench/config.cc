@@ -80,10 +80,9 @@ const std::vector<std::string>& DefaultBenchmarks() {
       "readseq",      "readreverse",
       "seekrandom",   "readwhilewriting",
       "deleterandom", "rangedel",
-      "ycsba",
-      "ycsbb",        "ycsbc",
-      "ycsbd",        "ycsbe",
-      "ycsbf"};
+      "ycsba",        "ycsbb",
+      "ycsbc",        "ycsbd",
+      "ycsbe",        "ycsbf"};
   return kAll;
 }
 

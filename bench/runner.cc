@@ -537,8 +537,9 @@ Status Runner::RangeDelete(Result* result) {
           cursor->Seek(key);
           if (!cursor->Valid() || cursor->key() != Slice(end)) {
             st->status = cursor->status().ok()
-                             ? Status::Corruption("rangedel: seek into the "
-                                                  "deleted range missed its end")
+                             ? Status::Corruption(
+                                   "rangedel: seek into the "
+                                   "deleted range missed its end")
                              : cursor->status();
           }
           break;
@@ -547,7 +548,7 @@ Status Runner::RangeDelete(Result* result) {
           cursor->Seek(key);
           if (!cursor->Valid()) st->status = cursor->status();
           break;
-        case 2:  // Get inside the deleted range
+        case 2:    // Get inside the deleted range
         case 3: {  // Get of an absent key
           if (phase == 2) {
             FormatKey(lo + rnd.Uniform(span), ks, &key);
@@ -569,18 +570,19 @@ Status Runner::RangeDelete(Result* result) {
         timer.Lap(&st->hist, NowNanos());
       }
     }
-    nanos[phase] = static_cast<double>(NowNanos() - start) / static_cast<double>(n);
+    nanos[phase] =
+        static_cast<double>(NowNanos() - start) / static_cast<double>(n);
   }
   s = Collect(stats, 1, (nanos[0] + nanos[2]) * static_cast<double>(n) / 1e9,
               result);
   char note[256];
-  std::snprintf(note, sizeof(note),
-                "%llu keys deleted; seek into them %.2f us vs empty gap %.2f us "
-                "(ratio %.2f); get inside %.2f us vs absent key %.2f us "
-                "(ratio %.2f)",
-                static_cast<unsigned long long>(span), nanos[0] / 1e3,
-                nanos[1] / 1e3, nanos[1] / nanos[0], nanos[2] / 1e3,
-                nanos[3] / 1e3, nanos[3] / nanos[2]);
+  std::snprintf(
+      note, sizeof(note),
+      "%llu keys deleted; seek into them %.2f us vs empty gap %.2f us "
+      "(ratio %.2f); get inside %.2f us vs absent key %.2f us "
+      "(ratio %.2f)",
+      static_cast<unsigned long long>(span), nanos[0] / 1e3, nanos[1] / 1e3,
+      nanos[1] / nanos[0], nanos[2] / 1e3, nanos[3] / 1e3, nanos[3] / nanos[2]);
   result->note = note;
   return s;
 }

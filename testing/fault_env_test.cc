@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include "env/env_test_util.h"  // ASSERT_OK, EXPECT_OK, Contains
 #include "env/env_util.h"
 #include "gtest/gtest.h"
-#include "env/env_test_util.h"  // ASSERT_OK, EXPECT_OK, Contains
 #include "strata/env.h"
 #include "testing/test_util.h"
 
@@ -23,7 +23,6 @@ using internal::ReadFileToString;
 using internal::WriteStringToFile;
 
 constexpr char kInactive[] = "filesystem inactive (simulated crash)";
-
 
 class FaultEnvTest : public ::testing::Test {
  protected:

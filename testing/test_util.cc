@@ -13,15 +13,16 @@ std::string NewTempDir(const std::string& name) {
   static std::atomic<uint64_t> counter{0};
   const char* root = std::getenv("STRATA_TEST_TMPDIR");
   std::error_code ec;
-  std::filesystem::path base =
-      root != nullptr && root[0] != '\0' ? std::filesystem::path(root)
-                                         : std::filesystem::temp_directory_path(ec);
+  std::filesystem::path base = root != nullptr && root[0] != '\0'
+                                   ? std::filesystem::path(root)
+                                   : std::filesystem::temp_directory_path(ec);
   std::filesystem::create_directories(base, ec);
   for (;;) {
     // relaxed: only uniqueness matters.
     const uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
     std::filesystem::path dir =
-        base / (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(n));
+        base /
+        (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(n));
     if (std::filesystem::create_directory(dir, ec)) return dir.string();
     if (ec) std::abort();  // cannot make a scratch dir: nothing can be tested
   }

@@ -7,10 +7,10 @@
 
 #include "base/random.h"
 #include "base/result.h"
-#include "key/internal_key.h"
-#include "env/filename.h"
 #include "db/write_batch_internal.h"
 #include "env/env_util.h"
+#include "env/filename.h"
+#include "key/internal_key.h"
 #include "table/table.h"
 #include "wal/log_reader.h"
 
@@ -442,8 +442,8 @@ Status CaptureImage(Env* env, const std::string& dir, DiskImage* image) {
       STRATA_RETURN_IF_ERROR(env->GetChildren(dir + "/lost", &lost));
       for (const std::string& l : lost) {
         std::string content;
-        STRATA_RETURN_IF_ERROR(internal::ReadFileToString(
-            env, dir + "/lost/" + l, &content));
+        STRATA_RETURN_IF_ERROR(
+            internal::ReadFileToString(env, dir + "/lost/" + l, &content));
         (*image)["lost/" + l] = std::move(content);
       }
       continue;
@@ -541,8 +541,8 @@ std::optional<uint64_t> NewestSequence(const std::string& name,
       }
       const uint64_t count = internal::WriteBatchInternal::Count(batch);
       if (count == 0) continue;
-      newest = std::max(newest,
-                        internal::WriteBatchInternal::Sequence(batch) + count - 1);
+      newest = std::max(
+          newest, internal::WriteBatchInternal::Sequence(batch) + count - 1);
     }
     return newest;
   }

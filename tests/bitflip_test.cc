@@ -378,8 +378,8 @@ bool NamesTheDamage(const Status& s, const Damage& d, std::string* why) {
     *why = "names no offset in " + d.file;
     return false;
   }
-  const uint64_t named = std::strtoull(msg.c_str() + at + needle.size(),
-                                       nullptr, 10);
+  const uint64_t named =
+      std::strtoull(msg.c_str() + at + needle.size(), nullptr, 10);
   if (named > d.offset) {
     *why = "names offset " + std::to_string(named) + " after the flip";
     return false;
@@ -433,9 +433,9 @@ class Trial {
                         const std::string& contents) const {
     std::string bytes = contents;
     if (name == damage_.file) {
-      bytes[damage_.offset] = static_cast<char>(
-          static_cast<unsigned char>(bytes[damage_.offset]) ^
-          (1u << damage_.bit));
+      bytes[damage_.offset] =
+          static_cast<char>(static_cast<unsigned char>(bytes[damage_.offset]) ^
+                            (1u << damage_.bit));
     }
     return bytes;
   }
@@ -462,8 +462,8 @@ class Trial {
       if (name == "LOG" || name == "LOG.old" || name == "LOCK") continue;
       const std::string path = std::string(kTrialDb) + "/" + name;
       if (opened) {
-        const bool table = name.size() > 4 &&
-                           name.compare(name.size() - 4, 4, ".sst") == 0;
+        const bool table =
+            name.size() > 4 && name.compare(name.size() - 4, 4, ".sst") == 0;
         if (table && !env->FileExists(path) &&
             !env->FileExists(std::string(kTrialDb) + "/lost/" + name)) {
           Fail("the open deleted " + name);
@@ -524,8 +524,8 @@ class Trial {
     if (!s.ok()) {
       Detected(s, op);
     } else if (got.size() != want.size()) {
-      Fail(op + " ends silently after " + std::to_string(got.size()) +
-           " of " + std::to_string(want.size()) + " entries (missing '" +
+      Fail(op + " ends silently after " + std::to_string(got.size()) + " of " +
+           std::to_string(want.size()) + " entries (missing '" +
            want[got.size()].first + "')");
     }
   }
@@ -710,7 +710,8 @@ TEST_F(BitFlipTest, AWrongAnswerIsReported) {
   KeyValues forward(changed.model.begin(), changed.model.end());
   TrialResult r = Trial(changed, forward, Damage{}).Run();
   EXPECT_EQ(Outcome::kFailed, r.outcome);
-  EXPECT_NE(std::string::npos, r.detail.find("forward scan entry 0")) << r.detail;
+  EXPECT_NE(std::string::npos, r.detail.find("forward scan entry 0"))
+      << r.detail;
 
   Reference missing = *ref_;
   missing.model.erase(std::prev(missing.model.end()));
@@ -747,8 +748,7 @@ TEST_F(BitFlipTest, EveryBitFlipIsDetectedOrHarmless) {
     if (HasOffsetField(name)) {
       ASSERT_FALSE(starts.empty()) << name << " has an unexpected layout";
     }
-    for (uint64_t offset = 0; offset < contents.size();
-         offset += kByteStride) {
+    for (uint64_t offset = 0; offset < contents.size(); offset += kByteStride) {
       ++bytes;
       for (const int bit : BitsAt(name, offset, contents.size())) {
         ++flips;
@@ -789,9 +789,9 @@ TEST_F(BitFlipTest, EveryBitFlipIsDetectedOrHarmless) {
       }
     }
   }
-  const double secs = std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   std::printf("  %llu files, %llu bytes, %llu flips in %.1f s\n",
               static_cast<unsigned long long>(files),
               static_cast<unsigned long long>(bytes),

@@ -77,7 +77,8 @@ size_t SstFilesOnDisk(Env* env, const std::string& dbname) {
 
 std::string Key(uint64_t i) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "key%08llu", static_cast<unsigned long long>(i));
+  std::snprintf(buf, sizeof(buf), "key%08llu",
+                static_cast<unsigned long long>(i));
   return buf;
 }
 
@@ -111,7 +112,8 @@ void RunCompactionModel(CompactionStyle style, uint64_t seed, int ops) {
     const uint64_t r = rnd.Uniform(1000);
     if (r < 600) {
       const std::string k = Key(rnd.Uniform(key_space));
-      const std::string v = std::to_string(op) + std::string(rnd.Uniform(200), 'v');
+      const std::string v =
+          std::to_string(op) + std::string(rnd.Uniform(200), 'v');
       ASSERT_TRUE(db->Put(WriteOptions(), k, v).ok());
       model.Put(k, v);
     } else if (r < 780) {
@@ -183,7 +185,8 @@ void RunCompactionModel(CompactionStyle style, uint64_t seed, int ops) {
         ASSERT_TRUE(s.ok()) << k << " at op " << op << ": " << s.ToString();
         ASSERT_EQ(*expected, value) << k << " at op " << op;
       } else {
-        ASSERT_TRUE(s.IsNotFound()) << k << " at op " << op << ": " << s.ToString();
+        ASSERT_TRUE(s.IsNotFound())
+            << k << " at op " << op << ": " << s.ToString();
       }
     }
   }
@@ -222,7 +225,8 @@ TEST(CompactionTest, LevelZeroStaysBoundedAndFullCompactionSettles) {
     const Status put = db->Put(WriteOptions(), k, v);
     ASSERT_TRUE(put.ok()) << put.ToString();
     expected[k] = v;
-    if (i % 1000 == 0) max_l0 = std::max(max_l0, Prop(db.get(), "strata.num-files-at-level0"));
+    if (i % 1000 == 0)
+      max_l0 = std::max(max_l0, Prop(db.get(), "strata.num-files-at-level0"));
   }
   EXPECT_LE(max_l0, static_cast<uint64_t>(options.level0_stop_writes_trigger));
   ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
@@ -249,21 +253,26 @@ TEST(CompactionTest, LevelZeroStaysBoundedAndFullCompactionSettles) {
   // answer almost all of them without reading a block.
   for (int i = 0; i < 1000; ++i) {
     std::string got;
-    ASSERT_TRUE(db->Get(ReadOptions(), Key(rnd.Uniform(20000)) + "x", &got).IsNotFound());
+    ASSERT_TRUE(db->Get(ReadOptions(), Key(rnd.Uniform(20000)) + "x", &got)
+                    .IsNotFound());
   }
   std::string counters;
   ASSERT_TRUE(db->GetProperty("strata.counters", &counters));
   auto counter = [&](const std::string& name) {
     const size_t at = counters.find(name + " ");
     EXPECT_NE(std::string::npos, at) << counters;
-    return at == std::string::npos ? 0 : std::stoull(counters.substr(at + name.size() + 1));
+    return at == std::string::npos
+               ? 0
+               : std::stoull(counters.substr(at + name.size() + 1));
   };
   EXPECT_GE(counter("bloom.useful"), 950u) << counters;
   EXPECT_GT(counter("user.bytes.written"), 60000u * 100) << counters;
   EXPECT_GT(counter("compaction.bytes.written"), 0u) << counters;
-  EXPECT_GT(counter("block.cache.hits") + counter("block.cache.misses"), 0u) << counters;
+  EXPECT_GT(counter("block.cache.hits") + counter("block.cache.misses"), 0u)
+      << counters;
   // Latency histograms: every Put and Get above was timed.
-  EXPECT_NE(std::string::npos, counters.find("write.micros count 60000 ")) << counters;
+  EXPECT_NE(std::string::npos, counters.find("write.micros count 60000 "))
+      << counters;
   EXPECT_NE(std::string::npos, counters.find("get.micros count ")) << counters;
   EXPECT_NE(std::string::npos, counters.find(" p99.9 ")) << counters;
   ASSERT_TRUE(db->Close().ok());
@@ -499,7 +508,8 @@ TEST(CompactionTest, TombstonesVanishAtTheBottomUnlessASnapshotNeedsThem) {
   }
   ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
   const Snapshot* snap = db->GetSnapshot();
-  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(db->Delete(WriteOptions(), Key(i)).ok());
+  for (int i = 0; i < 5000; ++i)
+    ASSERT_TRUE(db->Delete(WriteOptions(), Key(i)).ok());
   ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
   // The snapshot still sees every value.
   ReadOptions at_snap;
@@ -531,7 +541,8 @@ TEST(CompactionTest, ReadersRunWhileCompactionsSwapVersions) {
   std::atomic<bool> done{false};
   std::atomic<int> errors{0};
   auto value_of = [](int i, int round) {
-    return "v" + std::to_string(i) + ":" + std::to_string(round) + std::string(80, 'p');
+    return "v" + std::to_string(i) + ":" + std::to_string(round) +
+           std::string(80, 'p');
   };
   std::vector<std::thread> readers;
   for (int t = 0; t < 2; ++t) {
@@ -540,15 +551,18 @@ TEST(CompactionTest, ReadersRunWhileCompactionsSwapVersions) {
       while (!done.load()) {
         const int limit = written.load();
         if (limit == 0) continue;
-        const int i = static_cast<int>(rnd.Uniform(static_cast<uint64_t>(limit)));
+        const int i =
+            static_cast<int>(rnd.Uniform(static_cast<uint64_t>(limit)));
         std::string v;
-        const Status s = db->Get(ReadOptions(), Key(static_cast<uint64_t>(i)), &v);
+        const Status s =
+            db->Get(ReadOptions(), Key(static_cast<uint64_t>(i)), &v);
         const std::string prefix = "v" + std::to_string(i) + ":";
         if (!s.ok() || v.compare(0, prefix.size(), prefix) != 0) errors++;
         auto it = db->NewIterator(ReadOptions());
         int seen = 0;
         std::string prev;
-        for (it->Seek(Key(static_cast<uint64_t>(i))); it->Valid() && seen < 50; it->Next(), ++seen) {
+        for (it->Seek(Key(static_cast<uint64_t>(i))); it->Valid() && seen < 50;
+             it->Next(), ++seen) {
           if (!prev.empty() && it->key().ToString() <= prev) errors++;
           prev = it->key().ToString();
         }
@@ -558,7 +572,9 @@ TEST(CompactionTest, ReadersRunWhileCompactionsSwapVersions) {
   }
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 8000; ++i) {
-      ASSERT_TRUE(db->Put(WriteOptions(), Key(static_cast<uint64_t>(i)), value_of(i, round)).ok());
+      ASSERT_TRUE(db->Put(WriteOptions(), Key(static_cast<uint64_t>(i)),
+                          value_of(i, round))
+                      .ok());
       if (round == 0) written.store(i + 1);
     }
   }

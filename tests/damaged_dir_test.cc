@@ -46,13 +46,15 @@ std::string Key(int i) {
   std::snprintf(buf, sizeof(buf), "key%06d", i);
   return buf;
 }
-std::string Value(int i) { return "value-" + std::to_string(i) + "-xxxxxxxxxxxx"; }
+std::string Value(int i) {
+  return "value-" + std::to_string(i) + "-xxxxxxxxxxxx";
+}
 
 Options BaseOptions(Env* env) {
   Options o;
   o.env = env;
-  o.flush_on_close = false;             // keep data in the WAL at close
-  o.level0_idle_compaction_ms = 0;      // the L0 layout stays as written
+  o.flush_on_close = false;         // keep data in the WAL at close
+  o.level0_idle_compaction_ms = 0;  // the L0 layout stays as written
   return o;
 }
 
@@ -119,7 +121,8 @@ TEST_F(DamagedDirTest, MissingCurrentIsCorruptionAndChangesNothing) {
     EXPECT_TRUE(s.IsCorruption()) << s.ToString();
     EXPECT_NE(std::string::npos, s.ToString().find("CURRENT")) << s.ToString();
     EXPECT_NE(std::string::npos, s.ToString().find("RepairDB")) << s.ToString();
-    EXPECT_NE(std::string::npos, s.ToString().find("MANIFEST-")) << s.ToString();
+    EXPECT_NE(std::string::npos, s.ToString().find("MANIFEST-"))
+        << s.ToString();
     DiskImage after;
     ASSERT_TRUE(CaptureImage(env_.get(), kDb, &after).ok());
     EXPECT_TRUE(before == after) << "the open changed the directory";
@@ -152,8 +155,8 @@ TEST_F(DamagedDirTest, MissingIdentityIsRewritten) {
 TEST_F(DamagedDirTest, UserFilesSurviveEverything) {
   ASSERT_TRUE(env_->CreateDirIfMissing(kDb).ok());
   const std::vector<std::string> user = {
-      "report.tmp", "notes.tmp", "42.sst", "2024.log", "0000042.sst",
-      "MANIFEST-7", "data.txt"};
+      "report.tmp",  "notes.tmp",  "42.sst",  "2024.log",
+      "0000042.sst", "MANIFEST-7", "data.txt"};
   for (const std::string& name : user) {
     ASSERT_TRUE(internal::WriteStringToFile(env_.get(), "mine: " + name,
                                             std::string(kDb) + "/" + name, true)
@@ -162,9 +165,8 @@ TEST_F(DamagedDirTest, UserFilesSurviveEverything) {
   const auto check = [&](const char* when) {
     for (const std::string& name : user) {
       std::string content;
-      ASSERT_TRUE(internal::ReadFileToString(env_.get(),
-                                             std::string(kDb) + "/" + name,
-                                             &content)
+      ASSERT_TRUE(internal::ReadFileToString(
+                      env_.get(), std::string(kDb) + "/" + name, &content)
                       .ok())
           << name << " is gone " << when;
       EXPECT_EQ("mine: " + name, content) << when;
@@ -197,7 +199,8 @@ TEST_F(DamagedDirTest, UserFilesSurviveEverything) {
 TEST_F(DamagedDirTest, AStrataNamedFileInAForeignDirectoryIsNotANewDb) {
   ASSERT_TRUE(env_->CreateDirIfMissing(kDb).ok());
   ASSERT_TRUE(internal::WriteStringToFile(env_.get(), "not a log",
-                                          std::string(kDb) + "/002024.log", true)
+                                          std::string(kDb) + "/002024.log",
+                                          true)
                   .ok());
   std::unique_ptr<DB> db;
   const Status s = DB::Open(BaseOptions(env_.get()), kDb, &db);
@@ -299,8 +302,9 @@ TEST_F(DamagedDirTest, ACreationKilledAtAnyStepIsCreatedAgain) {
         }
         std::unique_ptr<DB> db;
         Status s = DB::Open(BaseOptions(&fault), kDb, &db);
-        ASSERT_TRUE(s.ok()) << s.ToString() << " after the creation left "
-                            << ::testing::PrintToString(Listing(env_.get(), kDb));
+        ASSERT_TRUE(s.ok())
+            << s.ToString() << " after the creation left "
+            << ::testing::PrintToString(Listing(env_.get(), kDb));
         ASSERT_TRUE(db->Put(WriteOptions(), "k", "v").ok());
         ASSERT_TRUE(db->Close().ok());
         db.reset();
@@ -362,7 +366,8 @@ TEST_F(DamagedDirTest, AMissingParentDirectoryIsNamed) {
   std::unique_ptr<DB> db;
   const Status s = DB::Open(BaseOptions(env_.get()), "/no/such/parent/db", &db);
   EXPECT_TRUE(s.IsNotFound()) << s.ToString();
-  EXPECT_NE(std::string::npos, s.ToString().find("parent directory /no/such/parent"))
+  EXPECT_NE(std::string::npos,
+            s.ToString().find("parent directory /no/such/parent"))
       << s.ToString();
 }
 
@@ -395,7 +400,8 @@ TEST_F(DamagedDirTest, ParanoidChecksReadEveryTableAtOpenAndEveryBlock) {
   const size_t at = damaged.find(Value(50));
   ASSERT_NE(std::string::npos, at);
   damaged[at + 3] ^= 0x01;
-  ASSERT_TRUE(internal::WriteStringToFile(env_.get(), damaged, path, true).ok());
+  ASSERT_TRUE(
+      internal::WriteStringToFile(env_.get(), damaged, path, true).ok());
   ReadOptions unchecked;
   unchecked.verify_checksums = false;
   unchecked.fill_cache = false;
@@ -419,7 +425,8 @@ TEST_F(DamagedDirTest, ParanoidChecksReadEveryTableAtOpenAndEveryBlock) {
   // of the table reports it; paranoid: the open fails naming the table.
   damaged = intact;
   damaged[damaged.size() - 12] ^= 0x01;
-  ASSERT_TRUE(internal::WriteStringToFile(env_.get(), damaged, path, true).ok());
+  ASSERT_TRUE(
+      internal::WriteStringToFile(env_.get(), damaged, path, true).ok());
   o.paranoid_checks = false;
   {
     std::unique_ptr<DB> db;

@@ -136,7 +136,8 @@ TEST_P(DBBasicTest, WriteBatchIsAtomicAndOrdered) {
 TEST_P(DBBasicTest, DataSurvivesReopen) {
   Open();
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(db_->Put(wo_, "k" + std::to_string(i), "v" + std::to_string(i)).ok());
+    ASSERT_TRUE(
+        db_->Put(wo_, "k" + std::to_string(i), "v" + std::to_string(i)).ok());
   }
   ASSERT_TRUE(db_->Delete(wo_, "k7").ok());
   const uint64_t seq = LastSequence();
@@ -191,10 +192,11 @@ TEST_P(DBBasicTest, SnapshotsPinAState) {
 
 TEST_P(DBBasicTest, IteratorSeeksAndDirectionChanges) {
   Open();
-  for (const char* k : {"a", "c", "e", "g"}) ASSERT_TRUE(db_->Put(wo_, k, k).ok());
+  for (const char* k : {"a", "c", "e", "g"})
+    ASSERT_TRUE(db_->Put(wo_, k, k).ok());
   ASSERT_TRUE(db_->Put(wo_, "c", "c2").ok());  // older version must be hidden
   ASSERT_TRUE(db_->Put(wo_, "d", "d").ok());
-  ASSERT_TRUE(db_->Delete(wo_, "d").ok());     // deleted key must be hidden
+  ASSERT_TRUE(db_->Delete(wo_, "d").ok());  // deleted key must be hidden
   auto it = db_->NewIterator(ReadOptions());
   it->Seek("b");
   ASSERT_TRUE(it->Valid());
@@ -349,7 +351,8 @@ TEST_P(DBBasicTest, BadInputIsRefusedAndWritesNothing) {
 TEST_P(DBBasicTest, DefaultSizeLimits) {
   Open();
   EXPECT_TRUE(db_->Put(wo_, std::string(64 << 10, 'k'), "v").ok());
-  EXPECT_TRUE(db_->Put(wo_, std::string((64 << 10) + 1, 'k'), "v").IsInvalidArgument());
+  EXPECT_TRUE(
+      db_->Put(wo_, std::string((64 << 10) + 1, 'k'), "v").IsInvalidArgument());
   if (GetParam()) {  // big writes only in memory, to keep the test fast
     const std::string at_limit(32 << 20, 'v');
     EXPECT_TRUE(db_->Put(wo_, "big", at_limit).ok());
@@ -435,7 +438,8 @@ TEST_P(DBBasicTest, InvalidOptionsNameTheField) {
   options_.write_buffer_size = 10;
   Status s = TryOpen();
   EXPECT_TRUE(s.IsInvalidArgument());
-  EXPECT_NE(std::string::npos, s.ToString().find("write_buffer_size")) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("write_buffer_size"))
+      << s.ToString();
 }
 
 TEST_P(DBBasicTest, LaterCapabilitiesSayNotSupported) {

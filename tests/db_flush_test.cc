@@ -27,9 +27,9 @@
 
 #include "base/random.h"
 #include "db/db_impl.h"
-#include "env/filename.h"
 #include "env/env_util.h"
 #include "env/env_wrapper.h"
+#include "env/filename.h"
 #include "strata/db.h"
 #include "strata/env.h"
 #include "strata/options.h"

@@ -54,8 +54,7 @@ TEST_F(DbSeamsTest, APauseHoldsLaterWritersUntilResumed) {
   EXPECT_TRUE(impl_->PauseWrites().IsInvalidArgument());
   const std::string paused_at = LastSequence();
   Status put;
-  std::thread writer(
-      [&] { put = db_->Put(WriteOptions(), "during", "2"); });
+  std::thread writer([&] { put = db_->Put(WriteOptions(), "during", "2"); });
   WaitForQueued(2);  // the pause and the writer behind it
   // Held: nothing was committed, and reads do not see it.
   EXPECT_EQ(paused_at, LastSequence());
@@ -78,9 +77,9 @@ TEST_F(DbSeamsTest, ValidationSeesTheMembersAcceptedAheadInItsGroup) {
   // as one group. Each validator accepts only if no writer accepted ahead
   // of it wrote "k" at a sequence it cannot see: first committer wins.
   std::mutex mu;
-  std::vector<uint64_t> seen;          // first_sequence per validation
-  uint64_t k_committed_at = 0;         // what the "transaction layer" records
-  const uint64_t snapshot = 1;         // every writer read at sequence 1
+  std::vector<uint64_t> seen;   // first_sequence per validation
+  uint64_t k_committed_at = 0;  // what the "transaction layer" records
+  const uint64_t snapshot = 1;  // every writer read at sequence 1
   auto validate = [&](internal::SequenceNumber first) -> Status {
     std::lock_guard<std::mutex> lock(mu);
     seen.push_back(first);
@@ -99,8 +98,8 @@ TEST_F(DbSeamsTest, ValidationSeesTheMembersAcceptedAheadInItsGroup) {
   for (int i = 0; i < 3; ++i) {
     const auto n = static_cast<size_t>(i);
     threads.emplace_back([&, n] {
-      results[n] = impl_->WriteValidated(WriteOptions(), batches[n].get(),
-                                         validate);
+      results[n] =
+          impl_->WriteValidated(WriteOptions(), batches[n].get(), validate);
     });
     WaitForQueued(n + 2);  // one at a time: the queue order is i's order
   }
@@ -128,7 +127,8 @@ TEST_F(DbSeamsTest, HeldDeletionsWaitForTheRelease) {
     std::vector<std::string> names, r;
     EXPECT_TRUE(env_->GetChildren("/db", &names).ok());
     for (const std::string& n : names) {
-      if (n.size() > 4 && n.compare(n.size() - 4, 4, ".sst") == 0) r.push_back(n);
+      if (n.size() > 4 && n.compare(n.size() - 4, 4, ".sst") == 0)
+        r.push_back(n);
     }
     return r;
   };

@@ -653,8 +653,9 @@ void CheckStickyError(FaultOp op, uint64_t skip, const Status& injected,
   for (const Status& s : later) {
     EXPECT_EQ(s.code(), failed.code());
     EXPECT_EQ(s.ToString(),
-              failed.WithContext("writes are stopped until the DB is "
-                                 "reopened, after this error")
+              failed
+                  .WithContext("writes are stopped until the DB is "
+                               "reopened, after this error")
                   .ToString());
   }
 

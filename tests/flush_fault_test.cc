@@ -32,8 +32,8 @@
 #include <vector>
 
 #include "base/random.h"
-#include "env/filename.h"
 #include "env/env_util.h"
+#include "env/filename.h"
 #include "strata/db.h"
 #include "strata/env.h"
 #include "strata/options.h"

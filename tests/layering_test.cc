@@ -31,9 +31,9 @@ namespace {
 // Module → the modules it may include (its own included).
 std::map<std::string, std::set<std::string>> AllowedGraph() {
   const std::vector<std::vector<std::string>> layers = {
-      {"base"},   {"key"},     {"env"},        {"wal", "memtable", "cache"},
-      {"table"},  {"vlog"},    {"version"},    {"compaction"},
-      {"db"},     {"txn"},
+      {"base"},  {"key"},  {"env"},     {"wal", "memtable", "cache"},
+      {"table"}, {"vlog"}, {"version"}, {"compaction"},
+      {"db"},    {"txn"},
   };
   std::map<std::string, std::set<std::string>> allowed;
   std::set<std::string> below;
@@ -98,8 +98,9 @@ std::vector<std::string> Violations(const std::vector<Include>& includes) {
       continue;
     }
     if (allowed.count(to) == 0) {
-      bad.push_back(inc.file + ":" + std::to_string(inc.line) + ": includes \"" +
-                    inc.target + "\" of unknown module '" + to + "'");
+      bad.push_back(inc.file + ":" + std::to_string(inc.line) +
+                    ": includes \"" + inc.target + "\" of unknown module '" +
+                    to + "'");
     } else if (it->second.count(to) == 0) {
       bad.push_back(inc.file + ":" + std::to_string(inc.line) + ": " + from +
                     " may not include " + to + " (\"" + inc.target + "\")");
@@ -121,11 +122,11 @@ TEST(LayeringTest, EveryIncludeFollowsTheModuleGraph) {
 
 TEST(LayeringTest, FindsAnUpwardArrow) {
   const std::vector<Include> tree = {
-      {"key/internal_key.h", 5, "base/coding.h"},       // down: fine
-      {"table/table.cc", 9, "strata/env.h"},            // public: fine
-      {"version/version_set.cc", 12, "db/db_impl.h"},   // up
-      {"wal/log_writer.h", 3, "memtable/memtable.h"},   // sibling
-      {"db/db_impl.h", 7, "txn/transaction.h"},         // up, to the future
+      {"key/internal_key.h", 5, "base/coding.h"},      // down: fine
+      {"table/table.cc", 9, "strata/env.h"},           // public: fine
+      {"version/version_set.cc", 12, "db/db_impl.h"},  // up
+      {"wal/log_writer.h", 3, "memtable/memtable.h"},  // sibling
+      {"db/db_impl.h", 7, "txn/transaction.h"},        // up, to the future
   };
   const std::vector<std::string> bad = Violations(tree);
   ASSERT_EQ(3u, bad.size());

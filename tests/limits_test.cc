@@ -39,8 +39,8 @@
 #include <system_error>
 #include <vector>
 
-#include "env/filename.h"
 #include "env/env_util.h"
+#include "env/filename.h"
 #include "strata/db.h"
 #include "strata/env.h"
 #include "strata/options.h"
@@ -121,9 +121,8 @@ LockedOpens TryOpens(const std::string& dbname) {
     const auto start = Clock::now();
     std::unique_ptr<DB> db;
     const Status s = DB::Open(Options(), dbname, &db);
-    const auto took =
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
-                                                              start);
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        Clock::now() - start);
     r.slowest = std::max(r.slowest, took);
     if (s.IsIOError() && s.ToString().find("locked") != std::string::npos &&
         db == nullptr) {
@@ -206,8 +205,8 @@ class Child {
       scanned_ = nl + 1;
       if (line.rfind(prefix, 0) == 0) {
         if (rest != nullptr) {
-          *rest = line.size() > prefix.size() ? line.substr(prefix.size() + 1)
-                                              : "";
+          *rest =
+              line.size() > prefix.size() ? line.substr(prefix.size() + 1) : "";
         }
         return true;
       }
@@ -296,7 +295,8 @@ TEST(LimitsChildRole, Run) {
   std::fflush(stdout);
 }
 
-// ---- Fixture: a POSIX DB in a temp dir ---------------------------------------
+// ---- Fixture: a POSIX DB in a temp dir
+// ---------------------------------------
 
 // A scratch directory on tmpfs (/dev/shm) when there is one and
 // $STRATA_TEST_TMPDIR does not say otherwise; else NewTempDir's.
@@ -354,7 +354,8 @@ class LimitsTest : public ::testing::Test {
   std::unique_ptr<DB> db_;
 };
 
-// ---- Single open --------------------------------------------------------------
+// ---- Single open
+// --------------------------------------------------------------
 
 TEST_F(LimitsTest, SecondOpenInThisProcessFailsEveryTime) {
   ASSERT_TRUE(Open().ok());
@@ -414,15 +415,16 @@ TEST_F(LimitsTest, OpenSucceedsAfterTheHolderIsKilled) {
   const Status s = Open();
   const auto took = Clock::now() - start;
   ASSERT_TRUE(s.ok()) << s.ToString();
-  std::printf("  open after kill -9: %lld us\n",
-              static_cast<long long>(
-                  std::chrono::duration_cast<std::chrono::microseconds>(took)
-                      .count()));
+  std::printf(
+      "  open after kill -9: %lld us\n",
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
   EXPECT_EQ("v", Get(db_.get(), "k"));
   EXPECT_NE("NOT_FOUND", Get(db_.get(), "holder"));  // synced before READY
 }
 
-// ---- Descriptors ----------------------------------------------------------------
+// ---- Descriptors
+// ----------------------------------------------------------------
 
 TEST_F(LimitsTest, ExecedChildHoldsNoDescriptorOfTheDb) {
   OpenWithTablesAndWal();
@@ -450,9 +452,10 @@ TEST_F(LimitsTest, ExecedChildHoldsNoDescriptorOfTheDb) {
       theirs.push_back(target);
     }
   }
-  std::printf("  parent holds %zu descriptor(s) in the DB; child has %zu "
-              "descriptor(s), %zu in the DB\n",
-              ours.size(), count, theirs.size());
+  std::printf(
+      "  parent holds %zu descriptor(s) in the DB; child has %zu "
+      "descriptor(s), %zu in the DB\n",
+      ours.size(), count, theirs.size());
   EXPECT_GE(count, 3u);  // stdin, stdout, stderr at least
   EXPECT_TRUE(theirs.empty()) << theirs.front();
 }
@@ -519,14 +522,16 @@ TEST_F(LimitsTmpfsTest, NoDescriptorLeaksOver10000OpenCloseCycles) {
   const double secs =
       std::chrono::duration<double>(Clock::now() - start).count();
   const size_t after = OpenDescriptors().size();
-  std::printf("  %d open/close cycles in %.1f s; descriptors: %zu before, "
-              "%zu after, at most %zu while open\n",
-              kCycles, secs, baseline, after, most_while_open);
+  std::printf(
+      "  %d open/close cycles in %.1f s; descriptors: %zu before, "
+      "%zu after, at most %zu while open\n",
+      kCycles, secs, baseline, after, most_while_open);
   EXPECT_EQ(baseline, after);
   EXPECT_LE(most_while_open, baseline + 16);
 }
 
-// ---- Size limits ------------------------------------------------------------------
+// ---- Size limits
+// ------------------------------------------------------------------
 
 TEST(LimitsOptionsTest, OptionBoundsAtMaxAndMaxPlusOne) {
   Options o;
@@ -655,8 +660,8 @@ TEST_F(LimitsTest, KeysAtTheDefaultLimitSurviveFlushCompactionAndReopen) {
   ASSERT_TRUE(db_->Put(wo_, big_a, "A").ok());
   ASSERT_TRUE(db_->Put(wo_, big_b, "B").ok());
   ASSERT_TRUE(db_->Put(wo_, "m", "M").ok());
-  EXPECT_TRUE(db_->Put(wo_, std::string(max + 1, 'c'), "C")
-                  .IsInvalidArgument());
+  EXPECT_TRUE(
+      db_->Put(wo_, std::string(max + 1, 'c'), "C").IsInvalidArgument());
   ASSERT_TRUE(db_->Flush().ok());
   ASSERT_TRUE(db_->Put(wo_, big_b, "B2").ok());  // an overwrite in L0
   ASSERT_TRUE(db_->Flush().ok());
@@ -679,7 +684,8 @@ TEST_F(LimitsTest, KeysAtTheDefaultLimitSurviveFlushCompactionAndReopen) {
   EXPECT_EQ("m", keys[2]);
 }
 
-// ---- Names ------------------------------------------------------------------------
+// ---- Names
+// ------------------------------------------------------------------------
 
 // The only file names strata reads are CURRENT's content and directory
 // entries; the MANIFEST names tables and logs only by number (see
@@ -714,9 +720,8 @@ TEST(LimitsNamesTest, DirectoryNamesFollowTheGrammar) {
     EXPECT_FALSE(ParseFileName(huge, &number, &type)) << huge;
   }
   // Everything strata names for itself parses back to the same number.
-  for (const uint64_t n :
-       {uint64_t{0}, uint64_t{1}, uint64_t{999999}, uint64_t{1000000},
-        internal::kMaxFileNumber}) {
+  for (const uint64_t n : {uint64_t{0}, uint64_t{1}, uint64_t{999999},
+                           uint64_t{1000000}, internal::kMaxFileNumber}) {
     const std::string table = internal::TableFileName("d", n).substr(2);
     ASSERT_TRUE(ParseFileName(table, &number, &type)) << table;
     EXPECT_EQ(n, number);
@@ -741,9 +746,9 @@ TEST_F(LimitsTest, CurrentMustNameAManifestByNumber) {
   const std::string manifest = current.substr(0, current.size() - 1);
   const std::string digits = manifest.substr(9);
   std::string manifest_bytes;
-  ASSERT_TRUE(internal::ReadFileToString(env, dbname_ + "/" + manifest,
-                                         &manifest_bytes)
-                  .ok());
+  ASSERT_TRUE(
+      internal::ReadFileToString(env, dbname_ + "/" + manifest, &manifest_bytes)
+          .ok());
   // Decoys: valid MANIFESTs where a path escaping the DB would lead, so
   // following such a name would open instead of failing.
   for (const std::string& decoy :
@@ -768,8 +773,8 @@ TEST_F(LimitsTest, CurrentMustNameAManifestByNumber) {
       "./" + manifest + "\n",
       dbname_ + "/" + manifest + "\n",
       "/etc/passwd\n",
-      manifest,                 // no newline
-      manifest + "\n\n",        // two
+      manifest,           // no newline
+      manifest + "\n\n",  // two
       manifest + "\r\n",
       manifest + " \n",
       " " + manifest + "\n",
@@ -784,13 +789,12 @@ TEST_F(LimitsTest, CurrentMustNameAManifestByNumber) {
       "\n",
   };
   for (const std::string& contents : bad) {
-    ASSERT_TRUE(internal::WriteStringToFile(env, contents, current_path, false)
-                    .ok());
+    ASSERT_TRUE(
+        internal::WriteStringToFile(env, contents, current_path, false).ok());
     const Status s = Open();
-    EXPECT_TRUE(s.IsCorruption()) << "CURRENT = \"" << contents << "\": "
-                                  << s.ToString();
-    EXPECT_NE(std::string::npos, s.ToString().find("CURRENT"))
-        << s.ToString();
+    EXPECT_TRUE(s.IsCorruption())
+        << "CURRENT = \"" << contents << "\": " << s.ToString();
+    EXPECT_NE(std::string::npos, s.ToString().find("CURRENT")) << s.ToString();
     EXPECT_EQ(nullptr, db_);
   }
   // The grammar is "MANIFEST-" digits "\n", any padding of the number.
@@ -801,7 +805,7 @@ TEST_F(LimitsTest, CurrentMustNameAManifestByNumber) {
     ASSERT_TRUE(internal::ReadFileToString(env, current_path, &current).ok());
     const uint64_t number = std::stoull(current.substr(9));
     const std::string good =
-        form == 0 ? "MANIFEST-" + std::to_string(number) + "\n"
+        form == 0   ? "MANIFEST-" + std::to_string(number) + "\n"
         : form == 1 ? "MANIFEST-0000000000" + std::to_string(number) + "\n"
                     : current;
     ASSERT_TRUE(
@@ -877,8 +881,7 @@ TEST_F(LimitsTest, NumbersStrataNeverMakesAreNotItsFiles) {
   std::string current;
   Status s = internal::ReadFileToString(env, dbname + "/CURRENT", &current);
   if (!s.ok()) return ::testing::AssertionFailure() << s.ToString();
-  const std::string path =
-      dbname + "/" + current.substr(0, current.size() - 1);
+  const std::string path = dbname + "/" + current.substr(0, current.size() - 1);
   uint64_t size = 0;
   s = env->GetFileSize(path, &size);
   std::unique_ptr<WritableFile> file;
@@ -909,12 +912,12 @@ TEST_F(LimitsTest, OutOfRangeNumbersInCurrentOrManifestAreCorruption) {
                   .ok());
 
   // CURRENT naming a MANIFEST numbered 2^63 (present, and valid).
-  ASSERT_TRUE(internal::WriteStringToFile(
-                  env, manifest_bytes,
-                  dbname_ + "/MANIFEST-9223372036854775808", false)
-                  .ok());
-  ASSERT_TRUE(internal::WriteStringToFile(
-                  env, "MANIFEST-9223372036854775808\n", current_path, false)
+  ASSERT_TRUE(
+      internal::WriteStringToFile(
+          env, manifest_bytes, dbname_ + "/MANIFEST-9223372036854775808", false)
+          .ok());
+  ASSERT_TRUE(internal::WriteStringToFile(env, "MANIFEST-9223372036854775808\n",
+                                          current_path, false)
                   .ok());
   Status s = Open();
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
@@ -925,8 +928,8 @@ TEST_F(LimitsTest, OutOfRangeNumbersInCurrentOrManifestAreCorruption) {
   ASSERT_TRUE(env->RenameFile(dbname_ + "/MANIFEST-9223372036854775808",
                               dbname_ + "/MANIFEST-4611686018427387904")
                   .ok());
-  ASSERT_TRUE(internal::WriteStringToFile(
-                  env, "MANIFEST-4611686018427387904\n", current_path, false)
+  ASSERT_TRUE(internal::WriteStringToFile(env, "MANIFEST-4611686018427387904\n",
+                                          current_path, false)
                   .ok());
   s = Open();
   ASSERT_TRUE(s.ok()) << s.ToString();

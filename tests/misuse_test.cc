@@ -256,11 +256,12 @@ TEST_F(MisuseTest, WritesSayTheyStopAfterACompactionMeetsABadBlock) {
   }
   ASSERT_FALSE(table.empty());
   std::string content;
-  ASSERT_TRUE(internal::ReadFileToString(env_.get(), "/db/" + table, &content).ok());
+  ASSERT_TRUE(
+      internal::ReadFileToString(env_.get(), "/db/" + table, &content).ok());
   content[20] ^= 0x40;  // inside the first data block
-  ASSERT_TRUE(internal::WriteStringToFile(env_.get(), content, "/db/" + table,
-                                          true)
-                  .ok());
+  ASSERT_TRUE(
+      internal::WriteStringToFile(env_.get(), content, "/db/" + table, true)
+          .ok());
   for (int i = 0; i < 200; ++i) {
     ASSERT_TRUE(db->Put(WriteOptions(), Key(i), std::string(100, 'b')).ok());
   }

@@ -37,7 +37,7 @@ class MmapReadsTest : public ::testing::TestWithParam<Compression> {
   Options MakeOptions(bool mmap) const {
     Options options;
     options.compression = GetParam();
-    options.write_buffer_size = 128 << 10;  // several tables
+    options.write_buffer_size = 128 << 10;    // several tables
     options.block_cache_capacity = 64 << 10;  // most reads miss the cache
     options.allow_mmap_reads = mmap;
     // The tables stay as flushed: the idle fold would merge them (and meet
@@ -182,10 +182,14 @@ TEST_P(MmapReadsTest, DamageInAMappedTableIsCorruption) {
 std::string CompressionParamName(
     const ::testing::TestParamInfo<Compression>& info) {
   switch (info.param) {
-    case Compression::kNone: return "None";
-    case Compression::kSnappy: return "Snappy";
-    case Compression::kLZ4: return "LZ4";
-    case Compression::kZstd: return "Zstd";
+    case Compression::kNone:
+      return "None";
+    case Compression::kSnappy:
+      return "Snappy";
+    case Compression::kLZ4:
+      return "LZ4";
+    case Compression::kZstd:
+      return "Zstd";
   }
   return "Unknown";
 }

@@ -150,8 +150,10 @@ class RangeDeleteTest : public ::testing::TestWithParam<bool> {
 TEST_P(RangeDeleteTest, BadRangesAreRefusedAndWriteNothing) {
   Put(1, "one");
   const uint64_t seq = Prop(db_.get(), "strata.last-sequence");
-  EXPECT_TRUE(db_->DeleteRange(WriteOptions(), Key(5), Key(5)).IsInvalidArgument());
-  EXPECT_TRUE(db_->DeleteRange(WriteOptions(), Key(6), Key(5)).IsInvalidArgument());
+  EXPECT_TRUE(
+      db_->DeleteRange(WriteOptions(), Key(5), Key(5)).IsInvalidArgument());
+  EXPECT_TRUE(
+      db_->DeleteRange(WriteOptions(), Key(6), Key(5)).IsInvalidArgument());
   EXPECT_TRUE(db_->DeleteRange(WriteOptions(), "", Key(5)).IsInvalidArgument());
   EXPECT_TRUE(db_->DeleteRange(WriteOptions(), Key(0), "").IsInvalidArgument());
   // Inside a batch the whole batch is refused, its puts included.
@@ -252,7 +254,8 @@ TEST_P(RangeDeleteTest, BackwardIterationCrossesDeletedRanges) {
   }
   ASSERT_TRUE(it->status().ok());
   std::vector<std::string> want;
-  for (auto r = model_.rbegin(); r != model_.rend(); ++r) want.push_back(r->first);
+  for (auto r = model_.rbegin(); r != model_.rend(); ++r)
+    want.push_back(r->first);
   EXPECT_EQ(want, seen);
   // Direction changes inside and at the edges of deleted runs.
   it->Seek(Key(150));

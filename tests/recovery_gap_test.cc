@@ -27,7 +27,8 @@ void WriteLog(Env* env, const std::string& path,
     WriteBatch batch;
     batch.Put(key, "v" + std::to_string(seq));
     internal::WriteBatchInternal::SetSequence(&batch, seq);
-    ASSERT_TRUE(writer.AddRecord(internal::WriteBatchInternal::Contents(batch)).ok());
+    ASSERT_TRUE(
+        writer.AddRecord(internal::WriteBatchInternal::Contents(batch)).ok());
   }
   ASSERT_TRUE(file->Sync().ok());
   ASSERT_TRUE(file->Close().ok());

@@ -34,7 +34,8 @@ class [[nodiscard]] Status {
   ~Status() = default;
 
   static Status OK() { return Status(); }
-  static Status NotFound(const Slice& msg = Slice(), const Slice& msg2 = Slice()) {
+  static Status NotFound(const Slice& msg = Slice(),
+                         const Slice& msg2 = Slice()) {
     return Status(Code::kNotFound, msg, msg2);
   }
   static Status Corruption(const Slice& msg, const Slice& msg2 = Slice()) {

@@ -19,7 +19,8 @@ char* Arena::AllocateFallback(size_t bytes) {
 }
 
 char* Arena::AllocateAligned(size_t bytes) {
-  constexpr size_t kAlign = alignof(std::max_align_t) > 8 ? alignof(std::max_align_t) : 8;
+  constexpr size_t kAlign =
+      alignof(std::max_align_t) > 8 ? alignof(std::max_align_t) : 8;
   static_assert((kAlign & (kAlign - 1)) == 0, "alignment must be a power of 2");
   const size_t mod = reinterpret_cast<uintptr_t>(alloc_ptr_) & (kAlign - 1);
   const size_t slop = mod == 0 ? 0 : kAlign - mod;

@@ -16,9 +16,7 @@ void PutFixed64(std::string* dst, uint64_t v) {
   dst->append(buf, sizeof(buf));
 }
 
-char* EncodeVarint32(char* dst, uint32_t v) {
-  return EncodeVarint64(dst, v);
-}
+char* EncodeVarint32(char* dst, uint32_t v) { return EncodeVarint64(dst, v); }
 
 char* EncodeVarint64(char* dst, uint64_t v) {
   auto* p = reinterpret_cast<unsigned char*>(dst);
@@ -72,8 +70,7 @@ const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v) {
   return nullptr;
 }
 
-const char* GetVarint32PtrSlow(const char* p, const char* limit,
-                               uint32_t* v) {
+const char* GetVarint32PtrSlow(const char* p, const char* limit, uint32_t* v) {
   uint32_t result = 0;
   for (uint32_t shift = 0; shift <= 28 && p < limit; shift += 7) {
     const auto byte = static_cast<uint32_t>(static_cast<unsigned char>(*p));

@@ -74,8 +74,8 @@ constexpr ZeroShift<1024> kShift1024;
 constexpr ZeroShift<256> kShift256;
 constexpr ZeroShift<64> kShift64;
 
-__attribute__((target("sse4.2"))) inline uint64_t Crc64(uint64_t crc,
-                                                       const unsigned char* p) {
+__attribute__((target("sse4.2"))) inline uint64_t Crc64(
+    uint64_t crc, const unsigned char* p) {
   uint64_t word;
   std::memcpy(&word, p, 8);
   return _mm_crc32_u64(crc, word);
@@ -97,8 +97,8 @@ __attribute__((target("sse4.2"))) inline void ExtendStripes(
       c1 = Crc64(c1, a + kLen + i);
       c2 = Crc64(c2, a + 2 * kLen + i);
     }
-    const uint32_t ab = shift(static_cast<uint32_t>(c0)) ^
-                        static_cast<uint32_t>(c1);
+    const uint32_t ab =
+        shift(static_cast<uint32_t>(c0)) ^ static_cast<uint32_t>(c1);
     *crc = shift(ab) ^ static_cast<uint32_t>(c2);
     *p += 3 * kLen;
     *n -= 3 * kLen;

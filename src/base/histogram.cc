@@ -38,7 +38,8 @@ void Histogram::Clear() {
 void Histogram::Add(double value) {
   const auto& limits = BucketLimits();
   const size_t b = static_cast<size_t>(
-      std::upper_bound(limits.begin(), limits.end() - 1, value) - limits.begin());
+      std::upper_bound(limits.begin(), limits.end() - 1, value) -
+      limits.begin());
   buckets_[b] += 1;
   min_ = std::min(min_, value);
   max_ = std::max(max_, value);
@@ -78,7 +79,8 @@ double Histogram::Percentile(double p) const {
     if (cumulative >= threshold && buckets_[b] > 0) {
       const double left = b == 0 ? 0 : limits[b - 1];
       const double right = std::min(limits[b], max_);
-      const double pos = (threshold - before) / static_cast<double>(buckets_[b]);
+      const double pos =
+          (threshold - before) / static_cast<double>(buckets_[b]);
       const double r = left + (right - left) * pos;
       return std::clamp(r, Min(), max_);
     }
@@ -102,11 +104,12 @@ std::string Histogram::ToString() const {
   for (size_t b = 0; b < buckets_.size(); ++b) {
     if (buckets_[b] == 0) continue;
     cumulative += buckets_[b];
-    std::snprintf(buf, sizeof(buf), "[ %10.0f, %10.0f ) %10llu %6.2f%% %6.2f%%\n",
-                  b == 0 ? 0.0 : limits[b - 1], limits[b],
-                  static_cast<unsigned long long>(buckets_[b]),
-                  100.0 * static_cast<double>(buckets_[b]) / static_cast<double>(count_),
-                  100.0 * static_cast<double>(cumulative) / static_cast<double>(count_));
+    std::snprintf(
+        buf, sizeof(buf), "[ %10.0f, %10.0f ) %10llu %6.2f%% %6.2f%%\n",
+        b == 0 ? 0.0 : limits[b - 1], limits[b],
+        static_cast<unsigned long long>(buckets_[b]),
+        100.0 * static_cast<double>(buckets_[b]) / static_cast<double>(count_),
+        100.0 * static_cast<double>(cumulative) / static_cast<double>(count_));
     r.append(buf);
   }
   return r;

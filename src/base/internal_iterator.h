@@ -67,7 +67,8 @@ class IteratorWrapper {
   }
 
   // Replaces the iterator (which may be null) and returns the old one.
-  std::unique_ptr<InternalIterator> Set(std::unique_ptr<InternalIterator> iter) {
+  std::unique_ptr<InternalIterator> Set(
+      std::unique_ptr<InternalIterator> iter) {
     std::swap(iter_, iter);
     Update();
     return iter;
@@ -77,14 +78,34 @@ class IteratorWrapper {
   bool Valid() const { return valid_; }
   Slice key() const { return key_; }  // REQUIRES: Valid()
   Slice value() const { return iter_->value(); }
-  Status status() const { return iter_ == nullptr ? Status::OK() : iter_->status(); }
+  Status status() const {
+    return iter_ == nullptr ? Status::OK() : iter_->status();
+  }
 
-  void SeekToFirst() { iter_->SeekToFirst(); Update(); }
-  void SeekToLast() { iter_->SeekToLast(); Update(); }
-  void Seek(const Slice& target) { iter_->Seek(target); Update(); }
-  void SeekForPrev(const Slice& target) { iter_->SeekForPrev(target); Update(); }
-  void Next() { iter_->Next(); Update(); }
-  void Prev() { iter_->Prev(); Update(); }
+  void SeekToFirst() {
+    iter_->SeekToFirst();
+    Update();
+  }
+  void SeekToLast() {
+    iter_->SeekToLast();
+    Update();
+  }
+  void Seek(const Slice& target) {
+    iter_->Seek(target);
+    Update();
+  }
+  void SeekForPrev(const Slice& target) {
+    iter_->SeekForPrev(target);
+    Update();
+  }
+  void Next() {
+    iter_->Next();
+    Update();
+  }
+  void Prev() {
+    iter_->Prev();
+    Update();
+  }
 
  private:
   void Update() {

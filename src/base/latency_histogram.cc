@@ -27,7 +27,8 @@ double LatencyHistogram::Percentile(double p) const {
     const double before = cumulative;
     cumulative += static_cast<double>(counts[b]);
     if (cumulative >= threshold) {
-      const double lo = b == 0 ? 0.0 : static_cast<double>(uint64_t{1} << (b - 1));
+      const double lo =
+          b == 0 ? 0.0 : static_cast<double>(uint64_t{1} << (b - 1));
       const double hi = std::min(static_cast<double>(uint64_t{1} << b),
                                  static_cast<double>(Max()));
       const double f = (threshold - before) / static_cast<double>(counts[b]);

@@ -29,8 +29,8 @@ class LatencyHistogram {
     count_.fetch_add(1, std::memory_order_relaxed);
     sum_.fetch_add(micros, std::memory_order_relaxed);
     uint64_t seen = max_.load(std::memory_order_relaxed);
-    while (micros > seen &&
-           !max_.compare_exchange_weak(seen, micros, std::memory_order_relaxed)) {
+    while (micros > seen && !max_.compare_exchange_weak(
+                                seen, micros, std::memory_order_relaxed)) {
     }
   }
 

@@ -35,7 +35,8 @@ TEST(LatencyHistogramTest, ManyThreadsLoseNothing) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&h, t] {
-      for (int i = 0; i < 10000; ++i) h.Record(static_cast<uint64_t>(t * 10 + i % 7));
+      for (int i = 0; i < 10000; ++i)
+        h.Record(static_cast<uint64_t>(t * 10 + i % 7));
     });
   }
   for (auto& t : threads) t.join();

@@ -36,7 +36,8 @@ class STRATA_CAPABILITY("mutex") Mutex {
   }
   void AssertHeld() const STRATA_ASSERT_CAPABILITY(this) {
 #ifndef NDEBUG
-    assert(owner_.load(std::memory_order_relaxed) == std::this_thread::get_id());
+    assert(owner_.load(std::memory_order_relaxed) ==
+           std::this_thread::get_id());
 #endif
   }
 

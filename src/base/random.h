@@ -12,7 +12,8 @@ namespace strata::internal {
 // xorshift64* — good statistical quality, one multiply per draw.
 class Random {
  public:
-  explicit Random(uint64_t seed) : state_(seed == 0 ? 0x9e3779b97f4a7c15ull : seed) {
+  explicit Random(uint64_t seed)
+      : state_(seed == 0 ? 0x9e3779b97f4a7c15ull : seed) {
     // Scramble low-entropy seeds (0, 1, 2, ...) before first use.
     for (int i = 0; i < 4; ++i) Next64();
   }
@@ -31,7 +32,9 @@ class Random {
   bool OneIn(uint64_t n) { return Uniform(n) == 0; }
   // Picks a bit width uniformly in [0, max_log], then a value below 2^width:
   // small numbers are common, large ones still appear.
-  uint64_t Skewed(int max_log) { return Uniform(uint64_t{1} << Uniform(max_log + 1)); }
+  uint64_t Skewed(int max_log) {
+    return Uniform(uint64_t{1} << Uniform(max_log + 1));
+  }
 
  private:
   uint64_t state_;

@@ -54,16 +54,17 @@ class [[nodiscard]] Result {
 #define STRATA_CONCAT_(a, b) STRATA_CONCAT_INNER_(a, b)
 
 // Returns the Status of `expr` from the enclosing function unless it is OK.
-#define STRATA_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::strata::Status strata_status_ = (expr);   \
+#define STRATA_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::strata::Status strata_status_ = (expr);        \
     if (!strata_status_.ok()) return strata_status_; \
   } while (0)
 
 // Evaluates `rexpr` (a Result<T>); on error returns its Status, otherwise
 // declares/assigns `lhs` from the value.
-#define STRATA_ASSIGN_OR_RETURN(lhs, rexpr) \
-  STRATA_ASSIGN_OR_RETURN_IMPL_(STRATA_CONCAT_(strata_result_, __LINE__), lhs, rexpr)
+#define STRATA_ASSIGN_OR_RETURN(lhs, rexpr)                                    \
+  STRATA_ASSIGN_OR_RETURN_IMPL_(STRATA_CONCAT_(strata_result_, __LINE__), lhs, \
+                                rexpr)
 #define STRATA_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, rexpr) \
   auto tmp = (rexpr);                                  \
   if (!tmp.ok()) return std::move(tmp).status();       \

@@ -31,14 +31,30 @@ std::string Status::ToString() const {
   if (state_ == nullptr) return "OK";
   const char* name = "Unknown";
   switch (state_->code) {
-    case Code::kOk: name = "OK"; break;
-    case Code::kNotFound: name = "NotFound"; break;
-    case Code::kCorruption: name = "Corruption"; break;
-    case Code::kNotSupported: name = "NotSupported"; break;
-    case Code::kInvalidArgument: name = "InvalidArgument"; break;
-    case Code::kIOError: name = "IOError"; break;
-    case Code::kBusy: name = "Busy"; break;
-    case Code::kTryAgain: name = "TryAgain"; break;
+    case Code::kOk:
+      name = "OK";
+      break;
+    case Code::kNotFound:
+      name = "NotFound";
+      break;
+    case Code::kCorruption:
+      name = "Corruption";
+      break;
+    case Code::kNotSupported:
+      name = "NotSupported";
+      break;
+    case Code::kInvalidArgument:
+      name = "InvalidArgument";
+      break;
+    case Code::kIOError:
+      name = "IOError";
+      break;
+    case Code::kBusy:
+      name = "Busy";
+      break;
+    case Code::kTryAgain:
+      name = "TryAgain";
+      break;
   }
   std::string r(name);
   if (!state_->msg.empty()) {

@@ -15,8 +15,8 @@ std::atomic<int> g_skip{-1};
 // Whether this start is the one the test seam fails.
 bool TakeInjectedFailure() {
   int n = g_skip.load(std::memory_order_relaxed);
-  while (n >= 0 && !g_skip.compare_exchange_weak(n, n - 1,
-                                                 std::memory_order_relaxed)) {
+  while (n >= 0 &&
+         !g_skip.compare_exchange_weak(n, n - 1, std::memory_order_relaxed)) {
   }
   return n == 0;
 }

@@ -19,7 +19,8 @@
   STRATA_THREAD_ANNOTATION_(acquired_after(__VA_ARGS__))
 #define STRATA_REQUIRES(...) \
   STRATA_THREAD_ANNOTATION_(requires_capability(__VA_ARGS__))
-#define STRATA_EXCLUDES(...) STRATA_THREAD_ANNOTATION_(locks_excluded(__VA_ARGS__))
+#define STRATA_EXCLUDES(...) \
+  STRATA_THREAD_ANNOTATION_(locks_excluded(__VA_ARGS__))
 #define STRATA_ACQUIRE(...) \
   STRATA_THREAD_ANNOTATION_(acquire_capability(__VA_ARGS__))
 #define STRATA_RELEASE(...) \

@@ -1,8 +1,8 @@
 #include "cache/block_cache.h"
 
 #include <algorithm>
-#include <cassert>
 #include <array>
+#include <cassert>
 #include <utility>
 #include <vector>
 
@@ -244,7 +244,8 @@ class alignas(64) BlockCache::Shard {
     // hole unless that would move one before its home slot.
     const size_t mask = Mask();
     size_t hole = slot;
-    for (size_t i = (slot + 1) & mask; table_[i].entry != 0; i = (i + 1) & mask) {
+    for (size_t i = (slot + 1) & mask; table_[i].entry != 0;
+         i = (i + 1) & mask) {
       const size_t home = table_[i].tag & mask;
       // Distance from home to i versus from home to the hole, both taken
       // forward around the table: the entry may move if the hole lies on

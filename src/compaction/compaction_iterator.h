@@ -75,8 +75,8 @@ class CompactionIterator {
  public:
   // What happened to the input entries consumed so far. Each is counted in
   // input_entries and in exactly one of dropped_shadowed,
-  // dropped_tombstones, dropped_covered and output_entries; an entry rejected as Corruption
-  // is counted nowhere.
+  // dropped_tombstones, dropped_covered and output_entries; an entry rejected
+  // as Corruption is counted nowhere.
   struct Stats {
     uint64_t input_entries = 0;
     // Shadowed by a newer version in the same stripe (rule 1), or older

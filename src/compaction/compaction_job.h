@@ -72,7 +72,6 @@ struct CompactionJobResult {
   uint64_t range_tombstones_out = 0;  // and written, over all outputs
 };
 
-
 // Compacts `inputs` (all files of all input levels, in any order) into new
 // tables, range tombstones included (each output gets the ones
 // overlapping its key range, clipped to it; at the bottom, tombstones in

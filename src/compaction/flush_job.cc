@@ -16,8 +16,8 @@ Status RunFlush(const FlushJobOptions& o, const MemTable& mem, uint64_t number,
   meta->number = number;
   RangeTombstoneListPtr tombstones = mem.RangeTombstones();
   if (tombstones != nullptr) {
-    tombstones = SurvivingTombstones(o.snapshots, /*bottommost=*/false,
-                                     *tombstones);
+    tombstones =
+        SurvivingTombstones(o.snapshots, /*bottommost=*/false, *tombstones);
   }
 
   TableOutputOptions output = o;

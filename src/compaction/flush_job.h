@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "key/internal_key.h"
 #include "compaction/table_output.h"
+#include "key/internal_key.h"
 #include "memtable/memtable.h"
 #include "strata/env.h"
 #include "table/format.h"

@@ -31,7 +31,8 @@ class FlushJobTest : public ::testing::Test {
   // Every entry of table `number`, as "key@seq:type=value".
   std::vector<std::string> Read(uint64_t number, const FileMetaData& meta) {
     std::unique_ptr<RandomAccessFile> file;
-    EXPECT_TRUE(env_->NewRandomAccessFile(TableFileName(kDb, number), &file).ok());
+    EXPECT_TRUE(
+        env_->NewRandomAccessFile(TableFileName(kDb, number), &file).ok());
     std::unique_ptr<Table> table;
     const Status s = Table::Open(options_.table_options, std::move(file),
                                  meta.file_size, "t", &table);

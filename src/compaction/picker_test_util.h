@@ -57,7 +57,8 @@ inline FileMetaData WithEntries(FileMetaData f, uint64_t entries,
   return f;
 }
 
-inline N Numbers(const std::vector<std::shared_ptr<const FileMetaData>>& files) {
+inline N Numbers(
+    const std::vector<std::shared_ptr<const FileMetaData>>& files) {
   N r;
   for (const auto& f : files) r.push_back(f->number);
   return r;

@@ -151,8 +151,7 @@ class CommitPipeline {
   // Takes the group from the queue's front (up to a size limit), runs the
   // validators, and sets `*last` to the last member taken and `*sync` if a
   // member that stays asked for it. Null if no member stays.
-  WriteBatch* BuildGroupLocked(Writer** last, bool* sync)
-      STRATA_REQUIRES(mu_);
+  WriteBatch* BuildGroupLocked(Writer** last, bool* sync) STRATA_REQUIRES(mu_);
   // Appends `group` as one record, flushes, and syncs when asked; on
   // failure cuts the record and tells the host.
   Status LogGroup(const WriteBatch& group, bool sync);

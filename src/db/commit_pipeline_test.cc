@@ -38,7 +38,8 @@ class RecordingFile final : public WritableFile {
  public:
   RecordingFile(uint64_t number, std::unique_ptr<WritableFile> base,
                 Journal* journal)
-      : tag_(std::to_string(number)), base_(std::move(base)),
+      : tag_(std::to_string(number)),
+        base_(std::move(base)),
         journal_(journal) {}
 
   Status Append(const Slice& data) override {
@@ -170,7 +171,8 @@ TEST_F(CommitPipelineTest, AWriteIsLoggedNumberedAppliedAndPublished) {
 TEST_F(CommitPipelineTest, QueuedWritersCommitAsOneGroupInQueueOrder) {
   ASSERT_TRUE(pipeline_.Pause().ok());
   std::vector<WriteBatch> batches;
-  for (int i = 0; i < 3; ++i) batches.push_back(Batch("k" + std::to_string(i), "v"));
+  for (int i = 0; i < 3; ++i)
+    batches.push_back(Batch("k" + std::to_string(i), "v"));
   std::vector<Status> results(3);
   std::vector<std::thread> threads;
   for (int i = 0; i < 3; ++i) {
@@ -226,7 +228,8 @@ TEST_F(CommitPipelineTest, ValidatorsRunInQueueOrderAndSeeTheirOwnGroup) {
     });
     WaitForQueued(++queued);
     if (i == 0) {  // a writer without a validator comes second
-      threads.emplace_back([&] { results[3] = pipeline_.Write(&plain, false); });
+      threads.emplace_back(
+          [&] { results[3] = pipeline_.Write(&plain, false); });
       WaitForQueued(++queued);
     }
   }
@@ -256,8 +259,8 @@ TEST_F(CommitPipelineTest, ASyncWriteSyncsEarlierLogsFirst) {
   journal_.Take();
   WriteBatch c = Batch("c", "3");
   ASSERT_TRUE(pipeline_.Write(&c, true).ok());
-  EXPECT_EQ((std::vector<std::string>{"append 3", "sync 1", "sync 2",
-                                      "close 1", "close 2", "sync 3"}),
+  EXPECT_EQ((std::vector<std::string>{"append 3", "sync 1", "sync 2", "close 1",
+                                      "close 2", "sync 3"}),
             journal_.Take());
   // Synced logs are not synced again.
   WriteBatch d = Batch("d", "4");
@@ -273,9 +276,9 @@ TEST_F(CommitPipelineTest, LogsWhoseDataIsInTablesAreNotSynced) {
   EXPECT_EQ((std::vector<std::string>{"append 1", "close 1"}), journal_.Take());
   WriteBatch c = Batch("c", "3");
   ASSERT_TRUE(pipeline_.Write(&c, true).ok());
-  EXPECT_EQ((std::vector<std::string>{"append 3", "sync 2", "close 2",
-                                      "sync 3"}),
-            journal_.Take());
+  EXPECT_EQ(
+      (std::vector<std::string>{"append 3", "sync 2", "close 2", "sync 3"}),
+      journal_.Take());
 }
 
 TEST_F(CommitPipelineTest, AFailedLogWriteFailsTheGroupAndEveryLaterWrite) {

@@ -100,7 +100,8 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     stats.micros += micros;
   }
   InstallSuperVersionLocked();
-  info_log_->Log("compacted %s -> L%d%s: %zu inputs (%" PRIu64 " bytes), %zu "
+  info_log_->Log("compacted %s -> L%d%s: %zu inputs (%" PRIu64
+                 " bytes), %zu "
                  "outputs (%" PRIu64 " bytes), %" PRIu64 " entries in, %" PRIu64
                  " out, %" PRIu64 " covered by range tombstones, %" PRIu64
                  "/%" PRIu64 " range tombstones kept, %.1f ms",
@@ -186,24 +187,28 @@ std::string DBImpl::StatsStringLocked(const Version& v) {
                    : (s.bytes_read > 0 ? static_cast<double>(s.bytes_written) /
                                              static_cast<double>(s.bytes_read)
                                        : 0.0);
-    std::snprintf(line, sizeof(line),
-                  "L%-4d %7d %12.2f %7.2f %12.2f %12.2f %8" PRIu64 " %8.2f\n",
-                  level, v.NumFiles(level), static_cast<double>(bytes) / 1048576.0,
-                  level < static_cast<int>(scores.size()) ? scores[static_cast<size_t>(level)] : 0.0,
-                  static_cast<double>(s.bytes_read) / 1048576.0,
-                  static_cast<double>(s.bytes_written) / 1048576.0, s.compactions,
-                  w_amp);
+    std::snprintf(
+        line, sizeof(line),
+        "L%-4d %7d %12.2f %7.2f %12.2f %12.2f %8" PRIu64 " %8.2f\n", level,
+        v.NumFiles(level), static_cast<double>(bytes) / 1048576.0,
+        level < static_cast<int>(scores.size())
+            ? scores[static_cast<size_t>(level)]
+            : 0.0,
+        static_cast<double>(s.bytes_read) / 1048576.0,
+        static_cast<double>(s.bytes_written) / 1048576.0, s.compactions, w_amp);
     r.append(line);
     total_files += static_cast<uint64_t>(v.NumFiles(level));
     total_bytes += bytes;
     total_written += s.bytes_written;
   }
   const double total_amp =
-      pipeline_.BytesCommitted() > 0 ? static_cast<double>(total_written) /
-                                    static_cast<double>(pipeline_.BytesCommitted())
-                              : 0.0;
+      pipeline_.BytesCommitted() > 0
+          ? static_cast<double>(total_written) /
+                static_cast<double>(pipeline_.BytesCommitted())
+          : 0.0;
   std::snprintf(line, sizeof(line),
-                "Sum   %7" PRIu64 " %12.2f   user writes %.2f MB, table writes "
+                "Sum   %7" PRIu64
+                " %12.2f   user writes %.2f MB, table writes "
                 "%.2f MB, write amplification %.2f, stalled %.3f s (stopped "
                 "%.3f s)\n",
                 total_files, static_cast<double>(total_bytes) / 1048576.0,

@@ -6,10 +6,10 @@
 #include <optional>
 #include <vector>
 
-#include "db/db_impl.h"
-#include "db/obsolete_files.h"
 #include "compaction/compaction_job.h"
 #include "compaction/flush_job.h"
+#include "db/db_impl.h"
+#include "db/obsolete_files.h"
 #include "env/filename.h"
 #include "table/table_builder.h"
 
@@ -47,8 +47,7 @@ void DBImpl::BackgroundLoop() {
       // Files whose tombstones a snapshot still needs are not worth a
       // compaction of their own yet.
       const SequenceNumber earliest_snapshot =
-          snapshots_.empty() ? pipeline_.LastSequence()
-                             : snapshots_.Oldest();
+          snapshots_.empty() ? pipeline_.LastSequence() : snapshots_.Oldest();
       std::optional<CompactionPlan> plan = PickCompaction(
           *versions_->current(), policy_, bg_.busy_files, earliest_snapshot);
       if (!plan) {
@@ -85,8 +84,8 @@ void DBImpl::MarkSettledLocked(uint64_t settle_request) {
   mu_.AssertHeld();
   // Settled only if nothing runs elsewhere either (another thread's job,
   // or a CompactRange on a caller's thread).
-  if (bg_.flush_running || bg_.compaction_running || bg_.manual_compactions > 0 ||
-      bg_.settled >= settle_request) {
+  if (bg_.flush_running || bg_.compaction_running ||
+      bg_.manual_compactions > 0 || bg_.settled >= settle_request) {
     return;
   }
   bg_.settled = settle_request;
@@ -111,8 +110,8 @@ uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
       versions_->current()->NumFiles(0) == 0) {
     return 0;
   }
-  const uint64_t wait = bg_.idle_clock.MicrosUntilIdle(
-      pipeline_.LastSequence(), env_->NowMicros());
+  const uint64_t wait = bg_.idle_clock.MicrosUntilIdle(pipeline_.LastSequence(),
+                                                       env_->NowMicros());
   if (wait > 0) return wait;
   *plan = PickIdleCompaction(*versions_->current(), policy_, bg_.busy_files);
   return 0;
@@ -123,8 +122,8 @@ Status DBImpl::FlushOldestLocked() {
   const FrozenMemTable oldest = imm_.back();
   // Once this memtable is in a table, its data no longer needs the WALs
   // before the one the next (newer) memtable starts in (invariant 4).
-  const uint64_t next_log = imm_.size() >= 2 ? imm_[imm_.size() - 2].log_number
-                                             : log_number_;
+  const uint64_t next_log =
+      imm_.size() >= 2 ? imm_[imm_.size() - 2].log_number : log_number_;
   const uint64_t number = versions_->NewFileNumber();
   bg_.pending_outputs.insert(number);
   const uint64_t start = env_->NowMicros();

@@ -10,8 +10,8 @@
 
 #include "base/thread.h"
 #include "db/db_iter.h"
-#include "env/filename.h"
 #include "env/env_util.h"
+#include "env/filename.h"
 
 namespace strata {
 
@@ -119,8 +119,8 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       env_(options_.env),
       icmp_(std::make_shared<const InternalKeyComparator>(options_.comparator)),
       block_cache_(std::make_shared<BlockCache>(options_.block_cache_capacity)),
-      table_options_(MakeTableOptions(options_, icmp_.get(),
-                                      block_cache_.get())),
+      table_options_(
+          MakeTableOptions(options_, icmp_.get(), block_cache_.get())),
       pipeline_(this, dbname_),
       bg_(options_.level0_idle_compaction_ms * 1000),
       counters_(options_.num_levels),
@@ -216,8 +216,9 @@ Status DBImpl::JudgeDirectory(const DirectoryScan& scan) const {
     // A new DB writes LOG and keeps the last one as LOG.old: files of those
     // names that strata did not write would be overwritten.
     return Status::InvalidArgument(
-        dbname_, "the directory holds no DB but a LOG or LOG.old file, which "
-                 "a new DB would overwrite; use another directory");
+        dbname_,
+        "the directory holds no DB but a LOG or LOG.old file, which "
+        "a new DB would overwrite; use another directory");
   }
   return Status::OK();
 }
@@ -228,16 +229,17 @@ Status DBImpl::OpenImpl() {
   STRATA_RETURN_IF_ERROR(ScanDirectory(&scan));
   STRATA_RETURN_IF_ERROR(JudgeDirectory(scan));
   open_.created_dir = !scan.exists;
-  open_.lock_existed = std::find(scan.names.begin(), scan.names.end(), "LOCK") !=
-                  scan.names.end();
+  open_.lock_existed = std::find(scan.names.begin(), scan.names.end(),
+                                 "LOCK") != scan.names.end();
   if (open_.created_dir) {
     const Status s = env_->CreateDirIfMissing(dbname_);
     if (!s.ok()) {
       const std::string parent = DirName(dbname_);
       if (s.IsNotFound()) {
-        return Status::NotFound(dbname_, "cannot create the DB directory: its "
-                                         "parent directory " +
-                                             parent + " does not exist");
+        return Status::NotFound(dbname_,
+                                "cannot create the DB directory: its "
+                                "parent directory " +
+                                    parent + " does not exist");
       }
       return Status::IOError("cannot create the DB directory " + dbname_,
                              s.ToString());
@@ -251,9 +253,9 @@ Status DBImpl::OpenImpl() {
       (void)env_->RemoveDir(dbname_);
     }
     if (s.message().find("held by") != std::string::npos) {
-      return Status::IOError("database " + dbname_ + " is locked",
-                             "open in this or another process: " +
-                                 s.ToString());
+      return Status::IOError(
+          "database " + dbname_ + " is locked",
+          "open in this or another process: " + s.ToString());
     }
     return Status::IOError("cannot take the lock of database " + dbname_,
                            "opening " + LockFileName(dbname_) +
@@ -364,8 +366,8 @@ void DBImpl::AbandonFailedOpen() {
         FileType type;
         if (!ParseFileName(name, &number, &type) ||
             type == FileType::kLockFile ||
-            std::find(open_.existing_names.begin(), open_.existing_names.end(), name) !=
-                open_.existing_names.end()) {
+            std::find(open_.existing_names.begin(), open_.existing_names.end(),
+                      name) != open_.existing_names.end()) {
           continue;
         }
         ours.emplace_back(RemovalRank(type), name);
@@ -399,7 +401,8 @@ Status DBImpl::CreateIdentity(std::string* identity) {
 
 Status DBImpl::CreateLogFile(uint64_t number,
                              std::unique_ptr<WritableFile>* file) {
-  STRATA_RETURN_IF_ERROR(env_->NewWritableFile(LogFileName(dbname_, number), file));
+  STRATA_RETURN_IF_ERROR(
+      env_->NewWritableFile(LogFileName(dbname_, number), file));
   // The log's directory entry must be durable before any sync write into
   // it is acknowledged.
   return env_->SyncDir(dbname_);
@@ -419,7 +422,8 @@ Status DBImpl::Close() {
         pipeline_.HasLog() && !mem_->IsEmpty()) {
       // No writer is queued, so Close may act as the leader.
       while (bg_error_.ok() &&
-             imm_.size() + 1 >= static_cast<size_t>(options_.max_write_buffer_number)) {
+             imm_.size() + 1 >=
+                 static_cast<size_t>(options_.max_write_buffer_number)) {
         bg_cv_.Wait();
       }
       if (bg_error_.ok()) (void)SwitchMemTableLocked();  // sets bg_error_
@@ -457,8 +461,7 @@ Status DBImpl::Close() {
 const Snapshot* DBImpl::GetSnapshot() {
   if (!CheckOpen().ok()) return nullptr;
   MutexLock lock(&mu_);
-  const Snapshot* snapshot =
-      snapshots_.New(pipeline_.LastSequence());
+  const Snapshot* snapshot = snapshots_.New(pipeline_.LastSequence());
   read_state_.AddSnapshot(snapshot);
   return snapshot;
 }
@@ -469,9 +472,10 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   if (!snapshots_.Contains(snapshot)) {
     // Released already, or another DB's: nothing to do, and nothing read.
     if (info_log_ != nullptr) {
-      info_log_->Log("ReleaseSnapshot: %p is not a live snapshot of this DB "
-                     "(released twice, or another DB's); ignored",
-                     static_cast<const void*>(snapshot));
+      info_log_->Log(
+          "ReleaseSnapshot: %p is not a live snapshot of this DB "
+          "(released twice, or another DB's); ignored",
+          static_cast<const void*>(snapshot));
     }
     return;
   }
@@ -492,11 +496,13 @@ Status DBImpl::Flush() {
 
 Status DBImpl::CreateCheckpoint(const std::string& /*dir*/) {
   STRATA_RETURN_IF_ERROR(CheckOpen());
-  return Status::NotSupported("CreateCheckpoint", "checkpoints are not built yet");
+  return Status::NotSupported("CreateCheckpoint",
+                              "checkpoints are not built yet");
 }
 
 std::unique_ptr<Transaction> DBImpl::BeginTransaction(
-    const WriteOptions& /*options*/, const TransactionOptions& /*txn_options*/) {
+    const WriteOptions& /*options*/,
+    const TransactionOptions& /*txn_options*/) {
   return std::make_unique<UnsupportedTransaction>();
 }
 

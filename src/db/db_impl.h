@@ -49,18 +49,18 @@
 #include <vector>
 
 #include "base/latency_histogram.h"
-#include "env/info_log.h"
 #include "base/mutex.h"
 #include "base/result.h"
 #include "cache/block_cache.h"
 #include "compaction/picker.h"
-#include "key/internal_key.h"
 #include "db/commit_pipeline.h"
 #include "db/idle_clock.h"
 #include "db/obsolete_files.h"
 #include "db/snapshot_list.h"
 #include "db/super_version.h"
 #include "db/table_cache.h"
+#include "env/info_log.h"
+#include "key/internal_key.h"
 #include "memtable/memtable.h"
 #include "strata/db.h"
 #include "strata/env.h"
@@ -102,8 +102,8 @@ class DBImpl final : public DB, private CommitHost {
   Status Get(const ReadOptions& options, const Slice& key,
              std::string* value) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
-  Status Count(const ReadOptions& options, const Slice& begin,
-               const Slice& end, uint64_t* count) override;
+  Status Count(const ReadOptions& options, const Slice& begin, const Slice& end,
+               uint64_t* count) override;
 
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
@@ -160,7 +160,6 @@ class DBImpl final : public DB, private CommitHost {
                    bool checked);
 
  public:
-
  private:
   // A frozen memtable waiting to be flushed, and the WAL its data starts in.
   struct FrozenMemTable {
@@ -181,10 +180,10 @@ class DBImpl final : public DB, private CommitHost {
     bool exists = false;  // the directory exists
     bool has_current = false;
     bool has_identity = false;
-    bool has_info_log = false;           // LOG or LOG.old
-    std::vector<uint64_t> manifests;     // MANIFEST numbers
-    std::vector<std::string> data_files; // tables, logs, damaged logs
-    std::vector<std::string> names;      // every name of strata's
+    bool has_info_log = false;            // LOG or LOG.old
+    std::vector<uint64_t> manifests;      // MANIFEST numbers
+    std::vector<std::string> data_files;  // tables, logs, damaged logs
+    std::vector<std::string> names;       // every name of strata's
   };
   Status ScanDirectory(DirectoryScan* scan) const;
   // OK if the directory may be opened as the options ask: an existing DB
@@ -382,7 +381,8 @@ class DBImpl final : public DB, private CommitHost {
     uint64_t micros = 0;
   };
   struct Counters {
-    explicit Counters(int num_levels) : levels(static_cast<size_t>(num_levels)) {}
+    explicit Counters(int num_levels)
+        : levels(static_cast<size_t>(num_levels)) {}
     std::vector<LevelStats> levels;
     uint64_t flushes = 0;
     uint64_t flush_bytes_written = 0;

@@ -289,8 +289,14 @@ class ErrorIterator final : public Iterator {
   void SeekForPrev(const Slice&) override {}
   void Next() override { assert(false); }
   void Prev() override { assert(false); }
-  Slice key() const override { assert(false); return Slice(); }
-  Slice value() const override { assert(false); return Slice(); }
+  Slice key() const override {
+    assert(false);
+    return Slice();
+  }
+  Slice value() const override {
+    assert(false);
+    return Slice();
+  }
   Status status() const override { return status_; }
 
  private:
@@ -299,10 +305,11 @@ class ErrorIterator final : public Iterator {
 
 }  // namespace
 
-std::unique_ptr<Iterator> NewDBIterator(const DBIterOptions& options,
-                                        std::unique_ptr<InternalIterator> source,
-                                        std::shared_ptr<const void> pinned) {
-  return std::make_unique<DBIter>(options, std::move(source), std::move(pinned));
+std::unique_ptr<Iterator> NewDBIterator(
+    const DBIterOptions& options, std::unique_ptr<InternalIterator> source,
+    std::shared_ptr<const void> pinned) {
+  return std::make_unique<DBIter>(options, std::move(source),
+                                  std::move(pinned));
 }
 
 std::unique_ptr<Iterator> NewErrorIterator(Status status) {
@@ -310,4 +317,3 @@ std::unique_ptr<Iterator> NewErrorIterator(Status status) {
 }
 
 }  // namespace strata::internal
-

@@ -15,7 +15,8 @@ std::shared_ptr<const SuperVersion> DBImpl::GetSuperVersion() const {
   return read_state_.Current();
 }
 
-Status DBImpl::GetReadState(const ReadOptions& options, SequenceNumber* sequence,
+Status DBImpl::GetReadState(const ReadOptions& options,
+                            SequenceNumber* sequence,
                             std::shared_ptr<const SuperVersion>* sv) const {
   // acquire: pairs with the leader's release store; every entry up to the
   // loaded number is in the memtable (CommitPipeline invariant 2). Read
@@ -68,7 +69,8 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
     return decide(mem.Get(lookup, value, &found));
   };
   MemTable::GetResult result = probe_memtable(*sv->mem);
-  for (size_t i = 0; result == MemTable::GetResult::kNotPresent && i < sv->imm.size(); ++i) {
+  for (size_t i = 0;
+       result == MemTable::GetResult::kNotPresent && i < sv->imm.size(); ++i) {
     result = probe_memtable(*sv->imm[i]);
   }
   if (result == MemTable::GetResult::kNotPresent) {
@@ -127,7 +129,8 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
         },
         &filter_skipped));
     // relaxed: statistics.
-    (filter_skipped ? request_stats_.bloom_useful : request_stats_.bloom_checked)
+    (filter_skipped ? request_stats_.bloom_useful
+                    : request_stats_.bloom_checked)
         .fetch_add(1, std::memory_order_relaxed);
     if (probe.malformed) {
       return Status::Corruption(TableFileName(dbname_, f.number),
@@ -192,8 +195,8 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
   for (int level = 1; level < sv.version->num_levels(); ++level) {
     const auto& files = sv.version->files(level);
     if (files.empty()) continue;
-    children.push_back(NewLevelIterator(icmp_.get(), table_cache_.get(),
-                                        ro, &files));
+    children.push_back(
+        NewLevelIterator(icmp_.get(), table_cache_.get(), ro, &files));
     SequenceNumber level_max = 0;
     for (const auto& f : files) {
       level_max = std::max(level_max, f->largest_seqno);
@@ -219,9 +222,10 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   Status s = CheckOpen();
   if (!s.ok()) return NewErrorIterator(std::move(s));
   if (options.lower_bound && options.upper_bound &&
-      options_.comparator->Compare(*options.lower_bound, *options.upper_bound) > 0) {
-    return NewErrorIterator(
-        Status::InvalidArgument("iterator bounds", "lower_bound > upper_bound"));
+      options_.comparator->Compare(*options.lower_bound, *options.upper_bound) >
+          0) {
+    return NewErrorIterator(Status::InvalidArgument(
+        "iterator bounds", "lower_bound > upper_bound"));
   }
   DBIterOptions iter_options;
   iter_options.user_comparator = options_.comparator;
@@ -264,7 +268,8 @@ Status DBImpl::Count(const ReadOptions& options, const Slice& begin,
       options_.comparator->Compare(*ro.lower_bound, begin) < 0) {
     ro.lower_bound = begin.ToString();
   }
-  if (!ro.upper_bound || options_.comparator->Compare(end, *ro.upper_bound) < 0) {
+  if (!ro.upper_bound ||
+      options_.comparator->Compare(end, *ro.upper_bound) < 0) {
     ro.upper_bound = end.ToString();
   }
   if (options_.comparator->Compare(*ro.lower_bound, *ro.upper_bound) >= 0) {

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "db/db_impl.h"
-#include "env/filename.h"
 #include "db/write_batch_internal.h"
 #include "env/env_util.h"
+#include "env/filename.h"
 #include "version/version_edit.h"
 #include "version/version_set.h"
 #include "wal/log_reader.h"
@@ -28,7 +28,8 @@ class DropReporter final : public log::Reader::Reporter {
   void Dropped(uint64_t offset, uint64_t bytes, const Status& reason) override {
     dropped_bytes_ += bytes;
     info_log_->Log("%s: dropped %" PRIu64 " bytes at offset %" PRIu64 ": %s",
-                   file_name_.c_str(), bytes, offset, reason.ToString().c_str());
+                   file_name_.c_str(), bytes, offset,
+                   reason.ToString().c_str());
   }
 
   uint64_t dropped_bytes() const { return dropped_bytes_; }
@@ -54,7 +55,8 @@ Status DecodeRecord(const Comparator* ucmp, const Slice& record,
     return Status::Corruption("write batch with an empty key or range");
   }
   const SequenceNumber seq = WriteBatchInternal::Sequence(*batch);
-  if (seq <= prev_max_sequence || seq + summary.count - 1 > kMaxSequenceNumber) {
+  if (seq <= prev_max_sequence ||
+      seq + summary.count - 1 > kMaxSequenceNumber) {
     return Status::Corruption("sequence " + std::to_string(seq) +
                               " does not follow " +
                               std::to_string(prev_max_sequence));
@@ -62,8 +64,8 @@ Status DecodeRecord(const Comparator* ucmp, const Slice& record,
   if (seq != prev_max_sequence + 1) {
     // Sequence numbers are dense: a gap means writes before this record
     // were lost (see RecordGap).
-    return Status::TryAgain("sequence gap: " + std::to_string(seq) +
-                            " after " + std::to_string(prev_max_sequence));
+    return Status::TryAgain("sequence gap: " + std::to_string(seq) + " after " +
+                            std::to_string(prev_max_sequence));
   }
   return Status::OK();
 }
@@ -125,8 +127,8 @@ Status DBImpl::Recover() {
   std::vector<uint64_t> unreplayed_logs;
   for (const uint64_t number : logs) {
     if (stopped) {
-      info_log_->Log("not replaying %06" PRIu64 ".log: it follows a sequence gap",
-                     number);
+      info_log_->Log(
+          "not replaying %06" PRIu64 ".log: it follows a sequence gap", number);
       unreplayed_logs.push_back(number);
       continue;
     }
@@ -134,9 +136,8 @@ Status DBImpl::Recover() {
     if (stopped) partly_replayed_log = number;
   }
   STRATA_RETURN_IF_ERROR(FlushRecoveredMemTable(&mem_, &edit));
-  Status set_aside = SetAsideUnprovenFiles(names, unreplayed_logs,
-                                           partly_replayed_log, max_sequence,
-                                           edit);
+  Status set_aside = SetAsideUnprovenFiles(
+      names, unreplayed_logs, partly_replayed_log, max_sequence, edit);
   if (!set_aside.ok()) {
     // Nothing recorded the tables recovery wrote: remove them again.
     for (const auto& [level, meta] : edit.new_files()) {
@@ -161,7 +162,8 @@ Status DBImpl::Recover() {
     InstallSuperVersionLocked();
     DeleteObsoleteFilesLocked();
   }
-  info_log_->Log("recovered %zu log(s); last sequence %" PRIu64 "; %d L0 tables",
+  info_log_->Log("recovered %zu log(s); last sequence %" PRIu64
+                 "; %d L0 tables",
                  logs.size(), max_sequence, versions_->current()->NumFiles(0));
   return Status::OK();
 }
@@ -214,8 +216,8 @@ Status DBImpl::SetAsideUnprovenFiles(
     // by an edit. Only a MANIFEST that ended cleanly proves no edit named
     // it; after a torn MANIFEST it is kept.
     if (versions_->recovered_torn_tail()) {
-      unproven.emplace_back(name, "cannot be read (" + s.ToString() +
-                                      ") after a torn MANIFEST");
+      unproven.emplace_back(
+          name, "cannot be read (" + s.ToString() + ") after a torn MANIFEST");
     }
   }
   for (const uint64_t number : unreplayed_logs) {
@@ -236,13 +238,15 @@ Status DBImpl::SetAsideUnprovenFiles(
   }
   if (options_.paranoid_checks) {
     return Status::Corruption(
-        dbname_, "files hold writes the recovered state lacks (nothing was "
-                 "changed; without paranoid_checks they are moved to lost/): " +
-                     list);
+        dbname_,
+        "files hold writes the recovered state lacks (nothing was "
+        "changed; without paranoid_checks they are moved to lost/): " +
+            list);
   }
   for (const auto& [name, why] : unproven) {
-    const bool link = partly_replayed_log != 0 &&
-                      name == BaseName(LogFileName(dbname_, partly_replayed_log));
+    const bool link =
+        partly_replayed_log != 0 &&
+        name == BaseName(LogFileName(dbname_, partly_replayed_log));
     STRATA_RETURN_IF_ERROR(MoveToLost(name, link));
     info_log_->Log("moved %s to lost/: it %s", name.c_str(), why.c_str());
     open_.lost_files.push_back(name);
@@ -297,17 +301,20 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
     if (s.IsTryAgain() &&
         options_.wal_recovery_mode == WalRecoveryMode::kSalvage) {
       info_log_->Log("%s offset %" PRIu64 ": %s (salvage keeps going)",
-                     name.c_str(), reader.LastRecordOffset(), s.ToString().c_str());
+                     name.c_str(), reader.LastRecordOffset(),
+                     s.ToString().c_str());
       s = Status::OK();
-    } else if (s.IsTryAgain() &&
-               options_.wal_recovery_mode == WalRecoveryMode::kTolerateTornTail) {
+    } else if (s.IsTryAgain() && options_.wal_recovery_mode ==
+                                     WalRecoveryMode::kTolerateTornTail) {
       // A sync write syncs every earlier log first (db_impl.h invariant 5),
       // so everything after a hole was never synced: a power loss kept a
       // later log's unsynced bytes but lost an earlier log's. The durable
       // prefix ends here; replaying past it would leave a hole.
-      info_log_->Log("%s offset %" PRIu64 ": %s; the durable prefix ends here, "
+      info_log_->Log("%s offset %" PRIu64
+                     ": %s; the durable prefix ends here, "
                      "later records and logs are not replayed",
-                     name.c_str(), reader.LastRecordOffset(), s.ToString().c_str());
+                     name.c_str(), reader.LastRecordOffset(),
+                     s.ToString().c_str());
       *stopped = true;
       break;
     }
@@ -325,8 +332,8 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
     // A batch is inserted only after it decoded completely, so a damaged
     // record is never half-applied.
     WriteBatchInternal::InsertInto(batch, mem_.get());
-    *max_sequence =
-        WriteBatchInternal::Sequence(batch) + WriteBatchInternal::Count(batch) - 1;
+    *max_sequence = WriteBatchInternal::Sequence(batch) +
+                    WriteBatchInternal::Count(batch) - 1;
     ++records;
     if (mem_->ApproximateMemoryUsage() >= options_.write_buffer_size) {
       STRATA_RETURN_IF_ERROR(FlushRecoveredMemTable(&mem_, edit));

@@ -31,15 +31,16 @@ Status DBImpl::CheckBatch(const WriteBatch& batch) const {
     return Status::InvalidArgument("empty key");
   }
   if (summary.max_key_size > options_.max_key_size) {
-    return Status::InvalidArgument(
-        "key too large", std::to_string(summary.max_key_size) + " bytes > max_key_size " +
-                             std::to_string(options_.max_key_size));
+    return Status::InvalidArgument("key too large",
+                                   std::to_string(summary.max_key_size) +
+                                       " bytes > max_key_size " +
+                                       std::to_string(options_.max_key_size));
   }
   if (summary.max_value_size > options_.max_value_size) {
-    return Status::InvalidArgument(
-        "value too large", std::to_string(summary.max_value_size) +
-                               " bytes > max_value_size " +
-                               std::to_string(options_.max_value_size));
+    return Status::InvalidArgument("value too large",
+                                   std::to_string(summary.max_value_size) +
+                                       " bytes > max_value_size " +
+                                       std::to_string(options_.max_value_size));
   }
   if (summary.has_bad_range) {
     return Status::InvalidArgument("DeleteRange", "begin must be < end");
@@ -57,10 +58,10 @@ Status DBImpl::Put(const WriteOptions& options, const Slice& key,
                              std::to_string(options_.max_key_size));
   }
   if (value.size() > options_.max_value_size) {
-    return Status::InvalidArgument(
-        "value too large", std::to_string(value.size()) +
-                               " bytes > max_value_size " +
-                               std::to_string(options_.max_value_size));
+    return Status::InvalidArgument("value too large",
+                                   std::to_string(value.size()) +
+                                       " bytes > max_value_size " +
+                                       std::to_string(options_.max_value_size));
   }
   STRATA_RETURN_IF_ERROR(CheckOpen());
   WriteBatch batch;
@@ -89,10 +90,11 @@ Status DBImpl::DeleteRange(const WriteOptions& options, const Slice& begin,
   if (icmp_->CompareUserKeys(begin, end) >= 0) {
     return Status::InvalidArgument("DeleteRange", "begin must be < end");
   }
-  if (begin.size() > options_.max_key_size || end.size() > options_.max_key_size) {
-    return Status::InvalidArgument(
-        "DeleteRange", "bound longer than max_key_size " +
-                           std::to_string(options_.max_key_size));
+  if (begin.size() > options_.max_key_size ||
+      end.size() > options_.max_key_size) {
+    return Status::InvalidArgument("DeleteRange",
+                                   "bound longer than max_key_size " +
+                                       std::to_string(options_.max_key_size));
   }
   STRATA_RETURN_IF_ERROR(CheckOpen());
   WriteBatch batch;
@@ -139,7 +141,8 @@ void DBImpl::LogFailed(uint64_t log_number, const Status& error,
                        const Status& cut) {
   MutexLock lock(&mu_);
   if (!cut.ok()) {
-    info_log_->Log("write-ahead log %06" PRIu64 ": cannot cut the failed "
+    info_log_->Log("write-ahead log %06" PRIu64
+                   ": cannot cut the failed "
                    "record: %s",
                    log_number, cut.ToString().c_str());
   }
@@ -191,7 +194,8 @@ Status DBImpl::MakeRoomForWriteLocked(bool force) {
         force ? !mem_->IsEmpty()
               : mem_->ApproximateMemoryUsage() >= options_.write_buffer_size;
     if (!wanted) return Status::OK();
-    if (imm_.size() + 1 >= static_cast<size_t>(options_.max_write_buffer_number)) {
+    if (imm_.size() + 1 >=
+        static_cast<size_t>(options_.max_write_buffer_number)) {
       // Every memtable is in use: wait for the flush to free one. Later
       // writers queue behind this leader meanwhile.
       const uint64_t start = env_->NowMicros();

@@ -12,8 +12,9 @@ namespace {
 // internal key, whose value is the file's number and size.
 class FileListIterator final : public InternalIterator {
  public:
-  FileListIterator(const InternalKeyComparator* icmp,
-                   const std::vector<std::shared_ptr<const FileMetaData>>* files)
+  FileListIterator(
+      const InternalKeyComparator* icmp,
+      const std::vector<std::shared_ptr<const FileMetaData>>* files)
       : icmp_(icmp), files_(files), index_(files->size()) {}
 
   bool Valid() const override { return index_ < files_->size(); }
@@ -75,7 +76,8 @@ std::unique_ptr<InternalIterator> NewLevelIterator(
                                      DecodeFixed64(file_value.data() + 8));
     return Status::OK();
   };
-  return std::make_unique<TwoLevelIterator>(std::move(index), std::move(opener));
+  return std::make_unique<TwoLevelIterator>(std::move(index),
+                                            std::move(opener));
 }
 
 }  // namespace strata::internal

@@ -19,16 +19,28 @@ LiveFiles Live() {
 }
 
 TEST(ObsoleteFilesTest, OnlyUnneededLogsTablesAndManifestsAreSelected) {
-  const std::vector<std::string> names = {
-      "000007.sst", "000008.sst", "000009.sst",         // 8 is dead
-      "000019.log", "000020.log", "000021.log",         // 19 is tabled
-      "MANIFEST-000014", "MANIFEST-000015",             // 14 is old
-      "CURRENT", "IDENTITY", "LOCK", "LOG", "LOG.old",  // never
-      "000016.dbtmp", "CURRENT.tmp", "000018.log.damaged",
-      "8.sst", "000008.sst.bak", "notes.txt"};          // not strata's
-  EXPECT_EQ((std::vector<std::string>{"000008.sst", "000019.log",
-                                      "MANIFEST-000014"}),
-            SelectObsoleteFiles(names, Live()));
+  const std::vector<std::string> names = {"000007.sst",
+                                          "000008.sst",
+                                          "000009.sst",  // 8 is dead
+                                          "000019.log",
+                                          "000020.log",
+                                          "000021.log",  // 19 is tabled
+                                          "MANIFEST-000014",
+                                          "MANIFEST-000015",  // 14 is old
+                                          "CURRENT",
+                                          "IDENTITY",
+                                          "LOCK",
+                                          "LOG",
+                                          "LOG.old",  // never
+                                          "000016.dbtmp",
+                                          "CURRENT.tmp",
+                                          "000018.log.damaged",
+                                          "8.sst",
+                                          "000008.sst.bak",
+                                          "notes.txt"};  // not strata's
+  EXPECT_EQ(
+      (std::vector<std::string>{"000008.sst", "000019.log", "MANIFEST-000014"}),
+      SelectObsoleteFiles(names, Live()));
 }
 
 TEST(ObsoleteFilesTest, FilesNewerThanTheLookAreKept) {

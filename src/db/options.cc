@@ -28,7 +28,8 @@ Status Options::Validate() const {
   if (bloom_bits_per_key < 0 || bloom_bits_per_key > 64) {
     return bad("bloom_bits_per_key", "must be in [0, 64]");
   }
-  if (static_cast<uint8_t>(compression) > static_cast<uint8_t>(Compression::kZstd)) {
+  if (static_cast<uint8_t>(compression) >
+      static_cast<uint8_t>(Compression::kZstd)) {
     return bad("compression", "unknown value");
   }
   if (max_open_files < 16) {
@@ -52,9 +53,8 @@ Status Options::Validate() const {
   // One flush and one compaction run at a time: more than a few threads
   // only wait. The bound keeps a typo from asking the system for millions.
   if (max_background_jobs < 1 || max_background_jobs > kMaxBackgroundJobs) {
-    return bad("max_background_jobs", "must be in [1, " +
-                                          std::to_string(kMaxBackgroundJobs) +
-                                          "]");
+    return bad("max_background_jobs",
+               "must be in [1, " + std::to_string(kMaxBackgroundJobs) + "]");
   }
   if (static_cast<uint8_t>(wal_recovery_mode) >
       static_cast<uint8_t>(WalRecoveryMode::kSalvage)) {

@@ -4,8 +4,8 @@
 #include <string>
 
 #include "base/coding.h"
-#include "key/internal_key.h"
 #include "db/write_batch_internal.h"
+#include "key/internal_key.h"
 #include "memtable/memtable.h"
 
 namespace strata {
@@ -105,21 +105,26 @@ Status WriteBatch::Iterate(Handler* handler) const {
     Slice a;
     Slice b;
     if (!ReadRecord(&input, &op, &a, &b)) {
-      return Status::Corruption("write batch",
-                                "bad record at offset " + std::to_string(offset));
+      return Status::Corruption(
+          "write batch", "bad record at offset " + std::to_string(offset));
     }
     switch (op) {
-      case BatchOp::kPut: handler->Put(a, b); break;
-      case BatchOp::kDelete: handler->Delete(a); break;
-      case BatchOp::kDeleteRange: handler->DeleteRange(a, b); break;
+      case BatchOp::kPut:
+        handler->Put(a, b);
+        break;
+      case BatchOp::kDelete:
+        handler->Delete(a);
+        break;
+      case BatchOp::kDeleteRange:
+        handler->DeleteRange(a, b);
+        break;
     }
     ++found;
   }
   if (found != Count()) {
-    return Status::Corruption("write batch", "record count " +
-                                                 std::to_string(found) +
-                                                 " != header count " +
-                                                 std::to_string(Count()));
+    return Status::Corruption(
+        "write batch", "record count " + std::to_string(found) +
+                           " != header count " + std::to_string(Count()));
   }
   return Status::OK();
 }
@@ -142,7 +147,8 @@ void WriteBatchInternal::SetSequence(WriteBatch* batch, SequenceNumber seq) {
   EncodeFixed64(batch->rep_.data(), seq);
 }
 
-Status WriteBatchInternal::SetContents(WriteBatch* batch, const Slice& contents) {
+Status WriteBatchInternal::SetContents(WriteBatch* batch,
+                                       const Slice& contents) {
   if (contents.size() < kBatchHeaderSize) {
     return Status::Corruption("write batch", "shorter than its header");
   }

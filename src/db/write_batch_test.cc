@@ -17,7 +17,9 @@ std::string Render(const WriteBatch& batch) {
     void Put(const Slice& k, const Slice& v) override {
       out += "Put(" + k.ToString() + "," + v.ToString() + ")";
     }
-    void Delete(const Slice& k) override { out += "Delete(" + k.ToString() + ")"; }
+    void Delete(const Slice& k) override {
+      out += "Delete(" + k.ToString() + ")";
+    }
     void DeleteRange(const Slice& b, const Slice& e) override {
       out += "DeleteRange(" + b.ToString() + "," + e.ToString() + ")";
     }
@@ -49,7 +51,9 @@ TEST(WriteBatchTest, RoundTripKeepsOrderAndContent) {
   // Through the on-disk encoding and back.
   WriteBatchInternal::SetSequence(&b, 100);
   WriteBatch copy;
-  ASSERT_TRUE(WriteBatchInternal::SetContents(&copy, WriteBatchInternal::Contents(b)).ok());
+  ASSERT_TRUE(
+      WriteBatchInternal::SetContents(&copy, WriteBatchInternal::Contents(b))
+          .ok());
   EXPECT_EQ(100u, WriteBatchInternal::Sequence(copy));
   EXPECT_EQ(Render(b), Render(copy));
   BatchSummary summary;
@@ -134,8 +138,10 @@ TEST(WriteBatchTest, InsertIntoNumbersOperationsFromTheSequence) {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ParsedInternalKey k;
     ASSERT_TRUE(ParseInternalKey(it->key(), &k));
-    seen += k.user_key.ToString() + "@" + std::to_string(k.sequence) +
-            (k.type == ValueType::kDeletion ? "D" : "=" + it->value().ToString()) + " ";
+    seen +=
+        k.user_key.ToString() + "@" + std::to_string(k.sequence) +
+        (k.type == ValueType::kDeletion ? "D" : "=" + it->value().ToString()) +
+        " ";
   }
   EXPECT_EQ("a@12D a@10=1 b@11=2 ", seen);
 }

@@ -341,8 +341,8 @@ TEST_P(EnvTest, MissingFileIsNotFound) {
 
 TEST_P(EnvTest, ReadFileToStringHonoursItsLimit) {
   // Around the limit and across read chunks (64 KiB).
-  for (const size_t size : {size_t{0}, size_t{9}, size_t{10}, size_t{11},
-                            size_t{200} << 10}) {
+  for (const size_t size :
+       {size_t{0}, size_t{9}, size_t{10}, size_t{11}, size_t{200} << 10}) {
     const std::string content(size, 'x');
     ASSERT_OK(WriteStringToFile(env_, content, Path("f"), false));
     std::string data = "stale";

@@ -4,14 +4,14 @@
 
 #pragma once
 
+#include <stdlib.h>
+
 #include <climits>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <system_error>
-
-#include <stdlib.h>
 
 #include "gtest/gtest.h"
 #include "strata/status.h"

@@ -32,9 +32,10 @@ void InfoLogger::LogV(const char* format, va_list ap) {
   localtime_r(&seconds, &t);
 
   char prefix[64];
-  std::snprintf(prefix, sizeof(prefix), "%04d/%02d/%02d-%02d:%02d:%02d.%06llu %llx ",
-                t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min,
-                t.tm_sec, static_cast<unsigned long long>(now % 1000000),
+  std::snprintf(prefix, sizeof(prefix),
+                "%04d/%02d/%02d-%02d:%02d:%02d.%06llu %llx ", t.tm_year + 1900,
+                t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
+                static_cast<unsigned long long>(now % 1000000),
                 static_cast<unsigned long long>(pthread_self()));
 
   va_list copy;

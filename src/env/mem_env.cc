@@ -149,7 +149,8 @@ class MemWritableFile final : public WritableFile {
                                      "beyond the end of the file");
     }
     MutexLock lock(&file_->mu);
-    if (file_->data.size() > size) file_->data.resize(static_cast<size_t>(size));
+    if (file_->data.size() > size)
+      file_->data.resize(static_cast<size_t>(size));
     size_ = size;
     return Status::OK();
   }

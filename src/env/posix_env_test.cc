@@ -3,8 +3,6 @@
 // write is dropped and sticky). The behaviour common to the in-memory env
 // is in env_test.cc.
 
-#include "strata/env.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -29,6 +27,7 @@
 #include "env/env_test_util.h"
 #include "env/env_util.h"
 #include "gtest/gtest.h"
+#include "strata/env.h"
 
 namespace strata {
 namespace {

@@ -93,7 +93,9 @@ inline uint64_t ExtractTag(const Slice& internal_key) {
 }
 
 inline SequenceNumber TagSequence(uint64_t tag) { return tag >> 8; }
-inline uint8_t TagType(uint64_t tag) { return static_cast<uint8_t>(tag & 0xff); }
+inline uint8_t TagType(uint64_t tag) {
+  return static_cast<uint8_t>(tag & 0xff);
+}
 
 inline SequenceNumber ExtractSequence(const Slice& internal_key) {
   return TagSequence(ExtractTag(internal_key));
@@ -107,7 +109,9 @@ inline uint8_t ExtractType(const Slice& internal_key) {
 
 // Whether `s` is long enough to hold an internal key's suffix (the tag): the
 // first check on any key read from a file.
-inline bool HasInternalKeySuffix(const Slice& s) { return s.size() >= kTagSize; }
+inline bool HasInternalKeySuffix(const Slice& s) {
+  return s.size() >= kTagSize;
+}
 
 // Bytes an internal key adds after the user key; what a filter cuts off
 // each key (TableOptions::filter_key_suffix_len) so that filters see the

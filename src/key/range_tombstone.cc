@@ -19,7 +19,8 @@ Status DecodeRangeTombstone(const Comparator* ucmp, const Slice& internal_key,
                               std::to_string(type));
   }
   if (begin.empty() || end.empty() || ucmp->Compare(begin, end) >= 0) {
-    return Status::Corruption("range tombstone with an empty or reversed range");
+    return Status::Corruption(
+        "range tombstone with an empty or reversed range");
   }
   out->begin.assign(begin.data(), begin.size());
   out->end.assign(end.data(), end.size());
@@ -111,11 +112,11 @@ FragmentedRangeTombstoneList::FragmentedRangeTombstoneList(
 }
 
 size_t FragmentedRangeTombstoneList::LowerBound(const Slice& user_key) const {
-  const auto it = std::upper_bound(
-      fragments_.begin(), fragments_.end(), user_key,
-      [this](const Slice& key, const Fragment& f) {
-        return ucmp_->Compare(key, f.end) < 0;
-      });
+  const auto it =
+      std::upper_bound(fragments_.begin(), fragments_.end(), user_key,
+                       [this](const Slice& key, const Fragment& f) {
+                         return ucmp_->Compare(key, f.end) < 0;
+                       });
   return static_cast<size_t>(it - fragments_.begin());
 }
 

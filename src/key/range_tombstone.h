@@ -60,11 +60,10 @@ class FragmentedRangeTombstoneList {
   // At most `max_pairs` (fragment, sequence) pairs are kept: nested
   // tombstones make their number grow with the square of the tombstones'.
   // Past it the list is left empty and overflowed() is true.
-  FragmentedRangeTombstoneList(const Comparator* ucmp,
-                               std::vector<RangeTombstone> tombstones,
-                               SequenceNumber upper_sequence = kMaxSequenceNumber,
-                               bool newest_only = false,
-                               size_t max_pairs = SIZE_MAX);
+  FragmentedRangeTombstoneList(
+      const Comparator* ucmp, std::vector<RangeTombstone> tombstones,
+      SequenceNumber upper_sequence = kMaxSequenceNumber,
+      bool newest_only = false, size_t max_pairs = SIZE_MAX);
 
   bool overflowed() const { return overflowed_; }
 
@@ -102,6 +101,7 @@ class FragmentedRangeTombstoneList {
   bool overflowed_ = false;
 };
 
-using RangeTombstoneListPtr = std::shared_ptr<const FragmentedRangeTombstoneList>;
+using RangeTombstoneListPtr =
+    std::shared_ptr<const FragmentedRangeTombstoneList>;
 
 }  // namespace strata::internal

@@ -35,8 +35,8 @@ TEST(RangeTombstoneTest, FragmentsOverlapsIntoDisjointPieces) {
 }
 
 TEST(RangeTombstoneTest, MergesTouchingFragmentsWithEqualCoverage) {
-  FragmentedRangeTombstoneList list(Ucmp(),
-                                    {{"a", "c", 3}, {"c", "f", 3}, {"f", "g", 4}});
+  FragmentedRangeTombstoneList list(
+      Ucmp(), {{"a", "c", 3}, {"c", "f", 3}, {"f", "g", 4}});
   EXPECT_EQ("[a,f)@3 [f,g)@4 ", Describe(list));
   FragmentedRangeTombstoneList dup(Ucmp(), {{"a", "c", 3}, {"a", "c", 3}});
   EXPECT_EQ("[a,c)@3 ", Describe(dup));
@@ -62,8 +62,8 @@ TEST(RangeTombstoneTest, LookupsMatchABruteForceModel) {
       char b = static_cast<char>('a' + rnd.Uniform(26));
       if (a == b) continue;
       if (b < a) std::swap(a, b);
-      tombstones.push_back({std::string(1, a), std::string(1, b),
-                            1 + rnd.Uniform(100)});
+      tombstones.push_back(
+          {std::string(1, a), std::string(1, b), 1 + rnd.Uniform(100)});
     }
     FragmentedRangeTombstoneList list(Ucmp(), tombstones);
     // Fragments are sorted and disjoint.
@@ -95,7 +95,8 @@ TEST(RangeTombstoneTest, LookupsMatchABruteForceModel) {
 TEST(RangeTombstoneTest, DecodeRejectsBadEntries) {
   RangeTombstone t;
   std::string key;
-  AppendInternalKey(&key, "b", 7, static_cast<uint8_t>(ValueType::kRangeDeletion));
+  AppendInternalKey(&key, "b", 7,
+                    static_cast<uint8_t>(ValueType::kRangeDeletion));
   ASSERT_TRUE(DecodeRangeTombstone(Ucmp(), key, "d", &t).ok());
   EXPECT_EQ("b", t.begin);
   EXPECT_EQ("d", t.end);

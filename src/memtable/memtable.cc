@@ -39,10 +39,9 @@ MemTable::MemTable(const InternalKeyComparator& comparator,
 void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
                    const Slice& value) {
   const size_t ikey_size = InternalKeyLength(key.size());
-  const size_t encoded_len = static_cast<size_t>(VarintLength(ikey_size)) +
-                             ikey_size +
-                             static_cast<size_t>(VarintLength(value.size())) +
-                             value.size();
+  const size_t encoded_len =
+      static_cast<size_t>(VarintLength(ikey_size)) + ikey_size +
+      static_cast<size_t>(VarintLength(value.size())) + value.size();
   char* buf = arena_.Allocate(encoded_len);
   char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_size));
   p = EncodeInternalKey(p, key, seq, static_cast<uint8_t>(type));

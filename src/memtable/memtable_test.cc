@@ -127,7 +127,8 @@ TEST(MemTableRangeTombstoneTest, KeptApartFromPoints) {
   // Point lookups and scans see only point entries.
   std::string value;
   SequenceNumber seq = 0;
-  EXPECT_EQ(MemTable::GetResult::kFound, mem.Get(LookupKey("b", 2), &value, &seq));
+  EXPECT_EQ(MemTable::GetResult::kFound,
+            mem.Get(LookupKey("b", 2), &value, &seq));
   EXPECT_EQ("v1", value);
   EXPECT_EQ(1u, seq);
   auto it = mem.NewIterator();

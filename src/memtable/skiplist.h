@@ -32,7 +32,8 @@
 //     head's pointer at that level is set loads nullptr there (the head's
 //     pointers start as nullptr) and descends. Either way it finds the same
 //     nodes.
-//  5. Only the writer mutates rnd_, max_height_, tail_ and next pointers, so the
+//  5. Only the writer mutates rnd_, max_height_, tail_ and next pointers, so
+//  the
 //     writer may read them with relaxed loads; writers are ordered by the
 //     caller's external synchronisation.
 

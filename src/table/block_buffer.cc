@@ -47,7 +47,8 @@ BlockBuffer AcquireBlockBuffer(size_t size) {
     }
   }
   const size_t capacity = (size + kRounding - 1) / kRounding * kRounding;
-  return BlockBuffer{std::make_unique_for_overwrite<char[]>(capacity), capacity};
+  return BlockBuffer{std::make_unique_for_overwrite<char[]>(capacity),
+                     capacity};
 }
 
 void RecycleBlockBuffer(std::unique_ptr<char[]> data, size_t capacity) {

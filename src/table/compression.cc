@@ -1,7 +1,5 @@
 #include "table/compression.h"
 
-#include "table/block_buffer.h"
-
 #include <lz4.h>
 #include <snappy.h>
 #include <zstd.h>
@@ -181,8 +179,8 @@ Status UncompressBlock(Compression type, const Slice& input,
       ZSTD_DCtx* ctx = ThreadZstdDCtx();
       if (ctx == nullptr) std::abort();  // out of memory (STYLE.md: OOM aborts)
       BlockBuffer buf = AcquireBlockBuffer(length);
-      const size_t got =
-          ZSTD_decompressDCtx(ctx, buf.data.get(), length, in.data(), in.size());
+      const size_t got = ZSTD_decompressDCtx(ctx, buf.data.get(), length,
+                                             in.data(), in.size());
       if (ZSTD_isError(got) || got != length) {
         return Status::Corruption("zstd block does not decompress");
       }

@@ -53,7 +53,8 @@ TEST(CompressionTest, RoundTrips) {
     Compressor compressor(c);
     for (const std::string& input : inputs) {
       std::string compressed;
-      ASSERT_TRUE(compressor.Compress(input, &compressed)) << CompressionName(c);
+      ASSERT_TRUE(compressor.Compress(input, &compressed))
+          << CompressionName(c);
       Status s;
       EXPECT_EQ(input, Uncompress(c, compressed, &s)) << CompressionName(c);
       EXPECT_TRUE(s.ok()) << s.ToString();
@@ -108,7 +109,8 @@ TEST(CompressionTest, WorstCaseRatiosStayWithinTheBound) {
     std::printf("%s: 4 MiB of zeros -> %zu bytes\n", CompressionName(c),
                 compressed.size());
     Status s;
-    EXPECT_EQ(zeros.size(), Uncompress(c, compressed, &s).size()) << CompressionName(c);
+    EXPECT_EQ(zeros.size(), Uncompress(c, compressed, &s).size())
+        << CompressionName(c);
     EXPECT_TRUE(s.ok()) << CompressionName(c) << " " << s.ToString();
   }
 }
@@ -133,7 +135,8 @@ TEST(CompressionTest, DamagedInputNeverCrashes) {
       }
       // Truncated.
       Uncompress(c, compressed.substr(0, i), &s);
-      EXPECT_TRUE(s.IsCorruption()) << CompressionName(c) << " truncated at " << i;
+      EXPECT_TRUE(s.IsCorruption())
+          << CompressionName(c) << " truncated at " << i;
     }
     EXPECT_GT(rejected, 0) << CompressionName(c);
   }

@@ -5,10 +5,10 @@
 #include <iterator>
 
 #include "base/coding.h"
-#include "table/block_buffer.h"
 #include "base/crc32c.h"
 #include "base/result.h"
 #include "table/block.h"
+#include "table/block_buffer.h"
 #include "table/block_builder.h"
 #include "table/compression.h"
 
@@ -129,7 +129,8 @@ Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
   // straight from the mapping, and only a plain one is copied (the block
   // owns its bytes).
   std::unique_ptr<char[]> buffer;
-  if (!file.ReadsInPlace()) buffer = std::make_unique_for_overwrite<char[]>(stored);
+  if (!file.ReadsInPlace())
+    buffer = std::make_unique_for_overwrite<char[]>(stored);
   Slice read;
   STRATA_RETURN_IF_ERROR(file.Read(handle.offset, stored, &read, buffer.get()));
   if (read.size() != stored) {

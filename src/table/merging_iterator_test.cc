@@ -461,9 +461,13 @@ TEST(MergingIteratorTest, SkipOlderChildrenMovesOnlyOlderChildren) {
     // Child 0 is new (max sequence 100), child 1 old (max sequence 5).
     iters.push_back(std::make_unique<VectorIterator>(
         std::vector<KV>{{"b", "new"}, {"f", "new"}, {"m", "new"}}));
-    iters.push_back(std::make_unique<VectorIterator>(std::vector<KV>{
-        {"a", "old"}, {"c", "old"}, {"d", "old"}, {"e", "old"}, {"k", "old"},
-        {"n", "old"}}));
+    iters.push_back(
+        std::make_unique<VectorIterator>(std::vector<KV>{{"a", "old"},
+                                                         {"c", "old"},
+                                                         {"d", "old"},
+                                                         {"e", "old"},
+                                                         {"k", "old"},
+                                                         {"n", "old"}}));
     return NewMergingIterator(BytewiseComparator(), std::move(iters),
                               std::vector<uint64_t>{100, 5});
   };
@@ -505,8 +509,8 @@ TEST(MergingIteratorTest, SkipOlderChildrenMovesOnlyOlderChildren) {
 
 TEST(MergingIteratorTest, SkipWithoutSequencesIsUnsupported) {
   std::vector<std::unique_ptr<InternalIterator>> iters;
-  iters.push_back(std::make_unique<VectorIterator>(
-      std::vector<KV>{{"a", ""}, {"c", ""}}));
+  iters.push_back(
+      std::make_unique<VectorIterator>(std::vector<KV>{{"a", ""}, {"c", ""}}));
   iters.push_back(std::make_unique<VectorIterator>(std::vector<KV>{{"b", ""}}));
   auto it = NewMergingIterator(BytewiseComparator(), std::move(iters));
   it->SeekToFirst();

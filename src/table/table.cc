@@ -38,12 +38,13 @@ namespace {
 template <typename Ptr, typename ParseFn>
 Status ReadAndParseWith(const RandomAccessFile& file,
                         const std::string& file_name, const BlockHandle& handle,
-                        uint64_t limit, bool verify, ParseFn parse, Ptr* block) {
+                        uint64_t limit, bool verify, ParseFn parse,
+                        Ptr* block) {
   BlockContents contents;
   STRATA_RETURN_IF_ERROR(
       ReadBlock(file, file_name, limit, handle, verify, &contents));
-  auto parsed = parse(std::move(contents.data), contents.size,
-                      contents.allocated);
+  auto parsed =
+      parse(std::move(contents.data), contents.size, contents.allocated);
   if (!parsed.ok()) {
     return CorruptionAt(file_name, handle.offset, parsed.status().message());
   }

@@ -27,12 +27,12 @@
 #include <string>
 
 #include "base/internal_iterator.h"
+#include "key/range_tombstone.h"
 #include "strata/env.h"
 #include "strata/slice.h"
 #include "strata/status.h"
 #include "table/block.h"
 #include "table/bloom.h"
-#include "key/range_tombstone.h"
 #include "table/format.h"
 
 namespace strata::internal {

@@ -349,8 +349,8 @@ Status VersionSet::Recover() {
   // reusing a live file's number. Numbers past kMaxFileNumber were never
   // handed out (and the floor below would wrap): the MANIFEST is damaged.
   uint64_t next = counters.next_file_number();
-  const uint64_t largest = std::max({manifest_number, builder.MaxFileNumber(),
-                                     counters.log_number()});
+  const uint64_t largest = std::max(
+      {manifest_number, builder.MaxFileNumber(), counters.log_number()});
   if (largest > kMaxFileNumber || next > kMaxFileNumber + 1) {
     return Status::Corruption(
         name, "file number " + std::to_string(std::max(largest, next)) +

@@ -37,10 +37,10 @@
 #include <string>
 #include <vector>
 
-#include "env/info_log.h"
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
 #include "env/filename.h"
+#include "env/info_log.h"
 #include "key/internal_key.h"
 #include "strata/env.h"
 #include "strata/status.h"

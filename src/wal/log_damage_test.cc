@@ -534,6 +534,5 @@ TEST(LogIOErrorTest, ReadErrorWhileSkippingZeros) {
   }
 }
 
-
 }  // namespace
 }  // namespace strata::internal::log

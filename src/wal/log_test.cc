@@ -358,6 +358,5 @@ TEST(LogTornTailTest, CutAtRecordBoundaryIsClean) {
   }
 }
 
-
 }  // namespace
 }  // namespace strata::internal::log

@@ -118,7 +118,7 @@ struct ReadResult {
 };
 
 inline ReadResult ReadAll(const std::string& contents, WalRecoveryMode mode,
-                   int fail_at_read = -1, bool zero_copy = false) {
+                          int fail_at_read = -1, bool zero_copy = false) {
   StringSource source(contents);
   source.fail_at_read_ = fail_at_read;
   source.zero_copy_ = zero_copy;
@@ -195,7 +195,7 @@ inline std::string EncodeFragment(RecordType type, const std::string& payload) {
 }
 
 inline void ExpectCorruptionAt(const Status& s, uint64_t offset,
-                        const std::string& problem) {
+                               const std::string& problem) {
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   const std::string prefix =
       std::string(kFileName) + " offset " + std::to_string(offset) + ": ";
@@ -204,7 +204,7 @@ inline void ExpectCorruptionAt(const Status& s, uint64_t offset,
 }
 
 inline void ExpectRecordsEqual(const ReadResult& r,
-                        const std::vector<std::string>& expected) {
+                               const std::vector<std::string>& expected) {
   ASSERT_EQ(r.records.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_TRUE(r.records[i] == expected[i]) << "record " << i;
@@ -232,8 +232,8 @@ inline void ExpectRoundTrip(const Log& log) {
   }
 }
 
-inline constexpr WalRecoveryMode kAllModes[] = {WalRecoveryMode::kTolerateTornTail,
-                                         WalRecoveryMode::kAbsoluteConsistency,
-                                         WalRecoveryMode::kSalvage};
+inline constexpr WalRecoveryMode kAllModes[] = {
+    WalRecoveryMode::kTolerateTornTail, WalRecoveryMode::kAbsoluteConsistency,
+    WalRecoveryMode::kSalvage};
 }  // namespace testutil
 }  // namespace strata::internal::log

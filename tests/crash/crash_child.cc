@@ -109,8 +109,7 @@ class SlowSyncFile final : public WritableFile {
 // their results there, often overlap in it.
 class SlowManifestEnv final : public internal::EnvWrapper {
  public:
-  SlowManifestEnv(Env* base, int micros)
-      : EnvWrapper(base), micros_(micros) {}
+  SlowManifestEnv(Env* base, int micros) : EnvWrapper(base), micros_(micros) {}
 
   Status NewWritableFile(const std::string& path,
                          std::unique_ptr<WritableFile>* result) override {

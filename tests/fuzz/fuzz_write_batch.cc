@@ -17,8 +17,8 @@
 #include <tuple>
 #include <vector>
 
-#include "key/internal_key.h"
 #include "db/write_batch_internal.h"
+#include "key/internal_key.h"
 #include "memtable/memtable.h"
 #include "strata/comparator.h"
 #include "strata/write_batch.h"

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "base/coding.h"
-#include "key/internal_key.h"
 #include "db/write_batch_internal.h"
+#include "key/internal_key.h"
 #include "strata/env.h"
 #include "strata/options.h"
 #include "strata/write_batch.h"
@@ -146,9 +146,9 @@ void AddBlocks(CorpusWriter* w, const std::string& prefix,
       const std::string name = it.key().ToString();
       // Properties (3); range deletions hold internal keys (1); the
       // filter is read as a data block and as a filter (0).
-      const int kind = name == internal::kPropertiesBlockName  ? 3
+      const int kind = name == internal::kPropertiesBlockName ? 3
                        : name == internal::kRangeDelBlockName ? 1
-                                                               : 0;
+                                                              : 0;
       auto [f, b] = stored(h, static_cast<uint8_t>(kind));
       w->Add("fuzz_block", prefix + "_" + name, f, b);
     }
@@ -181,8 +181,7 @@ void AddSmallTables(CorpusWriter* w) {
                         Compression::kLZ4, Compression::kZstd}) {
     const std::string t =
         BuildTable(BytewiseComparator(), 0, c, 10, 3, 256, entries);
-    const std::string name =
-        std::string("bytewise_") + CompressionName(c);
+    const std::string name = std::string("bytewise_") + CompressionName(c);
     w->Add("fuzz_table", name, 0x00, t);
     AddBlocks(w, name, t, 0, 2);
   }
@@ -202,8 +201,7 @@ void AddSmallTables(CorpusWriter* w) {
     internal::Compressor compressor(c);
     std::string out;
     if (compressor.Compress(run, &out)) {
-      w->Add("fuzz_block",
-             std::string("compressed_") + CompressionName(c),
+      w->Add("fuzz_block", std::string("compressed_") + CompressionName(c),
              static_cast<uint8_t>(0x10 | (static_cast<int>(c) << 2)), out);
     }
   }

@@ -18,7 +18,8 @@ int main() {
   batch.Delete("gone");
   if (!db->Write(strata::WriteOptions(), &batch).ok()) return 2;
   std::string value;
-  if (!db->Get(strata::ReadOptions(), "hello", &value).ok() || value != "world") {
+  if (!db->Get(strata::ReadOptions(), "hello", &value).ok() ||
+      value != "world") {
     return 3;
   }
   const strata::Snapshot* snap = db->GetSnapshot();
