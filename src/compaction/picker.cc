@@ -146,13 +146,13 @@ KeyRange Picker::RangeOf(const std::vector<CompactionInputs>& inputs) const {
 void Picker::ExpandToWholeUserKeys(int level, size_t* lo, size_t* hi) const {
   assert(level >= 1);
   const FileList& fs = v_.files(level);
-  while (*lo > 0 && Compare(fs[*lo - 1]->largest.user_key(),
-                            fs[*lo]->smallest.user_key()) == 0) {
+  // Neighbours that hold versions of the same logical key come along.
+  while (*lo > 0 && SameUserKey(ucmp_, fs[*lo - 1]->largest.Encode(),
+                                fs[*lo]->smallest.Encode())) {
     --*lo;
   }
-  while (*hi + 1 < fs.size() &&
-         Compare(fs[*hi]->largest.user_key(),
-                 fs[*hi + 1]->smallest.user_key()) == 0) {
+  while (*hi + 1 < fs.size() && SameUserKey(ucmp_, fs[*hi]->largest.Encode(),
+                                            fs[*hi + 1]->smallest.Encode())) {
     ++*hi;
   }
 }
