@@ -181,17 +181,7 @@ TEST_P(MmapReadsTest, DamageInAMappedTableIsCorruption) {
 
 std::string CompressionParamName(
     const ::testing::TestParamInfo<Compression>& info) {
-  switch (info.param) {
-    case Compression::kNone:
-      return "None";
-    case Compression::kSnappy:
-      return "Snappy";
-    case Compression::kLZ4:
-      return "LZ4";
-    case Compression::kZstd:
-      return "Zstd";
-  }
-  return "Unknown";
+  return CompressionName(info.param);
 }
 
 INSTANTIATE_TEST_SUITE_P(Compressions, MmapReadsTest,

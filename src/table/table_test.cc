@@ -19,6 +19,7 @@
 #include "base/random.h"
 #include "cache/block_cache.h"
 #include "key/internal_key.h"
+#include "strata/options.h"
 #include "table/block.h"
 #include "table/format.h"
 #include "table/table_builder.h"
@@ -175,17 +176,7 @@ INSTANTIATE_TEST_SUITE_P(Compressions, TableRoundTripTest,
                                            Compression::kLZ4,
                                            Compression::kZstd),
                          [](const ::testing::TestParamInfo<Compression>& info) {
-                           switch (info.param) {
-                             case Compression::kNone:
-                               return "None";
-                             case Compression::kSnappy:
-                               return "Snappy";
-                             case Compression::kLZ4:
-                               return "LZ4";
-                             case Compression::kZstd:
-                               return "Zstd";
-                           }
-                           return "Unknown";
+                           return std::string(CompressionName(info.param));
                          });
 
 // The compression byte of each data block's trailer.
