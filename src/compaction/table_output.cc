@@ -17,7 +17,7 @@ Status TableOutputWriter::Add(const Slice& key, const Slice& value) {
   // Outputs of one level must stay disjoint in user keys, so a full output
   // still takes the remaining versions of its last user key.
   if (builder_ != nullptr && builder_->FileSize() >= o_.max_output_file_size &&
-      !SameUserKey(o_.icmp->user_comparator(), key, last_key_)) {
+      !SameUserKey(*o_.icmp, key, last_key_)) {
     STRATA_RETURN_IF_ERROR(FinishOutput(&ikey.user_key));
     lower_.assign(ikey.user_key.data(), ikey.user_key.size());
     has_lower_ = true;

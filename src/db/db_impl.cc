@@ -82,7 +82,7 @@ TableOptions MakeTableOptions(const Options& options,
                               BlockCache* cache) {
   TableOptions t;
   t.comparator = icmp;
-  t.filter_key_suffix_len = InternalKeySuffixLength();  // filters see user keys
+  t.filter_key_suffix_len = icmp->FilterKeySuffixLength();  // keys alone
   t.user_comparator = icmp->user_comparator();
   t.block_size = options.block_size;
   t.block_restart_interval = options.block_restart_interval;

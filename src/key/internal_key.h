@@ -4,16 +4,17 @@
 //   internal key = user_key ‖ tag        tag = fixed64(sequence << 8 | type)
 //
 // Order: user key ascending (by the user comparator), then tag descending, so
-// the newest version of a key comes first. A later issue adds an optional
-// 8-byte version timestamp between the user key and the tag; every function
-// that slices a key lives in this module (src/key/) so that change touches
-// only it: no file outside spells the tag's size or shifts a tag by hand.
+// the newest version of a key comes first. In a versioned DB the user key
+// carries an 8-byte timestamp suffix (key/versioned_key.h) and the user
+// comparator is a VersionedComparator over it; every function that slices
+// a key lives in this module (src/key/): no file outside spells the tag's
+// size or shifts a tag by hand.
 //
 // Two meanings of "the user key", named apart:
-//   ExtractUserKey(k)    the ordering key: the bytes the user comparator
-//                        orders (with a timestamp, the key and not its time)
-//   SameUserKey(c, a, b) whether two internal keys are versions of the same
-//                        logical key
+//   ExtractUserKey(k)       the ordering key: the bytes the user comparator
+//                           orders (in a versioned DB, key and timestamp)
+//   SameUserKey(icmp, a, b) whether two internal keys are versions of the
+//                           same logical key (the timestamp aside)
 //
 // The key module sits above base and below every other module.
 //
@@ -24,9 +25,11 @@
 #include <cassert>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "base/coding.h"
+#include "key/versioned_key.h"
 #include "strata/comparator.h"
 #include "strata/slice.h"
 
@@ -160,27 +163,52 @@ inline bool SplitInternalKey(const Slice& internal_key, Slice* user_key,
   return true;
 }
 
-// Whether internal keys `a` and `b` are versions of the same logical key
-// under `ucmp`.
-inline bool SameUserKey(const Comparator* ucmp, const Slice& a,
-                        const Slice& b) {
-  return ucmp->Compare(ExtractUserKey(a), ExtractUserKey(b)) == 0;
-}
-
 // "'key' @ seq : type" with unprintable bytes escaped, for messages and the
 // info LOG; a key too short to be an internal key says so.
 std::string InternalKeyDebugString(const Slice& internal_key);
 
 // Orders internal keys: user key ascending, then tag (sequence, type)
-// descending. Borrows the user comparator, which must outlive it. It is a
-// Comparator itself, so modules below db (tables) order internal keys
-// without knowing their layout.
+// descending. Borrows the key comparator (the user's), which must outlive
+// it. It is a Comparator itself, so modules below db (tables) order
+// internal keys without knowing their layout. Copies share the versioned
+// comparator, so a copy's user_comparator() stays valid as long as any
+// copy lives.
 class InternalKeyComparator final : public Comparator {
  public:
-  explicit InternalKeyComparator(const Comparator* user_comparator)
-      : user_comparator_(user_comparator) {}
+  // `versioned`: user keys carry a timestamp suffix, ordered by a
+  // VersionedComparator over `key_comparator` that this object owns.
+  explicit InternalKeyComparator(const Comparator* key_comparator,
+                                 bool versioned = false)
+      : key_comparator_(key_comparator),
+        versioned_(versioned
+                       ? std::make_shared<VersionedComparator>(key_comparator)
+                       : nullptr),
+        user_comparator_(versioned ? versioned_.get() : key_comparator) {}
 
+  // Orders user keys (ExtractUserKey): the key comparator, or in a
+  // versioned DB the VersionedComparator over it.
   const Comparator* user_comparator() const { return user_comparator_; }
+  // Orders keys without their timestamps: the comparator the DB was opened
+  // with.
+  const Comparator* key_comparator() const { return key_comparator_; }
+  bool versioned() const { return versioned_ != nullptr; }
+  // Bytes a filter cuts off each internal key so that it sees the key
+  // alone: the tag, and in a versioned DB the timestamp too.
+  size_t FilterKeySuffixLength() const {
+    return InternalKeySuffixLength() + (versioned() ? kTimestampSize : 0);
+  }
+
+  // Whether internal keys `a` and `b` are versions of the same logical key
+  // (in a versioned DB, whatever their timestamps).
+  bool SameKey(const Slice& a, const Slice& b) const {
+    Slice ua = ExtractUserKey(a);
+    Slice ub = ExtractUserKey(b);
+    if (versioned_ != nullptr) {
+      ua = StripTimestamp(ua);
+      ub = StripTimestamp(ub);
+    }
+    return key_comparator_->Compare(ua, ub) == 0;
+  }
 
   const char* Name() const override { return "strata.InternalKeyComparator"; }
 
@@ -229,8 +257,16 @@ class InternalKeyComparator final : public Comparator {
   }
 
  private:
-  const Comparator* user_comparator_;
+  const Comparator* const key_comparator_;
+  const std::shared_ptr<const VersionedComparator> versioned_;
+  const Comparator* const user_comparator_;
 };
+
+// Whether internal keys `a` and `b` are versions of the same logical key.
+inline bool SameUserKey(const InternalKeyComparator& icmp, const Slice& a,
+                        const Slice& b) {
+  return icmp.SameKey(a, b);
+}
 
 // An owned internal key.
 class InternalKey {

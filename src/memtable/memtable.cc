@@ -100,8 +100,7 @@ MemTable::GetResult MemTable::Get(const LookupKey& key, std::string* value,
   // version if it belongs to the same user key.
   const char* entry = iter.key();
   const Slice ikey = GetLengthPrefixed(entry);
-  if (!SameUserKey(comparator_.comparator.user_comparator(), ikey,
-                   key.internal_key())) {
+  if (!SameUserKey(comparator_.comparator, ikey, key.internal_key())) {
     return GetResult::kNotPresent;
   }
   const uint64_t tag = ExtractTag(ikey);

@@ -44,6 +44,8 @@ class Version {
   Version& operator=(const Version&) = delete;
 
   int num_levels() const { return static_cast<int>(files_.size()); }
+  // The order of the keys in this version's files.
+  const InternalKeyComparator* icmp() const { return icmp_; }
 
   // The files of `level` in the order of invariants 1 and 2.
   // REQUIRES: 0 <= level < num_levels().
