@@ -149,6 +149,11 @@ class Env {
 
   // Microseconds since the Unix epoch (wall clock).
   virtual uint64_t NowMicros() = 0;
+
+  // Nanoseconds since the Unix epoch (wall clock): where a versioned DB
+  // takes its commit timestamps from. The default is NowMicros() * 1000,
+  // so an Env that overrides only NowMicros() drives both clocks.
+  virtual uint64_t NowNanos() { return NowMicros() * 1000; }
 };
 
 // Settings for a POSIX environment.

@@ -2,9 +2,11 @@
 
 #include "db/commit_pipeline.h"
 
+#include <algorithm>
 #include <cassert>
 #include <utility>
 
+#include "base/coding.h"
 #include "db/write_batch_internal.h"
 
 namespace strata::internal {
@@ -86,11 +88,21 @@ Status CommitPipeline::Run(Writer* w) {
           last_sequence_.load(std::memory_order_relaxed) + 1;
       const uint32_t count = WriteBatchInternal::Count(*group);
       WriteBatchInternal::SetSequence(group, first);
-      status = LogGroup(*group, sync);
+      uint64_t timestamp = 0;
+      if (clock_ != nullptr) {
+        // Invariant 5: strictly after the last one, whatever the clock says.
+        timestamp =
+            std::max(clock_->NowNanos(),
+                     last_timestamp_.load(std::memory_order_relaxed) + 1);
+      }
+      status = LogGroup(*group, timestamp, sync);
       if (status.ok()) {
-        host_->Apply(*group);
+        host_->Apply(*group, timestamp);
         bytes_committed_.fetch_add(WriteBatchInternal::ByteSize(*group),
                                    std::memory_order_relaxed);
+        if (clock_ != nullptr) {
+          last_timestamp_.store(timestamp, std::memory_order_release);
+        }
         // release: the memtable holds every entry up to here (invariant 2).
         last_sequence_.store(first + count - 1, std::memory_order_release);
       }
@@ -166,9 +178,17 @@ WriteBatch* CommitPipeline::BuildGroupLocked(Writer** last, bool* sync) {
   return result;
 }
 
-Status CommitPipeline::LogGroup(const WriteBatch& group, bool sync) {
+Status CommitPipeline::LogGroup(const WriteBatch& group, uint64_t timestamp,
+                                bool sync) {
   const uint64_t size_before = log_file_->Size();
-  Status status = writer_->AddRecord(WriteBatchInternal::Contents(group));
+  Slice record = WriteBatchInternal::Contents(group);
+  if (clock_ != nullptr) {
+    record_.clear();
+    PutFixed64(&record_, timestamp);
+    record_.append(record.data(), record.size());
+    record = record_;
+  }
+  Status status = writer_->AddRecord(record);
   if (status.ok()) status = log_file_->Flush();
   if (status.ok() && sync) {
     // Invariant 4: earlier logs become durable before this write does.
@@ -235,6 +255,12 @@ void CommitPipeline::Close() {
   closed_ = true;
   // Writers already queued finish; new ones see `closed_` and refuse.
   while (!writers_.empty()) drained_cv_.Wait();
+}
+
+void CommitPipeline::EnableTimestamps(Env* clock, uint64_t last_timestamp) {
+  assert(clock != nullptr);
+  clock_ = clock;
+  last_timestamp_.store(last_timestamp, std::memory_order_release);
 }
 
 void CommitPipeline::SetLog(uint64_t number,

@@ -4,7 +4,9 @@
 // queue, validates each member in queue order, gives the group a
 // contiguous range of sequence numbers, appends one WAL record, syncs once
 // if any member asked, has the host insert the group into the memtable,
-// then publishes the group's last sequence number.
+// then publishes the group's last sequence number. In a versioned DB
+// (EnableTimestamps) the group also gets a commit timestamp, logged in
+// front of its batch (docs/wal_format.md) and handed to the host with it.
 //
 // Invariants:
 //   1. At most one leader (the queue's front). Only the leader touches the
@@ -19,6 +21,9 @@
 //      synced write never becomes durable ahead of earlier acknowledged
 //      writes (recovery stops at a sequence gap: what it replays is a
 //      prefix).
+//   5. Commit timestamps strictly increase from group to group: each is
+//      max(clock now, last + 1), from the last one recovered at open, so
+//      they keep increasing when the clock stands still or goes back.
 //
 // The pipeline's mutex guards the queue only; it is a leaf: the leader
 // never holds it while calling the host or doing I/O, and validators run
@@ -61,8 +66,9 @@ class CommitHost {
   // A non-OK result (e.g. writes are stopped) fails the whole group.
   virtual Status MakeRoom(bool force) = 0;
   // Inserts a group, logged and numbered (WriteBatchInternal::Sequence),
-  // into the memtable.
-  virtual void Apply(const WriteBatch& group) = 0;
+  // into the memtable. `commit_timestamp`: the group's (0 unless
+  // EnableTimestamps was called).
+  virtual void Apply(const WriteBatch& group, uint64_t commit_timestamp) = 0;
   // The group's WAL append or sync failed with `error`; the record was cut
   // from log `log_number` (`cut`: how that went). Later writes must fail
   // until reopen.
@@ -123,6 +129,17 @@ class CommitPipeline {
     return bytes_committed_.load(std::memory_order_relaxed);
   }
 
+  // Versioned DBs: from now on every group gets a commit timestamp from
+  // `clock` (Env::NowNanos; borrowed, must outlive the pipeline), greater
+  // than `last_timestamp` (the newest one recovered) and than every one
+  // before it (invariant 5). The group's WAL record is then
+  // fixed64(timestamp) ‖ batch. REQUIRES: before the first write.
+  void EnableTimestamps(Env* clock, uint64_t last_timestamp);
+  // The newest committed timestamp (acquire); 0 without timestamps.
+  uint64_t LastTimestamp() const {
+    return last_timestamp_.load(std::memory_order_acquire);
+  }
+
   // ---- The WAL (leader, or no writer queued) --------------------------
 
   // Starts writing log `number` into `file` (empty, its directory entry
@@ -152,9 +169,10 @@ class CommitPipeline {
   // validators, and sets `*last` to the last member taken and `*sync` if a
   // member that stays asked for it. Null if no member stays.
   WriteBatch* BuildGroupLocked(Writer** last, bool* sync) STRATA_REQUIRES(mu_);
-  // Appends `group` as one record, flushes, and syncs when asked; on
-  // failure cuts the record and tells the host.
-  Status LogGroup(const WriteBatch& group, bool sync);
+  // Appends `group` as one record (after `timestamp` if timestamps are
+  // on), flushes, and syncs when asked; on failure cuts the record and
+  // tells the host.
+  Status LogGroup(const WriteBatch& group, uint64_t timestamp, bool sync);
   // Wakes the queue's new front, or Close() when the queue is empty.
   void SignalNextLocked() STRATA_REQUIRES(mu_);
 
@@ -169,6 +187,10 @@ class CommitPipeline {
 
   std::atomic<SequenceNumber> last_sequence_{0};
   std::atomic<uint64_t> bytes_committed_{0};
+  // Commit timestamps (versioned DBs): the clock, or null without them;
+  // the last timestamp is written by the leader, read by anyone.
+  Env* clock_ = nullptr;
+  std::atomic<uint64_t> last_timestamp_{0};
 
   // Owned by the leader (invariant 1).
   uint64_t log_number_ = 0;
@@ -181,6 +203,7 @@ class CommitPipeline {
   };
   std::vector<UnsyncedLog> unsynced_logs_;  // oldest first
   WriteBatch group_batch_;                  // scratch for concatenated groups
+  std::string record_;  // scratch: timestamp ‖ batch (versioned DBs)
 };
 
 }  // namespace strata::internal

@@ -12,7 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "base/coding.h"
 #include "db/write_batch_internal.h"
+#include "env/env_wrapper.h"
 #include "strata/env.h"
 #include "wal/log_reader.h"
 
@@ -81,10 +83,11 @@ class FakeHost final : public CommitHost {
     if (on_make_room) return on_make_room(force);
     return Status::OK();
   }
-  void Apply(const WriteBatch& group) override {
+  void Apply(const WriteBatch& group, uint64_t commit_timestamp) override {
     std::lock_guard<std::mutex> lock(mu);
     applied.push_back(std::string(WriteBatchInternal::Contents(group).data(),
                                   WriteBatchInternal::Contents(group).size()));
+    timestamps.push_back(commit_timestamp);
   }
   void LogFailed(uint64_t log_number, const Status& error,
                  const Status& cut) override {
@@ -97,6 +100,7 @@ class FakeHost final : public CommitHost {
   std::function<Status(bool)> on_make_room;
   std::vector<bool> make_room;
   std::vector<std::string> applied;  // group contents, sequence included
+  std::vector<uint64_t> timestamps;  // each group's commit timestamp
   std::vector<std::string> failures;
 };
 
@@ -390,6 +394,51 @@ TEST_F(CommitPipelineTest, ClosingLogsAfterAFailureDoesNotSyncThem) {
   EXPECT_FALSE(pipeline_.HasLog());
   WriteBatch b = Batch("k", "v");
   EXPECT_TRUE(pipeline_.Write(&b, false).IsIOError());  // no log open
+}
+
+// A clock only the test moves (NowNanos follows NowMicros).
+class ManualClock final : public EnvWrapper {
+ public:
+  explicit ManualClock(Env* base) : EnvWrapper(base) {}
+  uint64_t NowMicros() override { return micros; }
+  std::atomic<uint64_t> micros{1};
+};
+
+TEST_F(CommitPipelineTest, CommitTimestampsFollowTheClockAndNeverRepeat) {
+  ManualClock clock(env_.get());
+  // Recovered: the last commit was at 5000 ns, ahead of the clock (1000 ns).
+  pipeline_.EnableTimestamps(&clock, 5000);
+  EXPECT_EQ(5000u, pipeline_.LastTimestamp());
+  const auto write = [&] {
+    WriteBatch b = Batch("k", "v");
+    EXPECT_TRUE(pipeline_.Write(&b, false).ok());
+    return pipeline_.LastTimestamp();
+  };
+  EXPECT_EQ(5001u, write());  // the clock is behind: last + 1
+  EXPECT_EQ(5002u, write());
+  clock.micros = 10;  // the clock moves past: it is followed
+  EXPECT_EQ(10000u, write());
+  EXPECT_EQ(10001u, write());  // the clock stands still
+  clock.micros = 2;            // and goes back
+  EXPECT_EQ(10002u, write());
+  EXPECT_EQ((std::vector<uint64_t>{5001, 5002, 10000, 10001, 10002}),
+            host_.timestamps);
+  // Each WAL record is the timestamp, then the batch the host applied.
+  const std::vector<std::string> records = Records(1);
+  ASSERT_EQ(5u, records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    ASSERT_GT(records[i].size(), 8u);
+    EXPECT_EQ(host_.timestamps[i], DecodeFixed64(records[i].data()));
+    EXPECT_EQ(host_.applied[i], records[i].substr(8));
+  }
+}
+
+TEST_F(CommitPipelineTest, WithoutTimestampsTheRecordIsTheBatch) {
+  WriteBatch b = Batch("k", "v");
+  ASSERT_TRUE(pipeline_.Write(&b, false).ok());
+  EXPECT_EQ(0u, pipeline_.LastTimestamp());
+  EXPECT_EQ(std::vector<uint64_t>{0}, host_.timestamps);
+  EXPECT_EQ(host_.applied, Records(1));
 }
 
 TEST_F(CommitPipelineTest, ConcurrentWritersGetDenseSequencesInLogOrder) {

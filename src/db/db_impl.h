@@ -207,7 +207,8 @@ class DBImpl final : public DB, private CommitHost {
   // db_write.cc
   // CommitHost, called by the pipeline's leader.
   Status MakeRoom(bool force) override STRATA_EXCLUDES(mu_);
-  void Apply(const WriteBatch& group) override;
+  // (No DB is versioned yet: the commit timestamp is always 0.)
+  void Apply(const WriteBatch& group, uint64_t commit_timestamp) override;
   void LogFailed(uint64_t log_number, const Status& error,
                  const Status& cut) override STRATA_EXCLUDES(mu_);
   // Called by the leader: freezes the memtable when it is full (or, with

@@ -131,7 +131,7 @@ Status DBImpl::MakeRoom(bool force) {
   return MakeRoomForWriteLocked(force);
 }
 
-void DBImpl::Apply(const WriteBatch& group) {
+void DBImpl::Apply(const WriteBatch& group, uint64_t /*commit_timestamp*/) {
   // The leader is the memtable's only writer; mem_ changes only in its
   // MakeRoom (or while no writer is queued).
   WriteBatchInternal::InsertInto(group, mem_.get());

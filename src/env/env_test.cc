@@ -443,6 +443,21 @@ TEST_P(EnvTest, NowMicrosIsWallClock) {
   EXPECT_LE(t1, t2 + 1000000);  // allow a small clock step back
 }
 
+TEST_P(EnvTest, NowNanosIsTheSameClockInNanoseconds) {
+  const uint64_t before = env_->NowMicros();
+  const uint64_t nanos = env_->NowNanos();
+  const uint64_t after = env_->NowMicros();
+  // Within a second of the microsecond clock read around it (a small
+  // step back of the wall clock is allowed for).
+  EXPECT_GE(nanos + 1000000000, before * 1000);
+  EXPECT_LE(nanos, (after + 1000000) * 1000);
+  // Not merely the microseconds scaled: the POSIX and memory envs read
+  // nanoseconds (one of a few reads ends in a non-zero digit).
+  bool fine = false;
+  for (int i = 0; i < 100 && !fine; ++i) fine = env_->NowNanos() % 1000 != 0;
+  EXPECT_TRUE(fine);
+}
+
 TEST_P(EnvTest, TruncateCutsBufferedAndWrittenBytes) {
   std::unique_ptr<WritableFile> file;
   ASSERT_OK(env_->NewWritableFile(Path("f"), &file));

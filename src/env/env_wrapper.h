@@ -72,6 +72,8 @@ class EnvWrapper : public Env {
     return target_->LockFile(path, lock);
   }
   uint64_t NowMicros() override { return target_->NowMicros(); }
+  // NowNanos() is not forwarded: Env's default derives it from NowMicros(),
+  // so a wrapper that moves its own NowMicros() moves both clocks.
 
  private:
   Env* const target_;

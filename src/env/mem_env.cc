@@ -367,6 +367,13 @@ class MemEnv final : public Env {
             .count());
   }
 
+  uint64_t NowNanos() override {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+  }
+
  private:
   static bool IsRoot(const std::string& p) { return p == "." || p == "/"; }
 

@@ -617,6 +617,13 @@ class PosixEnv final : public Env {
            static_cast<uint64_t>(ts.tv_nsec) / 1000u;
   }
 
+  uint64_t NowNanos() override {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000u +
+           static_cast<uint64_t>(ts.tv_nsec);
+  }
+
  private:
   // open(2), retried on EINTR (possible for slow devices and FIFOs).
   static int OpenRetrying(const std::string& path, int flags, uint32_t mode) {
