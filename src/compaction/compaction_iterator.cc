@@ -136,9 +136,12 @@ bool CompactionIterator::Admit() {
     ++stats_.dropped_covered;
     return false;
   }
-  if (ikey.type == ValueType::kDeletion && bottommost_ && stripe == 0) {
+  if (ikey.type == ValueType::kDeletion && bottommost_ && stripe == 0 &&
+      !icmp_->versioned()) {
     // Rule 2. last_stripe_ is now 0, so every older version of this key,
-    // all in stripe 0 too, is dropped as shadowed.
+    // all in stripe 0 too, is dropped as shadowed. (Not in a versioned DB:
+    // there the older timestamps are other keys that the tombstone hides
+    // from as-of reads after it; retention decides when it may go.)
     ++stats_.dropped_tombstones;
     return false;
   }

@@ -18,7 +18,10 @@
 //     in the oldest stripe (seq <= the earliest snapshot, or there are no
 //     snapshots): every reader that sees the deletion would find the key
 //     absent without it too. The older versions lie in that same oldest
-//     stripe and count as shadowed.
+//     stripe and count as shadowed. Not in a versioned DB
+//     (icmp->versioned()): there a user key is key ‖ timestamp, the older
+//     timestamps are other user keys, and the deletion hides them from
+//     as-of reads after it.
 //
 // Invariants of the output:
 //  1. It is a subsequence of the input, so it is sorted.

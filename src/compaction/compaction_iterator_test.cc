@@ -104,10 +104,11 @@ struct Outcome {
 
 Outcome Compact(const std::vector<KV>& input,
                 std::vector<SequenceNumber> snapshots, bool bottommost,
-                int fail_after = -1) {
+                int fail_after = -1,
+                const InternalKeyComparator* icmp = &Icmp()) {
   VectorIterator source(input, fail_after);
   CompactionIteratorOptions options;
-  options.icmp = &Icmp();
+  options.icmp = icmp;
   options.snapshots = std::move(snapshots);
   options.bottommost = bottommost;
   CompactionIterator iter(options, &source);
@@ -166,6 +167,33 @@ TEST(CompactionIteratorTest, BottommostDropsDeletionWithOlderVersions) {
   // b's deletion is shadowed by the newer put, not dropped as a tombstone.
   EXPECT_EQ((std::vector<KV>{Put("b", 6, "b6")}), r.output);
   ExpectStats(r.stats, 7, 4, 2, 1);
+}
+
+// In a versioned DB each timestamp is a version of its own: compaction
+// keeps every one, and never drops a tombstone at the bottom, since it
+// hides the older timestamps from as-of reads after it. (Two writes at one
+// timestamp still shadow each other.)
+TEST(CompactionIteratorTest, VersionedKeysKeepEveryTimestampAndTombstone) {
+  static const InternalKeyComparator versioned(BytewiseComparator(), true);
+  const auto at = [](const std::string& key, uint64_t ts) {
+    std::string v;
+    AppendVersionedKey(&v, key, ts);
+    return v;
+  };
+  std::vector<KV> input = {Put(at("k", 9), 3, "k9"), Del(at("k", 5), 6),
+                           Put(at("k", 5), 1, "k5"), Put(at("k", 3), 4, "k3"),
+                           Del(at("m", 2), 7)};
+  std::sort(input.begin(), input.end(), [&](const KV& a, const KV& b) {
+    return versioned.Compare(a.first, b.first) < 0;
+  });
+  const Outcome r =
+      Compact(input, {}, /*bottommost=*/true, /*fail_after=*/-1, &versioned);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  const std::vector<KV> expected = {
+      Put(at("k", 9), 3, "k9"), Del(at("k", 5), 6), Put(at("k", 3), 4, "k3"),
+      Del(at("m", 2), 7)};
+  EXPECT_EQ(expected, r.output);
+  ExpectStats(r.stats, 5, /*shadowed=*/1, /*tombstones=*/0, 4);
 }
 
 TEST(CompactionIteratorTest, SnapshotStripesKeepNewestVersionOfEach) {
