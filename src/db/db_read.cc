@@ -85,7 +85,6 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
                              const LookupKey& lookup, std::string* value,
                              MemTable::GetResult* result,
                              SequenceNumber* covering) {
-  const Comparator* ucmp = options_.comparator;
   const Slice user_key = lookup.user_key();
   const SequenceNumber read_sequence = ExtractSequence(lookup.internal_key());
   TableReadOptions ro;
@@ -102,13 +101,15 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
     // The handler captures one pointer, so std::function keeps it inline:
     // no heap allocation per table probe.
     struct Probe {
-      const Comparator* ucmp;
-      Slice user_key;
+      const InternalKeyComparator* icmp;
+      Slice lookup_key;
+      SequenceNumber read_sequence;
       std::string* value;
       MemTable::GetResult* result;
       SequenceNumber covering;
       bool malformed = false;
-    } probe{ucmp, user_key, value, result, *covering};
+    } probe{icmp_.get(), lookup.internal_key(), read_sequence, value, result,
+            *covering};
     bool filter_skipped = false;
     STRATA_RETURN_IF_ERROR(table->Get(
         ro, lookup.internal_key(), user_key,
@@ -116,9 +117,12 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
           ParsedInternalKey parsed;
           if (!ParseInternalKey(entry_key, &parsed)) {
             p->malformed = true;
-            return;
+            return false;
           }
-          if (p->ucmp->Compare(parsed.user_key, p->user_key) != 0) return;
+          if (!SameUserKey(*p->icmp, entry_key, p->lookup_key)) return false;
+          // Only in a versioned DB can a version the read cannot see follow
+          // the lookup key (an older timestamp written later): look on.
+          if (parsed.sequence > p->read_sequence) return true;
           if (parsed.type == ValueType::kValue &&
               parsed.sequence >= p->covering) {
             p->value->assign(entry_value.data(), entry_value.size());
@@ -126,6 +130,7 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
           } else {
             *p->result = MemTable::GetResult::kDeleted;
           }
+          return false;
         },
         &filter_skipped));
     // relaxed: statistics.

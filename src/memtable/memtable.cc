@@ -95,15 +95,22 @@ MemTable::GetResult MemTable::Get(const LookupKey& key, std::string* value,
                                   SequenceNumber* found_sequence) const {
   Table::Iterator iter(&table_);
   iter.Seek(key.memtable_key().data());
-  if (!iter.Valid()) return GetResult::kNotPresent;
   // The first entry at or after (user_key, sequence) is the newest visible
-  // version if it belongs to the same user key.
-  const char* entry = iter.key();
-  const Slice ikey = GetLengthPrefixed(entry);
-  if (!SameUserKey(comparator_.comparator, ikey, key.internal_key())) {
-    return GetResult::kNotPresent;
+  // version if it belongs to the same user key. In a versioned DB a
+  // version written after the read's sequence with an older timestamp
+  // (back-dated) may come first: it is skipped.
+  const SequenceNumber read_sequence = ExtractSequence(key.internal_key());
+  Slice ikey;
+  uint64_t tag = 0;
+  for (;; iter.Next()) {
+    if (!iter.Valid()) return GetResult::kNotPresent;
+    ikey = GetLengthPrefixed(iter.key());
+    if (!SameUserKey(comparator_.comparator, ikey, key.internal_key())) {
+      return GetResult::kNotPresent;
+    }
+    tag = ExtractTag(ikey);
+    if (TagSequence(tag) <= read_sequence) break;
   }
-  const uint64_t tag = ExtractTag(ikey);
   if (found_sequence != nullptr) *found_sequence = TagSequence(tag);
   const auto type = static_cast<ValueType>(TagType(tag));
   if (type == ValueType::kDeletion) return GetResult::kDeleted;

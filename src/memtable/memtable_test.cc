@@ -113,6 +113,44 @@ TEST_F(MemTableTest, MemoryUsageGrowsWithData) {
   EXPECT_LE(mem_.ApproximateMemoryUsage(), before + 1000 * 1000 * 2);
 }
 
+// In a versioned DB (key ‖ timestamp user keys) a back-dated version
+// written after a read's sequence sorts before older versions the read can
+// see: the lookup skips it.
+TEST(MemTableVersionedTest, AnAsOfLookupSkipsVersionsItsSequenceCannotSee) {
+  const InternalKeyComparator icmp(BytewiseComparator(), /*versioned=*/true);
+  MemTable mem(icmp);
+  const auto at = [](const std::string& key, uint64_t ts) {
+    std::string v;
+    AppendVersionedKey(&v, key, ts);
+    return v;
+  };
+  mem.Add(1, ValueType::kValue, at("k", 10), "t10");
+  mem.Add(2, ValueType::kValue, at("k", 3), "t3");
+  mem.Add(3, ValueType::kValue, at("k", 5), "t5");  // back-dated, later
+  mem.Add(4, ValueType::kDeletion, at("k", 7), "");
+  mem.Add(5, ValueType::kValue, at("l", 1), "l1");
+  const auto get = [&](uint64_t as_of, SequenceNumber seq) -> std::string {
+    std::string value;
+    SequenceNumber found = 0;
+    switch (mem.Get(LookupKey(at("k", as_of), seq), &value, &found)) {
+      case MemTable::GetResult::kFound:
+        return value + "@" + std::to_string(found);
+      case MemTable::GetResult::kDeleted:
+        return "deleted@" + std::to_string(found);
+      case MemTable::GetResult::kNotPresent:
+        break;
+    }
+    return "absent";
+  };
+  EXPECT_EQ("t10@1", get(kMaxTimestamp, 5));
+  EXPECT_EQ("deleted@4", get(9, 5));
+  EXPECT_EQ("t5@3", get(6, 5));
+  EXPECT_EQ("t3@2", get(6, 2));    // t5 (seq 3) is after the read
+  EXPECT_EQ("absent", get(6, 1));  // t3 (seq 2) too; never "l"
+  EXPECT_EQ("absent", get(2, 5));  // before the first version
+  EXPECT_EQ("t5@3", get(9, 3));    // the deletion (seq 4) is after it
+}
+
 TEST(MemTableRangeTombstoneTest, KeptApartFromPoints) {
   InternalKeyComparator icmp(BytewiseComparator());
   MemTable mem(icmp);

@@ -287,7 +287,7 @@ bool Table::KeyMayMatch(const Slice& filter_key) const {
 
 Status Table::Get(const TableReadOptions& ro, const Slice& key,
                   const Slice& filter_key,
-                  const std::function<void(const Slice&, const Slice&)>& handle,
+                  const std::function<bool(const Slice&, const Slice&)>& handle,
                   bool* filter_skipped) const {
   const bool skip = !filter_.KeyMayMatch(filter_key);
   if (filter_skipped != nullptr) *filter_skipped = skip;
@@ -296,7 +296,9 @@ Status Table::Get(const TableReadOptions& ro, const Slice& key,
                   BlockErrorContext{&file_name_, index_handle_.offset,
                                     options_.filter_key_suffix_len});
   // The block the index points at holds the answer unless all its keys are
-  // smaller than `key`; then it is the first entry of a later block.
+  // smaller than `key`; then it is the first entry of a later block. Later
+  // blocks hold only keys after `key`, so Seek(key) starts them at their
+  // first entry when the handler asks for more.
   for (index.Seek(key); index.Valid(); index.Next()) {
     BlockHandle block_handle;
     STRATA_RETURN_IF_ERROR(DecodeIndexValue(index.value(), &block_handle));
@@ -305,10 +307,8 @@ Status Table::Get(const TableReadOptions& ro, const Slice& key,
     BlockIter it(options_.comparator, block.get(), nullptr,
                  BlockErrorContext{&file_name_, block_handle.offset,
                                    options_.filter_key_suffix_len});
-    it.Seek(key);
-    if (it.Valid()) {
-      handle(it.key(), it.value());
-      return Status::OK();
+    for (it.Seek(key); it.Valid(); it.Next()) {
+      if (!handle(it.key(), it.value())) return Status::OK();
     }
     STRATA_RETURN_IF_ERROR(it.status());
   }

@@ -63,13 +63,15 @@ class Table {
 
   // Checks `filter_key` against the filter; if it may be present, finds
   // the first entry with key >= `key` and calls handle(entry_key,
-  // entry_value) once, if such an entry exists. The caller decides whether
-  // it matches. `*filter_skipped` (nullable) tells whether the filter
-  // excluded the key. The slices passed to `handle` are valid only during
-  // the call.
+  // entry_value), if such an entry exists. The caller decides whether it
+  // matches; if `handle` returns true it is called again with the next
+  // entry (across blocks), until it returns false or the table ends (a
+  // versioned read skips versions its snapshot cannot see this way).
+  // `*filter_skipped` (nullable) tells whether the filter excluded the key.
+  // The slices passed to `handle` are valid only during the call.
   Status Get(const TableReadOptions& ro, const Slice& key,
              const Slice& filter_key,
-             const std::function<void(const Slice&, const Slice&)>& handle,
+             const std::function<bool(const Slice&, const Slice&)>& handle,
              bool* filter_skipped = nullptr) const;
 
   // An iterator over every entry (Seek, SeekForPrev, Next, Prev,

@@ -331,13 +331,15 @@ TEST(TableTest, BytewiseKeysWithoutFilterSuffix) {
   for (int i = 0; i < 500; ++i) {
     std::string got;
     bool skipped = true;
-    ASSERT_TRUE(
-        table
-            ->Get(
-                TableReadOptions(), UserKey(i), UserKey(i),
-                [&](const Slice&, const Slice& v) { got = v.ToString(); },
-                &skipped)
-            .ok());
+    ASSERT_TRUE(table
+                    ->Get(
+                        TableReadOptions(), UserKey(i), UserKey(i),
+                        [&](const Slice&, const Slice& v) {
+                          got = v.ToString();
+                          return false;
+                        },
+                        &skipped)
+                    .ok());
     EXPECT_FALSE(skipped);
     EXPECT_EQ(std::to_string(i), got);
   }
@@ -448,6 +450,39 @@ TEST(TableTest, CacheStaysWithinCapacityAndIteratorsPinBlocks) {
   EXPECT_EQ(std::next(models[0].begin())->first, pinned->key().ToString());
 }
 
+// Get hands the handler the following entries for as long as it asks,
+// across block boundaries (a versioned read skips versions that way).
+TEST(TableTest, GetContinuesWhileTheHandlerAsks) {
+  Random rnd(21);
+  const Model model = MakeModel(&rnd, 300, 100);
+  const TableOptions options = DbTableOptions(Compression::kNone, 256);
+  const std::string contents = BuildTable(options, model);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, "cont.sst", &table).ok());
+  const std::vector<std::pair<std::string, std::string>> entries(model.begin(),
+                                                                 model.end());
+  ASSERT_GT(table->properties().num_data_blocks, 10u);
+  for (size_t start = 0; start < entries.size(); start += 7) {
+    std::vector<std::string> seen;
+    const size_t want = 12;  // more than a block's worth at 256 bytes
+    ASSERT_TRUE(table
+                    ->Get(TableReadOptions(), entries[start].first,
+                          ExtractUserKey(entries[start].first),
+                          [&](const Slice& k, const Slice& v) {
+                            EXPECT_EQ(entries[start + seen.size()].second,
+                                      v.ToString());
+                            seen.push_back(k.ToString());
+                            return seen.size() < want;
+                          })
+                    .ok());
+    const size_t expected = std::min(want, entries.size() - start);
+    ASSERT_EQ(expected, seen.size()) << start;
+    for (size_t i = 0; i < expected; ++i) {
+      EXPECT_EQ(entries[start + i].first, seen[i]) << start << "+" << i;
+    }
+  }
+}
+
 TEST(TableTest, ConcurrentReadersShareOneTableAndCache) {
   Random rnd(12);
   constexpr size_t kUserKeys = 600;
@@ -475,6 +510,7 @@ TEST(TableTest, ConcurrentReadersShareOneTableAndCache) {
                                     [&](const Slice& gk, const Slice& gv) {
                                       got_key = gk.ToString();
                                       got_value = gv.ToString();
+                                      return false;
                                     });
         if (!s.ok() || got_key != k || got_value != v) ++failures;
         // A short scan from a random place.

@@ -187,6 +187,7 @@ inline GetResult DoGet(const Table& table, const TableReadOptions& ro,
         ++calls;
         r.key = k.ToString();
         r.value = v.ToString();
+        return false;
       },
       &r.filter_skipped);
   EXPECT_LE(calls, 1);

@@ -94,7 +94,7 @@ void Exercise(const Table& table, const internal::TableReadOptions& ro,
       it->Seek(key);
       it->SeekForPrev(key);
       CheckStatus(table.Get(ro, key, filter_key(key),
-                            [](const Slice&, const Slice&) {}));
+                            [](const Slice&, const Slice&) { return false; }));
     }
     CheckStatus(it->status());
     return;
@@ -130,6 +130,7 @@ void Exercise(const Table& table, const internal::TableReadOptions& ro,
         ro, key, filter_key(key),
         [&](const Slice& k, const Slice& v) {
           found = k == Slice(key) && v == Slice(value);
+          return false;
         },
         &skipped);
     STRATA_FUZZ_CHECK(s.ok(), s.ToString());
