@@ -21,6 +21,7 @@
 #include "strata/db.h"
 #include "strata/env.h"
 #include "strata/options.h"
+#include "strata/write_batch.h"
 
 namespace strata {
 namespace {
@@ -57,6 +58,29 @@ class MisuseTest : public ::testing::Test {
 
   std::unique_ptr<Env> env_;
 };
+
+// A timestamp is for a DB that keeps history: any other refuses the whole
+// batch, and writes nothing of it.
+TEST_F(MisuseTest, ATimestampWithoutVersioningIsRefused) {
+  std::unique_ptr<DB> db = Open("/db");
+  for (const bool at_put : {true, false}) {
+    WriteBatch b;
+    b.Put("before", "x");
+    if (at_put) {
+      b.PutAt("k", "v", 42);
+    } else {
+      b.DeleteAt("k", 42);
+    }
+    const Status s = db->Write(WriteOptions(), &b);
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_NE(std::string::npos, s.ToString().find("versioning"))
+        << s.ToString();
+  }
+  std::string v;
+  EXPECT_TRUE(db->Get(ReadOptions(), "before", &v).IsNotFound());
+  EXPECT_EQ("0", Property(db.get(), "strata.last-sequence"));
+  ASSERT_TRUE(db->Close().ok());
+}
 
 TEST_F(MisuseTest, ReleasingASnapshotTwiceIsANoOp) {
   std::unique_ptr<DB> db = Open("/a");

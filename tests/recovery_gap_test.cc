@@ -125,5 +125,34 @@ TEST_F(RecoveryGapTest, ParanoidChecksRefuseTheGapAndChangeNothing) {
   EXPECT_TRUE(env_->FileExists("/db/000011.log"));
 }
 
+// A logged batch with a timestamp cannot come from this DB's write path
+// (it refuses them without versioning): the log is damaged, and the open
+// says where rather than replaying the record as a plain write.
+TEST(RecoveryTimestampTest, ATimestampInAnUnversionedLogIsCorruption) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options options;
+  options.env = env.get();
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+  ASSERT_TRUE(db->Close().ok());
+  db.reset();
+  {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env->NewWritableFile("/db/000010.log", &file).ok());
+    internal::log::Writer writer(file.get());
+    WriteBatch batch;
+    batch.PutAt("k", "v", 42);
+    internal::WriteBatchInternal::SetSequence(&batch, 1);
+    ASSERT_TRUE(
+        writer.AddRecord(internal::WriteBatchInternal::Contents(batch)).ok());
+    ASSERT_TRUE(file->Close().ok());
+  }
+  const Status s = DB::Open(options, "/db", &db);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("000010.log offset 0"))
+      << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("timestamps")) << s.ToString();
+}
+
 }  // namespace
 }  // namespace strata

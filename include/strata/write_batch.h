@@ -28,6 +28,17 @@ class WriteBatch {
     virtual void Put(const Slice& key, const Slice& value) = 0;
     virtual void Delete(const Slice& key) = 0;
     virtual void DeleteRange(const Slice& begin, const Slice& end) = 0;
+    // Writes with a caller-given timestamp (versioned DBs). The defaults
+    // forward to Put and Delete without the timestamp: override them to
+    // see it.
+    virtual void PutAt(const Slice& key, const Slice& value, uint64_t ts) {
+      (void)ts;
+      Put(key, value);
+    }
+    virtual void DeleteAt(const Slice& key, uint64_t ts) {
+      (void)ts;
+      Delete(key);
+    }
   };
 
   WriteBatch();
@@ -41,6 +52,15 @@ class WriteBatch {
   void Delete(const Slice& key);
   // Records the removal of every key in [begin, end).
   void DeleteRange(const Slice& begin, const Slice& end);
+
+  // A version of `key` at timestamp `ts` (nanoseconds since the Unix
+  // epoch) instead of the commit's own: a back-dated write lands where its
+  // time says. Only a DB created with versioning takes them; any other DB
+  // refuses the whole batch with InvalidArgument, and so does any DB for
+  // ts == 0.
+  void PutAt(const Slice& key, const Slice& value, uint64_t ts);
+  // A tombstone version of `key` at timestamp `ts` (as PutAt).
+  void DeleteAt(const Slice& key, uint64_t ts);
 
   // Removes every operation.
   void Clear();

@@ -54,6 +54,12 @@ Status DecodeRecord(const Comparator* ucmp, const Slice& record,
     // The write path refuses both, so a log holding one is damaged.
     return Status::Corruption("write batch with an empty key or range");
   }
+  if (summary.timestamped > 0) {
+    // Likewise: only a versioned DB takes timestamps (none exists yet).
+    return Status::Corruption(
+        "write batch with timestamps (PutAt/DeleteAt) in a DB without "
+        "versioning");
+  }
   const SequenceNumber seq = WriteBatchInternal::Sequence(*batch);
   if (seq <= prev_max_sequence ||
       seq + summary.count - 1 > kMaxSequenceNumber) {

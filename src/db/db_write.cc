@@ -45,6 +45,13 @@ Status DBImpl::CheckBatch(const WriteBatch& batch) const {
   if (summary.has_bad_range) {
     return Status::InvalidArgument("DeleteRange", "begin must be < end");
   }
+  if (summary.timestamped > 0) {
+    // (No DB keeps versions yet: issue 14 adds Options::enable_versioning.)
+    return Status::InvalidArgument(
+        "PutAt/DeleteAt",
+        "a write with a timestamp needs a DB created with versioning; " +
+            dbname_ + " keeps no history");
+  }
   return Status::OK();
 }
 

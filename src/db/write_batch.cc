@@ -1,11 +1,13 @@
 #include "strata/write_batch.h"
 
 #include <algorithm>
+#include <cassert>
 #include <string>
 
 #include "base/coding.h"
 #include "db/write_batch_internal.h"
 #include "key/internal_key.h"
+#include "key/versioned_key.h"
 #include "memtable/memtable.h"
 
 namespace strata {
@@ -18,11 +20,21 @@ using internal::WriteBatchInternal;
 
 namespace {
 
+// Decodes the fixed64 timestamp at the front of `*input`.
+bool ReadTimestamp(Slice* input, uint64_t* ts) {
+  if (input->size() < 8) return false;
+  *ts = internal::DecodeFixed64(input->data());
+  input->remove_prefix(8);
+  return true;
+}
+
 // Decodes one record at the front of `*input`. Returns false if damaged.
-bool ReadRecord(Slice* input, BatchOp* op, Slice* a, Slice* b) {
+// `*ts` is set for kPutAt and kDeleteAt.
+bool ReadRecord(Slice* input, BatchOp* op, Slice* a, Slice* b, uint64_t* ts) {
   if (input->empty()) return false;
   const auto tag = static_cast<uint8_t>((*input)[0]);
   input->remove_prefix(1);
+  *ts = 0;
   switch (tag) {
     case static_cast<uint8_t>(BatchOp::kPut):
     case static_cast<uint8_t>(BatchOp::kDeleteRange):
@@ -33,6 +45,16 @@ bool ReadRecord(Slice* input, BatchOp* op, Slice* a, Slice* b) {
       *op = BatchOp::kDelete;
       *b = Slice();
       return internal::GetLengthPrefixedSlice(input, a);
+    case static_cast<uint8_t>(BatchOp::kPutAt):
+      *op = BatchOp::kPutAt;
+      return ReadTimestamp(input, ts) &&
+             internal::GetLengthPrefixedSlice(input, a) &&
+             internal::GetLengthPrefixedSlice(input, b);
+    case static_cast<uint8_t>(BatchOp::kDeleteAt):
+      *op = BatchOp::kDeleteAt;
+      *b = Slice();
+      return ReadTimestamp(input, ts) &&
+             internal::GetLengthPrefixedSlice(input, a);
     default:
       return false;
   }
@@ -88,6 +110,23 @@ void WriteBatch::DeleteRange(const Slice& begin, const Slice& end) {
   internal::PutLengthPrefixedSlice(&rep_, end);
 }
 
+void WriteBatch::PutAt(const Slice& key, const Slice& value, uint64_t ts) {
+  Reserve(&rep_, 1 + 8 + 2 * kMaxPrefixedOverhead + key.size() + value.size());
+  WriteBatchInternal::SetCount(this, Count() + 1);
+  rep_.push_back(static_cast<char>(BatchOp::kPutAt));
+  internal::PutFixed64(&rep_, ts);
+  internal::PutLengthPrefixedSlice(&rep_, key);
+  internal::PutLengthPrefixedSlice(&rep_, value);
+}
+
+void WriteBatch::DeleteAt(const Slice& key, uint64_t ts) {
+  Reserve(&rep_, 1 + 8 + kMaxPrefixedOverhead + key.size());
+  WriteBatchInternal::SetCount(this, Count() + 1);
+  rep_.push_back(static_cast<char>(BatchOp::kDeleteAt));
+  internal::PutFixed64(&rep_, ts);
+  internal::PutLengthPrefixedSlice(&rep_, key);
+}
+
 void WriteBatch::Append(const WriteBatch& other) {
   WriteBatchInternal::Append(this, other);
 }
@@ -104,7 +143,8 @@ Status WriteBatch::Iterate(Handler* handler) const {
     BatchOp op;
     Slice a;
     Slice b;
-    if (!ReadRecord(&input, &op, &a, &b)) {
+    uint64_t ts = 0;
+    if (!ReadRecord(&input, &op, &a, &b, &ts)) {
       return Status::Corruption(
           "write batch", "bad record at offset " + std::to_string(offset));
     }
@@ -117,6 +157,12 @@ Status WriteBatch::Iterate(Handler* handler) const {
         break;
       case BatchOp::kDeleteRange:
         handler->DeleteRange(a, b);
+        break;
+      case BatchOp::kPutAt:
+        handler->PutAt(a, b, ts);
+        break;
+      case BatchOp::kDeleteAt:
+        handler->DeleteAt(a, ts);
         break;
     }
     ++found;
@@ -179,6 +225,18 @@ Status WriteBatchInternal::Validate(const WriteBatch& batch,
       if (ucmp != nullptr && ucmp->Compare(b, e) >= 0) s->has_bad_range = true;
       s->range_deletions++;
     }
+    void Timestamp(uint64_t ts) {
+      s->timestamped++;
+      if (ts == 0) s->has_zero_timestamp = true;
+    }
+    void PutAt(const Slice& k, const Slice& v, uint64_t ts) override {
+      Put(k, v);
+      Timestamp(ts);
+    }
+    void DeleteAt(const Slice& k, uint64_t ts) override {
+      Delete(k);
+      Timestamp(ts);
+    }
   } summarizer;
   *summary = BatchSummary();
   summarizer.s = summary;
@@ -192,22 +250,45 @@ void WriteBatchInternal::Append(WriteBatch* dst, const WriteBatch& src) {
                    src.rep_.size() - kBatchHeaderSize);
 }
 
-void WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* mem) {
+void WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* mem,
+                                    bool versioned, uint64_t commit_timestamp) {
   struct Inserter final : WriteBatch::Handler {
     MemTable* mem;
     SequenceNumber seq;
+    bool versioned;
+    uint64_t commit_timestamp;
+    std::string scratch;  // key ‖ timestamp
+    // The key as stored: with its timestamp in a versioned DB.
+    Slice Stored(const Slice& k, uint64_t ts) {
+      if (!versioned) return k;
+      scratch.clear();
+      AppendVersionedKey(&scratch, k, ts);
+      return scratch;
+    }
     void Put(const Slice& k, const Slice& v) override {
-      mem->Add(seq++, ValueType::kValue, k, v);
+      mem->Add(seq++, ValueType::kValue, Stored(k, commit_timestamp), v);
     }
     void Delete(const Slice& k) override {
-      mem->Add(seq++, ValueType::kDeletion, k, Slice());
+      mem->Add(seq++, ValueType::kDeletion, Stored(k, commit_timestamp),
+               Slice());
     }
     void DeleteRange(const Slice& b, const Slice& e) override {
+      assert(!versioned);
       mem->Add(seq++, ValueType::kRangeDeletion, b, e);
+    }
+    void PutAt(const Slice& k, const Slice& v, uint64_t ts) override {
+      assert(versioned);
+      mem->Add(seq++, ValueType::kValue, Stored(k, ts), v);
+    }
+    void DeleteAt(const Slice& k, uint64_t ts) override {
+      assert(versioned);
+      mem->Add(seq++, ValueType::kDeletion, Stored(k, ts), Slice());
     }
   } inserter;
   inserter.mem = mem;
   inserter.seq = Sequence(batch);
+  inserter.versioned = versioned;
+  inserter.commit_timestamp = commit_timestamp;
   // Validated by the caller, so Iterate cannot fail here.
   const Status s = batch.Iterate(&inserter);
   assert(s.ok());

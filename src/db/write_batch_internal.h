@@ -5,6 +5,8 @@
 //   record := kPut varstring(key) varstring(value)
 //           | kDelete varstring(key)
 //           | kDeleteRange varstring(begin) varstring(end)
+//           | kPutAt fixed64(ts) varstring(key) varstring(value)
+//           | kDeleteAt fixed64(ts) varstring(key)
 //   varstring := length:varint32 bytes
 //
 // The opcodes are the batch's own (BatchOp), not the entry types stored in
@@ -29,6 +31,8 @@ enum class BatchOp : uint8_t {
   kDelete = 0,
   kPut = 1,
   kDeleteRange = 2,
+  kPutAt = 3,     // versioned DBs: a caller-given timestamp
+  kDeleteAt = 4,  // versioned DBs: a caller-given timestamp
 };
 
 // Size of the header (sequence + count) at the start of every batch.
@@ -41,6 +45,10 @@ struct BatchSummary {
   size_t max_key_size = 0;
   size_t max_value_size = 0;
   bool has_empty_key = false;
+  // Records with a caller-given timestamp (PutAt, DeleteAt), and whether
+  // one of them has timestamp 0.
+  uint32_t timestamped = 0;
+  bool has_zero_timestamp = false;
   // A range whose begin is not below its end (checked only when Validate
   // is given a comparator).
   bool has_bad_range = false;
@@ -72,9 +80,13 @@ class WriteBatchInternal {
   static void Append(WriteBatch* dst, const WriteBatch& src);
 
   // Inserts every operation into `mem`, numbering them from Sequence().
+  // With `versioned`, every key becomes key ‖ timestamp (key/versioned_key.h):
+  // PutAt/DeleteAt's own, or `commit_timestamp` for Put and Delete.
   // REQUIRES: the batch has been validated; the caller is the memtable's
-  // only writer.
-  static void InsertInto(const WriteBatch& batch, MemTable* mem);
+  // only writer; without `versioned`, no PutAt/DeleteAt; with it, no
+  // DeleteRange (not supported in versioned DBs yet).
+  static void InsertInto(const WriteBatch& batch, MemTable* mem,
+                         bool versioned = false, uint64_t commit_timestamp = 0);
 };
 
 }  // namespace strata::internal

@@ -27,31 +27,42 @@
 namespace strata::fuzz {
 namespace {
 
-using Op = std::tuple<int, std::string, std::string>;  // kind, a, b
+// kind (BatchOp), a, b, timestamp
+using Op = std::tuple<int, std::string, std::string, uint64_t>;
 
 class Recorder final : public WriteBatch::Handler {
  public:
   void Put(const Slice& key, const Slice& value) override {
-    ops.emplace_back(1, key.ToString(), value.ToString());
+    ops.emplace_back(1, key.ToString(), value.ToString(), 0);
   }
   void Delete(const Slice& key) override {
-    ops.emplace_back(0, key.ToString(), std::string());
+    ops.emplace_back(0, key.ToString(), std::string(), 0);
   }
   void DeleteRange(const Slice& begin, const Slice& end) override {
-    ops.emplace_back(2, begin.ToString(), end.ToString());
+    ops.emplace_back(2, begin.ToString(), end.ToString(), 0);
+  }
+  void PutAt(const Slice& key, const Slice& value, uint64_t ts) override {
+    ops.emplace_back(3, key.ToString(), value.ToString(), ts);
+  }
+  void DeleteAt(const Slice& key, uint64_t ts) override {
+    ops.emplace_back(4, key.ToString(), std::string(), ts);
   }
   std::vector<Op> ops;
 };
 
 WriteBatch Rebuild(const std::vector<Op>& ops) {
   WriteBatch b;
-  for (const auto& [kind, x, y] : ops) {
+  for (const auto& [kind, x, y, ts] : ops) {
     if (kind == 1) {
       b.Put(x, y);
     } else if (kind == 0) {
       b.Delete(x);
-    } else {
+    } else if (kind == 2) {
       b.DeleteRange(x, y);
+    } else if (kind == 3) {
+      b.PutAt(x, y, ts);
+    } else {
+      b.DeleteAt(x, ts);
     }
   }
   return b;
@@ -87,8 +98,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       summary.count == batch.Count() && summary.count == recorder.ops.size(),
       "summary count");
   uint32_t ranges = 0;
-  for (const auto& op : recorder.ops) ranges += std::get<0>(op) == 2;
+  uint32_t timestamped = 0;
+  for (const auto& op : recorder.ops) {
+    ranges += std::get<0>(op) == 2;
+    timestamped += std::get<0>(op) >= 3;
+  }
   STRATA_FUZZ_CHECK(summary.range_deletions == ranges, "range count");
+  STRATA_FUZZ_CHECK(summary.timestamped == timestamped, "timestamp count");
 
   WriteBatch rebuilt = Rebuild(recorder.ops);
   Recorder again;
@@ -102,8 +118,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                     "appended batch");
 
   // As WAL replay does: a batch with an empty key or a range that is empty
-  // or reversed is refused; any other valid one goes into the memtable.
-  if (!summary.has_empty_key && !summary.has_bad_range && summary.count > 0) {
+  // or reversed is refused, and so is one with timestamps (no DB is
+  // versioned yet); any other valid one goes into the memtable.
+  if (!summary.has_empty_key && !summary.has_bad_range && summary.count > 0 &&
+      summary.timestamped == 0) {
     static const internal::InternalKeyComparator icmp(BytewiseComparator());
     auto mem = std::make_shared<internal::MemTable>(icmp, 4096);
     WriteBatchInternal::SetSequence(&batch, 1);
