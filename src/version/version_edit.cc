@@ -124,6 +124,11 @@ void VersionEdit::SetLastSequence(SequenceNumber s) {
   last_sequence_ = s;
 }
 
+void VersionEdit::SetLastTimestamp(uint64_t ts) {
+  has_last_timestamp_ = true;
+  last_timestamp_ = ts;
+}
+
 void VersionEdit::AddFile(int level, const FileMetaData& f) {
   assert(level >= 0 && level < kMaxNumLevels);
   new_files_.emplace_back(level, f);
@@ -169,6 +174,10 @@ void VersionEdit::EncodeTo(std::string* dst) const {
     PutVarint64(dst, f.largest_seqno);
     PutVarint64(dst, f.num_entries);
     PutVarint64(dst, f.num_deletions);
+  }
+  if (has_last_timestamp_) {
+    PutTag(dst, EditTag::kLastTimestamp);
+    PutVarint64(dst, last_timestamp_);
   }
   PutTag(dst, EditTag::kEnd);
 }
@@ -229,6 +238,18 @@ Status VersionEdit::DecodeFrom(const Slice& src) {
         break;
       }
 
+      case EditTag::kLastTimestamp: {
+        uint64_t ts = 0;
+        if (has_last_timestamp_) {
+          return FieldError("last timestamp", "repeated");
+        }
+        if (!GetVarint64(&input, &ts)) {
+          return FieldError("last timestamp", "bad");
+        }
+        SetLastTimestamp(ts);
+        break;
+      }
+
       case EditTag::kDeletedFile: {
         int level = 0;
         uint64_t number = 0;
@@ -275,6 +296,11 @@ std::string VersionEdit::DebugString() const {
   if (has_last_sequence_) {
     std::snprintf(buf, sizeof(buf), "\n  LastSequence: %" PRIu64,
                   last_sequence_);
+    r.append(buf);
+  }
+  if (has_last_timestamp_) {
+    std::snprintf(buf, sizeof(buf), "\n  LastTimestamp: %" PRIu64,
+                  last_timestamp_);
     r.append(buf);
   }
   for (const auto& [level, number] : deleted_files_) {

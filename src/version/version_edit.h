@@ -52,6 +52,7 @@ enum class EditTag : uint32_t {
   kLastSequence = 4,    // varint64
   kDeletedFile = 5,     // varint32 level, varint64 number
   kNewFile = 6,         // varint32 level, then the FileMetaData fields
+  kLastTimestamp = 7,   // varint64; versioned DBs only
 };
 
 class VersionEdit {
@@ -69,6 +70,10 @@ class VersionEdit {
   void SetNextFileNumber(uint64_t n);
   // The sequence number of the last write contained in the DB.
   void SetLastSequence(SequenceNumber s);
+  // Versioned DBs: the newest commit timestamp the DB has handed out, so
+  // that timestamps keep increasing across a reopen after the WALs that
+  // held it are gone, whatever the clock does.
+  void SetLastTimestamp(uint64_t ts);
 
   // Adds table `f` at `level`.
   // REQUIRES: 0 <= level < kMaxNumLevels.
@@ -85,6 +90,8 @@ class VersionEdit {
   uint64_t next_file_number() const { return next_file_number_; }
   bool has_last_sequence() const { return has_last_sequence_; }
   SequenceNumber last_sequence() const { return last_sequence_; }
+  bool has_last_timestamp() const { return has_last_timestamp_; }
+  uint64_t last_timestamp() const { return last_timestamp_; }
   // In the order AddFile() was called (or the order decoded).
   const std::vector<std::pair<int, FileMetaData>>& new_files() const {
     return new_files_;
@@ -112,10 +119,12 @@ class VersionEdit {
   bool has_log_number_ = false;
   bool has_next_file_number_ = false;
   bool has_last_sequence_ = false;
+  bool has_last_timestamp_ = false;
   std::string comparator_name_;
   uint64_t log_number_ = 0;
   uint64_t next_file_number_ = 0;
   SequenceNumber last_sequence_ = 0;
+  uint64_t last_timestamp_ = 0;
   std::set<std::pair<int, uint64_t>> deleted_files_;
   std::vector<std::pair<int, FileMetaData>> new_files_;
 };

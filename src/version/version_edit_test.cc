@@ -53,6 +53,8 @@ void ExpectSameEdit(const VersionEdit& a, const VersionEdit& b) {
   EXPECT_EQ(a.next_file_number(), b.next_file_number());
   EXPECT_EQ(a.has_last_sequence(), b.has_last_sequence());
   EXPECT_EQ(a.last_sequence(), b.last_sequence());
+  EXPECT_EQ(a.has_last_timestamp(), b.has_last_timestamp());
+  EXPECT_EQ(a.last_timestamp(), b.last_timestamp());
   EXPECT_EQ(a.deleted_files(), b.deleted_files());
   ASSERT_EQ(a.new_files().size(), b.new_files().size());
   for (size_t i = 0; i < a.new_files().size(); ++i) {
@@ -62,7 +64,7 @@ void ExpectSameEdit(const VersionEdit& a, const VersionEdit& b) {
 }
 
 // Bit i of `mask` turns on field i: comparator, log number, next file
-// number, last sequence, deleted files, new files.
+// number, last sequence, deleted files, new files, last timestamp.
 VersionEdit EditWithFields(unsigned mask) {
   VersionEdit edit;
   if (mask & 1) edit.SetComparatorName("strata.Bytewise\x01\xff");
@@ -81,6 +83,7 @@ VersionEdit EditWithFields(unsigned mask) {
                  MakeFile(UINT64_MAX - 1, std::string(300, '\xff'),
                           kMaxSequenceNumber, std::string(1, '\0'), 1));
   }
+  if (mask & 64) edit.SetLastTimestamp(UINT64_MAX);
   return edit;
 }
 
@@ -118,10 +121,15 @@ TEST(VersionEditTest, GoldenBytes) {
       "\x03\x04\x02\x01\x00",
       30);
   EXPECT_EQ(Encode(file_edit), expected);
+
+  VersionEdit stamped;  // tag 7, varint64, after every other field
+  stamped.SetLastTimestamp(300);
+  stamped.SetLogNumber(5);
+  EXPECT_EQ(Encode(stamped), std::string("\x02\x05\x07\xac\x02\x00", 6));
 }
 
 TEST(VersionEditTest, RoundTripOfEveryFieldCombination) {
-  for (unsigned mask = 0; mask < 64; ++mask) {
+  for (unsigned mask = 0; mask < 128; ++mask) {
     SCOPED_TRACE("mask " + std::to_string(mask));
     const VersionEdit edit = EditWithFields(mask);
     const std::string encoded = Encode(edit);
@@ -171,7 +179,7 @@ TEST(VersionEditTest, TrailingBytesAreCorruption) {
 }
 
 TEST(VersionEditTest, UnknownTagIsCorruption) {
-  for (uint32_t tag : {7u, 8u, 127u, 1000u, UINT32_MAX}) {
+  for (uint32_t tag : {8u, 9u, 127u, 1000u, UINT32_MAX}) {
     std::string encoded;
     PutVarint32(&encoded, 2);  // a valid log number field first
     PutVarint64(&encoded, 1);
@@ -228,6 +236,7 @@ TEST(VersionEditTest, RepeatedSingleFieldIsCorruption) {
       {EditTag::kLogNumber, "log number"},
       {EditTag::kNextFileNumber, "next file number"},
       {EditTag::kLastSequence, "last sequence"},
+      {EditTag::kLastTimestamp, "last timestamp"},
   };
   for (const auto& c : cases) {
     std::string encoded;

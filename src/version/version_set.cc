@@ -150,6 +150,18 @@ SequenceNumber VersionSet::last_sequence() const {
   return last_sequence_.load(std::memory_order_acquire);
 }
 
+uint64_t VersionSet::last_timestamp() const {
+  return last_timestamp_.load(std::memory_order_acquire);
+}
+
+void VersionSet::SetLastTimestamp(uint64_t ts) {
+  uint64_t cur = last_timestamp_.load(std::memory_order_relaxed);
+  while (ts > cur &&
+         !last_timestamp_.compare_exchange_weak(
+             cur, ts, std::memory_order_release, std::memory_order_relaxed)) {
+  }
+}
+
 void VersionSet::SetLastSequence(SequenceNumber s) {
   assert(s >= last_sequence());
   assert(s <= kMaxSequenceNumber);
@@ -288,6 +300,10 @@ Status VersionSet::ReplayManifest(uint64_t number, VersionBuilder* builder,
     if (edit.has_last_sequence()) {
       counters->SetLastSequence(edit.last_sequence());
     }
+    if (edit.has_last_timestamp() &&
+        edit.last_timestamp() > counters->last_timestamp()) {
+      counters->SetLastTimestamp(edit.last_timestamp());
+    }
     ++records;
   }
   STRATA_RETURN_IF_ERROR(reader.status());
@@ -364,6 +380,7 @@ Status VersionSet::Recover() {
   }
   next_file_number_.store(next, std::memory_order_relaxed);
   last_sequence_.store(counters.last_sequence(), std::memory_order_release);
+  last_timestamp_.store(counters.last_timestamp(), std::memory_order_release);
   recovered_next_file_number_ = next;
   recovered_torn_tail_ = torn_tail_bytes > 0;
   Install(std::move(v).value(), counters.log_number(), manifest_number);
@@ -426,6 +443,12 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
     last_sequence = std::max(last_sequence, edit->last_sequence());
   }
   edit->SetLastSequence(last_sequence);
+  // Recorded in every edit of a versioned DB (and so in the edit that
+  // follows a new MANIFEST's snapshot).
+  const uint64_t last_timestamp = std::max(
+      last_timestamp_.load(std::memory_order_acquire),
+      edit->has_last_timestamp() ? edit->last_timestamp() : uint64_t{0});
+  if (last_timestamp > 0) edit->SetLastTimestamp(last_timestamp);
   std::string record;
   edit->EncodeTo(&record);
 
@@ -451,6 +474,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
   if (last_sequence > last_sequence_.load(std::memory_order_acquire)) {
     last_sequence_.store(last_sequence, std::memory_order_release);
   }
+  SetLastTimestamp(last_timestamp);
 
   if (roll && old_manifest != 0 && old_manifest != new_manifest) {
     const Status removed =

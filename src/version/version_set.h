@@ -148,6 +148,12 @@ class VersionSet {
   // The DB publishes its last sequence here before LogAndApply records it.
   // REQUIRES: s >= last_sequence().
   void SetLastSequence(SequenceNumber s);
+  // Versioned DBs: the newest commit timestamp handed out (0: none). The DB
+  // publishes it here; every later LogAndApply records it, and Recover
+  // restores the largest recorded, so timestamps keep increasing after a
+  // reopen whose WALs are gone. Only raises it.
+  uint64_t last_timestamp() const;
+  void SetLastTimestamp(uint64_t ts);
 
   // Adds to `*live` the number of every table in every Version still alive:
   // the current one and any a reader still holds. Tables being written and
@@ -193,6 +199,7 @@ class VersionSet {
   // acquire/release: pairs the DB's SetLastSequence with the read that
   // records it in LogAndApply (and with readers of last_sequence()).
   std::atomic<SequenceNumber> last_sequence_{0};
+  std::atomic<uint64_t> last_timestamp_{0};
   // Set by Recover() before the set is shared; read-only afterwards.
   bool recovered_torn_tail_ = false;
   uint64_t recovered_next_file_number_ = 0;

@@ -340,6 +340,45 @@ TEST_F(VersionSetTest, ManifestRollsOnceItPassesMaxSize) {
   EXPECT_EQ(again->current()->NumFiles(0), 30);
 }
 
+// Versioned DBs: the last commit timestamp is recorded by every edit once
+// set, survives recovery and MANIFEST rolls, and never goes down.
+TEST_F(VersionSetTest, LastTimestampSurvivesRecoveryAndRolls) {
+  auto vs = NewSet(/*max_manifest_size=*/1);  // a new MANIFEST every edit
+  ASSERT_TRUE(vs->CreateNew().ok());
+  EXPECT_EQ(0u, vs->last_timestamp());
+  const auto add = [&](VersionSet* set, uint64_t ts_in_edit) {
+    VersionEdit edit;
+    edit.AddFile(0, File(set->NewFileNumber(), "a", "b", 1));
+    if (ts_in_edit > 0) edit.SetLastTimestamp(ts_in_edit);
+    return set->LogAndApply(&edit);
+  };
+  ASSERT_TRUE(add(vs.get(), 0).ok());
+  {
+    auto again = NewSet();
+    ASSERT_TRUE(again->Recover().ok());
+    EXPECT_EQ(0u, again->last_timestamp());  // none recorded without them
+  }
+  vs->SetLastTimestamp(500);
+  vs->SetLastTimestamp(400);  // never lowers it
+  EXPECT_EQ(500u, vs->last_timestamp());
+  ASSERT_TRUE(add(vs.get(), 0).ok());
+  auto again = NewSet(/*max_manifest_size=*/1);
+  ASSERT_TRUE(again->Recover().ok());
+  EXPECT_EQ(500u, again->last_timestamp());
+  // The first edit after recovery writes a new MANIFEST: still recorded.
+  ASSERT_TRUE(add(again.get(), 0).ok());
+  auto third = NewSet();
+  ASSERT_TRUE(third->Recover().ok());
+  EXPECT_EQ(500u, third->last_timestamp());
+  // An edit may raise it itself.
+  ASSERT_TRUE(add(third.get(), 900).ok());
+  EXPECT_EQ(900u, third->last_timestamp());
+  ASSERT_TRUE(add(third.get(), 700).ok());
+  auto fourth = NewSet();
+  ASSERT_TRUE(fourth->Recover().ok());
+  EXPECT_EQ(900u, fourth->last_timestamp());
+}
+
 TEST_F(VersionSetTest, ComparatorMismatchIsInvalidArgument) {
   ASSERT_TRUE(NewSet()->CreateNew().ok());
   RenamedComparator renamed;
