@@ -69,6 +69,9 @@ TEST_F(DbSeamsTest, APauseHoldsLaterWritersUntilResumed) {
   ASSERT_TRUE(impl_->PauseWrites().ok());
   impl_->ResumeWrites();
   ASSERT_TRUE(db_->Put(WriteOptions(), "after", "3").ok());
+  // Once Close() has begun, a pause is refused (it would hold Close).
+  ASSERT_TRUE(db_->Close().ok());
+  EXPECT_TRUE(impl_->PauseWrites().IsInvalidArgument());
 }
 
 TEST_F(DbSeamsTest, ValidationSeesTheMembersAcceptedAheadInItsGroup) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -367,9 +368,18 @@ TEST_F(CommitPipelineTest, CloseWaitsForThePauseAndRefusesLaterWrites) {
   Status r;
   std::thread writer([&] { r = pipeline_.Write(&queued, false); });
   WaitForQueued(2);
-  std::thread closer([&] { pipeline_.Close(); });
-  // Close cannot finish while the pause and the writer are queued; the
-  // writer behind the pause still commits once resumed.
+  std::atomic<bool> closed{false};
+  std::thread closer([&] {
+    pipeline_.Close();
+    closed = true;
+  });
+  // Once a pause is refused as closed, the closer is inside Close(): it
+  // cannot finish while the pause and the writer are queued.
+  while (pipeline_.Pause().ToString().find("closed") == std::string::npos) {
+    std::this_thread::yield();
+  }
+  EXPECT_FALSE(closed.load());
+  // The writer behind the pause still commits once resumed.
   pipeline_.Resume();
   writer.join();
   closer.join();

@@ -126,7 +126,10 @@ class DBImpl final : public DB, private CommitHost {
   // queued after it wait until ResumeWrites(); meanwhile the WAL holds
   // exactly the writes up to strata.last-sequence (a checkpoint copies a
   // consistent tail this way). Close() waits for ResumeWrites().
-  Status PauseWrites() { return pipeline_.Pause(); }
+  Status PauseWrites() {
+    STRATA_RETURN_IF_ERROR(CheckOpen());
+    return pipeline_.Pause();
+  }
   void ResumeWrites() { pipeline_.Resume(); }
   // For tests: writers queued now (a pause counts as one).
   size_t QueuedWritersForTest() { return pipeline_.QueuedForTest(); }
@@ -150,8 +153,8 @@ class DBImpl final : public DB, private CommitHost {
  private:
   Status GetImpl(const ReadOptions& options, const Slice& key,
                  std::string* value);
-  // Write(), timed into write_micros_. `checked`: the caller built the
-  // batch from arguments it has validated already (Put, Delete,
+  // Write(), timed into request_stats_.write_micros. `checked`: the caller
+  // built the batch from arguments it has validated already (Put, Delete,
   // DeleteRange), so the batch is not walked again.
   Status TimedWrite(const WriteOptions& options, WriteBatch* batch,
                     bool checked);
@@ -311,7 +314,8 @@ class DBImpl final : public DB, private CommitHost {
   std::shared_ptr<TableCache> table_cache_;  // set by OpenImpl
   std::unique_ptr<VersionSet> versions_;
 
-  // The writer queue, the WAL and the last sequence (invariants 1-3, 5).
+  // The writer queue, the WAL and the last sequence (its own invariants
+  // in commit_pipeline.h; invariants 3 and 5 above are kept with it).
   CommitPipeline pipeline_;
   // What readers pin, and the live snapshots (as in snapshots_) for them
   // to check the one they are given, behind a leaf lock of its own: reads

@@ -111,8 +111,11 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
     } probe{icmp_.get(), lookup.internal_key(), read_sequence, value, result,
             *covering};
     bool filter_skipped = false;
+    // Filters hold keys without their timestamps (FilterKeySuffixLength).
+    const Slice filter_key =
+        icmp_->versioned() ? StripTimestamp(user_key) : user_key;
     STRATA_RETURN_IF_ERROR(table->Get(
-        ro, lookup.internal_key(), user_key,
+        ro, lookup.internal_key(), filter_key,
         [p = &probe](const Slice& entry_key, const Slice& entry_value) {
           ParsedInternalKey parsed;
           if (!ParseInternalKey(entry_key, &parsed)) {

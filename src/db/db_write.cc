@@ -229,7 +229,8 @@ Status DBImpl::SwitchMemTableLocked() {
     return s;
   }
   // The old log is not synced here; logs whose memtables are in synced
-  // tables already need no sync at all (invariant 5).
+  // tables already need no sync at all (db_impl.h invariant 5,
+  // CommitPipeline invariant 4).
   pipeline_.SwitchLog(number, std::move(file), versions_->log_number());
   imm_.push_front(FrozenMemTable{mem_, log_number_});
   mem_ = std::make_shared<MemTable>(*icmp_,
