@@ -36,6 +36,26 @@ std::string Render(const WriteBatch& batch) {
   return printer.out;
 }
 
+// Renders a memtable's entries in order, e.g. "a@12D a@10=1 " (key @
+// sequence, D for a deletion); in a versioned memtable "a@100#10=1 " (key @
+// timestamp # sequence).
+std::string RenderMemTable(const MemTable& mem, bool versioned) {
+  auto it = mem.NewIterator();
+  std::string seen;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ParsedInternalKey k;
+    if (!ParseInternalKey(it->key(), &k)) return "malformed key";
+    seen += versioned ? StripTimestamp(k.user_key).ToString() + "@" +
+                            std::to_string(ExtractTimestamp(k.user_key)) + "#"
+                      : k.user_key.ToString() + "@";
+    seen +=
+        std::to_string(k.sequence) +
+        (k.type == ValueType::kDeletion ? "D" : "=" + it->value().ToString()) +
+        " ";
+  }
+  return seen;
+}
+
 TEST(WriteBatchTest, EmptyBatch) {
   WriteBatch b;
   EXPECT_EQ(0u, b.Count());
@@ -139,18 +159,7 @@ TEST(WriteBatchTest, InsertIntoNumbersOperationsFromTheSequence) {
   b.Delete("a");
   WriteBatchInternal::SetSequence(&b, 10);
   WriteBatchInternal::InsertInto(b, &mem);
-
-  auto it = mem.NewIterator();
-  std::string seen;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ParsedInternalKey k;
-    ASSERT_TRUE(ParseInternalKey(it->key(), &k));
-    seen +=
-        k.user_key.ToString() + "@" + std::to_string(k.sequence) +
-        (k.type == ValueType::kDeletion ? "D" : "=" + it->value().ToString()) +
-        " ";
-  }
-  EXPECT_EQ("a@12D a@10=1 b@11=2 ", seen);
+  EXPECT_EQ("a@12D a@10=1 b@11=2 ", RenderMemTable(mem, false));
 }
 
 TEST(WriteBatchTest, TimestampedRecordsRoundTrip) {
@@ -207,20 +216,9 @@ TEST(WriteBatchTest, InsertIntoAVersionedMemTableStampsEveryKey) {
   WriteBatchInternal::SetSequence(&b, 10);
   WriteBatchInternal::InsertInto(b, &mem, /*versioned=*/true,
                                  /*commit_timestamp=*/100);
-  auto it = mem.NewIterator();
-  std::string seen;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ParsedInternalKey k;
-    ASSERT_TRUE(ParseInternalKey(it->key(), &k));
-    seen +=
-        StripTimestamp(k.user_key).ToString() + "@" +
-        std::to_string(ExtractTimestamp(k.user_key)) + "#" +
-        std::to_string(k.sequence) +
-        (k.type == ValueType::kDeletion ? "D" : "=" + it->value().ToString()) +
-        " ";
-  }
   // Newest timestamp first within a key; Put and Delete take the commit's.
-  EXPECT_EQ("a@100#10=1 a@5#11=back b@100#12D c@7#13D ", seen);
+  EXPECT_EQ("a@100#10=1 a@5#11=back b@100#12D c@7#13D ",
+            RenderMemTable(mem, true));
 }
 
 }  // namespace
