@@ -16,7 +16,7 @@
 
 #include "base/random.h"
 #include "db/db_impl.h"
-#include "env/env_wrapper.h"
+#include "env/env_test_util.h"
 #include "strata/db.h"
 #include "strata/env.h"
 #include "testing/model_db.h"
@@ -324,17 +324,6 @@ TEST(CompactionTest, BackgroundWorkPendingIsZeroOnlyWhenSettled) {
 }
 
 // ---- The idle fold ----------------------------------------------------------
-
-// An Env whose clock only the test moves.
-class ManualClockEnv final : public internal::EnvWrapper {
- public:
-  explicit ManualClockEnv(Env* base) : EnvWrapper(base) {}
-  uint64_t NowMicros() override { return now_.load(); }
-  void Advance(uint64_t micros) { now_.fetch_add(micros); }
-
- private:
-  std::atomic<uint64_t> now_{1000000};
-};
 
 // Tables under the L0 trigger, a snapshot, overwrites and deletes spread
 // over them: what the model holds, now and at the snapshot. The idle delay

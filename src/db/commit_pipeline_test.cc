@@ -15,7 +15,7 @@
 
 #include "base/coding.h"
 #include "db/write_batch_internal.h"
-#include "env/env_wrapper.h"
+#include "env/env_test_util.h"
 #include "strata/env.h"
 #include "wal/log_reader.h"
 
@@ -406,16 +406,8 @@ TEST_F(CommitPipelineTest, ClosingLogsAfterAFailureDoesNotSyncThem) {
   EXPECT_TRUE(pipeline_.Write(&b, false).IsIOError());  // no log open
 }
 
-// A clock only the test moves (NowNanos follows NowMicros).
-class ManualClock final : public EnvWrapper {
- public:
-  explicit ManualClock(Env* base) : EnvWrapper(base) {}
-  uint64_t NowMicros() override { return micros; }
-  std::atomic<uint64_t> micros{1};
-};
-
 TEST_F(CommitPipelineTest, CommitTimestampsFollowTheClockAndNeverRepeat) {
-  ManualClock clock(env_.get());
+  ManualClockEnv clock(env_.get(), /*start_micros=*/1);
   // Recovered: the last commit was at 5000 ns, ahead of the clock (1000 ns).
   pipeline_.EnableTimestamps(&clock, 5000);
   EXPECT_EQ(5000u, pipeline_.LastTimestamp());
@@ -426,10 +418,10 @@ TEST_F(CommitPipelineTest, CommitTimestampsFollowTheClockAndNeverRepeat) {
   };
   EXPECT_EQ(5001u, write());  // the clock is behind: last + 1
   EXPECT_EQ(5002u, write());
-  clock.micros = 10;  // the clock moves past: it is followed
+  clock.Set(10);  // the clock moves past: it is followed
   EXPECT_EQ(10000u, write());
   EXPECT_EQ(10001u, write());  // the clock stands still
-  clock.micros = 2;            // and goes back
+  clock.Set(2);                // and goes back
   EXPECT_EQ(10002u, write());
   EXPECT_EQ((std::vector<uint64_t>{5001, 5002, 10000, 10001, 10002}),
             host_.timestamps);
