@@ -13,6 +13,8 @@
 
 #pragma once
 
+#include <cstdint>
+
 #include "strata/slice.h"
 #include "strata/status.h"
 
@@ -48,6 +50,13 @@ class Iterator {
 
   // OK unless an error (for example Corruption) stopped the iteration.
   virtual Status status() const = 0;
+
+  // REQUIRES: Valid(). In a versioned DB the timestamp of the version at
+  // the iterator; 0 otherwise.
+  virtual uint64_t timestamp() const { return 0; }
+  // REQUIRES: Valid(). Whether the version at the iterator is a tombstone:
+  // only ever true for ReadOptions::all_versions with include_deleted.
+  virtual bool IsDeleted() const { return false; }
 };
 
 }  // namespace strata

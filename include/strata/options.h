@@ -6,6 +6,7 @@
 
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -136,6 +137,25 @@ struct Options {
   size_t max_key_size = 64 << 10;
   size_t max_value_size = 32 << 20;
 
+  // Time travel (docs/key_format.md). With versioning every write keeps
+  // its version, stamped with a timestamp (nanoseconds since the Unix
+  // epoch): the commit timestamp of its write group, strictly increasing
+  // within the DB (even across a reopen on a clock that went back), or the
+  // caller's own (WriteBatch::PutAt/DeleteAt). Reads may then ask for the
+  // state as of any past timestamp (ReadOptions::as_of) and for every
+  // version (ReadOptions::all_versions); Delete writes a tombstone version
+  // that as-of reads before it do not see. Fixed when the DB is created:
+  // opening it with the other value is InvalidArgument. Without
+  // versioning, keys are stored as they are and any timestamp argument is
+  // InvalidArgument.
+  bool enable_versioning = false;
+  // With versioning: how long history is kept. Compaction keeps every
+  // version newer than the horizon (now - retention) and the newest one at
+  // or before it, so an as-of read at or after the horizon is exact; an
+  // as-of read before it is InvalidArgument naming the horizon. Zero keeps
+  // every version forever.
+  std::chrono::nanoseconds version_retention{0};
+
   // Orders user keys. Borrowed: must outlive the DB. nullptr = bytewise.
   const Comparator* comparator = nullptr;
   // The file system. Borrowed: must outlive the DB. nullptr = Env::Default().
@@ -158,6 +178,28 @@ struct ReadOptions {
   std::optional<std::string> upper_bound;
   // Iterators yield keys only; value() is empty and values are not copied.
   bool keys_only = false;
+
+  // Versioned DBs only (Options::enable_versioning); any of these set on
+  // another DB is InvalidArgument.
+  // Read the state as of this timestamp: for each key, its newest version
+  // at or before it. Combines with `snapshot` (a version must be admitted
+  // by both). Older than the retention horizon: InvalidArgument.
+  std::optional<uint64_t> as_of;
+  // Iterators yield every version in the range instead of the newest: key
+  // ascending, newest version first (reverse iteration yields the same in
+  // reverse); Iterator::timestamp() tells versions apart. With as_of, only
+  // versions at or before it.
+  bool all_versions = false;
+  // With all_versions: tombstone versions are yielded too, with
+  // Iterator::IsDeleted() true and an empty value.
+  bool include_deleted = false;
+  // With all_versions: only versions whose timestamp is within
+  // [history_from, history_to] (both inclusive; unset = open).
+  std::optional<uint64_t> history_from;
+  std::optional<uint64_t> history_to;
+  // With all_versions: at most this many versions are yielded after each
+  // seek (0 = no limit).
+  uint64_t history_limit = 0;
 };
 
 struct WriteOptions {

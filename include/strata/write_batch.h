@@ -39,6 +39,13 @@ class WriteBatch {
       (void)ts;
       Delete(key);
     }
+    // Versioned DBs. The defaults do nothing: a handler that must see them
+    // overrides them.
+    virtual void Purge(const Slice& key) { (void)key; }
+    virtual void Replace(const Slice& key, const Slice& value) {
+      (void)key;
+      (void)value;
+    }
   };
 
   WriteBatch();
@@ -61,6 +68,15 @@ class WriteBatch {
   void PutAt(const Slice& key, const Slice& value, uint64_t ts);
   // A tombstone version of `key` at timestamp `ts` (as PutAt).
   void DeleteAt(const Slice& key, uint64_t ts);
+  // Versioned DBs (others refuse the batch with InvalidArgument):
+  // removes every version of `key` that exists when the batch commits, for
+  // every reader after it, history included (the "hard delete"; Delete is
+  // the soft one). Later writes of the key, back-dated ones included, are
+  // kept.
+  void Purge(const Slice& key);
+  // A new version of `key` at the commit timestamp, and every older
+  // version of it goes (as Purge would take them).
+  void Replace(const Slice& key, const Slice& value);
 
   // Removes every operation.
   void Clear();

@@ -125,6 +125,24 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
   // What is in memtables takes part too.
   STRATA_RETURN_IF_ERROR(Flush());
 
+  Slice stamped_begin;
+  Slice stamped_end;
+  // Table bounds in a versioned DB carry timestamps: the range runs from
+  // begin's newest version (ts max) to end's oldest (ts 0 sorts after every
+  // version, as 0 is never written).
+  std::string versioned_begin;
+  std::string versioned_end;
+  if (icmp_->versioned()) {
+    if (begin != nullptr) {
+      AppendVersionedKey(&versioned_begin, *begin, kMaxTimestamp);
+      begin = &(stamped_begin = versioned_begin);
+    }
+    if (end != nullptr) {
+      AppendVersionedKey(&versioned_end, *end, 0);
+      end = &(stamped_end = versioned_end);
+    }
+  }
+
   MutexLock lock(&mu_);
   ++bg_.manual_compactions;  // automatic picks pause
   while (bg_.compaction_running && bg_error_.ok()) bg_cv_.Wait();

@@ -145,6 +145,9 @@ Status DBImpl::FlushOldestLocked() {
       // in live WALs must replay after it.) Carried by this edit, so no
       // other edit can record it before this one is durable.
       edit.SetLastSequence(meta.largest_seqno);
+      // Likewise the commit timestamps of the writes whose WALs go: the
+      // next open must hand out later ones (a versioned DB; 0 otherwise).
+      if (icmp_->versioned()) edit.SetLastTimestamp(pipeline_.LastTimestamp());
       s = versions_->LogAndApply(&edit);
     }
     mu_.Lock();

@@ -65,10 +65,13 @@ class UnsupportedTransaction final : public Transaction {
   }
 };
 
-CompactionPolicyOptions MakePolicy(const Options& options) {
+CompactionPolicyOptions MakePolicy(const Options& options,
+                                   const InternalKeyComparator& icmp) {
   CompactionPolicyOptions p;
   p.style = options.compaction_style;
-  p.user_comparator = options.comparator;
+  // Orders the user keys of table bounds (in a versioned DB, timestamps
+  // included).
+  p.user_comparator = icmp.user_comparator();
   p.num_levels = options.num_levels;
   p.level0_file_num_compaction_trigger = options.level0_compaction_trigger;
   p.max_bytes_for_level_base = options.max_bytes_for_level_base;
@@ -84,6 +87,7 @@ TableOptions MakeTableOptions(const Options& options,
   t.comparator = icmp;
   t.filter_key_suffix_len = icmp->FilterKeySuffixLength();  // keys alone
   t.user_comparator = icmp->user_comparator();
+  t.versioned_keys = icmp->versioned();
   t.block_size = options.block_size;
   t.block_restart_interval = options.block_restart_interval;
   t.bloom_bits_per_key = options.bloom_bits_per_key;
@@ -117,14 +121,15 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
     : options_(ResolveOptions(options)),
       dbname_(dbname),
       env_(options_.env),
-      icmp_(std::make_shared<const InternalKeyComparator>(options_.comparator)),
+      icmp_(std::make_shared<const InternalKeyComparator>(
+          options_.comparator, options_.enable_versioning)),
       block_cache_(std::make_shared<BlockCache>(options_.block_cache_capacity)),
       table_options_(
           MakeTableOptions(options_, icmp_.get(), block_cache_.get())),
       pipeline_(this, dbname_),
       bg_(options_.level0_idle_compaction_ms * 1000),
       counters_(options_.num_levels),
-      policy_(MakePolicy(options_)) {}
+      policy_(MakePolicy(options_, *icmp_)) {}
 
 DBImpl::~DBImpl() {
   if (!closed_.load(std::memory_order_acquire) && versions_ != nullptr) {

@@ -153,6 +153,12 @@ class DBImpl final : public DB, private CommitHost {
  private:
   Status GetImpl(const ReadOptions& options, const Slice& key,
                  std::string* value);
+  // InvalidArgument for read options this DB cannot honour: versioned ones
+  // without versioning, history options without all_versions, an as_of
+  // older than the retention horizon.
+  Status CheckReadOptions(const ReadOptions& options) const;
+  // now - version_retention by the Env's clock (0: every version is kept).
+  uint64_t RetentionHorizon() const;
   // Write(), timed into request_stats_.write_micros. `checked`: the caller
   // built the batch from arguments it has validated already (Put, Delete,
   // DeleteRange), so the batch is not walked again.
@@ -210,7 +216,7 @@ class DBImpl final : public DB, private CommitHost {
   // db_write.cc
   // CommitHost, called by the pipeline's leader.
   Status MakeRoom(bool force) override STRATA_EXCLUDES(mu_);
-  // (No DB is versioned yet: the commit timestamp is always 0.)
+  // `commit_timestamp`: the group's in a versioned DB, else 0.
   void Apply(const WriteBatch& group, uint64_t commit_timestamp) override;
   void LogFailed(uint64_t log_number, const Status& error,
                  const Status& cut) override STRATA_EXCLUDES(mu_);
@@ -270,9 +276,11 @@ class DBImpl final : public DB, private CommitHost {
                                const VersionEdit& edit);
   // Moves (or, with `link`, hard-links) `name` into lost/.
   Status MoveToLost(const std::string& name, bool link);
-  // Sets `*stopped` when a sequence gap ends the durable prefix.
+  // Sets `*stopped` when a sequence gap ends the durable prefix. Raises
+  // `*max_timestamp` to the newest commit timestamp replayed (versioned
+  // DBs).
   Status ReplayLog(uint64_t number, SequenceNumber* max_sequence,
-                   VersionEdit* edit, bool* stopped);
+                   uint64_t* max_timestamp, VersionEdit* edit, bool* stopped);
   // Writes `*mem` to an L0 table recorded in `edit`, then empties it.
   Status FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
                                 VersionEdit* edit);
@@ -293,6 +301,11 @@ class DBImpl final : public DB, private CommitHost {
   // not a live snapshot of this DB.
   Status GetReadState(const ReadOptions& options, SequenceNumber* sequence,
                       std::shared_ptr<const SuperVersion>* sv) const;
+  // Get in a versioned DB: the newest version of `key` at or before
+  // options.as_of visible at `seq`.
+  Status GetVersioned(const ReadOptions& options, const Slice& key,
+                      SequenceNumber seq, const SuperVersion& sv,
+                      std::string* value);
   // Looks `lookup` up in the tables of `version`. `*covering` is the
   // newest visible range tombstone covering the key found so far (0: none);
   // it is raised by the tables' tombstones and hides older versions.

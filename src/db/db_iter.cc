@@ -3,6 +3,9 @@
 #include <cassert>
 #include <utility>
 
+#include "base/coding.h"
+#include "key/versioned_key.h"
+
 namespace strata::internal {
 namespace {
 
@@ -12,25 +15,45 @@ namespace {
 //  - direction kReverse: when valid, the current entry is copied into
 //    `saved_key_`/`saved_value_`, and `source_` is positioned before every
 //    version of it (at an older user key, or invalid).
+//
+// Versioned (a DB with timestamps): the source's user keys are key ‖ ts.
+// Entries group by key (by key and timestamp with all_versions); of each
+// group the newest visible entry decides, as the newest version does
+// without versioning. A version a range tombstone covers is passed over
+// alone: in a versioned DB a later back-dated write may follow it with a
+// newer sequence. `saved_key_` holds the source's user key (with its
+// timestamp); key() strips it.
+template <bool kVersioned>
 class DBIter final : public Iterator {
  public:
   DBIter(const DBIterOptions& options, std::unique_ptr<InternalIterator> source,
          std::shared_ptr<const void> pinned)
       : ucmp_(options.user_comparator),
+        vcmp_(options.versioned_comparator),
         sequence_(options.sequence),
+        min_ts_(options.min_timestamp),
+        max_ts_(options.max_timestamp),
         lower_(options.lower_bound),
         upper_(options.upper_bound),
         keys_only_(options.keys_only),
+        all_versions_(options.all_versions),
+        include_deleted_(options.include_deleted),
+        limit_(options.history_limit),
         range_tombstones_(options.range_tombstones),
+        tcmp_(range_tombstones_ != nullptr
+                  ? range_tombstones_->user_comparator()
+                  : nullptr),
         pinned_(std::move(pinned)),
-        source_(std::move(source)) {}
+        source_(std::move(source)) {
+    assert(kVersioned == options.versioned);
+    assert(!kVersioned || vcmp_ != nullptr);
+  }
 
   bool Valid() const override { return valid_; }
 
   Slice key() const override {
     assert(valid_);
-    return direction_ == Direction::kForward ? ExtractUserKey(source_->key())
-                                             : Slice(saved_key_);
+    return KeyOf(CurrentUserKey());
   }
 
   Slice value() const override {
@@ -44,6 +67,27 @@ class DBIter final : public Iterator {
     return status_.ok() ? source_->status() : status_;
   }
 
+  uint64_t timestamp() const override {
+    assert(valid_);
+    if constexpr (kVersioned) {
+      return ExtractTimestamp(CurrentUserKey());
+    } else {
+      return 0;
+    }
+  }
+
+  bool IsDeleted() const override {
+    assert(valid_);
+    if constexpr (kVersioned) {
+      return direction_ == Direction::kForward
+                 ? ExtractType(source_->key()) ==
+                       static_cast<uint8_t>(ValueType::kDeletion)
+                 : saved_deleted_;
+    } else {
+      return false;
+    }
+  }
+
   void SeekToFirst() override {
     direction_ = Direction::kForward;
     if (lower_) {
@@ -52,6 +96,7 @@ class DBIter final : public Iterator {
       source_->SeekToFirst();
     }
     FindNextUserEntry(/*skipping=*/false, Slice());
+    CountYield(/*first=*/true);
   }
 
   void Seek(const Slice& target) override {
@@ -62,6 +107,7 @@ class DBIter final : public Iterator {
       SeekInternal(target);
     }
     FindNextUserEntry(/*skipping=*/false, Slice());
+    CountYield(/*first=*/true);
   }
 
   void SeekToLast() override {
@@ -72,6 +118,7 @@ class DBIter final : public Iterator {
       source_->SeekToLast();
     }
     FindPrevUserEntry();
+    CountYield(/*first=*/true);
   }
 
   void SeekForPrev(const Slice& target) override {
@@ -79,13 +126,20 @@ class DBIter final : public Iterator {
     if (upper_ && ucmp_->Compare(target, *upper_) >= 0) {
       PositionBeforeUserKey(*upper_);
     } else {
-      // The smallest internal key of `target` is (target, 0, lowest type):
-      // the last entry <= it is the oldest version of target, or earlier.
+      // The smallest internal key of `target` is (target, 0, lowest type)
+      // (in a versioned DB with the smallest timestamp suffix, ts 0): the
+      // last entry <= it is the oldest version of target, or earlier.
       scratch_.clear();
-      AppendInternalKey(&scratch_, target, 0, 0);
+      if constexpr (kVersioned) {
+        AppendVersionedKey(&scratch_, target, 0);
+        PutFixed64(&scratch_, PackTag(0, 0));
+      } else {
+        AppendInternalKey(&scratch_, target, 0, 0);
+      }
       source_->SeekForPrev(scratch_);
     }
     FindPrevUserEntry();
+    CountYield(/*first=*/true);
   }
 
   void Next() override {
@@ -101,6 +155,7 @@ class DBIter final : public Iterator {
       // Now at the first version of the current key (saved_key_), which we
       // skip along with its older versions.
       FindNextUserEntry(/*skipping=*/true, saved_key_);
+      CountYield(/*first=*/false);
       return;
     }
     // Skip the rest of the current key's versions.
@@ -108,6 +163,7 @@ class DBIter final : public Iterator {
                       ExtractUserKey(source_->key()).size());
     source_->Next();
     FindNextUserEntry(/*skipping=*/true, saved_key_);
+    CountYield(/*first=*/false);
   }
 
   void Prev() override {
@@ -121,26 +177,89 @@ class DBIter final : public Iterator {
         if (!source_->Valid()) break;
         ParsedInternalKey ikey;
         if (!Parse(&ikey)) return;
-        if (ucmp_->Compare(ikey.user_key, saved_key_) < 0) break;
+        if (GroupCompare(ikey.user_key, saved_key_) < 0) break;
       }
       direction_ = Direction::kReverse;
     }
     FindPrevUserEntry();
+    CountYield(/*first=*/false);
   }
 
  private:
   enum class Direction { kForward, kReverse };
 
-  void SeekInternal(const Slice& user_key) {
+  // The source's user key of the current entry.
+  Slice CurrentUserKey() const {
+    return direction_ == Direction::kForward ? ExtractUserKey(source_->key())
+                                             : Slice(saved_key_);
+  }
+
+  // The key of a source user key, without its timestamp.
+  static Slice KeyOf(const Slice& user_key) {
+    if constexpr (kVersioned) {
+      return StripTimestamp(user_key);
+    } else {
+      return user_key;
+    }
+  }
+
+  // Orders source user keys by the groups whose newest visible entry is
+  // yielded: keys (versions of one key compare equal), or with
+  // all_versions keys and timestamps.
+  int GroupCompare(const Slice& a, const Slice& b) const {
+    if constexpr (kVersioned) {
+      if (all_versions_) return vcmp_->Compare(a, b);
+      return ucmp_->Compare(StripTimestamp(a), StripTimestamp(b));
+    } else {
+      return ucmp_->Compare(a, b);
+    }
+  }
+
+  bool Visible(const ParsedInternalKey& ikey) const {
+    if (ikey.sequence > sequence_) return false;
+    if constexpr (kVersioned) {
+      const uint64_t ts = ExtractTimestamp(ikey.user_key);
+      return ts >= min_ts_ && ts <= max_ts_;
+    } else {
+      return true;
+    }
+  }
+
+  // With all_versions and a limit: ends the iteration once the limit is
+  // passed. `first`: the call began a new positioning (a seek).
+  void CountYield(bool first) {
+    if constexpr (kVersioned) {
+      if (limit_ == 0) return;
+      if (first) yielded_ = 0;
+      if (!valid_) return;
+      if (++yielded_ > limit_) valid_ = false;
+    } else {
+      (void)first;
+    }
+  }
+
+  // Seeks to the first entry of `key` (in a versioned DB, its first version
+  // at or before the as-of time) visible at sequence_.
+  void SeekInternal(const Slice& key) {
     scratch_.clear();
-    AppendInternalKey(&scratch_, user_key, sequence_, kTypeForSeek);
+    if constexpr (kVersioned) {
+      AppendVersionedKey(&scratch_, key, max_ts_);
+      PutFixed64(&scratch_, PackTag(sequence_, kTypeForSeek));
+    } else {
+      AppendInternalKey(&scratch_, key, sequence_, kTypeForSeek);
+    }
     source_->Seek(scratch_);
   }
 
-  // Positions `source_` at the last entry whose user key is < `user_key`.
-  void PositionBeforeUserKey(const Slice& user_key) {
+  // Positions `source_` at the last entry whose key is < `key`.
+  void PositionBeforeUserKey(const Slice& key) {
     scratch_.clear();
-    AppendInternalKey(&scratch_, user_key, kMaxSequenceNumber, kTypeForSeek);
+    if constexpr (kVersioned) {
+      AppendVersionedKey(&scratch_, key, kMaxTimestamp);
+      PutFixed64(&scratch_, PackTag(kMaxSequenceNumber, kTypeForSeek));
+    } else {
+      AppendInternalKey(&scratch_, key, kMaxSequenceNumber, kTypeForSeek);
+    }
     source_->Seek(scratch_);
     if (source_->Valid()) {
       source_->Prev();
@@ -150,7 +269,8 @@ class DBIter final : public Iterator {
   }
 
   bool Parse(ParsedInternalKey* ikey) {
-    if (!ParseInternalKey(source_->key(), ikey)) {
+    if (!ParseInternalKey(source_->key(), ikey) ||
+        (kVersioned && ikey->user_key.size() < kTimestampSize)) {
       status_ = Status::Corruption("iterator", "malformed internal key");
       valid_ = false;
       return false;
@@ -165,8 +285,8 @@ class DBIter final : public Iterator {
     // Reads move through keys in order, so the last fragment is often the
     // one wanted again.
     if (fragment_hint_ >= list.size() ||
-        ucmp_->Compare(user_key, list.fragment(fragment_hint_).begin) < 0 ||
-        ucmp_->Compare(user_key, list.fragment(fragment_hint_).end) >= 0) {
+        tcmp_->Compare(user_key, list.fragment(fragment_hint_).begin) < 0 ||
+        tcmp_->Compare(user_key, list.fragment(fragment_hint_).end) >= 0) {
       fragment_hint_ = list.Find(user_key);
       if (fragment_hint_ == list.size()) return 0;
     }
@@ -182,29 +302,38 @@ class DBIter final : public Iterator {
     while (source_->Valid()) {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) return;
-      if (ikey.sequence > sequence_ ||  // too new for this view
-          (skipping && ucmp_->Compare(ikey.user_key, skip_key) <= 0)) {
+      if (!Visible(ikey) ||  // too new for this view
+          (skipping && GroupCompare(ikey.user_key, skip_key) <= 0)) {
         source_->Next();
         continue;
       }
-      if (upper_ && ucmp_->Compare(ikey.user_key, *upper_) >= 0) break;
+      if (upper_ && ucmp_->Compare(KeyOf(ikey.user_key), *upper_) >= 0) break;
       size_t fragment = 0;
       const SequenceNumber covering =
           range_tombstones_ != nullptr ? Covering(ikey.user_key, &fragment) : 0;
-      if (ikey.type == ValueType::kDeletion || ikey.sequence < covering) {
+      if (ikey.sequence < covering) {
+        // Every source older than the tombstone leaves the fragment at
+        // once; newer ones are stepped through.
+        if (!kVersioned) {
+          // Without versions every older version of the key is covered
+          // too: hide them all.
+          skip_storage.assign(ikey.user_key.data(), ikey.user_key.size());
+          skip_key = skip_storage;
+          skipping = true;
+        }
+        scratch_.clear();
+        AppendInternalKey(&scratch_, range_tombstones_->fragment(fragment).end,
+                          kMaxSequenceNumber, kTypeForSeek);
+        if (source_->SkipOlderChildren(scratch_, covering, true)) continue;
+        source_->Next();
+        continue;
+      }
+      if (ikey.type == ValueType::kDeletion &&
+          !(kVersioned && all_versions_ && include_deleted_)) {
         // Hide this key's older versions too.
         skip_storage.assign(ikey.user_key.data(), ikey.user_key.size());
         skip_key = skip_storage;
         skipping = true;
-        if (ikey.sequence < covering) {
-          // Every source older than the tombstone leaves the fragment at
-          // once; newer ones are stepped through.
-          scratch_.clear();
-          AppendInternalKey(&scratch_,
-                            range_tombstones_->fragment(fragment).end,
-                            kMaxSequenceNumber, kTypeForSeek);
-          if (source_->SkipOlderChildren(scratch_, covering, true)) continue;
-        }
         source_->Next();
         continue;
       }
@@ -221,12 +350,12 @@ class DBIter final : public Iterator {
     while (source_->Valid()) {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) return;
-      if (lower_ && ucmp_->Compare(ikey.user_key, *lower_) < 0) break;
-      if (ikey.sequence > sequence_) {
+      if (lower_ && ucmp_->Compare(KeyOf(ikey.user_key), *lower_) < 0) break;
+      if (!Visible(ikey)) {
         source_->Prev();
         continue;
       }
-      if (have_value && ucmp_->Compare(ikey.user_key, saved_key_) < 0) {
+      if (have_value && GroupCompare(ikey.user_key, saved_key_) < 0) {
         break;  // an older user key: the saved one is the answer
       }
       size_t fragment = 0;
@@ -234,20 +363,28 @@ class DBIter final : public Iterator {
           range_tombstones_ != nullptr ? Covering(ikey.user_key, &fragment) : 0;
       // Going backward, versions of one key come oldest first: each visible
       // one replaces what we saved.
-      if (ikey.type == ValueType::kDeletion || ikey.sequence < covering) {
+      const bool yield_deleted =
+          kVersioned && all_versions_ && include_deleted_;
+      if (ikey.sequence < covering) {
+        // Without versions, what was saved of this key is older still and
+        // covered too; with them a covered entry is merely invisible.
+        if (!kVersioned) {
+          have_value = false;
+          saved_value_.clear();
+        }
+        // Sources older than the tombstone jump before its fragment; the
+        // smallest internal key of the fragment's begin is the target.
+        scratch_.clear();
+        AppendInternalKey(&scratch_,
+                          range_tombstones_->fragment(fragment).begin,
+                          kMaxSequenceNumber, kTypeForSeek);
+        if (source_->SkipOlderChildren(scratch_, covering, false)) continue;
+      } else if (ikey.type == ValueType::kDeletion && !yield_deleted) {
         have_value = false;
         saved_value_.clear();
-        if (ikey.sequence < covering) {
-          // Sources older than the tombstone jump before its fragment; the
-          // smallest internal key of the fragment's begin is the target.
-          scratch_.clear();
-          AppendInternalKey(&scratch_,
-                            range_tombstones_->fragment(fragment).begin,
-                            kMaxSequenceNumber, kTypeForSeek);
-          if (source_->SkipOlderChildren(scratch_, covering, false)) continue;
-        }
       } else {
         saved_key_.assign(ikey.user_key.data(), ikey.user_key.size());
+        saved_deleted_ = ikey.type == ValueType::kDeletion;
         if (!keys_only_) {
           const Slice v = source_->value();
           saved_value_.assign(v.data(), v.size());
@@ -261,11 +398,18 @@ class DBIter final : public Iterator {
   }
 
   const Comparator* const ucmp_;
+  const Comparator* const vcmp_;  // versioned only
   const SequenceNumber sequence_;
+  const uint64_t min_ts_;
+  const uint64_t max_ts_;
   const std::optional<std::string> lower_;
   const std::optional<std::string> upper_;
   const bool keys_only_;
+  const bool all_versions_;
+  const bool include_deleted_;
+  const uint64_t limit_;
   const RangeTombstoneListPtr range_tombstones_;
+  const Comparator* const tcmp_;  // orders the tombstones' keys
   // Declared before source_, so destroyed after it: source_ reads from it.
   std::shared_ptr<const void> pinned_;
   std::unique_ptr<InternalIterator> source_;
@@ -275,8 +419,10 @@ class DBIter final : public Iterator {
   Status status_;
   std::string saved_key_;
   std::string saved_value_;
+  bool saved_deleted_ = false;
   std::string scratch_;
   size_t fragment_hint_ = 0;
+  uint64_t yielded_ = 0;  // since the last seek (history_limit)
 };
 
 class ErrorIterator final : public Iterator {
@@ -308,8 +454,12 @@ class ErrorIterator final : public Iterator {
 std::unique_ptr<Iterator> NewDBIterator(
     const DBIterOptions& options, std::unique_ptr<InternalIterator> source,
     std::shared_ptr<const void> pinned) {
-  return std::make_unique<DBIter>(options, std::move(source),
-                                  std::move(pinned));
+  if (options.versioned) {
+    return std::make_unique<DBIter<true>>(options, std::move(source),
+                                          std::move(pinned));
+  }
+  return std::make_unique<DBIter<false>>(options, std::move(source),
+                                         std::move(pinned));
 }
 
 std::unique_ptr<Iterator> NewErrorIterator(Status status) {

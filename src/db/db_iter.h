@@ -1,6 +1,7 @@
 // DBIter: turns an iterator over internal keys (every version of every key,
 // newest first per key) into the user-visible iterator: one entry per live
-// user key as of a sequence number, deletions hidden, bounds honoured.
+// user key as of a sequence number, deletions hidden, bounds honoured. In
+// a versioned DB also as of a timestamp, or every version (history).
 //
 // Thread-safety: as strata::Iterator (one thread at a time).
 
@@ -19,16 +20,32 @@
 namespace strata::internal {
 
 struct DBIterOptions {
+  // Orders the keys the iterator yields (and the bounds): the comparator
+  // the DB was opened with, without timestamps.
   const Comparator* user_comparator = nullptr;
   SequenceNumber sequence = 0;  // versions above it are invisible
   std::optional<std::string> lower_bound;
   std::optional<std::string> upper_bound;
   bool keys_only = false;
+  // A versioned DB: the source's user keys end in a timestamp
+  // (key/versioned_key.h), ordered by `versioned_comparator`. Versions
+  // whose timestamp is outside [min_timestamp, max_timestamp] are
+  // invisible (max_timestamp is the as-of time).
+  bool versioned = false;
+  const Comparator* versioned_comparator = nullptr;
+  uint64_t min_timestamp = 0;
+  uint64_t max_timestamp = ~uint64_t{0};
+  // Versioned only: yield every visible version rather than the newest per
+  // key; with include_deleted tombstone versions too; at most
+  // history_limit after each seek (0: no limit).
+  bool all_versions = false;
+  bool include_deleted = false;
+  uint64_t history_limit = 0;
   // The range tombstones visible at `sequence`, from every source,
-  // fragmented with only the newest sequence per fragment (null: none).
-  // A version older than the tombstone covering its key is hidden; when
-  // the source supports SkipOlderChildren, a covered run is left in one
-  // step.
+  // fragmented with only the newest sequence per fragment (null: none),
+  // over the source's user keys (versioned ones in a versioned DB). A
+  // version older than the tombstone covering its key is hidden; when the
+  // source supports SkipOlderChildren, a covered run is left in one step.
   RangeTombstoneListPtr range_tombstones;
 };
 

@@ -195,6 +195,11 @@ struct DBProperties {
            *value = std::to_string(db.pipeline_.LastSequence());
            return true;
          }},
+        {"strata.last-timestamp",
+         [](DBImpl& db, const SuperVersion&, std::string* value) {
+           *value = std::to_string(db.pipeline_.LastTimestamp());
+           return true;
+         }},
         {"strata.lost-files",
          [](DBImpl& db, const SuperVersion&, std::string* value) {
            // Set at open, before the DB is shared; never changed afterwards.

@@ -1,5 +1,6 @@
 // The read path: Get, iterators and Count over the pinned super-version.
 
+#include <algorithm>
 #include <chrono>
 
 #include "db/db_impl.h"
@@ -25,6 +26,51 @@ Status DBImpl::GetReadState(const ReadOptions& options,
   return read_state_.Acquire(options.snapshot, latest, sequence, sv);
 }
 
+Status DBImpl::CheckReadOptions(const ReadOptions& options) const {
+  const bool history = options.all_versions || options.include_deleted ||
+                       options.history_from || options.history_to ||
+                       options.history_limit > 0;
+  if (!icmp_->versioned()) {
+    if (options.as_of || history) {
+      return Status::InvalidArgument(
+          options.as_of ? "ReadOptions::as_of" : "ReadOptions::all_versions",
+          "needs a DB created with Options::enable_versioning; " + dbname_ +
+              " keeps no history");
+    }
+    return Status::OK();
+  }
+  if (!options.all_versions && history) {
+    return Status::InvalidArgument(
+        "ReadOptions",
+        "include_deleted, history_from, history_to and "
+        "history_limit apply only with all_versions");
+  }
+  if (options.history_from && options.history_to &&
+      *options.history_from > *options.history_to) {
+    return Status::InvalidArgument("ReadOptions", "history_from > history_to");
+  }
+  if (options.as_of) {
+    const uint64_t horizon = RetentionHorizon();
+    if (*options.as_of < horizon) {
+      return Status::InvalidArgument(
+          "ReadOptions::as_of",
+          std::to_string(*options.as_of) +
+              " is older than the retention horizon " +
+              std::to_string(horizon) +
+              " (now - version_retention): versions before it may be gone");
+    }
+  }
+  return Status::OK();
+}
+
+uint64_t DBImpl::RetentionHorizon() const {
+  const auto retention =
+      static_cast<uint64_t>(options_.version_retention.count());
+  if (retention == 0) return 0;
+  const uint64_t now = env_->NowNanos();
+  return now > retention ? now - retention : 0;
+}
+
 Status DBImpl::Get(const ReadOptions& options, const Slice& key,
                    std::string* value) {
   const auto start = std::chrono::steady_clock::now();
@@ -41,9 +87,14 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
   if (key.empty()) return Status::InvalidArgument("empty key");
   if (value == nullptr) return Status::InvalidArgument("null value pointer");
   STRATA_RETURN_IF_ERROR(CheckOpen());
+  STRATA_RETURN_IF_ERROR(CheckReadOptions(options));
+  if (options.all_versions) {
+    return Status::InvalidArgument("Get", "all_versions is for iterators");
+  }
   SequenceNumber seq = 0;
   std::shared_ptr<const SuperVersion> sv;
   STRATA_RETURN_IF_ERROR(GetReadState(options, &seq, &sv));
+  if (icmp_->versioned()) return GetVersioned(options, key, seq, *sv, value);
   const LookupKey lookup(key, seq);
   // Newest source first: the first one that knows the key decides, unless
   // a range tombstone seen so far (in that source or a newer one) is newer
@@ -78,6 +129,114 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
                                          &result, &covering));
   }
   if (result == MemTable::GetResult::kFound) return Status::OK();
+  return Status::NotFound();
+}
+
+Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
+                            SequenceNumber seq, const SuperVersion& sv,
+                            std::string* value) {
+  // The lookup key ‖ as-of time: in each source the seek lands on the
+  // newest version at or before it. A source's versions of the key come
+  // newest timestamp first, but sources are ordered by sequence, not by
+  // timestamp: a newer source may hold a back-dated version older than one
+  // an older source holds. So every source is asked for its best version
+  // (the first one visible at `seq` that no range tombstone hides) and the
+  // newest by (timestamp, sequence) wins. A source whose newest timestamp
+  // is no newer than the best found so far cannot beat it and is passed
+  // over: without back-dated writes that is every older source once one
+  // has the key.
+  std::string lookup_key;
+  AppendVersionedKey(&lookup_key, key, options.as_of.value_or(kMaxTimestamp));
+  const LookupKey lookup(lookup_key, seq);
+
+  struct Best {
+    bool found = false;
+    bool deleted = false;
+    uint64_t timestamp = 0;
+    SequenceNumber sequence = 0;
+  } best;
+  // The range tombstones of the sources seen so far (newer sources' cover
+  // older entries; an older source's never cover a newer one's entries).
+  std::vector<RangeTombstoneListPtr> tombstones;
+  bool malformed = false;
+  // Offers a source's entries from the lookup on; returns whether to go on.
+  const auto offer = [&](const Slice& ikey, const Slice& entry_value) {
+    ParsedInternalKey parsed;
+    if (!ParseInternalKey(ikey, &parsed) ||
+        parsed.user_key.size() < kTimestampSize) {
+      malformed = true;
+      return false;
+    }
+    if (!SameUserKey(*icmp_, ikey, lookup.internal_key())) return false;
+    if (parsed.sequence > seq) return true;  // written after the read
+    const uint64_t ts = ExtractTimestamp(parsed.user_key);
+    if (best.found &&
+        (ts < best.timestamp ||
+         (ts == best.timestamp && parsed.sequence < best.sequence))) {
+      return false;  // this source's later versions are older still
+    }
+    for (const RangeTombstoneListPtr& t : tombstones) {
+      if (t->MaxCoveringSequence(parsed.user_key, seq) > parsed.sequence) {
+        return true;  // purged or replaced: a later version may be live
+      }
+    }
+    best.found = true;
+    best.deleted = parsed.type == ValueType::kDeletion;
+    best.timestamp = ts;
+    best.sequence = parsed.sequence;
+    if (!best.deleted) value->assign(entry_value.data(), entry_value.size());
+    return false;
+  };
+  // Whether a source whose newest timestamp is `max_timestamp` may hold a
+  // better version than the best so far.
+  const uint64_t as_of = options.as_of.value_or(kMaxTimestamp);
+  const auto may_beat = [&](uint64_t max_timestamp) {
+    return !best.found ||
+           (best.timestamp < as_of && max_timestamp > best.timestamp);
+  };
+  const auto probe_memtable = [&](const MemTable& mem) {
+    if (RangeTombstoneListPtr t = mem.RangeTombstones()) {
+      tombstones.push_back(std::move(t));
+    }
+    if (may_beat(mem.MaxTimestamp())) mem.ForEachVersion(lookup, offer);
+  };
+  probe_memtable(*sv.mem);
+  for (const auto& imm : sv.imm) probe_memtable(*imm);
+  if (malformed) return Status::Corruption("memtable: malformed internal key");
+
+  TableReadOptions ro;
+  ro.verify_checksums = options.verify_checksums || options_.paranoid_checks;
+  ro.fill_cache = options.fill_cache;
+  Status status;
+  sv.version->ForEachCandidate(
+      lookup.internal_key(), [&](const FileMetaData& f) {
+        std::shared_ptr<const Table> table;
+        status = table_cache_->Find(f.number, f.file_size, &table);
+        if (!status.ok()) return false;
+        if (const RangeTombstoneListPtr& t = table->range_tombstones()) {
+          tombstones.push_back(t);
+        }
+        const TableProperties& props = table->properties();
+        if (!may_beat(props.has_max_timestamp ? props.max_timestamp
+                                              : kMaxTimestamp)) {
+          return true;
+        }
+        bool filter_skipped = false;
+        status =
+            table->Get(ro, lookup.internal_key(), key, offer, &filter_skipped);
+        // relaxed: statistics.
+        (filter_skipped ? request_stats_.bloom_useful
+                        : request_stats_.bloom_checked)
+            .fetch_add(1, std::memory_order_relaxed);
+        if (malformed) {
+          status = Status::Corruption(TableFileName(dbname_, f.number),
+                                      "malformed internal key");
+        }
+        return status.ok();
+      });
+  STRATA_RETURN_IF_ERROR(status);
+  if (best.found && !best.deleted) return Status::OK();
+  value->clear();
   return Status::NotFound();
 }
 
@@ -215,7 +374,7 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
   range_tombstones->reset();
   if (!tombstones.empty()) {
     auto visible = std::make_shared<const FragmentedRangeTombstoneList>(
-        options_.comparator, std::move(tombstones), sequence,
+        icmp_->user_comparator(), std::move(tombstones), sequence,
         /*newest_only=*/true);
     if (!visible->empty()) *range_tombstones = std::move(visible);
   }
@@ -228,6 +387,7 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   Status s = CheckOpen();
+  if (s.ok()) s = CheckReadOptions(options);
   if (!s.ok()) return NewErrorIterator(std::move(s));
   if (options.lower_bound && options.upper_bound &&
       options_.comparator->Compare(*options.lower_bound, *options.upper_bound) >
@@ -243,6 +403,20 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   iter_options.lower_bound = options.lower_bound;
   iter_options.upper_bound = options.upper_bound;
   iter_options.keys_only = options.keys_only;
+  if (icmp_->versioned()) {
+    iter_options.versioned = true;
+    iter_options.versioned_comparator = icmp_->user_comparator();
+    iter_options.max_timestamp = options.as_of.value_or(kMaxTimestamp);
+    if (options.all_versions) {
+      iter_options.all_versions = true;
+      iter_options.include_deleted = options.include_deleted;
+      iter_options.history_limit = options.history_limit;
+      iter_options.min_timestamp = options.history_from.value_or(0);
+      iter_options.max_timestamp =
+          std::min(iter_options.max_timestamp,
+                   options.history_to.value_or(kMaxTimestamp));
+    }
+  }
 
   std::unique_ptr<InternalIterator> source;
   s = NewInternalIterator(options, *sv, iter_options.sequence, &source,
@@ -270,6 +444,7 @@ Status DBImpl::Count(const ReadOptions& options, const Slice& begin,
     return Status::InvalidArgument("Count", "begin > end");
   }
   STRATA_RETURN_IF_ERROR(CheckOpen());
+  STRATA_RETURN_IF_ERROR(CheckReadOptions(options));
   ReadOptions ro = options;
   ro.keys_only = true;
   if (!ro.lower_bound ||

@@ -42,8 +42,22 @@ class DropReporter final : public log::Reader::Reporter {
 
 // Decodes a WAL record into `*batch` and checks that it follows
 // `prev_max_sequence`. The reader has already verified its checksums.
-Status DecodeRecord(const Comparator* ucmp, const Slice& record,
-                    SequenceNumber prev_max_sequence, WriteBatch* batch) {
+// In a versioned DB the record starts with the group's commit timestamp
+// (docs/wal_format.md), returned in `*commit_timestamp`.
+Status DecodeRecord(const Comparator* ucmp, bool versioned, Slice record,
+                    SequenceNumber prev_max_sequence, WriteBatch* batch,
+                    uint64_t* commit_timestamp) {
+  *commit_timestamp = 0;
+  if (versioned) {
+    if (record.size() < kTimestampSize) {
+      return Status::Corruption("record shorter than its commit timestamp");
+    }
+    *commit_timestamp = DecodeFixed64(record.data());
+    record.remove_prefix(kTimestampSize);
+    if (*commit_timestamp == 0) {
+      return Status::Corruption("commit timestamp 0");
+    }
+  }
   STRATA_RETURN_IF_ERROR(WriteBatchInternal::SetContents(batch, record));
   BatchSummary summary;
   STRATA_RETURN_IF_ERROR(WriteBatchInternal::Validate(*batch, &summary, ucmp));
@@ -54,11 +68,16 @@ Status DecodeRecord(const Comparator* ucmp, const Slice& record,
     // The write path refuses both, so a log holding one is damaged.
     return Status::Corruption("write batch with an empty key or range");
   }
-  if (summary.timestamped > 0) {
-    // Likewise: only a versioned DB takes timestamps (none exists yet).
+  // Likewise for what the write path refuses by the DB's versioning.
+  if (!versioned && (summary.timestamped > 0 || summary.purges > 0)) {
     return Status::Corruption(
-        "write batch with timestamps (PutAt/DeleteAt) in a DB without "
-        "versioning");
+        "write batch with timestamps or versioned operations (PutAt/"
+        "DeleteAt/Purge/Replace) in a DB without versioning");
+  }
+  if (versioned &&
+      (summary.has_zero_timestamp || summary.range_deletions > 0)) {
+    return Status::Corruption(
+        "write batch with timestamp 0 or a DeleteRange in a versioned DB");
   }
   const SequenceNumber seq = WriteBatchInternal::Sequence(*batch);
   if (seq <= prev_max_sequence ||
@@ -125,6 +144,8 @@ Status DBImpl::Recover() {
   std::sort(logs.begin(), logs.end());
 
   SequenceNumber max_sequence = versions_->last_sequence();
+  // The newest commit timestamp: the MANIFEST's, raised by the logs'.
+  uint64_t max_timestamp = versions_->last_timestamp();
   VersionEdit edit;
   mem_ = std::make_shared<MemTable>(*icmp_,
                                     ArenaBlockSize(options_.write_buffer_size));
@@ -138,7 +159,8 @@ Status DBImpl::Recover() {
       unreplayed_logs.push_back(number);
       continue;
     }
-    STRATA_RETURN_IF_ERROR(ReplayLog(number, &max_sequence, &edit, &stopped));
+    STRATA_RETURN_IF_ERROR(
+        ReplayLog(number, &max_sequence, &max_timestamp, &edit, &stopped));
     if (stopped) partly_replayed_log = number;
   }
   STRATA_RETURN_IF_ERROR(FlushRecoveredMemTable(&mem_, &edit));
@@ -160,8 +182,14 @@ Status DBImpl::Recover() {
   pipeline_.SetLog(log_number, std::move(log_file));
   edit.SetLogNumber(log_number);
   versions_->SetLastSequence(max_sequence);
+  if (max_timestamp > 0) {
+    // Recorded before the replayed logs become obsolete, so the next
+    // commit timestamps stay above theirs even if the clock went back.
+    edit.SetLastTimestamp(max_timestamp);
+  }
   STRATA_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
   pipeline_.SetLastSequence(max_sequence);
+  if (icmp_->versioned()) pipeline_.EnableTimestamps(env_, max_timestamp);
   {
     MutexLock lock(&mu_);
     log_number_ = log_number;
@@ -288,7 +316,8 @@ Status DBImpl::FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
 }
 
 Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
-                         VersionEdit* edit, bool* stopped) {
+                         uint64_t* max_timestamp, VersionEdit* edit,
+                         bool* stopped) {
   const std::string path = LogFileName(dbname_, number);
   const std::string name = BaseName(path);
   std::unique_ptr<SequentialFile> file;
@@ -303,7 +332,9 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
   Slice record;
   WriteBatch batch;
   while (reader.ReadRecord(&record, &scratch)) {
-    Status s = DecodeRecord(options_.comparator, record, *max_sequence, &batch);
+    uint64_t commit_timestamp = 0;
+    Status s = DecodeRecord(options_.comparator, icmp_->versioned(), record,
+                            *max_sequence, &batch, &commit_timestamp);
     if (s.IsTryAgain() &&
         options_.wal_recovery_mode == WalRecoveryMode::kSalvage) {
       info_log_->Log("%s offset %" PRIu64 ": %s (salvage keeps going)",
@@ -337,7 +368,9 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
     }
     // A batch is inserted only after it decoded completely, so a damaged
     // record is never half-applied.
-    WriteBatchInternal::InsertInto(batch, mem_.get());
+    WriteBatchInternal::InsertInto(batch, mem_.get(), icmp_->versioned(),
+                                   commit_timestamp);
+    *max_timestamp = std::max(*max_timestamp, commit_timestamp);
     *max_sequence = WriteBatchInternal::Sequence(batch) +
                     WriteBatchInternal::Count(batch) - 1;
     ++records;

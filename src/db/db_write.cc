@@ -45,12 +45,22 @@ Status DBImpl::CheckBatch(const WriteBatch& batch) const {
   if (summary.has_bad_range) {
     return Status::InvalidArgument("DeleteRange", "begin must be < end");
   }
-  if (summary.timestamped > 0) {
-    // (No DB keeps versions yet: issue 14 adds Options::enable_versioning.)
+  if (!icmp_->versioned()) {
+    if (summary.timestamped > 0 || summary.purges > 0) {
+      return Status::InvalidArgument(
+          summary.timestamped > 0 ? "PutAt/DeleteAt" : "Purge/Replace",
+          "needs a DB created with Options::enable_versioning; " + dbname_ +
+              " keeps no history");
+    }
+    return Status::OK();
+  }
+  if (summary.has_zero_timestamp) {
+    return Status::InvalidArgument("PutAt/DeleteAt",
+                                   "timestamp 0 (timestamps start at 1 ns)");
+  }
+  if (summary.range_deletions > 0) {
     return Status::InvalidArgument(
-        "PutAt/DeleteAt",
-        "a write with a timestamp needs a DB created with versioning; " +
-            dbname_ + " keeps no history");
+        "DeleteRange", "not supported in a versioned DB yet (" + dbname_ + ")");
   }
   return Status::OK();
 }
@@ -104,6 +114,10 @@ Status DBImpl::DeleteRange(const WriteOptions& options, const Slice& begin,
                                        std::to_string(options_.max_key_size));
   }
   STRATA_RETURN_IF_ERROR(CheckOpen());
+  if (icmp_->versioned()) {
+    return Status::InvalidArgument(
+        "DeleteRange", "not supported in a versioned DB yet (" + dbname_ + ")");
+  }
   WriteBatch batch;
   batch.DeleteRange(begin, end);
   return TimedWrite(options, &batch, /*checked=*/true);
@@ -138,10 +152,11 @@ Status DBImpl::MakeRoom(bool force) {
   return MakeRoomForWriteLocked(force);
 }
 
-void DBImpl::Apply(const WriteBatch& group, uint64_t /*commit_timestamp*/) {
+void DBImpl::Apply(const WriteBatch& group, uint64_t commit_timestamp) {
   // The leader is the memtable's only writer; mem_ changes only in its
   // MakeRoom (or while no writer is queued).
-  WriteBatchInternal::InsertInto(group, mem_.get());
+  WriteBatchInternal::InsertInto(group, mem_.get(), icmp_->versioned(),
+                                 commit_timestamp);
 }
 
 void DBImpl::LogFailed(uint64_t log_number, const Status& error,

@@ -78,6 +78,12 @@ Status Options::Validate() const {
   if (max_value_size > (60ull << 20)) {
     return bad("max_value_size", "must be at most 60 MiB");
   }
+  if (version_retention.count() < 0) {
+    return bad("version_retention", "must not be negative");
+  }
+  if (version_retention.count() > 0 && !enable_versioning) {
+    return bad("version_retention", "needs enable_versioning");
+  }
   return Status::OK();
 }
 

@@ -42,9 +42,14 @@ bool ReadRecord(Slice* input, BatchOp* op, Slice* a, Slice* b, uint64_t* ts) {
       return internal::GetLengthPrefixedSlice(input, a) &&
              internal::GetLengthPrefixedSlice(input, b);
     case static_cast<uint8_t>(BatchOp::kDelete):
-      *op = BatchOp::kDelete;
+    case static_cast<uint8_t>(BatchOp::kPurge):
+      *op = static_cast<BatchOp>(tag);
       *b = Slice();
       return internal::GetLengthPrefixedSlice(input, a);
+    case static_cast<uint8_t>(BatchOp::kReplace):
+      *op = BatchOp::kReplace;
+      return internal::GetLengthPrefixedSlice(input, a) &&
+             internal::GetLengthPrefixedSlice(input, b);
     case static_cast<uint8_t>(BatchOp::kPutAt):
       *op = BatchOp::kPutAt;
       return ReadTimestamp(input, ts) &&
@@ -127,6 +132,21 @@ void WriteBatch::DeleteAt(const Slice& key, uint64_t ts) {
   internal::PutLengthPrefixedSlice(&rep_, key);
 }
 
+void WriteBatch::Purge(const Slice& key) {
+  Reserve(&rep_, 1 + kMaxPrefixedOverhead + key.size());
+  WriteBatchInternal::SetCount(this, Count() + 1);
+  rep_.push_back(static_cast<char>(BatchOp::kPurge));
+  internal::PutLengthPrefixedSlice(&rep_, key);
+}
+
+void WriteBatch::Replace(const Slice& key, const Slice& value) {
+  Reserve(&rep_, 1 + 2 * kMaxPrefixedOverhead + key.size() + value.size());
+  WriteBatchInternal::SetCount(this, Count() + 1);
+  rep_.push_back(static_cast<char>(BatchOp::kReplace));
+  internal::PutLengthPrefixedSlice(&rep_, key);
+  internal::PutLengthPrefixedSlice(&rep_, value);
+}
+
 void WriteBatch::Append(const WriteBatch& other) {
   WriteBatchInternal::Append(this, other);
 }
@@ -163,6 +183,12 @@ Status WriteBatch::Iterate(Handler* handler) const {
         break;
       case BatchOp::kDeleteAt:
         handler->DeleteAt(a, ts);
+        break;
+      case BatchOp::kPurge:
+        handler->Purge(a);
+        break;
+      case BatchOp::kReplace:
+        handler->Replace(a, b);
         break;
     }
     ++found;
@@ -237,6 +263,14 @@ Status WriteBatchInternal::Validate(const WriteBatch& batch,
       Delete(k);
       Timestamp(ts);
     }
+    void Purge(const Slice& k) override {
+      Key(k);
+      s->purges++;
+    }
+    void Replace(const Slice& k, const Slice& v) override {
+      Put(k, v);
+      s->purges++;
+    }
   } summarizer;
   *summary = BatchSummary();
   summarizer.s = summary;
@@ -283,6 +317,28 @@ void WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* mem,
     void DeleteAt(const Slice& k, uint64_t ts) override {
       assert(versioned);
       mem->Add(seq++, ValueType::kDeletion, Stored(k, ts), Slice());
+    }
+    // Hides the versions of `k` at or before `ts` written before `seq`: a
+    // range tombstone over [k ‖ ts, k ‖ 0), the versions of k from ts down
+    // (timestamp 0 is never written, so k ‖ 0 is above every version).
+    void HideVersions(const Slice& k, uint64_t ts) {
+      std::string begin;
+      std::string end;
+      AppendVersionedKey(&begin, k, ts);
+      AppendVersionedKey(&end, k, 0);
+      mem->Add(seq, ValueType::kRangeDeletion, begin, end);
+    }
+    void Purge(const Slice& k) override {
+      assert(versioned);
+      HideVersions(k, kMaxTimestamp);
+      ++seq;
+    }
+    void Replace(const Slice& k, const Slice& v) override {
+      assert(versioned);
+      // The new version shares the tombstone's sequence: a tombstone hides
+      // only older sequences, and its range starts below the new version.
+      if (commit_timestamp > 1) HideVersions(k, commit_timestamp - 1);
+      mem->Add(seq++, ValueType::kValue, Stored(k, commit_timestamp), v);
     }
   } inserter;
   inserter.mem = mem;

@@ -7,6 +7,8 @@
 //           | kDeleteRange varstring(begin) varstring(end)
 //           | kPutAt fixed64(ts) varstring(key) varstring(value)
 //           | kDeleteAt fixed64(ts) varstring(key)
+//           | kPurge varstring(key)
+//           | kReplace varstring(key) varstring(value)
 //   varstring := length:varint32 bytes
 //
 // The opcodes are the batch's own (BatchOp), not the entry types stored in
@@ -33,6 +35,8 @@ enum class BatchOp : uint8_t {
   kDeleteRange = 2,
   kPutAt = 3,     // versioned DBs: a caller-given timestamp
   kDeleteAt = 4,  // versioned DBs: a caller-given timestamp
+  kPurge = 5,     // versioned DBs: every version of a key goes
+  kReplace = 6,   // versioned DBs: a new version, the older ones go
 };
 
 // Size of the header (sequence + count) at the start of every batch.
@@ -49,6 +53,8 @@ struct BatchSummary {
   // one of them has timestamp 0.
   uint32_t timestamped = 0;
   bool has_zero_timestamp = false;
+  // Purge and Replace records (versioned DBs only).
+  uint32_t purges = 0;
   // A range whose begin is not below its end (checked only when Validate
   // is given a comparator).
   bool has_bad_range = false;
@@ -81,10 +87,12 @@ class WriteBatchInternal {
 
   // Inserts every operation into `mem`, numbering them from Sequence().
   // With `versioned`, every key becomes key ‖ timestamp (key/versioned_key.h):
-  // PutAt/DeleteAt's own, or `commit_timestamp` for Put and Delete.
+  // PutAt/DeleteAt's own, or `commit_timestamp` for Put, Delete and
+  // Replace. Purge and Replace hide older versions with a range tombstone
+  // over the versions of their key (docs/key_format.md).
   // REQUIRES: the batch has been validated; the caller is the memtable's
-  // only writer; without `versioned`, no PutAt/DeleteAt; with it, no
-  // DeleteRange (not supported in versioned DBs yet).
+  // only writer; without `versioned`, no PutAt/DeleteAt/Purge/Replace;
+  // with it, no DeleteRange (not supported in versioned DBs yet).
   static void InsertInto(const WriteBatch& batch, MemTable* mem,
                          bool versioned = false, uint64_t commit_timestamp = 0);
 };

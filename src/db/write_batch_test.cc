@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "db/write_batch_internal.h"
 #include "memtable/memtable.h"
@@ -29,6 +30,12 @@ std::string Render(const WriteBatch& batch) {
     }
     void DeleteAt(const Slice& k, uint64_t ts) override {
       out += "DeleteAt(" + k.ToString() + "," + std::to_string(ts) + ")";
+    }
+    void Purge(const Slice& k) override {
+      out += "Purge(" + k.ToString() + ")";
+    }
+    void Replace(const Slice& k, const Slice& v) override {
+      out += "Replace(" + k.ToString() + "," + v.ToString() + ")";
     }
   } printer;
   const Status s = batch.Iterate(&printer);
@@ -219,6 +226,47 @@ TEST(WriteBatchTest, InsertIntoAVersionedMemTableStampsEveryKey) {
   // Newest timestamp first within a key; Put and Delete take the commit's.
   EXPECT_EQ("a@100#10=1 a@5#11=back b@100#12D c@7#13D ",
             RenderMemTable(mem, true));
+}
+
+TEST(WriteBatchTest, PurgeAndReplaceRoundTripAndBecomeTombstones) {
+  WriteBatch b;
+  b.Put("a", "1");
+  b.Purge("a");
+  b.Replace("b", "new");
+  EXPECT_EQ("Put(a,1)Purge(a)Replace(b,new)", Render(b));
+  WriteBatch copy;
+  ASSERT_TRUE(
+      WriteBatchInternal::SetContents(&copy, WriteBatchInternal::Contents(b))
+          .ok());
+  EXPECT_EQ("Put(a,1)Purge(a)Replace(b,new)", Render(copy));
+  BatchSummary summary;
+  ASSERT_TRUE(WriteBatchInternal::Validate(copy, &summary).ok());
+  EXPECT_EQ(3u, summary.count);
+  EXPECT_EQ(2u, summary.purges);
+  EXPECT_EQ(0u, summary.timestamped);
+
+  const InternalKeyComparator cmp(BytewiseComparator(), /*versioned=*/true);
+  MemTable mem(cmp);
+  WriteBatchInternal::SetSequence(&b, 10);
+  WriteBatchInternal::InsertInto(b, &mem, /*versioned=*/true,
+                                 /*commit_timestamp=*/100);
+  // The Put and Replace's value are point entries; the purge and the
+  // replace's cut are range tombstones over the versions of their key.
+  EXPECT_EQ("a@100#10=1 b@100#12=new ", RenderMemTable(mem, true));
+  const RangeTombstoneListPtr tombstones = mem.RangeTombstones();
+  ASSERT_NE(nullptr, tombstones);
+  std::vector<RangeTombstone> list;
+  tombstones->AppendTombstones(&list);
+  ASSERT_EQ(2u, list.size());
+  const auto render = [](const RangeTombstone& t) {
+    return StripTimestamp(t.begin).ToString() + "@" +
+           std::to_string(ExtractTimestamp(t.begin)) + ".." +
+           StripTimestamp(t.end).ToString() + "@" +
+           std::to_string(ExtractTimestamp(t.end)) + "#" +
+           std::to_string(t.sequence);
+  };
+  EXPECT_EQ("a@" + std::to_string(kMaxTimestamp) + "..a@0#11", render(list[0]));
+  EXPECT_EQ("b@99..b@0#12", render(list[1]));
 }
 
 }  // namespace

@@ -255,6 +255,13 @@ class InternalKeyComparator final : public Comparator {
   int CompareUserKeys(const Slice& a, const Slice& b) const {
     return user_comparator_->Compare(a, b);
   }
+  // Orders user keys by their keys alone: in a versioned DB, without their
+  // timestamps (two versions of one key compare equal).
+  int CompareKeysOnly(const Slice& user_a, const Slice& user_b) const {
+    if (versioned_ == nullptr) return key_comparator_->Compare(user_a, user_b);
+    return key_comparator_->Compare(StripTimestamp(user_a),
+                                    StripTimestamp(user_b));
+  }
 
  private:
   const Comparator* const key_comparator_;

@@ -59,6 +59,13 @@ void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
     return;
   }
   table_.Insert(buf);
+  if (comparator_.comparator.versioned() && key.size() >= kTimestampSize) {
+    // relaxed: published by the pipeline's release of the sequence.
+    const uint64_t ts = ExtractTimestamp(key);
+    if (ts > max_timestamp_.load(std::memory_order_relaxed)) {
+      max_timestamp_.store(ts, std::memory_order_relaxed);
+    }
+  }
   // relaxed: statistics.
   num_entries_.fetch_add(1, std::memory_order_relaxed);
   if (type == ValueType::kDeletion) {
@@ -117,6 +124,17 @@ MemTable::GetResult MemTable::Get(const LookupKey& key, std::string* value,
   const Slice v = GetLengthPrefixed(ikey.data() + ikey.size());
   value->assign(v.data(), v.size());
   return GetResult::kFound;
+}
+
+void MemTable::ForEachVersion(
+    const LookupKey& key,
+    const std::function<bool(const Slice&, const Slice&)>& visit) const {
+  Table::Iterator iter(&table_);
+  for (iter.Seek(key.memtable_key().data()); iter.Valid(); iter.Next()) {
+    const Slice ikey = GetLengthPrefixed(iter.key());
+    if (!SameUserKey(comparator_.comparator, ikey, key.internal_key())) return;
+    if (!visit(ikey, GetLengthPrefixed(ikey.data() + ikey.size()))) return;
+  }
 }
 
 // Iterates the skiplist, presenting entries as internal key / value.

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,6 +53,21 @@ class MemTable {
   // tombstones are not consulted: see RangeTombstones().
   GetResult Get(const LookupKey& key, std::string* value,
                 SequenceNumber* found_sequence = nullptr) const;
+
+  // Visits the entries of key.user_key()'s key (in a versioned DB every
+  // version, whatever its timestamp) from `key` on, in order, whatever
+  // their sequence: `visit(internal_key, value)` returns whether to go
+  // on. The slices are valid for the memtable's lifetime.
+  void ForEachVersion(
+      const LookupKey& key,
+      const std::function<bool(const Slice&, const Slice&)>& visit) const;
+
+  // Versioned DBs: the newest timestamp among the point entries added so
+  // far (0 if none). Stored before the entry's sequence is published, so a
+  // reader that sees an entry sees a value at least its timestamp.
+  uint64_t MaxTimestamp() const {
+    return max_timestamp_.load(std::memory_order_relaxed);
+  }
 
   // Every range tombstone added so far, fragmented; null when there is
   // none. Safe to call concurrently with Add (it then sees a prefix).
@@ -99,6 +115,7 @@ class MemTable {
   // Published with release after the tombstone is in range_del_table_.
   std::atomic<uint64_t> num_range_deletions_{0};
   std::atomic<SequenceNumber> largest_sequence_{0};
+  std::atomic<uint64_t> max_timestamp_{0};
 
   // The fragmented tombstones as of `fragmented_count_` of them.
   mutable Mutex fragment_mu_;

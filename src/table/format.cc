@@ -24,6 +24,8 @@ struct PropertyField {
 };
 
 constexpr char kCompressionName[] = "strata.compression";
+// Written only by tables of versioned DBs.
+constexpr char kMaxTimestampName[] = "strata.max_timestamp";
 
 constexpr PropertyField kPropertyFields[] = {
     {"strata.creation_time", &TableProperties::creation_time},
@@ -189,11 +191,23 @@ std::string EncodeProperties(const TableProperties& properties) {
   std::string value;
   PutVarint64(&value, static_cast<uint8_t>(properties.compression));
   builder.Add(kCompressionName, value);
+  bool max_timestamp_due = properties.has_max_timestamp;
+  const auto add_max_timestamp = [&] {
+    value.clear();
+    PutVarint64(&value, properties.max_timestamp);
+    builder.Add(kMaxTimestampName, value);
+    max_timestamp_due = false;
+  };
   for (const PropertyField& f : kPropertyFields) {
+    // In bytewise name order, among the others.
+    if (max_timestamp_due && std::strcmp(f.name, kMaxTimestampName) > 0) {
+      add_max_timestamp();
+    }
     value.clear();
     PutVarint64(&value, properties.*f.field);
     builder.Add(f.name, value);
   }
+  if (max_timestamp_due) add_max_timestamp();
   return builder.Finish().ToString();
 }
 
@@ -214,6 +228,14 @@ Status DecodeProperties(const Block& block, TableProperties* properties) {
       }
       properties->compression = static_cast<Compression>(v);
       seen_compression = true;
+      continue;
+    }
+    if (name == Slice(kMaxTimestampName)) {
+      if (!decoded) {
+        return Status::Corruption("bad property strata.max_timestamp");
+      }
+      properties->has_max_timestamp = true;
+      properties->max_timestamp = v;
       continue;
     }
     for (size_t i = 0; i < kNumPropertyFields; ++i) {

@@ -48,6 +48,10 @@ struct TableOptions {
   // range-deletion block. A table with such a block and no user
   // comparator is refused as Corruption.
   const Comparator* user_comparator = nullptr;
+  // Keys are internal keys whose user keys end in a timestamp (a versioned
+  // DB, key/versioned_key.h): the builder records the newest timestamp of
+  // its point entries (TableProperties::max_timestamp).
+  bool versioned_keys = false;
 };
 
 // Facts about one table, all persisted in its properties block
@@ -64,6 +68,11 @@ struct TableProperties {
   // compress well is still stored raw).
   Compression compression = Compression::kNone;
   uint64_t creation_time = 0;  // unix seconds
+  // Tables of a versioned DB: the newest timestamp among the point entries
+  // (0 if none). A point lookup as of a time skips a table whose newest
+  // timestamp cannot beat the version it has found already.
+  bool has_max_timestamp = false;
+  uint64_t max_timestamp = 0;
 
   bool operator==(const TableProperties&) const = default;
 };

@@ -4,6 +4,8 @@
 
 #include "base/coding.h"
 #include "base/crc32c.h"
+#include "key/internal_key.h"
+#include "key/versioned_key.h"
 
 namespace strata::internal {
 
@@ -38,6 +40,10 @@ void TableBuilder::Add(const Slice& key, const Slice& value) {
   }
   if (pending_index_entry_) AddIndexEntry(&key);
   filter_.AddKey(FilterKey(key));
+  if (options_.versioned_keys && key.size() >= kTagSize + kTimestampSize) {
+    const uint64_t ts = ExtractTimestamp(ExtractUserKey(key));
+    if (ts > properties_.max_timestamp) properties_.max_timestamp = ts;
+  }
   last_key_.assign(key.data(), key.size());
   ++properties_.num_entries;
   properties_.raw_key_bytes += key.size();
@@ -152,6 +158,7 @@ Status TableBuilder::Finish(const TableProperties& caller) {
   properties_.smallest_seqno = caller.smallest_seqno;
   properties_.largest_seqno = caller.largest_seqno;
   properties_.creation_time = caller.creation_time;
+  properties_.has_max_timestamp = options_.versioned_keys;
   properties_.compression = options_.compression;
   BlockHandle properties_handle;
   WriteRawBlock(EncodeProperties(properties_), Compression::kNone,

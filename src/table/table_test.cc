@@ -13,12 +13,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "base/coding.h"
 #include "base/random.h"
 #include "cache/block_cache.h"
 #include "key/internal_key.h"
+#include "key/versioned_key.h"
 #include "strata/options.h"
 #include "table/block.h"
 #include "table/format.h"
@@ -311,6 +313,45 @@ TEST(TableTest, KeysOutOfOrderAreRejected) {
   builder.Add(IKey("a", 1, ValueType::kValue), "2");
   EXPECT_TRUE(builder.status().IsInvalidArgument());
   EXPECT_TRUE(builder.Finish(TableProperties()).IsInvalidArgument());
+}
+
+TEST(TableTest, AVersionedTableRecordsItsNewestTimestamp) {
+  const InternalKeyComparator vicmp(BytewiseComparator(), /*versioned=*/true);
+  TableOptions options = DbTableOptions(Compression::kNone, 4096);
+  options.comparator = &vicmp;
+  options.user_comparator = vicmp.user_comparator();
+  options.filter_key_suffix_len = vicmp.FilterKeySuffixLength();
+  options.versioned_keys = true;
+  std::string contents;
+  StringSink sink(&contents);
+  TableBuilder builder(options, &sink);
+  // Key order is timestamp descending within a key: the newest timestamp
+  // (900) is neither the first nor the last entry.
+  for (const auto& [key, ts] : std::vector<std::pair<std::string, uint64_t>>{
+           {"a", 300}, {"a", 100}, {"b", 900}, {"b", 5}, {"c", 7}}) {
+    std::string user_key;
+    AppendVersionedKey(&user_key, key, ts);
+    builder.Add(IKey(user_key, 1, ValueType::kValue), "v");
+  }
+  ASSERT_TRUE(builder.Finish(CallerProperties()).ok());
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, "v.sst", &table).ok());
+  EXPECT_TRUE(table->properties().has_max_timestamp);
+  EXPECT_EQ(900u, table->properties().max_timestamp);
+  EXPECT_EQ(builder.properties(), table->properties());
+
+  // Any other table has no such property, and reads back the same way.
+  std::string plain;
+  StringSink plain_sink(&plain);
+  TableBuilder plain_builder(DbTableOptions(Compression::kNone, 4096),
+                             &plain_sink);
+  plain_builder.Add(IKey("a", 1, ValueType::kValue), "v");
+  ASSERT_TRUE(plain_builder.Finish(CallerProperties()).ok());
+  ASSERT_TRUE(OpenTable(DbTableOptions(Compression::kNone, 4096), plain,
+                        "p.sst", &table)
+                  .ok());
+  EXPECT_FALSE(table->properties().has_max_timestamp);
+  EXPECT_EQ(std::string::npos, plain.find("strata.max_timestamp"));
 }
 
 TEST(TableTest, BytewiseKeysWithoutFilterSuffix) {

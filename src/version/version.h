@@ -96,7 +96,10 @@ void Version::ForEachCandidate(const Slice& internal_key, Visit&& visit) const {
     if (level == 0) {
       // L0 tables overlap; they are ordered newest first.
       for (const auto& f : fs) {
-        if (icmp_->CompareUserKeys(user_key, f->smallest.user_key()) < 0 ||
+        // By key alone at the low end: in a versioned DB a table that
+        // starts at an older version of the key (after the lookup's
+        // timestamp) may hold the version wanted.
+        if (icmp_->CompareKeysOnly(user_key, f->smallest.user_key()) < 0 ||
             icmp_->CompareUserKeys(user_key, f->largest.user_key()) > 0) {
           continue;
         }
@@ -108,7 +111,7 @@ void Version::ForEachCandidate(const Slice& internal_key, Visit&& visit) const {
     const size_t index = FindFile(level, internal_key);
     if (index >= fs.size()) continue;
     const FileMetaData& f = *fs[index];
-    if (icmp_->CompareUserKeys(user_key, f.smallest.user_key()) < 0) continue;
+    if (icmp_->CompareKeysOnly(user_key, f.smallest.user_key()) < 0) continue;
     if (!visit(f)) return;
   }
 }

@@ -16,6 +16,31 @@ namespace strata::internal {
 
 namespace {
 
+// The error for a MANIFEST written with comparator `written` opened with
+// `opened`. A versioned DB's comparator is "strata.Versioned(<name>)"
+// (key/versioned_key.h), so a difference in that wrapper alone is a
+// difference in Options::enable_versioning, and the error says so.
+Status ComparatorMismatch(const std::string& manifest,
+                          const std::string& written,
+                          const std::string& opened) {
+  const auto wraps = [](const std::string& outer, const std::string& inner) {
+    return outer == "strata.Versioned(" + inner + ")";
+  };
+  if (wraps(written, opened) || wraps(opened, written)) {
+    const bool created_versioned = wraps(written, opened);
+    return Status::InvalidArgument(
+        "enable_versioning mismatch: the DB was created with "
+        "enable_versioning = " +
+        std::string(created_versioned ? "true" : "false") +
+        ", but is opened with enable_versioning = " +
+        std::string(created_versioned ? "false" : "true") +
+        " (fixed at creation; " + manifest + ")");
+  }
+  return Status::InvalidArgument(
+      "comparator mismatch: " + manifest + " was written with comparator '" +
+      written + "', but the DB is opened with '" + opened + "'");
+}
+
 constexpr char kManifestPrefix[] = "MANIFEST-";
 
 std::string NumberedName(const char* format, uint64_t number) {
@@ -286,10 +311,7 @@ Status VersionSet::ReplayManifest(uint64_t number, VersionBuilder* builder,
     }
     if (edit.has_comparator_name() &&
         edit.comparator_name() != comparator_name_) {
-      return Status::InvalidArgument(
-          "comparator mismatch: " + name + " was written with comparator '" +
-          edit.comparator_name() + "', but the DB is opened with '" +
-          comparator_name_ + "'");
+      return ComparatorMismatch(name, edit.comparator_name(), comparator_name_);
     }
     s = builder->Apply(edit);
     if (!s.ok()) return Status::Corruption(where, s.message());

@@ -12,6 +12,7 @@
 //
 // Usage: crash_child --db=DIR --cycle=C --seed=S [--variant=V]
 //                    [--writers=2] [--keys=2000] [--range_deletes]
+//                    [--versioning=0|1]
 //                    [--maintenance=0|1] [--max_seconds=600]
 //                    [--slow_manifest_us=0]
 //                    [--sabotage=split|early_ack]
@@ -49,6 +50,7 @@ struct ChildFlags {
   uint64_t variant = 0;
   KeySpace keys;
   bool range_deletes = false;
+  bool versioning = false;
   bool maintenance = true;
   int max_seconds = 600;
   // Sleep this long in every MANIFEST Sync (0: never).
@@ -460,6 +462,8 @@ bool ParseFlags(int argc, char** argv, ChildFlags* flags) {
     } else if (arg == "--range_deletes" ||
                ParseFlag(arg, "range_deletes", &v)) {
       flags->range_deletes = v.empty() || v == "1" || v == "true";
+    } else if (ParseFlag(arg, "versioning", &v)) {
+      flags->versioning = v == "1" || v == "true";
     } else if (ParseFlag(arg, "maintenance", &v)) {
       flags->maintenance = v == "1" || v == "true";
     } else if (ParseFlag(arg, "max_seconds", &v)) {
@@ -494,12 +498,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: crash_child --db=DIR --cycle=C --seed=S [--variant=V] "
                  "[--writers=2] [--keys=2000] [--range_deletes] "
+                 "[--versioning=0|1] "
                  "[--maintenance=0|1] [--max_seconds=600] "
                  "[--slow_manifest_us=0] "
                  "[--sabotage=split|early_ack]\n");
     return 64;
   }
-  strata::Options options = strata::crash::CrashDbOptions(flags.variant);
+  strata::Options options =
+      strata::crash::CrashDbOptions(flags.variant, flags.versioning);
   // Lives until _exit, like the DB.
   strata::crash::SlowManifestEnv slow_env(strata::Env::Default(),
                                           flags.slow_manifest_us);

@@ -51,6 +51,9 @@ struct DriverFlags {
   std::string child;
   KeySpace keys;
   bool range_deletes = false;
+  // A versioned DB (Options::enable_versioning); the verifier also checks
+  // that the recovered commit timestamp is above every surviving version.
+  bool versioning = false;
   int min_kill_ms = 20;
   int max_kill_ms = 500;
   // One cycle in this many kills the child while it opens the DB.
@@ -79,6 +82,7 @@ std::string ReplayCommand(const char* argv0, const DriverFlags& f) {
       " --slow_manifest_one_in=" + std::to_string(f.slow_manifest_one_in) +
       " --slow_manifest_us=" + std::to_string(f.slow_manifest_us);
   if (f.range_deletes) cmd += " --range_deletes";
+  if (f.versioning) cmd += " --versioning";
   if (!f.sabotage.empty()) cmd += " --sabotage=" + f.sabotage;
   return cmd;
 }
@@ -115,6 +119,7 @@ std::string RunChild(const DriverFlags& flags, const CyclePlan& plan,
       "--writers=" + std::to_string(flags.keys.writers),
       "--keys=" + std::to_string(flags.keys.data_keys),
       flags.range_deletes ? "--range_deletes=1" : "--range_deletes=0",
+      flags.versioning ? "--versioning=1" : "--versioning=0",
       "--slow_manifest_us=" + std::to_string(plan.slow_manifest_us)};
   if (!flags.sabotage.empty()) args.push_back("--sabotage=" + flags.sabotage);
   std::vector<char*> argv;
@@ -250,6 +255,41 @@ void PrintFailure(const CheckResult& r) {
   }
 }
 
+// A versioned DB after recovery: the next commit timestamp must be above
+// every version that survived (the pipeline resumes from the newest one in
+// the WAL and MANIFEST, whatever the clock says), and every key's versions
+// come newest timestamp first. Returns "" or what is wrong.
+std::string CheckTimestamps(DB* db) {
+  std::string last;
+  if (!db->GetProperty("strata.last-timestamp", &last)) {
+    return "no strata.last-timestamp property";
+  }
+  const uint64_t last_timestamp = std::strtoull(last.c_str(), nullptr, 10);
+  ReadOptions ro;
+  ro.all_versions = true;
+  ro.include_deleted = true;
+  std::unique_ptr<Iterator> it = db->NewIterator(ro);
+  std::string previous_key;
+  uint64_t previous_ts = 0;
+  uint64_t versions = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++versions) {
+    const uint64_t ts = it->timestamp();
+    if (ts == 0 || ts > last_timestamp) {
+      return "version of " + it->key().ToString() + " at timestamp " +
+             std::to_string(ts) + ", but the recovered last timestamp is " +
+             last;
+    }
+    if (it->key() == Slice(previous_key) && ts >= previous_ts) {
+      return "versions of " + previous_key + " out of timestamp order";
+    }
+    previous_key = it->key().ToString();
+    previous_ts = ts;
+  }
+  if (!it->status().ok()) return "history scan: " + it->status().ToString();
+  if (versions > 0 && last_timestamp == 0) return "no last timestamp";
+  return "";
+}
+
 // Opens the DB after the kill, checks it and closes it. Returns "" or the
 // reason the open or close failed; check failures are in `*result`.
 std::string Verify(const DriverFlags& flags, const CyclePlan& plan,
@@ -257,13 +297,17 @@ std::string Verify(const DriverFlags& flags, const CyclePlan& plan,
   // A child killed while creating the DB may leave nothing, or part of a
   // new DB: either must open as an empty DB. (If a DB that existed were
   // lost, the model would see its keys missing.)
-  Options options = CrashDbOptions(plan.variant);
+  Options options = CrashDbOptions(plan.variant, flags.versioning);
   options.flush_on_close = plan.flush_on_close;
   std::unique_ptr<DB> db;
   Status s = DB::Open(options, flags.db, &db);
   if (!s.ok()) return "open after the kill failed: " + s.ToString();
   const Recovered found = ReadRecovered(db.get(), flags.keys);
   *result = model->CheckCycle(log, found);
+  if (flags.versioning) {
+    const std::string error = CheckTimestamps(db.get());
+    if (!error.empty()) return error;
+  }
   s = db->Close();
   if (!s.ok()) return "close failed: " + s.ToString();
   return "";
@@ -290,6 +334,8 @@ bool ParseFlags(int argc, char** argv, DriverFlags* flags) {
     } else if (arg == "--range_deletes" ||
                ParseFlag(arg, "range_deletes", &v)) {
       flags->range_deletes = v.empty() || v == "1" || v == "true";
+    } else if (arg == "--versioning" || ParseFlag(arg, "versioning", &v)) {
+      flags->versioning = v.empty() || v == "1" || v == "true";
     } else if (ParseFlag(arg, "min_kill_ms", &v)) {
       flags->min_kill_ms = std::atoi(v.c_str());
     } else if (ParseFlag(arg, "max_kill_ms", &v)) {
@@ -314,6 +360,12 @@ bool ParseFlags(int argc, char** argv, DriverFlags* flags) {
       std::fprintf(stderr, "crash_driver: unknown flag %s\n", argv[i]);
       return false;
     }
+  }
+  if (flags->range_deletes && flags->versioning) {
+    std::fprintf(stderr,
+                 "crash_driver: --range_deletes and --versioning together: a "
+                 "versioned DB refuses DeleteRange\n");
+    return false;
   }
   if (!have_seed) {
     const auto now = static_cast<uint64_t>(
@@ -343,7 +395,8 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: crash_driver [--cycles=200] [--seed=S] [--db=DIR] "
                  "[--child=PATH] [--keys=2000] [--writers=2] "
-                 "[--range_deletes] [--min_kill_ms=20] [--max_kill_ms=500] "
+                 "[--range_deletes] [--versioning] [--min_kill_ms=20] "
+                 "[--max_kill_ms=500] "
                  "[--early_one_in=8] [--slow_manifest_one_in=4] "
                  "[--slow_manifest_us=3000] "
                  "[--open_timeout_s=120] [--keep_db] [--verbose] "

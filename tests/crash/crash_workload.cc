@@ -188,8 +188,9 @@ bool ParseOps(std::string_view text, const KeySpace& keys,
   return true;
 }
 
-Options CrashDbOptions(uint64_t variant) {
+Options CrashDbOptions(uint64_t variant, bool versioning) {
   Options options;
+  options.enable_versioning = versioning;
   options.create_if_missing = true;
   options.write_buffer_size = 64 << 10;
   options.max_write_buffer_number = 3;

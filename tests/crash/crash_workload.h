@@ -125,8 +125,8 @@ bool ParseOps(std::string_view text, const KeySpace& keys,
 // The options both the child and the verifier open the DB with: tiny
 // memtables, tables and MANIFEST so flushes, compactions and MANIFEST
 // roll-overs happen every few hundred batches. `variant` picks the
-// compression.
-Options CrashDbOptions(uint64_t variant);
+// compression; `versioning` sets Options::enable_versioning.
+Options CrashDbOptions(uint64_t variant, bool versioning);
 
 // If `arg` is "--<name>=<value>", stores <value> and returns true.
 bool ParseFlag(std::string_view arg, std::string_view name, std::string* value);

@@ -1,0 +1,560 @@
+// Time travel (issue 14): a DB created with Options::enable_versioning keeps
+// every version of every key, stamped with its commit timestamp (or the
+// caller's); reads ask for the state as of a timestamp, or for every
+// version. Each behaviour is checked in the memtable and again from tables
+// (after a flush, and after a compaction into one sorted run), since the
+// lookup of a back-dated version differs between the two.
+//
+// The clock is a ManualClockEnv: the test decides what "now" is, so commit
+// timestamps are known exactly.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "env/env_test_util.h"
+#include "strata/db.h"
+#include "strata/env.h"
+#include "strata/iterator.h"
+#include "strata/options.h"
+#include "strata/write_batch.h"
+
+namespace strata {
+namespace {
+
+// Nanoseconds the test's clock shows: ManualClockEnv counts microseconds.
+constexpr uint64_t kMicro = 1000;
+
+// Where the data is read from in a run of a test.
+enum class Stage { kMemTable, kTable, kCompacted };
+
+std::string StageName(const ::testing::TestParamInfo<Stage>& info) {
+  switch (info.param) {
+    case Stage::kMemTable:
+      return "MemTable";
+    case Stage::kTable:
+      return "Table";
+    case Stage::kCompacted:
+      return "Compacted";
+  }
+  return "?";
+}
+
+class VersioningTest : public ::testing::TestWithParam<Stage> {
+ protected:
+  VersioningTest() : base_(NewMemEnv()), clock_(base_.get(), 1000) {
+    options_.env = &clock_;
+    options_.enable_versioning = true;
+    options_.level0_idle_compaction_ms = 0;  // the layout is the test's own
+    EXPECT_OK(DB::Open(options_, "/db", &db_));
+  }
+
+  // The clock reads `micros` µs: the next commit gets micros * 1000 ns (or
+  // one more than the last, if that is larger).
+  void At(uint64_t micros) { clock_.Set(micros); }
+
+  // Moves what was written to where this run of the test reads it from.
+  void Settle() {
+    if (GetParam() == Stage::kMemTable) return;
+    ASSERT_OK(db_->Flush());
+    if (GetParam() == Stage::kCompacted) {
+      ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+    }
+  }
+
+  void Reopen() {
+    ASSERT_OK(db_->Close());
+    db_.reset();
+    ASSERT_OK(DB::Open(options_, "/db", &db_));
+  }
+
+  // Get as of `as_of` (nullopt: latest); "NOT_FOUND" when absent.
+  std::string GetAt(const std::string& key, std::optional<uint64_t> as_of,
+                    const Snapshot* snapshot = nullptr) {
+    ReadOptions ro;
+    ro.as_of = as_of;
+    ro.snapshot = snapshot;
+    std::string value;
+    const Status s = db_->Get(ro, key, &value);
+    if (s.IsNotFound()) return "NOT_FOUND";
+    EXPECT_OK(s);
+    return value;
+  }
+
+  // "key@ts=value" per entry forward; the same reversed must match.
+  std::string Scan(ReadOptions ro) {
+    std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+    std::vector<std::string> forward;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) forward.push_back(Entry(*it));
+    EXPECT_OK(it->status());
+    std::vector<std::string> backward;
+    for (it->SeekToLast(); it->Valid(); it->Prev()) backward.push_back(Entry(*it));
+    EXPECT_OK(it->status());
+    std::vector<std::string> reversed(backward.rbegin(), backward.rend());
+    if (ro.history_limit == 0) {
+      EXPECT_EQ(forward, reversed);
+    }
+    std::string out;
+    for (const std::string& e : forward) out += (out.empty() ? "" : " ") + e;
+    return out;
+  }
+
+  static std::string Entry(const Iterator& it) {
+    return it.key().ToString() + "@" + std::to_string(it.timestamp() / kMicro) +
+           (it.IsDeleted() ? "=DEL" : "=" + it.value().ToString());
+  }
+
+  Status PutAt(const std::string& key, const std::string& value,
+               uint64_t micros) {
+    WriteBatch batch;
+    batch.PutAt(key, value, micros * kMicro);
+    return db_->Write(WriteOptions(), &batch);
+  }
+  Status DeleteAt(const std::string& key, uint64_t micros) {
+    WriteBatch batch;
+    batch.DeleteAt(key, micros * kMicro);
+    return db_->Write(WriteOptions(), &batch);
+  }
+
+  std::unique_ptr<Env> base_;
+  ManualClockEnv clock_;
+  Options options_;
+  std::unique_ptr<DB> db_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Stages, VersioningTest,
+                         ::testing::Values(Stage::kMemTable, Stage::kTable,
+                                           Stage::kCompacted),
+                         StageName);
+
+TEST_P(VersioningTest, WritesGetTheCommitTimestampAndAsOfReadsSeeThePast) {
+  At(2000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "v1"));
+  At(3000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "v2"));
+  At(4000);
+  ASSERT_OK(db_->Delete(WriteOptions(), "k"));
+  At(5000);
+  ASSERT_OK(db_->Put(WriteOptions(), "other", "o"));
+  Settle();
+
+  EXPECT_EQ("NOT_FOUND", GetAt("k", std::nullopt));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 1999 * kMicro));
+  EXPECT_EQ("v1", GetAt("k", 2000 * kMicro));
+  EXPECT_EQ("v1", GetAt("k", 3000 * kMicro - 1));
+  EXPECT_EQ("v2", GetAt("k", 3000 * kMicro));
+  EXPECT_EQ("v2", GetAt("k", 4000 * kMicro - 1));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 4000 * kMicro));
+
+  ReadOptions ro;
+  EXPECT_EQ("other@5000=o", Scan(ro));
+  ro.as_of = 3500 * kMicro;
+  EXPECT_EQ("k@3000=v2", Scan(ro));
+  ro.as_of = 2500 * kMicro;
+  ro.keys_only = true;
+  EXPECT_EQ("k@2000=", Scan(ro));
+  uint64_t count = 0;
+  ro.keys_only = false;
+  ASSERT_OK(db_->Count(ro, "a", "z", &count));
+  EXPECT_EQ(1u, count);
+  ro.as_of.reset();
+  ASSERT_OK(db_->Count(ro, "a", "z", &count));
+  EXPECT_EQ(1u, count);  // "other" only: k is deleted now
+}
+
+TEST_P(VersioningTest, CommitTimestampsIncreaseWhenTheClockStandsStillOrGoesBack) {
+  At(5000);
+  ASSERT_OK(db_->Put(WriteOptions(), "a", "1"));
+  ASSERT_OK(db_->Put(WriteOptions(), "b", "2"));  // same clock reading
+  At(4000);                                       // the clock went back
+  ASSERT_OK(db_->Put(WriteOptions(), "c", "3"));
+  Settle();
+  ReadOptions ro;
+  std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+  std::vector<uint64_t> ts;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ts.push_back(it->timestamp());
+  ASSERT_EQ(3u, ts.size());
+  EXPECT_EQ(5000 * kMicro, ts[0]);
+  EXPECT_EQ(5000 * kMicro + 1, ts[1]);
+  EXPECT_EQ(5000 * kMicro + 2, ts[2]);
+}
+
+TEST_P(VersioningTest, TimestampsKeepIncreasingAfterAReopenOnAClockThatWentBack) {
+  for (const bool flush_on_close : {true, false}) {
+    SCOPED_TRACE(flush_on_close ? "flushed at close" : "replayed from WAL");
+    options_.flush_on_close = flush_on_close;
+    Reopen();
+    const uint64_t base = flush_on_close ? 9000 : 19000;
+    At(base);
+    ASSERT_OK(db_->Put(WriteOptions(), "k", "before"));
+    Settle();
+    Reopen();
+    At(100);  // far behind
+    ASSERT_OK(db_->Put(WriteOptions(), "k", "after"));
+    EXPECT_EQ("after", GetAt("k", std::nullopt));
+    EXPECT_EQ("before", GetAt("k", base * kMicro));
+    EXPECT_EQ("after", GetAt("k", base * kMicro + 1));
+  }
+}
+
+TEST_P(VersioningTest, BackDatedWritesAreReadAtEveryTimestamp) {
+  At(10000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "at10000"));
+  ASSERT_OK(PutAt("k", "at5000", 5000));  // older than the newest
+  ASSERT_OK(PutAt("k", "at7000", 7000));
+  ASSERT_OK(DeleteAt("k", 6000));
+  ASSERT_OK(PutAt("k", "at20000", 20000));  // in the future
+  Settle();
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 4999 * kMicro));
+  EXPECT_EQ("at5000", GetAt("k", 5000 * kMicro));
+  EXPECT_EQ("at5000", GetAt("k", 5999 * kMicro));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 6000 * kMicro));
+  EXPECT_EQ("at7000", GetAt("k", 7000 * kMicro));
+  EXPECT_EQ("at7000", GetAt("k", 9999 * kMicro));
+  EXPECT_EQ("at10000", GetAt("k", 10000 * kMicro));
+  EXPECT_EQ("at10000", GetAt("k", 19999 * kMicro));
+  EXPECT_EQ("at20000", GetAt("k", 20000 * kMicro));
+  EXPECT_EQ("at20000", GetAt("k", std::nullopt));
+
+  ReadOptions ro;
+  ro.all_versions = true;
+  EXPECT_EQ("k@20000=at20000 k@10000=at10000 k@7000=at7000 k@5000=at5000",
+            Scan(ro));
+  ro.include_deleted = true;
+  EXPECT_EQ(
+      "k@20000=at20000 k@10000=at10000 k@7000=at7000 k@6000=DEL "
+      "k@5000=at5000",
+      Scan(ro));
+}
+
+TEST_P(VersioningTest, ABackDatedWriteInANewerSourceDoesNotHideANewerVersion) {
+  At(10000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "at10000"));
+  ASSERT_OK(db_->Flush());  // the newer version is in a table
+  ASSERT_OK(PutAt("k", "at5000", 5000));
+  Settle();                 // the back-dated one in the memtable, or not
+  EXPECT_EQ("at10000", GetAt("k", std::nullopt));
+  EXPECT_EQ("at10000", GetAt("k", 12000 * kMicro));
+  EXPECT_EQ("at5000", GetAt("k", 9999 * kMicro));
+  ReadOptions ro;
+  ro.as_of = 12000 * kMicro;
+  EXPECT_EQ("k@10000=at10000", Scan(ro));
+}
+
+TEST_P(VersioningTest, ASameTimestampWriteReplacesThatVersion) {
+  ASSERT_OK(PutAt("k", "first", 5000));
+  ASSERT_OK(PutAt("k", "second", 5000));
+  Settle();
+  EXPECT_EQ("second", GetAt("k", 5000 * kMicro));
+  ReadOptions ro;
+  ro.all_versions = true;
+  EXPECT_EQ("k@5000=second", Scan(ro));
+  ASSERT_OK(DeleteAt("k", 5000));
+  Settle();
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 5000 * kMicro));
+  EXPECT_EQ("", Scan(ro));
+}
+
+TEST_P(VersioningTest, AsOfCombinesWithASnapshot) {
+  At(1000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "v1"));
+  const Snapshot* snap = db_->GetSnapshot();
+  // Written after the snapshot, back-dated before v1's timestamp.
+  ASSERT_OK(PutAt("k", "old", 500));
+  At(2000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "v2"));
+  Settle();
+  EXPECT_EQ("v1", GetAt("k", std::nullopt, snap));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 999 * kMicro, snap));  // "old" is later
+  EXPECT_EQ("old", GetAt("k", 999 * kMicro));
+  EXPECT_EQ("v2", GetAt("k", std::nullopt));
+  ReadOptions ro;
+  ro.snapshot = snap;
+  ro.all_versions = true;
+  EXPECT_EQ("k@1000=v1", Scan(ro));
+  ro.snapshot = nullptr;
+  EXPECT_EQ("k@2000=v2 k@1000=v1 k@500=old", Scan(ro));
+  db_->ReleaseSnapshot(snap);
+}
+
+TEST_P(VersioningTest, PurgeRemovesEveryVersionButKeepsLaterWrites) {
+  At(1000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "v1"));
+  At(2000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "v2"));
+  ASSERT_OK(db_->Put(WriteOptions(), "neighbour", "n"));
+  const Snapshot* before = db_->GetSnapshot();
+  At(3000);
+  WriteBatch purge;
+  purge.Purge("k");
+  ASSERT_OK(db_->Write(WriteOptions(), &purge));
+  Settle();
+  EXPECT_EQ("NOT_FOUND", GetAt("k", std::nullopt));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 1500 * kMicro));
+  EXPECT_EQ("v1", GetAt("k", 1500 * kMicro, before));  // a snapshot pins it
+  ReadOptions ro;
+  ro.all_versions = true;
+  ro.include_deleted = true;
+  EXPECT_EQ("neighbour@2000=n", Scan(ro));
+  // A write after the purge, back-dated below the purged versions, stays.
+  ASSERT_OK(PutAt("k", "later", 500));
+  Settle();
+  EXPECT_EQ("later", GetAt("k", std::nullopt));
+  EXPECT_EQ("later", GetAt("k", 1500 * kMicro));
+  EXPECT_EQ("k@500=later neighbour@2000=n", Scan(ro));
+  db_->ReleaseSnapshot(before);
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ("k@500=later neighbour@2000=n", Scan(ro));
+}
+
+TEST_P(VersioningTest, ReplaceDropsTheOlderVersions) {
+  At(1000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "v1"));
+  ASSERT_OK(PutAt("k", "future", 9000));
+  At(2000);
+  WriteBatch replace;
+  replace.Replace("k", "new");
+  ASSERT_OK(db_->Write(WriteOptions(), &replace));
+  Settle();
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 1500 * kMicro));
+  EXPECT_EQ("new", GetAt("k", 2000 * kMicro));
+  EXPECT_EQ("future", GetAt("k", std::nullopt));  // newer than the replace
+  ReadOptions ro;
+  ro.all_versions = true;
+  EXPECT_EQ("k@9000=future k@2000=new", Scan(ro));
+}
+
+TEST_P(VersioningTest, HistoryHonoursItsWindowLimitAndBounds) {
+  for (uint64_t t = 1; t <= 5; ++t) {
+    At(t * 1000);
+    ASSERT_OK(db_->Put(WriteOptions(), "a", "a" + std::to_string(t)));
+    ASSERT_OK(db_->Put(WriteOptions(), "b", "b" + std::to_string(t)));
+  }
+  At(6000);
+  ASSERT_OK(db_->Delete(WriteOptions(), "b"));
+  Settle();
+  ReadOptions ro;
+  ro.all_versions = true;
+  ro.history_from = 2000 * kMicro;
+  ro.history_to = 3000 * kMicro + 1;  // b's commit at 3000 is 3000 µs + 1 ns
+  EXPECT_EQ("a@2000=a2 a@3000=a3 b@2000=b2 b@3000=b3",
+            [&] {
+              // Timestamps are exact here; print them in ns to tell apart.
+              std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+              std::string out;
+              std::vector<std::string> entries;
+              for (it->SeekToFirst(); it->Valid(); it->Next()) {
+                entries.push_back(it->key().ToString() + "@" +
+                                  std::to_string(it->timestamp() / kMicro) +
+                                  "=" + it->value().ToString());
+              }
+              // Newest first within a key; sort each key's pair oldest
+              // first for a stable message.
+              std::sort(entries.begin(), entries.end());
+              for (const auto& e : entries) out += (out.empty() ? "" : " ") + e;
+              return out;
+            }());
+  ro.history_from.reset();
+  ro.history_to.reset();
+  ro.lower_bound = "b";
+  ro.include_deleted = true;
+  EXPECT_EQ("b@6000=DEL b@5000=b5 b@4000=b4 b@3000=b3 b@2000=b2 b@1000=b1",
+            Scan(ro));
+  ro.history_limit = 2;
+  EXPECT_EQ("b@6000=DEL b@5000=b5", Scan(ro));
+  std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+  it->SeekToLast();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("b@1000=b1", Entry(*it));
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  it->Prev();
+  EXPECT_FALSE(it->Valid());  // the limit counts both directions
+  ro.history_limit = 0;
+  ro.lower_bound.reset();
+  ro.upper_bound = "b";
+  ro.as_of = 2500 * kMicro;
+  EXPECT_EQ("a@2000=a2 a@1000=a1", Scan(ro));
+}
+
+TEST_P(VersioningTest, SeeksLandOnKeysNotVersions) {
+  for (const std::string k : {"a", "c", "e"}) {
+    ASSERT_OK(PutAt(k, k + "1", 1000));
+    ASSERT_OK(PutAt(k, k + "2", 2000));
+  }
+  ASSERT_OK(DeleteAt("c", 3000));
+  Settle();
+  ReadOptions ro;
+  std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+  it->Seek("b");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("e@2000=e2", Entry(*it));
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("a@2000=a2", Entry(*it));
+  it->SeekForPrev("d");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("a@2000=a2", Entry(*it));
+  it->Next();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("e@2000=e2", Entry(*it));
+  ro.as_of = 2500 * kMicro;
+  it = db_->NewIterator(ro);
+  it->SeekForPrev("d");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("c@2000=c2", Entry(*it));
+  it->Seek("c");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("c@2000=c2", Entry(*it));
+  it->Next();
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("c@2000=c2", Entry(*it));
+}
+
+TEST_P(VersioningTest, VersionsSurviveAReopen) {
+  ASSERT_OK(PutAt("k", "v1", 1000));
+  ASSERT_OK(PutAt("k", "v2", 2000));
+  WriteBatch purge;
+  purge.Purge("gone");
+  ASSERT_OK(db_->Write(WriteOptions(), &purge));
+  Settle();
+  options_.flush_on_close = false;  // the memtable is replayed
+  Reopen();
+  EXPECT_EQ("v1", GetAt("k", 1500 * kMicro));
+  ReadOptions ro;
+  ro.all_versions = true;
+  EXPECT_EQ("k@2000=v2 k@1000=v1", Scan(ro));
+}
+
+class VersioningMisuseTest : public ::testing::Test {
+ protected:
+  VersioningMisuseTest() : env_(NewMemEnv()) { options_.env = env_.get(); }
+  std::unique_ptr<Env> env_;
+  Options options_;
+};
+
+TEST_F(VersioningMisuseTest, VersionedCallsOnADbWithoutVersioningAreRefused) {
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options_, "/plain", &db));
+  for (int op = 0; op < 4; ++op) {
+    WriteBatch batch;
+    batch.Put("kept", "out");
+    if (op == 0) batch.PutAt("k", "v", 5);
+    if (op == 1) batch.DeleteAt("k", 5);
+    if (op == 2) batch.Purge("k");
+    if (op == 3) batch.Replace("k", "v");
+    const Status s = db->Write(WriteOptions(), &batch);
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_TRUE(Contains(s.ToString(), "enable_versioning")) << s.ToString();
+  }
+  std::string value;
+  EXPECT_TRUE(db->Get(ReadOptions(), "kept", &value).IsNotFound());
+  ReadOptions ro;
+  ro.as_of = 5;
+  EXPECT_TRUE(db->Get(ro, "k", &value).IsInvalidArgument());
+  EXPECT_TRUE(db->NewIterator(ro)->status().IsInvalidArgument());
+  uint64_t count = 0;
+  EXPECT_TRUE(db->Count(ro, "a", "b", &count).IsInvalidArgument());
+  ro.as_of.reset();
+  ro.all_versions = true;
+  EXPECT_TRUE(db->NewIterator(ro)->status().IsInvalidArgument());
+  ASSERT_OK(db->Close());
+
+  Options o = options_;
+  o.version_retention = std::chrono::hours(1);
+  const Status s = DB::Open(o, "/plain", &db);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), "version_retention")) << s.ToString();
+}
+
+TEST_F(VersioningMisuseTest, TimestampZeroAndBadHistoryOptionsAreRefused) {
+  options_.enable_versioning = true;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options_, "/v", &db));
+  WriteBatch batch;
+  batch.Put("a", "1");
+  batch.PutAt("k", "v", 0);
+  EXPECT_TRUE(db->Write(WriteOptions(), &batch).IsInvalidArgument());
+  batch.Clear();
+  batch.DeleteAt("k", 0);
+  EXPECT_TRUE(db->Write(WriteOptions(), &batch).IsInvalidArgument());
+  std::string value;
+  EXPECT_TRUE(db->Get(ReadOptions(), "a", &value).IsNotFound());
+  ReadOptions ro;
+  ro.include_deleted = true;  // without all_versions
+  EXPECT_TRUE(db->NewIterator(ro)->status().IsInvalidArgument());
+  ro.all_versions = true;
+  ro.history_from = 10;
+  ro.history_to = 9;
+  EXPECT_TRUE(db->NewIterator(ro)->status().IsInvalidArgument());
+  ro = ReadOptions();
+  ro.all_versions = true;
+  EXPECT_TRUE(db->Get(ro, "a", &value).IsInvalidArgument());
+  // Not yet in a versioned DB: refused, never half done.
+  EXPECT_TRUE(db->DeleteRange(WriteOptions(), "a", "b").IsInvalidArgument());
+}
+
+TEST_F(VersioningMisuseTest, ReopeningWithTheOtherSettingNamesBoth) {
+  for (const bool created_with : {true, false}) {
+    const std::string name = created_with ? "/created-on" : "/created-off";
+    Options o = options_;
+    o.enable_versioning = created_with;
+    std::unique_ptr<DB> db;
+    ASSERT_OK(DB::Open(o, name, &db));
+    ASSERT_OK(db->Put(WriteOptions(), "k", "v"));
+    ASSERT_OK(db->Close());
+    db.reset();
+    o.enable_versioning = !created_with;
+    const Status s = DB::Open(o, name, &db);
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    const std::string created =
+        std::string("created with enable_versioning = ") +
+        (created_with ? "true" : "false");
+    const std::string opened = std::string("opened with enable_versioning = ") +
+                               (created_with ? "false" : "true");
+    EXPECT_TRUE(Contains(s.ToString(), created)) << s.ToString();
+    EXPECT_TRUE(Contains(s.ToString(), opened)) << s.ToString();
+    // Nothing was changed: the right setting still opens it.
+    o.enable_versioning = created_with;
+    ASSERT_OK(DB::Open(o, name, &db));
+    std::string value;
+    ASSERT_OK(db->Get(ReadOptions(), "k", &value));
+    EXPECT_EQ("v", value);
+  }
+}
+
+TEST_F(VersioningMisuseTest, AnAsOfBeforeTheRetentionHorizonIsRefused) {
+  ManualClockEnv clock(env_.get(), 10000);
+  options_.env = &clock;
+  options_.enable_versioning = true;
+  options_.version_retention = std::chrono::microseconds(1000);
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options_, "/r", &db));
+  ASSERT_OK(db->Put(WriteOptions(), "k", "v"));
+  const uint64_t horizon = (10000 - 1000) * kMicro;
+  ReadOptions ro;
+  std::string value;
+  ro.as_of = horizon;
+  EXPECT_OK(db->Get(ro, "k", &value).IsNotFound() ? Status::OK()
+                                                  : Status::Corruption("?"));
+  ro.as_of = horizon - 1;
+  Status s = db->Get(ro, "k", &value);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_TRUE(Contains(s.ToString(), std::to_string(horizon))) << s.ToString();
+  EXPECT_TRUE(db->NewIterator(ro)->status().IsInvalidArgument());
+  uint64_t count = 0;
+  EXPECT_TRUE(db->Count(ro, "a", "z", &count).IsInvalidArgument());
+  clock.Advance(1);  // the horizon moves with the clock
+  ro.as_of = horizon;
+  EXPECT_TRUE(db->Get(ro, "k", &value).IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace strata
