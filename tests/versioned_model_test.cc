@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -82,7 +83,8 @@ class VersionedModel {
     std::vector<Seen> out;
     auto it = keys_.find(key);
     if (it == keys_.end()) return out;
-    std::map<uint64_t, std::pair<uint64_t, const ModelKey::Version*>, std::greater<>>
+    std::map<uint64_t, std::pair<uint64_t, const ModelKey::Version*>,
+             std::greater<>>
         by_ts;  // ts -> (seq, version)
     for (const ModelKey::Version& v : it->second.versions) {
       if (v.seq > seq || v.ts < min_ts || v.ts > max_ts) continue;
@@ -144,6 +146,10 @@ struct Config {
   uint64_t seed = 0;
   int num_ops = 0;
   bool posix = false;
+  // Options::version_retention (0: none). Reads then ask only for times at
+  // or after the horizon, where they must be exact, or before it, where
+  // they must be refused.
+  uint64_t retention_micros = 0;
 };
 
 class Driver {
@@ -160,6 +166,8 @@ class Driver {
     options_.level0_idle_compaction_ms = 0;
     options_.bloom_bits_per_key = rnd_.OneIn(4) ? 0 : 10;
     options_.block_size = rnd_.OneIn(2) ? 256 : 4096;
+    options_.version_retention =
+        std::chrono::microseconds(config.retention_micros);
   }
 
   ~Driver() {
@@ -174,13 +182,15 @@ class Driver {
       if (op % 200 == 199) {
         VerifyAll();
         if (::testing::Test::HasFailure()) {
-          ADD_FAILURE() << "after op " << op << " (seed " << config_.seed << ")";
+          ADD_FAILURE() << "after op " << op << " (seed " << config_.seed
+                        << ")";
           return;
         }
       }
     }
     VerifyAll();
-    for (const auto& [seq, snapshot] : snapshots_) db_->ReleaseSnapshot(snapshot);
+    for (const auto& [seq, snapshot] : snapshots_)
+      db_->ReleaseSnapshot(snapshot);
     ASSERT_OK(db_->Close());
   }
 
@@ -194,6 +204,23 @@ class Driver {
     return 1 + rnd_.Uniform(span);
   }
 
+  // With retention: no compaction has used a horizon above this (the
+  // clock's largest reading minus the retention), so reads at or after it
+  // are exact.
+  uint64_t ExactFrom() const {
+    const uint64_t retention = config_.retention_micros * 1000;
+    return max_clock_ns_ > retention ? max_clock_ns_ - retention : 0;
+  }
+
+  // A time to read as of: SomeTimestamp(), or with retention one at or
+  // after ExactFrom().
+  uint64_t SomeReadTimestamp() {
+    const uint64_t from = ExactFrom();
+    if (from == 0) return SomeTimestamp();
+    const uint64_t end = std::max(last_ts_, from) + 5000;
+    return from + rnd_.Uniform(end - from);
+  }
+
   void Step() {
     // The clock: mostly forward, sometimes still, sometimes back.
     const uint64_t r = rnd_.Uniform(20);
@@ -202,6 +229,7 @@ class Driver {
     } else if (r > 2) {
       clock_.Advance(1 + rnd_.Uniform(3));
     }
+    max_clock_ns_ = std::max(max_clock_ns_, clock_.NowNanos());
     const uint64_t what = rnd_.Uniform(100);
     if (what < 70) {
       Write();
@@ -238,7 +266,12 @@ class Driver {
     for (int i = 0; i < n; ++i) {
       Op op;
       const uint64_t k = rnd_.Uniform(100);
-      op.kind = k < 40 ? 0 : k < 52 ? 1 : k < 75 ? 2 : k < 85 ? 3 : k < 92 ? 4 : 5;
+      op.kind = k < 40   ? 0
+                : k < 52 ? 1
+                : k < 75 ? 2
+                : k < 85 ? 3
+                : k < 92 ? 4
+                         : 5;
       op.key = Key();
       op.value = "v" + std::to_string(++values_);
       switch (op.kind) {
@@ -299,7 +332,8 @@ class Driver {
   }
 
   void Reopen() {
-    for (const auto& [seq, snapshot] : snapshots_) db_->ReleaseSnapshot(snapshot);
+    for (const auto& [seq, snapshot] : snapshots_)
+      db_->ReleaseSnapshot(snapshot);
     snapshots_.clear();
     options_.flush_on_close = rnd_.OneIn(2);
     ASSERT_OK(db_->Close());
@@ -321,13 +355,27 @@ class Driver {
       p.seq = s.first;
       p.snapshot = s.second;
     }
-    if (!rnd_.OneIn(4)) p.as_of = SomeTimestamp();
+    if (!rnd_.OneIn(4)) p.as_of = SomeReadTimestamp();
     return p;
   }
 
   std::optional<std::string> SomeBound() {
     if (rnd_.OneIn(2)) return std::nullopt;
     return "k" + std::to_string(rnd_.Uniform(40));
+  }
+
+  // With retention: an as-of read before the horizon is refused.
+  void CheckBeforeHorizon() {
+    const uint64_t retention = config_.retention_micros * 1000;
+    const uint64_t now = clock_.NowNanos();
+    if (retention == 0 || now <= retention + 1) return;
+    ReadOptions ro;
+    ro.as_of = rnd_.Uniform(now - retention);
+    std::string value;
+    const Status s = db_->Get(ro, Key(), &value);
+    ASSERT_TRUE(s.IsInvalidArgument())
+        << "as of " << *ro.as_of << ": " << s.ToString();
+    ASSERT_TRUE(db_->NewIterator(ro)->status().IsInvalidArgument());
   }
 
   void CheckGet(const std::string& key, const ReadPoint& p) {
@@ -342,12 +390,27 @@ class Driver {
     const std::string where = "Get(" + key + ") as of " +
                               (p.as_of ? std::to_string(*p.as_of) : "now") +
                               " at seq " + std::to_string(p.seq);
+    // On a mismatch: every version of the key, in the model and the DB.
+    const auto dump = [&] {
+      ReadOptions all;
+      all.all_versions = true;
+      all.include_deleted = true;
+      all.lower_bound = key;
+      all.upper_bound = key + '\0';
+      std::vector<Seen> db_versions;
+      std::vector<Seen> unused;
+      Scan(all, &db_versions, &unused);
+      return "\n  model: " +
+             Describe(model_.Versions(key, p.seq, 0, ~uint64_t{0})) +
+             "\n  db:    " + Describe(db_versions) + "\n  exact from " +
+             std::to_string(ExactFrom());
+    };
     if (live) {
-      ASSERT_TRUE(s.ok()) << where << ": " << s.ToString();
-      ASSERT_EQ(v.front().value, value) << where;
+      ASSERT_TRUE(s.ok()) << where << ": " << s.ToString() << dump();
+      ASSERT_EQ(v.front().value, value) << where << dump();
     } else {
-      ASSERT_TRUE(s.IsNotFound()) << where << ": " << s.ToString() << " "
-                                  << value;
+      ASSERT_TRUE(s.IsNotFound())
+          << where << ": " << s.ToString() << " " << value << dump();
     }
   }
 
@@ -383,15 +446,20 @@ class Driver {
       ro.all_versions = true;
       ro.include_deleted = rnd_.OneIn(2);
       if (rnd_.OneIn(3)) ro.history_from = SomeTimestamp();
-      if (rnd_.OneIn(3)) ro.history_to = SomeTimestamp();
-      if (ro.history_from && ro.history_to && *ro.history_from > *ro.history_to) {
+      if (rnd_.OneIn(3)) ro.history_to = SomeReadTimestamp();
+      if (ExactFrom() > 0) {
+        // Versions older than the horizon may be gone.
+        ro.history_from = std::max(ro.history_from.value_or(0), ExactFrom());
+      }
+      if (ro.history_from && ro.history_to &&
+          *ro.history_from > *ro.history_to) {
         std::swap(ro.history_from, ro.history_to);
       }
       const uint64_t max_ts = std::min(p.as_of.value_or(~uint64_t{0}),
                                        ro.history_to.value_or(~uint64_t{0}));
-      expected = model_.History(p.seq, ro.history_from.value_or(0), max_ts,
-                                ro.include_deleted, ro.lower_bound,
-                                ro.upper_bound);
+      expected =
+          model_.History(p.seq, ro.history_from.value_or(0), max_ts,
+                         ro.include_deleted, ro.lower_bound, ro.upper_bound);
     } else {
       ro.keys_only = rnd_.OneIn(4);
       expected = model_.State(p.seq, p.as_of.value_or(~uint64_t{0}),
@@ -399,26 +467,29 @@ class Driver {
       if (ro.keys_only) {
         for (Seen& s : expected) s.value.clear();
       }
-      uint64_t count = 0;
-      const std::string begin = ro.lower_bound.value_or("a");
-      const std::string end = ro.upper_bound.value_or("z");
-      ASSERT_OK(db_->Count(ro, begin, end, &count));
-      ASSERT_EQ(expected.size(), count) << where;
     }
     std::vector<Seen> forward;
     std::vector<Seen> backward;
     Scan(ro, &forward, &backward);
     ASSERT_EQ(Describe(expected), Describe(forward)) << where << " forward";
     ASSERT_EQ(Describe(expected), Describe(backward)) << where << " backward";
+    if (!ro.all_versions) {
+      uint64_t count = 0;
+      const std::string begin = ro.lower_bound.value_or("a");
+      const std::string end = ro.upper_bound.value_or("z");
+      ASSERT_OK(db_->Count(ro, begin, end, &count));
+      ASSERT_EQ(expected.size(), count) << where;
+    }
     if (ro.all_versions && !expected.empty()) {
       ro.history_limit = 1 + rnd_.Uniform(expected.size());
       forward.clear();
       backward.clear();
       Scan(ro, &forward, &backward);
-      std::vector<Seen> head(expected.begin(),
-                             expected.begin() + static_cast<long>(ro.history_limit));
-      std::vector<Seen> tail(expected.end() - static_cast<long>(ro.history_limit),
-                             expected.end());
+      std::vector<Seen> head(
+          expected.begin(),
+          expected.begin() + static_cast<long>(ro.history_limit));
+      std::vector<Seen> tail(
+          expected.end() - static_cast<long>(ro.history_limit), expected.end());
       ASSERT_EQ(Describe(head), Describe(forward)) << where << " limited";
       ASSERT_EQ(Describe(tail), Describe(backward)) << where << " limited back";
     }
@@ -426,7 +497,9 @@ class Driver {
 
   void CheckOneRead() {
     const ReadPoint p = SomeReadPoint();
-    if (rnd_.OneIn(3)) {
+    if (rnd_.OneIn(10)) {
+      CheckBeforeHorizon();
+    } else if (rnd_.OneIn(3)) {
       CheckScan(p);
     } else {
       CheckGet(Key(), p);
@@ -455,19 +528,23 @@ class Driver {
   uint64_t last_seq_ = 0;
   uint64_t last_ts_ = 0;
   uint64_t values_ = 0;
+  uint64_t max_clock_ns_ = 0;
   std::vector<std::pair<uint64_t, const Snapshot*>> snapshots_;
 };
 
-void RunSeeds(bool posix, int num_seeds, int num_ops) {
+void RunSeeds(bool posix, int num_seeds, int num_ops,
+              uint64_t retention_micros = 0) {
   const uint64_t first = TestSeed(kDefaultSeed);
   for (int i = 0; i < num_seeds; ++i) {
     Config config;
     config.seed = first + static_cast<uint64_t>(i);
     config.num_ops = num_ops;
     config.posix = posix;
-    std::fprintf(stderr, "versioned model: seed %llu (%s)\n",
+    config.retention_micros = retention_micros;
+    std::fprintf(stderr, "versioned model: seed %llu (%s, retention %llu us)\n",
                  static_cast<unsigned long long>(config.seed),
-                 posix ? "posix" : "memory");
+                 posix ? "posix" : "memory",
+                 static_cast<unsigned long long>(retention_micros));
     Driver driver(config);
     driver.Run();
     if (::testing::Test::HasFailure()) {
@@ -480,6 +557,13 @@ void RunSeeds(bool posix, int num_seeds, int num_ops) {
 TEST(VersionedModelTest, MemEnv) { RunSeeds(/*posix=*/false, 6, 3000); }
 
 TEST(VersionedModelTest, PosixEnv) { RunSeeds(/*posix=*/true, 2, 2000); }
+
+// Retention of 400 µs against a clock that moves 1-3 µs per operation: the
+// horizon sweeps over most of the history while compactions drop what it
+// leaves behind.
+TEST(VersionedModelTest, MemEnvWithRetention) {
+  RunSeeds(/*posix=*/false, 6, 3000, /*retention_micros=*/400);
+}
 
 }  // namespace
 }  // namespace strata::testing

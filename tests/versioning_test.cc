@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "db/db_impl.h"
 #include "env/env_test_util.h"
 #include "strata/db.h"
 #include "strata/env.h"
@@ -91,10 +92,12 @@ class VersioningTest : public ::testing::TestWithParam<Stage> {
   std::string Scan(ReadOptions ro) {
     std::unique_ptr<Iterator> it = db_->NewIterator(ro);
     std::vector<std::string> forward;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) forward.push_back(Entry(*it));
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      forward.push_back(Entry(*it));
     EXPECT_OK(it->status());
     std::vector<std::string> backward;
-    for (it->SeekToLast(); it->Valid(); it->Prev()) backward.push_back(Entry(*it));
+    for (it->SeekToLast(); it->Valid(); it->Prev())
+      backward.push_back(Entry(*it));
     EXPECT_OK(it->status());
     std::vector<std::string> reversed(backward.rbegin(), backward.rend());
     if (ro.history_limit == 0) {
@@ -168,7 +171,8 @@ TEST_P(VersioningTest, WritesGetTheCommitTimestampAndAsOfReadsSeeThePast) {
   EXPECT_EQ(1u, count);  // "other" only: k is deleted now
 }
 
-TEST_P(VersioningTest, CommitTimestampsIncreaseWhenTheClockStandsStillOrGoesBack) {
+TEST_P(VersioningTest,
+       CommitTimestampsIncreaseWhenTheClockStandsStillOrGoesBack) {
   At(5000);
   ASSERT_OK(db_->Put(WriteOptions(), "a", "1"));
   ASSERT_OK(db_->Put(WriteOptions(), "b", "2"));  // same clock reading
@@ -178,14 +182,16 @@ TEST_P(VersioningTest, CommitTimestampsIncreaseWhenTheClockStandsStillOrGoesBack
   ReadOptions ro;
   std::unique_ptr<Iterator> it = db_->NewIterator(ro);
   std::vector<uint64_t> ts;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ts.push_back(it->timestamp());
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    ts.push_back(it->timestamp());
   ASSERT_EQ(3u, ts.size());
   EXPECT_EQ(5000 * kMicro, ts[0]);
   EXPECT_EQ(5000 * kMicro + 1, ts[1]);
   EXPECT_EQ(5000 * kMicro + 2, ts[2]);
 }
 
-TEST_P(VersioningTest, TimestampsKeepIncreasingAfterAReopenOnAClockThatWentBack) {
+TEST_P(VersioningTest,
+       TimestampsKeepIncreasingAfterAReopenOnAClockThatWentBack) {
   for (const bool flush_on_close : {true, false}) {
     SCOPED_TRACE(flush_on_close ? "flushed at close" : "replayed from WAL");
     options_.flush_on_close = flush_on_close;
@@ -238,7 +244,7 @@ TEST_P(VersioningTest, ABackDatedWriteInANewerSourceDoesNotHideANewerVersion) {
   ASSERT_OK(db_->Put(WriteOptions(), "k", "at10000"));
   ASSERT_OK(db_->Flush());  // the newer version is in a table
   ASSERT_OK(PutAt("k", "at5000", 5000));
-  Settle();                 // the back-dated one in the memtable, or not
+  Settle();  // the back-dated one in the memtable, or not
   EXPECT_EQ("at10000", GetAt("k", std::nullopt));
   EXPECT_EQ("at10000", GetAt("k", 12000 * kMicro));
   EXPECT_EQ("at5000", GetAt("k", 9999 * kMicro));
@@ -343,23 +349,22 @@ TEST_P(VersioningTest, HistoryHonoursItsWindowLimitAndBounds) {
   ro.all_versions = true;
   ro.history_from = 2000 * kMicro;
   ro.history_to = 3000 * kMicro + 1;  // b's commit at 3000 is 3000 µs + 1 ns
-  EXPECT_EQ("a@2000=a2 a@3000=a3 b@2000=b2 b@3000=b3",
-            [&] {
-              // Timestamps are exact here; print them in ns to tell apart.
-              std::unique_ptr<Iterator> it = db_->NewIterator(ro);
-              std::string out;
-              std::vector<std::string> entries;
-              for (it->SeekToFirst(); it->Valid(); it->Next()) {
-                entries.push_back(it->key().ToString() + "@" +
-                                  std::to_string(it->timestamp() / kMicro) +
-                                  "=" + it->value().ToString());
-              }
-              // Newest first within a key; sort each key's pair oldest
-              // first for a stable message.
-              std::sort(entries.begin(), entries.end());
-              for (const auto& e : entries) out += (out.empty() ? "" : " ") + e;
-              return out;
-            }());
+  EXPECT_EQ("a@2000=a2 a@3000=a3 b@2000=b2 b@3000=b3", [&] {
+    // Timestamps are exact here; print them in ns to tell apart.
+    std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+    std::string out;
+    std::vector<std::string> entries;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      entries.push_back(it->key().ToString() + "@" +
+                        std::to_string(it->timestamp() / kMicro) + "=" +
+                        it->value().ToString());
+    }
+    // Newest first within a key; sort each key's pair oldest
+    // first for a stable message.
+    std::sort(entries.begin(), entries.end());
+    for (const auto& e : entries) out += (out.empty() ? "" : " ") + e;
+    return out;
+  }());
   ro.history_from.reset();
   ro.history_to.reset();
   ro.lower_bound = "b";
@@ -431,6 +436,44 @@ TEST_P(VersioningTest, VersionsSurviveAReopen) {
   ReadOptions ro;
   ro.all_versions = true;
   EXPECT_EQ("k@2000=v2 k@1000=v1", Scan(ro));
+}
+
+// A compaction takes every version of the keys its range meets: a table
+// that ends at a key's newer versions and one that starts at its older
+// ones overlap, although their versioned bounds do not. Otherwise the two
+// would lie side by side in a level, and a lookup, which visits one table
+// per level, would miss the older versions a snapshot still needs.
+TEST(VersionedCompactionTest, ARangeTakesEveryVersionOfItsKeys) {
+  std::unique_ptr<Env> env(NewMemEnv());
+  Options options;
+  options.env = env.get();
+  options.enable_versioning = true;
+  options.num_levels = 2;
+  options.level0_compaction_trigger = 1;
+  options.level0_idle_compaction_ms = 0;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, "/db", &db));
+  auto* impl = static_cast<internal::DBImpl*>(db.get());
+  ASSERT_OK(db->Put(WriteOptions(), "k", "old"));
+  ASSERT_OK(db->Put(WriteOptions(), "z", "z"));
+  ASSERT_OK(db->Flush());
+  ASSERT_OK(impl->SettleBackground());  // L1: [k@old .. z]
+  const Snapshot* snapshot = db->GetSnapshot();
+  ASSERT_OK(db->Put(WriteOptions(), "a", "a"));
+  ASSERT_OK(db->Put(WriteOptions(), "k", "new"));
+  ASSERT_OK(db->Flush());  // L0: [a .. k@new], compacted into L1
+  ASSERT_OK(impl->SettleBackground());
+  std::string files;
+  ASSERT_TRUE(db->GetProperty("strata.num-files-at-level1", &files));
+  EXPECT_EQ("1", files);
+  ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string value;
+  ASSERT_OK(db->Get(ro, "k", &value));
+  EXPECT_EQ("old", value);
+  ASSERT_OK(db->Get(ReadOptions(), "k", &value));
+  EXPECT_EQ("new", value);
+  db->ReleaseSnapshot(snapshot);
 }
 
 class VersioningMisuseTest : public ::testing::Test {
@@ -528,6 +571,128 @@ TEST_F(VersioningMisuseTest, ReopeningWithTheOtherSettingNamesBoth) {
     ASSERT_OK(db->Get(ReadOptions(), "k", &value));
     EXPECT_EQ("v", value);
   }
+}
+
+// Retention, driven by the clock: versions 1000, 2000, 3000 and 4000 µs;
+// the horizon is moved to one nanosecond below, at, and above 2000 µs, and
+// a compaction then keeps exactly what as-of reads at or after it need.
+class RetentionTest : public ::testing::Test {
+ protected:
+  RetentionTest() : base_(NewMemEnv()), clock_(base_.get(), 1000) {
+    options_.env = &clock_;
+    options_.enable_versioning = true;
+    options_.level0_idle_compaction_ms = 0;
+    options_.version_retention = std::chrono::microseconds(10000);
+  }
+
+  void Open() { ASSERT_OK(DB::Open(options_, "/db", &db_)); }
+
+  // Writes k at 1000..4000 µs and sets the clock so that the horizon
+  // (now - 10000 µs) is `horizon_ns`.
+  void WriteVersionsThenSetHorizon(uint64_t horizon_ns) {
+    for (uint64_t t = 1000; t <= 4000; t += 1000) {
+      clock_.Set(t);
+      ASSERT_OK(db_->Put(WriteOptions(), "k", "v" + std::to_string(t)));
+    }
+    // ManualClockEnv counts µs; NowNanos is µs * 1000. A horizon that is
+    // not a whole µs is reached through version_retention instead.
+    clock_.Set(20000);
+    options_.version_retention =
+        std::chrono::nanoseconds(20000 * kMicro - horizon_ns);
+  }
+
+  std::string History() {
+    ReadOptions ro;
+    ro.all_versions = true;
+    ro.include_deleted = true;
+    std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+    std::string out;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out += std::to_string(it->timestamp() / kMicro) + " ";
+    }
+    EXPECT_OK(it->status());
+    return out;
+  }
+
+  std::string GetAt(uint64_t as_of) {
+    ReadOptions ro;
+    ro.as_of = as_of;
+    std::string value;
+    const Status s = db_->Get(ro, "k", &value);
+    if (!s.ok()) return s.ToString();
+    return value;
+  }
+
+  std::unique_ptr<Env> base_;
+  ManualClockEnv clock_;
+  Options options_;
+  std::unique_ptr<DB> db_;
+};
+
+TEST_F(RetentionTest, CompactionKeepsTheNewestVersionAtOrBeforeTheHorizon) {
+  const struct {
+    uint64_t horizon;
+    const char* kept;
+    const char* at_horizon;
+  } cases[] = {
+      {2000 * kMicro - 1, "4000 3000 2000 1000 ", "v1000"},
+      {2000 * kMicro, "4000 3000 2000 ", "v2000"},
+      {2000 * kMicro + 1, "4000 3000 2000 ", "v2000"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE("horizon " + std::to_string(c.horizon));
+    ASSERT_OK(DestroyDB("/db", options_));
+    Open();
+    WriteVersionsThenSetHorizon(c.horizon);
+    ASSERT_OK(db_->Close());
+    Open();  // with the retention that puts the horizon there
+    ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+    EXPECT_EQ(c.kept, History());
+    EXPECT_EQ(c.at_horizon, GetAt(c.horizon));
+    EXPECT_EQ("v3000", GetAt(3500 * kMicro));
+    EXPECT_TRUE(Contains(GetAt(c.horizon - 1), "retention horizon"));
+    ASSERT_OK(db_->Close());
+    db_.reset();
+  }
+}
+
+TEST_F(RetentionTest, ASnapshotKeepsWhatItCanSee) {
+  Open();
+  clock_.Set(1000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "v1000"));
+  const Snapshot* snapshot = db_->GetSnapshot();
+  clock_.Set(2000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "v2000"));
+  clock_.Set(2000 + 10000 + 500);  // horizon 2500 µs: both are older
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  // The snapshot cannot see v2000, so for it v1000 is the state at the
+  // horizon.
+  ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.as_of = 2500 * kMicro;
+  std::string value;
+  ASSERT_OK(db_->Get(ro, "k", &value));
+  EXPECT_EQ("v1000", value);
+  EXPECT_EQ("2000 1000 ", History());
+  db_->ReleaseSnapshot(snapshot);
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ("2000 ", History());
+}
+
+TEST_F(RetentionTest, TheHorizonACompactionUsedHoldsAfterTheClockGoesBack) {
+  Open();
+  WriteVersionsThenSetHorizon(3000 * kMicro);
+  ASSERT_OK(db_->Close());
+  Open();
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ("4000 3000 ", History());
+  ASSERT_OK(db_->Close());
+  // Back to a time whose horizon (now - retention) is before 2000 µs: the
+  // versions before 3000 µs are gone all the same, and reads say so.
+  clock_.Set(20000 - 1500);
+  Open();
+  EXPECT_TRUE(Contains(GetAt(2500 * kMicro), "retention horizon"));
+  EXPECT_EQ("v3000", GetAt(3000 * kMicro));
 }
 
 TEST_F(VersioningMisuseTest, AnAsOfBeforeTheRetentionHorizonIsRefused) {

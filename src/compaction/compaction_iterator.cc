@@ -13,7 +13,10 @@ CompactionIterator::CompactionIterator(const CompactionIteratorOptions& options,
       snapshots_(options.snapshots),
       bottommost_(options.bottommost),
       range_tombstones_(options.range_tombstones),
-      input_(input) {
+      retention_horizon_(options.icmp->versioned() ? options.retention_horizon
+                                                   : 0),
+      input_(input),
+      served_(snapshots_.size() + 1, 0) {
   assert(icmp_ != nullptr);
   assert(input_ != nullptr);
   assert(std::is_sorted(snapshots_.begin(), snapshots_.end()));
@@ -30,6 +33,8 @@ void CompactionIterator::SeekToFirst() {
   stats_ = Stats();
   has_current_key_ = false;
   current_user_key_.clear();
+  has_retention_key_ = false;
+  retention_key_.clear();
   fragment_ = 0;
   input_->SeekToFirst();
   FindNextSurvivor();
@@ -70,23 +75,54 @@ void CompactionIterator::FindNextSurvivor() {
   // The input ended, or failed: its status() tells which.
 }
 
-bool CompactionIterator::CoveredInStripe(const ParsedInternalKey& ikey,
-                                         size_t stripe) {
+size_t CompactionIterator::CoverStripe(const ParsedInternalKey& ikey) {
+  if (range_tombstones_ == nullptr) return SIZE_MAX;
   const FragmentedRangeTombstoneList& list = *range_tombstones_;
   const Comparator* ucmp = icmp_->user_comparator();
   while (fragment_ < list.size() &&
          ucmp->Compare(list.fragment(fragment_).end, ikey.user_key) <= 0) {
     ++fragment_;
   }
-  if (fragment_ == list.size()) return false;
+  if (fragment_ == list.size()) return SIZE_MAX;
   const auto& f = list.fragment(fragment_);
-  if (ucmp->Compare(f.begin, ikey.user_key) > 0) return false;
-  // The oldest tombstone newer than the version is the one most likely to
-  // share its stripe. Sequences are descending.
+  if (ucmp->Compare(f.begin, ikey.user_key) > 0) return SIZE_MAX;
+  // The oldest tombstone newer than the version: readers from its stripe
+  // up see the version hidden. Sequences are descending.
   for (size_t j = f.seq_end; j > f.seq_begin; --j) {
     const SequenceNumber t = list.seq(j - 1);
-    if (t > ikey.sequence) return StripeOf(t) == stripe;
+    if (t > ikey.sequence) return StripeOf(t);
   }
+  return SIZE_MAX;
+}
+
+bool CompactionIterator::BeyondRetention(const ParsedInternalKey& ikey,
+                                         size_t stripe, size_t cover_stripe) {
+  const Slice key = StripTimestamp(ikey.user_key);
+  if (!has_retention_key_ ||
+      icmp_->key_comparator()->Compare(key, retention_key_) != 0) {
+    has_retention_key_ = true;
+    retention_key_.assign(key.data(), key.size());
+    ++retention_generation_;  // no reader stripe is served yet
+  }
+  if (ExtractTimestamp(ikey.user_key) > retention_horizon_) return false;
+  // Readers in stripes [stripe, cover_stripe) can see this version; each
+  // takes the first such version at or before the horizon. It is needed
+  // if it is the first for any of them.
+  const size_t end = std::min(cover_stripe, served_.size());
+  bool needed = false;
+  for (size_t i = stripe; i < end; ++i) {
+    if (served_[i] != retention_generation_) {
+      served_[i] = retention_generation_;
+      needed = true;
+    }
+  }
+  if (!needed) {
+    ++stats_.dropped_retention;
+    return true;
+  }
+  // Kept even when it is a tombstone at the bottom: a newer source may
+  // hold a back-dated version of the key, older than the tombstone, that
+  // only the tombstone hides from reads as of the horizon or later.
   return false;
 }
 
@@ -131,10 +167,21 @@ bool CompactionIterator::Admit() {
     ++stats_.dropped_shadowed;
     return false;
   }
-  if (range_tombstones_ != nullptr && CoveredInStripe(ikey, stripe)) {
-    // last_stripe_ is this stripe: older versions in it are shadowed.
+  const size_t cover_stripe = CoverStripe(ikey);
+  if (cover_stripe == stripe) {
+    // Rule 3. last_stripe_ is this stripe: older versions in it are
+    // shadowed.
     ++stats_.dropped_covered;
     return false;
+  }
+  if (retention_horizon_ > 0) {
+    if (ikey.user_key.size() < kTimestampSize) {
+      status_ =
+          Status::Corruption("compaction input holds a key without ",
+                             "its timestamp: " + InternalKeyDebugString(key));
+      return false;
+    }
+    if (BeyondRetention(ikey, stripe, cover_stripe)) return false;
   }
   if (ikey.type == ValueType::kDeletion && bottommost_ && stripe == 0 &&
       !icmp_->versioned()) {

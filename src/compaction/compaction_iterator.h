@@ -42,6 +42,18 @@
 //     that could see the version sees the tombstone too. Range tombstones
 //     never travel in the point stream (ParseInternalKey rejects them as
 //     Corruption); the compaction job writes them to the outputs itself.
+//  4. Retention (a versioned DB with options.retention_horizon H > 0):
+//     readers may ask only for the state as of H or later, and see, of the
+//     versions of a key at or before H, the newest their snapshot admits.
+//     A reader in stripe i sees a version in stripe s <= i unless a range
+//     tombstone newer than it, in a stripe c <= i, covers it; it takes the
+//     first version (input order: newest timestamp first) it sees. So of
+//     the versions at or before H that rules 1 and 3 keep, one is kept
+//     only if it is the first seen by some stripe in [s, c); the others
+//     go. A tombstone
+//     kept this way stays even at the bottom: a newer source (above the
+//     compaction) may hold a back-dated version older than it, which only
+//     the tombstone hides from reads as of the horizon or later.
 //
 // Thread-safety: one thread at a time.
 // Ownership: borrows `input` and the comparator; both must outlive the
@@ -72,13 +84,16 @@ struct CompactionIteratorOptions {
   bool bottommost = false;
   // Every range tombstone of the inputs, fragmented (null: none).
   RangeTombstoneListPtr range_tombstones;
+  // Versioned DBs: rule 4's horizon (0: every version is kept).
+  uint64_t retention_horizon = 0;
 };
 
 class CompactionIterator {
  public:
   // What happened to the input entries consumed so far. Each is counted in
   // input_entries and in exactly one of dropped_shadowed,
-  // dropped_tombstones, dropped_covered and output_entries; an entry rejected
+  // dropped_tombstones, dropped_covered, dropped_retention and
+  // output_entries; an entry rejected
   // as Corruption is counted nowhere.
   struct Stats {
     uint64_t input_entries = 0;
@@ -89,6 +104,9 @@ class CompactionIterator {
     uint64_t dropped_tombstones = 0;
     // Covered by a range tombstone in their stripe (rule 3).
     uint64_t dropped_covered = 0;
+    // Older than the retention horizon allows (rule 4), tombstones
+    // included.
+    uint64_t dropped_retention = 0;
     uint64_t output_entries = 0;
   };
 
@@ -128,8 +146,15 @@ class CompactionIterator {
   // that survives, setting valid_ and status_.
   void FindNextSurvivor();
 
-  // Rule 3 for a version that rule 1 keeps.
-  bool CoveredInStripe(const ParsedInternalKey& ikey, size_t stripe);
+  // The stripe of the oldest range tombstone that covers the version and
+  // is newer than it (readers from that stripe up see it hidden), or
+  // SIZE_MAX if none does. Rule 3 drops the version when that is its own
+  // stripe.
+  size_t CoverStripe(const ParsedInternalKey& ikey);
+  // Rule 4 for a version that rules 1 to 3 keep: whether it goes. Readers
+  // in stripes [stripe, cover_stripe) can see it.
+  bool BeyondRetention(const ParsedInternalKey& ikey, size_t stripe,
+                       size_t cover_stripe);
 
   // Decides the fate of the input's current entry. Returns true if it
   // survives; false if it is dropped (counted in stats_) or bad (status_ is
@@ -140,6 +165,7 @@ class CompactionIterator {
   const std::vector<SequenceNumber> snapshots_;
   const bool bottommost_;
   const RangeTombstoneListPtr range_tombstones_;
+  const uint64_t retention_horizon_;
   InternalIterator* const input_;
   // Fragment of range_tombstones_ at or after the current user key (keys
   // only grow, so the search resumes from it).
@@ -155,6 +181,14 @@ class CompactionIterator {
   std::string current_user_key_;
   SequenceNumber last_sequence_ = 0;
   size_t last_stripe_ = 0;
+
+  // Rule 4: the key (without timestamp) whose versions are being seen;
+  // served_[i] == retention_generation_ when readers in stripe i already
+  // have their version at or before the horizon of that key.
+  bool has_retention_key_ = false;
+  std::string retention_key_;
+  uint64_t retention_generation_ = 0;
+  std::vector<uint64_t> served_;
 };
 
 }  // namespace strata::internal

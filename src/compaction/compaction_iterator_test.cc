@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -105,12 +106,16 @@ struct Outcome {
 Outcome Compact(const std::vector<KV>& input,
                 std::vector<SequenceNumber> snapshots, bool bottommost,
                 int fail_after = -1,
-                const InternalKeyComparator* icmp = &Icmp()) {
+                const InternalKeyComparator* icmp = &Icmp(),
+                uint64_t retention_horizon = 0,
+                RangeTombstoneListPtr range_tombstones = nullptr) {
   VectorIterator source(input, fail_after);
   CompactionIteratorOptions options;
   options.icmp = icmp;
   options.snapshots = std::move(snapshots);
   options.bottommost = bottommost;
+  options.retention_horizon = retention_horizon;
+  options.range_tombstones = std::move(range_tombstones);
   CompactionIterator iter(options, &source);
   Outcome r;
   for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
@@ -194,6 +199,90 @@ TEST(CompactionIteratorTest, VersionedKeysKeepEveryTimestampAndTombstone) {
       Del(at("m", 2), 7)};
   EXPECT_EQ(expected, r.output);
   ExpectStats(r.stats, 5, /*shadowed=*/1, /*tombstones=*/0, 4);
+}
+
+// Rule 4: with a retention horizon, of a key's versions at or before it
+// only the newest is kept (per stripe, while each lies in an older stripe
+// than those kept before it); newer ones all stay. A tombstone kept that
+// way stays at the bottom too: it may hide a back-dated version in a
+// newer source.
+TEST(CompactionIteratorTest, RetentionKeepsTheNewestVersionAtTheHorizon) {
+  static const InternalKeyComparator versioned(BytewiseComparator(), true);
+  const auto at = [](const std::string& key, uint64_t ts) {
+    std::string v;
+    AppendVersionedKey(&v, key, ts);
+    return v;
+  };
+  const auto sorted = [&](std::vector<KV> input) {
+    std::sort(input.begin(), input.end(), [&](const KV& a, const KV& b) {
+      return versioned.Compare(a.first, b.first) < 0;
+    });
+    return input;
+  };
+  const std::vector<KV> input =
+      sorted({Put(at("a", 40), 4, "a40"), Put(at("a", 30), 3, "a30"),
+              Put(at("a", 20), 2, "a20"), Put(at("a", 10), 1, "a10"),
+              Del(at("b", 20), 6), Put(at("b", 10), 5, "b10"),
+              Put(at("c", 5), 7, "c5")});
+  // The horizon one below, at and one above a timestamp: 29, 30, 31.
+  const auto run = [&](uint64_t horizon, bool bottommost,
+                       std::vector<SequenceNumber> snapshots = {}) {
+    return Compact(input, std::move(snapshots), bottommost, -1, &versioned,
+                   horizon);
+  };
+  Outcome r = run(29, /*bottommost=*/false);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(sorted({Put(at("a", 40), 4, "a40"), Put(at("a", 30), 3, "a30"),
+                    Put(at("a", 20), 2, "a20"), Del(at("b", 20), 6),
+                    Put(at("c", 5), 7, "c5")}),
+            r.output);
+  EXPECT_EQ(2u, r.stats.dropped_retention);  // a10, b10
+  r = run(30, /*bottommost=*/false);
+  EXPECT_EQ(sorted({Put(at("a", 40), 4, "a40"), Put(at("a", 30), 3, "a30"),
+                    Del(at("b", 20), 6), Put(at("c", 5), 7, "c5")}),
+            r.output);
+  r = run(31, /*bottommost=*/true);
+  EXPECT_EQ(sorted({Put(at("a", 40), 4, "a40"), Put(at("a", 30), 3, "a30"),
+                    Del(at("b", 20), 6), Put(at("c", 5), 7, "c5")}),
+            r.output);
+  EXPECT_EQ(3u, r.stats.dropped_retention);
+  // Without a horizon, or without versioning, nothing goes by age.
+  r = run(0, /*bottommost=*/true);
+  EXPECT_EQ(input.size(), r.output.size());
+  // A snapshot at 2 (stripes: seq <= 2, above) pins a20 for readers at it:
+  // they cannot see a30; a10 is in the same stripe as a20 and goes.
+  r = run(35, /*bottommost=*/false, {2});
+  EXPECT_EQ(sorted({Put(at("a", 40), 4, "a40"), Put(at("a", 30), 3, "a30"),
+                    Put(at("a", 20), 2, "a20"), Del(at("b", 20), 6),
+                    Put(at("c", 5), 7, "c5")}),
+            r.output);
+}
+
+// Rule 4 with a range tombstone (a Purge of k at sequence 5) and a snapshot
+// at 3: readers at the snapshot see k@30 (the purge is newer); later
+// readers see it purged and take the back-dated k@10 written after the
+// purge. Each is the first version at the horizon for some reader.
+TEST(CompactionIteratorTest, RetentionCountsOnlyWhatEachStripeSees) {
+  static const InternalKeyComparator versioned(BytewiseComparator(), true);
+  const auto at = [](const std::string& key, uint64_t ts) {
+    std::string v;
+    AppendVersionedKey(&v, key, ts);
+    return v;
+  };
+  std::vector<RangeTombstone> purge = {
+      RangeTombstone{at("k", kMaxTimestamp), at("k", 0), 5}};
+  const auto tombstones = std::make_shared<const FragmentedRangeTombstoneList>(
+      versioned.user_comparator(), std::move(purge));
+  const std::vector<KV> input = {Put(at("k", 30), 2, "k30"),
+                                 Put(at("k", 20), 1, "k20"),
+                                 Put(at("k", 10), 8, "k10")};
+  const Outcome r = Compact(input, {3}, /*bottommost=*/false, -1, &versioned,
+                            /*retention_horizon=*/35, tombstones);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(
+      (std::vector<KV>{Put(at("k", 30), 2, "k30"), Put(at("k", 10), 8, "k10")}),
+      r.output);
+  EXPECT_EQ(1u, r.stats.dropped_retention);  // k20: under k30 at the snapshot
 }
 
 TEST(CompactionIteratorTest, SnapshotStripesKeepNewestVersionOfEach) {

@@ -70,6 +70,7 @@ Result<CompactionJobResult> RunCompaction(
   iter_options.icmp = o.icmp;
   iter_options.snapshots = o.snapshots;
   iter_options.bottommost = o.bottommost;
+  iter_options.retention_horizon = o.retention_horizon;
   iter_options.range_tombstones = all;
   CompactionIterator iter(iter_options, merged.get());
 

@@ -49,6 +49,9 @@ struct CompactionJobOptions : TableOutputOptions {
   // bottom (see CompactionIterator).
   std::vector<SequenceNumber> snapshots;
   bool bottommost = false;
+  // Versioned DBs: versions older than this may go (see CompactionIterator
+  // rule 4); 0 keeps every version.
+  uint64_t retention_horizon = 0;
   // Opens an iterator over an input table (the DB goes through its table
   // cache). An input that cannot be opened is reported as an iterator
   // whose status() is the error (NewErrorInternalIterator).

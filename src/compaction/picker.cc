@@ -163,10 +163,7 @@ FileList Picker::OverlapAtLevel(int level, const Slice* begin,
   assert(level >= 1);
   const FileList& fs = v_.files(level);
   size_t lo = 0;
-  if (begin != nullptr) {
-    const InternalKey start(*begin, kMaxSequenceNumber, kTypeForSeek);
-    lo = v_.FindFile(level, start.Encode());
-  }
+  if (begin != nullptr) lo = v_.FindFirstFileOfKey(level, *begin);
   size_t end_index = lo;  // one past the last overlapping file
   while (end_index < fs.size() &&
          (end == nullptr ||

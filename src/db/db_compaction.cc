@@ -45,6 +45,12 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     job.icmp = icmp_.get();
     job.snapshots = snapshots_.Sequences();
     job.bottommost = plan.bottommost;
+    if (icmp_->versioned()) {
+      // Raised before any reader can see what it drops (readers check the
+      // horizon after pinning their state); the edit records it.
+      job.retention_horizon = RetentionHorizon();
+      versions_->SetRetentionHorizon(job.retention_horizon);
+    }
     job.max_output_file_size = plan.max_output_file_size > 0
                                    ? plan.max_output_file_size
                                    : options_.target_file_size;
@@ -100,18 +106,19 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     stats.micros += micros;
   }
   InstallSuperVersionLocked();
-  info_log_->Log("compacted %s -> L%d%s: %zu inputs (%" PRIu64
-                 " bytes), %zu "
-                 "outputs (%" PRIu64 " bytes), %" PRIu64 " entries in, %" PRIu64
-                 " out, %" PRIu64 " covered by range tombstones, %" PRIu64
-                 "/%" PRIu64 " range tombstones kept, %.1f ms",
-                 plan.DebugString().c_str(), plan.output_level,
-                 plan.trivial_move ? " (moved)" : "", inputs.size(),
-                 plan.TotalInputBytes(), result.outputs.size(),
-                 result.bytes_written, result.stats.input_entries,
-                 result.stats.output_entries, result.stats.dropped_covered,
-                 result.range_tombstones_out, result.range_tombstones_in,
-                 static_cast<double>(micros) / 1000.0);
+  info_log_->Log(
+      "compacted %s -> L%d%s: %zu inputs (%" PRIu64
+      " bytes), %zu "
+      "outputs (%" PRIu64 " bytes), %" PRIu64 " entries in, %" PRIu64
+      " out, %" PRIu64 " covered by range tombstones, %" PRIu64
+      " past retention, %" PRIu64 "/%" PRIu64 " range tombstones kept, %.1f ms",
+      plan.DebugString().c_str(), plan.output_level,
+      plan.trivial_move ? " (moved)" : "", inputs.size(),
+      plan.TotalInputBytes(), result.outputs.size(), result.bytes_written,
+      result.stats.input_entries, result.stats.output_entries,
+      result.stats.dropped_covered, result.stats.dropped_retention,
+      result.range_tombstones_out, result.range_tombstones_in,
+      static_cast<double>(micros) / 1000.0);
   DeleteObsoleteFilesLocked();
   return Status::OK();
 }

@@ -69,9 +69,10 @@ CompactionPolicyOptions MakePolicy(const Options& options,
                                    const InternalKeyComparator& icmp) {
   CompactionPolicyOptions p;
   p.style = options.compaction_style;
-  // Orders the user keys of table bounds (in a versioned DB, timestamps
-  // included).
-  p.user_comparator = icmp.user_comparator();
+  // Orders the user keys of table bounds by key alone: in a versioned DB a
+  // range takes every version of the keys it meets, so one key's versions
+  // never end up in two tables of a level.
+  p.user_comparator = icmp.key_only_comparator();
   p.num_levels = options.num_levels;
   p.level0_file_num_compaction_trigger = options.level0_compaction_trigger;
   p.max_bytes_for_level_base = options.max_bytes_for_level_base;

@@ -154,10 +154,14 @@ class DBImpl final : public DB, private CommitHost {
   Status GetImpl(const ReadOptions& options, const Slice& key,
                  std::string* value);
   // InvalidArgument for read options this DB cannot honour: versioned ones
-  // without versioning, history options without all_versions, an as_of
-  // older than the retention horizon.
+  // without versioning, history options without all_versions.
   Status CheckReadOptions(const ReadOptions& options) const;
-  // now - version_retention by the Env's clock (0: every version is kept).
+  // InvalidArgument for an as_of older than the retention horizon. Called
+  // once the read state is pinned.
+  Status CheckHorizon(const ReadOptions& options) const;
+  // The oldest time an as-of read may ask for: now - version_retention by
+  // the Env's clock, or the newest horizon a compaction used if that is
+  // later (0: every version is kept).
   uint64_t RetentionHorizon() const;
   // Write(), timed into request_stats_.write_micros. `checked`: the caller
   // built the batch from arguments it has validated already (Put, Delete,

@@ -49,18 +49,18 @@ Status DBImpl::CheckReadOptions(const ReadOptions& options) const {
       *options.history_from > *options.history_to) {
     return Status::InvalidArgument("ReadOptions", "history_from > history_to");
   }
-  if (options.as_of) {
-    const uint64_t horizon = RetentionHorizon();
-    if (*options.as_of < horizon) {
-      return Status::InvalidArgument(
-          "ReadOptions::as_of",
-          std::to_string(*options.as_of) +
-              " is older than the retention horizon " +
-              std::to_string(horizon) +
-              " (now - version_retention): versions before it may be gone");
-    }
-  }
   return Status::OK();
+}
+
+Status DBImpl::CheckHorizon(const ReadOptions& options) const {
+  if (!options.as_of) return Status::OK();
+  const uint64_t horizon = RetentionHorizon();
+  if (*options.as_of >= horizon) return Status::OK();
+  return Status::InvalidArgument(
+      "ReadOptions::as_of",
+      std::to_string(*options.as_of) + " is older than the retention horizon " +
+          std::to_string(horizon) +
+          " (now - version_retention): versions before it may be gone");
 }
 
 uint64_t DBImpl::RetentionHorizon() const {
@@ -68,7 +68,10 @@ uint64_t DBImpl::RetentionHorizon() const {
       static_cast<uint64_t>(options_.version_retention.count());
   if (retention == 0) return 0;
   const uint64_t now = env_->NowNanos();
-  return now > retention ? now - retention : 0;
+  // A compaction may have used a later horizon (the clock went back since,
+  // or a reopen): versions before it may be gone.
+  return std::max(now > retention ? now - retention : 0,
+                  versions_->retention_horizon());
 }
 
 Status DBImpl::Get(const ReadOptions& options, const Slice& key,
@@ -94,7 +97,12 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
   SequenceNumber seq = 0;
   std::shared_ptr<const SuperVersion> sv;
   STRATA_RETURN_IF_ERROR(GetReadState(options, &seq, &sv));
-  if (icmp_->versioned()) return GetVersioned(options, key, seq, *sv, value);
+  if (icmp_->versioned()) {
+    // After the state is pinned: a compaction raises the horizon before it
+    // installs what it dropped (db_compaction.cc).
+    STRATA_RETURN_IF_ERROR(CheckHorizon(options));
+    return GetVersioned(options, key, seq, *sv, value);
+  }
   const LookupKey lookup(key, seq);
   // Newest source first: the first one that knows the key decides, unless
   // a range tombstone seen so far (in that source or a newer one) is newer
@@ -399,6 +407,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   iter_options.user_comparator = options_.comparator;
   std::shared_ptr<const SuperVersion> sv;
   s = GetReadState(options, &iter_options.sequence, &sv);
+  if (s.ok()) s = CheckHorizon(options);  // after pinning: see GetImpl
   if (!s.ok()) return NewErrorIterator(std::move(s));
   iter_options.lower_bound = options.lower_bound;
   iter_options.upper_bound = options.upper_bound;

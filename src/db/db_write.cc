@@ -104,7 +104,7 @@ Status DBImpl::DeleteRange(const WriteOptions& options, const Slice& begin,
   if (begin.empty() || end.empty()) {
     return Status::InvalidArgument("DeleteRange", "empty bound");
   }
-  if (icmp_->CompareUserKeys(begin, end) >= 0) {
+  if (options_.comparator->Compare(begin, end) >= 0) {
     return Status::InvalidArgument("DeleteRange", "begin must be < end");
   }
   if (begin.size() > options_.max_key_size ||

@@ -183,6 +183,9 @@ class InternalKeyComparator final : public Comparator {
         versioned_(versioned
                        ? std::make_shared<VersionedComparator>(key_comparator)
                        : nullptr),
+        key_only_(versioned
+                      ? std::make_shared<KeyOnlyComparator>(key_comparator)
+                      : nullptr),
         user_comparator_(versioned ? versioned_.get() : key_comparator) {}
 
   // Orders user keys (ExtractUserKey): the key comparator, or in a
@@ -192,6 +195,11 @@ class InternalKeyComparator final : public Comparator {
   // with.
   const Comparator* key_comparator() const { return key_comparator_; }
   bool versioned() const { return versioned_ != nullptr; }
+  // Orders user keys by key alone (in a versioned DB, without their
+  // timestamps: KeyOnlyComparator); the key comparator otherwise.
+  const Comparator* key_only_comparator() const {
+    return key_only_ != nullptr ? key_only_.get() : key_comparator_;
+  }
   // Bytes a filter cuts off each internal key so that it sees the key
   // alone: the tag, and in a versioned DB the timestamp too.
   size_t FilterKeySuffixLength() const {
@@ -266,6 +274,7 @@ class InternalKeyComparator final : public Comparator {
  private:
   const Comparator* const key_comparator_;
   const std::shared_ptr<const VersionedComparator> versioned_;
+  const std::shared_ptr<const KeyOnlyComparator> key_only_;
   const Comparator* const user_comparator_;
 };
 

@@ -45,6 +45,10 @@ int VersionedComparator::Compare(const Slice& a, const Slice& b) const {
                      b.data() + b.size() - kTimestampSize, kTimestampSize);
 }
 
+KeyOnlyComparator::KeyOnlyComparator(const Comparator* key_comparator)
+    : key_comparator_(key_comparator),
+      name_(std::string("strata.KeyOnly(") + key_comparator->Name() + ")") {}
+
 void VersionedComparator::FindShortestSeparator(std::string* start,
                                                 const Slice& limit) const {
   const Slice start_key = StripTimestamp(*start);

@@ -68,4 +68,26 @@ class VersionedComparator final : public Comparator {
   const std::string name_;
 };
 
+// Orders versioned keys by their keys alone: two versions of one key
+// compare equal. For the compaction policy, whose ranges must take whole
+// keys: a level's tables never split one key's versions, so ranges of
+// tables overlap by key, not by version (docs/key_format.md).
+class KeyOnlyComparator final : public Comparator {
+ public:
+  explicit KeyOnlyComparator(const Comparator* key_comparator);
+
+  int Compare(const Slice& a, const Slice& b) const override {
+    return key_comparator_->Compare(StripTimestamp(a), StripTimestamp(b));
+  }
+  // "strata.KeyOnly(<key comparator's name>)".
+  const char* Name() const override { return name_.c_str(); }
+  // Never used to build tables: both leave the key unchanged.
+  void FindShortestSeparator(std::string*, const Slice&) const override {}
+  void FindShortSuccessor(std::string*) const override {}
+
+ private:
+  const Comparator* const key_comparator_;
+  const std::string name_;
+};
+
 }  // namespace strata::internal

@@ -59,17 +59,32 @@ size_t Version::FindFile(int level, const Slice& internal_key) const {
   return static_cast<size_t>(it - fs.begin());
 }
 
+size_t Version::FindFirstFileOfKey(int level, const Slice& user_key) const {
+  // The first internal key of the key (in a versioned DB, with the newest
+  // timestamp): every file holding the key ends at or after it.
+  std::string first;
+  if (icmp_->versioned()) {
+    AppendVersionedKey(&first, StripTimestamp(user_key), kMaxTimestamp);
+  } else {
+    first.assign(user_key.data(), user_key.size());
+  }
+  const InternalKey start(first, kMaxSequenceNumber, kTypeForSeek);
+  return FindFile(level, start.Encode());
+}
+
 std::vector<std::shared_ptr<const FileMetaData>> Version::Overlapping(
     int level, const Slice* begin_user_key, const Slice* end_user_key) const {
   const auto& fs = files(level);
   std::vector<std::shared_ptr<const FileMetaData>> result;
+  // By key alone: in a versioned DB a range takes every version of the
+  // keys it meets.
   const auto after_end = [&](const FileMetaData& f) {
     return end_user_key != nullptr &&
-           icmp_->CompareUserKeys(f.smallest.user_key(), *end_user_key) > 0;
+           icmp_->CompareKeysOnly(f.smallest.user_key(), *end_user_key) > 0;
   };
   const auto before_begin = [&](const FileMetaData& f) {
     return begin_user_key != nullptr &&
-           icmp_->CompareUserKeys(f.largest.user_key(), *begin_user_key) < 0;
+           icmp_->CompareKeysOnly(f.largest.user_key(), *begin_user_key) < 0;
   };
   if (level == 0) {
     for (const auto& f : fs) {
@@ -79,10 +94,7 @@ std::vector<std::shared_ptr<const FileMetaData>> Version::Overlapping(
   }
   size_t i = 0;
   if (begin_user_key != nullptr) {
-    // The first internal key with this user key: every file ending at or
-    // after the user key ends at or after it.
-    const InternalKey start(*begin_user_key, kMaxSequenceNumber, kTypeForSeek);
-    i = FindFile(level, start.Encode());
+    i = FindFirstFileOfKey(level, *begin_user_key);
   }
   for (; i < fs.size() && !after_end(*fs[i]); ++i) result.push_back(fs[i]);
   return result;
@@ -192,6 +204,15 @@ Result<std::shared_ptr<const Version>> VersionBuilder::Finish() const {
                                   FileMetaDataDebugString(*fs[i - 1]) +
                                   " overlaps " + FileLabel(fs[i]->number) +
                                   " " + FileMetaDataDebugString(*fs[i]));
+      }
+      // In a versioned DB one key's versions never span two tables of a
+      // level (point lookups visit one table per level).
+      if (icmp_->versioned() && SameUserKey(*icmp_, fs[i - 1]->largest.Encode(),
+                                            fs[i]->smallest.Encode())) {
+        return Status::Corruption("level " + std::to_string(level) + ": " +
+                                  FileLabel(fs[i - 1]->number) + " and " +
+                                  FileLabel(fs[i]->number) +
+                                  " share the versions of a key");
       }
     }
   }

@@ -61,6 +61,10 @@ class Version {
   // or files(level).size() if there is none. Binary search.
   // REQUIRES: 1 <= level < num_levels().
   size_t FindFile(int level, const Slice& internal_key) const;
+  // Index of the first file in `level` that ends at or after `user_key`'s
+  // key (in a versioned DB, any version of it), or files(level).size().
+  // REQUIRES: 1 <= level < num_levels().
+  size_t FindFirstFileOfKey(int level, const Slice& user_key) const;
 
   // The walk of a point lookup: calls `visit` on each table that may hold
   // a version of the internal key `internal_key` at or below its sequence,
@@ -71,7 +75,9 @@ class Version {
   void ForEachCandidate(const Slice& internal_key, Visit&& visit) const;
 
   // The files of `level` whose user-key range [smallest, largest] meets
-  // [*begin_user_key, *end_user_key], in level order. A null bound is open.
+  // [*begin_user_key, *end_user_key], in level order, comparing keys alone
+  // (in a versioned DB, without their timestamps: a range takes every
+  // version of the keys it meets). A null bound is open.
   // REQUIRES: 0 <= level < num_levels().
   std::vector<std::shared_ptr<const FileMetaData>> Overlapping(
       int level, const Slice* begin_user_key, const Slice* end_user_key) const;

@@ -129,6 +129,11 @@ void VersionEdit::SetLastTimestamp(uint64_t ts) {
   last_timestamp_ = ts;
 }
 
+void VersionEdit::SetRetentionHorizon(uint64_t ts) {
+  has_retention_horizon_ = true;
+  retention_horizon_ = ts;
+}
+
 void VersionEdit::AddFile(int level, const FileMetaData& f) {
   assert(level >= 0 && level < kMaxNumLevels);
   new_files_.emplace_back(level, f);
@@ -178,6 +183,10 @@ void VersionEdit::EncodeTo(std::string* dst) const {
   if (has_last_timestamp_) {
     PutTag(dst, EditTag::kLastTimestamp);
     PutVarint64(dst, last_timestamp_);
+  }
+  if (has_retention_horizon_) {
+    PutTag(dst, EditTag::kRetentionHorizon);
+    PutVarint64(dst, retention_horizon_);
   }
   PutTag(dst, EditTag::kEnd);
 }
@@ -250,6 +259,18 @@ Status VersionEdit::DecodeFrom(const Slice& src) {
         break;
       }
 
+      case EditTag::kRetentionHorizon: {
+        uint64_t ts = 0;
+        if (has_retention_horizon_) {
+          return FieldError("retention horizon", "repeated");
+        }
+        if (!GetVarint64(&input, &ts)) {
+          return FieldError("retention horizon", "bad");
+        }
+        SetRetentionHorizon(ts);
+        break;
+      }
+
       case EditTag::kDeletedFile: {
         int level = 0;
         uint64_t number = 0;
@@ -301,6 +322,11 @@ std::string VersionEdit::DebugString() const {
   if (has_last_timestamp_) {
     std::snprintf(buf, sizeof(buf), "\n  LastTimestamp: %" PRIu64,
                   last_timestamp_);
+    r.append(buf);
+  }
+  if (has_retention_horizon_) {
+    std::snprintf(buf, sizeof(buf), "\n  RetentionHorizon: %" PRIu64,
+                  retention_horizon_);
     r.append(buf);
   }
   for (const auto& [level, number] : deleted_files_) {

@@ -45,14 +45,15 @@ std::string FileMetaDataDebugString(const FileMetaData& f);
 // See docs/manifest_format.md#tags.
 // On disk: never renumber or reuse.
 enum class EditTag : uint32_t {
-  kEnd = 0,             // ends every edit; nothing follows it
-  kComparator = 1,      // length-prefixed comparator name
-  kLogNumber = 2,       // varint64
-  kNextFileNumber = 3,  // varint64
-  kLastSequence = 4,    // varint64
-  kDeletedFile = 5,     // varint32 level, varint64 number
-  kNewFile = 6,         // varint32 level, then the FileMetaData fields
-  kLastTimestamp = 7,   // varint64; versioned DBs only
+  kEnd = 0,               // ends every edit; nothing follows it
+  kComparator = 1,        // length-prefixed comparator name
+  kLogNumber = 2,         // varint64
+  kNextFileNumber = 3,    // varint64
+  kLastSequence = 4,      // varint64
+  kDeletedFile = 5,       // varint32 level, varint64 number
+  kNewFile = 6,           // varint32 level, then the FileMetaData fields
+  kLastTimestamp = 7,     // varint64; versioned DBs only
+  kRetentionHorizon = 8,  // varint64; versioned DBs with retention only
 };
 
 class VersionEdit {
@@ -74,6 +75,11 @@ class VersionEdit {
   // that timestamps keep increasing across a reopen after the WALs that
   // held it are gone, whatever the clock does.
   void SetLastTimestamp(uint64_t ts);
+  // Versioned DBs: the newest retention horizon a compaction has used
+  // (Options::version_retention): versions older than it may be gone, so an
+  // as-of read before it is refused even after a reopen on a clock that
+  // went back.
+  void SetRetentionHorizon(uint64_t ts);
 
   // Adds table `f` at `level`.
   // REQUIRES: 0 <= level < kMaxNumLevels.
@@ -92,6 +98,8 @@ class VersionEdit {
   SequenceNumber last_sequence() const { return last_sequence_; }
   bool has_last_timestamp() const { return has_last_timestamp_; }
   uint64_t last_timestamp() const { return last_timestamp_; }
+  bool has_retention_horizon() const { return has_retention_horizon_; }
+  uint64_t retention_horizon() const { return retention_horizon_; }
   // In the order AddFile() was called (or the order decoded).
   const std::vector<std::pair<int, FileMetaData>>& new_files() const {
     return new_files_;
@@ -120,11 +128,13 @@ class VersionEdit {
   bool has_next_file_number_ = false;
   bool has_last_sequence_ = false;
   bool has_last_timestamp_ = false;
+  bool has_retention_horizon_ = false;
   std::string comparator_name_;
   uint64_t log_number_ = 0;
   uint64_t next_file_number_ = 0;
   SequenceNumber last_sequence_ = 0;
   uint64_t last_timestamp_ = 0;
+  uint64_t retention_horizon_ = 0;
   std::set<std::pair<int, uint64_t>> deleted_files_;
   std::vector<std::pair<int, FileMetaData>> new_files_;
 };

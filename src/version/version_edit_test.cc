@@ -55,6 +55,8 @@ void ExpectSameEdit(const VersionEdit& a, const VersionEdit& b) {
   EXPECT_EQ(a.last_sequence(), b.last_sequence());
   EXPECT_EQ(a.has_last_timestamp(), b.has_last_timestamp());
   EXPECT_EQ(a.last_timestamp(), b.last_timestamp());
+  EXPECT_EQ(a.has_retention_horizon(), b.has_retention_horizon());
+  EXPECT_EQ(a.retention_horizon(), b.retention_horizon());
   EXPECT_EQ(a.deleted_files(), b.deleted_files());
   ASSERT_EQ(a.new_files().size(), b.new_files().size());
   for (size_t i = 0; i < a.new_files().size(); ++i) {
@@ -64,7 +66,8 @@ void ExpectSameEdit(const VersionEdit& a, const VersionEdit& b) {
 }
 
 // Bit i of `mask` turns on field i: comparator, log number, next file
-// number, last sequence, deleted files, new files, last timestamp.
+// number, last sequence, deleted files, new files, last timestamp,
+// retention horizon.
 VersionEdit EditWithFields(unsigned mask) {
   VersionEdit edit;
   if (mask & 1) edit.SetComparatorName("strata.Bytewise\x01\xff");
@@ -84,6 +87,7 @@ VersionEdit EditWithFields(unsigned mask) {
                           kMaxSequenceNumber, std::string(1, '\0'), 1));
   }
   if (mask & 64) edit.SetLastTimestamp(UINT64_MAX);
+  if (mask & 128) edit.SetRetentionHorizon(uint64_t{1} << 62);
   return edit;
 }
 
@@ -129,7 +133,7 @@ TEST(VersionEditTest, GoldenBytes) {
 }
 
 TEST(VersionEditTest, RoundTripOfEveryFieldCombination) {
-  for (unsigned mask = 0; mask < 128; ++mask) {
+  for (unsigned mask = 0; mask < 256; ++mask) {
     SCOPED_TRACE("mask " + std::to_string(mask));
     const VersionEdit edit = EditWithFields(mask);
     const std::string encoded = Encode(edit);
@@ -179,7 +183,7 @@ TEST(VersionEditTest, TrailingBytesAreCorruption) {
 }
 
 TEST(VersionEditTest, UnknownTagIsCorruption) {
-  for (uint32_t tag : {8u, 9u, 127u, 1000u, UINT32_MAX}) {
+  for (uint32_t tag : {9u, 10u, 127u, 1000u, UINT32_MAX}) {
     std::string encoded;
     PutVarint32(&encoded, 2);  // a valid log number field first
     PutVarint64(&encoded, 1);
@@ -237,6 +241,7 @@ TEST(VersionEditTest, RepeatedSingleFieldIsCorruption) {
       {EditTag::kNextFileNumber, "next file number"},
       {EditTag::kLastSequence, "last sequence"},
       {EditTag::kLastTimestamp, "last timestamp"},
+      {EditTag::kRetentionHorizon, "retention horizon"},
   };
   for (const auto& c : cases) {
     std::string encoded;

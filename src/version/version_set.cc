@@ -187,6 +187,18 @@ void VersionSet::SetLastTimestamp(uint64_t ts) {
   }
 }
 
+uint64_t VersionSet::retention_horizon() const {
+  return retention_horizon_.load(std::memory_order_acquire);
+}
+
+void VersionSet::SetRetentionHorizon(uint64_t ts) {
+  uint64_t cur = retention_horizon_.load(std::memory_order_relaxed);
+  while (ts > cur &&
+         !retention_horizon_.compare_exchange_weak(
+             cur, ts, std::memory_order_release, std::memory_order_relaxed)) {
+  }
+}
+
 void VersionSet::SetLastSequence(SequenceNumber s) {
   assert(s >= last_sequence());
   assert(s <= kMaxSequenceNumber);
@@ -326,6 +338,10 @@ Status VersionSet::ReplayManifest(uint64_t number, VersionBuilder* builder,
         edit.last_timestamp() > counters->last_timestamp()) {
       counters->SetLastTimestamp(edit.last_timestamp());
     }
+    if (edit.has_retention_horizon() &&
+        edit.retention_horizon() > counters->retention_horizon()) {
+      counters->SetRetentionHorizon(edit.retention_horizon());
+    }
     ++records;
   }
   STRATA_RETURN_IF_ERROR(reader.status());
@@ -403,6 +419,8 @@ Status VersionSet::Recover() {
   next_file_number_.store(next, std::memory_order_relaxed);
   last_sequence_.store(counters.last_sequence(), std::memory_order_release);
   last_timestamp_.store(counters.last_timestamp(), std::memory_order_release);
+  retention_horizon_.store(counters.retention_horizon(),
+                           std::memory_order_release);
   recovered_next_file_number_ = next;
   recovered_torn_tail_ = torn_tail_bytes > 0;
   Install(std::move(v).value(), counters.log_number(), manifest_number);
@@ -471,6 +489,10 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
       last_timestamp_.load(std::memory_order_acquire),
       edit->has_last_timestamp() ? edit->last_timestamp() : uint64_t{0});
   if (last_timestamp > 0) edit->SetLastTimestamp(last_timestamp);
+  const uint64_t retention_horizon = std::max(
+      retention_horizon_.load(std::memory_order_acquire),
+      edit->has_retention_horizon() ? edit->retention_horizon() : uint64_t{0});
+  if (retention_horizon > 0) edit->SetRetentionHorizon(retention_horizon);
   std::string record;
   edit->EncodeTo(&record);
 
@@ -497,6 +519,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
     last_sequence_.store(last_sequence, std::memory_order_release);
   }
   SetLastTimestamp(last_timestamp);
+  SetRetentionHorizon(retention_horizon);
 
   if (roll && old_manifest != 0 && old_manifest != new_manifest) {
     const Status removed =

@@ -154,6 +154,11 @@ class VersionSet {
   // reopen whose WALs are gone. Only raises it.
   uint64_t last_timestamp() const;
   void SetLastTimestamp(uint64_t ts);
+  // Versioned DBs with retention: the newest horizon a compaction used
+  // (VersionEdit::SetRetentionHorizon), recorded and restored the same way
+  // (0: none). Only raises it.
+  uint64_t retention_horizon() const;
+  void SetRetentionHorizon(uint64_t ts);
 
   // Adds to `*live` the number of every table in every Version still alive:
   // the current one and any a reader still holds. Tables being written and
@@ -200,6 +205,7 @@ class VersionSet {
   // records it in LogAndApply (and with readers of last_sequence()).
   std::atomic<SequenceNumber> last_sequence_{0};
   std::atomic<uint64_t> last_timestamp_{0};
+  std::atomic<uint64_t> retention_horizon_{0};
   // Set by Recover() before the set is shared; read-only afterwards.
   bool recovered_torn_tail_ = false;
   uint64_t recovered_next_file_number_ = 0;

@@ -340,43 +340,72 @@ TEST_F(VersionSetTest, ManifestRollsOnceItPassesMaxSize) {
   EXPECT_EQ(again->current()->NumFiles(0), 30);
 }
 
-// Versioned DBs: the last commit timestamp is recorded by every edit once
-// set, survives recovery and MANIFEST rolls, and never goes down.
-TEST_F(VersionSetTest, LastTimestampSurvivesRecoveryAndRolls) {
+// Versioned DBs: the last commit timestamp and the retention horizon are
+// recorded by every edit once set, survive recovery and MANIFEST rolls, and
+// never go down.
+struct MaxField {
+  const char* name;
+  uint64_t (VersionSet::*get)() const;
+  void (VersionSet::*set)(uint64_t);
+  void (VersionEdit::*set_in_edit)(uint64_t);
+};
+
+class VersionSetMaxFieldTest : public VersionSetTest,
+                               public ::testing::WithParamInterface<MaxField> {
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, VersionSetMaxFieldTest,
+    ::testing::Values(MaxField{"LastTimestamp", &VersionSet::last_timestamp,
+                               &VersionSet::SetLastTimestamp,
+                               &VersionEdit::SetLastTimestamp},
+                      MaxField{"RetentionHorizon",
+                               &VersionSet::retention_horizon,
+                               &VersionSet::SetRetentionHorizon,
+                               &VersionEdit::SetRetentionHorizon}),
+    [](const ::testing::TestParamInfo<MaxField>& info) {
+      return std::string(info.param.name);
+    });
+
+TEST_P(VersionSetMaxFieldTest, SurvivesRecoveryAndRolls) {
+  const MaxField f = GetParam();
+  const auto get = [&](const std::unique_ptr<VersionSet>& set) {
+    return ((*set).*f.get)();
+  };
   auto vs = NewSet(/*max_manifest_size=*/1);  // a new MANIFEST every edit
   ASSERT_TRUE(vs->CreateNew().ok());
-  EXPECT_EQ(0u, vs->last_timestamp());
-  const auto add = [&](VersionSet* set, uint64_t ts_in_edit) {
+  EXPECT_EQ(0u, get(vs));
+  const auto add = [&](VersionSet* set, uint64_t in_edit) {
     VersionEdit edit;
     edit.AddFile(0, File(set->NewFileNumber(), "a", "b", 1));
-    if (ts_in_edit > 0) edit.SetLastTimestamp(ts_in_edit);
+    if (in_edit > 0) (edit.*f.set_in_edit)(in_edit);
     return set->LogAndApply(&edit);
   };
   ASSERT_TRUE(add(vs.get(), 0).ok());
   {
     auto again = NewSet();
     ASSERT_TRUE(again->Recover().ok());
-    EXPECT_EQ(0u, again->last_timestamp());  // none recorded without them
+    EXPECT_EQ(0u, get(again));  // none recorded without one
   }
-  vs->SetLastTimestamp(500);
-  vs->SetLastTimestamp(400);  // never lowers it
-  EXPECT_EQ(500u, vs->last_timestamp());
+  ((*vs).*f.set)(500);
+  ((*vs).*f.set)(400);  // never lowers it
+  EXPECT_EQ(500u, get(vs));
   ASSERT_TRUE(add(vs.get(), 0).ok());
   auto again = NewSet(/*max_manifest_size=*/1);
   ASSERT_TRUE(again->Recover().ok());
-  EXPECT_EQ(500u, again->last_timestamp());
+  EXPECT_EQ(500u, get(again));
   // The first edit after recovery writes a new MANIFEST: still recorded.
   ASSERT_TRUE(add(again.get(), 0).ok());
   auto third = NewSet();
   ASSERT_TRUE(third->Recover().ok());
-  EXPECT_EQ(500u, third->last_timestamp());
+  EXPECT_EQ(500u, get(third));
   // An edit may raise it itself.
   ASSERT_TRUE(add(third.get(), 900).ok());
-  EXPECT_EQ(900u, third->last_timestamp());
+  EXPECT_EQ(900u, get(third));
   ASSERT_TRUE(add(third.get(), 700).ok());
   auto fourth = NewSet();
   ASSERT_TRUE(fourth->Recover().ok());
-  EXPECT_EQ(900u, fourth->last_timestamp());
+  EXPECT_EQ(900u, get(fourth));
 }
 
 TEST_F(VersionSetTest, ComparatorMismatchIsInvalidArgument) {

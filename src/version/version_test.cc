@@ -243,6 +243,44 @@ TEST_F(VersionTest, OverlapInSortedLevelIsCorruption) {
   EXPECT_TRUE(BuildStatus(level0, v1.get()).ok());
 }
 
+// In a versioned DB the tables of a level >= 1 must not split one key's
+// versions, and ranges take every version of the keys they meet.
+TEST_F(VersionTest, VersionedLevelsKeepEachKeyInOneTable) {
+  const InternalKeyComparator versioned(BytewiseComparator(), true);
+  const auto at = [](const std::string& key, uint64_t ts) {
+    std::string v;
+    AppendVersionedKey(&v, key, ts);
+    return v;
+  };
+  // k's newer versions end one table, its older ones start the next.
+  VersionEdit split;
+  split.AddFile(1, File(30, at("a", 5), 1, at("k", 9), 2));
+  split.AddFile(1, File(31, at("k", 3), 3, at("z", 1), 4));
+  VersionBuilder builder(&versioned, 4, nullptr);
+  ASSERT_TRUE(builder.Apply(split).ok());
+  const Status s = builder.Finish().status();
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("share the versions of a key"), std::string::npos)
+      << s.ToString();
+
+  VersionEdit apart;
+  apart.AddFile(1, File(30, at("a", 5), 1, at("k", 9), 2));
+  apart.AddFile(1, File(31, at("m", 3), 3, at("z", 1), 4));
+  VersionBuilder good(&versioned, 4, nullptr);
+  ASSERT_TRUE(good.Apply(apart).ok());
+  auto v = good.Finish();
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  // A range from k's oldest possible version still takes the table holding
+  // k's newer ones; one ending at m's newest takes m's table.
+  const std::string begin_key = at("k", 0);
+  const std::string end_key = at("m", 100);
+  const Slice begin(begin_key);
+  const Slice end(end_key);
+  EXPECT_EQ((std::vector<uint64_t>{30, 31}),
+            Numbers(v.value()->Overlapping(1, &begin, &end)));
+  EXPECT_EQ(0u, v.value()->FindFirstFileOfKey(1, at("k", 0)));
+}
+
 TEST_F(VersionTest, DebugStringListsLevelsAndFiles) {
   const std::string d = Level1()->DebugString();
   EXPECT_NE(d.find("--- level 1: 4 files, 400 bytes ---"), std::string::npos)

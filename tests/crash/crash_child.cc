@@ -337,7 +337,21 @@ class Reader {
              (want ? " but the scan found it" : ""));
       }
       if (!want || value != *want) {
-        Fail("reader: Get(" + keys_.Name(index) + ") disagrees with the scan");
+        // What else the same snapshot says of the key, to tell a wrong Get
+        // from a wrong scan and a lasting error from a passing one.
+        std::string again;
+        const Status s2 = db_->Get(ro, keys_.Name(index), &again);
+        std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+        it->Seek(keys_.Name(index));
+        const std::string seek = it->Valid()
+                                     ? it->key().ToString() + "=" +
+                                           it->value().ToString().substr(0, 40)
+                                     : "invalid";
+        Fail("reader: Get(" + keys_.Name(index) +
+             ") disagrees with the scan: Get gives " + value.substr(0, 60) +
+             ", the scan " + (want ? want->substr(0, 60) : "nothing") +
+             "; Get again: " + (s2.ok() ? again.substr(0, 60) : s2.ToString()) +
+             "; Seek: " + seek);
       }
     }
   }
