@@ -49,9 +49,9 @@ TEST(VersionedConcurrencyTest, SnapshotsReadTheSameThroughEveryPath) {
       for (uint64_t n = 0; !stop.load(); ++n) {
         // A quarter of the writes go to 8 hot keys.
         const uint64_t k = rnd.OneIn(4) ? rnd.Uniform(8) : rnd.Uniform(kKeys);
-        const std::string value =
-            "w" + std::to_string(w) + "n" + std::to_string(n) +
-            std::string(rnd.Uniform(200), 'x');
+        const std::string value = "w" + std::to_string(w) + "n" +
+                                  std::to_string(n) +
+                                  std::string(rnd.Uniform(200), 'x');
         Status s = rnd.OneIn(10) ? db->Delete(WriteOptions(), key_name(k))
                                  : db->Put(WriteOptions(), key_name(k), value);
         ASSERT_OK(s);
@@ -111,8 +111,8 @@ TEST(VersionedConcurrencyTest, SnapshotsReadTheSameThroughEveryPath) {
       const auto want = forward.find(key_name(k));
       if (want == forward.end()) {
         ASSERT_TRUE(s.IsNotFound())
-            << key_name(k) << " round " << round << ": " << s.ToString()
-            << " " << value.substr(0, 20);
+            << key_name(k) << " round " << round << ": " << s.ToString() << " "
+            << value.substr(0, 20);
       } else {
         ASSERT_OK(s);
         ASSERT_EQ(want->second.substr(0, 20), value.substr(0, 20))
