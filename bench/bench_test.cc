@@ -430,6 +430,55 @@ TEST_P(EngineWorkloadTest, EveryWorkloadRunsWithExactCounts) {
   std::filesystem::remove_all(dir);
 }
 
+// The time-travel workloads: strata and RocksDB (user-defined timestamps)
+// run them and every read is checked to find the version it asked for;
+// LevelDB and LMDB skip them.
+TEST_P(EngineWorkloadTest, VersionedWorkloadsFindTheVersionAskedFor) {
+  const char* env_tmp = std::getenv("STRATA_TEST_TMPDIR");
+  std::string dir =
+      std::string(env_tmp != nullptr ? env_tmp : "/tmp") + "/bench_test_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  BenchConfig config;
+  config.num = 500;
+  config.versions = 4;
+  config.threads = 2;
+  config.engine_config.write_buffer_size = 64 << 10;
+  config.engine_config.versioned = true;
+  std::unique_ptr<Engine> engine = NewEngine(GetParam());
+  ASSERT_NE(engine, nullptr);
+  const bool supported = GetParam() == "strata" || GetParam() == "rocksdb";
+  EXPECT_EQ(supported, engine->CheckSupported(config.engine_config).ok());
+  if (!supported) {
+    std::filesystem::remove_all(dir);
+    return;
+  }
+  std::FILE* out = std::fopen("/dev/null", "w");
+  ASSERT_NE(out, nullptr);
+  std::map<std::string, Result> results;
+  {
+    Runner runner(config, engine.get(), dir + "/" + GetParam(), out);
+    for (const std::string& w : VersionedBenchmarks()) {
+      Result r;
+      const Status s = runner.Run(w, &r);
+      ASSERT_TRUE(s.ok()) << w << ": " << s.ToString();
+      EXPECT_FALSE(r.skipped) << w << ": " << r.note;
+      results[w] = r;
+    }
+    ASSERT_TRUE(runner.Close().ok());
+  }
+  std::fclose(out);
+  EXPECT_EQ(results["vgetlatest"].note,
+            "500 of 500 found, each the version asked for");
+  EXPECT_EQ(results["vgetasof"].note,
+            "500 of 500 found, each the version asked for");
+  // 5 scans of 10 keys x 4 versions (fewer at the end of the key space).
+  EXPECT_EQ(results["vhistory"].ops, 5u);
+  EXPECT_NE(results["vhistory"].note.find(" versions in 5 scans"),
+            std::string::npos)
+      << results["vhistory"].note;
+  std::filesystem::remove_all(dir);
+}
+
 // Forwards to another engine and records the calls that shape a run.
 class RecordingEngine : public Engine {
  public:

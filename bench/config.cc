@@ -86,9 +86,17 @@ const std::vector<std::string>& DefaultBenchmarks() {
   return kAll;
 }
 
+const std::vector<std::string>& VersionedBenchmarks() {
+  static const std::vector<std::string> kAll = {"vgetlatest", "vgetasof",
+                                                "vhistory"};
+  return kAll;
+}
+
 bool IsKnownBenchmark(const std::string& name) {
   const auto& all = DefaultBenchmarks();
-  return std::find(all.begin(), all.end(), name) != all.end();
+  const auto& versioned = VersionedBenchmarks();
+  return std::find(all.begin(), all.end(), name) != all.end() ||
+         std::find(versioned.begin(), versioned.end(), name) != versioned.end();
 }
 
 uint64_t BenchConfig::ReadOps() const {
@@ -105,7 +113,8 @@ uint64_t BenchConfig::YcsbOps() const {
   return ycsb_ops < 0 ? ReadOps() : static_cast<uint64_t>(ycsb_ops);
 }
 const std::vector<std::string>& BenchConfig::Benchmarks() const {
-  return benchmarks.empty() ? DefaultBenchmarks() : benchmarks;
+  if (!benchmarks.empty()) return benchmarks;
+  return versions > 0 ? VersionedBenchmarks() : DefaultBenchmarks();
 }
 const std::vector<std::string>& BenchConfig::Engines() const {
   return engines.empty() ? EngineNames() : engines;
@@ -194,6 +203,7 @@ std::vector<Flag> Flags(BenchConfig* c) {
       IntFlag("scan_max_length", 1, &c->scan_max_length),
       IntFlag("seed", 0, &c->seed),
       DoubleFlag("duration", 0, 1e9, &c->duration),
+      IntFlag("versions", 0, &c->versions),
       IntFlag("cache_size", 0, &e->cache_size),
       IntFlag("write_buffer_size", 64 << 10, &e->write_buffer_size),
       IntFlag("block_size", 256, &e->block_size),
@@ -235,6 +245,18 @@ bool Validate(const BenchConfig& c, std::string* error) {
         "unknown engine '" + c.engine + "' (strata, rocksdb, leveldb or lmdb)";
     return false;
   }
+  const auto& versioned = VersionedBenchmarks();
+  for (const std::string& b : c.Benchmarks()) {
+    const bool is_versioned =
+        std::find(versioned.begin(), versioned.end(), b) != versioned.end();
+    if (is_versioned != (c.versions > 0)) {
+      *error = is_versioned ? "benchmark '" + b + "' needs --versions=N"
+                            : "with --versions only the versioned benchmarks "
+                              "run, not '" +
+                                  b + "'";
+      return false;
+    }
+  }
   if (c.key_size < static_cast<size_t>(DecimalDigits(c.num - 1))) {
     *error = "--key_size is too small to hold " + std::to_string(c.num) +
              " distinct keys in decimal";
@@ -274,6 +296,7 @@ bool ParseFlags(int argc, char** argv, BenchConfig* c, bool* help,
     if (!flag->set(arg.substr(eq + 1), error)) return false;
   }
   c->engine_config.threads = c->threads;
+  c->engine_config.versioned = c->versions > 0;
   return Validate(*c, error);
 }
 
@@ -295,6 +318,7 @@ std::vector<std::string> ToFlags(const BenchConfig& c) {
       "--scan_max_length=" + std::to_string(c.scan_max_length),
       "--seed=" + std::to_string(c.seed),
       "--duration=" + FormatDouble(c.duration),
+      "--versions=" + std::to_string(c.versions),
       "--cache_size=" + std::to_string(e.cache_size),
       "--write_buffer_size=" + std::to_string(e.write_buffer_size),
       "--block_size=" + std::to_string(e.block_size),
@@ -328,6 +352,9 @@ std::vector<std::string> DescribeRun(const BenchConfig& c) {
       "ycsb request distribution = scrambled zipfian, theta 0.99 "
       "(D: skewed latest)",
       "seed = " + std::to_string(c.seed),
+      "versions = " + (c.versions > 0 ? std::to_string(c.versions) +
+                                            " per key (time travel)"
+                                      : std::string("off")),
       "duration limit = " + (c.duration > 0
                                  ? FormatDouble(c.duration) + " s per workload"
                                  : std::string("none")),
@@ -372,6 +399,15 @@ Workloads (--benchmarks=comma list, default all, in this order):
                  gaps between keys, and Gets inside it vs Gets of absent
                  keys: the note gives both rates and their ratios (engines
                  without range deletes skip it)
+  vgetlatest     with --versions=V: num keys get V versions each (at
+                 timestamps 1..V, loaded untimed, version by version);
+                 `reads` Gets of the latest version of random keys
+  vgetasof       `reads` as-of Gets of random keys at a random one of the
+                 V timestamps (each must find exactly that version)
+  vhistory       `reads`/100 history scans of 10 consecutive keys (every
+                 version of each; 10 x V versions per scan)
+                 (engines: strata with enable_versioning, rocksdb with an
+                 8-byte user-defined timestamp; the others skip them)
   ycsba..ycsbf   YCSB core workloads A-F on num records (loaded first):
                  A 50/50 read/update, B 95/5 read/update, C read only,
                  D 95/5 read latest/insert, E 95/5 scan/insert,
@@ -394,6 +430,8 @@ Flags (defaults in brackets):
   --compression=none|snappy|lz4|zstd [snappy]
   --lmdb_map_size=B [64G] --seed=N [301]
   --duration=S [0: none]  stop each workload after S seconds
+  --versions=V [0: off]   time travel: V versions per key; only the v*
+                          workloads run (default: all three)
   --db=DIR [/tmp/strata_bench]  each engine uses DIR/<engine>
   --compare               run every engine (--engines=...) in its own
                           process, alternating, --repeats times; print

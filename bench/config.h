@@ -33,6 +33,9 @@ struct BenchConfig {
   int scan_max_length = 100;  // YCSB E: scan lengths uniform in [1, this]
   uint64_t seed = 301;
   double duration = 0;  // seconds; a workload stops at this limit; 0 = none
+  // Time travel: each of `num` keys gets this many versions, and only the
+  // versioned workloads (VersionedBenchmarks()) run; 0 = off.
+  uint64_t versions = 0;
   // Engine settings (identical for every engine).
   EngineConfig engine_config;
   std::string db =
@@ -57,6 +60,8 @@ struct BenchConfig {
 
 // Every workload name, in the default order.
 const std::vector<std::string>& DefaultBenchmarks();
+// The time-travel workloads; they need --versions and run only with it.
+const std::vector<std::string>& VersionedBenchmarks();
 bool IsKnownBenchmark(const std::string& name);
 
 // Parses argv into *config. On error returns false and sets *error.

@@ -40,6 +40,10 @@ struct EngineConfig {
   // Read tables through memory mappings: LevelDB always does (and LMDB is
   // a mapping), so strata and RocksDB do too unless --mmap_reads=0.
   bool mmap_reads = true;
+  // Time travel (--versions): strata opens with enable_versioning, RocksDB
+  // with a comparator carrying an 8-byte user-defined timestamp; engines
+  // without versions are skipped.
+  bool versioned = false;
 };
 
 // Ordered traversal, positioned on a point-in-time view taken at creation.
@@ -80,6 +84,36 @@ class Session {
   // OK with *found = false when the key is absent.
   virtual Status Get(const Slice& key, std::string* value, bool* found) = 0;
   virtual std::unique_ptr<Cursor> NewCursor() = 0;
+
+  // Versioned engines (EngineConfig::versioned); the others return
+  // NotSupported. A version of `key` at timestamp `ts` (> 0).
+  virtual Status PutAt(const Slice& key, const Slice& value, uint64_t ts) {
+    (void)key;
+    (void)value;
+    (void)ts;
+    return Status::NotSupported("versions");
+  }
+  // The newest version of `key` at or before `ts` (UINT64_MAX: the
+  // latest); *found = false when there is none.
+  virtual Status GetAt(const Slice& key, uint64_t ts, std::string* value,
+                       bool* found) {
+    (void)key;
+    (void)ts;
+    (void)value;
+    (void)found;
+    return Status::NotSupported("versions");
+  }
+  // Reads every version of every key in [begin, end) (keys ascending,
+  // newest version first); counts them in *versions and their key and
+  // value bytes in *bytes.
+  virtual Status History(const Slice& begin, const Slice& end,
+                         uint64_t* versions, uint64_t* bytes) {
+    (void)begin;
+    (void)end;
+    (void)versions;
+    (void)bytes;
+    return Status::NotSupported("versions");
+  }
 };
 
 class Engine {

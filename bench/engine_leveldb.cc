@@ -82,6 +82,9 @@ class LevelEngine final : public Engine {
   std::string_view name() const override { return "leveldb"; }
 
   Status CheckSupported(const EngineConfig& config) const override {
+    if (config.versioned) {
+      return Status::NotSupported("leveldb keeps no versions (--versions)");
+    }
     if (config.compression == Compression::kNone ||
         config.compression == Compression::kSnappy) {
       return Status::OK();

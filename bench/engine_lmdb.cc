@@ -163,7 +163,10 @@ class LmdbEngine final : public Engine {
 
   std::string_view name() const override { return "lmdb"; }
 
-  Status CheckSupported(const EngineConfig& /*config*/) const override {
+  Status CheckSupported(const EngineConfig& config) const override {
+    if (config.versioned) {
+      return Status::NotSupported("lmdb keeps no versions (--versions)");
+    }
     return Status::OK();
   }
 

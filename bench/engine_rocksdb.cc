@@ -1,12 +1,14 @@
 // The RocksDB adapter (Debian's librocksdb, built with assertions on).
 // RocksDB defaults except the settings every engine is matched on.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "bench/engine.h"
 #include "rocksdb/cache.h"
+#include "rocksdb/comparator.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/iterator.h"
@@ -26,6 +28,63 @@ Status ToStatus(const rocksdb::Status& s) {
     return Status::InvalidArgument("rocksdb", s.ToString());
   }
   return Status::IOError("rocksdb", s.ToString());
+}
+
+// RocksDB's user-defined timestamps (--versions): keys carry an 8-byte
+// timestamp (fixed64, little-endian, as RocksDB's own U64 timestamp
+// comparator encodes it), ordered key ascending then timestamp
+// descending. Debian's 7.8 headers do not declare that comparator, so the
+// adapter has its own, written the way RocksDB's documentation asks.
+class U64TimestampComparator final : public rocksdb::Comparator {
+ public:
+  U64TimestampComparator() : rocksdb::Comparator(/*ts_sz=*/8) {}
+  const char* Name() const override { return "strata_bench.U64Timestamp"; }
+  static uint64_t Decode(const rocksdb::Slice& ts) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) {
+      v = v << 8 | static_cast<unsigned char>(ts.data()[i]);
+    }
+    return v;
+  }
+  static rocksdb::Slice StripTimestamp(const rocksdb::Slice& k) {
+    return rocksdb::Slice(k.data(), k.size() - 8);
+  }
+  static rocksdb::Slice TimestampOf(const rocksdb::Slice& k) {
+    return rocksdb::Slice(k.data() + k.size() - 8, 8);
+  }
+  int Compare(const rocksdb::Slice& a, const rocksdb::Slice& b) const override {
+    const int r = CompareWithoutTimestamp(a, true, b, true);
+    if (r != 0) return r;
+    return -CompareTimestamp(TimestampOf(a), TimestampOf(b));
+  }
+  int CompareTimestamp(const rocksdb::Slice& ts1,
+                       const rocksdb::Slice& ts2) const override {
+    const uint64_t a = Decode(ts1);
+    const uint64_t b = Decode(ts2);
+    return a < b ? -1 : (a > b ? 1 : 0);
+  }
+  int CompareWithoutTimestamp(const rocksdb::Slice& a, bool a_has_ts,
+                              const rocksdb::Slice& b,
+                              bool b_has_ts) const override {
+    const rocksdb::Slice ka = a_has_ts ? StripTimestamp(a) : a;
+    const rocksdb::Slice kb = b_has_ts ? StripTimestamp(b) : b;
+    return ka.compare(kb);
+  }
+  void FindShortestSeparator(std::string*,
+                             const rocksdb::Slice&) const override {}
+  void FindShortSuccessor(std::string*) const override {}
+};
+
+const U64TimestampComparator* TimestampComparator() {
+  static const U64TimestampComparator kComparator;
+  return &kComparator;
+}
+
+std::string EncodeTimestamp(uint64_t ts) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    s[static_cast<size_t>(i)] = static_cast<char>(ts >> (8 * i));
+  return s;
 }
 
 rocksdb::Slice ToRocks(const Slice& s) {
@@ -74,6 +133,40 @@ class RocksSession final : public Session {
   }
   std::unique_ptr<Cursor> NewCursor() override {
     return std::make_unique<RocksCursor>(db_->NewIterator(read_options_));
+  }
+
+  Status PutAt(const Slice& key, const Slice& value, uint64_t ts) override {
+    const std::string encoded = EncodeTimestamp(ts);
+    return ToStatus(db_->Put(rocksdb::WriteOptions(), ToRocks(key), encoded,
+                             ToRocks(value)));
+  }
+  Status GetAt(const Slice& key, uint64_t ts, std::string* value,
+               bool* found) override {
+    const std::string encoded = EncodeTimestamp(ts);
+    const rocksdb::Slice ts_slice(encoded);
+    rocksdb::ReadOptions ro;
+    ro.timestamp = &ts_slice;
+    rocksdb::Status s = db_->Get(ro, ToRocks(key), value);
+    *found = s.ok();
+    return s.IsNotFound() ? Status::OK() : ToStatus(s);
+  }
+  Status History(const Slice& begin, const Slice& end, uint64_t* versions,
+                 uint64_t* bytes) override {
+    const std::string newest = EncodeTimestamp(UINT64_MAX);
+    const std::string oldest = EncodeTimestamp(0);
+    const rocksdb::Slice newest_slice(newest);
+    const rocksdb::Slice oldest_slice(oldest);
+    const rocksdb::Slice upper(end.data(), end.size());
+    rocksdb::ReadOptions ro;
+    ro.timestamp = &newest_slice;
+    ro.iter_start_ts = &oldest_slice;  // every version in [0, max]
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    for (it->Seek(ToRocks(begin)); it->Valid(); it->Next()) {
+      ++*versions;
+      *bytes += it->key().size() + it->value().size();
+    }
+    return ToStatus(it->status());
   }
 
  private:
@@ -132,6 +225,8 @@ class RocksEngine final : public Engine {
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
         std::string("ReadOptions::verify_checksums = ") +
             (r.verify_checksums ? "true" : "false") + " (rocksdb default)",
+        std::string("user-defined timestamps = ") +
+            (config.versioned ? "8 bytes (u64, newest first)" : "off"),
     };
   }
 
@@ -178,6 +273,7 @@ class RocksEngine final : public Engine {
     o.compression = ToRocks(config.compression);
     o.max_background_jobs = config.max_background_jobs;
     o.allow_mmap_reads = config.mmap_reads;
+    if (config.versioned) o.comparator = TimestampComparator();
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = rocksdb::NewLRUCache(config.cache_size);
     table.filter_policy.reset(

@@ -1,6 +1,7 @@
 // The strata adapter: the public API only (include/strata/), default
 // options except the settings every engine is matched on.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "bench/engine.h"
 #include "strata/db.h"
 #include "strata/iterator.h"
+#include "strata/write_batch.h"
 
 namespace strata::bench {
 namespace {
@@ -53,6 +55,33 @@ class StrataSession final : public Session {
     return std::make_unique<StrataCursor>(db_->NewIterator(read_options_));
   }
 
+  Status PutAt(const Slice& key, const Slice& value, uint64_t ts) override {
+    WriteBatch batch;
+    batch.PutAt(key, value, ts);
+    return db_->Write(WriteOptions(), &batch);
+  }
+  Status GetAt(const Slice& key, uint64_t ts, std::string* value,
+               bool* found) override {
+    ReadOptions ro;
+    if (ts != UINT64_MAX) ro.as_of = ts;
+    Status s = db_->Get(ro, key, value);
+    *found = s.ok();
+    return s.IsNotFound() ? Status::OK() : s;
+  }
+  Status History(const Slice& begin, const Slice& end, uint64_t* versions,
+                 uint64_t* bytes) override {
+    ReadOptions ro;
+    ro.all_versions = true;
+    ro.lower_bound = begin.ToString();
+    ro.upper_bound = end.ToString();
+    std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++*versions;
+      *bytes += it->key().size() + it->value().size();
+    }
+    return it->status();
+  }
+
  private:
   DB* const db_;
   const ReadOptions read_options_;
@@ -90,6 +119,8 @@ class StrataEngine final : public Engine {
             " (strata default)",
         std::string("allow_mmap_reads = ") +
             (o.allow_mmap_reads ? "true" : "false"),
+        std::string("enable_versioning = ") +
+            (o.enable_versioning ? "true" : "false"),
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
         std::string("ReadOptions::verify_checksums = ") +
             (ReadOptions().verify_checksums ? "true" : "false") +
@@ -133,6 +164,7 @@ class StrataEngine final : public Engine {
     o.compression = config.compression;
     o.max_background_jobs = config.max_background_jobs;
     o.allow_mmap_reads = config.mmap_reads;
+    o.enable_versioning = config.versioned;
     return o;
   }
 

@@ -163,10 +163,16 @@ Status Runner::EnsureLoaded(DataSet want) {
   if (data_set_ == want && open_) return Status::OK();
   std::fprintf(out_, "  (loading %llu %s records, untimed)\n",
                static_cast<unsigned long long>(config_.num),
-               want == DataSet::kYcsb ? "YCSB" : "db_bench");
+               want == DataSet::kYcsb        ? "YCSB"
+               : want == DataSet::kVersioned ? "versioned"
+                                             : "db_bench");
   std::fflush(out_);
   Status s = Fresh();
-  if (s.ok()) s = want == DataSet::kYcsb ? LoadYcsb() : LoadDbBench();
+  if (s.ok()) {
+    s = want == DataSet::kYcsb        ? LoadYcsb()
+        : want == DataSet::kVersioned ? LoadVersioned()
+                                      : LoadDbBench();
+  }
   if (s.ok()) s = Settle();
   if (s.ok()) data_set_ = want;
   return s;
@@ -184,6 +190,104 @@ Status Runner::LoadDbBench() {
     if (!s.ok()) return s;
   }
   return Status::OK();
+}
+
+uint64_t Runner::VersionTimestamp(uint64_t j) {
+  // Nanoseconds: a plausible epoch time, one millisecond per version.
+  return 1'000'000'000'000'000ull + j * 1'000'000ull;
+}
+
+Status Runner::LoadVersioned() {
+  const std::vector<uint64_t>& perm = Permutation();
+  std::unique_ptr<Session> session = engine_->NewSession();
+  ValueGenerator values(SeedFor("vload", 0), config_.compression_ratio,
+                        config_.value_size);
+  std::string key;
+  std::string value;
+  char prefix[16];
+  for (uint64_t j = 1; j <= config_.versions; ++j) {
+    std::snprintf(prefix, sizeof(prefix), "%08llu",
+                  static_cast<unsigned long long>(j));
+    for (uint64_t i = 0; i < config_.num; ++i) {
+      FormatKey(perm[i], config_.key_size, &key);
+      const Slice v = values.Generate(config_.value_size);
+      value.assign(prefix, 8);
+      if (v.size() > 8) value.append(v.data() + 8, v.size() - 8);
+      Status s = session->PutAt(key, value, VersionTimestamp(j));
+      if (!s.ok()) return s;
+    }
+  }
+  return Status::OK();
+}
+
+Status Runner::Versioned(const std::string& name, Result* result) {
+  Status s = EnsureLoaded(DataSet::kVersioned);
+  if (!s.ok()) return s;
+  ResetPeakRss();
+  const int n = config_.threads;
+  const bool history = name == "vhistory";
+  const bool as_of = name == "vgetasof";
+  constexpr uint64_t kScanKeys = 10;
+  const uint64_t ops = history ? std::max<uint64_t>(config_.ReadOps() / 100, 1)
+                               : config_.ReadOps();
+  std::vector<WorkerStats> stats;
+  std::atomic<uint64_t> wrong{0};
+  const double seconds = RunWorkers(
+      n,
+      [&](int t, Session* session, WorkerStats* st) {
+        uint64_t begin, end;
+        Share(ops, t, n, &begin, &end);
+        Random64 rnd(SeedFor(name, t));
+        std::string key;
+        std::string end_key;
+        std::string value;
+        OpTimer timer(DeadlineNanos(), NowNanos());
+        for (uint64_t i = begin; i < end; ++i) {
+          const uint64_t k = rnd.Uniform(config_.num);
+          FormatKey(k, config_.key_size, &key);
+          if (history) {
+            FormatKey(std::min(k + kScanKeys, config_.num), config_.key_size,
+                      &end_key);
+            if (k + kScanKeys >= config_.num) end_key.push_back('\xff');
+            uint64_t versions = 0;
+            st->status = session->History(key, end_key, &versions, &st->bytes);
+            st->found += versions;
+          } else {
+            // As of a time between version j and j + 1: version j.
+            const uint64_t j =
+                as_of ? 1 + rnd.Uniform(config_.versions) : config_.versions;
+            const uint64_t ts =
+                as_of ? VersionTimestamp(j) + 500'000 : UINT64_MAX;
+            bool found = false;
+            st->status = session->GetAt(key, ts, &value, &found);
+            char want[16];
+            std::snprintf(want, sizeof(want), "%08llu",
+                          static_cast<unsigned long long>(j));
+            if (st->status.ok() && (!found || value.compare(0, 8, want) != 0)) {
+              wrong.fetch_add(1, std::memory_order_relaxed);
+            }
+            st->found += found ? 1 : 0;
+            st->bytes += key.size() + (found ? value.size() : 0);
+          }
+          if (!st->status.ok()) break;
+          ++st->ops;
+          if (!timer.Lap(&st->hist, NowNanos())) break;
+        }
+      },
+      &stats);
+  uint64_t found = 0;
+  s = Collect(stats, stats.size(), seconds, result, &found);
+  if (s.ok() && wrong.load() > 0) {
+    return Status::Corruption(name, std::to_string(wrong.load()) +
+                                        " reads returned the wrong version");
+  }
+  result->note = history ? std::to_string(found) + " versions in " +
+                               std::to_string(result->ops) + " scans of " +
+                               std::to_string(kScanKeys) + " keys"
+                         : std::to_string(found) + " of " +
+                               std::to_string(result->ops) +
+                               " found, each the version asked for";
+  return s;
 }
 
 Status Runner::LoadYcsb() {
@@ -609,6 +713,8 @@ Status Runner::Run(const std::string& name, Result* result) {
     s = DeleteRandom(result);
   } else if (name == "rangedel") {
     s = RangeDelete(result);
+  } else if (name == "vgetlatest" || name == "vgetasof" || name == "vhistory") {
+    s = Versioned(name, result);
   } else if (name.size() == 5 && name.rfind("ycsb", 0) == 0 && name[4] >= 'a' &&
              name[4] <= 'f') {
     s = Ycsb(name[4], result);

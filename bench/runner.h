@@ -71,7 +71,7 @@ class Runner {
   Status Close();
 
  private:
-  enum class DataSet { kUnknown, kDbBench, kYcsb };
+  enum class DataSet { kUnknown, kDbBench, kYcsb, kVersioned };
 
   using WorkerFn =
       std::function<void(int index, Session* session, WorkerStats* stats)>;
@@ -98,6 +98,10 @@ class Runner {
   Status EnsureLoaded(DataSet want);
   Status LoadDbBench();
   Status LoadYcsb();
+  // num keys x --versions versions, version j (1-based) at
+  // VersionTimestamp(j), whose value starts with j in 8 decimal digits.
+  Status LoadVersioned();
+  static uint64_t VersionTimestamp(uint64_t j);
 
   Status Fill(const std::string& name, Result* result);
   Status Overwrite(Result* result);
@@ -108,6 +112,8 @@ class Runner {
   Status DeleteRandom(Result* result);
   Status RangeDelete(Result* result);
   Status Ycsb(char workload, Result* result);
+  // vgetlatest, vgetasof, vhistory (config.h VersionedBenchmarks()).
+  Status Versioned(const std::string& name, Result* result);
 
   // Sets write and space amplification of a settled fill that wrote
   // `user_bytes` while the counters moved from `write_bytes_before`, over a
