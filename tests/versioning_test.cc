@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -476,6 +477,62 @@ TEST(VersionedCompactionTest, ARangeTakesEveryVersionOfItsKeys) {
   db->ReleaseSnapshot(snapshot);
 }
 
+// A compaction whose outputs split where a purged key begins: the purge's
+// tombstone (over all the key's versions) must not be cut between two
+// tables, which would put one key's versions in both.
+TEST(VersionedCompactionTest, AnOutputSplitNeverCutsAPurge) {
+  std::unique_ptr<Env> env(NewMemEnv());
+  Options options;
+  options.env = env.get();
+  options.enable_versioning = true;
+  options.write_buffer_size = 64 << 10;
+  options.target_file_size = 64 << 10;
+  options.level0_idle_compaction_ms = 0;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, "/db", &db));
+  const auto key = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "key%06d", i);
+    return std::string(buf);
+  };
+  const std::string value(200, 'v');
+  for (int i = 0; i < 3000; ++i)
+    ASSERT_OK(db->Put(WriteOptions(), key(i), value));
+  const Snapshot* before = db->GetSnapshot();  // keeps the tombstones
+  for (int i = 0; i < 3000; ++i) {
+    WriteBatch batch;
+    batch.Purge(key(i));
+    batch.Put(key(i), "after");
+    ASSERT_OK(db->Write(WriteOptions(), &batch));
+  }
+  ASSERT_OK(db->CompactRange(nullptr, nullptr));
+  std::string files;
+  ASSERT_TRUE(db->GetProperty("strata.num-files-at-level6", &files));
+  EXPECT_GT(std::stoi(files), 1);  // the outputs did split
+  ReadOptions at_before;
+  at_before.snapshot = before;
+  for (int i = 0; i < 3000; i += 7) {
+    std::string v;
+    ASSERT_OK(db->Get(ReadOptions(), key(i), &v));
+    EXPECT_EQ("after", v);
+    ASSERT_OK(db->Get(at_before, key(i), &v));
+    EXPECT_EQ(value, v);
+  }
+  ReadOptions history;
+  history.all_versions = true;
+  uint64_t count = 0;
+  ASSERT_OK(db->Count(history, key(0), key(3000), &count));
+  EXPECT_EQ(3000u, count);  // the purged versions are gone from history
+  db->ReleaseSnapshot(before);
+  // A second compaction, and a reopen that reads the MANIFEST back.
+  ASSERT_OK(db->CompactRange(nullptr, nullptr));
+  ASSERT_OK(db->Close());
+  ASSERT_OK(DB::Open(options, "/db", &db));
+  std::string v;
+  ASSERT_OK(db->Get(ReadOptions(), key(1234), &v));
+  EXPECT_EQ("after", v);
+}
+
 class VersioningMisuseTest : public ::testing::Test {
  protected:
   VersioningMisuseTest() : env_(NewMemEnv()) { options_.env = env_.get(); }
@@ -690,6 +747,12 @@ TEST_F(RetentionTest, TheHorizonACompactionUsedHoldsAfterTheClockGoesBack) {
   // Back to a time whose horizon (now - retention) is before 2000 µs: the
   // versions before 3000 µs are gone all the same, and reads say so.
   clock_.Set(20000 - 1500);
+  Open();
+  EXPECT_TRUE(Contains(GetAt(2500 * kMicro), "retention horizon"));
+  EXPECT_EQ("v3000", GetAt(3000 * kMicro));
+  // Nor does reopening without retention bring them back.
+  ASSERT_OK(db_->Close());
+  options_.version_retention = std::chrono::nanoseconds(0);
   Open();
   EXPECT_TRUE(Contains(GetAt(2500 * kMicro), "retention horizon"));
   EXPECT_EQ("v3000", GetAt(3000 * kMicro));

@@ -194,7 +194,10 @@ struct ReadOptions {
   // Iterator::IsDeleted() true and an empty value.
   bool include_deleted = false;
   // With all_versions: only versions whose timestamp is within
-  // [history_from, history_to] (both inclusive; unset = open).
+  // [history_from, history_to] (both inclusive; unset = open). With
+  // version_retention, versions older than the horizon may be gone: a
+  // history scan shows what compaction has kept of them (the newest one at
+  // or before the horizon at least), not an error.
   std::optional<uint64_t> history_from;
   std::optional<uint64_t> history_to;
   // With all_versions: at most this many versions are yielded after each

@@ -27,7 +27,9 @@
 //  1. It is a subsequence of the input, so it is sorted.
 //  2. For every snapshot s and for the latest state, the value visible for
 //     each user key (the newest version with seq <= s, a deletion meaning
-//     "absent") is the same in the output as in the input.
+//     "absent") is the same in the output as in the input. With rule 4
+//     (retention), for a versioned key's as-of reads at or after the
+//     horizon.
 //  3. No two kept versions of a user key lie in the same stripe.
 //
 // Errors: a key that does not parse as a point internal key, or input out

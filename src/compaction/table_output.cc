@@ -18,8 +18,19 @@ Status TableOutputWriter::Add(const Slice& key, const Slice& value) {
   // still takes the remaining versions of its last user key.
   if (builder_ != nullptr && builder_->FileSize() >= o_.max_output_file_size &&
       !SameUserKey(*o_.icmp, key, last_key_)) {
-    STRATA_RETURN_IF_ERROR(FinishOutput(&ikey.user_key));
-    lower_.assign(ikey.user_key.data(), ikey.user_key.size());
+    // The cut, where the range tombstones are split too. In a versioned DB
+    // it is the key's first possible version (its newest timestamp), not
+    // this entry's: a tombstone over the key's versions (a Purge) may
+    // begin before this one, and must not be split between the outputs.
+    std::string cut;
+    if (o_.icmp->versioned()) {
+      AppendVersionedKey(&cut, StripTimestamp(ikey.user_key), kMaxTimestamp);
+    } else {
+      cut.assign(ikey.user_key.data(), ikey.user_key.size());
+    }
+    const Slice cut_slice(cut);
+    STRATA_RETURN_IF_ERROR(FinishOutput(&cut_slice));
+    lower_ = std::move(cut);
     has_lower_ = true;
   }
   if (builder_ == nullptr) STRATA_RETURN_IF_ERROR(OpenOutput());

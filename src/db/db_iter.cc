@@ -302,12 +302,22 @@ class DBIter final : public Iterator {
     while (source_->Valid()) {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) return;
+      // With versions, the bound first: a whole time window may be
+      // invisible (as_of, a history window), and stepping through it past
+      // the bound could read the rest of the DB.
+      if (kVersioned && upper_ &&
+          ucmp_->Compare(KeyOf(ikey.user_key), *upper_) >= 0) {
+        break;
+      }
       if (!Visible(ikey) ||  // too new for this view
           (skipping && GroupCompare(ikey.user_key, skip_key) <= 0)) {
         source_->Next();
         continue;
       }
-      if (upper_ && ucmp_->Compare(KeyOf(ikey.user_key), *upper_) >= 0) break;
+      if (!kVersioned && upper_ &&
+          ucmp_->Compare(ikey.user_key, *upper_) >= 0) {
+        break;
+      }
       size_t fragment = 0;
       const SequenceNumber covering =
           range_tombstones_ != nullptr ? Covering(ikey.user_key, &fragment) : 0;

@@ -64,14 +64,15 @@ Status DBImpl::CheckHorizon(const ReadOptions& options) const {
 }
 
 uint64_t DBImpl::RetentionHorizon() const {
+  // A compaction may have used a later horizon (the clock went back since,
+  // or the DB was reopened with less or no retention): versions before it
+  // may be gone.
+  const uint64_t recorded = versions_->retention_horizon();
   const auto retention =
       static_cast<uint64_t>(options_.version_retention.count());
-  if (retention == 0) return 0;
+  if (retention == 0) return recorded;
   const uint64_t now = env_->NowNanos();
-  // A compaction may have used a later horizon (the clock went back since,
-  // or a reopen): versions before it may be gone.
-  return std::max(now > retention ? now - retention : 0,
-                  versions_->retention_horizon());
+  return std::max(now > retention ? now - retention : 0, recorded);
 }
 
 Status DBImpl::Get(const ReadOptions& options, const Slice& key,

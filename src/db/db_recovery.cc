@@ -189,7 +189,12 @@ Status DBImpl::Recover() {
   }
   STRATA_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
   pipeline_.SetLastSequence(max_sequence);
-  if (icmp_->versioned()) pipeline_.EnableTimestamps(env_, max_timestamp);
+  // Never below a retention horizon a compaction used either: a version
+  // stamped below it would count as past retention at once.
+  if (icmp_->versioned()) {
+    pipeline_.EnableTimestamps(
+        env_, std::max(max_timestamp, versions_->retention_horizon()));
+  }
   {
     MutexLock lock(&mu_);
     log_number_ = log_number;

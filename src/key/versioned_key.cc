@@ -25,7 +25,7 @@ void AppendVersionedKey(std::string* dst, const Slice& key, uint64_t ts) {
 }
 
 uint64_t ExtractTimestamp(const Slice& versioned_key) {
-  assert(versioned_key.size() >= kTimestampSize);
+  if (versioned_key.size() < kTimestampSize) return 0;
   const auto* p = reinterpret_cast<const unsigned char*>(
       versioned_key.data() + versioned_key.size() - kTimestampSize);
   uint64_t inverted = 0;
@@ -40,6 +40,10 @@ VersionedComparator::VersionedComparator(const Comparator* key_comparator)
 int VersionedComparator::Compare(const Slice& a, const Slice& b) const {
   const int r = key_comparator_->Compare(StripTimestamp(a), StripTimestamp(b));
   if (r != 0) return r;
+  if (a.size() < kTimestampSize || b.size() < kTimestampSize) {
+    // A damaged key (never written): ordered, never read out of bounds.
+    return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+  }
   // Complemented big-endian: byte order is descending timestamp order.
   return std::memcmp(a.data() + a.size() - kTimestampSize,
                      b.data() + b.size() - kTimestampSize, kTimestampSize);

@@ -35,15 +35,18 @@ constexpr uint64_t kMaxTimestamp = ~uint64_t{0};
 // Appends key ‖ suffix(ts) to `*dst`.
 void AppendVersionedKey(std::string* dst, const Slice& key, uint64_t ts);
 
-// The key of a versioned key, without its timestamp.
-// REQUIRES: versioned_key.size() >= kTimestampSize.
+// The key of a versioned key, without its timestamp. Total, so that a
+// damaged key read from a file is never read out of bounds: a key shorter
+// than a timestamp strips to the empty key (the readers that parse keys
+// from files refuse such a key as Corruption).
 inline Slice StripTimestamp(const Slice& versioned_key) {
-  assert(versioned_key.size() >= kTimestampSize);
-  return Slice(versioned_key.data(), versioned_key.size() - kTimestampSize);
+  return Slice(versioned_key.data(), versioned_key.size() >= kTimestampSize
+                                         ? versioned_key.size() - kTimestampSize
+                                         : 0);
 }
 
-// The timestamp of a versioned key.
-// REQUIRES: versioned_key.size() >= kTimestampSize.
+// The timestamp of a versioned key; 0 for a key shorter than a timestamp
+// (damaged: timestamp 0 is never written).
 uint64_t ExtractTimestamp(const Slice& versioned_key);
 
 // Orders versioned keys: key ascending under `key_comparator` (borrowed;

@@ -47,6 +47,12 @@ class Recorder final : public WriteBatch::Handler {
   void DeleteAt(const Slice& key, uint64_t ts) override {
     ops.emplace_back(4, key.ToString(), std::string(), ts);
   }
+  void Purge(const Slice& key) override {
+    ops.emplace_back(5, key.ToString(), std::string(), 0);
+  }
+  void Replace(const Slice& key, const Slice& value) override {
+    ops.emplace_back(6, key.ToString(), value.ToString(), 0);
+  }
   std::vector<Op> ops;
 };
 
@@ -61,8 +67,12 @@ WriteBatch Rebuild(const std::vector<Op>& ops) {
       b.DeleteRange(x, y);
     } else if (kind == 3) {
       b.PutAt(x, y, ts);
-    } else {
+    } else if (kind == 4) {
       b.DeleteAt(x, ts);
+    } else if (kind == 5) {
+      b.Purge(x);
+    } else {
+      b.Replace(x, y);
     }
   }
   return b;
@@ -99,12 +109,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       "summary count");
   uint32_t ranges = 0;
   uint32_t timestamped = 0;
+  uint32_t purges = 0;
   for (const auto& op : recorder.ops) {
     ranges += std::get<0>(op) == 2;
-    timestamped += std::get<0>(op) >= 3;
+    timestamped += std::get<0>(op) == 3 || std::get<0>(op) == 4;
+    purges += std::get<0>(op) == 5 || std::get<0>(op) == 6;
   }
   STRATA_FUZZ_CHECK(summary.range_deletions == ranges, "range count");
   STRATA_FUZZ_CHECK(summary.timestamped == timestamped, "timestamp count");
+  STRATA_FUZZ_CHECK(summary.purges == purges, "purge count");
 
   WriteBatch rebuilt = Rebuild(recorder.ops);
   Recorder again;
@@ -118,10 +131,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                     "appended batch");
 
   // As WAL replay does: a batch with an empty key or a range that is empty
-  // or reversed is refused, and so is one with timestamps (no DB is
-  // versioned yet); any other valid one goes into the memtable.
+  // or reversed is refused, and so is one with versioned operations in a
+  // DB without versioning; any other valid one goes into the memtable.
   if (!summary.has_empty_key && !summary.has_bad_range && summary.count > 0 &&
-      summary.timestamped == 0) {
+      summary.timestamped == 0 && summary.purges == 0) {
     static const internal::InternalKeyComparator icmp(BytewiseComparator());
     auto mem = std::make_shared<internal::MemTable>(icmp, 4096);
     WriteBatchInternal::SetSequence(&batch, 1);
@@ -133,6 +146,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint64_t n = 0;
     for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
     STRATA_FUZZ_CHECK(n == summary.count - ranges, "memtable iteration");
+  }
+  // And a versioned DB's replay (no timestamp 0, no DeleteRange): a purge
+  // is one range tombstone, a replace a value and a range tombstone.
+  if (!summary.has_empty_key && summary.count > 0 &&
+      !summary.has_zero_timestamp && ranges == 0) {
+    static const internal::InternalKeyComparator vicmp(BytewiseComparator(),
+                                                       /*versioned=*/true);
+    auto mem = std::make_shared<internal::MemTable>(vicmp, 4096);
+    WriteBatchInternal::SetSequence(&batch, 1);
+    WriteBatchInternal::InsertInto(batch, mem.get(), /*versioned=*/true,
+                                   /*commit_timestamp=*/1000);
+    uint32_t purge_only = 0;
+    for (const auto& op : recorder.ops) purge_only += std::get<0>(op) == 5;
+    STRATA_FUZZ_CHECK(mem->NumEntries() == summary.count - purge_only &&
+                          mem->NumRangeDeletions() == purges,
+                      "versioned memtable entries");
   }
   return 0;
 }
