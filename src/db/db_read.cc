@@ -196,6 +196,12 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
     if (!best.deleted) value->assign(entry_value.data(), entry_value.size());
     return false;
   };
+  // What the sources are handed: `offer` captures too much for
+  // std::function to hold inline, so they get a one-reference forwarder
+  // (no heap allocation per source probed).
+  const auto handle = [&offer](const Slice& ikey, const Slice& entry_value) {
+    return offer(ikey, entry_value);
+  };
   // Whether a source whose newest timestamp is `max_timestamp` may hold a
   // better version than the best so far.
   const uint64_t as_of = options.as_of.value_or(kMaxTimestamp);
@@ -207,7 +213,7 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
     if (RangeTombstoneListPtr t = mem.RangeTombstones()) {
       tombstones.push_back(std::move(t));
     }
-    if (may_beat(mem.MaxTimestamp())) mem.ForEachVersion(lookup, offer);
+    if (may_beat(mem.MaxTimestamp())) mem.ForEachVersion(lookup, handle);
   };
   probe_memtable(*sv.mem);
   for (const auto& imm : sv.imm) probe_memtable(*imm);
@@ -232,7 +238,7 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
         }
         bool filter_skipped = false;
         status =
-            table->Get(ro, lookup.internal_key(), key, offer, &filter_skipped);
+            table->Get(ro, lookup.internal_key(), key, handle, &filter_skipped);
         // relaxed: statistics.
         (filter_skipped ? request_stats_.bloom_useful
                         : request_stats_.bloom_checked)

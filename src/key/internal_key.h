@@ -209,13 +209,7 @@ class InternalKeyComparator final : public Comparator {
   // Whether internal keys `a` and `b` are versions of the same logical key
   // (in a versioned DB, whatever their timestamps).
   bool SameKey(const Slice& a, const Slice& b) const {
-    Slice ua = ExtractUserKey(a);
-    Slice ub = ExtractUserKey(b);
-    if (versioned_ != nullptr) {
-      ua = StripTimestamp(ua);
-      ub = StripTimestamp(ub);
-    }
-    return key_comparator_->Compare(ua, ub) == 0;
+    return CompareKeysOnly(ExtractUserKey(a), ExtractUserKey(b)) == 0;
   }
 
   const char* Name() const override { return "strata.InternalKeyComparator"; }
