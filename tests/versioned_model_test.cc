@@ -1,8 +1,10 @@
 // Randomized model test of time travel (issue 14): a seeded driver applies
 // puts, deletes, back-dated and future-dated PutAt/DeleteAt, purges,
-// replaces and multi-operation batches to a versioned strata DB and to an
-// in-memory model of key -> versions (timestamp, sequence, value or
-// tombstone) plus the purges and replaces that hide older ones. Flushes,
+// replaces, range deletes (at the commit time or a chosen one) and
+// multi-operation batches to a versioned strata DB and to an in-memory
+// model of key -> versions (timestamp, sequence, value or tombstone) plus
+// the purges and replaces that hide older ones, and the range deletes:
+// tombstones at (timestamp, sequence) over every key of their range. Flushes,
 // compactions, reopens (replaying the WAL or not) and snapshots are mixed
 // in, and the clock stands still or goes back now and then. Every so often
 // the two are compared by as-of Get, as-of iteration in both directions
@@ -75,6 +77,30 @@ std::string Describe(const std::vector<Seen>& seen) {
 
 class VersionedModel {
  public:
+  // A live key's newest version as of `as_of` at sequence `seq`, a range
+  // delete at a newer (timestamp, sequence) aside; nullopt if none.
+  std::optional<Seen> Newest(const std::string& key, uint64_t seq,
+                             uint64_t as_of) const {
+    const std::vector<Seen> v = Versions(key, seq, 0, as_of);
+    if (v.empty() || v.front().deleted) return std::nullopt;
+    uint64_t version_seq = 0;  // the sequence of v.front()
+    for (const ModelKey::Version& x : keys_.at(key).versions) {
+      if (x.ts == v.front().ts && x.seq <= seq) {
+        version_seq = std::max(version_seq, x.seq);
+      }
+    }
+    for (const RangeDelete& r : range_deletes_) {
+      if (r.seq > seq || r.ts > as_of || key < r.begin || key >= r.end) {
+        continue;
+      }
+      if (r.ts > v.front().ts ||
+          (r.ts == v.front().ts && r.seq > version_seq)) {
+        return std::nullopt;
+      }
+    }
+    return v.front();
+  }
+
   // The versions of `key` a reader at sequence `seq` sees with timestamps
   // in [min_ts, max_ts]: one per timestamp (the newest sequence), newest
   // timestamp first, tombstones included.
@@ -110,8 +136,7 @@ class VersionedModel {
     std::vector<Seen> out;
     for (const auto& [key, unused] : keys_) {
       if ((lower && key < *lower) || (upper && key >= *upper)) continue;
-      const std::vector<Seen> v = Versions(key, seq, 0, as_of);
-      if (!v.empty() && !v.front().deleted) out.push_back(v.front());
+      if (auto v = Newest(key, seq, as_of)) out.push_back(*v);
     }
     return out;
   }
@@ -137,9 +162,21 @@ class VersionedModel {
   void Hide(const std::string& key, uint64_t max_ts, uint64_t seq) {
     keys_[key].hides.push_back({max_ts, seq});
   }
+  void DeleteRange(const std::string& begin, const std::string& end,
+                   uint64_t ts, uint64_t seq) {
+    range_deletes_.push_back({begin, end, ts, seq});
+  }
 
  private:
+  struct RangeDelete {
+    std::string begin;
+    std::string end;
+    uint64_t ts = 0;
+    uint64_t seq = 0;
+  };
   std::map<std::string, ModelKey> keys_;
+  // History lists the versions written: range deletes are not among them.
+  std::vector<RangeDelete> range_deletes_;
 };
 
 struct Config {
@@ -256,7 +293,9 @@ class Driver {
     WriteBatch batch;
     // Applied to the model once the write succeeds: (op, key, value, ts).
     struct Op {
-      int kind;  // 0 put, 1 delete, 2 put-at, 3 delete-at, 4 purge, 5 replace
+      // 0 put, 1 delete, 2 put-at, 3 delete-at, 4 purge, 5 replace,
+      // 6 delete-range, 7 delete-range-at ([key, value) the range)
+      int kind;
       std::string key;
       std::string value;
       uint64_t ts = 0;
@@ -268,12 +307,20 @@ class Driver {
       const uint64_t k = rnd_.Uniform(100);
       op.kind = k < 40   ? 0
                 : k < 52 ? 1
-                : k < 75 ? 2
-                : k < 85 ? 3
-                : k < 92 ? 4
-                         : 5;
+                : k < 74 ? 2
+                : k < 84 ? 3
+                : k < 90 ? 4
+                : k < 96 ? 5
+                : k < 98 ? 6
+                         : 7;
       op.key = Key();
       op.value = "v" + std::to_string(++values_);
+      if (op.kind >= 6) {
+        // A range of a few keys (in the keys' string order).
+        op.value = Key();
+        if (op.value < op.key) std::swap(op.key, op.value);
+        if (op.value == op.key) op.value += "~";
+      }
       switch (op.kind) {
         case 0:
           batch.Put(op.key, op.value);
@@ -294,6 +341,13 @@ class Driver {
           break;
         case 5:
           batch.Replace(op.key, op.value);
+          break;
+        case 6:
+          batch.DeleteRange(op.key, op.value);
+          break;
+        case 7:
+          op.ts = SomeTimestamp();
+          batch.DeleteRangeAt(op.key, op.value, op.ts);
           break;
       }
       ops.push_back(std::move(op));
@@ -326,6 +380,12 @@ class Driver {
         case 5:
           model_.Hide(op.key, commit - 1, seq);
           model_.Add(op.key, commit, seq, false, op.value);
+          break;
+        case 6:
+          model_.DeleteRange(op.key, op.value, commit, seq);
+          break;
+        case 7:
+          model_.DeleteRange(op.key, op.value, op.ts, seq);
           break;
       }
     }
@@ -384,9 +444,8 @@ class Driver {
     ro.as_of = p.as_of;
     std::string value;
     const Status s = db_->Get(ro, key, &value);
-    const std::vector<Seen> v =
-        model_.Versions(key, p.seq, 0, p.as_of.value_or(~uint64_t{0}));
-    const bool live = !v.empty() && !v.front().deleted;
+    const std::optional<Seen> v =
+        model_.Newest(key, p.seq, p.as_of.value_or(~uint64_t{0}));
     const std::string where = "Get(" + key + ") as of " +
                               (p.as_of ? std::to_string(*p.as_of) : "now") +
                               " at seq " + std::to_string(p.seq);
@@ -405,9 +464,9 @@ class Driver {
              "\n  db:    " + Describe(db_versions) + "\n  exact from " +
              std::to_string(ExactFrom());
     };
-    if (live) {
+    if (v) {
       ASSERT_TRUE(s.ok()) << where << ": " << s.ToString() << dump();
-      ASSERT_EQ(v.front().value, value) << where << dump();
+      ASSERT_EQ(v->value, value) << where << dump();
     } else {
       ASSERT_TRUE(s.IsNotFound())
           << where << ": " << s.ToString() << " " << value << dump();

@@ -125,6 +125,27 @@ class VersioningTest : public ::testing::TestWithParam<Stage> {
     batch.DeleteAt(key, micros * kMicro);
     return db_->Write(WriteOptions(), &batch);
   }
+  Status DeleteRangeAt(const std::string& begin, const std::string& end,
+                       uint64_t micros) {
+    WriteBatch batch;
+    batch.DeleteRangeAt(begin, end, micros * kMicro);
+    return db_->Write(WriteOptions(), &batch);
+  }
+  // As-of scans of the whole DB, and the count over it.
+  std::string ScanAt(std::optional<uint64_t> micros) {
+    ReadOptions ro;
+    if (micros) ro.as_of = *micros * kMicro;
+    const std::string scan = Scan(ro);
+    uint64_t count = 0;
+    EXPECT_OK(db_->Count(ro, "a", "z", &count));
+    const size_t entries =
+        scan.empty()
+            ? 0
+            : static_cast<size_t>(std::count(scan.begin(), scan.end(), ' ')) +
+                  1;
+    EXPECT_EQ(entries, count) << scan;
+    return scan;
+  }
 
   std::unique_ptr<Env> base_;
   ManualClockEnv clock_;
@@ -424,16 +445,131 @@ TEST_P(VersioningTest, SeeksLandOnKeysNotVersions) {
   EXPECT_EQ("c@2000=c2", Entry(*it));
 }
 
+TEST_P(VersioningTest, DeleteRangeIsATombstoneVersionOfEveryKeyInItsRange) {
+  At(1000);
+  for (const char* k : {"a", "b", "c", "d"}) {
+    ASSERT_OK(db_->Put(WriteOptions(), k, std::string(k) + "1"));
+  }
+  At(2000);
+  ASSERT_OK(db_->Put(WriteOptions(), "b", "b2"));
+  At(3000);
+  ASSERT_OK(db_->DeleteRange(WriteOptions(), "b", "d"));
+  At(4000);
+  ASSERT_OK(db_->Put(WriteOptions(), "c", "c4"));
+  Settle();
+
+  EXPECT_EQ("a@1000=a1 c@4000=c4 d@1000=d1", ScanAt(std::nullopt));
+  EXPECT_EQ("a@1000=a1 b@2000=b2 c@1000=c1 d@1000=d1", ScanAt(2999));
+  EXPECT_EQ("a@1000=a1 d@1000=d1", ScanAt(3000));
+  EXPECT_EQ("a@1000=a1 c@4000=c4 d@1000=d1", ScanAt(4000));
+  EXPECT_EQ("b2", GetAt("b", 3000 * kMicro - 1));
+  EXPECT_EQ("NOT_FOUND", GetAt("b", 3000 * kMicro));
+  EXPECT_EQ("NOT_FOUND", GetAt("b", std::nullopt));
+  EXPECT_EQ("NOT_FOUND", GetAt("c", 3999 * kMicro));
+  EXPECT_EQ("c4", GetAt("c", std::nullopt));
+  EXPECT_EQ("d1", GetAt("d", std::nullopt));  // the end is exclusive
+
+  // Bounds and seeks inside the deleted range.
+  ReadOptions ro;
+  ro.as_of = 3500 * kMicro;
+  ro.lower_bound = "b";
+  ro.upper_bound = "d";
+  EXPECT_EQ("", Scan(ro));
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  it->Seek("b");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("c", it->key().ToString());
+  it->SeekForPrev("c0");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("c", it->key().ToString());
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("a", it->key().ToString());
+
+  // History lists the versions written; the range delete is not one.
+  ro = ReadOptions();
+  ro.all_versions = true;
+  ro.include_deleted = true;
+  EXPECT_EQ("a@1000=a1 b@2000=b2 b@1000=b1 c@4000=c4 c@1000=c1 d@1000=d1",
+            Scan(ro));
+}
+
+TEST_P(VersioningTest, RangeDeletesAndWritesMeetByTimestampNotByOrder) {
+  ASSERT_OK(PutAt("k", "k1", 1000));
+  ASSERT_OK(PutAt("m", "m1", 1000));
+  ASSERT_OK(DeleteRangeAt("a", "z", 3000));
+  // Written after the delete: one back-dated below it, one after it.
+  ASSERT_OK(PutAt("k", "k2", 2000));
+  ASSERT_OK(PutAt("m", "m4", 4000));
+  // A back-dated range delete written last, below all of it but k1.
+  ASSERT_OK(DeleteRangeAt("k", "l", 1500));
+  // And one at the very time of a version: the later write wins the tie.
+  ASSERT_OK(DeleteRangeAt("m", "n", 4000));
+  ASSERT_OK(PutAt("m", "m4b", 4000));
+  Settle();
+  EXPECT_EQ("k1", GetAt("k", 1499 * kMicro));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 1500 * kMicro));
+  EXPECT_EQ("k2", GetAt("k", 2000 * kMicro));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 3000 * kMicro));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", std::nullopt));
+  EXPECT_EQ("m1", GetAt("m", 2999 * kMicro));
+  EXPECT_EQ("NOT_FOUND", GetAt("m", 3999 * kMicro));
+  EXPECT_EQ("m4b", GetAt("m", std::nullopt));
+  EXPECT_EQ("k@1000=k1 m@1000=m1", ScanAt(1000));
+  EXPECT_EQ("m@1000=m1", ScanAt(1500));
+  EXPECT_EQ("k@2000=k2 m@1000=m1", ScanAt(2000));
+  EXPECT_EQ("", ScanAt(3000));
+  EXPECT_EQ("m@4000=m4b", ScanAt(std::nullopt));
+  // Purging a key leaves the range deletes (they are not its versions).
+  WriteBatch purge;
+  purge.Purge("k");
+  ASSERT_OK(db_->Write(WriteOptions(), &purge));
+  ASSERT_OK(PutAt("k", "k2again", 2000));
+  Settle();
+  EXPECT_EQ("k2again", GetAt("k", 2500 * kMicro));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 3000 * kMicro));
+}
+
+TEST_P(VersioningTest, ARangeDeleteHonoursSnapshots) {
+  At(1000);
+  ASSERT_OK(db_->Put(WriteOptions(), "k", "v"));
+  const Snapshot* before = db_->GetSnapshot();
+  At(2000);
+  ASSERT_OK(db_->DeleteRange(WriteOptions(), "a", "z"));
+  const Snapshot* after = db_->GetSnapshot();
+  At(3000);
+  ASSERT_OK(PutAt("k", "back-dated", 1500));  // after both snapshots
+  Settle();
+  EXPECT_EQ("v", GetAt("k", std::nullopt, before));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", std::nullopt, after));
+  EXPECT_EQ("v", GetAt("k", 1999 * kMicro, after));
+  EXPECT_EQ("back-dated", GetAt("k", 1999 * kMicro));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", std::nullopt));
+  ReadOptions ro;
+  ro.snapshot = before;
+  EXPECT_EQ("k@1000=v", Scan(ro));
+  ro.snapshot = after;
+  EXPECT_EQ("", Scan(ro));
+  db_->ReleaseSnapshot(before);
+  db_->ReleaseSnapshot(after);
+  Settle();  // nothing the delete covers may go: reads before it need it
+  EXPECT_EQ("v", GetAt("k", 1499 * kMicro));
+  EXPECT_EQ("back-dated", GetAt("k", 1500 * kMicro));
+}
+
 TEST_P(VersioningTest, VersionsSurviveAReopen) {
   ASSERT_OK(PutAt("k", "v1", 1000));
   ASSERT_OK(PutAt("k", "v2", 2000));
   WriteBatch purge;
   purge.Purge("gone");
   ASSERT_OK(db_->Write(WriteOptions(), &purge));
+  ASSERT_OK(DeleteRangeAt("j", "l", 2500));
   Settle();
   options_.flush_on_close = false;  // the memtable is replayed
   Reopen();
   EXPECT_EQ("v1", GetAt("k", 1500 * kMicro));
+  EXPECT_EQ("v2", GetAt("k", 2499 * kMicro));
+  EXPECT_EQ("NOT_FOUND", GetAt("k", 2500 * kMicro));
   ReadOptions ro;
   ro.all_versions = true;
   EXPECT_EQ("k@2000=v2 k@1000=v1", Scan(ro));
@@ -533,6 +669,65 @@ TEST(VersionedCompactionTest, AnOutputSplitNeverCutsAPurge) {
   EXPECT_EQ("after", v);
 }
 
+// A range delete over many keys, compacted into outputs that split inside
+// its range: each output keeps the piece of it that overlaps its keys, and
+// ends where the next begins (before that key's versions), so the level's
+// tables stay apart by key.
+TEST(VersionedCompactionTest, ARangeDeleteSpreadsOverTheOutputs) {
+  std::unique_ptr<Env> env(NewMemEnv());
+  Options options;
+  options.env = env.get();
+  options.enable_versioning = true;
+  options.write_buffer_size = 64 << 10;
+  options.target_file_size = 64 << 10;
+  options.level0_idle_compaction_ms = 0;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, "/db", &db));
+  const auto key = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "key%06d", i);
+    return std::string(buf);
+  };
+  // Values that do not compress, so that the tables fill.
+  uint64_t x = 88172645463325252ull;
+  std::string value(200, ' ');
+  for (int i = 0; i < 3000; ++i) {
+    for (char& c : value) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      c = static_cast<char>(x);
+    }
+    ASSERT_OK(db->Put(WriteOptions(), key(i), value));
+  }
+  std::string before_delete;
+  ASSERT_TRUE(db->GetProperty("strata.last-timestamp", &before_delete));
+  ASSERT_OK(db->DeleteRange(WriteOptions(), key(100), key(2900)));
+  ASSERT_OK(db->Put(WriteOptions(), key(1500), "after"));
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_OK(db->CompactRange(nullptr, nullptr));
+    std::string files;
+    ASSERT_TRUE(db->GetProperty("strata.num-files-at-level6", &files));
+    EXPECT_GT(std::stoi(files), 1);  // the outputs did split
+    uint64_t count = 0;
+    ASSERT_OK(db->Count(ReadOptions(), key(0), key(3000), &count));
+    EXPECT_EQ(100u + 1 + 100, count);
+    ReadOptions then;
+    then.as_of = std::stoull(before_delete);
+    ASSERT_OK(db->Count(then, key(0), key(3000), &count));
+    EXPECT_EQ(3000u, count);
+    for (int i = 0; i < 3000; i += 7) {
+      std::string v;
+      const Status s = db->Get(ReadOptions(), key(i), &v);
+      EXPECT_EQ(i >= 100 && i < 2900, s.IsNotFound()) << i;
+      ASSERT_OK(db->Get(then, key(i), &v));
+    }
+    // A reopen reads the MANIFEST's level back.
+    ASSERT_OK(db->Close());
+    ASSERT_OK(DB::Open(options, "/db", &db));
+  }
+}
+
 class VersioningMisuseTest : public ::testing::Test {
  protected:
   VersioningMisuseTest() : env_(NewMemEnv()) { options_.env = env_.get(); }
@@ -543,13 +738,14 @@ class VersioningMisuseTest : public ::testing::Test {
 TEST_F(VersioningMisuseTest, VersionedCallsOnADbWithoutVersioningAreRefused) {
   std::unique_ptr<DB> db;
   ASSERT_OK(DB::Open(options_, "/plain", &db));
-  for (int op = 0; op < 4; ++op) {
+  for (int op = 0; op < 5; ++op) {
     WriteBatch batch;
     batch.Put("kept", "out");
     if (op == 0) batch.PutAt("k", "v", 5);
     if (op == 1) batch.DeleteAt("k", 5);
     if (op == 2) batch.Purge("k");
     if (op == 3) batch.Replace("k", "v");
+    if (op == 4) batch.DeleteRangeAt("a", "z", 5);
     const Status s = db->Write(WriteOptions(), &batch);
     EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
     EXPECT_TRUE(Contains(s.ToString(), "enable_versioning")) << s.ToString();
@@ -597,8 +793,14 @@ TEST_F(VersioningMisuseTest, TimestampZeroAndBadHistoryOptionsAreRefused) {
   ro = ReadOptions();
   ro.all_versions = true;
   EXPECT_TRUE(db->Get(ro, "a", &value).IsInvalidArgument());
-  // Not yet in a versioned DB: refused, never half done.
-  EXPECT_TRUE(db->DeleteRange(WriteOptions(), "a", "b").IsInvalidArgument());
+  // A range delete at timestamp 0, or a reversed one: refused.
+  batch.Clear();
+  batch.DeleteRangeAt("a", "b", 0);
+  EXPECT_TRUE(db->Write(WriteOptions(), &batch).IsInvalidArgument());
+  batch.Clear();
+  batch.DeleteRangeAt("b", "a", 5);
+  EXPECT_TRUE(db->Write(WriteOptions(), &batch).IsInvalidArgument());
+  EXPECT_TRUE(db->DeleteRange(WriteOptions(), "b", "a").IsInvalidArgument());
 }
 
 TEST_F(VersioningMisuseTest, ReopeningWithTheOtherSettingNamesBoth) {

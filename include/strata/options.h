@@ -144,7 +144,9 @@ struct Options {
   // caller's own (WriteBatch::PutAt/DeleteAt). Reads may then ask for the
   // state as of any past timestamp (ReadOptions::as_of) and for every
   // version (ReadOptions::all_versions); Delete writes a tombstone version
-  // that as-of reads before it do not see. Fixed when the DB is created:
+  // that as-of reads before it do not see, and DeleteRange a range
+  // tombstone at its timestamp, likewise (WriteBatch::DeleteRangeAt gives
+  // the caller's). Fixed when the DB is created:
   // opening it with the other value is InvalidArgument. Without
   // versioning, keys are stored as they are and any timestamp argument is
   // InvalidArgument.
@@ -188,7 +190,8 @@ struct ReadOptions {
   // Iterators yield every version in the range instead of the newest: key
   // ascending, newest version first (reverse iteration yields the same in
   // reverse); Iterator::timestamp() tells versions apart. With as_of, only
-  // versions at or before it.
+  // versions at or before it. The versions written to keys: a DeleteRange
+  // is not one of them, and hides none of them here.
   bool all_versions = false;
   // With all_versions: tombstone versions are yielded too, with
   // Iterator::IsDeleted() true and an empty value.

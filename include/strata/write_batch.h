@@ -39,6 +39,11 @@ class WriteBatch {
       (void)ts;
       Delete(key);
     }
+    virtual void DeleteRangeAt(const Slice& begin, const Slice& end,
+                               uint64_t ts) {
+      (void)ts;
+      DeleteRange(begin, end);
+    }
     // Versioned DBs. The defaults do nothing: a handler that must see them
     // overrides them.
     virtual void Purge(const Slice& key) { (void)key; }
@@ -57,7 +62,11 @@ class WriteBatch {
 
   void Put(const Slice& key, const Slice& value);
   void Delete(const Slice& key);
-  // Records the removal of every key in [begin, end).
+  // Records the removal of every key in [begin, end). In a versioned DB it
+  // is a range tombstone at the commit timestamp: as-of reads at or after
+  // it find no key of the range (unless written at a later timestamp), and
+  // reads before it still see the older versions, which it keeps (a soft
+  // delete, as Delete is for one key).
   void DeleteRange(const Slice& begin, const Slice& end);
 
   // A version of `key` at timestamp `ts` (nanoseconds since the Unix
@@ -68,6 +77,8 @@ class WriteBatch {
   void PutAt(const Slice& key, const Slice& value, uint64_t ts);
   // A tombstone version of `key` at timestamp `ts` (as PutAt).
   void DeleteAt(const Slice& key, uint64_t ts);
+  // DeleteRange at timestamp `ts` instead of the commit's own (as PutAt).
+  void DeleteRangeAt(const Slice& begin, const Slice& end, uint64_t ts);
   // Versioned DBs (others refuse the batch with InvalidArgument):
   // removes every version of `key` that exists when the batch commits, for
   // every reader after it, history included (the "hard delete"; Delete is

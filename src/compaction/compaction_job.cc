@@ -63,7 +63,8 @@ Result<CompactionJobResult> RunCompaction(
   if (!tombstones.empty()) {
     all = std::make_shared<const FragmentedRangeTombstoneList>(
         o.icmp->user_comparator(), std::move(tombstones));
-    surviving = SurvivingTombstones(o.snapshots, o.bottommost, *all);
+    surviving = SurvivingTombstones(o.snapshots, o.bottommost, *all,
+                                    o.retention_horizon);
   }
 
   CompactionIteratorOptions iter_options;

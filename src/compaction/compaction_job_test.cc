@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "compaction/table_output.h"
 #include "env/env_wrapper.h"
 #include "strata/comparator.h"
 #include "table/table.h"
@@ -603,6 +604,44 @@ TEST_F(CompactionJobTest, SyncFailuresRemoveOutputs) {
   EXPECT_TRUE(r2.status().IsIOError()) << r2.status().ToString();
   EXPECT_GE(allocated_.size(), 2u);  // every output was written first
   EXPECT_TRUE(StrayTables().empty());
+}
+
+// What outputs keep of the timed tombstones (a versioned DB's DeleteRange):
+// all after the retention horizon; at or before it, only the newest each
+// reader stripe sees, since every as-of read is at or after the horizon.
+TEST(SurvivingTombstonesTest, TimedOnesGoOnlyBehindTheHorizon) {
+  const std::vector<RangeTombstone> t = {
+      {"a", "z", 50, 0},    // plain, newer than the snapshot
+      {"a", "z", 40, 0},    // plain, same stripe: hides nothing more
+      {"a", "z", 10, 100},  // timed, behind the horizon, stripe 0
+      {"a", "z", 12, 150},  // timed, behind, stripe 0: the newest there
+      {"a", "z", 30, 120},  // timed, behind, stripe 1 (after snapshot 20)
+      {"a", "z", 31, 110},  // timed, behind, stripe 1, older than 120
+      {"a", "z", 35, 900},  // timed, after the horizon
+  };
+  const FragmentedRangeTombstoneList all(BytewiseComparator(), t);
+  const auto render = [](const RangeTombstoneListPtr& list) {
+    std::string r;
+    std::vector<RangeTombstone> out;
+    if (list != nullptr) list->AppendTombstones(&out);
+    for (const RangeTombstone& x : out) {
+      r += std::to_string(x.sequence) + "@" + std::to_string(x.timestamp) + " ";
+    }
+    return r;
+  };
+  const std::vector<SequenceNumber> snapshots = {20};
+  // No horizon: every timed one stays; the plain ones one per stripe.
+  EXPECT_EQ("50@0 35@900 31@110 30@120 12@150 10@100 ",
+            render(SurvivingTombstones(snapshots, false, all)));
+  // Horizon 200: all but 35@900 are behind it. The newest by (timestamp,
+  // sequence) is 12@150, and readers of both stripes see it: it alone
+  // stays.
+  EXPECT_EQ("50@0 35@900 12@150 ",
+            render(SurvivingTombstones(snapshots, false, all, 200)));
+  // Horizon 130: 12@150 is after it and stays; behind it, stripe 0 sees
+  // 10@100 alone, stripe 1 the newest of 10@100, 30@120, 31@110: 30@120.
+  EXPECT_EQ("50@0 35@900 30@120 12@150 10@100 ",
+            render(SurvivingTombstones(snapshots, false, all, 130)));
 }
 
 }  // namespace

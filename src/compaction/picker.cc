@@ -147,13 +147,13 @@ void Picker::ExpandToWholeUserKeys(int level, size_t* lo, size_t* hi) const {
   assert(level >= 1);
   const FileList& fs = v_.files(level);
   // Neighbours that hold versions of the same logical key come along.
-  while (*lo > 0 && SameUserKey(*v_.icmp(), fs[*lo - 1]->largest.Encode(),
-                                fs[*lo]->smallest.Encode())) {
+  while (*lo > 0 && BoundsShareKey(*v_.icmp(), fs[*lo - 1]->largest.Encode(),
+                                   fs[*lo]->smallest.Encode())) {
     --*lo;
   }
   while (*hi + 1 < fs.size() &&
-         SameUserKey(*v_.icmp(), fs[*hi]->largest.Encode(),
-                     fs[*hi + 1]->smallest.Encode())) {
+         BoundsShareKey(*v_.icmp(), fs[*hi]->largest.Encode(),
+                        fs[*hi + 1]->smallest.Encode())) {
     ++*hi;
   }
 }

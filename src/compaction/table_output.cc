@@ -113,24 +113,51 @@ void TableOutputWriter::RemoveAll() {
 
 RangeTombstoneListPtr SurvivingTombstones(
     const std::vector<SequenceNumber>& snapshots, bool bottommost,
-    const FragmentedRangeTombstoneList& all) {
+    const FragmentedRangeTombstoneList& all, uint64_t retention_horizon) {
   const auto stripe_of = [&snapshots](SequenceNumber seq) {
     return static_cast<size_t>(
         std::lower_bound(snapshots.begin(), snapshots.end(), seq) -
         snapshots.begin());
   };
   std::vector<RangeTombstone> keep;
+  std::vector<RangeTombstone> fragment;
+  std::vector<const RangeTombstone*> newest;  // per reader stripe
   for (size_t i = 0; i < all.size(); ++i) {
-    const auto& f = all.fragment(i);
+    fragment.clear();
+    all.AppendFragmentTombstones(i, &fragment);
+    // Sequences descending, plain and timed merged.
     bool first = true;
     size_t last_stripe = 0;
-    for (size_t j = f.seq_begin; j < f.seq_end; ++j) {
-      const size_t stripe = stripe_of(all.seq(j));
+    newest.assign(snapshots.size() + 1, nullptr);
+    for (const RangeTombstone& t : fragment) {
+      if (t.timestamp != 0) {
+        // Timed: every one a reader may still ask for stays. At or before
+        // the horizon, every reader's as-of time is past it, so a reader
+        // whose snapshot admits several takes the newest alone.
+        if (t.timestamp > retention_horizon) {
+          keep.push_back(t);
+          continue;
+        }
+        for (size_t r = stripe_of(t.sequence); r < newest.size(); ++r) {
+          if (newest[r] == nullptr ||
+              TimedTombstone{t.timestamp, t.sequence}.NewerThan(
+                  newest[r]->timestamp, newest[r]->sequence)) {
+            newest[r] = &t;
+          }
+        }
+        continue;
+      }
+      const size_t stripe = stripe_of(t.sequence);
       if (!first && stripe == last_stripe) continue;
       first = false;
       last_stripe = stripe;
       if (bottommost && stripe == 0) continue;
-      keep.push_back(RangeTombstone{f.begin, f.end, all.seq(j)});
+      keep.push_back(t);
+    }
+    for (size_t r = 0; r < newest.size(); ++r) {
+      if (newest[r] != nullptr && (r == 0 || newest[r] != newest[r - 1])) {
+        keep.push_back(*newest[r]);
+      }
     }
   }
   if (keep.empty()) return nullptr;
@@ -144,37 +171,38 @@ uint64_t AddRangeTombstonesToTable(const InternalKeyComparator& icmp,
                                    TableBuilder* builder, FileMetaData* meta) {
   const Comparator* ucmp = icmp.user_comparator();
   uint64_t added = 0;
+  std::vector<RangeTombstone> tombstones;
   std::string key;
+  std::string value;
   InternalKey bound;
   for (size_t i = lower != nullptr ? list.LowerBound(*lower) : 0;
        i < list.size(); ++i) {
     const auto& f = list.fragment(i);
     if (upper != nullptr && ucmp->Compare(f.begin, *upper) >= 0) break;
-    const Slice begin = lower != nullptr && ucmp->Compare(f.begin, *lower) < 0
-                            ? *lower
-                            : Slice(f.begin);
-    const Slice end = upper != nullptr && ucmp->Compare(*upper, f.end) < 0
-                          ? *upper
-                          : Slice(f.end);
-    for (size_t j = f.seq_begin; j < f.seq_end; ++j) {
-      const SequenceNumber seq = list.seq(j);
-      key.clear();
-      AppendInternalKey(&key, begin, seq,
-                        static_cast<uint8_t>(ValueType::kRangeDeletion));
-      builder->AddRangeTombstone(key, end);
-      meta->smallest_seqno = std::min(meta->smallest_seqno, seq);
-      meta->largest_seqno = std::max(meta->largest_seqno, seq);
+    tombstones.clear();
+    list.AppendFragmentTombstones(i, &tombstones);
+    for (RangeTombstone& t : tombstones) {
+      if (lower != nullptr && ucmp->Compare(f.begin, *lower) < 0) {
+        t.begin.assign(lower->data(), lower->size());
+      }
+      if (upper != nullptr && ucmp->Compare(*upper, f.end) < 0) {
+        t.end.assign(upper->data(), upper->size());
+      }
+      EncodeRangeTombstone(t, &key, &value);
+      builder->AddRangeTombstone(key, value);
+      meta->smallest_seqno = std::min(meta->smallest_seqno, t.sequence);
+      meta->largest_seqno = std::max(meta->largest_seqno, t.sequence);
       ++meta->num_entries;
       ++meta->num_deletions;
       ++added;
       // The newest sequence is first: its key is the fragment's smallest.
-      if (j == f.seq_begin &&
+      if (&t == &tombstones.front() &&
           (meta->smallest.Encode().empty() ||
            icmp.Compare(Slice(key), meta->smallest.Encode()) < 0)) {
         meta->smallest.SetEncoded(key);
       }
     }
-    bound = InternalKey(end, kMaxSequenceNumber,
+    bound = InternalKey(tombstones.back().end, kMaxSequenceNumber,
                         static_cast<uint8_t>(ValueType::kRangeDeletion));
     if (meta->largest.Encode().empty() ||
         icmp.Compare(bound.Encode(), meta->largest.Encode()) > 0) {

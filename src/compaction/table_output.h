@@ -96,15 +96,19 @@ class TableOutputWriter {
   std::vector<FileMetaData> outputs_;  // finished ones, in key order
 };
 
-// The tombstones an output keeps of `all`: per fragment, the newest one of
-// each snapshot stripe (an older one in the same stripe hides nothing the
-// newer does not, from any reader that sees it), minus, when `bottommost`,
-// those of the oldest stripe (the compaction drops every version they
-// cover, and nothing older lies below). Null when none is left. Keeps a
-// table's tombstones linear in their number when many nest.
+// The tombstones an output keeps of `all`: per fragment, the newest plain
+// one of each snapshot stripe (an older one in the same stripe hides
+// nothing the newer does not, from any reader that sees it), minus, when
+// `bottommost`, those of the oldest stripe (the compaction drops every
+// version they cover, and nothing older lies below). Timed ones stay (they
+// drop nothing), except that of those at or before `retention_horizon`
+// (0: none) only the newest each reader stripe sees is kept: every as-of
+// read is at or after the horizon and takes the newest. Null when none is
+// left. Keeps a table's plain tombstones linear in their number when many
+// nest.
 RangeTombstoneListPtr SurvivingTombstones(
     const std::vector<SequenceNumber>& snapshots, bool bottommost,
-    const FragmentedRangeTombstoneList& all);
+    const FragmentedRangeTombstoneList& all, uint64_t retention_horizon = 0);
 
 // Adds the tombstones of `list` clipped to [*lower, *upper) (a null bound
 // is open) to `builder`, in order, and widens `meta` to cover them:

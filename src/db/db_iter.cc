@@ -278,9 +278,9 @@ class DBIter final : public Iterator {
     return true;
   }
 
-  // The sequence of the tombstone covering `user_key` (0: none), and in
-  // `*fragment` the index of its fragment.
-  SequenceNumber Covering(const Slice& user_key, size_t* fragment) {
+  // The index of the tombstone fragment holding `user_key`, or the list's
+  // size() if none does. REQUIRES: range_tombstones_ != nullptr.
+  size_t FragmentOf(const Slice& user_key) {
     const FragmentedRangeTombstoneList& list = *range_tombstones_;
     // Reads move through keys in order, so the last fragment is often the
     // one wanted again.
@@ -288,10 +288,34 @@ class DBIter final : public Iterator {
         tcmp_->Compare(user_key, list.fragment(fragment_hint_).begin) < 0 ||
         tcmp_->Compare(user_key, list.fragment(fragment_hint_).end) >= 0) {
       fragment_hint_ = list.Find(user_key);
-      if (fragment_hint_ == list.size()) return 0;
     }
-    *fragment = fragment_hint_;
-    return list.seq(list.fragment(fragment_hint_).seq_begin);
+    return fragment_hint_;
+  }
+
+  // The sequence of the plain tombstone covering `user_key` (0: none), and
+  // in `*fragment` the index of its fragment.
+  SequenceNumber Covering(const Slice& user_key, size_t* fragment) {
+    if (range_tombstones_ == nullptr) return 0;
+    const size_t i = FragmentOf(user_key);
+    if (i == range_tombstones_->size()) return 0;
+    *fragment = i;
+    const auto& f = range_tombstones_->fragment(i);
+    return f.seq_begin < f.seq_end ? range_tombstones_->seq(f.seq_begin) : 0;
+  }
+
+  // Versioned, one entry per key: whether a timed tombstone (a DeleteRange
+  // at a timestamp this read sees) is newer than the version
+  // (`user_key`, `sequence`), the newest visible one of its key, which
+  // makes the key deleted for this read.
+  bool TimedHides(const Slice& user_key, SequenceNumber sequence) {
+    if (!kVersioned || all_versions_ || range_tombstones_ == nullptr ||
+        !range_tombstones_->has_timed()) {
+      return false;
+    }
+    const size_t i = FragmentOf(user_key);
+    if (i == range_tombstones_->size()) return false;
+    return range_tombstones_->FragmentMaxTimed(i, max_ts_, sequence_)
+        .NewerThan(ExtractTimestamp(user_key), sequence);
   }
 
   // Moves forward from the current source position to the newest visible
@@ -319,8 +343,7 @@ class DBIter final : public Iterator {
         break;
       }
       size_t fragment = 0;
-      const SequenceNumber covering =
-          range_tombstones_ != nullptr ? Covering(ikey.user_key, &fragment) : 0;
+      const SequenceNumber covering = Covering(ikey.user_key, &fragment);
       if (ikey.sequence < covering) {
         // Every source older than the tombstone leaves the fragment at
         // once; newer ones are stepped through.
@@ -338,8 +361,9 @@ class DBIter final : public Iterator {
         source_->Next();
         continue;
       }
-      if (ikey.type == ValueType::kDeletion &&
-          !(kVersioned && all_versions_ && include_deleted_)) {
+      if ((ikey.type == ValueType::kDeletion &&
+           !(kVersioned && all_versions_ && include_deleted_)) ||
+          TimedHides(ikey.user_key, ikey.sequence)) {
         // Hide this key's older versions too.
         skip_storage.assign(ikey.user_key.data(), ikey.user_key.size());
         skip_key = skip_storage;
@@ -366,11 +390,14 @@ class DBIter final : public Iterator {
         continue;
       }
       if (have_value && GroupCompare(ikey.user_key, saved_key_) < 0) {
-        break;  // an older user key: the saved one is the answer
+        // An older user key: the saved one is the answer, unless a timed
+        // tombstone deletes it (then the search goes on from here).
+        if (!TimedHides(saved_key_, saved_sequence_)) break;
+        have_value = false;
+        saved_value_.clear();
       }
       size_t fragment = 0;
-      const SequenceNumber covering =
-          range_tombstones_ != nullptr ? Covering(ikey.user_key, &fragment) : 0;
+      const SequenceNumber covering = Covering(ikey.user_key, &fragment);
       // Going backward, versions of one key come oldest first: each visible
       // one replaces what we saved.
       const bool yield_deleted =
@@ -394,6 +421,7 @@ class DBIter final : public Iterator {
         saved_value_.clear();
       } else {
         saved_key_.assign(ikey.user_key.data(), ikey.user_key.size());
+        saved_sequence_ = ikey.sequence;
         saved_deleted_ = ikey.type == ValueType::kDeletion;
         if (!keys_only_) {
           const Slice v = source_->value();
@@ -402,6 +430,9 @@ class DBIter final : public Iterator {
         have_value = true;
       }
       source_->Prev();
+    }
+    if (have_value && TimedHides(saved_key_, saved_sequence_)) {
+      have_value = false;
     }
     if (!status().ok()) have_value = false;
     valid_ = have_value;
@@ -429,6 +460,7 @@ class DBIter final : public Iterator {
   Status status_;
   std::string saved_key_;
   std::string saved_value_;
+  SequenceNumber saved_sequence_ = 0;
   bool saved_deleted_ = false;
   std::string scratch_;
   size_t fragment_hint_ = 0;

@@ -46,6 +46,9 @@ struct DBIterOptions {
   // over the source's user keys (versioned ones in a versioned DB). A
   // version older than the tombstone covering its key is hidden; when the
   // source supports SkipOlderChildren, a covered run is left in one step.
+  // Versioned, one entry per key: also the newest timed tombstone at or
+  // before max_timestamp per fragment; a key whose newest visible version
+  // is older than it is deleted.
   RangeTombstoneListPtr range_tombstones;
 };
 

@@ -250,6 +250,16 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
         return status.ok();
       });
   STRATA_RETURN_IF_ERROR(status);
+  // A DeleteRange at a timestamp (a timed tombstone, in any source: it is
+  // not ordered by sequence against the versions it meets) is a tombstone
+  // version of the key, newer or older than the best one found.
+  for (const RangeTombstoneListPtr& t : tombstones) {
+    if (t->MaxCoveringTimed(lookup_key, as_of, seq)
+            .NewerThan(best.timestamp, best.sequence)) {
+      best.deleted = true;
+      break;
+    }
+  }
   if (best.found && !best.deleted) return Status::OK();
   value->clear();
   return Status::NotFound();
@@ -388,9 +398,14 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
   }
   range_tombstones->reset();
   if (!tombstones.empty()) {
+    // Timed tombstones (a versioned DB's DeleteRange) count for reads as of
+    // a time at or after theirs; history lists the versions written, so
+    // they take no part in it (docs/key_format.md#deleterange).
+    const uint64_t timed_max =
+        options.all_versions ? 0 : options.as_of.value_or(kMaxTimestamp);
     auto visible = std::make_shared<const FragmentedRangeTombstoneList>(
         icmp_->user_comparator(), std::move(tombstones), sequence,
-        /*newest_only=*/true);
+        /*newest_only=*/true, SIZE_MAX, timed_max);
     if (!visible->empty()) *range_tombstones = std::move(visible);
   }
   *result = *range_tombstones != nullptr

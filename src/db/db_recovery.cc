@@ -72,12 +72,10 @@ Status DecodeRecord(const Comparator* ucmp, bool versioned, Slice record,
   if (!versioned && (summary.timestamped > 0 || summary.purges > 0)) {
     return Status::Corruption(
         "write batch with timestamps or versioned operations (PutAt/"
-        "DeleteAt/Purge/Replace) in a DB without versioning");
+        "DeleteAt/DeleteRangeAt/Purge/Replace) in a DB without versioning");
   }
-  if (versioned &&
-      (summary.has_zero_timestamp || summary.range_deletions > 0)) {
-    return Status::Corruption(
-        "write batch with timestamp 0 or a DeleteRange in a versioned DB");
+  if (versioned && summary.has_zero_timestamp) {
+    return Status::Corruption("write batch with timestamp 0");
   }
   const SequenceNumber seq = WriteBatchInternal::Sequence(*batch);
   if (seq <= prev_max_sequence ||

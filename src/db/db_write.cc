@@ -48,19 +48,16 @@ Status DBImpl::CheckBatch(const WriteBatch& batch) const {
   if (!icmp_->versioned()) {
     if (summary.timestamped > 0 || summary.purges > 0) {
       return Status::InvalidArgument(
-          summary.timestamped > 0 ? "PutAt/DeleteAt" : "Purge/Replace",
+          summary.timestamped > 0 ? "PutAt/DeleteAt/DeleteRangeAt"
+                                  : "Purge/Replace",
           "needs a DB created with Options::enable_versioning; " + dbname_ +
               " keeps no history");
     }
     return Status::OK();
   }
   if (summary.has_zero_timestamp) {
-    return Status::InvalidArgument("PutAt/DeleteAt",
+    return Status::InvalidArgument("PutAt/DeleteAt/DeleteRangeAt",
                                    "timestamp 0 (timestamps start at 1 ns)");
-  }
-  if (summary.range_deletions > 0) {
-    return Status::InvalidArgument(
-        "DeleteRange", "not supported in a versioned DB yet (" + dbname_ + ")");
   }
   return Status::OK();
 }
@@ -114,10 +111,6 @@ Status DBImpl::DeleteRange(const WriteOptions& options, const Slice& begin,
                                        std::to_string(options_.max_key_size));
   }
   STRATA_RETURN_IF_ERROR(CheckOpen());
-  if (icmp_->versioned()) {
-    return Status::InvalidArgument(
-        "DeleteRange", "not supported in a versioned DB yet (" + dbname_ + ")");
-  }
   WriteBatch batch;
   batch.DeleteRange(begin, end);
   return TimedWrite(options, &batch, /*checked=*/true);

@@ -7,6 +7,7 @@
 #include "base/coding.h"
 #include "db/write_batch_internal.h"
 #include "key/internal_key.h"
+#include "key/range_tombstone.h"
 #include "key/versioned_key.h"
 #include "memtable/memtable.h"
 
@@ -29,7 +30,7 @@ bool ReadTimestamp(Slice* input, uint64_t* ts) {
 }
 
 // Decodes one record at the front of `*input`. Returns false if damaged.
-// `*ts` is set for kPutAt and kDeleteAt.
+// `*ts` is set for kPutAt, kDeleteAt and kDeleteRangeAt.
 bool ReadRecord(Slice* input, BatchOp* op, Slice* a, Slice* b, uint64_t* ts) {
   if (input->empty()) return false;
   const auto tag = static_cast<uint8_t>((*input)[0]);
@@ -51,7 +52,8 @@ bool ReadRecord(Slice* input, BatchOp* op, Slice* a, Slice* b, uint64_t* ts) {
       return internal::GetLengthPrefixedSlice(input, a) &&
              internal::GetLengthPrefixedSlice(input, b);
     case static_cast<uint8_t>(BatchOp::kPutAt):
-      *op = BatchOp::kPutAt;
+    case static_cast<uint8_t>(BatchOp::kDeleteRangeAt):
+      *op = static_cast<BatchOp>(tag);
       return ReadTimestamp(input, ts) &&
              internal::GetLengthPrefixedSlice(input, a) &&
              internal::GetLengthPrefixedSlice(input, b);
@@ -132,6 +134,16 @@ void WriteBatch::DeleteAt(const Slice& key, uint64_t ts) {
   internal::PutLengthPrefixedSlice(&rep_, key);
 }
 
+void WriteBatch::DeleteRangeAt(const Slice& begin, const Slice& end,
+                               uint64_t ts) {
+  Reserve(&rep_, 1 + 8 + 2 * kMaxPrefixedOverhead + begin.size() + end.size());
+  WriteBatchInternal::SetCount(this, Count() + 1);
+  rep_.push_back(static_cast<char>(BatchOp::kDeleteRangeAt));
+  internal::PutFixed64(&rep_, ts);
+  internal::PutLengthPrefixedSlice(&rep_, begin);
+  internal::PutLengthPrefixedSlice(&rep_, end);
+}
+
 void WriteBatch::Purge(const Slice& key) {
   Reserve(&rep_, 1 + kMaxPrefixedOverhead + key.size());
   WriteBatchInternal::SetCount(this, Count() + 1);
@@ -189,6 +201,9 @@ Status WriteBatch::Iterate(Handler* handler) const {
         break;
       case BatchOp::kReplace:
         handler->Replace(a, b);
+        break;
+      case BatchOp::kDeleteRangeAt:
+        handler->DeleteRangeAt(a, b, ts);
         break;
     }
     ++found;
@@ -263,6 +278,10 @@ Status WriteBatchInternal::Validate(const WriteBatch& batch,
       Delete(k);
       Timestamp(ts);
     }
+    void DeleteRangeAt(const Slice& b, const Slice& e, uint64_t ts) override {
+      DeleteRange(b, e);
+      Timestamp(ts);
+    }
     void Purge(const Slice& k) override {
       Key(k);
       s->purges++;
@@ -307,8 +326,25 @@ void WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* mem,
                Slice());
     }
     void DeleteRange(const Slice& b, const Slice& e) override {
-      assert(!versioned);
+      if (versioned) {
+        DeleteRangeAt(b, e, commit_timestamp);
+        return;
+      }
       mem->Add(seq++, ValueType::kRangeDeletion, b, e);
+    }
+    // A timed range tombstone over every version of the keys in [b, e)
+    // (key/range_tombstone.h).
+    void DeleteRangeAt(const Slice& b, const Slice& e, uint64_t ts) override {
+      assert(versioned);
+      internal::RangeTombstone t;
+      AppendVersionedKey(&t.begin, b, kMaxTimestamp);
+      AppendVersionedKey(&t.end, e, kMaxTimestamp);
+      t.sequence = seq++;
+      t.timestamp = ts;
+      std::string ikey;
+      std::string value;
+      EncodeRangeTombstone(t, &ikey, &value);
+      mem->Add(t.sequence, ValueType::kTimedRangeDeletion, t.begin, value);
     }
     void PutAt(const Slice& k, const Slice& v, uint64_t ts) override {
       assert(versioned);

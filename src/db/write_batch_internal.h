@@ -9,6 +9,7 @@
 //           | kDeleteAt fixed64(ts) varstring(key)
 //           | kPurge varstring(key)
 //           | kReplace varstring(key) varstring(value)
+//           | kDeleteRangeAt fixed64(ts) varstring(begin) varstring(end)
 //   varstring := length:varint32 bytes
 //
 // The opcodes are the batch's own (BatchOp), not the entry types stored in
@@ -33,10 +34,11 @@ enum class BatchOp : uint8_t {
   kDelete = 0,
   kPut = 1,
   kDeleteRange = 2,
-  kPutAt = 3,     // versioned DBs: a caller-given timestamp
-  kDeleteAt = 4,  // versioned DBs: a caller-given timestamp
-  kPurge = 5,     // versioned DBs: every version of a key goes
-  kReplace = 6,   // versioned DBs: a new version, the older ones go
+  kPutAt = 3,          // versioned DBs: a caller-given timestamp
+  kDeleteAt = 4,       // versioned DBs: a caller-given timestamp
+  kPurge = 5,          // versioned DBs: every version of a key goes
+  kReplace = 6,        // versioned DBs: a new version, the older ones go
+  kDeleteRangeAt = 7,  // versioned DBs: a caller-given timestamp
 };
 
 // Size of the header (sequence + count) at the start of every batch.
@@ -49,8 +51,8 @@ struct BatchSummary {
   size_t max_key_size = 0;
   size_t max_value_size = 0;
   bool has_empty_key = false;
-  // Records with a caller-given timestamp (PutAt, DeleteAt), and whether
-  // one of them has timestamp 0.
+  // Records with a caller-given timestamp (PutAt, DeleteAt, DeleteRangeAt),
+  // and whether one of them has timestamp 0.
   uint32_t timestamped = 0;
   bool has_zero_timestamp = false;
   // Purge and Replace records (versioned DBs only).

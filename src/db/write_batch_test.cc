@@ -37,6 +37,10 @@ std::string Render(const WriteBatch& batch) {
     void Replace(const Slice& k, const Slice& v) override {
       out += "Replace(" + k.ToString() + "," + v.ToString() + ")";
     }
+    void DeleteRangeAt(const Slice& b, const Slice& e, uint64_t ts) override {
+      out += "DeleteRangeAt(" + b.ToString() + "," + e.ToString() + "," +
+             std::to_string(ts) + ")";
+    }
   } printer;
   const Status s = batch.Iterate(&printer);
   if (!s.ok()) return "error: " + s.ToString();
@@ -267,6 +271,57 @@ TEST(WriteBatchTest, PurgeAndReplaceRoundTripAndBecomeTombstones) {
   };
   EXPECT_EQ("a@" + std::to_string(kMaxTimestamp) + "..a@0#11", render(list[0]));
   EXPECT_EQ("b@99..b@0#12", render(list[1]));
+}
+
+// A versioned DeleteRange (at the commit's time or a given one) becomes a
+// timed tombstone over every version of the keys of its range.
+TEST(WriteBatchTest, VersionedRangeDeletesBecomeTimedTombstones) {
+  WriteBatch b;
+  b.DeleteRange("a", "c");
+  b.DeleteRangeAt("x", "z", 7);
+  EXPECT_EQ("DeleteRange(a,c)DeleteRangeAt(x,z,7)", Render(b));
+  WriteBatch copy;
+  ASSERT_TRUE(
+      WriteBatchInternal::SetContents(&copy, WriteBatchInternal::Contents(b))
+          .ok());
+  EXPECT_EQ("DeleteRange(a,c)DeleteRangeAt(x,z,7)", Render(copy));
+  BatchSummary summary;
+  ASSERT_TRUE(WriteBatchInternal::Validate(copy, &summary).ok());
+  EXPECT_EQ(2u, summary.count);
+  EXPECT_EQ(2u, summary.range_deletions);
+  EXPECT_EQ(1u, summary.timestamped);
+  // A cut timestamp is damage.
+  const std::string full = WriteBatchInternal::Contents(b).ToString();
+  for (size_t len = kBatchHeaderSize; len < full.size(); ++len) {
+    WriteBatch cut;
+    ASSERT_TRUE(
+        WriteBatchInternal::SetContents(&cut, Slice(full.data(), len)).ok());
+    EXPECT_TRUE(WriteBatchInternal::Validate(cut, &summary).IsCorruption())
+        << len;
+  }
+
+  const InternalKeyComparator cmp(BytewiseComparator(), /*versioned=*/true);
+  MemTable mem(cmp);
+  WriteBatchInternal::SetSequence(&b, 10);
+  WriteBatchInternal::InsertInto(b, &mem, /*versioned=*/true,
+                                 /*commit_timestamp=*/100);
+  EXPECT_EQ("", RenderMemTable(mem, true));  // no point entry
+  const RangeTombstoneListPtr tombstones = mem.RangeTombstones();
+  ASSERT_NE(nullptr, tombstones);
+  std::vector<RangeTombstone> list;
+  tombstones->AppendTombstones(&list);
+  ASSERT_EQ(2u, list.size());
+  const auto render = [](const RangeTombstone& t) {
+    return StripTimestamp(t.begin).ToString() + ".." +
+           StripTimestamp(t.end).ToString() + " at " +
+           std::to_string(t.timestamp) + "#" + std::to_string(t.sequence);
+  };
+  EXPECT_EQ("a..c at 100#10", render(list[0]));
+  EXPECT_EQ("x..z at 7#11", render(list[1]));
+  // Whole keys: from the newest version of the begin to the newest of the
+  // end (exclusive).
+  EXPECT_EQ(kMaxTimestamp, ExtractTimestamp(list[0].begin));
+  EXPECT_EQ(kMaxTimestamp, ExtractTimestamp(list[0].end));
 }
 
 }  // namespace

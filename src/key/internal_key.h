@@ -50,6 +50,9 @@ enum class ValueType : uint8_t {
   kDeletion = 0,
   kValue = 1,
   kRangeDeletion = 2,  // lives in its own block/list, never among point keys
+  // A versioned DB's DeleteRange: a range tombstone at a timestamp
+  // (key/range_tombstone.h), beside kRangeDeletion, never among point keys.
+  kTimedRangeDeletion = 3,
 };
 
 // The largest type byte: a search key (seq, kTypeForSeek) sorts before every
@@ -59,6 +62,13 @@ constexpr uint8_t kTypeForSeek = 0xff;
 inline bool IsPointType(uint8_t t) {
   return t == static_cast<uint8_t>(ValueType::kDeletion) ||
          t == static_cast<uint8_t>(ValueType::kValue);
+}
+
+// Whether `t` is the type of a range tombstone (kRangeDeletion or
+// kTimedRangeDeletion).
+inline bool IsRangeDeletionType(uint8_t t) {
+  return t == static_cast<uint8_t>(ValueType::kRangeDeletion) ||
+         t == static_cast<uint8_t>(ValueType::kTimedRangeDeletion);
 }
 
 inline uint64_t PackTag(SequenceNumber seq, uint8_t type) {
@@ -276,6 +286,32 @@ class InternalKeyComparator final : public Comparator {
 inline bool SameUserKey(const InternalKeyComparator& icmp, const Slice& a,
                         const Slice& b) {
   return icmp.SameKey(a, b);
+}
+
+// Whether a table whose largest key is `largest` ends before every version
+// of that key's logical key: its largest is the sentinel a range tombstone
+// ending there leaves, (end, kMaxSequenceNumber, kRangeDeletion), at a
+// whole key (in a versioned DB, with the newest timestamp: a DeleteRange's
+// end, or a cut between outputs).
+inline bool EndsBeforeKey(const InternalKeyComparator& icmp,
+                          const Slice& largest) {
+  Slice user_key;
+  SequenceNumber seq = 0;
+  uint8_t type = 0;
+  if (!SplitInternalKey(largest, &user_key, &seq, &type) ||
+      seq != kMaxSequenceNumber ||
+      type != static_cast<uint8_t>(ValueType::kRangeDeletion)) {
+    return false;
+  }
+  return !icmp.versioned() || (user_key.size() >= kTimestampSize &&
+                               ExtractTimestamp(user_key) == kMaxTimestamp);
+}
+
+// Whether a table ending at `largest` and one starting at `smallest` (the
+// next in a level) hold versions of one logical key.
+inline bool BoundsShareKey(const InternalKeyComparator& icmp,
+                           const Slice& largest, const Slice& smallest) {
+  return SameUserKey(icmp, largest, smallest) && !EndsBeforeKey(icmp, largest);
 }
 
 // An owned internal key.

@@ -4,17 +4,45 @@
 #include <cassert>
 #include <functional>
 
+#include "base/coding.h"
+
 namespace strata::internal {
 
+void EncodeRangeTombstone(const RangeTombstone& t, std::string* internal_key,
+                          std::string* value) {
+  internal_key->clear();
+  value->clear();
+  if (t.timestamp == 0) {
+    AppendInternalKey(internal_key, t.begin, t.sequence,
+                      static_cast<uint8_t>(ValueType::kRangeDeletion));
+  } else {
+    AppendInternalKey(internal_key, t.begin, t.sequence,
+                      static_cast<uint8_t>(ValueType::kTimedRangeDeletion));
+    PutFixed64(value, t.timestamp);
+  }
+  value->append(t.end);
+}
+
 Status DecodeRangeTombstone(const Comparator* ucmp, const Slice& internal_key,
-                            const Slice& end, RangeTombstone* out) {
+                            const Slice& value, RangeTombstone* out) {
   Slice begin;
   SequenceNumber sequence = 0;
   uint8_t type = 0;
   if (!SplitInternalKey(internal_key, &begin, &sequence, &type)) {
     return Status::Corruption("range tombstone with a short key");
   }
-  if (type != static_cast<uint8_t>(ValueType::kRangeDeletion)) {
+  Slice end = value;
+  uint64_t timestamp = 0;
+  if (type == static_cast<uint8_t>(ValueType::kTimedRangeDeletion)) {
+    if (end.size() < kTimestampSize) {
+      return Status::Corruption("timed range tombstone without a timestamp");
+    }
+    timestamp = DecodeFixed64(end.data());
+    end.remove_prefix(kTimestampSize);
+    if (timestamp == 0) {
+      return Status::Corruption("timed range tombstone at timestamp 0");
+    }
+  } else if (type != static_cast<uint8_t>(ValueType::kRangeDeletion)) {
     return Status::Corruption("range tombstone with type " +
                               std::to_string(type));
   }
@@ -25,16 +53,18 @@ Status DecodeRangeTombstone(const Comparator* ucmp, const Slice& internal_key,
   out->begin.assign(begin.data(), begin.size());
   out->end.assign(end.data(), end.size());
   out->sequence = sequence;
+  out->timestamp = timestamp;
   return Status::OK();
 }
 
 FragmentedRangeTombstoneList::FragmentedRangeTombstoneList(
     const Comparator* ucmp, std::vector<RangeTombstone> tombstones,
-    SequenceNumber upper_sequence, bool newest_only, size_t max_pairs)
+    SequenceNumber upper_sequence, bool newest_only, size_t max_pairs,
+    uint64_t max_timestamp)
     : ucmp_(ucmp) {
   assert(ucmp != nullptr);
-  std::erase_if(tombstones, [upper_sequence](const RangeTombstone& t) {
-    return t.sequence > upper_sequence;
+  std::erase_if(tombstones, [&](const RangeTombstone& t) {
+    return t.sequence > upper_sequence || t.timestamp > max_timestamp;
   });
   if (tombstones.empty()) return;
   const auto less = [ucmp](const Slice& a, const Slice& b) {
@@ -60,10 +90,17 @@ FragmentedRangeTombstoneList::FragmentedRangeTombstoneList(
                          }),
              cuts.end());
 
+  const auto newer = [](const TimedTombstone& a, const TimedTombstone& b) {
+    return a.NewerThan(b.timestamp, b.sequence);
+  };
+  const auto same = [](const TimedTombstone& a, const TimedTombstone& b) {
+    return a.timestamp == b.timestamp && a.sequence == b.sequence;
+  };
   // Sweep the cuts left to right; `active` holds the tombstones that begin
   // at or before the current cut and end after it.
   std::vector<const RangeTombstone*> active;
   std::vector<SequenceNumber> covering;
+  std::vector<TimedTombstone> timed;
   size_t next = 0;
   for (size_t i = 0; i + 1 < cuts.size(); ++i) {
     const Slice lo = cuts[i];
@@ -77,27 +114,44 @@ FragmentedRangeTombstoneList::FragmentedRangeTombstoneList(
     });
     if (active.empty()) continue;
     covering.clear();
-    for (const RangeTombstone* t : active) covering.push_back(t->sequence);
+    timed.clear();
+    for (const RangeTombstone* t : active) {
+      if (t->timestamp == 0) {
+        covering.push_back(t->sequence);
+      } else {
+        timed.push_back(TimedTombstone{t->timestamp, t->sequence});
+      }
+    }
     std::sort(covering.begin(), covering.end(), std::greater<>());
     covering.erase(std::unique(covering.begin(), covering.end()),
                    covering.end());
-    if (newest_only) covering.resize(1);
+    std::sort(timed.begin(), timed.end(), newer);
+    timed.erase(std::unique(timed.begin(), timed.end(), same), timed.end());
+    if (newest_only) {
+      covering.resize(std::min<size_t>(covering.size(), 1));
+      timed.resize(std::min<size_t>(timed.size(), 1));
+    }
 
     // Extend the previous fragment when it touches this one and carries
-    // the same sequences, so a run of equal coverage is one fragment.
+    // the same tombstones, so a run of equal coverage is one fragment.
     if (!fragments_.empty()) {
       Fragment& prev = fragments_.back();
-      const size_t n = prev.seq_end - prev.seq_begin;
-      if (ucmp->Compare(prev.end, lo) == 0 && n == covering.size() &&
+      if (ucmp->Compare(prev.end, lo) == 0 &&
+          prev.seq_end - prev.seq_begin == covering.size() &&
+          prev.timed_end - prev.timed_begin == timed.size() &&
           std::equal(covering.begin(), covering.end(),
-                     seqs_.begin() + static_cast<ptrdiff_t>(prev.seq_begin))) {
+                     seqs_.begin() + static_cast<ptrdiff_t>(prev.seq_begin)) &&
+          std::equal(timed.begin(), timed.end(),
+                     timed_.begin() + static_cast<ptrdiff_t>(prev.timed_begin),
+                     same)) {
         prev.end.assign(hi.data(), hi.size());
         continue;
       }
     }
-    if (covering.size() > max_pairs - seqs_.size()) {
+    if (covering.size() + timed.size() > max_pairs - NumTombstones()) {
       fragments_.clear();
       seqs_.clear();
+      timed_.clear();
       overflowed_ = true;
       return;
     }
@@ -107,6 +161,9 @@ FragmentedRangeTombstoneList::FragmentedRangeTombstoneList(
     f.seq_begin = seqs_.size();
     seqs_.insert(seqs_.end(), covering.begin(), covering.end());
     f.seq_end = seqs_.size();
+    f.timed_begin = timed_.size();
+    timed_.insert(timed_.end(), timed.begin(), timed.end());
+    f.timed_end = timed_.size();
     fragments_.push_back(std::move(f));
   }
 }
@@ -148,12 +205,57 @@ SequenceNumber FragmentedRangeTombstoneList::MaxCoveringSequence(
   return FragmentMaxSequence(i, read_sequence);
 }
 
+TimedTombstone FragmentedRangeTombstoneList::FragmentMaxTimed(
+    size_t i, uint64_t as_of, SequenceNumber read_sequence) const {
+  assert(i < fragments_.size());
+  const Fragment& f = fragments_[i];
+  // Newest first: the first one the reader sees is the newest it sees.
+  for (size_t j = f.timed_begin; j < f.timed_end; ++j) {
+    if (timed_[j].timestamp <= as_of && timed_[j].sequence <= read_sequence) {
+      return timed_[j];
+    }
+  }
+  return TimedTombstone{};
+}
+
+TimedTombstone FragmentedRangeTombstoneList::MaxCoveringTimed(
+    const Slice& user_key, uint64_t as_of, SequenceNumber read_sequence) const {
+  if (timed_.empty()) return TimedTombstone{};
+  const size_t i = Find(user_key);
+  if (i == fragments_.size()) return TimedTombstone{};
+  return FragmentMaxTimed(i, as_of, read_sequence);
+}
+
+void FragmentedRangeTombstoneList::AppendFragmentTombstones(
+    size_t i, std::vector<RangeTombstone>* out) const {
+  assert(i < fragments_.size());
+  const Fragment& f = fragments_[i];
+  // Plain and timed merged by sequence, descending: internal key order for
+  // one begin key (a sequence belongs to one tombstone, of either kind).
+  std::vector<TimedTombstone> timed(
+      timed_.begin() + static_cast<ptrdiff_t>(f.timed_begin),
+      timed_.begin() + static_cast<ptrdiff_t>(f.timed_end));
+  std::sort(timed.begin(), timed.end(),
+            [](const TimedTombstone& a, const TimedTombstone& b) {
+              return a.sequence > b.sequence;
+            });
+  size_t j = f.seq_begin;
+  size_t k = 0;
+  while (j < f.seq_end || k < timed.size()) {
+    if (k == timed.size() || (j < f.seq_end && seqs_[j] > timed[k].sequence)) {
+      out->push_back(RangeTombstone{f.begin, f.end, seqs_[j++], 0});
+    } else {
+      out->push_back(RangeTombstone{f.begin, f.end, timed[k].sequence,
+                                    timed[k].timestamp});
+      ++k;
+    }
+  }
+}
+
 void FragmentedRangeTombstoneList::AppendTombstones(
     std::vector<RangeTombstone>* out) const {
-  for (const Fragment& f : fragments_) {
-    for (size_t j = f.seq_begin; j < f.seq_end; ++j) {
-      out->push_back(RangeTombstone{f.begin, f.end, seqs_[j]});
-    }
+  for (size_t i = 0; i < fragments_.size(); ++i) {
+    AppendFragmentTombstones(i, out);
   }
 }
 

@@ -110,5 +110,91 @@ TEST(RangeTombstoneTest, DecodeRejectsBadEntries) {
   EXPECT_TRUE(DecodeRangeTombstone(Ucmp(), point, "d", &t).IsCorruption());
 }
 
+// Timed tombstones (a versioned DB's DeleteRange) share the fragments of
+// the plain ones but answer their own lookups, by as-of time and sequence.
+TEST(RangeTombstoneTest, TimedTombstonesFragmentBesideThePlainOnes) {
+  const std::vector<RangeTombstone> t = {{"a", "e", 10, 0},
+                                         {"c", "g", 20, 500},
+                                         {"b", "d", 30, 300},
+                                         {"c", "d", 15, 0}};
+  FragmentedRangeTombstoneList list(Ucmp(), t);
+  EXPECT_TRUE(list.has_timed());
+  // [a,b) 1, [b,c) 2, [c,d) 4, [d,e) 2, [e,g) 1.
+  EXPECT_EQ(10u, list.NumTombstones());
+  // Plain lookups see the plain ones alone.
+  EXPECT_EQ(10u, list.MaxCoveringSequence("b", kMaxSequenceNumber));
+  EXPECT_EQ(15u, list.MaxCoveringSequence("c", kMaxSequenceNumber));
+  EXPECT_EQ(0u, list.MaxCoveringSequence("f", kMaxSequenceNumber));
+  // Timed: the newest (timestamp, sequence) at or before the as-of time
+  // among those the sequence admits.
+  const auto timed = [&](const char* key, uint64_t as_of, SequenceNumber seq) {
+    const TimedTombstone x = list.MaxCoveringTimed(key, as_of, seq);
+    return std::to_string(x.timestamp) + "#" + std::to_string(x.sequence);
+  };
+  EXPECT_EQ("0#0", timed("a", kMaxTimestamp, kMaxSequenceNumber));
+  EXPECT_EQ("300#30", timed("b", kMaxTimestamp, kMaxSequenceNumber));
+  EXPECT_EQ("500#20", timed("c", kMaxTimestamp, kMaxSequenceNumber));
+  EXPECT_EQ("300#30", timed("c", 499, kMaxSequenceNumber));
+  EXPECT_EQ("500#20", timed("c", kMaxTimestamp, 29));
+  EXPECT_EQ("0#0", timed("c", 499, 29));
+  EXPECT_EQ("500#20", timed("f", 500, 20));
+  EXPECT_EQ("0#0", timed("g", kMaxTimestamp, kMaxSequenceNumber));
+  // Stored and read back: the same fragments, in internal key order.
+  std::vector<RangeTombstone> stored;
+  list.AppendTombstones(&stored);
+  ASSERT_EQ(list.NumTombstones(), stored.size());
+  const InternalKeyComparator icmp(Ucmp());
+  std::string previous;
+  for (const RangeTombstone& x : stored) {
+    std::string key;
+    std::string value;
+    EncodeRangeTombstone(x, &key, &value);
+    if (!previous.empty()) {
+      EXPECT_LT(icmp.Compare(previous, key), 0);
+    }
+    previous = key;
+    RangeTombstone back;
+    ASSERT_TRUE(DecodeRangeTombstone(Ucmp(), key, value, &back).ok());
+    EXPECT_EQ(x.begin, back.begin);
+    EXPECT_EQ(x.end, back.end);
+    EXPECT_EQ(x.sequence, back.sequence);
+    EXPECT_EQ(x.timestamp, back.timestamp);
+  }
+  FragmentedRangeTombstoneList again(Ucmp(), stored);
+  EXPECT_EQ(Describe(list), Describe(again));
+  // A reader's list: its sequence and as-of time, the newest of each kind
+  // per fragment: [a,b)@10 [b,c)@10+300#30 [c,d)@15+300#30 [d,e)@10.
+  FragmentedRangeTombstoneList reader(Ucmp(), t, 30, true, SIZE_MAX, 499);
+  EXPECT_EQ(6u, reader.NumTombstones());
+  EXPECT_EQ("[a,b)@10 [b,c)@10 [c,d)@15 [d,e)@10 ", Describe(reader));
+  EXPECT_EQ(300u, reader.MaxCoveringTimed("c", 499, 30).timestamp);
+  EXPECT_EQ(0u, reader.MaxCoveringTimed("c", 299, 30).timestamp);
+  EXPECT_EQ(0u, reader.MaxCoveringTimed("f", 499, 30).timestamp);
+}
+
+TEST(RangeTombstoneTest, DecodeRejectsBadTimedEntries) {
+  RangeTombstone t;
+  t.begin = "b";
+  t.end = "d";
+  t.sequence = 7;
+  t.timestamp = 99;
+  std::string key;
+  std::string value;
+  EncodeRangeTombstone(t, &key, &value);
+  EXPECT_EQ(static_cast<uint8_t>(ValueType::kTimedRangeDeletion),
+            ExtractType(key));
+  RangeTombstone back;
+  ASSERT_TRUE(DecodeRangeTombstone(Ucmp(), key, value, &back).ok());
+  EXPECT_EQ(99u, back.timestamp);
+  // A value too short for its timestamp, a timestamp 0, an empty range.
+  EXPECT_TRUE(DecodeRangeTombstone(Ucmp(), key, value.substr(0, 7), &back)
+                  .IsCorruption());
+  std::string zero = value;
+  zero.replace(0, 8, 8, '\0');
+  EXPECT_TRUE(DecodeRangeTombstone(Ucmp(), key, zero, &back).IsCorruption());
+  EXPECT_TRUE(DecodeRangeTombstone(Ucmp(), key, value.substr(0, 8), &back)
+                  .IsCorruption());
+}
+
 }  // namespace
 }  // namespace strata::internal

@@ -52,7 +52,7 @@ void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
   if (seq > largest_sequence_.load(std::memory_order_relaxed)) {
     largest_sequence_.store(seq, std::memory_order_relaxed);
   }
-  if (type == ValueType::kRangeDeletion) {
+  if (IsRangeDeletionType(static_cast<uint8_t>(type))) {
     range_del_table_.Insert(buf);
     // release: a reader that sees the count sees the entry.
     num_range_deletions_.fetch_add(1, std::memory_order_release);
@@ -83,11 +83,13 @@ RangeTombstoneListPtr MemTable::RangeTombstones() const {
   Table::Iterator iter(&range_del_table_);
   for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
     const Slice ikey = GetLengthPrefixed(iter.key());
-    const Slice end = GetLengthPrefixed(ikey.data() + ikey.size());
+    const Slice value = GetLengthPrefixed(ikey.data() + ikey.size());
     RangeTombstone t;
-    t.begin.assign(ExtractUserKey(ikey).data(), ExtractUserKey(ikey).size());
-    t.end.assign(end.data(), end.size());
-    t.sequence = ExtractSequence(ikey);
+    // The write path checked every range, so the entry decodes.
+    const Status s = DecodeRangeTombstone(
+        comparator_.comparator.user_comparator(), ikey, value, &t);
+    assert(s.ok());
+    (void)s;
     tombstones.push_back(std::move(t));
   }
   // Entries added while we iterated are in `tombstones` too; the count

@@ -3,9 +3,10 @@
 // Entries live in an arena and are indexed by a concurrent skiplist; an
 // entry is varint32(internal key length) ‖ internal key ‖ varint32(value
 // length) ‖ value (internal key as in key/internal_key.h). Range tombstones
-// (type kRangeDeletion, value = end key) are kept in a second skiplist of
-// the same form, so point lookups and scans never step over them; readers
-// get them fragmented (key/range_tombstone.h), built once per change.
+// (kRangeDeletion and kTimedRangeDeletion entries, key/range_tombstone.h)
+// are kept in a second skiplist of the same form, so point lookups and scans
+// never step over them; readers get them fragmented (key/range_tombstone.h),
+// built once per change.
 //
 // Thread-safety: one writer at a time (the commit pipeline's leader) calls
 // Add; any number of readers call Get and iterate concurrently with it,
@@ -38,9 +39,9 @@ class MemTable {
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
-  // Adds an entry; for kRangeDeletion, `key` is the begin and `value` the
-  // end of the range. REQUIRES: no other thread is adding; (key, seq) is
-  // new; a range has begin < end.
+  // Adds an entry; for a range tombstone, `key` is the begin and `value`
+  // as EncodeRangeTombstone makes it (key/range_tombstone.h). REQUIRES: no
+  // other thread is adding; (key, seq) is new; a range has begin < end.
   void Add(SequenceNumber seq, ValueType type, const Slice& key,
            const Slice& value);
 

@@ -54,7 +54,7 @@ void TableBuilder::Add(const Slice& key, const Slice& value) {
   }
 }
 
-void TableBuilder::AddRangeTombstone(const Slice& key, const Slice& end) {
+void TableBuilder::AddRangeTombstone(const Slice& key, const Slice& value) {
   assert(!closed_);
   if (!status_.ok()) return;
   if (properties_.num_range_deletions > 0 &&
@@ -66,7 +66,7 @@ void TableBuilder::AddRangeTombstone(const Slice& key, const Slice& end) {
   }
   last_range_del_key_.assign(key.data(), key.size());
   ++properties_.num_range_deletions;
-  range_del_block_.Add(key, end);
+  range_del_block_.Add(key, value);
 }
 
 void TableBuilder::AddIndexEntry(const Slice* next_key) {

@@ -36,12 +36,12 @@ class TableBuilder {
   // REQUIRES: neither Finish() nor Abandon() has been called.
   void Add(const Slice& key, const Slice& value);
 
-  // Adds a range tombstone to the range-deletion block: `key` is its
-  // internal key (begin, sequence, kRangeDeletion), `end` its end user key.
+  // Adds a range tombstone to the range-deletion block: `key` and `value`
+  // are its entry (key/range_tombstone.h EncodeRangeTombstone).
   // Counted in num_range_deletions. After an error it does nothing.
   // REQUIRES: `key` sorts after the key of every tombstone added before
   // (a violation makes status() InvalidArgument); not finished/abandoned.
-  void AddRangeTombstone(const Slice& key, const Slice& end);
+  void AddRangeTombstone(const Slice& key, const Slice& value);
 
   // The first error: the file's, or InvalidArgument for keys out of order.
   Status status() const { return status_; }

@@ -207,8 +207,9 @@ Result<std::shared_ptr<const Version>> VersionBuilder::Finish() const {
       }
       // In a versioned DB one key's versions never span two tables of a
       // level (point lookups visit one table per level).
-      if (icmp_->versioned() && SameUserKey(*icmp_, fs[i - 1]->largest.Encode(),
-                                            fs[i]->smallest.Encode())) {
+      if (icmp_->versioned() &&
+          BoundsShareKey(*icmp_, fs[i - 1]->largest.Encode(),
+                         fs[i]->smallest.Encode())) {
         return Status::Corruption("level " + std::to_string(level) + ": " +
                                   FileLabel(fs[i - 1]->number) + " and " +
                                   FileLabel(fs[i]->number) +

@@ -281,6 +281,49 @@ TEST_F(VersionTest, VersionedLevelsKeepEachKeyInOneTable) {
   EXPECT_EQ(0u, v.value()->FindFirstFileOfKey(1, at("k", 0)));
 }
 
+// A table whose range tombstone ends at a key (a DeleteRange's end, or the
+// cut between two outputs) ends before that key's versions: the next table
+// of the level may start at them.
+TEST_F(VersionTest, AVersionedTableMayEndWhereARangeTombstoneEnds) {
+  const InternalKeyComparator versioned(BytewiseComparator(), true);
+  const auto at = [](const std::string& key, uint64_t ts) {
+    std::string v;
+    AppendVersionedKey(&v, key, ts);
+    return v;
+  };
+  const auto edit_ending_with = [&](const InternalKey& largest) {
+    VersionEdit edit;
+    FileMetaData first = File(40, at("a", 5), 1, at("a", 5), 1);
+    first.largest = largest;
+    first.largest_seqno = 2;
+    edit.AddFile(1, first);
+    edit.AddFile(1, File(41, at("k", 3), 3, at("z", 1), 4));
+    return edit;
+  };
+  // The sentinel at k's newest timestamp: before every version of k.
+  VersionBuilder good(&versioned, 4, nullptr);
+  ASSERT_TRUE(good.Apply(edit_ending_with(InternalKey(
+                             at("k", kMaxTimestamp), kMaxSequenceNumber,
+                             static_cast<uint8_t>(ValueType::kRangeDeletion))))
+                  .ok());
+  auto v = good.Finish();
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(
+      EndsBeforeKey(versioned, v.value()->files(1)[0]->largest.Encode()));
+  // The same sentinel inside k's versions (a Purge's end) holds k.
+  VersionBuilder bad(&versioned, 4, nullptr);
+  ASSERT_TRUE(bad.Apply(edit_ending_with(InternalKey(
+                            at("k", 0), kMaxSequenceNumber,
+                            static_cast<uint8_t>(ValueType::kRangeDeletion))))
+                  .ok());
+  EXPECT_TRUE(bad.Finish().status().IsCorruption());
+  // So does a real entry of k.
+  VersionBuilder real(&versioned, 4, nullptr);
+  ASSERT_TRUE(
+      real.Apply(edit_ending_with(InternalKey(at("k", 9), 2, kValue))).ok());
+  EXPECT_TRUE(real.Finish().status().IsCorruption());
+}
+
 TEST_F(VersionTest, DebugStringListsLevelsAndFiles) {
   const std::string d = Level1()->DebugString();
   EXPECT_NE(d.find("--- level 1: 4 files, 400 bytes ---"), std::string::npos)

@@ -35,10 +35,11 @@ set_tests_properties(crash_test PROPERTIES
   ENVIRONMENT "STRATA_TEST_TMPDIR=${CMAKE_BINARY_DIR}/test-tmp")
 
 # The same with versioning on (issue 14): every write keeps its version,
-# the WAL records carry commit timestamps, and the verifier also checks the
-# recovered last timestamp against every surviving version.
+# the WAL records carry commit timestamps (range deletes become timed
+# tombstones at them), and the verifier also checks the recovered last
+# timestamp against every surviving version.
 add_test(NAME crash_test_versioned
-  COMMAND crash_driver --cycles=60 --versioning
+  COMMAND crash_driver --cycles=60 --versioning --range_deletes=1
           --child=$<TARGET_FILE:crash_child>)
 set_tests_properties(crash_test_versioned PROPERTIES
   TIMEOUT 600

@@ -361,12 +361,6 @@ bool ParseFlags(int argc, char** argv, DriverFlags* flags) {
       return false;
     }
   }
-  if (flags->range_deletes && flags->versioning) {
-    std::fprintf(stderr,
-                 "crash_driver: --range_deletes and --versioning together: a "
-                 "versioned DB refuses DeleteRange\n");
-    return false;
-  }
   if (!have_seed) {
     const auto now = static_cast<uint64_t>(
         std::chrono::system_clock::now().time_since_epoch().count());
