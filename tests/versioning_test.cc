@@ -728,6 +728,69 @@ TEST(VersionedCompactionTest, ARangeDeleteSpreadsOverTheOutputs) {
   }
 }
 
+// Nested range deletes at many timestamps: fragmenting them would take a
+// (fragment, tombstone) pair for each of n(n + 1) / 2 combinations (every
+// timestamp may matter to some as-of read), past what a table may hold.
+// They are stored whole, so tables stay linear in their number and open.
+TEST(VersionedCompactionTest, NestedRangeDeletesStayLinear) {
+  std::unique_ptr<Env> env(NewMemEnv());
+  Options options;
+  options.env = env.get();
+  options.enable_versioning = true;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, "/db", &db));
+  const auto key = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "key%06d", i);
+    return std::string(buf);
+  };
+  constexpr int kN = 3000;
+  for (int i = 0; i < 2 * kN; i += 10) {
+    WriteBatch batch;
+    batch.PutAt(key(i), "v", 1);
+    ASSERT_OK(db->Write(WriteOptions(), &batch));
+  }
+  for (int i = 0; i < kN; ++i) {  // [i, 2n - i) at timestamp 10 + i
+    WriteBatch batch;
+    batch.DeleteRangeAt(key(i), key(2 * kN - i), 10 + static_cast<uint64_t>(i));
+    ASSERT_OK(db->Write(WriteOptions(), &batch));
+  }
+  const auto check = [&] {
+    for (int i = 0; i < 2 * kN; i += 170) {
+      // Key i is covered by the tombstones j <= min(i, 2n - 1 - i); the
+      // newest of them at or before as-of time 10 + j.
+      const int newest = std::min(i, 2 * kN - 1 - i);
+      for (const int j : {0, newest / 2, newest}) {
+        ReadOptions ro;
+        ro.as_of = 10 + static_cast<uint64_t>(j) - 1;
+        std::string value;
+        const Status s = db->Get(ro, key(i), &value);
+        if (j == 0) {
+          EXPECT_TRUE(s.ok() == (i % 10 == 0)) << i << " " << s.ToString();
+        } else {
+          EXPECT_TRUE(s.IsNotFound()) << i << " " << j;
+        }
+      }
+    }
+    uint64_t count = 0;
+    ReadOptions before;
+    before.as_of = 9;
+    ASSERT_OK(db->Count(before, key(0), key(2 * kN), &count));
+    EXPECT_EQ(static_cast<uint64_t>(2 * kN / 10), count);
+    ASSERT_OK(db->Count(ReadOptions(), key(0), key(2 * kN), &count));
+    EXPECT_EQ(0u, count);
+  };
+  check();
+  ASSERT_OK(db->Flush());
+  ASSERT_OK(db->CompactRange(nullptr, nullptr));
+  ASSERT_OK(db->Close());
+  ASSERT_OK(DB::Open(options, "/db", &db));  // the tables open
+  check();
+  std::string entries;
+  ASSERT_TRUE(db->GetProperty("strata.num-files-at-level6", &entries));
+  EXPECT_EQ("1", entries);
+}
+
 class VersioningMisuseTest : public ::testing::Test {
  protected:
   VersioningMisuseTest() : env_(NewMemEnv()) { options_.env = env_.get(); }

@@ -29,8 +29,8 @@ class WriteBatch {
     virtual void Delete(const Slice& key) = 0;
     virtual void DeleteRange(const Slice& begin, const Slice& end) = 0;
     // Writes with a caller-given timestamp (versioned DBs). The defaults
-    // forward to Put and Delete without the timestamp: override them to
-    // see it.
+    // forward to Put, Delete and DeleteRange without the timestamp:
+    // override them to see it.
     virtual void PutAt(const Slice& key, const Slice& value, uint64_t ts) {
       (void)ts;
       Put(key, value);

@@ -326,7 +326,10 @@ std::optional<CompactionPlan> Picker::PickTombstones(
     for (size_t i = 0; i < fs.size(); ++i) {
       const FileMetaData& f = *fs[i];
       if (!IsTombstoneDense(f, o_) || Busy(f)) continue;
-      if (level == last_ && f.largest_seqno > earliest_snapshot) continue;
+      if (level == last_ &&
+          (o_.versioned || f.largest_seqno > earliest_snapshot)) {
+        continue;
+      }
       const double ratio = DeletionRatio(f);
       if (best.has_value() && ratio <= best->score) continue;
       size_t lo = i;

@@ -97,6 +97,10 @@ struct CompactionPolicyOptions {
   // rewrite) always fits.
   // Manual and size-tiered plans ignore it.
   uint64_t max_compaction_bytes = 25 * (64ull << 20);
+  // A versioned DB: a tombstone at the last level stays (it may hide a
+  // back-dated version in a newer level, or one written later), so a
+  // tombstone-dense file there is never rewritten for its tombstones.
+  bool versioned = false;
   // A file with num_deletions / num_entries >= this ...
   double tombstone_ratio_trigger = 0.5;
   // ... and num_entries >= this is compacted on its own.
@@ -196,7 +200,8 @@ const char* CompactionReasonName(CompactionPlan::Reason reason);
 // the DB's last sequence if there is none. A tombstone-dense file at the
 // last level is picked only if its largest_seqno <= earliest_snapshot, so
 // that the rewrite can drop all of its tombstones (else the same file would
-// be picked again at once, forever).
+// be picked again at once, forever). In a versioned DB (o.versioned) such a
+// file is never picked for its tombstones: they stay at the last level.
 // REQUIRES: v.num_levels() == o.num_levels (>= 2 for leveled).
 std::optional<CompactionPlan> PickCompaction(
     const Version& v, const CompactionPolicyOptions& o,

@@ -63,9 +63,10 @@ Status TableOutputWriter::Finish() {
   if (builder_ == nullptr && tombstones_ != nullptr) {
     // Tombstones past the last point entry (or with no point entry at all)
     // still need an output.
-    const size_t first =
-        has_lower_ ? tombstones_->LowerBound(lower_) : size_t{0};
-    if (first < tombstones_->size()) STRATA_RETURN_IF_ERROR(OpenOutput());
+    if (has_lower_ ? tombstones_->AnyEndsAfter(lower_)
+                   : !tombstones_->empty()) {
+      STRATA_RETURN_IF_ERROR(OpenOutput());
+    }
   }
   return FinishOutput(nullptr);
 }
@@ -111,6 +112,56 @@ void TableOutputWriter::RemoveAll() {
   outputs_.clear();
 }
 
+namespace {
+
+// The timed tombstones of `timed` (ordered by begin) at or before
+// `horizon` that some reader still needs: on some piece of the key space,
+// the newest (timestamp, sequence) a reader stripe sees. Every as-of read
+// is at or after the horizon, so it sees all of them and takes the newest.
+std::vector<bool> NeededBehindHorizon(
+    const Comparator* ucmp, const std::vector<RangeTombstone>& timed,
+    uint64_t horizon, const std::vector<SequenceNumber>& snapshots) {
+  std::vector<bool> needed(timed.size(), false);
+  std::vector<RangeTombstone> behind;
+  std::vector<size_t> index;  // of each `behind` in `timed`
+  for (size_t i = 0; i < timed.size(); ++i) {
+    if (timed[i].timestamp <= horizon) {
+      behind.push_back(timed[i]);
+      index.push_back(i);
+    }
+  }
+  const auto stripe_of = [&snapshots](SequenceNumber seq) {
+    return static_cast<size_t>(
+        std::lower_bound(snapshots.begin(), snapshots.end(), seq) -
+        snapshots.begin());
+  };
+  std::vector<const RangeTombstone*> order;
+  SweepRangeTombstones(
+      ucmp, behind,
+      [&](const Slice&, const Slice&,
+          const std::vector<const RangeTombstone*>& active) {
+        order = active;
+        std::sort(order.begin(), order.end(),
+                  [](const RangeTombstone* a, const RangeTombstone* b) {
+                    return TimedTombstone{a->timestamp, a->sequence}.NewerThan(
+                        b->timestamp, b->sequence);
+                  });
+        // Newest first: one is the newest for the stripes from its own up
+        // to (not including) the lowest stripe of any newer one.
+        size_t lowest_newer = snapshots.size() + 1;
+        for (const RangeTombstone* t : order) {
+          const size_t stripe = stripe_of(t->sequence);
+          if (stripe < lowest_newer) {
+            needed[index[static_cast<size_t>(t - behind.data())]] = true;
+            lowest_newer = stripe;
+          }
+        }
+      });
+  return needed;
+}
+
+}  // namespace
+
 RangeTombstoneListPtr SurvivingTombstones(
     const std::vector<SequenceNumber>& snapshots, bool bottommost,
     const FragmentedRangeTombstoneList& all, uint64_t retention_horizon) {
@@ -120,43 +171,30 @@ RangeTombstoneListPtr SurvivingTombstones(
         snapshots.begin());
   };
   std::vector<RangeTombstone> keep;
-  std::vector<RangeTombstone> fragment;
-  std::vector<const RangeTombstone*> newest;  // per reader stripe
   for (size_t i = 0; i < all.size(); ++i) {
-    fragment.clear();
-    all.AppendFragmentTombstones(i, &fragment);
-    // Sequences descending, plain and timed merged.
+    const auto& f = all.fragment(i);
     bool first = true;
     size_t last_stripe = 0;
-    newest.assign(snapshots.size() + 1, nullptr);
-    for (const RangeTombstone& t : fragment) {
-      if (t.timestamp != 0) {
-        // Timed: every one a reader may still ask for stays. At or before
-        // the horizon, every reader's as-of time is past it, so a reader
-        // whose snapshot admits several takes the newest alone.
-        if (t.timestamp > retention_horizon) {
-          keep.push_back(t);
-          continue;
-        }
-        for (size_t r = stripe_of(t.sequence); r < newest.size(); ++r) {
-          if (newest[r] == nullptr ||
-              TimedTombstone{t.timestamp, t.sequence}.NewerThan(
-                  newest[r]->timestamp, newest[r]->sequence)) {
-            newest[r] = &t;
-          }
-        }
-        continue;
-      }
-      const size_t stripe = stripe_of(t.sequence);
+    for (size_t j = f.seq_begin; j < f.seq_end; ++j) {
+      const size_t stripe = stripe_of(all.seq(j));
       if (!first && stripe == last_stripe) continue;
       first = false;
       last_stripe = stripe;
       if (bottommost && stripe == 0) continue;
-      keep.push_back(t);
+      keep.push_back(RangeTombstone{f.begin, f.end, all.seq(j), 0});
     }
-    for (size_t r = 0; r < newest.size(); ++r) {
-      if (newest[r] != nullptr && (r == 0 || newest[r] != newest[r - 1])) {
-        keep.push_back(*newest[r]);
+  }
+  // Timed ones drop nothing, and stay: all of them after the horizon, and
+  // of those at or before it the ones some reader still takes.
+  const std::vector<RangeTombstone>& timed = all.timed();
+  if (retention_horizon == 0) {
+    keep.insert(keep.end(), timed.begin(), timed.end());
+  } else {
+    const std::vector<bool> needed = NeededBehindHorizon(
+        all.user_comparator(), timed, retention_horizon, snapshots);
+    for (size_t i = 0; i < timed.size(); ++i) {
+      if (timed[i].timestamp > retention_horizon || needed[i]) {
+        keep.push_back(timed[i]);
       }
     }
   }
@@ -170,46 +208,62 @@ uint64_t AddRangeTombstonesToTable(const InternalKeyComparator& icmp,
                                    const Slice* lower, const Slice* upper,
                                    TableBuilder* builder, FileMetaData* meta) {
   const Comparator* ucmp = icmp.user_comparator();
-  uint64_t added = 0;
-  std::vector<RangeTombstone> tombstones;
-  std::string key;
-  std::string value;
-  InternalKey bound;
+  // The table's share: each tombstone overlapping [*lower, *upper), cut to
+  // it, in internal key order.
+  std::vector<RangeTombstone> share;
+  const auto take = [&](const Slice& begin, const Slice& end,
+                        SequenceNumber seq, uint64_t ts) {
+    if (upper != nullptr && ucmp->Compare(begin, *upper) >= 0) return;
+    if (lower != nullptr && ucmp->Compare(end, *lower) <= 0) return;
+    RangeTombstone t;
+    const Slice b =
+        lower != nullptr && ucmp->Compare(begin, *lower) < 0 ? *lower : begin;
+    const Slice e =
+        upper != nullptr && ucmp->Compare(*upper, end) < 0 ? *upper : end;
+    t.begin.assign(b.data(), b.size());
+    t.end.assign(e.data(), e.size());
+    t.sequence = seq;
+    t.timestamp = ts;
+    share.push_back(std::move(t));
+  };
   for (size_t i = lower != nullptr ? list.LowerBound(*lower) : 0;
        i < list.size(); ++i) {
     const auto& f = list.fragment(i);
     if (upper != nullptr && ucmp->Compare(f.begin, *upper) >= 0) break;
-    tombstones.clear();
-    list.AppendFragmentTombstones(i, &tombstones);
-    for (RangeTombstone& t : tombstones) {
-      if (lower != nullptr && ucmp->Compare(f.begin, *lower) < 0) {
-        t.begin.assign(lower->data(), lower->size());
-      }
-      if (upper != nullptr && ucmp->Compare(*upper, f.end) < 0) {
-        t.end.assign(upper->data(), upper->size());
-      }
-      EncodeRangeTombstone(t, &key, &value);
-      builder->AddRangeTombstone(key, value);
-      meta->smallest_seqno = std::min(meta->smallest_seqno, t.sequence);
-      meta->largest_seqno = std::max(meta->largest_seqno, t.sequence);
-      ++meta->num_entries;
-      ++meta->num_deletions;
-      ++added;
-      // The newest sequence is first: its key is the fragment's smallest.
-      if (&t == &tombstones.front() &&
-          (meta->smallest.Encode().empty() ||
-           icmp.Compare(Slice(key), meta->smallest.Encode()) < 0)) {
-        meta->smallest.SetEncoded(key);
-      }
+    for (size_t j = f.seq_begin; j < f.seq_end; ++j) {
+      take(f.begin, f.end, list.seq(j), 0);
     }
-    bound = InternalKey(tombstones.back().end, kMaxSequenceNumber,
-                        static_cast<uint8_t>(ValueType::kRangeDeletion));
+  }
+  for (const RangeTombstone& t : list.timed()) {
+    take(t.begin, t.end, t.sequence, t.timestamp);
+  }
+  std::sort(share.begin(), share.end(),
+            [ucmp](const RangeTombstone& a, const RangeTombstone& b) {
+              const int r = ucmp->Compare(a.begin, b.begin);
+              return r != 0 ? r < 0 : a.sequence > b.sequence;
+            });
+
+  std::string key;
+  std::string value;
+  for (const RangeTombstone& t : share) {
+    EncodeRangeTombstone(t, &key, &value);
+    builder->AddRangeTombstone(key, value);
+    meta->smallest_seqno = std::min(meta->smallest_seqno, t.sequence);
+    meta->largest_seqno = std::max(meta->largest_seqno, t.sequence);
+    ++meta->num_entries;
+    ++meta->num_deletions;
+    if (meta->smallest.Encode().empty() ||
+        icmp.Compare(Slice(key), meta->smallest.Encode()) < 0) {
+      meta->smallest.SetEncoded(key);
+    }
+    const InternalKey bound(t.end, kMaxSequenceNumber,
+                            static_cast<uint8_t>(ValueType::kRangeDeletion));
     if (meta->largest.Encode().empty() ||
         icmp.Compare(bound.Encode(), meta->largest.Encode()) > 0) {
       meta->largest = bound;
     }
   }
-  return added;
+  return share.size();
 }
 
 }  // namespace strata::internal

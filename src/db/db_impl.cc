@@ -73,6 +73,7 @@ CompactionPolicyOptions MakePolicy(const Options& options,
   // range takes every version of the keys it meets, so one key's versions
   // never end up in two tables of a level.
   p.user_comparator = icmp.key_only_comparator();
+  p.versioned = icmp.versioned();
   p.num_levels = options.num_levels;
   p.level0_file_num_compaction_trigger = options.level0_compaction_trigger;
   p.max_bytes_for_level_base = options.max_bytes_for_level_base;

@@ -312,9 +312,7 @@ class DBIter final : public Iterator {
         !range_tombstones_->has_timed()) {
       return false;
     }
-    const size_t i = FragmentOf(user_key);
-    if (i == range_tombstones_->size()) return false;
-    return range_tombstones_->FragmentMaxTimed(i, max_ts_, sequence_)
+    return range_tombstones_->MaxCoveringTimed(user_key, max_ts_, sequence_)
         .NewerThan(ExtractTimestamp(user_key), sequence);
   }
 

@@ -341,9 +341,8 @@ void WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* mem,
       AppendVersionedKey(&t.end, e, kMaxTimestamp);
       t.sequence = seq++;
       t.timestamp = ts;
-      std::string ikey;
       std::string value;
-      EncodeRangeTombstone(t, &ikey, &value);
+      EncodeRangeTombstone(t, nullptr, &value);
       mem->Add(t.sequence, ValueType::kTimedRangeDeletion, t.begin, value);
     }
     void PutAt(const Slice& k, const Slice& v, uint64_t ts) override {

@@ -16,12 +16,14 @@
 //   key = internal key (begin, seq, kRangeDeletion)         value = end
 //   key = internal key (begin, seq, kTimedRangeDeletion)    value = fixed64(T)
 //   ‖ end
-// and hand them to readers as a FragmentedRangeTombstoneList: the same
+// and hand them to readers as a FragmentedRangeTombstoneList: the plain
 // tombstones cut at every begin and end into non-overlapping fragments,
-// each carrying the sequences of the plain tombstones and the (timestamp,
-// sequence) pairs of the timed ones that cover it. A lookup is then a
-// binary search over fragments, and an iterator can jump over a whole
-// fragment at once (docs/table_format.md#range-deletion-block).
+// each carrying the sequences of the tombstones that cover it, so that a
+// lookup is a binary search over fragments and an iterator can jump over a
+// whole fragment at once (docs/table_format.md#range-deletion-block); the
+// timed ones whole (every timestamp may matter to some as-of read, so
+// fragments of nested ones would grow with the square of their number),
+// with a fragmented index for lookups while it stays small.
 //
 // Thread-safety: a built list is immutable; any number of threads may read
 // it at once. Lists are shared by std::shared_ptr.
@@ -61,7 +63,8 @@ struct TimedTombstone {
   }
 };
 
-// The entry a source stores for `t` (the layout above).
+// The entry a source stores for `t` (the layout above); `internal_key` may
+// be null when only the value is wanted.
 void EncodeRangeTombstone(const RangeTombstone& t, std::string* internal_key,
                           std::string* value);
 
@@ -71,29 +74,57 @@ void EncodeRangeTombstone(const RangeTombstone& t, std::string* internal_key,
 Status DecodeRangeTombstone(const Comparator* ucmp, const Slice& internal_key,
                             const Slice& value, RangeTombstone* out);
 
+// Every begin and end of `tombstones`, sorted and distinct under `ucmp`
+// (the slices point into `tombstones`).
+std::vector<Slice> RangeTombstoneCutPoints(
+    const Comparator* ucmp, const std::vector<RangeTombstone>& tombstones);
+
+// Sweeps the pieces between consecutive cut points of `tombstones` (sorted
+// by begin under `ucmp`), left to right, calling visit(lo, hi, active) for
+// each piece [lo, hi) some tombstone covers, `active` holding the ones
+// that do. Time: pieces times the tombstones active on each.
+template <typename Visit>
+void SweepRangeTombstones(const Comparator* ucmp,
+                          const std::vector<RangeTombstone>& tombstones,
+                          Visit&& visit) {
+  const std::vector<Slice> cuts = RangeTombstoneCutPoints(ucmp, tombstones);
+  std::vector<const RangeTombstone*> active;
+  size_t next = 0;
+  for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+    const Slice lo = cuts[i];
+    const Slice hi = cuts[i + 1];
+    while (next < tombstones.size() &&
+           ucmp->Compare(tombstones[next].begin, lo) <= 0) {
+      active.push_back(&tombstones[next++]);
+    }
+    std::erase_if(active, [&](const RangeTombstone* t) {
+      return ucmp->Compare(t->end, lo) <= 0;
+    });
+    if (!active.empty()) visit(lo, hi, active);
+  }
+}
+
 class FragmentedRangeTombstoneList {
  public:
-  // A piece [begin, end) of the key space on which the same tombstones
-  // apply: the plain ones' sequences are seqs()[seq_begin, seq_end),
-  // descending and distinct; the timed ones are timed()[timed_begin,
-  // timed_end), newest first.
+  // A piece [begin, end) of the key space on which the same plain
+  // tombstones apply: their sequences are seqs()[seq_begin, seq_end),
+  // descending and distinct.
   struct Fragment {
     std::string begin;
     std::string end;
     size_t seq_begin = 0;
     size_t seq_end = 0;
-    size_t timed_begin = 0;
-    size_t timed_end = 0;
   };
 
-  // Fragments `tombstones` (any order, overlaps and duplicates allowed).
-  // Tombstones with sequence above `upper_sequence`, and timed ones with
-  // timestamp above `max_timestamp`, are left out; when `newest_only`, each
-  // fragment keeps only its newest plain sequence and its newest timed
-  // tombstone (enough for a reader at one snapshot and one as-of time).
-  // REQUIRES: every tombstone has begin < end under `ucmp`, which must
-  // outlive the list.
-  // At most `max_pairs` (fragment, tombstone) pairs are kept: nested
+  // Takes `tombstones` (any order, overlaps and duplicates allowed): the
+  // plain ones fragmented, the timed ones whole, with an index for lookups
+  // (see timed_indexed()). Tombstones with sequence above `upper_sequence`,
+  // and timed ones with timestamp above `max_timestamp`, are left out; when
+  // `newest_only`, each fragment keeps only its newest plain sequence and
+  // the index its newest timed tombstone (enough for a reader at one
+  // snapshot and one as-of time). REQUIRES: every tombstone has begin < end
+  // under `ucmp`, which must outlive the list.
+  // At most `max_pairs` (fragment, sequence) pairs are kept: nested plain
   // tombstones make their number grow with the square of the tombstones'.
   // Past it the list is left empty and overflowed() is true.
   FragmentedRangeTombstoneList(
@@ -104,15 +135,25 @@ class FragmentedRangeTombstoneList {
 
   bool overflowed() const { return overflowed_; }
 
-  bool empty() const { return fragments_.empty(); }
+  // Plain tombstones, fragmented.
+  bool empty() const { return fragments_.empty() && timed_.empty(); }
   size_t size() const { return fragments_.size(); }
   const Fragment& fragment(size_t i) const { return fragments_[i]; }
   SequenceNumber seq(size_t i) const { return seqs_[i]; }
-  const TimedTombstone& timed(size_t i) const { return timed_[i]; }
-  // Number of (fragment, tombstone) pairs: the tombstones a table stores.
+  // Number of (fragment, sequence) pairs plus timed tombstones: the
+  // tombstones a table stores.
   size_t NumTombstones() const { return seqs_.size() + timed_.size(); }
-  // Whether any fragment holds a timed tombstone.
+
+  // Timed tombstones, whole: ordered by begin, then sequence descending.
   bool has_timed() const { return !timed_.empty(); }
+  const std::vector<RangeTombstone>& timed() const { return timed_; }
+  // Whether lookups of timed tombstones use a fragmented index (binary
+  // search) rather than a scan. Fragmenting nested timed tombstones needs
+  // a pair per (fragment, tombstone) (every timestamp may matter to some
+  // as-of read), so a list whose index would pass kMaxTimedIndexPairs
+  // keeps none and scans.
+  bool timed_indexed() const { return timed_indexed_; }
+  static constexpr size_t kMaxTimedIndexPairs = size_t{1} << 16;
 
   // Index of the fragment containing `user_key`, or size() if none does.
   size_t Find(const Slice& user_key) const;
@@ -120,8 +161,8 @@ class FragmentedRangeTombstoneList {
   // containing it, or the next one), or size().
   size_t LowerBound(const Slice& user_key) const;
 
-  // The newest sequence <= `read_sequence` among the tombstones covering
-  // `user_key`; 0 if none does.
+  // The newest sequence <= `read_sequence` among the plain tombstones
+  // covering `user_key`; 0 if none does.
   SequenceNumber MaxCoveringSequence(const Slice& user_key,
                                      SequenceNumber read_sequence) const;
   // The same within fragment `i`. REQUIRES: i < size().
@@ -133,25 +174,38 @@ class FragmentedRangeTombstoneList {
   // time `as_of` sees; timestamp 0 if none.
   TimedTombstone MaxCoveringTimed(const Slice& user_key, uint64_t as_of,
                                   SequenceNumber read_sequence) const;
-  // The same within fragment `i`. REQUIRES: i < size().
-  TimedTombstone FragmentMaxTimed(size_t i, uint64_t as_of,
-                                  SequenceNumber read_sequence) const;
 
-  // Appends every (fragment, tombstone) pair as a tombstone, in internal
-  // key order of their begin keys and sequences: the form a table stores.
+  // Whether a tombstone of either kind ends after `user_key`.
+  bool AnyEndsAfter(const Slice& user_key) const;
+
+  // Appends every plain (fragment, sequence) pair as a tombstone, in
+  // internal key order of their begin keys, then every timed tombstone.
   void AppendTombstones(std::vector<RangeTombstone>* out) const;
-  // The same for fragment `i` alone. REQUIRES: i < size().
-  void AppendFragmentTombstones(size_t i,
-                                std::vector<RangeTombstone>* out) const;
 
   const Comparator* user_comparator() const { return ucmp_; }
 
  private:
+  // A piece of the key space on which the same timed tombstones apply:
+  // timed_pairs_[pair_begin, pair_end), newest first.
+  struct TimedFragment {
+    std::string begin;
+    std::string end;
+    size_t pair_begin = 0;
+    size_t pair_end = 0;
+  };
+
+  void FragmentPlain(std::vector<RangeTombstone> plain, bool newest_only,
+                     size_t max_pairs);
+  void IndexTimed(bool newest_only);
+
   const Comparator* const ucmp_;
   std::vector<Fragment> fragments_;  // sorted, disjoint
   std::vector<SequenceNumber> seqs_;
-  std::vector<TimedTombstone> timed_;
   bool overflowed_ = false;
+  std::vector<RangeTombstone> timed_;
+  bool timed_indexed_ = false;
+  std::vector<TimedFragment> timed_fragments_;  // sorted, disjoint
+  std::vector<TimedTombstone> timed_pairs_;
 };
 
 using RangeTombstoneListPtr =

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -110,17 +111,19 @@ TEST(RangeTombstoneTest, DecodeRejectsBadEntries) {
   EXPECT_TRUE(DecodeRangeTombstone(Ucmp(), point, "d", &t).IsCorruption());
 }
 
-// Timed tombstones (a versioned DB's DeleteRange) share the fragments of
-// the plain ones but answer their own lookups, by as-of time and sequence.
-TEST(RangeTombstoneTest, TimedTombstonesFragmentBesideThePlainOnes) {
+// Timed tombstones (a versioned DB's DeleteRange) are kept whole beside the
+// fragmented plain ones and answer their own lookups, by as-of time and
+// sequence.
+TEST(RangeTombstoneTest, TimedTombstonesAreKeptWholeBesideThePlainOnes) {
   const std::vector<RangeTombstone> t = {{"a", "e", 10, 0},
                                          {"c", "g", 20, 500},
                                          {"b", "d", 30, 300},
                                          {"c", "d", 15, 0}};
   FragmentedRangeTombstoneList list(Ucmp(), t);
   EXPECT_TRUE(list.has_timed());
-  // [a,b) 1, [b,c) 2, [c,d) 4, [d,e) 2, [e,g) 1.
-  EXPECT_EQ(10u, list.NumTombstones());
+  EXPECT_TRUE(list.timed_indexed());
+  EXPECT_EQ("[a,c)@10 [c,d)@15,10 [d,e)@10 ", Describe(list));
+  EXPECT_EQ(4u + 2, list.NumTombstones());
   // Plain lookups see the plain ones alone.
   EXPECT_EQ(10u, list.MaxCoveringSequence("b", kMaxSequenceNumber));
   EXPECT_EQ(15u, list.MaxCoveringSequence("c", kMaxSequenceNumber));
@@ -139,20 +142,16 @@ TEST(RangeTombstoneTest, TimedTombstonesFragmentBesideThePlainOnes) {
   EXPECT_EQ("0#0", timed("c", 499, 29));
   EXPECT_EQ("500#20", timed("f", 500, 20));
   EXPECT_EQ("0#0", timed("g", kMaxTimestamp, kMaxSequenceNumber));
-  // Stored and read back: the same fragments, in internal key order.
+  EXPECT_TRUE(list.AnyEndsAfter("f"));
+  EXPECT_FALSE(list.AnyEndsAfter("g"));
+  // Stored and read back: the same list.
   std::vector<RangeTombstone> stored;
   list.AppendTombstones(&stored);
   ASSERT_EQ(list.NumTombstones(), stored.size());
-  const InternalKeyComparator icmp(Ucmp());
-  std::string previous;
   for (const RangeTombstone& x : stored) {
     std::string key;
     std::string value;
     EncodeRangeTombstone(x, &key, &value);
-    if (!previous.empty()) {
-      EXPECT_LT(icmp.Compare(previous, key), 0);
-    }
-    previous = key;
     RangeTombstone back;
     ASSERT_TRUE(DecodeRangeTombstone(Ucmp(), key, value, &back).ok());
     EXPECT_EQ(x.begin, back.begin);
@@ -162,14 +161,62 @@ TEST(RangeTombstoneTest, TimedTombstonesFragmentBesideThePlainOnes) {
   }
   FragmentedRangeTombstoneList again(Ucmp(), stored);
   EXPECT_EQ(Describe(list), Describe(again));
-  // A reader's list: its sequence and as-of time, the newest of each kind
-  // per fragment: [a,b)@10 [b,c)@10+300#30 [c,d)@15+300#30 [d,e)@10.
+  EXPECT_EQ(list.timed().size(), again.timed().size());
+  // A reader's list: its sequence and as-of time, the newest of each kind.
   FragmentedRangeTombstoneList reader(Ucmp(), t, 30, true, SIZE_MAX, 499);
-  EXPECT_EQ(6u, reader.NumTombstones());
-  EXPECT_EQ("[a,b)@10 [b,c)@10 [c,d)@15 [d,e)@10 ", Describe(reader));
+  EXPECT_EQ("[a,c)@10 [c,d)@15 [d,e)@10 ", Describe(reader));
+  ASSERT_EQ(1u, reader.timed().size());  // 500 is after the as-of time
   EXPECT_EQ(300u, reader.MaxCoveringTimed("c", 499, 30).timestamp);
   EXPECT_EQ(0u, reader.MaxCoveringTimed("c", 299, 30).timestamp);
   EXPECT_EQ(0u, reader.MaxCoveringTimed("f", 499, 30).timestamp);
+}
+
+// Lookups of timed tombstones match a brute-force answer, through the
+// index and, for tombstones too nested to index, through the scan.
+TEST(RangeTombstoneTest, TimedLookupsMatchABruteForceModel) {
+  Random rnd(77);
+  const auto key = [](uint32_t i) {
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "%04u", i);
+    return std::string(buf);
+  };
+  for (const bool nested : {false, true}) {
+    std::vector<RangeTombstone> tombstones;
+    const uint32_t n = nested ? 400 : 60;
+    for (uint32_t i = 0; i < n; ++i) {
+      RangeTombstone t;
+      if (nested) {  // [i, 2n - i): n(n + 1) / 2 index pairs
+        t.begin = key(i);
+        t.end = key(2 * n - i);
+      } else {
+        const uint32_t a = rnd.Uniform(100);
+        t.begin = key(a);
+        t.end = key(a + 1 + rnd.Uniform(20));
+      }
+      t.sequence = 1 + i;
+      t.timestamp = 1 + rnd.Uniform(50);
+      tombstones.push_back(t);
+    }
+    const FragmentedRangeTombstoneList list(Ucmp(), tombstones);
+    EXPECT_EQ(!nested, list.timed_indexed());
+    for (int probe = 0; probe < 2000; ++probe) {
+      const std::string k = key(rnd.Uniform(nested ? 2 * n + 2 : 125));
+      const uint64_t as_of = 1 + rnd.Uniform(52);
+      const SequenceNumber seq = rnd.Uniform(n + 2);
+      TimedTombstone want;
+      for (const RangeTombstone& t : tombstones) {
+        if (t.begin <= k && k < t.end && t.timestamp <= as_of &&
+            t.sequence <= seq &&
+            TimedTombstone{t.timestamp, t.sequence}.NewerThan(want.timestamp,
+                                                              want.sequence)) {
+          want = TimedTombstone{t.timestamp, t.sequence};
+        }
+      }
+      const TimedTombstone got = list.MaxCoveringTimed(k, as_of, seq);
+      ASSERT_EQ(want.timestamp, got.timestamp) << k << " " << as_of;
+      ASSERT_EQ(want.sequence, got.sequence) << k << " " << as_of;
+    }
+  }
 }
 
 TEST(RangeTombstoneTest, DecodeRejectsBadTimedEntries) {

@@ -160,9 +160,10 @@ Status Table::ReadRangeDeletions(uint64_t limit) {
     return CorruptionAt(file_name_, properties_handle_.offset,
                         "properties disagree with the range-deletion block");
   }
-  // Writers keep one tombstone per snapshot stripe, so a real table stays
-  // far below this; a crafted one must not make Open allocate without
-  // bound (4 Mi pairs: 32 MiB of sequences).
+  // Writers keep one plain tombstone per snapshot stripe and fragment, so
+  // a real table stays far below this (timed ones are kept whole); a crafted
+  // one must not make Open allocate without bound (4 Mi pairs: 32 MiB of
+  // sequences).
   constexpr size_t kMaxPairs = size_t{4} << 20;
   auto list = std::make_shared<const FragmentedRangeTombstoneList>(
       ucmp, std::move(tombstones), kMaxSequenceNumber, false, kMaxPairs);
@@ -405,6 +406,9 @@ size_t Table::MemoryUsage() const {
       usage += f.begin.size() + f.end.size() + sizeof(f);
     }
     usage += range_tombstones_->NumTombstones() * sizeof(SequenceNumber);
+    for (const RangeTombstone& t : range_tombstones_->timed()) {
+      usage += t.begin.size() + t.end.size() + sizeof(t);
+    }
   }
   if (index_block_ != nullptr) usage += index_block_->MemoryUsage();
   return usage;

@@ -53,6 +53,10 @@ class Recorder final : public WriteBatch::Handler {
   void Replace(const Slice& key, const Slice& value) override {
     ops.emplace_back(6, key.ToString(), value.ToString(), 0);
   }
+  void DeleteRangeAt(const Slice& begin, const Slice& end,
+                     uint64_t ts) override {
+    ops.emplace_back(7, begin.ToString(), end.ToString(), ts);
+  }
   std::vector<Op> ops;
 };
 
@@ -71,8 +75,10 @@ WriteBatch Rebuild(const std::vector<Op>& ops) {
       b.DeleteAt(x, ts);
     } else if (kind == 5) {
       b.Purge(x);
-    } else {
+    } else if (kind == 6) {
       b.Replace(x, y);
+    } else {
+      b.DeleteRangeAt(x, y, ts);
     }
   }
   return b;
@@ -111,8 +117,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint32_t timestamped = 0;
   uint32_t purges = 0;
   for (const auto& op : recorder.ops) {
-    ranges += std::get<0>(op) == 2;
-    timestamped += std::get<0>(op) == 3 || std::get<0>(op) == 4;
+    ranges += std::get<0>(op) == 2 || std::get<0>(op) == 7;
+    timestamped +=
+        std::get<0>(op) == 3 || std::get<0>(op) == 4 || std::get<0>(op) == 7;
     purges += std::get<0>(op) == 5 || std::get<0>(op) == 6;
   }
   STRATA_FUZZ_CHECK(summary.range_deletions == ranges, "range count");
@@ -147,10 +154,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
     STRATA_FUZZ_CHECK(n == summary.count - ranges, "memtable iteration");
   }
-  // And a versioned DB's replay (no timestamp 0, no DeleteRange): a purge
-  // is one range tombstone, a replace a value and a range tombstone.
-  if (!summary.has_empty_key && summary.count > 0 &&
-      !summary.has_zero_timestamp && ranges == 0) {
+  // And a versioned DB's replay (no timestamp 0): a purge is one range
+  // tombstone, a replace a value and a range tombstone, a range delete a
+  // timed range tombstone.
+  if (!summary.has_empty_key && !summary.has_bad_range && summary.count > 0 &&
+      !summary.has_zero_timestamp) {
     static const internal::InternalKeyComparator vicmp(BytewiseComparator(),
                                                        /*versioned=*/true);
     auto mem = std::make_shared<internal::MemTable>(vicmp, 4096);
@@ -159,9 +167,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                    /*commit_timestamp=*/1000);
     uint32_t purge_only = 0;
     for (const auto& op : recorder.ops) purge_only += std::get<0>(op) == 5;
-    STRATA_FUZZ_CHECK(mem->NumEntries() == summary.count - purge_only &&
-                          mem->NumRangeDeletions() == purges,
-                      "versioned memtable entries");
+    STRATA_FUZZ_CHECK(
+        mem->NumEntries() == summary.count - purge_only - ranges &&
+            mem->NumRangeDeletions() == purges + ranges,
+        "versioned memtable entries");
+    // Every tombstone decodes (the memtable's list asserts it).
+    STRATA_FUZZ_CHECK(
+        (mem->RangeTombstones() != nullptr) == (purges + ranges > 0),
+        "versioned memtable tombstones");
   }
   return 0;
 }
