@@ -446,11 +446,6 @@ TEST_P(DBBasicTest, LaterCapabilitiesSayNotSupported) {
   Open();
   EXPECT_TRUE(db_->CreateCheckpoint(dbname_ + "-cp").IsNotSupported());
   EXPECT_TRUE(RepairDB(dbname_, options_).IsNotSupported());
-  auto txn = db_->BeginTransaction(WriteOptions());
-  ASSERT_NE(nullptr, txn);
-  EXPECT_TRUE(txn->Put("a", "b").IsNotSupported());
-  EXPECT_TRUE(txn->Commit().IsNotSupported());
-  EXPECT_EQ("NOT_FOUND", Get("a"));
 }
 
 TEST_P(DBBasicTest, DestroyDBRemovesEverything) {

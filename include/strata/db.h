@@ -109,6 +109,8 @@ class DB {
   // Syncs the WAL, releases the directory lock and ends the DB's use.
   virtual Status Close() = 0;
 
+  // Begins a transaction (strata/transaction.h) at the current state.
+  // Never null: after Close, every call on it fails.
   virtual std::unique_ptr<Transaction> BeginTransaction(
       const WriteOptions& options,
       const TransactionOptions& txn_options = TransactionOptions()) = 0;

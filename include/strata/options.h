@@ -137,6 +137,15 @@ struct Options {
   size_t max_key_size = 64 << 10;
   size_t max_value_size = 32 << 20;
 
+  // Transactions: the memory the commit index may use (bytes). While
+  // read-write transactions are live it holds the latest commit sequence
+  // of every key written since the oldest one began (about 80 bytes plus
+  // the key per key), so that a commit checks its conflicts in memory.
+  // Past this bound its oldest entries go; a transaction older than what
+  // it still holds checks its keys in the tree instead (reads at commit,
+  // never a Busy that no conflict caused).
+  size_t max_transaction_index_bytes = 64 << 20;
+
   // Time travel (docs/key_format.md). With versioning every write keeps
   // its version, stamped with a timestamp (nanoseconds since the Unix
   // epoch): the commit timestamp of its write group, strictly increasing

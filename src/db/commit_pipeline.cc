@@ -159,7 +159,12 @@ WriteBatch* CommitPipeline::BuildGroupLocked(Writer** last, bool* sync) {
         continue;
       }
     }
+    const SequenceNumber first = next_first;
     next_first += WriteBatchInternal::Count(*member->batch);
+    // seq_cst: before the recorder looks for transactions (CommitIndex,
+    // Completeness).
+    assigned_sequence_.store(next_first - 1, std::memory_order_seq_cst);
+    if (recorder_) recorder_(*member->batch, first);
     *sync |= member->sync;
     size += member_size;
     if (result == nullptr) {

@@ -78,6 +78,10 @@ class CommitHost {
 
 // Decides whether a member may commit; see CommitPipeline::Write.
 using CommitValidator = std::function<Status(SequenceNumber first_sequence)>;
+// Sees every member accepted into a group, in order, with the sequence its
+// first record gets; see CommitPipeline::SetRecorder.
+using CommitRecorder =
+    std::function<void(const WriteBatch& batch, SequenceNumber first)>;
 
 class CommitPipeline {
  public:
@@ -123,7 +127,21 @@ class CommitPipeline {
   }
   void SetLastSequence(SequenceNumber sequence) {
     last_sequence_.store(sequence, std::memory_order_release);
+    assigned_sequence_.store(sequence, std::memory_order_release);
   }
+  // The last sequence number given to an accepted member (acquire): at or
+  // above LastSequence(), above it while a group is being logged and
+  // applied. Every member accepted later gets higher ones.
+  // Sequentially consistent (see CommitIndex: Completeness).
+  SequenceNumber AssignedSequence() const {
+    return assigned_sequence_.load(std::memory_order_seq_cst);
+  }
+  // Calls `recorder` for every member accepted from now on, under the
+  // pipeline's mutex, right after its validator (so a later member's
+  // validator sees it), and after AssignedSequence() covers it. The
+  // transaction layer's commit index records writes this way. REQUIRES:
+  // before the first write.
+  void SetRecorder(CommitRecorder recorder) { recorder_ = std::move(recorder); }
   // Bytes of batches committed since open (relaxed).
   uint64_t BytesCommitted() const {
     return bytes_committed_.load(std::memory_order_relaxed);
@@ -186,6 +204,8 @@ class CommitPipeline {
   bool closed_ STRATA_GUARDED_BY(mu_) = false;
 
   std::atomic<SequenceNumber> last_sequence_{0};
+  std::atomic<SequenceNumber> assigned_sequence_{0};
+  CommitRecorder recorder_;  // set before the first write
   std::atomic<uint64_t> bytes_committed_{0};
   // Commit timestamps (versioned DBs): the clock, or null without them;
   // the last timestamp is written by the leader, read by anyone.

@@ -12,6 +12,7 @@
 #include "db/db_iter.h"
 #include "env/env_util.h"
 #include "env/filename.h"
+#include "txn/transaction_impl.h"
 
 namespace strata {
 
@@ -43,27 +44,6 @@ Options ResolveOptions(const Options& options) {
   if (r.comparator == nullptr) r.comparator = BytewiseComparator();
   return r;
 }
-
-// Every call on a transaction says what is missing, and nothing pretends
-// to work.
-class UnsupportedTransaction final : public Transaction {
- public:
-  Status Get(const ReadOptions&, const Slice&, std::string*) override {
-    return Missing();
-  }
-  Status Put(const Slice&, const Slice&) override { return Missing(); }
-  Status Delete(const Slice&) override { return Missing(); }
-  std::unique_ptr<Iterator> NewIterator(const ReadOptions&) override {
-    return NewErrorIterator(Missing());
-  }
-  Status Commit() override { return Missing(); }
-  Status Rollback() override { return Missing(); }
-
- private:
-  static Status Missing() {
-    return Status::NotSupported("transactions", "not built yet");
-  }
-};
 
 CompactionPolicyOptions MakePolicy(const Options& options,
                                    const InternalKeyComparator& icmp) {
@@ -129,9 +109,16 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       table_options_(
           MakeTableOptions(options_, icmp_.get(), block_cache_.get())),
       pipeline_(this, dbname_),
+      commit_index_(options_.comparator, options_.max_transaction_index_bytes),
       bg_(options_.level0_idle_compaction_ms * 1000),
       counters_(options_.num_levels),
-      policy_(MakePolicy(options_, *icmp_)) {}
+      policy_(MakePolicy(options_, *icmp_)) {
+  // Every accepted write goes into the commit index while a read-write
+  // transaction is live (one atomic load otherwise).
+  pipeline_.SetRecorder([this](const WriteBatch& batch, SequenceNumber first) {
+    RecordCommitted(batch, first);
+  });
+}
 
 DBImpl::~DBImpl() {
   if (!closed_.load(std::memory_order_acquire) && versions_ != nullptr) {
@@ -501,16 +488,15 @@ Status DBImpl::Flush() {
   return WritesStoppedLocked();
 }
 
+std::unique_ptr<Transaction> DBImpl::BeginTransaction(
+    const WriteOptions& options, const TransactionOptions& txn_options) {
+  return NewTransaction(this, options, txn_options);
+}
+
 Status DBImpl::CreateCheckpoint(const std::string& /*dir*/) {
   STRATA_RETURN_IF_ERROR(CheckOpen());
   return Status::NotSupported("CreateCheckpoint",
                               "checkpoints are not built yet");
-}
-
-std::unique_ptr<Transaction> DBImpl::BeginTransaction(
-    const WriteOptions& /*options*/,
-    const TransactionOptions& /*txn_options*/) {
-  return std::make_unique<UnsupportedTransaction>();
 }
 
 }  // namespace internal

@@ -65,6 +65,8 @@
 #include "strata/db.h"
 #include "strata/env.h"
 #include "table/table.h"
+#include "txn/commit_index.h"
+#include "txn/txn_host.h"
 #include "version/version_edit.h"
 #include "version/version_set.h"
 #include "wal/log_writer.h"
@@ -78,7 +80,7 @@ inline size_t ArenaBlockSize(size_t write_buffer_size) {
   return b < (4 << 10) ? (4 << 10) : (b > (1 << 20) ? (1 << 20) : b);
 }
 
-class DBImpl final : public DB, private CommitHost {
+class DBImpl final : public DB, private CommitHost, private TxnHost {
  public:
   friend struct DBProperties;  // db_properties.cc
 
@@ -122,6 +124,31 @@ class DBImpl final : public DB, private CommitHost {
   Status WriteValidated(const WriteOptions& options, WriteBatch* batch,
                         CommitValidator validate);
 
+  // ---- The transaction layer's host (txn/txn_host.h; db_txn.cc) -------
+  Status BeginTxn(bool track, const Snapshot** snapshot,
+                  SequenceNumber* exact_from) override;
+  void EndTxn(bool tracked, const Snapshot* snapshot) override;
+  Status CommitTxn(const WriteOptions& options, const std::vector<TxnOp>& ops,
+                   bool check, SequenceNumber snapshot,
+                   SequenceNumber exact_from,
+                   const std::vector<std::string>& keys,
+                   const std::vector<ScannedRange>& ranges) override;
+  Status TxnGet(const ReadOptions& options, const Slice& key,
+                std::string* value, uint64_t* timestamp) override {
+    return GetImpl(options, key, value, timestamp);
+  }
+  std::unique_ptr<Iterator> TxnNewIterator(
+      const ReadOptions& options) override {
+    return NewIterator(options);
+  }
+  Status TxnCheckOp(const TxnOp& op) const override;
+  const Comparator* TxnComparator() const override {
+    return options_.comparator;
+  }
+  bool TxnVersioned() const override { return icmp_->versioned(); }
+  // For tests: the commit index.
+  const CommitIndex& commit_index() const { return commit_index_; }
+
   // Holds the commit pipeline (CommitPipeline::Pause): writes and Flush
   // queued after it wait until ResumeWrites(); meanwhile the WAL holds
   // exactly the writes up to strata.last-sequence (a checkpoint copies a
@@ -152,7 +179,25 @@ class DBImpl final : public DB, private CommitHost {
 
  private:
   Status GetImpl(const ReadOptions& options, const Slice& key,
-                 std::string* value);
+                 std::string* value, uint64_t* timestamp = nullptr);
+  // db_txn.cc: whether a key of `keys`, or a key inside one of `ranges`,
+  // was written by a sequence in (after, upto], read from the tree (the
+  // memtables and tables at `upto`). Sets `*what` when one was.
+  Status WrittenInTree(const std::vector<std::string>& keys,
+                       const std::vector<ScannedRange>& ranges,
+                       SequenceNumber after, SequenceNumber upto, bool* written,
+                       std::string* what);
+  // Waits until every write up to `sequence` is published (a group being
+  // logged); an error if writes stopped meanwhile.
+  Status WaitForSequence(SequenceNumber sequence);
+  // Commits `batch` under the conflict check of CommitTxn.
+  Status CommitChecked(const WriteOptions& options, WriteBatch* batch,
+                       SequenceNumber snapshot, SequenceNumber exact_from,
+                       const std::vector<std::string>& keys,
+                       const std::vector<ScannedRange>& ranges);
+  // The pipeline's recorder: the writes of an accepted batch into the
+  // commit index, while a transaction is live.
+  void RecordCommitted(const WriteBatch& batch, SequenceNumber first);
   // InvalidArgument for read options this DB cannot honour: versioned ones
   // without versioning, history options without all_versions.
   Status CheckReadOptions(const ReadOptions& options) const;
@@ -306,10 +351,10 @@ class DBImpl final : public DB, private CommitHost {
   Status GetReadState(const ReadOptions& options, SequenceNumber* sequence,
                       std::shared_ptr<const SuperVersion>* sv) const;
   // Get in a versioned DB: the newest version of `key` at or before
-  // options.as_of visible at `seq`.
+  // options.as_of visible at `seq`, and its timestamp (when asked).
   Status GetVersioned(const ReadOptions& options, const Slice& key,
                       SequenceNumber seq, const SuperVersion& sv,
-                      std::string* value);
+                      std::string* value, uint64_t* timestamp = nullptr);
   // Looks `lookup` up in the tables of `version`. `*covering` is the
   // newest visible range tombstone covering the key found so far (0: none);
   // it is raised by the tables' tombstones and hides older versions.
@@ -334,6 +379,9 @@ class DBImpl final : public DB, private CommitHost {
   // The writer queue, the WAL and the last sequence (its own invariants
   // in commit_pipeline.h; invariants 3 and 5 above are kept with it).
   CommitPipeline pipeline_;
+  // What read-write transactions check their commits against; the
+  // pipeline records every accepted write into it while any is live.
+  CommitIndex commit_index_;
   // What readers pin, and the live snapshots (as in snapshots_) for them
   // to check the one they are given, behind a leaf lock of its own: reads
   // never wait for `mu_`. Installed under `mu_` (invariant 6).

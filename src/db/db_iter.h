@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "base/error_iterator.h"
 #include "base/internal_iterator.h"
 #include "key/internal_key.h"
 #include "key/range_tombstone.h"
@@ -58,8 +59,5 @@ struct DBIterOptions {
 std::unique_ptr<Iterator> NewDBIterator(
     const DBIterOptions& options, std::unique_ptr<InternalIterator> source,
     std::shared_ptr<const void> pinned);
-
-// An iterator with no entries whose status() is `status`.
-std::unique_ptr<Iterator> NewErrorIterator(Status status);
 
 }  // namespace strata::internal

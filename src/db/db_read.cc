@@ -87,7 +87,8 @@ Status DBImpl::Get(const ReadOptions& options, const Slice& key,
 }
 
 Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
-                       std::string* value) {
+                       std::string* value, uint64_t* timestamp) {
+  if (timestamp != nullptr) *timestamp = 0;
   if (key.empty()) return Status::InvalidArgument("empty key");
   if (value == nullptr) return Status::InvalidArgument("null value pointer");
   STRATA_RETURN_IF_ERROR(CheckOpen());
@@ -102,7 +103,7 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
     // After the state is pinned: a compaction raises the horizon before it
     // installs what it dropped (db_compaction.cc).
     STRATA_RETURN_IF_ERROR(CheckHorizon(options));
-    return GetVersioned(options, key, seq, *sv, value);
+    return GetVersioned(options, key, seq, *sv, value, timestamp);
   }
   const LookupKey lookup(key, seq);
   // Newest source first: the first one that knows the key decides, unless
@@ -143,7 +144,7 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
 
 Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
                             SequenceNumber seq, const SuperVersion& sv,
-                            std::string* value) {
+                            std::string* value, uint64_t* timestamp) {
   // The lookup key ‖ as-of time: in each source the seek lands on the
   // newest version at or before it. A source's versions of the key come
   // newest timestamp first, but sources are ordered by sequence, not by
@@ -260,7 +261,10 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
       break;
     }
   }
-  if (best.found && !best.deleted) return Status::OK();
+  if (best.found && !best.deleted) {
+    if (timestamp != nullptr) *timestamp = best.timestamp;
+    return Status::OK();
+  }
   value->clear();
   return Status::NotFound();
 }

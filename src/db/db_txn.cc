@@ -1,0 +1,307 @@
+// DBImpl: what the transaction layer (src/txn) needs from the DB — its
+// snapshot and registration, and a commit decided inside the commit
+// pipeline against the commit index, with the tree as the exact fallback.
+
+#include <algorithm>
+#include <cassert>
+#include <thread>
+
+#include "db/db_impl.h"
+#include "key/versioned_key.h"
+
+namespace strata::internal {
+
+Status DBImpl::BeginTxn(bool track, const Snapshot** snapshot,
+                        SequenceNumber* exact_from) {
+  *snapshot = nullptr;
+  *exact_from = 0;
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  if (track) {
+    // Registered before the snapshot is read: every write accepted from
+    // here on is recorded, and those accepted before have sequences at or
+    // below the assigned one (CommitIndex: Completeness).
+    commit_index_.Register();
+    *exact_from = pipeline_.AssignedSequence();
+  }
+  *snapshot = GetSnapshot();
+  if (*snapshot == nullptr) {
+    if (track) commit_index_.Unregister(0, /*declared=*/false);
+    return CheckOpen().ok() ? Status::IOError(dbname_, "no snapshot")
+                            : CheckOpen();
+  }
+  if (track) commit_index_.SetSnapshot((*snapshot)->sequence());
+  return Status::OK();
+}
+
+void DBImpl::EndTxn(bool tracked, const Snapshot* snapshot) {
+  if (snapshot == nullptr) return;
+  if (tracked) commit_index_.Unregister(snapshot->sequence());
+  ReleaseSnapshot(snapshot);
+}
+
+Status DBImpl::WaitForSequence(SequenceNumber sequence) {
+  // The group that holds it is being logged and applied by the leader
+  // now: a short wait, without a lock.
+  while (pipeline_.LastSequence() < sequence) {
+    STRATA_RETURN_IF_ERROR(CheckOpen());
+    {
+      MutexLock lock(&mu_);
+      STRATA_RETURN_IF_ERROR(WritesStoppedLocked());
+    }
+    std::this_thread::yield();
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Appends `op` to `batch` as the record WriteBatch makes of it.
+void AppendOp(const TxnOp& op, WriteBatch* batch) {
+  switch (op.kind) {
+    case TxnOp::Kind::kPut:
+      batch->Put(op.key, op.value);
+      break;
+    case TxnOp::Kind::kDelete:
+      batch->Delete(op.key);
+      break;
+    case TxnOp::Kind::kDeleteRange:
+      batch->DeleteRange(op.key, op.value);
+      break;
+    case TxnOp::Kind::kPutAt:
+      batch->PutAt(op.key, op.value, op.ts);
+      break;
+    case TxnOp::Kind::kDeleteAt:
+      batch->DeleteAt(op.key, op.ts);
+      break;
+  }
+}
+
+}  // namespace
+
+Status DBImpl::TxnCheckOp(const TxnOp& op) const {
+  WriteBatch one;
+  AppendOp(op, &one);
+  return CheckBatch(one);
+}
+
+void DBImpl::RecordCommitted(const WriteBatch& batch, SequenceNumber first) {
+  if (!commit_index_.live()) return;  // one load without transactions
+  struct Parser final : WriteBatch::Handler {
+    std::vector<CommitIndex::Write> writes;
+    SequenceNumber seq = 0;
+    void Key(const Slice& k) {
+      writes.push_back(CommitIndex::Write{k, Slice(), false, seq++});
+    }
+    void Put(const Slice& k, const Slice&) override { Key(k); }
+    void Delete(const Slice& k) override { Key(k); }
+    void DeleteRange(const Slice& b, const Slice& e) override {
+      writes.push_back(CommitIndex::Write{b, e, true, seq++});
+    }
+    void PutAt(const Slice& k, const Slice&, uint64_t) override { Key(k); }
+    void DeleteAt(const Slice& k, uint64_t) override { Key(k); }
+    void DeleteRangeAt(const Slice& b, const Slice& e, uint64_t) override {
+      DeleteRange(b, e);
+    }
+    void Purge(const Slice& k) override { Key(k); }
+    void Replace(const Slice& k, const Slice&) override { Key(k); }
+  } parser;
+  parser.seq = first;
+  // The pipeline accepted the batch: it parses.
+  const Status s = batch.Iterate(&parser);
+  assert(s.ok());
+  (void)s;
+  commit_index_.Record(parser.writes);
+}
+
+Status DBImpl::CommitTxn(const WriteOptions& options,
+                         const std::vector<TxnOp>& ops, bool check,
+                         SequenceNumber snapshot, SequenceNumber exact_from,
+                         const std::vector<std::string>& keys,
+                         const std::vector<ScannedRange>& ranges) {
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  // A transaction that wrote nothing serializes at its snapshot, whatever
+  // committed since: it has nothing to check.
+  if (ops.empty()) return Status::OK();
+  WriteBatch batch;
+  for (const TxnOp& op : ops) AppendOp(op, &batch);
+  if (!check) return Write(options, &batch);
+  return CommitChecked(options, &batch, snapshot, exact_from, keys, ranges);
+}
+
+Status DBImpl::CommitChecked(const WriteOptions& options, WriteBatch* batch,
+                             SequenceNumber snapshot, SequenceNumber exact_from,
+                             const std::vector<std::string>& keys,
+                             const std::vector<ScannedRange>& ranges) {
+  STRATA_RETURN_IF_ERROR(CheckBatch(*batch));
+  // The index answers for writes after `checked`; before it, the tree did.
+  SequenceNumber checked = snapshot;
+  for (;;) {
+    const SequenceNumber index_from =
+        std::max(exact_from, commit_index_.floor());
+    if (checked < index_from) {
+      STRATA_RETURN_IF_ERROR(WaitForSequence(index_from));
+      const SequenceNumber upto = pipeline_.LastSequence();
+      bool written = false;
+      std::string what;
+      STRATA_RETURN_IF_ERROR(
+          WrittenInTree(keys, ranges, snapshot, upto, &written, &what));
+      if (written) return Status::Busy("transaction conflict", what);
+      checked = upto;
+    }
+    // Set when the index no longer covers the window from `checked`: the
+    // commit then looks in the tree again from a later point.
+    bool moved_on = false;
+    const CommitValidator validate = [&](SequenceNumber) -> Status {
+      std::string what;
+      switch (commit_index_.Check(keys, ranges, checked, &what)) {
+        case CommitIndex::Answer::kNoConflict:
+          return Status::OK();
+        case CommitIndex::Answer::kConflict:
+          return Status::Busy("transaction conflict", what);
+        case CommitIndex::Answer::kUnknown:
+          moved_on = true;
+          return Status::TryAgain("commit index", "pruned past the window");
+      }
+      return Status::OK();
+    };
+    const Status s = pipeline_.Write(batch, options.sync, validate);
+    if (moved_on) continue;
+    return s;
+  }
+}
+
+Status DBImpl::WrittenInTree(const std::vector<std::string>& keys,
+                             const std::vector<ScannedRange>& ranges,
+                             SequenceNumber after, SequenceNumber upto,
+                             bool* written, std::string* what) {
+  *written = false;
+  if (upto <= after) return Status::OK();
+  ReadOptions ro;
+  ro.fill_cache = false;
+  std::shared_ptr<const SuperVersion> sv = GetSuperVersion();
+  // Every version and every tombstone, whatever its sequence: the sources'
+  // own lists, not a reader's (which keep only the newest per fragment).
+  std::unique_ptr<InternalIterator> iter;
+  RangeTombstoneListPtr unused;
+  STRATA_RETURN_IF_ERROR(
+      NewInternalIterator(ro, *sv, kMaxSequenceNumber, &iter, &unused));
+  std::vector<RangeTombstoneListPtr> lists;
+  if (auto t = sv->mem->RangeTombstones()) lists.push_back(std::move(t));
+  for (const auto& m : sv->imm) {
+    if (auto t = m->RangeTombstones()) lists.push_back(std::move(t));
+  }
+  for (int level = 0; level < sv->version->num_levels(); ++level) {
+    for (const auto& f : sv->version->files(level)) {
+      if (f->num_deletions == 0) continue;
+      std::shared_ptr<const Table> table;
+      STRATA_RETURN_IF_ERROR(
+          table_cache_->Find(f->number, f->file_size, &table));
+      if (table->range_tombstones()) lists.push_back(table->range_tombstones());
+    }
+  }
+  const bool versioned = icmp_->versioned();
+  const Comparator* kcmp = options_.comparator;
+  const auto in_window = [&](SequenceNumber seq) {
+    return seq > after && seq <= upto;
+  };
+  // The stored key where a key's entries begin.
+  const auto start_of = [&](const Slice& key) {
+    std::string k;
+    if (versioned) {
+      AppendVersionedKey(&k, key, kMaxTimestamp);
+    } else {
+      k.assign(key.data(), key.size());
+    }
+    return k;
+  };
+  // Whether a tombstone (plain or timed) with a sequence in the window
+  // meets the stored keys from `first` up to `last` (inclusive), or up to
+  // `end` (exclusive; null: open).
+  std::vector<RangeTombstone> tombstones;
+  for (const RangeTombstoneListPtr& list : lists) {
+    list->AppendTombstones(&tombstones);
+  }
+  std::erase_if(tombstones, [&](const RangeTombstone& t) {
+    return !in_window(t.sequence);
+  });
+  const Comparator* ucmp = icmp_->user_comparator();
+  const auto tombstone_meets = [&](const std::string& first,
+                                   const std::string* last,
+                                   const std::string* end) {
+    for (const RangeTombstone& t : tombstones) {
+      if (ucmp->Compare(t.end, first) <= 0) continue;
+      if (last != nullptr && ucmp->Compare(t.begin, *last) > 0) continue;
+      if (end != nullptr && ucmp->Compare(t.begin, *end) >= 0) continue;
+      return true;
+    }
+    return false;
+  };
+  // Scans the entries of the logical keys [lo, hi) (hi empty: open).
+  const auto scan = [&](const Slice& lo, const Slice& hi, bool hi_inclusive,
+                        bool single_key) -> Status {
+    const std::string begin = start_of(lo);
+    std::string seek;
+    AppendInternalKey(&seek, begin, kMaxSequenceNumber, kTypeForSeek);
+    for (iter->Seek(seek); iter->Valid(); iter->Next()) {
+      ParsedInternalKey ikey;
+      if (!ParseInternalKey(iter->key(), &ikey)) {
+        return Status::Corruption(dbname_, "malformed internal key");
+      }
+      const Slice key =
+          versioned ? StripTimestamp(ikey.user_key) : ikey.user_key;
+      if (single_key
+              ? kcmp->Compare(key, lo) != 0
+              : (!hi.empty() && (hi_inclusive ? kcmp->Compare(key, hi) > 0
+                                              : kcmp->Compare(key, hi) >= 0))) {
+        break;
+      }
+      if (in_window(ikey.sequence)) {
+        *written = true;
+        *what = "key '" + key.ToString() + "' was written at sequence " +
+                std::to_string(ikey.sequence);
+        return Status::OK();
+      }
+    }
+    return iter->status();
+  };
+  for (const std::string& key : keys) {
+    STRATA_RETURN_IF_ERROR(scan(key, Slice(), false, /*single_key=*/true));
+    if (*written) return Status::OK();
+    // The key's stored keys: key ‖ ~MAX .. key ‖ ~0 versioned, or key.
+    std::string last;
+    if (versioned) {
+      AppendVersionedKey(&last, key, 0);
+    } else {
+      last = key;
+    }
+    if (tombstone_meets(start_of(key), &last, nullptr)) {
+      *written = true;
+      *what = "key '" + key + "' was deleted by a range after the snapshot";
+      return Status::OK();
+    }
+  }
+  for (const ScannedRange& range : ranges) {
+    STRATA_RETURN_IF_ERROR(scan(range.begin, range.end, range.end_inclusive,
+                                /*single_key=*/false));
+    if (*written) return Status::OK();
+    // Stored keys up to the end: before its first version (exclusive), or
+    // through its last (inclusive).
+    std::string end;
+    if (range.end_inclusive && versioned) {
+      AppendVersionedKey(&end, range.end, 0);
+    } else {
+      end = start_of(range.end);
+    }
+    const bool open_end = range.end.empty();
+    if (tombstone_meets(start_of(range.begin),
+                        range.end_inclusive && !open_end ? &end : nullptr,
+                        !range.end_inclusive && !open_end ? &end : nullptr)) {
+      *written = true;
+      *what = "a scanned range was deleted in part after the snapshot";
+      return Status::OK();
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace strata::internal
