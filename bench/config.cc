@@ -92,11 +92,20 @@ const std::vector<std::string>& VersionedBenchmarks() {
   return kAll;
 }
 
+const std::vector<std::string>& TransactionBenchmarks() {
+  static const std::vector<std::string> kAll = {"txntransfer", "txnycsba",
+                                                "txnycsbb", "txnreadonly"};
+  return kAll;
+}
+
 bool IsKnownBenchmark(const std::string& name) {
   const auto& all = DefaultBenchmarks();
   const auto& versioned = VersionedBenchmarks();
+  const auto& txn = TransactionBenchmarks();
   return std::find(all.begin(), all.end(), name) != all.end() ||
-         std::find(versioned.begin(), versioned.end(), name) != versioned.end();
+         std::find(versioned.begin(), versioned.end(), name) !=
+             versioned.end() ||
+         std::find(txn.begin(), txn.end(), name) != txn.end();
 }
 
 uint64_t BenchConfig::ReadOps() const {
@@ -412,6 +421,13 @@ Workloads (--benchmarks=comma list, default all, in this order):
                  A 50/50 read/update, B 95/5 read/update, C read only,
                  D 95/5 read latest/insert, E 95/5 scan/insert,
                  F 50/50 read/read-modify-write
+  txntransfer    `reads` transactions of two reads and two writes over
+                 zipfian keys, retried until they commit; the note gives
+                 the abort rate (engines: strata, rocksdb-otxn,
+                 rocksdb-ptxn, lmdb; only when named)
+  txnycsba       YCSB A / B, each operation its own read-write transaction
+  txnycsbb
+  txnreadonly    `reads` read-only transactions of one random Get each
 Read workloads load the data set (untimed) when the DB does not hold it.
 Fills are settled after they run (flush, close, reopen, then wait until
 the engine's background work is done) before write and space

@@ -62,6 +62,8 @@ struct BenchConfig {
 const std::vector<std::string>& DefaultBenchmarks();
 // The time-travel workloads; they need --versions and run only with it.
 const std::vector<std::string>& VersionedBenchmarks();
+// The transactional workloads (run only when named in --benchmarks).
+const std::vector<std::string>& TransactionBenchmarks();
 bool IsKnownBenchmark(const std::string& name);
 
 // Parses argv into *config. On error returns false and sets *error.

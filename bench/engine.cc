@@ -16,6 +16,8 @@ const std::vector<std::string>& EngineNames() {
 std::unique_ptr<Engine> NewEngine(std::string_view name) {
   if (name == "strata") return NewStrataEngine();
   if (name == "rocksdb") return NewRocksDbEngine();
+  if (name == "rocksdb-otxn") return NewRocksDbOptimisticEngine();
+  if (name == "rocksdb-ptxn") return NewRocksDbPessimisticEngine();
   if (name == "leveldb") return NewLevelDbEngine();
   if (name == "lmdb") return NewLmdbEngine();
   return nullptr;

@@ -66,6 +66,18 @@ class Cursor {
   virtual Status status() const = 0;
 };
 
+// A transaction (Session::BeginTxn).
+class Txn {
+ public:
+  virtual ~Txn() = default;
+  // OK with *found = false when the key is absent.
+  virtual Status Get(const Slice& key, std::string* value, bool* found) = 0;
+  virtual Status Put(const Slice& key, const Slice& value) = 0;
+  // Busy when the transaction conflicted with another (nothing of it is
+  // written; begin a new one to retry). The transaction is over either way.
+  virtual Status Commit() = 0;
+};
+
 // One worker thread's handle on an open engine.
 class Session {
  public:
@@ -84,6 +96,14 @@ class Session {
   // OK with *found = false when the key is absent.
   virtual Status Get(const Slice& key, std::string* value, bool* found) = 0;
   virtual std::unique_ptr<Cursor> NewCursor() = 0;
+
+  // Engines with transactions; the others return NotSupported. A
+  // read-only transaction never conflicts.
+  virtual Status BeginTxn(bool read_only, std::unique_ptr<Txn>* txn) {
+    (void)read_only;
+    txn->reset();
+    return Status::NotSupported("transactions");
+  }
 
   // Versioned engines (EngineConfig::versioned); the others return
   // NotSupported. A version of `key` at timestamp `ts` (> 0).
@@ -151,12 +171,16 @@ class Engine {
   virtual std::unique_ptr<Session> NewSession() = 0;
 };
 
-// The adapters. `name` is one of EngineNames(); nullptr otherwise.
+// The adapters. `name` is one of EngineNames(), or "rocksdb-otxn" /
+// "rocksdb-ptxn" (RocksDB opened as an OptimisticTransactionDB or a
+// TransactionDB, for the transactional workloads); nullptr otherwise.
 std::unique_ptr<Engine> NewEngine(std::string_view name);
 const std::vector<std::string>& EngineNames();
 
 std::unique_ptr<Engine> NewStrataEngine();
 std::unique_ptr<Engine> NewRocksDbEngine();
+std::unique_ptr<Engine> NewRocksDbOptimisticEngine();
+std::unique_ptr<Engine> NewRocksDbPessimisticEngine();
 std::unique_ptr<Engine> NewLevelDbEngine();
 std::unique_ptr<Engine> NewLmdbEngine();
 

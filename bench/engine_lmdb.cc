@@ -85,6 +85,40 @@ class LmdbCursor final : public Cursor {
   Status status_;
 };
 
+// A write transaction holds LMDB's one writer lock from begin to commit:
+// writers run one at a time and never conflict. A read-only one reads a
+// snapshot.
+class LmdbTxn final : public Txn {
+ public:
+  LmdbTxn(MDB_txn* txn, MDB_dbi dbi) : txn_(txn), dbi_(dbi) {}
+  ~LmdbTxn() override {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+  }
+  Status Get(const Slice& key, std::string* value, bool* found) override {
+    MDB_val k = ToVal(key);
+    MDB_val v;
+    const int rc = mdb_get(txn_, dbi_, &k, &v);
+    *found = rc == 0;
+    if (rc == 0) value->assign(static_cast<const char*>(v.mv_data), v.mv_size);
+    return rc == 0 || rc == MDB_NOTFOUND ? Status::OK() : LmdbError("get", rc);
+  }
+  Status Put(const Slice& key, const Slice& value) override {
+    MDB_val k = ToVal(key);
+    MDB_val v = ToVal(value);
+    const int rc = mdb_put(txn_, dbi_, &k, &v, 0);
+    return rc == 0 ? Status::OK() : LmdbError("put", rc);
+  }
+  Status Commit() override {
+    const int rc = mdb_txn_commit(txn_);
+    txn_ = nullptr;  // committed or freed by the failed commit
+    return rc == 0 ? Status::OK() : LmdbError("commit", rc);
+  }
+
+ private:
+  MDB_txn* txn_;
+  const MDB_dbi dbi_;
+};
+
 class LmdbSession final : public Session {
  public:
   LmdbSession(MDB_env* env, MDB_dbi dbi) : env_(env), dbi_(dbi) {}
@@ -128,6 +162,14 @@ class LmdbSession final : public Session {
     }
     rc = mdb_txn_commit(txn);
     return rc == 0 ? Status::OK() : LmdbError("commit", rc);
+  }
+
+  Status BeginTxn(bool read_only, std::unique_ptr<Txn>* txn) override {
+    MDB_txn* t = nullptr;
+    const int rc = mdb_txn_begin(env_, nullptr, read_only ? MDB_RDONLY : 0, &t);
+    if (rc != 0) return LmdbError("txn begin", rc);
+    *txn = std::make_unique<LmdbTxn>(t, dbi_);
+    return Status::OK();
   }
 
   Status Get(const Slice& key, std::string* value, bool* found) override {

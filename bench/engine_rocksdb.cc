@@ -14,6 +14,9 @@
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/optimistic_transaction_db.h"
+#include "rocksdb/utilities/transaction.h"
+#include "rocksdb/utilities/transaction_db.h"
 #include "rocksdb/version.h"
 
 namespace strata::bench {
@@ -109,9 +112,64 @@ class RocksCursor final : public Cursor {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
+// Which RocksDB opens: the plain DB, an OptimisticTransactionDB, or a
+// (pessimistic, locking) TransactionDB.
+enum class TxnKind { kNone, kOptimistic, kPessimistic };
+
+// A RocksDB transaction with set_snapshot = true, so that its reads see
+// one snapshot, as strata's (snapshot isolation) do. A conflict (Busy, or
+// TryAgain when the optimistic check lacks memtable history; a lock wait
+// that timed out, pessimistic) is Busy.
+class RocksTxn final : public Txn {
+ public:
+  explicit RocksTxn(rocksdb::Transaction* txn) : txn_(txn) {
+    read_options_.snapshot = txn_->GetSnapshot();
+  }
+  Status Get(const Slice& key, std::string* value, bool* found) override {
+    rocksdb::Status s = txn_->Get(read_options_, ToRocks(key), value);
+    *found = s.ok();
+    return s.IsNotFound() ? Status::OK() : Convert(s);
+  }
+  Status Put(const Slice& key, const Slice& value) override {
+    return Convert(txn_->Put(ToRocks(key), ToRocks(value)));
+  }
+  Status Commit() override { return Convert(txn_->Commit()); }
+
+ private:
+  static Status Convert(const rocksdb::Status& s) {
+    if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) {
+      return Status::Busy("rocksdb", s.ToString());
+    }
+    return ToStatus(s);
+  }
+  std::unique_ptr<rocksdb::Transaction> txn_;
+  rocksdb::ReadOptions read_options_;
+};
+
 class RocksSession final : public Session {
  public:
-  explicit RocksSession(rocksdb::DB* db) : db_(db) {}
+  RocksSession(rocksdb::DB* db, rocksdb::OptimisticTransactionDB* otxn,
+               rocksdb::TransactionDB* ptxn)
+      : db_(db), otxn_(otxn), ptxn_(ptxn) {}
+
+  Status BeginTxn(bool /*read_only*/, std::unique_ptr<Txn>* txn) override {
+    rocksdb::Transaction* t = nullptr;
+    if (otxn_ != nullptr) {
+      rocksdb::OptimisticTransactionOptions o;
+      o.set_snapshot = true;
+      t = otxn_->BeginTransaction(rocksdb::WriteOptions(), o);
+    } else if (ptxn_ != nullptr) {
+      rocksdb::TransactionOptions o;
+      o.set_snapshot = true;
+      t = ptxn_->BeginTransaction(rocksdb::WriteOptions(), o);
+    } else {
+      txn->reset();
+      return Status::NotSupported("transactions",
+                                  "open rocksdb-otxn or rocksdb-ptxn for them");
+    }
+    *txn = std::make_unique<RocksTxn>(t);
+    return Status::OK();
+  }
 
   Status Put(const Slice& key, const Slice& value, bool sync) override {
     rocksdb::WriteOptions options;
@@ -171,6 +229,8 @@ class RocksSession final : public Session {
 
  private:
   rocksdb::DB* const db_;
+  rocksdb::OptimisticTransactionDB* const otxn_;
+  rocksdb::TransactionDB* const ptxn_;
   const rocksdb::ReadOptions read_options_;
 };
 
@@ -190,7 +250,13 @@ rocksdb::CompressionType ToRocks(Compression c) {
 
 class RocksEngine final : public Engine {
  public:
-  std::string_view name() const override { return "rocksdb"; }
+  explicit RocksEngine(TxnKind kind) : kind_(kind) {}
+
+  std::string_view name() const override {
+    return kind_ == TxnKind::kOptimistic    ? "rocksdb-otxn"
+           : kind_ == TxnKind::kPessimistic ? "rocksdb-ptxn"
+                                            : "rocksdb";
+  }
 
   Status CheckSupported(const EngineConfig& /*config*/) const override {
     return Status::OK();
@@ -227,21 +293,48 @@ class RocksEngine final : public Engine {
             (r.verify_checksums ? "true" : "false") + " (rocksdb default)",
         std::string("user-defined timestamps = ") +
             (config.versioned ? "8 bytes (u64, newest first)" : "off"),
+        std::string("transactions = ") +
+            (kind_ == TxnKind::kOptimistic
+                 ? "OptimisticTransactionDB, set_snapshot = true"
+             : kind_ == TxnKind::kPessimistic
+                 ? "TransactionDB (locks), set_snapshot = true"
+                 : "none"),
     };
   }
 
   Status Open(const EngineConfig& config) override {
-    rocksdb::DB* db = nullptr;
-    rocksdb::Status s =
-        rocksdb::DB::Open(MakeOptions(config), config.path, &db);
-    db_.reset(db);
+    rocksdb::Status s;
+    if (kind_ == TxnKind::kOptimistic) {
+      rocksdb::OptimisticTransactionDB* db = nullptr;
+      s = rocksdb::OptimisticTransactionDB::Open(MakeOptions(config),
+                                                 config.path, &db);
+      otxn_ = db;
+      owner_.reset(db);
+      db_ = db != nullptr ? db->GetBaseDB() : nullptr;
+    } else if (kind_ == TxnKind::kPessimistic) {
+      rocksdb::TransactionDB* db = nullptr;
+      s = rocksdb::TransactionDB::Open(MakeOptions(config),
+                                       rocksdb::TransactionDBOptions(),
+                                       config.path, &db);
+      ptxn_ = db;
+      owner_.reset(db);
+      db_ = db;
+    } else {
+      rocksdb::DB* db = nullptr;
+      s = rocksdb::DB::Open(MakeOptions(config), config.path, &db);
+      owner_.reset(db);
+      db_ = db;
+    }
     return ToStatus(s);
   }
 
   Status Close() override {
-    if (db_ == nullptr) return Status::OK();
+    if (owner_ == nullptr) return Status::OK();
     rocksdb::Status s = db_->Close();
-    db_.reset();
+    owner_.reset();
+    db_ = nullptr;
+    otxn_ = nullptr;
+    ptxn_ = nullptr;
     return ToStatus(s);
   }
 
@@ -262,7 +355,7 @@ class RocksEngine final : public Engine {
   }
 
   std::unique_ptr<Session> NewSession() override {
-    return std::make_unique<RocksSession>(db_.get());
+    return std::make_unique<RocksSession>(db_, otxn_, ptxn_);
   }
 
  private:
@@ -283,13 +376,25 @@ class RocksEngine final : public Engine {
     return o;
   }
 
-  std::unique_ptr<rocksdb::DB> db_;
+  const TxnKind kind_;
+  // What was opened (deleted at Close), the DB plain operations use (the
+  // base DB under an optimistic one), and the transaction DB, if any.
+  std::unique_ptr<rocksdb::DB> owner_;
+  rocksdb::DB* db_ = nullptr;
+  rocksdb::OptimisticTransactionDB* otxn_ = nullptr;
+  rocksdb::TransactionDB* ptxn_ = nullptr;
 };
 
 }  // namespace
 
 std::unique_ptr<Engine> NewRocksDbEngine() {
-  return std::make_unique<RocksEngine>();
+  return std::make_unique<RocksEngine>(TxnKind::kNone);
+}
+std::unique_ptr<Engine> NewRocksDbOptimisticEngine() {
+  return std::make_unique<RocksEngine>(TxnKind::kOptimistic);
+}
+std::unique_ptr<Engine> NewRocksDbPessimisticEngine() {
+  return std::make_unique<RocksEngine>(TxnKind::kPessimistic);
 }
 
 }  // namespace strata::bench

@@ -9,6 +9,7 @@
 #include "bench/engine.h"
 #include "strata/db.h"
 #include "strata/iterator.h"
+#include "strata/transaction.h"
 #include "strata/write_batch.h"
 
 namespace strata::bench {
@@ -29,6 +30,23 @@ class StrataCursor final : public Cursor {
 
  private:
   std::unique_ptr<Iterator> it_;
+};
+
+class StrataTxn final : public Txn {
+ public:
+  explicit StrataTxn(std::unique_ptr<Transaction> t) : t_(std::move(t)) {}
+  Status Get(const Slice& key, std::string* value, bool* found) override {
+    Status s = t_->Get(ReadOptions(), key, value);
+    *found = s.ok();
+    return s.IsNotFound() ? Status::OK() : s;
+  }
+  Status Put(const Slice& key, const Slice& value) override {
+    return t_->Put(key, value);
+  }
+  Status Commit() override { return t_->Commit(); }
+
+ private:
+  std::unique_ptr<Transaction> t_;
 };
 
 class StrataSession final : public Session {
@@ -55,6 +73,14 @@ class StrataSession final : public Session {
     return std::make_unique<StrataCursor>(db_->NewIterator(read_options_));
   }
 
+  Status BeginTxn(bool read_only, std::unique_ptr<Txn>* txn) override {
+    TransactionOptions o;  // snapshot isolation, strata's default
+    o.mode =
+        read_only ? TransactionMode::kReadOnly : TransactionMode::kReadWrite;
+    *txn =
+        std::make_unique<StrataTxn>(db_->BeginTransaction(WriteOptions(), o));
+    return Status::OK();
+  }
   Status PutAt(const Slice& key, const Slice& value, uint64_t ts) override {
     WriteBatch batch;
     batch.PutAt(key, value, ts);

@@ -715,6 +715,9 @@ Status Runner::Run(const std::string& name, Result* result) {
     s = RangeDelete(result);
   } else if (name == "vgetlatest" || name == "vgetasof" || name == "vhistory") {
     s = Versioned(name, result);
+  } else if (name == "txntransfer" || name == "txnycsba" ||
+             name == "txnycsbb" || name == "txnreadonly") {
+    s = Transactional(name, result);
   } else if (name.size() == 5 && name.rfind("ycsb", 0) == 0 && name[4] >= 'a' &&
              name[4] <= 'f') {
     s = Ycsb(name[4], result);
@@ -723,7 +726,8 @@ Status Runner::Run(const std::string& name, Result* result) {
   }
   result->peak_rss = PeakRssBytes();
   if (s.IsNotSupported()) {
-    // A capability the engine lacks (range deletes): skipped, not failed.
+    // A capability the engine lacks (range deletes, transactions): skipped,
+    // not failed.
     result->skipped = true;
     result->note = "not supported: " + s.ToString();
     data_set_ = DataSet::kUnknown;

@@ -114,6 +114,8 @@ class Runner {
   Status Ycsb(char workload, Result* result);
   // vgetlatest, vgetasof, vhistory (config.h VersionedBenchmarks()).
   Status Versioned(const std::string& name, Result* result);
+  // txntransfer, txnycsba, txnycsbb, txnreadonly (transactions.cc).
+  Status Transactional(const std::string& name, Result* result);
 
   // Sets write and space amplification of a settled fill that wrote
   // `user_bytes` while the counters moved from `write_bytes_before`, over a

@@ -230,6 +230,26 @@ TEST_F(TransactionTest, SerializableValidatesReadsAndScannedRanges) {
   EXPECT_OK(reader->Commit());
 }
 
+TEST_F(TransactionTest, EmptyScansRecordNothingAndHistoryScansRecordAll) {
+  // A seek past the upper bound scanned nothing: a range delete elsewhere
+  // in the key space is no conflict.
+  auto t = Begin(IsolationLevel::kSerializable);
+  ReadOptions ro;
+  ro.upper_bound = "m";
+  std::unique_ptr<Iterator> it = t->NewIterator(ro);
+  it->Seek("q");
+  EXPECT_FALSE(it->Valid());
+  ro = ReadOptions();
+  ro.lower_bound = "m";
+  it = t->NewIterator(ro);
+  it->SeekForPrev("c");
+  EXPECT_FALSE(it->Valid());
+  it.reset();
+  ASSERT_OK(t->Put("zz", "mine"));
+  ASSERT_OK(db_->DeleteRange(WriteOptions(), "a", "z"));
+  EXPECT_OK(t->Commit());
+}
+
 TEST_F(TransactionTest, GetForUpdatePutsAReadUnderTheCheck) {
   ASSERT_OK(db_->Put(WriteOptions(), "balance", "100"));
   auto t = Begin();
@@ -442,6 +462,61 @@ TEST(VersionedTransactionTest, TimestampsAsOfReadsAndOwnTimedWrites) {
   it->SeekToFirst();
   ASSERT_TRUE(it->Valid());
   EXPECT_EQ(3000u * 1000, it->timestamp());  // the commit's timestamp
+
+  // An own timed write older than the snapshot's newest version of its key
+  // loses to it, a tombstone included (as it will once committed).
+  clock.Set(4000);
+  ASSERT_OK(db->Delete(WriteOptions(), "k"));  // a tombstone at 4000
+  ASSERT_OK(db->Put(WriteOptions(), "r", "r4000"));
+  WriteBatch range;
+  range.DeleteRangeAt("r", "s", 4500 * 1000);  // a timed range tombstone
+  ASSERT_OK(db->Write(WriteOptions(), &range));
+  auto t2 = db->BeginTransaction(WriteOptions());
+  ASSERT_OK(t2->PutAt("k", "mine3500", 3500 * 1000));
+  ASSERT_OK(t2->PutAt("r", "mine4200", 4200 * 1000));
+  EXPECT_TRUE(t2->Get(ReadOptions(), "k", &v).IsNotFound());
+  EXPECT_TRUE(t2->Get(ReadOptions(), "r", &v).IsNotFound());
+  ReadOptions at3600;
+  at3600.as_of = 3600 * 1000;
+  ASSERT_OK(t2->Get(at3600, "k", &v));
+  EXPECT_EQ("mine3500", v);
+  it = t2->NewIterator(ReadOptions());
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid()) << it->key().ToString();
+  it = t2->NewIterator(at3600);
+  it->SeekToFirst();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("k", it->key().ToString());
+  EXPECT_EQ("mine3500", it->value().ToString());
+  it.reset();
+  ASSERT_OK(t2->Commit());
+  EXPECT_TRUE(db->Get(ReadOptions(), "k", &v).IsNotFound());
+  EXPECT_TRUE(db->Get(ReadOptions(), "r", &v).IsNotFound());
+}
+
+TEST(VersionedTransactionTest, SerializableHistoryScansAreReads) {
+  std::unique_ptr<Env> env(NewMemEnv());
+  Options options;
+  options.env = env.get();
+  options.enable_versioning = true;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, "/db", &db));
+  ASSERT_OK(db->Put(WriteOptions(), "k", "v1"));
+  TransactionOptions serializable;
+  serializable.isolation = IsolationLevel::kSerializable;
+  auto t = db->BeginTransaction(WriteOptions(), serializable);
+  ReadOptions history;
+  history.all_versions = true;
+  history.lower_bound = "a";
+  history.upper_bound = "m";
+  std::unique_ptr<Iterator> it = t->NewIterator(history);
+  int versions = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++versions;
+  EXPECT_EQ(1, versions);
+  it.reset();
+  ASSERT_OK(t->Put("summary", std::to_string(versions)));
+  ASSERT_OK(db->Put(WriteOptions(), "k", "v2"));  // a version it would see
+  EXPECT_TRUE(t->Commit().IsBusy());
 }
 
 }  // namespace

@@ -351,7 +351,8 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   Status GetReadState(const ReadOptions& options, SequenceNumber* sequence,
                       std::shared_ptr<const SuperVersion>* sv) const;
   // Get in a versioned DB: the newest version of `key` at or before
-  // options.as_of visible at `seq`, and its timestamp (when asked).
+  // options.as_of visible at `seq`, and (when asked) the timestamp of the
+  // version that decided, a tombstone's included (0: none).
   Status GetVersioned(const ReadOptions& options, const Slice& key,
                       SequenceNumber seq, const SuperVersion& sv,
                       std::string* value, uint64_t* timestamp = nullptr);

@@ -255,16 +255,18 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
   // not ordered by sequence against the versions it meets) is a tombstone
   // version of the key, newer or older than the best one found.
   for (const RangeTombstoneListPtr& t : tombstones) {
-    if (t->MaxCoveringTimed(lookup_key, as_of, seq)
-            .NewerThan(best.timestamp, best.sequence)) {
+    const TimedTombstone timed = t->MaxCoveringTimed(lookup_key, as_of, seq);
+    if (timed.NewerThan(best.timestamp, best.sequence)) {
+      best.found = true;
       best.deleted = true;
-      break;
+      best.timestamp = timed.timestamp;
+      best.sequence = timed.sequence;
     }
   }
-  if (best.found && !best.deleted) {
-    if (timestamp != nullptr) *timestamp = best.timestamp;
-    return Status::OK();
-  }
+  // The deciding version's timestamp, a tombstone's too (a transaction
+  // weighs its own timed writes against it).
+  if (timestamp != nullptr) *timestamp = best.found ? best.timestamp : 0;
+  if (best.found && !best.deleted) return Status::OK();
   value->clear();
   return Status::NotFound();
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <thread>
 
 #include "db/db_impl.h"
@@ -19,9 +20,16 @@ Status DBImpl::BeginTxn(bool track, const Snapshot** snapshot,
   if (track) {
     // Registered before the snapshot is read: every write accepted from
     // here on is recorded, and those accepted before have sequences at or
-    // below the assigned one (CommitIndex: Completeness).
+    // below the assigned one (CommitIndex: Completeness). The snapshot
+    // waits for them (a group being logged), so that the index covers
+    // everything after it and the commit needs no look in the tree.
     commit_index_.Register();
     *exact_from = pipeline_.AssignedSequence();
+    const Status s = WaitForSequence(*exact_from);
+    if (!s.ok()) {
+      commit_index_.Unregister(0, /*declared=*/false);
+      return s;
+    }
   }
   *snapshot = GetSnapshot();
   if (*snapshot == nullptr) {
@@ -41,14 +49,21 @@ void DBImpl::EndTxn(bool tracked, const Snapshot* snapshot) {
 
 Status DBImpl::WaitForSequence(SequenceNumber sequence) {
   // The group that holds it is being logged and applied by the leader
-  // now: a short wait, without a lock.
-  while (pipeline_.LastSequence() < sequence) {
+  // now: a short wait, without a lock; past a few turns (a sync write's
+  // fsync), with sleeps that back off to 1 ms.
+  std::chrono::microseconds nap(10);
+  for (int turn = 0; pipeline_.LastSequence() < sequence; ++turn) {
     STRATA_RETURN_IF_ERROR(CheckOpen());
     {
       MutexLock lock(&mu_);
       STRATA_RETURN_IF_ERROR(WritesStoppedLocked());
     }
-    std::this_thread::yield();
+    if (turn < 16) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(nap);
+      nap = std::min(nap * 2, std::chrono::microseconds(1000));
+    }
   }
   return Status::OK();
 }
@@ -136,21 +151,30 @@ Status DBImpl::CommitChecked(const WriteOptions& options, WriteBatch* batch,
   // The index answers for writes after `checked`; before it, the tree did.
   SequenceNumber checked = snapshot;
   for (;;) {
+    // Pinned from before the look in the tree until validation: the index
+    // keeps everything after `checked` meanwhile (CommitIndex::Pin).
+    SequenceNumber pinned = 0;
     const SequenceNumber index_from =
         std::max(exact_from, commit_index_.floor());
     if (checked < index_from) {
       STRATA_RETURN_IF_ERROR(WaitForSequence(index_from));
       const SequenceNumber upto = pipeline_.LastSequence();
+      if (!commit_index_.Pin(upto)) continue;  // overtaken: look again
+      pinned = upto;
       bool written = false;
       std::string what;
-      STRATA_RETURN_IF_ERROR(
-          WrittenInTree(keys, ranges, snapshot, upto, &written, &what));
-      if (written) return Status::Busy("transaction conflict", what);
+      const Status s =
+          WrittenInTree(keys, ranges, snapshot, upto, &written, &what);
+      if (!s.ok() || written) {
+        commit_index_.Unpin(pinned);
+        return s.ok() ? Status::Busy("transaction conflict", what) : s;
+      }
       checked = upto;
+    } else {
+      if (!commit_index_.Pin(checked)) continue;
+      pinned = checked;
     }
-    // Set when the index no longer covers the window from `checked`: the
-    // commit then looks in the tree again from a later point.
-    bool moved_on = false;
+    // The pin holds the floor at or below `checked`, so the index answers.
     const CommitValidator validate = [&](SequenceNumber) -> Status {
       std::string what;
       switch (commit_index_.Check(keys, ranges, checked, &what)) {
@@ -159,13 +183,13 @@ Status DBImpl::CommitChecked(const WriteOptions& options, WriteBatch* batch,
         case CommitIndex::Answer::kConflict:
           return Status::Busy("transaction conflict", what);
         case CommitIndex::Answer::kUnknown:
-          moved_on = true;
-          return Status::TryAgain("commit index", "pruned past the window");
+          break;
       }
-      return Status::OK();
+      assert(false);  // the pin rules it out
+      return Status::TryAgain("commit index", "pruned past the window");
     };
     const Status s = pipeline_.Write(batch, options.sync, validate);
-    if (moved_on) continue;
+    commit_index_.Unpin(pinned);
     return s;
   }
 }

@@ -120,10 +120,28 @@ void CommitIndex::PruneLocked() {
     const SequenceNumber oldest = *snapshots_.begin();
     while (has_entries() && oldest_entry() <= oldest) (void)DropOldest();
   }
-  // Past the bound: the oldest go, and the floor rises past them.
-  while (bytes_ > max_bytes_ && has_entries()) {
+  // Past the bound: the oldest go, and the floor rises past them, but not
+  // past a pinned sequence.
+  const SequenceNumber limit =
+      pins_.empty() ? kMaxSequenceNumber : *pins_.begin();
+  while (bytes_ > max_bytes_ && has_entries() && oldest_entry() <= limit) {
     floor_ = std::max(floor_, DropOldest());
   }
+}
+
+bool CommitIndex::Pin(SequenceNumber sequence) {
+  MutexLock lock(&mu_);
+  if (floor_ > sequence) return false;
+  pins_.insert(sequence);
+  return true;
+}
+
+void CommitIndex::Unpin(SequenceNumber sequence) {
+  MutexLock lock(&mu_);
+  const auto it = pins_.find(sequence);
+  assert(it != pins_.end());
+  if (it != pins_.end()) pins_.erase(it);
+  PruneLocked();
 }
 
 bool CommitIndex::InRange(const Slice& key, const Slice& begin,
@@ -168,15 +186,22 @@ CommitIndex::Answer CommitIndex::Check(const std::vector<std::string>& keys,
       }
     }
   }
+  // Keys written after `after`: the newest entries of the commit order
+  // (under the pipeline's mutex, so walked rather than the map, whose
+  // entries inside a wide scanned range could be far more).
+  std::vector<const Recorded*> recent_keys;
+  if (!ranges.empty()) {
+    for (auto it = order_.rbegin(); it != order_.rend() && it->sequence > after;
+         ++it) {
+      recent_keys.push_back(&*it);
+    }
+  }
   for (const ScannedRange& range : ranges) {
-    auto it =
-        range.begin.empty() ? keys_.begin() : keys_.lower_bound(range.begin);
-    for (; it != keys_.end() && InScanned(it->first, range); ++it) {
-      if (it->second > after) {
-        *what = "key '" + it->first +
-                "' in a scanned range was written at "
-                "sequence " +
-                std::to_string(it->second);
+    for (const Recorded* r : recent_keys) {
+      if (InScanned(r->key->first, range)) {
+        *what = "key '" + r->key->first +
+                "' in a scanned range was written at sequence " +
+                std::to_string(r->sequence);
         return Answer::kConflict;
       }
     }

@@ -102,6 +102,15 @@ class CommitIndex {
                const std::vector<ScannedRange>& ranges, SequenceNumber after,
                std::string* what) const;
 
+  // Holds the floor at or below `sequence` until Unpin(sequence): a commit
+  // between its check in the tree (up to `sequence`) and its validation
+  // must find the index still covering what follows (else it could be
+  // overtaken forever under a steady write load). The memory bound may be
+  // passed meanwhile. False (nothing pinned) if the floor is above
+  // `sequence` already.
+  bool Pin(SequenceNumber sequence);
+  void Unpin(SequenceNumber sequence);
+
   // Entries with sequences at or below this may be gone.
   SequenceNumber floor() const;
   // Approximate bytes held, and entries (keys plus ranges).
@@ -152,6 +161,7 @@ class CommitIndex {
   std::deque<Recorded> order_ STRATA_GUARDED_BY(mu_);
   size_t bytes_ STRATA_GUARDED_BY(mu_) = 0;
   SequenceNumber floor_ STRATA_GUARDED_BY(mu_) = 0;
+  std::multiset<SequenceNumber> pins_ STRATA_GUARDED_BY(mu_);
 };
 
 }  // namespace strata::internal

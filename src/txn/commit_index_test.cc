@@ -100,5 +100,25 @@ TEST(CommitIndexTest, TheMemoryBoundRaisesTheFloor) {
   index.Unregister(1);
 }
 
+// A commit pins the sequence it checked the tree up to: past the memory
+// bound the floor stays at or below it, so its validation is answered.
+TEST(CommitIndexTest, APinHoldsTheFloor) {
+  CommitIndex index(BytewiseComparator(), 300);
+  index.Register();
+  index.SetSnapshot(1);
+  ASSERT_TRUE(index.Pin(5));
+  for (SequenceNumber s = 2; s < 30; ++s) {
+    index.Record(Puts({"key" + std::to_string(s)}, s));
+  }
+  EXPECT_LE(index.floor(), 5u);
+  EXPECT_GT(index.ApproximateBytes(), 300u);  // over the bound meanwhile
+  EXPECT_EQ(Answer::kConflict, Check(index, {"key29"}, {}, 5));
+  index.Unpin(5);
+  EXPECT_LE(index.ApproximateBytes(), 300u);
+  EXPECT_GT(index.floor(), 5u);
+  EXPECT_FALSE(index.Pin(5));  // below the floor now: refused
+  index.Unregister(1);
+}
+
 }  // namespace
 }  // namespace strata::internal

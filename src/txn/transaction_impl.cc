@@ -78,10 +78,28 @@ class TransactionImpl final : public Transaction {
     ReadOptions base = options;
     base.snapshot = snapshot_;
     std::unique_ptr<Iterator> base_iter = db_->TxnNewIterator(base);
-    if (options.all_versions) return base_iter;  // committed history only
+    if (options.all_versions) {
+      // Committed history only. Serializable: its whole range is read.
+      if (serializable()) {
+        reads_->ranges.push_back(
+            ScannedRange{options.lower_bound.value_or(std::string()),
+                         options.upper_bound.value_or(std::string()), false});
+      }
+      return base_iter;
+    }
     TxnIteratorOptions o;
     o.read = options;
     o.versioned = db_->TxnVersioned();
+    if (o.versioned) {
+      // The timestamp of the snapshot's version of a key the base iterator
+      // does not show (deleted): an own timed write weighs against it.
+      o.base_timestamp = [db = db_, base](const Slice& key) {
+        std::string unused;
+        uint64_t ts = 0;
+        (void)db->TxnGet(base, key, &unused, &ts);
+        return ts;
+      };
+    }
     if (serializable()) {
       // The read set outlives the iterator's use; the iterator may outlive
       // the transaction (it then records into a set nobody reads).
@@ -268,8 +286,7 @@ class TransactionImpl final : public Transaction {
     std::string base_value;
     const Status s = db_->TxnGet(ro, key, &base_value, &base_ts);
     if (!s.ok() && !s.IsNotFound()) return s;
-    if (e.state != WriteSet::Effect::State::kNone &&
-        (s.IsNotFound() || base_ts <= e.ts)) {
+    if (e.state != WriteSet::Effect::State::kNone && base_ts <= e.ts) {
       // The own timed version is at least as new as the snapshot's.
       if (e.state == WriteSet::Effect::State::kDeleted) {
         return Status::NotFound();

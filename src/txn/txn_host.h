@@ -44,7 +44,8 @@ class TxnHost {
                            const std::vector<std::string>& keys,
                            const std::vector<ScannedRange>& ranges) = 0;
 
-  // The DB's reads (DB::Get with the version's timestamp, DB::NewIterator),
+  // The DB's reads (DB::Get with the timestamp of the version that decided
+  // it, a tombstone's too, 0 if none; DB::NewIterator),
   // and a write checked as DB::Write checks it (InvalidArgument for an
   // empty key, a reversed range, a timestamp without versioning...).
   virtual Status TxnGet(const ReadOptions& options, const Slice& key,

@@ -175,8 +175,14 @@ class TxnIterator final : public Iterator {
     }
     bool use_own = false;
     if (e.state != WriteSet::Effect::State::kNone) {
-      use_own =
-          e.untimed || !in_base || !o_.versioned || base_->timestamp() <= e.ts;
+      if (e.untimed || !o_.versioned) {
+        use_own = true;
+      } else if (in_base) {
+        use_own = base_->timestamp() <= e.ts;
+      } else {
+        // The snapshot may hold a newer tombstone the base iterator hides.
+        use_own = !o_.base_timestamp || o_.base_timestamp(key) <= e.ts;
+      }
     }
     if (!use_own) {
       if (!in_base) return false;
@@ -237,6 +243,15 @@ class TxnIterator final : public Iterator {
     valid_ = false;
   }
 
+  // Reports `r` unless it is empty (a seek past a bound covers nothing).
+  void Report(ScannedRange r) {
+    if (!r.begin.empty() && !r.end.empty()) {
+      const int c = ucmp_->Compare(r.begin, r.end);
+      if (c > 0 || (c == 0 && !r.end_inclusive)) return;
+    }
+    o_.on_scan(std::move(r));
+  }
+
   // Serializable: the range a forward move from `from` (inclusive; empty:
   // the start) covered.
   void RecordForward(const std::string& from) {
@@ -249,7 +264,7 @@ class TxnIterator final : public Iterator {
     } else if (o_.read.upper_bound) {
       r.end = *o_.read.upper_bound;
     }
-    o_.on_scan(std::move(r));
+    Report(std::move(r));
   }
   // The range a backward move to `to` (inclusive or not; empty: the end)
   // covered.
@@ -263,7 +278,7 @@ class TxnIterator final : public Iterator {
     } else if (o_.read.lower_bound) {
       r.begin = *o_.read.lower_bound;
     }
-    o_.on_scan(std::move(r));
+    Report(std::move(r));
   }
 
   const TxnIteratorOptions o_;
