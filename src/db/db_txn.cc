@@ -49,21 +49,25 @@ void DBImpl::EndTxn(bool tracked, const Snapshot* snapshot) {
 
 Status DBImpl::WaitForSequence(SequenceNumber sequence) {
   // The group that holds it is being logged and applied by the leader
-  // now: a short wait, without a lock; past a few turns (a sync write's
-  // fsync), with sleeps that back off to 1 ms.
-  std::chrono::microseconds nap(10);
-  for (int turn = 0; pipeline_.LastSequence() < sequence; ++turn) {
+  // now: a few microseconds without a sync, so first a spin that yields
+  // the core (for up to 50 us); past that (a sync write's fsync), sleeps
+  // that back off to 1 ms.
+  if (pipeline_.LastSequence() >= sequence) return Status::OK();
+  const auto spin_until =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+  std::chrono::microseconds nap(20);
+  while (pipeline_.LastSequence() < sequence) {
+    if (std::chrono::steady_clock::now() < spin_until) {
+      std::this_thread::yield();
+      continue;
+    }
     STRATA_RETURN_IF_ERROR(CheckOpen());
     {
       MutexLock lock(&mu_);
       STRATA_RETURN_IF_ERROR(WritesStoppedLocked());
     }
-    if (turn < 16) {
-      std::this_thread::yield();
-    } else {
-      std::this_thread::sleep_for(nap);
-      nap = std::min(nap * 2, std::chrono::microseconds(1000));
-    }
+    std::this_thread::sleep_for(nap);
+    nap = std::min(nap * 2, std::chrono::microseconds(1000));
   }
   return Status::OK();
 }

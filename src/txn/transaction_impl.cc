@@ -310,12 +310,13 @@ class TransactionImpl final : public Transaction {
   }
   ReadSet* MutableReads() { return reads_.get(); }
 
+  // Every call checks the state first, so the sets can go at once.
   void End(State state) {
     state_ = state;
     db_->EndTxn(tracked_, snapshot_);
     snapshot_ = nullptr;
-    writes_ = std::make_shared<WriteSet>(db_->TxnComparator());
-    reads_ = std::make_shared<ReadSet>();
+    writes_.reset();
+    reads_.reset();
     savepoints_.clear();
   }
 
