@@ -613,32 +613,40 @@ TEST(VersionedCompactionTest, ARangeTakesEveryVersionOfItsKeys) {
   db->ReleaseSnapshot(snapshot);
 }
 
+// "key000042": keys that sort by number.
+std::string NumberedKey(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "key%06d", i);
+  return std::string(buf);
+}
+
+// A versioned DB whose compactions split their outputs at 64 KiB.
+Options SplittingOptions(Env* env) {
+  Options options;
+  options.env = env;
+  options.enable_versioning = true;
+  options.write_buffer_size = 64 << 10;
+  options.target_file_size = 64 << 10;
+  options.level0_idle_compaction_ms = 0;
+  return options;
+}
+
 // A compaction whose outputs split where a purged key begins: the purge's
 // tombstone (over all the key's versions) must not be cut between two
 // tables, which would put one key's versions in both.
 TEST(VersionedCompactionTest, AnOutputSplitNeverCutsAPurge) {
   std::unique_ptr<Env> env(NewMemEnv());
-  Options options;
-  options.env = env.get();
-  options.enable_versioning = true;
-  options.write_buffer_size = 64 << 10;
-  options.target_file_size = 64 << 10;
-  options.level0_idle_compaction_ms = 0;
+  const Options options = SplittingOptions(env.get());
   std::unique_ptr<DB> db;
   ASSERT_OK(DB::Open(options, "/db", &db));
-  const auto key = [](int i) {
-    char buf[16];
-    std::snprintf(buf, sizeof(buf), "key%06d", i);
-    return std::string(buf);
-  };
   const std::string value(200, 'v');
   for (int i = 0; i < 3000; ++i)
-    ASSERT_OK(db->Put(WriteOptions(), key(i), value));
+    ASSERT_OK(db->Put(WriteOptions(), NumberedKey(i), value));
   const Snapshot* before = db->GetSnapshot();  // keeps the tombstones
   for (int i = 0; i < 3000; ++i) {
     WriteBatch batch;
-    batch.Purge(key(i));
-    batch.Put(key(i), "after");
+    batch.Purge(NumberedKey(i));
+    batch.Put(NumberedKey(i), "after");
     ASSERT_OK(db->Write(WriteOptions(), &batch));
   }
   ASSERT_OK(db->CompactRange(nullptr, nullptr));
@@ -649,15 +657,15 @@ TEST(VersionedCompactionTest, AnOutputSplitNeverCutsAPurge) {
   at_before.snapshot = before;
   for (int i = 0; i < 3000; i += 7) {
     std::string v;
-    ASSERT_OK(db->Get(ReadOptions(), key(i), &v));
+    ASSERT_OK(db->Get(ReadOptions(), NumberedKey(i), &v));
     EXPECT_EQ("after", v);
-    ASSERT_OK(db->Get(at_before, key(i), &v));
+    ASSERT_OK(db->Get(at_before, NumberedKey(i), &v));
     EXPECT_EQ(value, v);
   }
   ReadOptions history;
   history.all_versions = true;
   uint64_t count = 0;
-  ASSERT_OK(db->Count(history, key(0), key(3000), &count));
+  ASSERT_OK(db->Count(history, NumberedKey(0), NumberedKey(3000), &count));
   EXPECT_EQ(3000u, count);  // the purged versions are gone from history
   db->ReleaseSnapshot(before);
   // A second compaction, and a reopen that reads the MANIFEST back.
@@ -665,7 +673,7 @@ TEST(VersionedCompactionTest, AnOutputSplitNeverCutsAPurge) {
   ASSERT_OK(db->Close());
   ASSERT_OK(DB::Open(options, "/db", &db));
   std::string v;
-  ASSERT_OK(db->Get(ReadOptions(), key(1234), &v));
+  ASSERT_OK(db->Get(ReadOptions(), NumberedKey(1234), &v));
   EXPECT_EQ("after", v);
 }
 
@@ -675,19 +683,9 @@ TEST(VersionedCompactionTest, AnOutputSplitNeverCutsAPurge) {
 // tables stay apart by key.
 TEST(VersionedCompactionTest, ARangeDeleteSpreadsOverTheOutputs) {
   std::unique_ptr<Env> env(NewMemEnv());
-  Options options;
-  options.env = env.get();
-  options.enable_versioning = true;
-  options.write_buffer_size = 64 << 10;
-  options.target_file_size = 64 << 10;
-  options.level0_idle_compaction_ms = 0;
+  const Options options = SplittingOptions(env.get());
   std::unique_ptr<DB> db;
   ASSERT_OK(DB::Open(options, "/db", &db));
-  const auto key = [](int i) {
-    char buf[16];
-    std::snprintf(buf, sizeof(buf), "key%06d", i);
-    return std::string(buf);
-  };
   // Values that do not compress, so that the tables fill.
   uint64_t x = 88172645463325252ull;
   std::string value(200, ' ');
@@ -698,29 +696,31 @@ TEST(VersionedCompactionTest, ARangeDeleteSpreadsOverTheOutputs) {
       x ^= x << 17;
       c = static_cast<char>(x);
     }
-    ASSERT_OK(db->Put(WriteOptions(), key(i), value));
+    ASSERT_OK(db->Put(WriteOptions(), NumberedKey(i), value));
   }
   std::string before_delete;
   ASSERT_TRUE(db->GetProperty("strata.last-timestamp", &before_delete));
-  ASSERT_OK(db->DeleteRange(WriteOptions(), key(100), key(2900)));
-  ASSERT_OK(db->Put(WriteOptions(), key(1500), "after"));
+  ASSERT_OK(
+      db->DeleteRange(WriteOptions(), NumberedKey(100), NumberedKey(2900)));
+  ASSERT_OK(db->Put(WriteOptions(), NumberedKey(1500), "after"));
   for (int round = 0; round < 2; ++round) {
     ASSERT_OK(db->CompactRange(nullptr, nullptr));
     std::string files;
     ASSERT_TRUE(db->GetProperty("strata.num-files-at-level6", &files));
     EXPECT_GT(std::stoi(files), 1);  // the outputs did split
     uint64_t count = 0;
-    ASSERT_OK(db->Count(ReadOptions(), key(0), key(3000), &count));
+    ASSERT_OK(
+        db->Count(ReadOptions(), NumberedKey(0), NumberedKey(3000), &count));
     EXPECT_EQ(100u + 1 + 100, count);
     ReadOptions then;
     then.as_of = std::stoull(before_delete);
-    ASSERT_OK(db->Count(then, key(0), key(3000), &count));
+    ASSERT_OK(db->Count(then, NumberedKey(0), NumberedKey(3000), &count));
     EXPECT_EQ(3000u, count);
     for (int i = 0; i < 3000; i += 7) {
       std::string v;
-      const Status s = db->Get(ReadOptions(), key(i), &v);
+      const Status s = db->Get(ReadOptions(), NumberedKey(i), &v);
       EXPECT_EQ(i >= 100 && i < 2900, s.IsNotFound()) << i;
-      ASSERT_OK(db->Get(then, key(i), &v));
+      ASSERT_OK(db->Get(then, NumberedKey(i), &v));
     }
     // A reopen reads the MANIFEST's level back.
     ASSERT_OK(db->Close());
@@ -739,20 +739,16 @@ TEST(VersionedCompactionTest, NestedRangeDeletesStayLinear) {
   options.enable_versioning = true;
   std::unique_ptr<DB> db;
   ASSERT_OK(DB::Open(options, "/db", &db));
-  const auto key = [](int i) {
-    char buf[16];
-    std::snprintf(buf, sizeof(buf), "key%06d", i);
-    return std::string(buf);
-  };
   constexpr int kN = 3000;
   for (int i = 0; i < 2 * kN; i += 10) {
     WriteBatch batch;
-    batch.PutAt(key(i), "v", 1);
+    batch.PutAt(NumberedKey(i), "v", 1);
     ASSERT_OK(db->Write(WriteOptions(), &batch));
   }
   for (int i = 0; i < kN; ++i) {  // [i, 2n - i) at timestamp 10 + i
     WriteBatch batch;
-    batch.DeleteRangeAt(key(i), key(2 * kN - i), 10 + static_cast<uint64_t>(i));
+    batch.DeleteRangeAt(NumberedKey(i), NumberedKey(2 * kN - i),
+                        10 + static_cast<uint64_t>(i));
     ASSERT_OK(db->Write(WriteOptions(), &batch));
   }
   const auto check = [&] {
@@ -764,7 +760,7 @@ TEST(VersionedCompactionTest, NestedRangeDeletesStayLinear) {
         ReadOptions ro;
         ro.as_of = 10 + static_cast<uint64_t>(j) - 1;
         std::string value;
-        const Status s = db->Get(ro, key(i), &value);
+        const Status s = db->Get(ro, NumberedKey(i), &value);
         if (j == 0) {
           EXPECT_TRUE(s.ok() == (i % 10 == 0)) << i << " " << s.ToString();
         } else {
@@ -775,9 +771,10 @@ TEST(VersionedCompactionTest, NestedRangeDeletesStayLinear) {
     uint64_t count = 0;
     ReadOptions before;
     before.as_of = 9;
-    ASSERT_OK(db->Count(before, key(0), key(2 * kN), &count));
+    ASSERT_OK(db->Count(before, NumberedKey(0), NumberedKey(2 * kN), &count));
     EXPECT_EQ(static_cast<uint64_t>(2 * kN / 10), count);
-    ASSERT_OK(db->Count(ReadOptions(), key(0), key(2 * kN), &count));
+    ASSERT_OK(
+        db->Count(ReadOptions(), NumberedKey(0), NumberedKey(2 * kN), &count));
     EXPECT_EQ(0u, count);
   };
   check();
