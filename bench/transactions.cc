@@ -46,7 +46,8 @@ Status Runner::Transactional(const std::string& name, Result* result) {
         std::string a;
         std::string b;
         std::string value;
-        OpTimer timer(DeadlineNanos(), NowNanos());
+        const uint64_t deadline = DeadlineNanos();
+        OpTimer timer(deadline, NowNanos());
         const auto format = [&](uint64_t k, std::string* out) {
           if (ycsb) {
             FormatYcsbKey(k, config_.key_size, out);
@@ -71,7 +72,8 @@ Status Runner::Transactional(const std::string& name, Result* result) {
             format(y, &b);
           }
           // Retried until it commits: one op is one committed transaction.
-          for (;;) {
+          bool committed = false;
+          while (!committed) {
             std::unique_ptr<Txn> txn;
             st->status = session->BeginTxn(read_only, &txn);
             if (!st->status.ok()) break;
@@ -97,13 +99,17 @@ Status Runner::Transactional(const std::string& name, Result* result) {
             if (st->status.IsBusy()) {
               aborts.fetch_add(1, std::memory_order_relaxed);
               st->status = Status::OK();
+              if (NowNanos() >= deadline) break;  // out of time
               continue;
             }
+            if (!st->status.ok()) break;
+            committed = true;
             st->found += found ? 1 : 0;
-            st->bytes += a.size() + value.size();
-            break;
+            // The entries it read or wrote: two for a transfer.
+            st->bytes += (name == "txntransfer" ? 2 : 1) *
+                         (a.size() + config_.value_size);
           }
-          if (!st->status.ok()) break;
+          if (!st->status.ok() || !committed) break;
           ++st->ops;
           if (!timer.Lap(&st->hist, NowNanos())) break;
         }

@@ -517,6 +517,41 @@ TEST(VersionedTransactionTest, SerializableHistoryScansAreReads) {
   ASSERT_OK(t->Put("summary", std::to_string(versions)));
   ASSERT_OK(db->Put(WriteOptions(), "k", "v2"));  // a version it would see
   EXPECT_TRUE(t->Commit().IsBusy());
+
+  // An empty history range reads nothing: no conflict with a range delete.
+  auto e = db->BeginTransaction(WriteOptions(), serializable);
+  history.lower_bound = "m";
+  history.upper_bound = "m";
+  it = e->NewIterator(history);
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  it.reset();
+  ASSERT_OK(e->Put("zz", "mine"));
+  ASSERT_OK(db->DeleteRange(WriteOptions(), "a", "z"));
+  EXPECT_OK(e->Commit());
+}
+
+// An iterator used after its transaction ended fails rather than read a
+// snapshot that is gone.
+TEST(VersionedTransactionTest, AnIteratorAfterItsTransactionFailsCleanly) {
+  std::unique_ptr<Env> env(NewMemEnv());
+  Options options;
+  options.env = env.get();
+  options.enable_versioning = true;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, "/db", &db));
+  ASSERT_OK(db->Put(WriteOptions(), "k", "v"));
+  ASSERT_OK(db->Delete(WriteOptions(), "k"));  // hidden from the base
+  auto t = db->BeginTransaction(WriteOptions());
+  ASSERT_OK(t->PutAt("k", "old", 1));  // weighed against the tombstone
+  std::unique_ptr<Iterator> it = t->NewIterator(ReadOptions());
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());  // the tombstone is newer
+  ASSERT_OK(it->status());
+  ASSERT_OK(t->Rollback());
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsInvalidArgument()) << it->status().ToString();
 }
 
 }  // namespace

@@ -161,10 +161,15 @@ Status DBImpl::CommitChecked(const WriteOptions& options, WriteBatch* batch,
     const SequenceNumber index_from =
         std::max(exact_from, commit_index_.floor());
     if (checked < index_from) {
-      STRATA_RETURN_IF_ERROR(WaitForSequence(index_from));
+      // The floor, pinned first, is where the index answers from; the tree
+      // answers up to at least it.
+      pinned = commit_index_.PinFloor();
+      const Status waited = WaitForSequence(std::max(index_from, pinned));
+      if (!waited.ok()) {
+        commit_index_.Unpin(pinned);
+        return waited;
+      }
       const SequenceNumber upto = pipeline_.LastSequence();
-      if (!commit_index_.Pin(upto)) continue;  // overtaken: look again
-      pinned = upto;
       bool written = false;
       std::string what;
       const Status s =

@@ -129,6 +129,18 @@ void CommitIndex::PruneLocked() {
   }
 }
 
+bool IsEmptyRange(const Comparator* ucmp, const ScannedRange& r) {
+  if (r.begin.empty() || r.end.empty()) return false;
+  const int c = ucmp->Compare(r.begin, r.end);
+  return c > 0 || (c == 0 && !r.end_inclusive);
+}
+
+SequenceNumber CommitIndex::PinFloor() {
+  MutexLock lock(&mu_);
+  pins_.insert(floor_);
+  return floor_;
+}
+
 bool CommitIndex::Pin(SequenceNumber sequence) {
   MutexLock lock(&mu_);
   if (floor_ > sequence) return false;

@@ -57,6 +57,10 @@ struct ScannedRange {
   bool end_inclusive = false;
 };
 
+// Whether `r` holds no key under `ucmp` (its end before its begin, or at
+// it and exclusive): nothing was scanned.
+bool IsEmptyRange(const Comparator* ucmp, const ScannedRange& r);
+
 class CommitIndex {
  public:
   // `ucmp` orders user keys (borrowed; must outlive the index).
@@ -109,6 +113,9 @@ class CommitIndex {
   // passed meanwhile. False (nothing pinned) if the floor is above
   // `sequence` already.
   bool Pin(SequenceNumber sequence);
+  // Pins the current floor (which always succeeds) and returns it: a
+  // commit that must look in the tree checks it up to at least that.
+  SequenceNumber PinFloor();
   void Unpin(SequenceNumber sequence);
 
   // Entries with sequences at or below this may be gone.

@@ -80,10 +80,12 @@ class TransactionImpl final : public Transaction {
     std::unique_ptr<Iterator> base_iter = db_->TxnNewIterator(base);
     if (options.all_versions) {
       // Committed history only. Serializable: its whole range is read.
-      if (serializable()) {
-        reads_->ranges.push_back(
-            ScannedRange{options.lower_bound.value_or(std::string()),
-                         options.upper_bound.value_or(std::string()), false});
+      const ScannedRange range{options.lower_bound.value_or(std::string()),
+                               options.upper_bound.value_or(std::string()),
+                               false};
+      if (serializable() && base_iter->status().ok() &&
+          !IsEmptyRange(db_->TxnComparator(), range)) {
+        reads_->ranges.push_back(range);
       }
       return base_iter;
     }
@@ -93,11 +95,16 @@ class TransactionImpl final : public Transaction {
     if (o.versioned) {
       // The timestamp of the snapshot's version of a key the base iterator
       // does not show (deleted): an own timed write weighs against it.
-      o.base_timestamp = [db = db_, base](const Slice& key) {
+      // Only while the transaction lives: its snapshot goes with it.
+      o.base_timestamp = [db = db_, base, alive = alive_](const Slice& key,
+                                                          uint64_t* ts) {
+        if (!*alive) {
+          return Status::InvalidArgument("transaction iterator",
+                                         "used after its transaction ended");
+        }
         std::string unused;
-        uint64_t ts = 0;
-        (void)db->TxnGet(base, key, &unused, &ts);
-        return ts;
+        const Status s = db->TxnGet(base, key, &unused, ts);
+        return s.IsNotFound() ? Status::OK() : s;
       };
     }
     if (serializable()) {
@@ -313,6 +320,7 @@ class TransactionImpl final : public Transaction {
   // Every call checks the state first, so the sets can go at once.
   void End(State state) {
     state_ = state;
+    *alive_ = false;
     db_->EndTxn(tracked_, snapshot_);
     snapshot_ = nullptr;
     writes_.reset();
@@ -331,6 +339,8 @@ class TransactionImpl final : public Transaction {
   std::shared_ptr<WriteSet> writes_;
   std::shared_ptr<ReadSet> reads_ = std::make_shared<ReadSet>();
   std::vector<SavePoint> savepoints_;
+  // False once the transaction ended (its iterators check it).
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace

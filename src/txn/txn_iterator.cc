@@ -37,7 +37,9 @@ class TxnIterator final : public Iterator {
     assert(valid_);
     return ts_;
   }
-  Status status() const override { return base_->status(); }
+  Status status() const override {
+    return status_.ok() ? base_->status() : status_;
+  }
 
   void SeekToFirst() override {
     forward_ = true;
@@ -179,9 +181,14 @@ class TxnIterator final : public Iterator {
         use_own = true;
       } else if (in_base) {
         use_own = base_->timestamp() <= e.ts;
-      } else {
+      } else if (o_.base_timestamp) {
         // The snapshot may hold a newer tombstone the base iterator hides.
-        use_own = !o_.base_timestamp || o_.base_timestamp(key) <= e.ts;
+        uint64_t base_ts = 0;
+        status_ = o_.base_timestamp(key, &base_ts);
+        if (!status_.ok()) return false;
+        use_own = base_ts <= e.ts;
+      } else {
+        use_own = true;
       }
     }
     if (!use_own) {
@@ -205,7 +212,7 @@ class TxnIterator final : public Iterator {
 
   void FindNext() {
     for (;;) {
-      if (!base_->status().ok()) break;
+      if (!status().ok()) break;
       const bool b = base_->Valid();
       const bool o = OwnInBounds();
       if (!b && !o) break;
@@ -225,7 +232,7 @@ class TxnIterator final : public Iterator {
 
   void FindPrev() {
     for (;;) {
-      if (!base_->status().ok()) break;
+      if (!status().ok()) break;
       const bool b = base_->Valid();
       const bool o = OwnInBounds();
       if (!b && !o) break;
@@ -245,11 +252,7 @@ class TxnIterator final : public Iterator {
 
   // Reports `r` unless it is empty (a seek past a bound covers nothing).
   void Report(ScannedRange r) {
-    if (!r.begin.empty() && !r.end.empty()) {
-      const int c = ucmp_->Compare(r.begin, r.end);
-      if (c > 0 || (c == 0 && !r.end_inclusive)) return;
-    }
-    o_.on_scan(std::move(r));
+    if (!IsEmptyRange(ucmp_, r)) o_.on_scan(std::move(r));
   }
 
   // Serializable: the range a forward move from `from` (inclusive; empty:
@@ -290,6 +293,7 @@ class TxnIterator final : public Iterator {
   bool own_valid_ = false;
   bool forward_ = true;
   bool valid_ = false;
+  Status status_;  // the first error of a base_timestamp lookup
   std::string key_;
   std::string value_;
   uint64_t ts_ = 0;

@@ -25,10 +25,10 @@ struct TxnIteratorOptions {
   // A versioned DB: own timed writes compete with the snapshot's versions
   // by timestamp.
   bool versioned = false;
-  // Versioned: the timestamp of the snapshot's version of a key the base
-  // iterator does not show (a tombstone's; 0 if none), for keys with own
-  // timed writes.
-  std::function<uint64_t(const Slice& key)> base_timestamp;
+  // Versioned: sets the timestamp of the snapshot's version of a key the
+  // base iterator does not show (a tombstone's; 0 if none), for keys with
+  // own timed writes. An error ends the iteration with it as status().
+  std::function<Status(const Slice& key, uint64_t* ts)> base_timestamp;
   // Called with every range scanned (null: nothing is tracked).
   std::function<void(ScannedRange)> on_scan;
 };
