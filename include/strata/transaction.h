@@ -16,8 +16,10 @@
 //
 // WriteOptions::sync, given at begin, is the durability of the commit.
 // Using a committed or rolled-back transaction is InvalidArgument;
-// destroying an open one rolls it back; after DB::Close every call fails
-// (InvalidArgument), and destroying it is safe while the DB object lives.
+// destroying an open one rolls it back. After DB::Close its reads and its
+// Commit fail with the DB's error (writes are only buffered, and nothing is
+// written), a transaction begun then fails every call, and destroying one
+// is safe while the DB object lives.
 //
 // In a versioned DB reads may take ReadOptions::as_of (the snapshot as of
 // that time, with own PutAt/DeleteAt at or before it); Put, Delete and
