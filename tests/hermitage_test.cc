@@ -342,6 +342,8 @@ TEST(HermitageTable, EveryAnomalyByLevel) {
   for (const Case& c : Cases()) {
     const bool si = c.run(IsolationLevel::kSnapshot);
     const bool ser = c.run(IsolationLevel::kSerializable);
+    EXPECT_EQ(c.prevented_by_snapshot, si) << c.name;
+    EXPECT_TRUE(ser) << c.name;
     std::printf("| %s | %s | %s |\n", c.name, si ? "prevented" : "allowed",
                 ser ? "prevented" : "allowed");
   }

@@ -210,42 +210,27 @@ class TxnIterator final : public Iterator {
     return true;
   }
 
-  void FindNext() {
+  void FindNext() { Find(/*forward=*/true); }
+  void FindPrev() { Find(/*forward=*/false); }
+
+  // Moves to the first live entry in the direction of travel from where
+  // both sides stand: the nearer of the two keys (both, when equal).
+  void Find(bool forward) {
     for (;;) {
       if (!status().ok()) break;
       const bool b = base_->Valid();
       const bool o = OwnInBounds();
       if (!b && !o) break;
-      const int c =
-          b && o ? ucmp_->Compare(base_->key(), own_->first) : (b ? -1 : 1);
-      const std::string k =
-          c <= 0 ? base_->key().ToString() : std::string(own_->first);
+      // < 0: the base's key comes first in the direction of travel.
+      int c = b && o ? ucmp_->Compare(base_->key(), own_->first) : (b ? -1 : 1);
+      if (!forward && b && o) c = -c;
+      const Slice k = c <= 0 ? base_->key() : Slice(own_->first);
       if (Decide(k, c <= 0, c >= 0)) {
         valid_ = true;
         return;
       }
-      if (c <= 0) base_->Next();
-      if (c >= 0) StepOwnForward();
-    }
-    valid_ = false;
-  }
-
-  void FindPrev() {
-    for (;;) {
-      if (!status().ok()) break;
-      const bool b = base_->Valid();
-      const bool o = OwnInBounds();
-      if (!b && !o) break;
-      const int c =
-          b && o ? ucmp_->Compare(base_->key(), own_->first) : (b ? 1 : -1);
-      const std::string k =
-          c >= 0 ? base_->key().ToString() : std::string(own_->first);
-      if (Decide(k, c >= 0, c <= 0)) {
-        valid_ = true;
-        return;
-      }
-      if (c >= 0) base_->Prev();
-      if (c <= 0) StepOwnBack();
+      if (c <= 0) forward ? base_->Next() : base_->Prev();
+      if (c >= 0) forward ? StepOwnForward() : StepOwnBack();
     }
     valid_ = false;
   }

@@ -57,7 +57,7 @@ bool WriteSet::RangeDeleted(const Slice& key) const {
 WriteSet::Effect WriteSet::Lookup(const Slice& key,
                                   std::optional<uint64_t> as_of) const {
   Effect e;
-  const auto it = keys_.find(key.ToString());
+  const auto it = keys_.find(key);
   if (!as_of) {
     // The latest untimed op on the key: a point op, or a range covering it.
     std::optional<size_t> latest;

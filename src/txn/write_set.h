@@ -59,9 +59,11 @@ class WriteSet {
     std::optional<size_t> untimed;  // the latest Put or Delete
     std::vector<size_t> timed;      // every PutAt and DeleteAt
   };
+  // Transparent: lookups by Slice need no string.
   struct Less {
+    using is_transparent = void;
     const Comparator* ucmp;
-    bool operator()(const std::string& a, const std::string& b) const {
+    bool operator()(const Slice& a, const Slice& b) const {
       return ucmp->Compare(a, b) < 0;
     }
   };
