@@ -282,6 +282,59 @@ TEST_F(TransactionTest, ReadOnlyAndWriteOnlyModes) {
   EXPECT_EQ("blind", Get("k"));
 }
 
+// A read-only transaction registers no snapshot: it pins the state it
+// began on, which flushes and compactions replace but do not change.
+TEST_F(TransactionTest, ReadOnlyTransactionsKeepTheirStateThroughCompaction) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK(db_->Put(WriteOptions(), "k" + std::to_string(i), "old"));
+  }
+  auto ro = Begin(IsolationLevel::kSnapshot, TransactionMode::kReadOnly);
+  std::string n;
+  ASSERT_TRUE(db_->GetProperty("strata.num-snapshots", &n));
+  EXPECT_EQ("0", n);
+  std::unique_ptr<Iterator> early = ro->NewIterator(ReadOptions());
+
+  // Overwritten, deleted, flushed and compacted: without a snapshot the
+  // compaction keeps only the newest versions.
+  for (int i = 0; i < 20; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    ASSERT_OK(i % 2 == 0 ? db_->Put(WriteOptions(), k, "new")
+                         : db_->Delete(WriteOptions(), k));
+  }
+  ASSERT_OK(db_->DeleteRange(WriteOptions(), "k0", "k5"));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ("NOT_FOUND", Get("k1"));
+
+  EXPECT_EQ("old", Get(ro.get(), "k1"));
+  EXPECT_EQ("old", Get(ro.get(), "k2"));
+  EXPECT_EQ("NOT_FOUND", Get(ro.get(), "k99"));
+  uint64_t count = 0;
+  ASSERT_OK(ro->Count(ReadOptions(), "k", "l", &count));
+  EXPECT_EQ(20u, count);
+  int seen = 0;
+  for (early->SeekToFirst(); early->Valid(); early->Next()) {
+    EXPECT_EQ("old", early->value().ToString());
+    ++seen;
+  }
+  EXPECT_OK(early->status());
+  EXPECT_EQ(20, seen);
+  EXPECT_OK(ro->Commit());
+  std::string v;
+  EXPECT_TRUE(ro->Get(ReadOptions(), "k1", &v).IsInvalidArgument());
+
+  // Open across Close: its reads fail with the DB's error.
+  auto late = Begin(IsolationLevel::kSnapshot, TransactionMode::kReadOnly);
+  EXPECT_EQ("new", Get(late.get(), "k6"));
+  EXPECT_EQ("NOT_FOUND", Get(late.get(), "k10"));  // the range delete
+  std::unique_ptr<Iterator> it = late->NewIterator(ReadOptions());
+  ASSERT_OK(db_->Close());
+  EXPECT_FALSE(late->Get(ReadOptions(), "k6", &v).ok());
+  EXPECT_FALSE(late->NewIterator(ReadOptions())->status().ok());
+  EXPECT_OK(late->Rollback());
+  it.reset();
+}
+
 TEST_F(TransactionTest, SavePointsUndoWritesAndNest) {
   auto t = Begin(IsolationLevel::kSerializable);
   EXPECT_TRUE(t->RollbackToSavePoint().IsNotFound());

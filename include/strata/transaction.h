@@ -28,6 +28,15 @@
 // keys. History iterators (all_versions) list the snapshot's committed
 // versions only.
 //
+// Costs: a read-only transaction registers nothing; like an iterator it
+// pins the memtables and table files live when it began (they stay in
+// memory and on disk until it ends), so keep it short. While any
+// read-write transaction is open, every write to the DB (transactional
+// or not) records its keys in the commit index — a parse of its batch and
+// one ordered-map update per key, within
+// Options::max_transaction_index_bytes — so an idle read-write
+// transaction left open costs every writer that much until it ends.
+//
 // Thread-safety: a transaction is used by one thread at a time. It must
 // not outlive the DB object that began it.
 
@@ -93,6 +102,11 @@ class Transaction {
   // Marks the current state; RollbackToSavePoint returns to the newest
   // mark, undoing the writes since (and, under serializable isolation, the
   // reads recorded since) and removing the mark. Marks nest.
+  //
+  // Serializable: a read undone this way no longer takes part in the
+  // commit's check, so a value read after the mark must not steer what
+  // the transaction does after the rollback (read it again instead).
+  // GetForUpdate's keys stay under the check under snapshot isolation.
   virtual void SetSavePoint() = 0;
   // NotFound when no mark is set.
   virtual Status RollbackToSavePoint() = 0;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/coding.h"
+#include "base/spin_wait.h"
 #include "db/write_batch_internal.h"
 
 namespace strata::internal {
@@ -18,6 +19,9 @@ constexpr size_t kMaxGroupBytes = 1 << 20;
 // A small leader batch only takes this much more, to keep latency low for
 // small writes when a big one is queued behind it.
 constexpr size_t kSmallBatchBytes = 128 << 10;
+// How long a queued writer spins before it sleeps: a group without a sync
+// takes a few microseconds, an fsync much longer.
+constexpr std::chrono::microseconds kSpinBudget(20);
 
 }  // namespace
 
@@ -32,6 +36,16 @@ struct CommitPipeline::Writer {
   bool done = false;     // set once the writer has left the queue
   Status status;
   CondVar cv;
+  // Set (release), after `done`, `status` and `cv`, when the writer is
+  // done or has come to the front: what a spinning writer polls. Once it
+  // reads true with `done` set the writer may return (and be destroyed)
+  // without the mutex, so Wake() touches nothing after the store.
+  std::atomic<bool> woken{false};
+
+  void Wake() {
+    cv.Signal();
+    woken.store(true, std::memory_order_release);
+  }
 };
 
 CommitPipeline::CommitPipeline(CommitHost* host, std::string name)
@@ -55,10 +69,22 @@ Status CommitPipeline::ForceMemTableSwitch() {
 }
 
 Status CommitPipeline::Run(Writer* w) {
+  bool leads = false;
   {
     MutexLock lock(&mu_);
     if (closed_) return Status::InvalidArgument(name_, "the DB is closed");
     writers_.push_back(w);
+    leads = w == writers_.front();
+  }
+  if (!leads) {
+    // A follower first spins for its wake-up (the group ahead of it is
+    // being logged), then sleeps.
+    if (SpinUntil([w] { return w->woken.load(std::memory_order_acquire); },
+                  kSpinBudget) &&
+        w->done) {
+      return w->status;  // set before `woken`; the leader is done with `w`
+    }
+    MutexLock lock(&mu_);
     while (!w->done && w != writers_.front()) w->cv.Wait();
     if (w->done) return w->status;
   }
@@ -120,7 +146,7 @@ Status CommitPipeline::Run(Writer* w) {
     if (ready != w) {
       if (!ready->skipped) ready->status = status;
       ready->done = true;
-      ready->cv.Signal();
+      ready->Wake();
     }
     if (ready == last) break;
   }
@@ -221,7 +247,7 @@ Status CommitPipeline::LogGroup(const WriteBatch& group, uint64_t timestamp,
 void CommitPipeline::SignalNextLocked() {
   mu_.AssertHeld();
   if (!writers_.empty()) {
-    writers_.front()->cv.Signal();
+    writers_.front()->Wake();
   } else {
     drained_cv_.SignalAll();
   }

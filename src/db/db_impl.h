@@ -73,12 +73,25 @@
 
 namespace strata::internal {
 
+struct BatchSummary;
+
 // Memtable arena blocks: an eighth of the write buffer, within [4 KiB, 1 MiB],
 // so that small buffers still fill in many steps and big ones allocate rarely.
 inline size_t ArenaBlockSize(size_t write_buffer_size) {
   const size_t b = write_buffer_size / 8;
   return b < (4 << 10) ? (4 << 10) : (b > (1 << 20) ? (1 << 20) : b);
 }
+
+// What a DB iterator keeps alive to read through, the DB object's lifetime
+// notwithstanding. Members are destroyed in reverse order: the pinned state
+// before the table cache, the table cache before the block cache its tables
+// release blocks into.
+struct ReadPins {
+  std::shared_ptr<const InternalKeyComparator> icmp;
+  std::shared_ptr<BlockCache> block_cache;
+  std::shared_ptr<TableCache> table_cache;
+  std::shared_ptr<const SuperVersion> sv;
+};
 
 class DBImpl final : public DB, private CommitHost, private TxnHost {
  public:
@@ -125,22 +138,19 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
                         CommitValidator validate);
 
   // ---- The transaction layer's host (txn/txn_host.h; db_txn.cc) -------
-  Status BeginTxn(bool track, const Snapshot** snapshot,
+  Status BeginTxn(bool track, std::shared_ptr<const TxnView>* view,
                   SequenceNumber* exact_from) override;
-  void EndTxn(bool tracked, const Snapshot* snapshot) override;
+  void EndTxn(bool tracked, const TxnView& view) override;
   Status CommitTxn(const WriteOptions& options, const std::vector<TxnOp>& ops,
                    bool check, SequenceNumber snapshot,
                    SequenceNumber exact_from,
                    const std::vector<std::string>& keys,
                    const std::vector<ScannedRange>& ranges) override;
-  Status TxnGet(const ReadOptions& options, const Slice& key,
-                std::string* value, uint64_t* timestamp) override {
-    return GetImpl(options, key, value, timestamp);
-  }
-  std::unique_ptr<Iterator> TxnNewIterator(
-      const ReadOptions& options) override {
-    return NewIterator(options);
-  }
+  Status TxnGet(const ReadOptions& options, const TxnView& view,
+                const Slice& key, std::string* value,
+                uint64_t* timestamp) override;
+  std::unique_ptr<Iterator> TxnNewIterator(const ReadOptions& options,
+                                           const TxnView& view) override;
   Status TxnCheckOp(const TxnOp& op) const override;
   const Comparator* TxnComparator() const override {
     return options_.comparator;
@@ -178,8 +188,19 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   Status SettleBackground();
 
  private:
+  // A read at a fixed sequence from a pinned state (a read-only
+  // transaction's view), instead of the one options.snapshot names.
+  struct PinnedRead {
+    SequenceNumber sequence = 0;
+    const std::shared_ptr<const SuperVersion>* sv = nullptr;
+  };
+
+  // Get and NewIterator, at `pinned` when given.
   Status GetImpl(const ReadOptions& options, const Slice& key,
-                 std::string* value, uint64_t* timestamp = nullptr);
+                 std::string* value, uint64_t* timestamp = nullptr,
+                 const PinnedRead* pinned = nullptr);
+  std::unique_ptr<Iterator> NewIteratorImpl(const ReadOptions& options,
+                                            const PinnedRead* pinned);
   // db_txn.cc: whether a key of `keys`, or a key inside one of `ranges`,
   // was written by a sequence in (after, upto], read from the tree (the
   // memtables and tables at `upto`). Sets `*what` when one was.
@@ -228,6 +249,8 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // Checks a batch before anything is written: sizes, empty keys, and
   // operations whose machinery does not exist yet.
   Status CheckBatch(const WriteBatch& batch) const;
+  // The checks of CheckBatch on a batch's summary (Validate).
+  Status CheckSummary(const BatchSummary& summary) const;
   // OK, or bg_error_ saying that writes are stopped until reopen.
   Status WritesStoppedLocked() const STRATA_REQUIRES(mu_);
   Status CheckOpen() const;

@@ -87,7 +87,8 @@ Status DBImpl::Get(const ReadOptions& options, const Slice& key,
 }
 
 Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
-                       std::string* value, uint64_t* timestamp) {
+                       std::string* value, uint64_t* timestamp,
+                       const PinnedRead* pinned) {
   if (timestamp != nullptr) *timestamp = 0;
   if (key.empty()) return Status::InvalidArgument("empty key");
   if (value == nullptr) return Status::InvalidArgument("null value pointer");
@@ -97,8 +98,15 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
     return Status::InvalidArgument("Get", "all_versions is for iterators");
   }
   SequenceNumber seq = 0;
-  std::shared_ptr<const SuperVersion> sv;
-  STRATA_RETURN_IF_ERROR(GetReadState(options, &seq, &sv));
+  std::shared_ptr<const SuperVersion> held;
+  const SuperVersion* sv = nullptr;
+  if (pinned != nullptr) {
+    seq = pinned->sequence;
+    sv = pinned->sv->get();
+  } else {
+    STRATA_RETURN_IF_ERROR(GetReadState(options, &seq, &held));
+    sv = held.get();
+  }
   if (icmp_->versioned()) {
     // After the state is pinned: a compaction raises the horizon before it
     // installs what it dropped (db_compaction.cc).
@@ -422,6 +430,11 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  return NewIteratorImpl(options, nullptr);
+}
+
+std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
+                                                  const PinnedRead* pinned) {
   Status s = CheckOpen();
   if (s.ok()) s = CheckReadOptions(options);
   if (!s.ok()) return NewErrorIterator(std::move(s));
@@ -434,7 +447,12 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   DBIterOptions iter_options;
   iter_options.user_comparator = options_.comparator;
   std::shared_ptr<const SuperVersion> sv;
-  s = GetReadState(options, &iter_options.sequence, &sv);
+  if (pinned != nullptr) {
+    iter_options.sequence = pinned->sequence;
+    sv = *pinned->sv;
+  } else {
+    s = GetReadState(options, &iter_options.sequence, &sv);
+  }
   if (s.ok()) s = CheckHorizon(options);  // after pinning: see GetImpl
   if (!s.ok()) return NewErrorIterator(std::move(s));
   iter_options.lower_bound = options.lower_bound;
@@ -459,18 +477,9 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   s = NewInternalIterator(options, *sv, iter_options.sequence, &source,
                           &iter_options.range_tombstones);
   if (!s.ok()) return NewErrorIterator(std::move(s));
-  // What the iterator reads through, kept alive for as long as it lives,
-  // the DB object's lifetime notwithstanding. Members are destroyed in
-  // reverse order: the pinned state before the table cache, the table
-  // cache before the block cache its tables release blocks into.
-  struct Pins {
-    std::shared_ptr<const InternalKeyComparator> icmp;
-    std::shared_ptr<BlockCache> block_cache;
-    std::shared_ptr<TableCache> table_cache;
-    std::shared_ptr<const SuperVersion> sv;
-  };
-  auto pins = std::make_shared<const Pins>(
-      Pins{icmp_, block_cache_, table_cache_, std::move(sv)});
+  // What the iterator reads through, kept alive for as long as it lives.
+  auto pins = std::make_shared<const ReadPins>(
+      ReadPins{icmp_, block_cache_, table_cache_, std::move(sv)});
   return NewDBIterator(iter_options, std::move(source), std::move(pins));
 }
 

@@ -3,48 +3,128 @@
 // pipeline against the commit index, with the tree as the exact fallback.
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <chrono>
 #include <thread>
 
+#include "base/error_iterator.h"
+#include "base/spin_wait.h"
 #include "db/db_impl.h"
+#include "db/write_batch_internal.h"
 #include "key/versioned_key.h"
 
 namespace strata::internal {
 
-Status DBImpl::BeginTxn(bool track, const Snapshot** snapshot,
+namespace {
+
+// A transaction's view. Read-write transactions read at a registered
+// snapshot: compactions keep what it sees, and a commit that looks in the
+// tree finds every version after it. Read-only ones need neither: they
+// pin the state current at begin (its memtables and files stay whole
+// while pinned) and read it at the sequence taken before it, as a plain
+// Get does; beginning one takes no DB mutex and allocates once. A view
+// lives no longer than its transaction (iterators hold what they read
+// through themselves), so the DB object outlives it.
+class DBTxnView final : public TxnView {
+ public:
+  DBTxnView(SequenceNumber sequence, const Snapshot* snapshot,
+            std::shared_ptr<const SuperVersion> sv)
+      : sequence_(sequence), snapshot_(snapshot), sv_(std::move(sv)) {}
+
+  SequenceNumber sequence() const override { return sequence_; }
+  // The registered snapshot, or null for a pinned view.
+  const Snapshot* snapshot() const { return snapshot_; }
+  const std::shared_ptr<const SuperVersion>& sv() const { return sv_; }
+  bool ended() const { return ended_.load(std::memory_order_acquire); }
+  void End() const { ended_.store(true, std::memory_order_release); }
+
+ private:
+  const SequenceNumber sequence_;
+  const Snapshot* const snapshot_;
+  const std::shared_ptr<const SuperVersion> sv_;
+  mutable std::atomic<bool> ended_{false};
+};
+
+const DBTxnView& AsDBView(const TxnView& view) {
+  return static_cast<const DBTxnView&>(view);  // DBImpl made every one
+}
+
+Status EndedView() {
+  return Status::InvalidArgument("transaction", "read after it ended");
+}
+
+}  // namespace
+
+Status DBImpl::BeginTxn(bool track, std::shared_ptr<const TxnView>* view,
                         SequenceNumber* exact_from) {
-  *snapshot = nullptr;
+  view->reset();
   *exact_from = 0;
   STRATA_RETURN_IF_ERROR(CheckOpen());
-  if (track) {
-    // Registered before the snapshot is read: every write accepted from
-    // here on is recorded, and those accepted before have sequences at or
-    // below the assigned one (CommitIndex: Completeness). The snapshot
-    // waits for them (a group being logged), so that the index covers
-    // everything after it and the commit needs no look in the tree.
-    commit_index_.Register();
-    *exact_from = pipeline_.AssignedSequence();
-    const Status s = WaitForSequence(*exact_from);
-    if (!s.ok()) {
-      commit_index_.Unregister(0, /*declared=*/false);
-      return s;
-    }
+  if (!track) {
+    // acquire: as GetReadState; the state taken after it holds it.
+    const SequenceNumber sequence = pipeline_.LastSequence();
+    *view =
+        std::make_shared<const DBTxnView>(sequence, nullptr, GetSuperVersion());
+    return Status::OK();
   }
-  *snapshot = GetSnapshot();
-  if (*snapshot == nullptr) {
-    if (track) commit_index_.Unregister(0, /*declared=*/false);
+  // Registered before the snapshot is read: every write accepted from
+  // here on is recorded, and those accepted before have sequences at or
+  // below the assigned one (CommitIndex: Completeness). The snapshot
+  // waits for them (a group being logged), so that the index covers
+  // everything after it and the commit needs no look in the tree.
+  commit_index_.Register();
+  *exact_from = pipeline_.AssignedSequence();
+  const Status s = WaitForSequence(*exact_from);
+  if (!s.ok()) {
+    commit_index_.Unregister(0, /*declared=*/false);
+    return s;
+  }
+  const Snapshot* snapshot = GetSnapshot();
+  if (snapshot == nullptr) {
+    commit_index_.Unregister(0, /*declared=*/false);
     return CheckOpen().ok() ? Status::IOError(dbname_, "no snapshot")
                             : CheckOpen();
   }
-  if (track) commit_index_.SetSnapshot((*snapshot)->sequence());
+  commit_index_.SetSnapshot(snapshot->sequence());
+  *view = std::make_shared<const DBTxnView>(snapshot->sequence(), snapshot,
+                                            nullptr);
   return Status::OK();
 }
 
-void DBImpl::EndTxn(bool tracked, const Snapshot* snapshot) {
-  if (snapshot == nullptr) return;
-  if (tracked) commit_index_.Unregister(snapshot->sequence());
-  ReleaseSnapshot(snapshot);
+void DBImpl::EndTxn(bool tracked, const TxnView& view) {
+  const DBTxnView& v = AsDBView(view);
+  v.End();
+  if (v.snapshot() == nullptr) return;  // pinned: goes with the view
+  if (tracked) commit_index_.Unregister(v.sequence());
+  ReleaseSnapshot(v.snapshot());
+}
+
+Status DBImpl::TxnGet(const ReadOptions& options, const TxnView& view,
+                      const Slice& key, std::string* value,
+                      uint64_t* timestamp) {
+  const DBTxnView& v = AsDBView(view);
+  if (v.ended()) return EndedView();
+  if (v.snapshot() == nullptr) {
+    const PinnedRead pinned{v.sequence(), &v.sv()};
+    return GetImpl(options, key, value, timestamp, &pinned);
+  }
+  ReadOptions ro = options;
+  ro.snapshot = v.snapshot();
+  return GetImpl(ro, key, value, timestamp);
+}
+
+std::unique_ptr<Iterator> DBImpl::TxnNewIterator(const ReadOptions& options,
+                                                 const TxnView& view) {
+  const DBTxnView& v = AsDBView(view);
+  if (v.ended()) return NewErrorIterator(EndedView());
+  if (v.snapshot() == nullptr) {
+    const PinnedRead pinned{v.sequence(), &v.sv()};
+    return NewIteratorImpl(options, &pinned);
+  }
+  ReadOptions ro = options;
+  ro.snapshot = v.snapshot();
+  return NewIteratorImpl(ro, nullptr);
 }
 
 Status DBImpl::WaitForSequence(SequenceNumber sequence) {
@@ -52,15 +132,12 @@ Status DBImpl::WaitForSequence(SequenceNumber sequence) {
   // now: a few microseconds without a sync, so first a spin that yields
   // the core (for up to 50 us); past that (a sync write's fsync), sleeps
   // that back off to 1 ms.
-  if (pipeline_.LastSequence() >= sequence) return Status::OK();
-  const auto spin_until =
-      std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+  if (SpinUntil([&] { return pipeline_.LastSequence() >= sequence; },
+                std::chrono::microseconds(50))) {
+    return Status::OK();
+  }
   std::chrono::microseconds nap(20);
   while (pipeline_.LastSequence() < sequence) {
-    if (std::chrono::steady_clock::now() < spin_until) {
-      std::this_thread::yield();
-      continue;
-    }
     STRATA_RETURN_IF_ERROR(CheckOpen());
     {
       MutexLock lock(&mu_);
@@ -98,9 +175,36 @@ void AppendOp(const TxnOp& op, WriteBatch* batch) {
 }  // namespace
 
 Status DBImpl::TxnCheckOp(const TxnOp& op) const {
-  WriteBatch one;
-  AppendOp(op, &one);
-  return CheckBatch(one);
+  // What Validate would find in a batch of this one op, without building
+  // the batch.
+  BatchSummary summary;
+  summary.count = 1;
+  summary.has_empty_key = op.key.empty();
+  summary.max_key_size = op.key.size();
+  switch (op.kind) {
+    case TxnOp::Kind::kPut:
+      summary.max_value_size = op.value.size();
+      break;
+    case TxnOp::Kind::kDelete:
+      break;
+    case TxnOp::Kind::kDeleteRange:
+      summary.range_deletions = 1;
+      summary.has_empty_key |= op.value.empty();
+      summary.max_key_size = std::max(op.key.size(), op.value.size());
+      summary.has_bad_range =
+          options_.comparator->Compare(op.key, op.value) >= 0;
+      break;
+    case TxnOp::Kind::kPutAt:
+      summary.max_value_size = op.value.size();
+      summary.timestamped = 1;
+      summary.has_zero_timestamp = op.ts == 0;
+      break;
+    case TxnOp::Kind::kDeleteAt:
+      summary.timestamped = 1;
+      summary.has_zero_timestamp = op.ts == 0;
+      break;
+  }
+  return CheckSummary(summary);
 }
 
 void DBImpl::RecordCommitted(const WriteBatch& batch, SequenceNumber first) {
@@ -225,7 +329,9 @@ Status DBImpl::WrittenInTree(const std::vector<std::string>& keys,
   }
   for (int level = 0; level < sv->version->num_levels(); ++level) {
     for (const auto& f : sv->version->files(level)) {
-      if (f->num_deletions == 0) continue;
+      // Only tables with deletions hold tombstones, and only those with an
+      // entry after `after` can hold one in the window.
+      if (f->num_deletions == 0 || f->largest_seqno <= after) continue;
       std::shared_ptr<const Table> table;
       STRATA_RETURN_IF_ERROR(
           table_cache_->Find(f->number, f->file_size, &table));

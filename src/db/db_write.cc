@@ -27,6 +27,10 @@ Status DBImpl::CheckBatch(const WriteBatch& batch) const {
   BatchSummary summary;
   STRATA_RETURN_IF_ERROR(
       WriteBatchInternal::Validate(batch, &summary, options_.comparator));
+  return CheckSummary(summary);
+}
+
+Status DBImpl::CheckSummary(const BatchSummary& summary) const {
   if (summary.has_empty_key) {
     return Status::InvalidArgument("empty key");
   }

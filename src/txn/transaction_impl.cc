@@ -21,14 +21,11 @@ class TransactionImpl final : public Transaction {
  public:
   TransactionImpl(TxnHost* db, const WriteOptions& write_options,
                   const TransactionOptions& options)
-      : db_(db),
-        write_options_(write_options),
-        options_(options),
-        writes_(std::make_shared<WriteSet>(db->TxnComparator())) {
+      : db_(db), write_options_(write_options), options_(options) {
     // Write-only transactions read nothing and check nothing: no snapshot.
     if (options_.mode != TransactionMode::kWriteOnly) {
       tracked_ = options_.mode == TransactionMode::kReadWrite;
-      begin_status_ = db_->BeginTxn(tracked_, &snapshot_, &exact_from_);
+      begin_status_ = db_->BeginTxn(tracked_, &view_, &exact_from_);
       if (!begin_status_.ok()) tracked_ = false;
     }
   }
@@ -75,9 +72,7 @@ class TransactionImpl final : public Transaction {
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override {
     Status s = CheckRead(options, "NewIterator");
     if (!s.ok()) return NewErrorIterator(std::move(s));
-    ReadOptions base = options;
-    base.snapshot = snapshot_;
-    std::unique_ptr<Iterator> base_iter = db_->TxnNewIterator(base);
+    std::unique_ptr<Iterator> base_iter = db_->TxnNewIterator(options, *view_);
     if (options.all_versions) {
       // Committed history only. Serializable: its whole range is read.
       const ScannedRange range{options.lower_bound.value_or(std::string()),
@@ -85,7 +80,7 @@ class TransactionImpl final : public Transaction {
                                false};
       if (serializable() && base_iter->status().ok() &&
           !IsEmptyRange(db_->TxnComparator(), range)) {
-        reads_->ranges.push_back(range);
+        MutableReads()->ranges.push_back(range);
       }
       return base_iter;
     }
@@ -95,26 +90,28 @@ class TransactionImpl final : public Transaction {
     if (o.versioned) {
       // The timestamp of the snapshot's version of a key the base iterator
       // does not show (deleted): an own timed write weighs against it.
-      // Only while the transaction lives: its snapshot goes with it.
-      o.base_timestamp = [db = db_, base, alive = alive_](const Slice& key,
-                                                          uint64_t* ts) {
-        if (!*alive) {
+      // Only while the transaction lives: its view goes with it.
+      o.base_timestamp = [db = db_, options,
+                          weak = std::weak_ptr<const TxnView>(view_)](
+                             const Slice& key, uint64_t* ts) {
+        const std::shared_ptr<const TxnView> view = weak.lock();
+        if (view == nullptr) {
           return Status::InvalidArgument("transaction iterator",
                                          "used after its transaction ended");
         }
         std::string unused;
-        const Status s = db->TxnGet(base, key, &unused, ts);
+        const Status s = db->TxnGet(options, *view, key, &unused, ts);
         return s.IsNotFound() ? Status::OK() : s;
       };
     }
     if (serializable()) {
       // The read set outlives the iterator's use; the iterator may outlive
       // the transaction (it then records into a set nobody reads).
-      o.on_scan = [reads = reads_](ScannedRange r) {
+      o.on_scan = [reads = Reads()](ScannedRange r) {
         reads->ranges.push_back(std::move(r));
       };
     }
-    return NewTxnIterator(std::move(o), std::move(base_iter), writes_);
+    return NewTxnIterator(std::move(o), std::move(base_iter), Writes());
   }
 
   Status Count(const ReadOptions& options, const Slice& begin, const Slice& end,
@@ -148,8 +145,8 @@ class TransactionImpl final : public Transaction {
 
   void SetSavePoint() override {
     if (state_ != State::kOpen) return;
-    savepoints_.push_back(SavePoint{writes_->ops().size(), reads_->keys.size(),
-                                    reads_->ranges.size()});
+    savepoints_.push_back(SavePoint{
+        Writes()->ops().size(), Reads()->keys.size(), Reads()->ranges.size()});
   }
 
   Status RollbackToSavePoint() override {
@@ -182,9 +179,9 @@ class TransactionImpl final : public Transaction {
       std::vector<std::string> keys;
       std::vector<ScannedRange> ranges;
       if (check) {
-        keys = reads_->keys;
-        ranges = reads_->ranges;
-        for (const WriteSet::Op& op : writes_->ops()) {
+        keys = Reads()->keys;
+        ranges = Reads()->ranges;
+        for (const WriteSet::Op& op : Writes()->ops()) {
           if (op.kind == WriteSet::Kind::kDeleteRange) {
             ranges.push_back(ScannedRange{op.key, op.value, false});
           } else {
@@ -192,9 +189,9 @@ class TransactionImpl final : public Transaction {
           }
         }
       }
-      s = db_->CommitTxn(write_options_, writes_->ops(), check,
-                         snapshot_ != nullptr ? snapshot_->sequence() : 0,
-                         exact_from_, keys, ranges);
+      s = db_->CommitTxn(write_options_, Writes()->ops(), check,
+                         view_ != nullptr ? view_->sequence() : 0, exact_from_,
+                         keys, ranges);
     }
     End(s.ok() ? State::kCommitted : State::kRolledBack);
     return s;
@@ -263,7 +260,7 @@ class TransactionImpl final : public Transaction {
                                      "a read-only transaction writes nothing");
     }
     STRATA_RETURN_IF_ERROR(begin_status_);
-    if (writes_->bytes() + op.key.size() + op.value.size() >
+    if (Writes()->bytes() + op.key.size() + op.value.size() >
         options_.max_write_bytes) {
       return Status::InvalidArgument(
           call, "the transaction's writes would pass max_write_bytes (" +
@@ -279,7 +276,9 @@ class TransactionImpl final : public Transaction {
                  std::string* value) {
     if (value == nullptr) return Status::InvalidArgument("null value pointer");
     if (key.empty()) return Status::InvalidArgument("empty key");
-    const WriteSet::Effect e = writes_->Lookup(key, options.as_of);
+    const WriteSet::Effect e = writes_ != nullptr
+                                   ? writes_->Lookup(key, options.as_of)
+                                   : WriteSet::Effect{};
     if (e.state != WriteSet::Effect::State::kNone && e.untimed) {
       if (e.state == WriteSet::Effect::State::kDeleted) {
         return Status::NotFound();
@@ -287,11 +286,9 @@ class TransactionImpl final : public Transaction {
       *value = *e.value;
       return Status::OK();
     }
-    ReadOptions ro = options;
-    ro.snapshot = snapshot_;
     uint64_t base_ts = 0;
     std::string base_value;
-    const Status s = db_->TxnGet(ro, key, &base_value, &base_ts);
+    const Status s = db_->TxnGet(options, *view_, key, &base_value, &base_ts);
     if (!s.ok() && !s.IsNotFound()) return s;
     if (e.state != WriteSet::Effect::State::kNone && base_ts <= e.ts) {
       // The own timed version is at least as new as the snapshot's.
@@ -310,19 +307,32 @@ class TransactionImpl final : public Transaction {
     MutableReads()->keys.push_back(key.ToString());
   }
 
+  // The sets are made when first needed: a read-only
+  // transaction that only reads allocates none of them.
+  const std::shared_ptr<WriteSet>& Writes() {
+    if (writes_ == nullptr) {
+      writes_ = std::make_shared<WriteSet>(db_->TxnComparator());
+    }
+    return writes_;
+  }
+  const std::shared_ptr<ReadSet>& Reads() {
+    if (reads_ == nullptr) reads_ = std::make_shared<ReadSet>();
+    return reads_;
+  }
   // Copy on write: an iterator may share the current write set.
   WriteSet* MutableWrites() {
-    if (writes_.use_count() > 1) writes_ = std::make_shared<WriteSet>(*writes_);
+    if (Writes().use_count() > 1) {
+      writes_ = std::make_shared<WriteSet>(*writes_);
+    }
     return writes_.get();
   }
-  ReadSet* MutableReads() { return reads_.get(); }
+  ReadSet* MutableReads() { return Reads().get(); }
 
   // Every call checks the state first, so the sets can go at once.
   void End(State state) {
     state_ = state;
-    *alive_ = false;
-    db_->EndTxn(tracked_, snapshot_);
-    snapshot_ = nullptr;
+    if (view_ != nullptr) db_->EndTxn(tracked_, *view_);
+    view_.reset();
     writes_.reset();
     reads_.reset();
     savepoints_.clear();
@@ -333,14 +343,12 @@ class TransactionImpl final : public Transaction {
   const TransactionOptions options_;
   State state_ = State::kOpen;
   Status begin_status_;
-  const Snapshot* snapshot_ = nullptr;
+  std::shared_ptr<const TxnView> view_;  // null: write-only, or begin failed
   SequenceNumber exact_from_ = 0;
-  bool tracked_ = false;  // registered with the commit index
-  std::shared_ptr<WriteSet> writes_;
-  std::shared_ptr<ReadSet> reads_ = std::make_shared<ReadSet>();
+  bool tracked_ = false;              // registered with the commit index
+  std::shared_ptr<WriteSet> writes_;  // null until first needed
+  std::shared_ptr<ReadSet> reads_;    // null until first needed
   std::vector<SavePoint> savepoints_;
-  // False once the transaction ended (its iterators check it).
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace

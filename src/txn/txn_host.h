@@ -21,18 +21,34 @@
 
 namespace strata::internal {
 
+// What a transaction reads: the sequence of its snapshot, and whatever the
+// host holds to read at it (a registered snapshot, or the state pinned at
+// begin). Made by the host's BeginTxn and owned by the transaction alone,
+// which drops it at EndTxn: it never outlives the host. (Its iterators
+// keep what they read through themselves; they look it up through a
+// weak pointer.)
+class TxnView {
+ public:
+  virtual ~TxnView() = default;
+  virtual SequenceNumber sequence() const = 0;
+};
+
 class TxnHost {
  public:
   virtual ~TxnHost() = default;
 
-  // A transaction begins: takes its snapshot and, when `track` (read-write
+  // A transaction begins: takes its view and, when `track` (read-write
   // transactions), registers it with the commit index first. Writes with
   // sequences up to `*exact_from` may be missing from the index (accepted
   // before the registration): its commit decides those from the tree.
-  virtual Status BeginTxn(bool track, const Snapshot** snapshot,
+  // Untracked views (read-only transactions) may pin the DB's state
+  // instead of registering a snapshot: nothing is registered, and the
+  // state stays pinned (its files and memtables alive) until the view goes.
+  virtual Status BeginTxn(bool track, std::shared_ptr<const TxnView>* view,
                           SequenceNumber* exact_from) = 0;
-  // Ends a transaction begun with BeginTxn (after Close too).
-  virtual void EndTxn(bool tracked, const Snapshot* snapshot) = 0;
+  // Ends a transaction begun with BeginTxn (after Close too). Reads
+  // through `view` fail from here on; the transaction then drops it.
+  virtual void EndTxn(bool tracked, const TxnView& view) = 0;
   // Commits `ops` (in order, as one batch). With `check`, only if no key
   // of `keys`, and no key inside one of `ranges`, was written after
   // `snapshot`: else Busy naming it, and nothing is written. No ops commit
@@ -44,14 +60,16 @@ class TxnHost {
                            const std::vector<std::string>& keys,
                            const std::vector<ScannedRange>& ranges) = 0;
 
-  // The DB's reads (DB::Get with the timestamp of the version that decided
-  // it, a tombstone's too, 0 if none; DB::NewIterator),
-  // and a write checked as DB::Write checks it (InvalidArgument for an
-  // empty key, a reversed range, a timestamp without versioning...).
-  virtual Status TxnGet(const ReadOptions& options, const Slice& key,
-                        std::string* value, uint64_t* timestamp) = 0;
-  virtual std::unique_ptr<Iterator> TxnNewIterator(
-      const ReadOptions& options) = 0;
+  // The DB's reads at `view` (DB::Get with the timestamp of the version
+  // that decided it, a tombstone's too, 0 if none; DB::NewIterator;
+  // options.snapshot is null), and a write checked as DB::Write checks it
+  // (InvalidArgument for an empty key, a reversed range, a timestamp
+  // without versioning...).
+  virtual Status TxnGet(const ReadOptions& options, const TxnView& view,
+                        const Slice& key, std::string* value,
+                        uint64_t* timestamp) = 0;
+  virtual std::unique_ptr<Iterator> TxnNewIterator(const ReadOptions& options,
+                                                   const TxnView& view) = 0;
   virtual Status TxnCheckOp(const TxnOp& op) const = 0;
   // The DB's key comparator, and whether it keeps versions.
   virtual const Comparator* TxnComparator() const = 0;
