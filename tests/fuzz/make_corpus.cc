@@ -13,6 +13,7 @@
 
 #include "base/coding.h"
 #include "db/write_batch_internal.h"
+#include "env/env_util.h"
 #include "key/internal_key.h"
 #include "strata/env.h"
 #include "strata/options.h"
@@ -24,6 +25,8 @@
 #include "tests/fuzz/reference_db.h"
 #include "version/version_edit.h"
 #include "version/version_set.h"
+#include "vlog/vlog_format.h"
+#include "vlog/vlog_writer.h"
 #include "wal/log_reader.h"
 #include "wal/log_writer.h"
 
@@ -163,6 +166,40 @@ void AddBlocks(CorpusWriter* w, const std::string& prefix,
       if (!h.DecodeFrom(&v)) continue;
       auto [f, b] = stored(h, static_cast<uint8_t>(data_kind));
       w->Add("fuzz_block", prefix + "_data" + std::to_string(n), f, b);
+    }
+  }
+}
+
+// Seeds for fuzz_vlog: small value logs under every compression (raw,
+// compressible and empty values), an empty one, and one pointer.
+void AddVlogs(CorpusWriter* w) {
+  const std::unique_ptr<Env> env = NewMemEnv();
+  for (const Compression c : {Compression::kNone, Compression::kSnappy,
+                              Compression::kLZ4, Compression::kZstd}) {
+    for (const int n : {0, 3}) {
+      std::unique_ptr<WritableFile> file;
+      Status s = env->NewWritableFile("/v.vlog", &file);
+      internal::vlog::Writer writer(std::move(file), 9, c);
+      internal::vlog::ValuePointer p;
+      for (int i = 0; i < n && s.ok(); ++i) {
+        s = writer.Add("key" + std::to_string(i),
+                       i == 0 ? std::string() : std::string(200 * i, 'v'), &p);
+      }
+      if (s.ok()) s = writer.Finish();
+      std::string bytes;
+      if (s.ok()) s = internal::ReadFileToString(env.get(), "/v.vlog", &bytes);
+      if (!s.ok()) {
+        std::fprintf(stderr, "vlog seed: %s\n", s.ToString().c_str());
+        continue;
+      }
+      w->Add("fuzz_vlog",
+             std::string(CompressionName(c)) + "_" + std::to_string(n), bytes);
+      if (n > 0) {
+        std::string pointer;
+        p.EncodeTo(&pointer);
+        w->Add("fuzz_vlog", "pointer_" + std::string(CompressionName(c)),
+               pointer);
+      }
     }
   }
 }
@@ -418,6 +455,7 @@ Status Run(const std::string& root) {
   w.Add("fuzz_wal", "manifest", 0x00, manifest);
   AddManifests(&w, current, manifest);
   AddSmallTables(&w);
+  AddVlogs(&w);
   AddDbOpen(&w, ref);
   w.PrintSummary();
   return w.status();
