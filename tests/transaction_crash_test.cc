@@ -21,8 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -86,6 +86,16 @@ void Report(int fd, const std::string& line) {
   ::_exit(2);
 }
 
+// A balance as stored (decimal); anything else fails the child.
+long long Number(int fd, const std::string& s) {
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) {
+    ChildFail(fd, "not a balance: '" + s + "'");
+  }
+  return v;
+}
+
 // The child: transfers until killed. `next_id[t]` is thread t's next
 // transfer number (its records so far are 0 .. next_id[t]-1).
 [[noreturn]] void RunChild(const std::string& dir, uint64_t seed,
@@ -94,7 +104,6 @@ void Report(int fd, const std::string& line) {
   Status s = DB::Open(DBOptions(), dir, &db);
   if (!s.ok()) ChildFail(fd, "open: " + s.ToString());
   Report(fd, "O");
-  std::atomic<bool> failed{false};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -117,22 +126,20 @@ void Report(int fd, const std::string& line) {
               std::string a, b;
               STRATA_RETURN_IF_ERROR(txn.Get(ReadOptions(), Account(from), &a));
               STRATA_RETURN_IF_ERROR(txn.Get(ReadOptions(), Account(to), &b));
+              const long long have = Number(fd, a);
               // Never below zero: a transfer it cannot pay moves nothing
               // (and is still recorded, so that ids stay dense).
-              const int moved = std::stoi(a) >= amount ? amount : 0;
+              const int moved = have >= amount ? amount : 0;
               STRATA_RETURN_IF_ERROR(
-                  txn.Put(Account(from), std::to_string(std::stoi(a) - moved)));
+                  txn.Put(Account(from), std::to_string(have - moved)));
               STRATA_RETURN_IF_ERROR(
-                  txn.Put(Account(to), std::to_string(std::stoi(b) + moved)));
+                  txn.Put(Account(to), std::to_string(Number(fd, b) + moved)));
               return txn.Put(LogKey(t, id), std::to_string(from) + " " +
                                                 std::to_string(to) + " " +
                                                 std::to_string(moved));
             },
             1000);
-        if (!st.ok()) {
-          failed = true;
-          ChildFail(fd, "transfer: " + st.ToString());
-        }
+        if (!st.ok()) ChildFail(fd, "transfer: " + st.ToString());
         Report(fd, "A " + std::to_string(t) + " " + std::to_string(id));
       }
     });
@@ -151,7 +158,7 @@ void Report(int fd, const std::string& line) {
       long long sum = 0;
       int n = 0;
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        sum += std::stoll(it->value().ToString());
+        sum += Number(fd, it->value().ToString());
         ++n;
       }
       if (!it->status().ok()) ChildFail(fd, it->status().ToString());
@@ -180,21 +187,25 @@ void Parse(const std::string& line, Reports* r) {
   } else if (line.rfind("F ", 0) == 0) {
     r->failure = line.substr(2);
   } else if (line.rfind("A ", 0) == 0) {
-    const int t = std::atoi(line.c_str() + 2);
-    const uint64_t id = std::strtoull(line.c_str() + 4, nullptr, 10);
-    if (t >= 0 && t < kThreads) {
-      r->acked[t] = std::max(r->acked[t], id + 1);
+    int t = -1;
+    unsigned long long id = 0;
+    if (std::sscanf(line.c_str(), "A %d %llu", &t, &id) == 2 && t >= 0 &&
+        t < kThreads) {
+      r->acked[t] = std::max<uint64_t>(r->acked[t], id + 1);
+    } else {
+      r->failure = "unreadable report: " + line;
     }
   }
 }
 
-// Reads report lines from `fd` until `deadline` (or EOF).
-void ReadReports(int fd, std::chrono::steady_clock::time_point deadline,
+// Reads report lines from `fd` until `deadline`; false at EOF (the child
+// is gone).
+bool ReadReports(int fd, std::chrono::steady_clock::time_point deadline,
                  std::string* pending, Reports* r) {
   char buf[4096];
   for (;;) {
     const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return;
+    if (now >= deadline) return true;
     const int ms = static_cast<int>(
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)
             .count());
@@ -204,7 +215,7 @@ void ReadReports(int fd, std::chrono::steady_clock::time_point deadline,
     if (ready <= 0) continue;
     const ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n <= 0) return false;
     pending->append(buf, static_cast<size_t>(n));
     size_t start = 0;
     for (size_t nl; (nl = pending->find('\n', start)) != std::string::npos;
@@ -302,31 +313,40 @@ TEST(TransactionCrashTest, TheBankSurvivesKillNine) {
     std::string pending;
     // Until the child opened the DB (bounded), then a random while.
     const auto start = std::chrono::steady_clock::now();
-    while (!reports.opened && reports.failure.empty() &&
+    bool alive = true;
+    while (alive && !reports.opened && reports.failure.empty() &&
            std::chrono::steady_clock::now() - start <
                std::chrono::seconds(60)) {
-      ReadReports(
+      alive = ReadReports(
           fds[0],
           std::chrono::steady_clock::now() + std::chrono::milliseconds(5),
           &pending, &reports);
     }
     const int kill_ms = 30 + static_cast<int>(rnd.Uniform(300));
-    ReadReports(
-        fds[0],
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(kill_ms),
-        &pending, &reports);
+    if (alive) {
+      ReadReports(
+          fds[0],
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(kill_ms),
+          &pending, &reports);
+    }
     ::kill(pid, SIGKILL);
     int wstatus = 0;
-    ASSERT_EQ(pid, ::waitpid(pid, &wstatus, 0));
+    pid_t waited = 0;
+    do {
+      waited = ::waitpid(pid, &wstatus, 0);
+    } while (waited < 0 && errno == EINTR);
     // Whatever the child wrote before it died.
     ReadReports(fds[0],
                 std::chrono::steady_clock::now() + std::chrono::seconds(5),
                 &pending, &reports);
     ::close(fds[0]);
-    ASSERT_TRUE(reports.opened) << "the child did not open the DB";
+    ASSERT_EQ(pid, waited);
     ASSERT_EQ("", reports.failure) << "the child failed";
     ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
-        << "the child exited by itself: " << wstatus;
+        << "the child ended by itself: exit status "
+        << (WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1) << ", signal "
+        << (WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
+    ASSERT_TRUE(reports.opened) << "the child did not open the DB in 60 s";
 
     std::unique_ptr<DB> db;
     ASSERT_OK(DB::Open(DBOptions(), dir, &db));

@@ -31,8 +31,9 @@ inline void CpuRelax() {
 // without it.
 template <typename Done>
 bool SpinUntil(Done done, std::chrono::microseconds budget) {
-  // About a microsecond of pause hints: enough for a hand-over between two
-  // running threads, too little to matter when the other thread is asleep.
+  // A few microseconds of pause hints (outside `budget`): enough for a
+  // hand-over between two running threads, too little to matter when the
+  // other thread is asleep.
   constexpr int kPauses = 128;
   for (int i = 0; i < kPauses; ++i) {
     if (done()) return true;

@@ -143,12 +143,14 @@ Status CommitPipeline::Run(Writer* w) {
   for (;;) {
     Writer* ready = writers_.front();
     writers_.pop_front();
+    // Decided first: once woken, `ready` may return and be gone.
+    const bool is_last = ready == last;
     if (ready != w) {
       if (!ready->skipped) ready->status = status;
       ready->done = true;
       ready->Wake();
     }
-    if (ready == last) break;
+    if (is_last) break;
   }
   if (w->skipped) status = w->status;  // the leader failed validation
   SignalNextLocked();

@@ -361,9 +361,10 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   std::shared_ptr<const SuperVersion> GetSuperVersion() const;
   // The merged internal view of `sv` (memtables, L0 tables, one level
   // iterator per deeper level) and, in `*range_tombstones`, the range
-  // tombstones visible at `sequence` (null if none). The caller keeps `sv`
-  // (and the caches) alive while `*result` lives. Shared by DB iterators
-  // and, later, transaction iterators.
+  // tombstones visible at `sequence` (null if none; with a null
+  // `range_tombstones` none are gathered, and no table is opened for
+  // them). The caller keeps `sv` (and the caches) alive while `*result`
+  // lives.
   Status NewInternalIterator(const ReadOptions& options, const SuperVersion& sv,
                              SequenceNumber sequence,
                              std::unique_ptr<InternalIterator>* result,

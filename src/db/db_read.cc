@@ -21,9 +21,10 @@ Status DBImpl::GetReadState(const ReadOptions& options,
                             std::shared_ptr<const SuperVersion>* sv) const {
   // acquire: pairs with the leader's release store; every entry up to the
   // loaded number is in the memtable (CommitPipeline invariant 2). Read
-  // before the super-version: one taken later holds everything it covers.
-  const SequenceNumber latest = pipeline_.LastSequence();
-  return read_state_.Acquire(options.snapshot, latest, sequence, sv);
+  // with the super-version, under its lock (ReadState::Acquire says why).
+  return read_state_.Acquire(
+      options.snapshot, [this] { return pipeline_.LastSequence(); }, sequence,
+      sv);
 }
 
 Status DBImpl::CheckReadOptions(const ReadOptions& options) const {
@@ -370,8 +371,10 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
   // tombstone can jump over the tombstone's range in one step.
   std::vector<uint64_t> max_sequences;
   std::vector<RangeTombstone> tombstones;
-  const auto collect = [&tombstones](const RangeTombstoneListPtr& list) {
-    if (list != nullptr) list->AppendTombstones(&tombstones);
+  // Without `range_tombstones` the caller takes the sources' own lists.
+  const bool want_tombstones = range_tombstones != nullptr;
+  const auto collect = [&](const RangeTombstoneListPtr& list) {
+    if (want_tombstones && list != nullptr) list->AppendTombstones(&tombstones);
   };
   // The active memtable may still grow, with invisible entries only.
   children.push_back(sv.mem->NewIterator());
@@ -385,7 +388,7 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
   // Tables count range tombstones among their deletions: a table without
   // deletions needs no look.
   const auto collect_table = [&](const FileMetaData& f) -> Status {
-    if (f.num_deletions == 0) return Status::OK();
+    if (!want_tombstones || f.num_deletions == 0) return Status::OK();
     std::shared_ptr<const Table> table;
     STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
     collect(table->range_tombstones());
@@ -409,6 +412,10 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
       STRATA_RETURN_IF_ERROR(collect_table(*f));
     }
     max_sequences.push_back(level_max);
+  }
+  if (!want_tombstones) {
+    *result = NewMergingIterator(icmp_.get(), std::move(children));
+    return Status::OK();
   }
   range_tombstones->reset();
   if (!tombstones.empty()) {

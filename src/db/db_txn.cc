@@ -62,10 +62,11 @@ Status DBImpl::BeginTxn(bool track, std::shared_ptr<const TxnView>* view,
   *exact_from = 0;
   STRATA_RETURN_IF_ERROR(CheckOpen());
   if (!track) {
-    // acquire: as GetReadState; the state taken after it holds it.
-    const SequenceNumber sequence = pipeline_.LastSequence();
-    *view =
-        std::make_shared<const DBTxnView>(sequence, nullptr, GetSuperVersion());
+    // The sequence and the state together, as a plain read takes them.
+    SequenceNumber sequence = 0;
+    std::shared_ptr<const SuperVersion> sv;
+    STRATA_RETURN_IF_ERROR(GetReadState(ReadOptions(), &sequence, &sv));
+    *view = std::make_shared<const DBTxnView>(sequence, nullptr, std::move(sv));
     return Status::OK();
   }
   // Registered before the snapshot is read: every write accepted from
@@ -129,9 +130,9 @@ std::unique_ptr<Iterator> DBImpl::TxnNewIterator(const ReadOptions& options,
 
 Status DBImpl::WaitForSequence(SequenceNumber sequence) {
   // The group that holds it is being logged and applied by the leader
-  // now: a few microseconds without a sync, so first a spin that yields
-  // the core (for up to 50 us); past that (a sync write's fsync), sleeps
-  // that back off to 1 ms.
+  // now: a few microseconds without a sync, so first a spin (SpinUntil:
+  // pause hints, then yielding the core, for up to 50 us); past that (a
+  // sync write's fsync), sleeps that back off to 1 ms.
   if (SpinUntil([&] { return pipeline_.LastSequence() >= sequence; },
                 std::chrono::microseconds(50))) {
     return Status::OK();
@@ -319,9 +320,8 @@ Status DBImpl::WrittenInTree(const std::vector<std::string>& keys,
   // Every version and every tombstone, whatever its sequence: the sources'
   // own lists, not a reader's (which keep only the newest per fragment).
   std::unique_ptr<InternalIterator> iter;
-  RangeTombstoneListPtr unused;
   STRATA_RETURN_IF_ERROR(
-      NewInternalIterator(ro, *sv, kMaxSequenceNumber, &iter, &unused));
+      NewInternalIterator(ro, *sv, kMaxSequenceNumber, &iter, nullptr));
   std::vector<RangeTombstoneListPtr> lists;
   if (auto t = sv->mem->RangeTombstones()) lists.push_back(std::move(t));
   for (const auto& m : sv->imm) {

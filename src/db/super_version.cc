@@ -31,23 +31,16 @@ void ReadState::RemoveSnapshot(const Snapshot* snapshot) {
   snapshots_.erase(snapshot);
 }
 
-Status ReadState::Acquire(const Snapshot* snapshot, SequenceNumber latest,
-                          SequenceNumber* sequence,
-                          std::shared_ptr<const SuperVersion>* sv) const {
-  MutexLock lock(&mu_);
-  if (snapshot != nullptr) {
-    // Checked before it is read: a released snapshot or another DB's is
-    // never dereferenced. It cannot be released while the lock is held.
-    if (snapshots_.count(snapshot) == 0) {
-      return Status::InvalidArgument(
-          "ReadOptions::snapshot",
-          "not a live snapshot of this DB (released, or another DB's)");
-    }
-    *sequence = snapshot->sequence();
-  } else {
-    *sequence = latest;
+Status ReadState::SnapshotSequenceLocked(const Snapshot* snapshot,
+                                         SequenceNumber* sequence) const {
+  // Checked before it is read: a released snapshot or another DB's is
+  // never dereferenced. It cannot be released while the lock is held.
+  if (snapshots_.count(snapshot) == 0) {
+    return Status::InvalidArgument(
+        "ReadOptions::snapshot",
+        "not a live snapshot of this DB (released, or another DB's)");
   }
-  *sv = current_;
+  *sequence = snapshot->sequence();
   return Status::OK();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "base/result.h"
 #include "key/internal_key.h"
 #include "memtable/memtable.h"
 #include "strata/db.h"
@@ -41,13 +42,34 @@ class ReadState {
 
   // What a read sees: at `snapshot`'s sequence if not null (InvalidArgument
   // if it is not a live snapshot of this DB; it is never dereferenced
-  // then), else at `latest`, which the caller reads (acquire) before this
-  // call, so the super-version copied here holds everything it covers.
-  Status Acquire(const Snapshot* snapshot, SequenceNumber latest,
+  // then), else at `latest()` (the last published sequence, an acquire
+  // load), read under the lock together with the super-version. Every
+  // super-version is installed under this lock after the sequences it
+  // covers were published (a flush or compaction result: only sequences
+  // at or below the latest then) and before any write lands in a
+  // memtable it introduces (a switch). So the pair holds everything up to
+  // the sequence (nothing missing), and whatever a flush or compaction
+  // dropped from it was superseded at or below the sequence (nothing the
+  // read should see is gone).
+  template <typename Latest>
+  Status Acquire(const Snapshot* snapshot, Latest latest,
                  SequenceNumber* sequence,
-                 std::shared_ptr<const SuperVersion>* sv) const;
+                 std::shared_ptr<const SuperVersion>* sv) const {
+    MutexLock lock(&mu_);
+    if (snapshot != nullptr) {
+      STRATA_RETURN_IF_ERROR(SnapshotSequenceLocked(snapshot, sequence));
+    } else {
+      *sequence = latest();
+    }
+    *sv = current_;
+    return Status::OK();
+  }
 
  private:
+  Status SnapshotSequenceLocked(const Snapshot* snapshot,
+                                SequenceNumber* sequence) const
+      STRATA_REQUIRES(mu_);
+
   mutable Mutex mu_;
   std::shared_ptr<const SuperVersion> current_ STRATA_GUARDED_BY(mu_);
   std::unordered_set<const Snapshot*> snapshots_ STRATA_GUARDED_BY(mu_);

@@ -73,6 +73,8 @@ class TransactionImpl final : public Transaction {
     Status s = CheckRead(options, "NewIterator");
     if (!s.ok()) return NewErrorIterator(std::move(s));
     std::unique_ptr<Iterator> base_iter = db_->TxnNewIterator(options, *view_);
+    // Read-only: no own writes to merge, nothing to record.
+    if (options_.mode == TransactionMode::kReadOnly) return base_iter;
     if (options.all_versions) {
       // Committed history only. Serializable: its whole range is read.
       const ScannedRange range{options.lower_bound.value_or(std::string()),
