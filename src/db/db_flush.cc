@@ -199,8 +199,8 @@ void DBImpl::DeleteObsoleteFilesLocked() {
   if (!deletions_.TryBeginPass()) return;  // held: ReleaseFileDeletions runs it
   LiveFiles live;
   live.first_unsafe = versions_->PeekNextFileNumber();
-  live.tables = bg_.pending_outputs;
-  versions_->AddLiveFiles(&live.tables);
+  live.files = bg_.pending_outputs;
+  versions_->AddLiveFiles(&live.files);
   live.min_log = versions_->log_number();
   live.current_log = log_number_;
   live.manifest = versions_->manifest_file_number();

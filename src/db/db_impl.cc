@@ -83,6 +83,7 @@ TableOptions MakeTableOptions(const Options& options,
 int RemovalRank(FileType type) {
   switch (type) {
     case FileType::kTableFile:
+    case FileType::kVlogFile:
     case FileType::kLogFile:
     case FileType::kDamagedLogFile:
       return 0;
@@ -154,6 +155,7 @@ Status DBImpl::ScanDirectory(DirectoryScan* scan) const {
         scan->manifests.push_back(number);
         break;
       case FileType::kTableFile:
+      case FileType::kVlogFile:
       case FileType::kLogFile:
       case FileType::kDamagedLogFile:
         scan->data_files.push_back(name);

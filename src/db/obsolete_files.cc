@@ -20,7 +20,8 @@ std::vector<std::string> SelectObsoleteFiles(
         keep = number >= live.min_log || number == live.current_log;
         break;
       case FileType::kTableFile:
-        keep = live.tables.count(number) > 0;
+      case FileType::kVlogFile:
+        keep = live.files.count(number) > 0;
         break;
       case FileType::kManifestFile:
         // A newer one may be being written by a roll on another thread; a

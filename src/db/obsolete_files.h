@@ -18,14 +18,15 @@ struct LiveFiles {
   // a flush or compaction running elsewhere, a new WAL or MANIFEST): never
   // obsolete.
   uint64_t first_unsafe = 0;
-  std::set<uint64_t> tables;  // in some version, or being written
-  uint64_t min_log = 0;       // WALs numbered below hold only tabled data
-  uint64_t current_log = 0;   // the WAL being written
-  uint64_t manifest = 0;      // the MANIFEST being written
+  // Tables and value logs in some version, or being written.
+  std::set<uint64_t> files;
+  uint64_t min_log = 0;      // WALs numbered below hold only tabled data
+  uint64_t current_log = 0;  // the WAL being written
+  uint64_t manifest = 0;     // the MANIFEST being written
 };
 
 // The names among `names` (a directory listing) that are strata's WALs,
-// tables or MANIFESTs no live state needs. Anything else (CURRENT,
+// tables, value logs or MANIFESTs no live state needs. Anything else (CURRENT,
 // IDENTITY, LOCK, LOG, temporary and damaged files, other names) is kept.
 std::vector<std::string> SelectObsoleteFiles(
     const std::vector<std::string>& names, const LiveFiles& live);

@@ -11,17 +11,18 @@ namespace {
 LiveFiles Live() {
   LiveFiles live;
   live.first_unsafe = 100;
-  live.tables = {7, 9};
+  live.files = {7, 9};
   live.min_log = 20;
   live.current_log = 21;
   live.manifest = 15;
   return live;
 }
 
-TEST(ObsoleteFilesTest, OnlyUnneededLogsTablesAndManifestsAreSelected) {
+TEST(ObsoleteFilesTest, OnlyUnneededLogsTablesVlogsAndManifestsAreSelected) {
   const std::vector<std::string> names = {"000007.sst",
                                           "000008.sst",
-                                          "000009.sst",  // 8 is dead
+                                          "000009.vlog",  // 8 is dead
+                                          "000010.vlog",  // 10 is dead
                                           "000019.log",
                                           "000020.log",
                                           "000021.log",  // 19 is tabled
@@ -38,9 +39,9 @@ TEST(ObsoleteFilesTest, OnlyUnneededLogsTablesAndManifestsAreSelected) {
                                           "8.sst",
                                           "000008.sst.bak",
                                           "notes.txt"};  // not strata's
-  EXPECT_EQ(
-      (std::vector<std::string>{"000008.sst", "000019.log", "MANIFEST-000014"}),
-      SelectObsoleteFiles(names, Live()));
+  EXPECT_EQ((std::vector<std::string>{"000008.sst", "000010.vlog", "000019.log",
+                                      "MANIFEST-000014"}),
+            SelectObsoleteFiles(names, Live()));
 }
 
 TEST(ObsoleteFilesTest, FilesNewerThanTheLookAreKept) {

@@ -55,6 +55,13 @@ std::string TableFileName(const std::string& dbname, uint64_t number) {
   return dbname + buf;
 }
 
+std::string VlogFileName(const std::string& dbname, uint64_t number) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "/%06llu.vlog",
+                static_cast<unsigned long long>(number));
+  return dbname + buf;
+}
+
 std::string ManifestFileName(const std::string& dbname, uint64_t number) {
   char buf[40];
   std::snprintf(buf, sizeof(buf), "/MANIFEST-%06llu",
@@ -92,6 +99,9 @@ bool ParseFileName(const std::string& name, uint64_t* number, FileType* type) {
   } else if (EndsWith(name, ".sst") &&
              ParseCanonicalNumber(name.substr(0, name.size() - 4), number)) {
     *type = FileType::kTableFile;
+  } else if (EndsWith(name, ".vlog") &&
+             ParseCanonicalNumber(name.substr(0, name.size() - 5), number)) {
+    *type = FileType::kVlogFile;
   } else if (name == "IDENTITY") {
     *type = FileType::kIdentityFile;
   } else if (name == "LOCK") {

@@ -3,6 +3,7 @@
 //
 //   NNNNNN.log   write-ahead log number N (docs/wal_format.md)
 //   NNNNNN.sst   table number N (docs/table_format.md)
+//   NNNNNN.vlog  value-log file number N (docs/vlog_format.md)
 //   MANIFEST-NNNNNN, CURRENT  the live file set (docs/manifest_format.md)
 //   NNNNNN.log.damaged  the original of a log that salvage recovery rewrote
 //   IDENTITY     marks the directory as a strata DB; holds its unique id
@@ -31,6 +32,7 @@ enum class FileType {
   kLogFile,
   kDamagedLogFile,
   kTableFile,
+  kVlogFile,
   kManifestFile,
   kCurrentFile,
   kIdentityFile,
@@ -51,6 +53,8 @@ inline constexpr uint64_t kMaxFileNumber = (uint64_t{1} << 63) - 1;
 std::string LogFileName(const std::string& dbname, uint64_t number);
 // dbname + "/%06llu.sst".
 std::string TableFileName(const std::string& dbname, uint64_t number);
+// dbname + "/%06llu.vlog".
+std::string VlogFileName(const std::string& dbname, uint64_t number);
 // dbname + "/MANIFEST-%06llu".
 std::string ManifestFileName(const std::string& dbname, uint64_t number);
 // dbname + "/CURRENT".

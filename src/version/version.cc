@@ -15,6 +15,12 @@ std::string FileLabel(uint64_t number) {
   return buf;
 }
 
+std::string VlogLabel(uint64_t number) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "value log %06" PRIu64, number);
+  return buf;
+}
+
 }  // namespace
 
 // ---- Version ----------------------------------------------------------------
@@ -114,6 +120,14 @@ std::string Version::DebugString() const {
       r.push_back('\n');
     }
   }
+  for (const auto& [number, f] : vlog_files_) {
+    std::snprintf(buf, sizeof(buf),
+                  "  vlog %" PRIu64 ":%" PRIu64 " records=%" PRIu64
+                  " garbage=%" PRIu64 "/%" PRIu64 "\n",
+                  number, f->file_size, f->records, f->garbage_bytes,
+                  f->record_bytes);
+    r.append(buf);
+  }
   return r;
 }
 
@@ -126,6 +140,7 @@ VersionBuilder::VersionBuilder(const InternalKeyComparator* icmp,
       levels_(static_cast<size_t>(num_levels)) {
   assert(base == nullptr || base->num_levels() == num_levels);
   if (base == nullptr) return;
+  vlog_files_ = base->vlog_files_;
   for (int level = 0; level < num_levels; ++level) {
     for (const auto& f : base->files(level)) {
       levels_[static_cast<size_t>(level)].emplace(f->number, f);
@@ -165,14 +180,59 @@ Status VersionBuilder::Apply(const VersionEdit& edit) {
       return Status::Corruption("version edit adds " + FileLabel(f.number) +
                                 " with smallest key above largest key");
     }
+    if (vlog_files_.count(f.number) > 0) {
+      return Status::Corruption("version edit adds " + FileLabel(f.number) +
+                                ", but that number is a live value log");
+    }
     levels_[static_cast<size_t>(level)].emplace(
         f.number, std::make_shared<const FileMetaData>(f));
+  }
+  for (const VlogFileMeta& f : edit.new_vlog_files()) {
+    if (level_of_.count(f.number) > 0 ||
+        !vlog_files_.emplace(f.number, std::make_shared<const VlogFileMeta>(f))
+             .second) {
+      return Status::Corruption("version edit adds " + VlogLabel(f.number) +
+                                ", but that number is live already");
+    }
+  }
+  for (const auto& [number, bytes] : edit.vlog_garbage()) {
+    auto it = vlog_files_.find(number);
+    if (it == vlog_files_.end()) {
+      return Status::Corruption("version edit counts garbage in " +
+                                VlogLabel(number) + ", which is not live");
+    }
+    auto updated = std::make_shared<VlogFileMeta>(*it->second);
+    if (bytes > updated->record_bytes - updated->garbage_bytes) {
+      return Status::Corruption(
+          "version edit counts " + std::to_string(bytes) +
+          " more garbage bytes in " + VlogLabel(number) + ", which has " +
+          std::to_string(updated->record_bytes - updated->garbage_bytes) +
+          " live");
+    }
+    updated->garbage_bytes += bytes;
+    it->second = std::move(updated);
   }
   return Status::OK();
 }
 
 Result<std::shared_ptr<const Version>> VersionBuilder::Finish() const {
   auto v = std::make_shared<Version>(icmp_, num_levels_);
+  // The value-log files some table names; the others are gone.
+  for (const auto& level : levels_) {
+    for (const auto& [number, f] : level) {
+      for (const uint64_t vlog : f->vlog_files) {
+        if (v->vlog_files_.count(vlog) > 0) continue;
+        const auto it = vlog_files_.find(vlog);
+        if (it == vlog_files_.end()) {
+          return Status::Corruption(FileLabel(number) + " points into " +
+                                    VlogLabel(vlog) +
+                                    ", which the MANIFEST does not hold");
+        }
+        v->vlog_files_.emplace(vlog, it->second);
+        v->vlog_bytes_ += it->second->file_size;
+      }
+    }
+  }
   for (int level = 0; level < num_levels_; ++level) {
     const auto& source = levels_[static_cast<size_t>(level)];
     auto& fs = v->files_[static_cast<size_t>(level)];

@@ -82,7 +82,16 @@ class Version {
   std::vector<std::shared_ptr<const FileMetaData>> Overlapping(
       int level, const Slice* begin_user_key, const Slice* end_user_key) const;
 
-  // One line per level and one per file.
+  // The value-log files its tables name (by number), each held by at
+  // least one table.
+  const std::map<uint64_t, std::shared_ptr<const VlogFileMeta>>& vlog_files()
+      const {
+    return vlog_files_;
+  }
+  // The sum of their file sizes.
+  uint64_t VlogBytes() const { return vlog_bytes_; }
+
+  // One line per level and one per file, then one per value-log file.
   std::string DebugString() const;
 
  private:
@@ -91,6 +100,8 @@ class Version {
   const InternalKeyComparator* const icmp_;
   std::vector<std::vector<std::shared_ptr<const FileMetaData>>> files_;
   std::vector<uint64_t> level_bytes_;
+  std::map<uint64_t, std::shared_ptr<const VlogFileMeta>> vlog_files_;
+  uint64_t vlog_bytes_ = 0;
 };
 
 template <typename Visit>
@@ -137,13 +148,18 @@ class VersionBuilder {
   VersionBuilder& operator=(const VersionBuilder&) = delete;
 
   // Applies `edit`. Corruption if it deletes a file its level does not
-  // hold, adds a number that is already live (at any level), adds a file at
-  // a level >= num_levels or one whose smallest key is above its largest.
-  // After an error the builder must not be used again.
+  // hold, adds a number that is already live (at any level, a value-log
+  // file's included), adds a file at a level >= num_levels or one whose
+  // smallest key is above its largest, or counts garbage in a value-log
+  // file it does not hold or past its record bytes. After an error the
+  // builder must not be used again.
   [[nodiscard]] Status Apply(const VersionEdit& edit);
 
-  // The version holding the result of every edit applied so far. Corruption
-  // if two files of a level >= 1 overlap (invariant 2).
+  // The version holding the result of every edit applied so far, with the
+  // value-log files its tables name (those no table names any more are
+  // gone from it). Corruption if two files of a level >= 1 overlap
+  // (invariant 2), or a table names a value-log file the builder does not
+  // hold.
   Result<std::shared_ptr<const Version>> Finish() const;
 
   // The largest file number live in the result (0 if none).
@@ -155,6 +171,7 @@ class VersionBuilder {
   // Per level: number → file. Shares the FileMetaData with the base.
   std::vector<std::map<uint64_t, std::shared_ptr<const FileMetaData>>> levels_;
   std::unordered_map<uint64_t, int> level_of_;  // number → its level
+  std::map<uint64_t, std::shared_ptr<const VlogFileMeta>> vlog_files_;
 };
 
 }  // namespace strata::internal

@@ -84,6 +84,27 @@ Status DecodeNewFile(Slice* input, int* level, FileMetaData* f) {
   return Status::OK();
 }
 
+// The vlog list of a kNewFileWithVlogs field: varint32 count, then that
+// many varint64 numbers, strictly ascending.
+Status DecodeVlogList(Slice* input, FileMetaData* f) {
+  constexpr char kField[] = "new file vlogs";
+  uint32_t n = 0;
+  if (!GetVarint32(input, &n) || n == 0) return FieldError(kField, "bad count");
+  if (n > input->size()) return FieldError(kField, "count past the edit");
+  f->vlog_files.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint64_t number = 0;
+    if (!GetVarint64(input, &number) || number == 0) {
+      return FieldError(kField, "bad number");
+    }
+    if (!f->vlog_files.empty() && number <= f->vlog_files.back()) {
+      return FieldError(kField, "not ascending");
+    }
+    f->vlog_files.push_back(number);
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 std::string FileMetaDataDebugString(const FileMetaData& f) {
@@ -99,6 +120,10 @@ std::string FileMetaDataDebugString(const FileMetaData& f) {
       "] seq=%" PRIu64 "..%" PRIu64 " entries=%" PRIu64 " deletions=%" PRIu64,
       f.smallest_seqno, f.largest_seqno, f.num_entries, f.num_deletions);
   r.append(buf);
+  for (size_t i = 0; i < f.vlog_files.size(); ++i) {
+    r.append(i == 0 ? " vlogs=" : ",");
+    r.append(std::to_string(f.vlog_files[i]));
+  }
   return r;
 }
 
@@ -144,6 +169,15 @@ void VersionEdit::DeleteFile(int level, uint64_t number) {
   deleted_files_.emplace(level, number);
 }
 
+void VersionEdit::AddVlogFile(const VlogFileMeta& f) {
+  assert(f.garbage_bytes == 0);
+  new_vlog_files_.push_back(f);
+}
+
+void VersionEdit::AddVlogGarbage(uint64_t number, uint64_t bytes) {
+  vlog_garbage_[number] += bytes;
+}
+
 // See docs/manifest_format.md#edit-encoding. Fields go out in tag order;
 // the decoder accepts any order.
 void VersionEdit::EncodeTo(std::string* dst) const {
@@ -169,7 +203,9 @@ void VersionEdit::EncodeTo(std::string* dst) const {
     PutVarint64(dst, number);
   }
   for (const auto& [level, f] : new_files_) {
-    PutTag(dst, EditTag::kNewFile);
+    // A table without value pointers keeps the original field.
+    PutTag(dst, f.vlog_files.empty() ? EditTag::kNewFile
+                                     : EditTag::kNewFileWithVlogs);
     PutVarint32(dst, static_cast<uint32_t>(level));
     PutVarint64(dst, f.number);
     PutVarint64(dst, f.file_size);
@@ -179,6 +215,10 @@ void VersionEdit::EncodeTo(std::string* dst) const {
     PutVarint64(dst, f.largest_seqno);
     PutVarint64(dst, f.num_entries);
     PutVarint64(dst, f.num_deletions);
+    if (!f.vlog_files.empty()) {
+      PutVarint32(dst, static_cast<uint32_t>(f.vlog_files.size()));
+      for (const uint64_t number : f.vlog_files) PutVarint64(dst, number);
+    }
   }
   if (has_last_timestamp_) {
     PutTag(dst, EditTag::kLastTimestamp);
@@ -187,6 +227,18 @@ void VersionEdit::EncodeTo(std::string* dst) const {
   if (has_retention_horizon_) {
     PutTag(dst, EditTag::kRetentionHorizon);
     PutVarint64(dst, retention_horizon_);
+  }
+  for (const VlogFileMeta& f : new_vlog_files_) {
+    PutTag(dst, EditTag::kNewVlogFile);
+    PutVarint64(dst, f.number);
+    PutVarint64(dst, f.file_size);
+    PutVarint64(dst, f.records);
+    PutVarint64(dst, f.record_bytes);
+  }
+  for (const auto& [number, bytes] : vlog_garbage_) {
+    PutTag(dst, EditTag::kVlogGarbage);
+    PutVarint64(dst, number);
+    PutVarint64(dst, bytes);
   }
   PutTag(dst, EditTag::kEnd);
 }
@@ -284,11 +336,48 @@ Status VersionEdit::DecodeFrom(const Slice& src) {
         break;
       }
 
-      case EditTag::kNewFile: {
+      case EditTag::kNewFile:
+      case EditTag::kNewFileWithVlogs: {
         int level = 0;
         FileMetaData f;
         STRATA_RETURN_IF_ERROR(DecodeNewFile(&input, &level, &f));
+        if (static_cast<EditTag>(raw_tag) == EditTag::kNewFileWithVlogs) {
+          STRATA_RETURN_IF_ERROR(DecodeVlogList(&input, &f));
+        }
         new_files_.emplace_back(level, std::move(f));
+        break;
+      }
+
+      case EditTag::kNewVlogFile: {
+        constexpr char kField[] = "new vlog file";
+        VlogFileMeta f;
+        if (!GetVarint64(&input, &f.number) || f.number == 0 ||
+            !GetVarint64(&input, &f.file_size) ||
+            !GetVarint64(&input, &f.records) ||
+            !GetVarint64(&input, &f.record_bytes)) {
+          return FieldError(kField, "truncated or malformed");
+        }
+        if (f.record_bytes > f.file_size) {
+          return FieldError(kField, "more record bytes than file bytes");
+        }
+        for (const VlogFileMeta& other : new_vlog_files_) {
+          if (other.number == f.number) return FieldError(kField, "repeated");
+        }
+        new_vlog_files_.push_back(f);
+        break;
+      }
+
+      case EditTag::kVlogGarbage: {
+        constexpr char kField[] = "vlog garbage";
+        uint64_t number = 0;
+        uint64_t bytes = 0;
+        if (!GetVarint64(&input, &number) || number == 0 ||
+            !GetVarint64(&input, &bytes)) {
+          return FieldError(kField, "truncated or malformed");
+        }
+        if (!vlog_garbage_.emplace(number, bytes).second) {
+          return FieldError(kField, "repeated");
+        }
         break;
       }
 
@@ -338,6 +427,19 @@ std::string VersionEdit::DebugString() const {
     std::snprintf(buf, sizeof(buf), "\n  AddFile: L%d ", level);
     r.append(buf);
     r.append(FileMetaDataDebugString(f));
+  }
+  for (const VlogFileMeta& f : new_vlog_files_) {
+    std::snprintf(buf, sizeof(buf), "\n  AddVlogFile: %" PRIu64 ":%" PRIu64,
+                  f.number, f.file_size);
+    r.append(buf);
+    std::snprintf(buf, sizeof(buf), " records=%" PRIu64 " bytes=%" PRIu64,
+                  f.records, f.record_bytes);
+    r.append(buf);
+  }
+  for (const auto& [number, bytes] : vlog_garbage_) {
+    std::snprintf(buf, sizeof(buf), "\n  VlogGarbage: %" PRIu64 " +%" PRIu64,
+                  number, bytes);
+    r.append(buf);
   }
   r.append("\n}\n");
   return r;

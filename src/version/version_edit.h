@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -35,10 +36,26 @@ struct FileMetaData {
   SequenceNumber largest_seqno = 0;
   uint64_t num_entries = 0;
   uint64_t num_deletions = 0;
+  // The value-log files its value pointers name, ascending (empty without
+  // the value log).
+  std::vector<uint64_t> vlog_files;
+};
+
+// A value-log file (docs/vlog_format.md) as the MANIFEST records it. It
+// stays in a version while a table of that version names it.
+struct VlogFileMeta {
+  uint64_t number = 0;
+  uint64_t file_size = 0;
+  uint64_t records = 0;
+  uint64_t record_bytes = 0;  // its records' bytes, headers included
+  // Of those, the bytes of records no table points to any more (dropped
+  // or relocated by compactions): what GC would reclaim.
+  uint64_t garbage_bytes = 0;
 };
 
 // "<number>:<size>[<smallest> .. <largest>] seq=<lo>..<hi> entries=<n>
-// deletions=<d>", keys printed with non-printable bytes escaped.
+// deletions=<d>[ vlogs=<a>,<b>...]", keys printed with non-printable bytes
+// escaped.
 std::string FileMetaDataDebugString(const FileMetaData& f);
 
 // The tag that starts each field of an encoded edit.
@@ -54,6 +71,9 @@ enum class EditTag : uint32_t {
   kNewFile = 6,           // varint32 level, then the FileMetaData fields
   kLastTimestamp = 7,     // varint64; versioned DBs only
   kRetentionHorizon = 8,  // varint64; versioned DBs with retention only
+  kNewFileWithVlogs = 9,  // kNewFile's fields, then the vlog files it names
+  kNewVlogFile = 10,      // varint64 number, size, records, record bytes
+  kVlogGarbage = 11,      // varint64 number, varint64 bytes (added)
 };
 
 class VersionEdit {
@@ -87,6 +107,12 @@ class VersionEdit {
   // Removes table `number` from `level`.
   // REQUIRES: 0 <= level < kMaxNumLevels.
   void DeleteFile(int level, uint64_t number);
+  // Adds value-log file `f` (its garbage_bytes must be 0; garbage comes in
+  // AddVlogGarbage).
+  void AddVlogFile(const VlogFileMeta& f);
+  // `bytes` more of value-log file `number` are garbage. Calls for one file
+  // add up.
+  void AddVlogGarbage(uint64_t number, uint64_t bytes);
 
   bool has_comparator_name() const { return has_comparator_name_; }
   const std::string& comparator_name() const { return comparator_name_; }
@@ -106,6 +132,12 @@ class VersionEdit {
   }
   const std::set<std::pair<int, uint64_t>>& deleted_files() const {
     return deleted_files_;
+  }
+  const std::vector<VlogFileMeta>& new_vlog_files() const {
+    return new_vlog_files_;
+  }
+  const std::map<uint64_t, uint64_t>& vlog_garbage() const {
+    return vlog_garbage_;
   }
 
   // Appends the encoding to `*dst` (docs/manifest_format.md#edit-encoding).
@@ -137,6 +169,8 @@ class VersionEdit {
   uint64_t retention_horizon_ = 0;
   std::set<std::pair<int, uint64_t>> deleted_files_;
   std::vector<std::pair<int, FileMetaData>> new_files_;
+  std::vector<VlogFileMeta> new_vlog_files_;
+  std::map<uint64_t, uint64_t> vlog_garbage_;  // number → bytes
 };
 
 }  // namespace strata::internal

@@ -42,6 +42,7 @@ void ExpectSameFile(const FileMetaData& a, const FileMetaData& b) {
   EXPECT_EQ(a.largest_seqno, b.largest_seqno);
   EXPECT_EQ(a.num_entries, b.num_entries);
   EXPECT_EQ(a.num_deletions, b.num_deletions);
+  EXPECT_EQ(a.vlog_files, b.vlog_files);
 }
 
 void ExpectSameEdit(const VersionEdit& a, const VersionEdit& b) {
@@ -63,11 +64,22 @@ void ExpectSameEdit(const VersionEdit& a, const VersionEdit& b) {
     EXPECT_EQ(a.new_files()[i].first, b.new_files()[i].first);
     ExpectSameFile(a.new_files()[i].second, b.new_files()[i].second);
   }
+  ASSERT_EQ(a.new_vlog_files().size(), b.new_vlog_files().size());
+  for (size_t i = 0; i < a.new_vlog_files().size(); ++i) {
+    const VlogFileMeta& x = a.new_vlog_files()[i];
+    const VlogFileMeta& y = b.new_vlog_files()[i];
+    EXPECT_EQ(x.number, y.number);
+    EXPECT_EQ(x.file_size, y.file_size);
+    EXPECT_EQ(x.records, y.records);
+    EXPECT_EQ(x.record_bytes, y.record_bytes);
+  }
+  EXPECT_EQ(a.vlog_garbage(), b.vlog_garbage());
 }
 
 // Bit i of `mask` turns on field i: comparator, log number, next file
 // number, last sequence, deleted files, new files, last timestamp,
-// retention horizon.
+// retention horizon, value-log files (a table naming them, the files, and
+// garbage).
 VersionEdit EditWithFields(unsigned mask) {
   VersionEdit edit;
   if (mask & 1) edit.SetComparatorName("strata.Bytewise\x01\xff");
@@ -88,6 +100,16 @@ VersionEdit EditWithFields(unsigned mask) {
   }
   if (mask & 64) edit.SetLastTimestamp(UINT64_MAX);
   if (mask & 128) edit.SetRetentionHorizon(uint64_t{1} << 62);
+  if (mask & 256) {
+    FileMetaData f = MakeFile(40, "k", 3, "m", 4);
+    f.vlog_files = {41, 43, UINT64_MAX};
+    edit.AddFile(1, f);
+    edit.AddVlogFile(VlogFileMeta{41, 5000, 7, 4960, 0});
+    edit.AddVlogFile(VlogFileMeta{43, 40, 0, 0, 0});
+    edit.AddVlogGarbage(41, 100);
+    edit.AddVlogGarbage(41, 20);  // adds up
+    edit.AddVlogGarbage(UINT64_MAX, 0);
+  }
   return edit;
 }
 
@@ -133,7 +155,7 @@ TEST(VersionEditTest, GoldenBytes) {
 }
 
 TEST(VersionEditTest, RoundTripOfEveryFieldCombination) {
-  for (unsigned mask = 0; mask < 256; ++mask) {
+  for (unsigned mask = 0; mask < 512; ++mask) {
     SCOPED_TRACE("mask " + std::to_string(mask));
     const VersionEdit edit = EditWithFields(mask);
     const std::string encoded = Encode(edit);
@@ -160,7 +182,7 @@ TEST(VersionEditTest, ClearRemovesEveryField) {
 }
 
 TEST(VersionEditTest, EveryTruncationIsCorruption) {
-  for (unsigned mask : {0u, 1u, 2u, 16u, 32u, 63u}) {
+  for (unsigned mask : {0u, 1u, 2u, 16u, 32u, 63u, 256u}) {
     const std::string encoded = Encode(EditWithFields(mask));
     for (size_t len = 0; len < encoded.size(); ++len) {
       VersionEdit decoded;
@@ -170,6 +192,45 @@ TEST(VersionEditTest, EveryTruncationIsCorruption) {
       EXPECT_NE(s.message().find("VersionEdit "), std::string::npos);
     }
   }
+}
+
+TEST(VersionEditTest, VlogFieldsGoldenBytesAndMalformed) {
+  VersionEdit edit;
+  edit.AddVlogFile(VlogFileMeta{5, 300, 2, 200, 0});
+  edit.AddVlogGarbage(5, 7);
+  edit.AddVlogGarbage(5, 3);
+  // kNewVlogFile 5 300 2 200, kVlogGarbage 5 10, end.
+  EXPECT_EQ(std::string("\x0a\x05\xac\x02\x02\xc8\x01\x0b\x05\x0a\x00", 11),
+            Encode(edit));
+  EXPECT_EQ(10u, edit.vlog_garbage().at(5));
+
+  const auto corrupt = [](const std::string& bytes, const char* what) {
+    VersionEdit e;
+    const Status s = e.DecodeFrom(bytes);
+    EXPECT_TRUE(s.IsCorruption()) << what;
+    EXPECT_NE(s.ToString().find(what), std::string::npos) << s.ToString();
+  };
+  corrupt(std::string("\x0a\x00\x01\x01\x01\x00", 6), "new vlog file");
+  corrupt(std::string("\x0a\x05\x01\x01\x02\x00", 6),
+          "more record bytes than file bytes");
+  corrupt(std::string("\x0a\x05\x01\x01\x01\x0a\x05\x01\x01\x01\x00", 11),
+          "repeated");
+  corrupt(std::string("\x0b\x05\x01\x0b\x05\x02\x00", 7), "repeated");
+  corrupt(std::string("\x0b\x00\x01\x00", 4), "vlog garbage");
+  // A table naming no vlog file, one not ascending, one numbered 0.
+  FileMetaData f = MakeFile(40, "k", 3, "m", 4);
+  f.vlog_files = {9, 8};
+  VersionEdit bad;
+  bad.AddFile(1, f);
+  corrupt(Encode(bad), "not ascending");
+  f.vlog_files = {0};
+  bad.Clear();
+  bad.AddFile(1, f);
+  corrupt(Encode(bad), "new file vlogs");
+  // Tables without pointers keep the old field (tag 6).
+  VersionEdit plain;
+  plain.AddFile(1, MakeFile(40, "k", 3, "m", 4));
+  EXPECT_EQ('\x06', Encode(plain)[0]);
 }
 
 TEST(VersionEditTest, TrailingBytesAreCorruption) {
@@ -183,7 +244,7 @@ TEST(VersionEditTest, TrailingBytesAreCorruption) {
 }
 
 TEST(VersionEditTest, UnknownTagIsCorruption) {
-  for (uint32_t tag : {9u, 10u, 127u, 1000u, UINT32_MAX}) {
+  for (uint32_t tag : {12u, 13u, 127u, 1000u, UINT32_MAX}) {
     std::string encoded;
     PutVarint32(&encoded, 2);  // a valid log number field first
     PutVarint64(&encoded, 1);

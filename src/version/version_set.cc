@@ -215,6 +215,7 @@ void VersionSet::AddLiveFiles(std::set<uint64_t>* live) const {
     for (int level = 0; level < v->num_levels(); ++level) {
       for (const auto& f : v->files(level)) live->insert(f->number);
     }
+    for (const auto& [number, f] : v->vlog_files()) live->insert(number);
   }
 }
 
@@ -271,6 +272,12 @@ Status VersionSet::WriteNewManifest(uint64_t number, const Version& base,
   snapshot.SetLastSequence(last_sequence);
   for (int level = 0; level < base.num_levels(); ++level) {
     for (const auto& f : base.files(level)) snapshot.AddFile(level, *f);
+  }
+  for (const auto& [number, f] : base.vlog_files()) {
+    VlogFileMeta added = *f;
+    added.garbage_bytes = 0;
+    snapshot.AddVlogFile(added);
+    if (f->garbage_bytes > 0) snapshot.AddVlogGarbage(number, f->garbage_bytes);
   }
   std::string encoded;
   snapshot.EncodeTo(&encoded);

@@ -314,6 +314,42 @@ TEST_F(VersionSetTest, TinyMaxManifestSizeRollsOnEveryEdit) {
   EXPECT_EQ(children, (std::vector<std::string>{"CURRENT", "MANIFEST-000011"}));
 }
 
+// Value-log files and their garbage survive a MANIFEST roll (the new
+// one's snapshot) and recovery, and count as live files.
+TEST_F(VersionSetTest, VlogFilesAndGarbageSurviveRollsAndRecovery) {
+  for (const uint64_t max_manifest_size : {uint64_t{1}, uint64_t{1} << 20}) {
+    SCOPED_TRACE(max_manifest_size);
+    env_ = NewMemEnv();
+    ASSERT_TRUE(env_->CreateDirIfMissing(kDb).ok());
+    auto vs = NewSet(max_manifest_size);
+    ASSERT_TRUE(vs->CreateNew().ok());
+    const uint64_t table = vs->NewFileNumber();
+    const uint64_t vlog = vs->NewFileNumber();
+    FileMetaData f = File(table, "a", "m", 10);
+    f.vlog_files = {vlog};
+    VersionEdit add;
+    add.AddFile(0, f);
+    add.AddVlogFile(VlogFileMeta{vlog, 4096, 3, 4000, 0});
+    ASSERT_TRUE(vs->LogAndApply(&add).ok());
+    VersionEdit garbage;
+    garbage.AddVlogGarbage(vlog, 1500);
+    ASSERT_TRUE(vs->LogAndApply(&garbage).ok());
+    VersionEdit more;  // once more, so a roll writes the snapshot
+    more.AddVlogGarbage(vlog, 500);
+    ASSERT_TRUE(vs->LogAndApply(&more).ok());
+    ASSERT_EQ(2000u, vs->current()->vlog_files().at(vlog)->garbage_bytes);
+    std::set<uint64_t> live;
+    vs->AddLiveFiles(&live);
+    EXPECT_EQ((std::set<uint64_t>{table, vlog}), live);
+
+    auto again = NewSet();
+    ASSERT_TRUE(again->Recover().ok());
+    EXPECT_EQ(Describe(*vs), Describe(*again));
+    ASSERT_EQ(1u, again->current()->vlog_files().size());
+    EXPECT_EQ(2000u, again->current()->vlog_files().at(vlog)->garbage_bytes);
+  }
+}
+
 TEST_F(VersionSetTest, ManifestRollsOnceItPassesMaxSize) {
   auto vs = NewSet(/*max_manifest_size=*/400);
   ASSERT_TRUE(vs->CreateNew().ok());
@@ -541,13 +577,13 @@ TEST_F(VersionSetTest, FlippedBitInTheMiddleIsCorruptionNamingOffset) {
 
 TEST_F(VersionSetTest, UndecodableEditIsCorruptionNamingOffset) {
   const std::string first = Encode(Snapshot());
-  WriteManifest({first, std::string("\x09\x00", 2)});
+  WriteManifest({first, std::string("\x0c\x00", 2)});
   const Status s = RecoverFresh();
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   // The second record starts after the first's 11-byte header and payload.
   EXPECT_NE(s.ToString().find("MANIFEST-000001 offset " +
                               std::to_string(11 + first.size()) +
-                              ": VersionEdit tag: unknown tag 9"),
+                              ": VersionEdit tag: unknown tag 12"),
             std::string::npos)
       << s.ToString();
 }

@@ -324,6 +324,63 @@ TEST_F(VersionTest, AVersionedTableMayEndWhereARangeTombstoneEnds) {
   EXPECT_TRUE(real.Finish().status().IsCorruption());
 }
 
+// Value-log files live in a version while a table names them; garbage
+// accumulates; misuse is Corruption.
+TEST_F(VersionTest, VlogFilesLiveWhileATableNamesThem) {
+  FileMetaData t1 = File(10, "a", 1, "c", 2);
+  t1.vlog_files = {20, 21};
+  FileMetaData t2 = File(11, "d", 3, "f", 4);
+  t2.vlog_files = {21};
+  VersionEdit add;
+  add.AddFile(1, t1);
+  add.AddFile(1, t2);
+  add.AddVlogFile(VlogFileMeta{20, 1000, 10, 960, 0});
+  add.AddVlogFile(VlogFileMeta{21, 500, 5, 460, 0});
+  add.AddVlogFile(VlogFileMeta{22, 40, 0, 0, 0});  // named by no table
+  const auto v1 = Build(add);
+  ASSERT_NE(nullptr, v1);
+  ASSERT_EQ(2u, v1->vlog_files().size());
+  EXPECT_EQ(1500u, v1->VlogBytes());
+  EXPECT_NE(v1->DebugString().find("vlog 20:1000 records=10 garbage=0/960"),
+            std::string::npos)
+      << v1->DebugString();
+
+  // Garbage adds up; dropping the only table that names 20 drops it.
+  VersionEdit drop;
+  drop.DeleteFile(1, 10);
+  drop.AddVlogGarbage(20, 900);
+  drop.AddVlogGarbage(21, 100);
+  const auto v2 = Build(drop, v1.get());
+  ASSERT_NE(nullptr, v2);
+  ASSERT_EQ(1u, v2->vlog_files().size());
+  EXPECT_EQ(100u, v2->vlog_files().at(21)->garbage_bytes);
+  EXPECT_EQ(0u, v1->vlog_files().at(21)->garbage_bytes);  // v1 unchanged
+  EXPECT_EQ(500u, v2->VlogBytes());
+
+  // Garbage past the live bytes, in a file not live, a table naming a file
+  // the builder lacks, a number reused.
+  VersionEdit too_much;
+  too_much.AddVlogGarbage(21, 361);
+  EXPECT_TRUE(BuildStatus(too_much, v2.get()).IsCorruption());
+  VersionEdit gone;
+  gone.AddVlogGarbage(20, 1);
+  EXPECT_TRUE(BuildStatus(gone, v2.get()).IsCorruption());
+  FileMetaData t3 = File(12, "g", 5, "h", 6);
+  t3.vlog_files = {30};
+  VersionEdit dangling;
+  dangling.AddFile(1, t3);
+  const Status s = BuildStatus(dangling, v2.get());
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.ToString().find("value log 000030"), std::string::npos)
+      << s.ToString();
+  VersionEdit reuse;
+  reuse.AddVlogFile(VlogFileMeta{11, 40, 0, 0, 0});  // table 11's number
+  EXPECT_TRUE(BuildStatus(reuse, v2.get()).IsCorruption());
+  VersionEdit reuse_table;
+  reuse_table.AddFile(2, File(21, "x", 7, "y", 8));  // vlog 21's number
+  EXPECT_TRUE(BuildStatus(reuse_table, v2.get()).IsCorruption());
+}
+
 TEST_F(VersionTest, DebugStringListsLevelsAndFiles) {
   const std::string d = Level1()->DebugString();
   EXPECT_NE(d.find("--- level 1: 4 files, 400 bytes ---"), std::string::npos)
