@@ -167,6 +167,30 @@ struct Options {
   // every version forever.
   std::chrono::nanoseconds version_retention{0};
 
+  // The value log (WiscKey; docs/vlog_format.md). With it on, values of at
+  // least value_log_threshold bytes are moved out of the tables into
+  // value-log files when a memtable is flushed or a compaction rewrites a
+  // table (never on the write path: the WAL keeps them until then), and
+  // the table keeps a small pointer instead: compactions then move keys,
+  // not large values. May be turned on for an existing DB (values move as
+  // tables are rewritten) and off again (pointers already written keep
+  // working; no new value is separated). Keys-only iterators and Count
+  // never read the value log.
+  bool enable_value_log = false;
+  // Values of at least this many bytes are separated (> 0).
+  size_t value_log_threshold = 1024;
+  // A value-log file is finished once it holds this many bytes (at least
+  // 64 KiB); one flush or compaction writes one or more.
+  uint64_t value_log_max_file_size = uint64_t{256} << 20;
+  // A value-log file whose dead bytes (values no table points to any
+  // more) pass this share of it is rewritten by garbage collection, in
+  // (0, 1].
+  double value_log_gc_discard_ratio = 0.5;
+  // Check each value's checksum when it is read from the value log. Off,
+  // a read still checks the record's size, key and the pointer's copy of
+  // the checksum, not the bytes of the value.
+  bool value_log_verify_checksums = true;
+
   // Orders user keys. Borrowed: must outlive the DB. nullptr = bytewise.
   const Comparator* comparator = nullptr;
   // The file system. Borrowed: must outlive the DB. nullptr = Env::Default().

@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "version/version_edit.h"
+#include "vlog/vlog_format.h"
 
 namespace strata::internal {
 
@@ -31,6 +32,7 @@ size_t CompactionIterator::StripeOf(SequenceNumber seq) const {
 void CompactionIterator::SeekToFirst() {
   status_ = Status::OK();
   stats_ = Stats();
+  vlog_garbage_.clear();
   has_current_key_ = false;
   current_user_key_.clear();
   has_retention_key_ = false;
@@ -70,6 +72,18 @@ void CompactionIterator::FindNextSurvivor() {
       return;
     }
     if (!status_.ok()) return;  // bad input: stop here, positioned on it
+    if (ExtractType(input_->key()) ==
+        static_cast<uint8_t>(ValueType::kValuePointer)) {
+      vlog::ValuePointer p;
+      const Status s = p.DecodeFrom(input_->value());
+      if (!s.ok()) {
+        status_ = Status::Corruption(
+            "compaction input holds a malformed value pointer at ",
+            InternalKeyDebugString(input_->key()));
+        return;
+      }
+      vlog_garbage_[p.file_number] += p.record_size;
+    }
     input_->Next();
   }
   // The input ended, or failed: its status() tells which.

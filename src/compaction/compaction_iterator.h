@@ -32,6 +32,10 @@
 //     horizon.
 //  3. No two kept versions of a user key lie in the same stripe.
 //
+// Dropped value pointers (entry type kValuePointer) are counted as
+// garbage of their value-log files (vlog_garbage()); a malformed pointer
+// among them is Corruption.
+//
 // Errors: a key that does not parse as a point internal key, or input out
 // of order (a user key going backwards, or a sequence not strictly falling
 // within one user key), makes status() Corruption; the entry is never
@@ -66,6 +70,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -137,6 +142,11 @@ class CompactionIterator {
   Status status() const;
 
   const Stats& stats() const { return stats_; }
+  // Value-log garbage: for each value-log file, the record bytes of the
+  // value pointers among the dropped entries (docs/vlog_format.md).
+  const std::map<uint64_t, uint64_t>& vlog_garbage() const {
+    return vlog_garbage_;
+  }
 
  private:
   // Index of the stripe holding `seq`: i such that snapshots_[i] is the
@@ -175,6 +185,7 @@ class CompactionIterator {
 
   bool valid_ = false;
   Status status_;
+  std::map<uint64_t, uint64_t> vlog_garbage_;
   Stats stats_;
 
   // The user key of the last entry consumed, its sequence and the stripe

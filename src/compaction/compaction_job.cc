@@ -92,6 +92,11 @@ Result<CompactionJobResult> RunCompaction(
   }
   result.stats = iter.stats();
   result.range_tombstones_out = out.tombstones_written();
+  result.vlog_outputs = out.vlog_outputs();
+  for (const VlogFileMeta& f : result.vlog_outputs) {
+    result.vlog_bytes_written += f.file_size;
+  }
+  result.vlog_garbage = iter.vlog_garbage();
   return result;
 }
 

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,6 +74,11 @@ struct CompactionJobResult {
   CompactionIterator::Stats stats;
   uint64_t range_tombstones_in = 0;   // (fragment, sequence) pairs read
   uint64_t range_tombstones_out = 0;  // and written, over all outputs
+  // Value-log files written (finished and synced), and the garbage the
+  // dropped entries leave in existing ones (file number → bytes).
+  std::vector<VlogFileMeta> vlog_outputs;
+  std::map<uint64_t, uint64_t> vlog_garbage;
+  uint64_t vlog_bytes_written = 0;  // the sum of vlog_outputs' file sizes
 };
 
 // Compacts `inputs` (all files of all input levels, in any order) into new

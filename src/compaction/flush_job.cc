@@ -9,7 +9,9 @@
 namespace strata::internal {
 
 Status RunFlush(const FlushJobOptions& o, const MemTable& mem, uint64_t number,
-                FileMetaData* meta) {
+                FileMetaData* meta, std::vector<VlogFileMeta>* vlogs) {
+  assert(o.vlog_threshold == 0 || o.new_vlog_file_number);
+  vlogs->clear();
   assert(o.env != nullptr && o.icmp != nullptr);
   assert(o.table_options.comparator == o.icmp);
   *meta = FileMetaData();
@@ -48,6 +50,7 @@ Status RunFlush(const FlushJobOptions& o, const MemTable& mem, uint64_t number,
     return s;
   }
   if (!out.outputs().empty()) *meta = out.outputs().front();
+  *vlogs = out.vlog_outputs();
   return Status::OK();
 }
 

@@ -39,10 +39,12 @@ struct FlushJobOptions : TableOutputOptions {
   std::vector<SequenceNumber> snapshots;
 };
 
-// Writes `mem` as table `number` and fills `*meta`. An empty memtable (no
-// entry, no surviving tombstone) writes no file and gives
-// meta->file_size == 0.
+// Writes `mem` as table `number` and fills `*meta`, and `*vlogs` with the
+// value-log files written (with options.vlog_threshold set; numbered by
+// options.new_vlog_file_number). An empty memtable (no entry, no
+// surviving tombstone) writes no file and gives meta->file_size == 0.
 Status RunFlush(const FlushJobOptions& options, const MemTable& mem,
-                uint64_t number, FileMetaData* meta);
+                uint64_t number, FileMetaData* meta,
+                std::vector<VlogFileMeta>* vlogs);
 
 }  // namespace strata::internal

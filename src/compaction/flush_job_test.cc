@@ -54,12 +54,13 @@ class FlushJobTest : public ::testing::Test {
   std::unique_ptr<Env> env_;
   InternalKeyComparator icmp_;
   FlushJobOptions options_;
+  std::vector<VlogFileMeta> vlogs_;
 };
 
 TEST_F(FlushJobTest, AnEmptyMemtableWritesNoFile) {
   MemTable mem(icmp_);
   FileMetaData meta;
-  ASSERT_TRUE(RunFlush(options_, mem, 7, &meta).ok());
+  ASSERT_TRUE(RunFlush(options_, mem, 7, &meta, &vlogs_).ok());
   EXPECT_EQ(0u, meta.file_size);
   EXPECT_FALSE(env_->FileExists(TableFileName(kDb, 7)));
 }
@@ -76,7 +77,7 @@ TEST_F(FlushJobTest, WritesEveryEntryAndTombstoneIntoOneTable) {
   }
   FileMetaData meta;
   options_.table_options.block_size = 256;
-  const Status s = RunFlush(options_, mem, 9, &meta);
+  const Status s = RunFlush(options_, mem, 9, &meta, &vlogs_);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(9u, meta.number);
   EXPECT_GT(meta.file_size, 0u);
@@ -109,9 +110,52 @@ TEST_F(FlushJobTest, AFailedJobRemovesTheTableItWrote) {
   MemTable mem(icmp_);
   mem.Add(1, ValueType::kValue, "a", "1");
   FileMetaData meta;
-  const Status s = RunFlush(options_, mem, 3, &meta);
+  const Status s = RunFlush(options_, mem, 3, &meta, &vlogs_);
   EXPECT_TRUE(s.IsIOError()) << s.ToString();
   EXPECT_FALSE(env_->FileExists(TableFileName(kDb, 3)));
+}
+
+// With a threshold, large values go to a value-log file and the table holds
+// pointers to them; small values and deletions stay.
+TEST_F(FlushJobTest, LargeValuesGoToTheValueLog) {
+  MemTable mem(icmp_);
+  mem.Add(1, ValueType::kValue, "a", "small");
+  mem.Add(2, ValueType::kValue, "b", std::string(100, 'B'));
+  mem.Add(3, ValueType::kDeletion, "c", "");
+  mem.Add(4, ValueType::kValue, "d", std::string(99, 'D'));
+  options_.vlog_threshold = 100;
+  options_.new_vlog_file_number = [] { return uint64_t{11}; };
+  FileMetaData meta;
+  const Status s = RunFlush(options_, mem, 10, &meta, &vlogs_);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(1u, vlogs_.size());
+  EXPECT_EQ(11u, vlogs_[0].number);
+  EXPECT_EQ(1u, vlogs_[0].records);
+  EXPECT_EQ(std::vector<uint64_t>{11}, meta.vlog_files);
+  uint64_t size = 0;
+  ASSERT_TRUE(env_->GetFileSize(VlogFileName(kDb, 11), &size).ok());
+  EXPECT_EQ(vlogs_[0].file_size, size);
+  const std::vector<std::string> entries = Read(10, meta);
+  ASSERT_EQ(4u, entries.size());
+  EXPECT_EQ("a@1:1=small", entries[0]);
+  EXPECT_EQ(0u, entries[1].find("b@2:4="));  // a pointer
+  EXPECT_LT(entries[1].size(), 30u);
+  EXPECT_EQ("c@3:0=", entries[2]);
+  EXPECT_EQ("d@4:1=" + std::string(99, 'D'), entries[3]);
+}
+
+TEST_F(FlushJobTest, AFailedJobRemovesItsValueLogsToo) {
+  FailingDirSyncEnv failing(env_.get());
+  options_.env = &failing;
+  options_.vlog_threshold = 1;
+  options_.new_vlog_file_number = [] { return uint64_t{4}; };
+  MemTable mem(icmp_);
+  mem.Add(1, ValueType::kValue, "a", "1");
+  FileMetaData meta;
+  EXPECT_TRUE(RunFlush(options_, mem, 3, &meta, &vlogs_).IsIOError());
+  EXPECT_FALSE(env_->FileExists(TableFileName(kDb, 3)));
+  EXPECT_FALSE(env_->FileExists(VlogFileName(kDb, 4)));
+  EXPECT_TRUE(vlogs_.empty());
 }
 
 }  // namespace

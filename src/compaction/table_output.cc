@@ -6,6 +6,7 @@
 
 #include "base/result.h"
 #include "env/filename.h"
+#include "vlog/vlog_format.h"
 
 namespace strata::internal {
 
@@ -35,14 +36,79 @@ Status TableOutputWriter::Add(const Slice& key, const Slice& value) {
   }
   if (builder_ == nullptr) STRATA_RETURN_IF_ERROR(OpenOutput());
 
-  if (current_.num_entries == 0) current_.smallest.SetEncoded(key);
-  last_key_.assign(key.data(), key.size());
+  Slice entry_key = key;
+  Slice entry_value = value;
+  if (ikey.type == ValueType::kValue && o_.vlog_threshold > 0 &&
+      value.size() >= o_.vlog_threshold) {
+    STRATA_RETURN_IF_ERROR(Separate(ikey, value, &pointer_));
+    separated_key_.clear();
+    AppendInternalKey(&separated_key_, ikey.user_key, ikey.sequence,
+                      static_cast<uint8_t>(ValueType::kValuePointer));
+    entry_key = separated_key_;
+    entry_value = pointer_;
+  } else if (ikey.type == ValueType::kValuePointer) {
+    vlog::ValuePointer p;
+    const Status s = p.DecodeFrom(value);
+    if (!s.ok()) {
+      return Status::Corruption("compaction input",
+                                "malformed value pointer: " + s.ToString());
+    }
+    NameVlog(p.file_number);
+  }
+
+  if (current_.num_entries == 0) current_.smallest.SetEncoded(entry_key);
+  last_key_.assign(entry_key.data(), entry_key.size());
   current_.smallest_seqno = std::min(current_.smallest_seqno, ikey.sequence);
   current_.largest_seqno = std::max(current_.largest_seqno, ikey.sequence);
   current_.num_entries++;
   if (ikey.type == ValueType::kDeletion) current_.num_deletions++;
-  builder_->Add(key, value);
+  builder_->Add(entry_key, entry_value);
   return builder_->status();
+}
+
+void TableOutputWriter::NameVlog(uint64_t number) {
+  std::vector<uint64_t>& v = current_.vlog_files;
+  const auto it = std::lower_bound(v.begin(), v.end(), number);
+  if (it == v.end() || *it != number) v.insert(it, number);
+}
+
+Status TableOutputWriter::Separate(const ParsedInternalKey& ikey,
+                                   const Slice& value, std::string* pointer) {
+  if (vlog_ == nullptr) {
+    const uint64_t number = o_.new_vlog_file_number ? o_.new_vlog_file_number()
+                                                    : o_.new_file_number();
+    const std::string path = VlogFileName(o_.dbname, number);
+    created_paths_.push_back(path);  // before the attempt, as for tables
+    std::unique_ptr<WritableFile> file;
+    STRATA_RETURN_IF_ERROR(o_.env->NewWritableFile(path, &file));
+    vlog_ = std::make_unique<vlog::Writer>(std::move(file), number,
+                                           o_.vlog_compression);
+  }
+  vlog::ValuePointer p;
+  STRATA_RETURN_IF_ERROR(vlog_->Add(ikey.user_key, value, &p));
+  separated_bytes_ += value.size();
+  NameVlog(p.file_number);
+  pointer->clear();
+  p.EncodeTo(pointer);
+  if (vlog_->file_size() >= o_.vlog_max_file_size) {
+    STRATA_RETURN_IF_ERROR(FinishVlog());
+  }
+  return Status::OK();
+}
+
+Status TableOutputWriter::FinishVlog() {
+  if (vlog_ == nullptr) return Status::OK();
+  const Status s = vlog_->Finish();
+  if (s.ok()) {
+    VlogFileMeta meta;
+    meta.number = vlog_->file_number();
+    meta.file_size = vlog_->file_size();
+    meta.records = vlog_->records();
+    meta.record_bytes = vlog_->record_bytes();
+    vlog_outputs_.push_back(meta);
+  }
+  vlog_.reset();
+  return s;
 }
 
 Status TableOutputWriter::OpenOutput() {
@@ -68,7 +134,8 @@ Status TableOutputWriter::Finish() {
       STRATA_RETURN_IF_ERROR(OpenOutput());
     }
   }
-  return FinishOutput(nullptr);
+  STRATA_RETURN_IF_ERROR(FinishOutput(nullptr));
+  return FinishVlog();
 }
 
 Status TableOutputWriter::FinishOutput(const Slice* upper) {
@@ -102,6 +169,11 @@ void TableOutputWriter::RemoveAll() {
     builder_->Abandon();
     builder_.reset();
   }
+  if (vlog_ != nullptr) {
+    vlog_->Abandon();
+    vlog_.reset();
+  }
+  vlog_outputs_.clear();
   file_.reset();  // closes it, discarding any error: the job failed already
   for (const std::string& path : created_paths_) {
     // Best effort: no version names these files, and the DB deletes any

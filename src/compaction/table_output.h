@@ -8,6 +8,15 @@
 //
 // Thread-safety: one writer is used by one thread. Ownership: borrows what
 // its options point to.
+//
+// Value separation (the value log, docs/vlog_format.md): with a threshold
+// set, every value of at least that many bytes goes to a value-log file
+// this writer creates (rolled at a maximum size), and the table gets a
+// value pointer in its place (entry type kValuePointer). Entries that are
+// pointers already pass through. Each output records the value-log files
+// its pointers name; Finish() finishes (syncs, closes) the open value-log
+// file too, so all of them are durable before the caller names the tables
+// in the MANIFEST.
 
 #pragma once
 
@@ -24,6 +33,7 @@
 #include "table/format.h"
 #include "table/table_builder.h"
 #include "version/version_edit.h"
+#include "vlog/vlog_writer.h"
 
 namespace strata::internal {
 
@@ -41,6 +51,14 @@ struct TableOutputOptions {
   std::function<uint64_t()> new_file_number;
   // Unix seconds, recorded in each output's properties.
   uint64_t creation_time = 0;
+  // Values of at least this many bytes are separated (0: none).
+  uint64_t vlog_threshold = 0;
+  // A value-log file is finished once it holds at least this many bytes.
+  uint64_t vlog_max_file_size = 256ull << 20;
+  // How separated values are compressed (when it saves an eighth).
+  Compression vlog_compression = Compression::kNone;
+  // Allocates the number of each value-log file (null: new_file_number).
+  std::function<uint64_t()> new_vlog_file_number;
 };
 
 // Writes the surviving entries into one output table after another, and
@@ -64,7 +82,8 @@ class TableOutputWriter {
   Status Add(const Slice& key, const Slice& value);
 
   // Finishes the last output: gives it the remaining tombstones (opening
-  // one just for them if needed), syncs and closes it.
+  // one just for them if needed), syncs and closes it; then finishes the
+  // open value-log file.
   Status Finish();
 
   uint64_t tombstones_written() const { return tombstones_written_; }
@@ -74,9 +93,22 @@ class TableOutputWriter {
 
   const std::vector<FileMetaData>& outputs() const { return outputs_; }
   std::vector<FileMetaData> TakeOutputs() { return std::move(outputs_); }
+  // The value-log files written (finished ones), in order.
+  const std::vector<VlogFileMeta>& vlog_outputs() const {
+    return vlog_outputs_;
+  }
+  // The bytes of the values separated (uncompressed).
+  uint64_t separated_bytes() const { return separated_bytes_; }
 
  private:
   Status OpenOutput();
+  // Moves `value` (of the entry `ikey`) to the value log; `*pointer` gets
+  // the pointer's encoding.
+  Status Separate(const ParsedInternalKey& ikey, const Slice& value,
+                  std::string* pointer);
+  Status FinishVlog();
+  // Records that the open output names value-log file `number`.
+  void NameVlog(uint64_t number);
   // Finishes, syncs and closes the open output, which ends before user key
   // `*upper` (null: the last output).
   Status FinishOutput(const Slice* upper);
@@ -93,7 +125,12 @@ class TableOutputWriter {
   FileMetaData current_;                   // of the open output
   std::string last_key_;                   // last key added to it
   std::vector<std::string> created_paths_;
-  std::vector<FileMetaData> outputs_;  // finished ones, in key order
+  std::vector<FileMetaData> outputs_;   // finished ones, in key order
+  std::unique_ptr<vlog::Writer> vlog_;  // the open value-log file, if any
+  std::vector<VlogFileMeta> vlog_outputs_;
+  uint64_t separated_bytes_ = 0;
+  std::string pointer_;        // scratch
+  std::string separated_key_;  // scratch
 };
 
 // The tombstones an output keeps of `all`: per fragment, the newest plain

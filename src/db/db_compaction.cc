@@ -61,6 +61,7 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
       allocated.push_back(n);
       return n;
     };
+    SetValueSeparation(&job, job.new_file_number);
     TableReadOptions ro;
     ro.fill_cache = false;  // a compaction reads everything once
     job.open_input = [this, ro](const FileMetaData& f) {
@@ -80,6 +81,10 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
       result = std::move(r).value();
       for (const FileMetaData& out : result.outputs) {
         edit.AddFile(plan.output_level, out);
+      }
+      for (const VlogFileMeta& v : result.vlog_outputs) edit.AddVlogFile(v);
+      for (const auto& [number, bytes] : result.vlog_garbage) {
+        edit.AddVlogGarbage(number, bytes);
       }
       s = versions_->LogAndApply(&edit);
     } else {
@@ -102,7 +107,8 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
   } else {
     stats.compactions++;
     stats.bytes_read += result.bytes_read;
-    stats.bytes_written += result.bytes_written;
+    stats.bytes_written += result.bytes_written + result.vlog_bytes_written;
+    counters_.vlog_bytes_written += result.vlog_bytes_written;
     stats.micros += micros;
   }
   InstallSuperVersionLocked();
@@ -242,6 +248,25 @@ std::string DBImpl::StatsStringLocked(const Version& v) {
                 static_cast<double>(counters_.stall_micros) / 1e6,
                 static_cast<double>(counters_.stop_micros) / 1e6);
   r.append(line);
+  if (!v.vlog_files().empty() || counters_.vlog_bytes_written > 0) {
+    uint64_t records = 0;
+    uint64_t garbage = 0;
+    for (const auto& [number, f] : v.vlog_files()) {
+      records += f->record_bytes;
+      garbage += f->garbage_bytes;
+    }
+    std::snprintf(
+        line, sizeof(line),
+        "Vlog  %7zu %12.2f   garbage %.2f MB (%.1f%% of records), "
+        "written %.2f MB (counted in the levels above)\n",
+        v.vlog_files().size(), static_cast<double>(v.VlogBytes()) / 1048576.0,
+        static_cast<double>(garbage) / 1048576.0,
+        records > 0 ? 100.0 * static_cast<double>(garbage) /
+                          static_cast<double>(records)
+                    : 0.0,
+        static_cast<double>(counters_.vlog_bytes_written) / 1048576.0);
+    r.append(line);
+  }
   return r;
 }
 

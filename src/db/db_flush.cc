@@ -129,16 +129,18 @@ Status DBImpl::FlushOldestLocked() {
   const uint64_t start = env_->NowMicros();
 
   FileMetaData meta;
+  std::vector<VlogFileMeta> vlogs;
   Status s;
   // A snapshot taken later is above every sequence of this memtable, so it
   // splits no stripe among them.
   const std::vector<SequenceNumber> snapshots = snapshots_.Sequences();
   {
     mu_.Unlock();
-    s = WriteLevel0Table(*oldest.mem, number, snapshots, &meta);
+    s = WriteLevel0Table(*oldest.mem, number, snapshots, &meta, &vlogs);
     if (s.ok()) {
       VersionEdit edit;
       if (meta.file_size > 0) edit.AddFile(0, meta);
+      for (const VlogFileMeta& v : vlogs) edit.AddVlogFile(v);
       edit.SetLogNumber(next_log);
       // The MANIFEST keeps the sequence counter once WALs are gone: the
       // newest sequence now in a table. (Not last_sequence_: writes still
@@ -153,12 +155,16 @@ Status DBImpl::FlushOldestLocked() {
     mu_.Lock();
   }
   bg_.pending_outputs.erase(number);
+  for (const VlogFileMeta& v : vlogs) bg_.pending_outputs.erase(v.number);
   if (!s.ok()) return s;
 
   imm_.pop_back();
   ++counters_.flushes;
-  counters_.flush_bytes_written += meta.file_size;
-  counters_.levels[0].bytes_written += meta.file_size;
+  uint64_t vlog_bytes = 0;
+  for (const VlogFileMeta& v : vlogs) vlog_bytes += v.file_size;
+  counters_.flush_bytes_written += meta.file_size + vlog_bytes;
+  counters_.levels[0].bytes_written += meta.file_size + vlog_bytes;
+  counters_.vlog_bytes_written += vlog_bytes;
   InstallSuperVersionLocked();
   info_log_->Log("flushed memtable (log %06" PRIu64 ") to %06" PRIu64
                  ".sst: %" PRIu64 " entries, %" PRIu64 " bytes, %.1f ms",
@@ -170,7 +176,8 @@ Status DBImpl::FlushOldestLocked() {
 
 Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
                                 const std::vector<SequenceNumber>& snapshots,
-                                FileMetaData* meta) {
+                                FileMetaData* meta,
+                                std::vector<VlogFileMeta>* vlogs) {
   FlushJobOptions job;
   job.env = env_;
   job.dbname = dbname_;
@@ -178,7 +185,29 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, uint64_t number,
   job.icmp = icmp_.get();
   job.snapshots = snapshots;
   job.creation_time = env_->NowMicros() / 1000000;
-  return RunFlush(job, mem, number, meta);
+  std::vector<uint64_t> allocated;
+  SetValueSeparation(&job, [this, &allocated] {
+    MutexLock lock(&mu_);
+    const uint64_t n = versions_->NewFileNumber();
+    bg_.pending_outputs.insert(n);
+    allocated.push_back(n);
+    return n;
+  });
+  const Status s = RunFlush(job, mem, number, meta, vlogs);
+  if (!s.ok() && !allocated.empty()) {
+    MutexLock lock(&mu_);
+    for (const uint64_t n : allocated) bg_.pending_outputs.erase(n);
+  }
+  return s;
+}
+
+void DBImpl::SetValueSeparation(TableOutputOptions* o,
+                                std::function<uint64_t()> number) const {
+  if (!options_.enable_value_log) return;
+  o->vlog_threshold = options_.value_log_threshold;
+  o->vlog_max_file_size = options_.value_log_max_file_size;
+  o->vlog_compression = options_.compression;
+  o->new_vlog_file_number = std::move(number);
 }
 
 void DBImpl::HoldFileDeletions() {
@@ -214,6 +243,7 @@ void DBImpl::DeleteObsoleteFilesLocked() {
       if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) {
         table_cache_->Evict(number);
       }
+      if (type == FileType::kVlogFile) vlog_cache_->Evict(number);
       const Status s = env_->RemoveFile(dbname_ + "/" + name);
       info_log_->Log("deleted obsolete %s: %s", name.c_str(),
                      s.ToString().c_str());

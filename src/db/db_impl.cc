@@ -305,6 +305,9 @@ Status DBImpl::OpenLocked(bool identity_missing) {
   table_cache_ = std::make_shared<TableCache>(env_, dbname_, table_options_,
                                               options_.max_open_files,
                                               options_.allow_mmap_reads);
+  vlog_cache_ = std::make_shared<vlog::Cache>(
+      env_, dbname_,
+      static_cast<size_t>(std::max(options_.max_open_files, 16)));
   VersionSetOptions vs;
   vs.env = env_;
   vs.dbname = dbname_;

@@ -53,6 +53,7 @@
 #include "base/result.h"
 #include "cache/block_cache.h"
 #include "compaction/picker.h"
+#include "compaction/table_output.h"
 #include "db/commit_pipeline.h"
 #include "db/idle_clock.h"
 #include "db/obsolete_files.h"
@@ -69,6 +70,7 @@
 #include "txn/txn_host.h"
 #include "version/version_edit.h"
 #include "version/version_set.h"
+#include "vlog/vlog_cache.h"
 #include "wal/log_writer.h"
 
 namespace strata::internal {
@@ -324,9 +326,21 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // Fills `*meta`; an empty memtable gives meta->file_size == 0 and no file.
   // `snapshots`: the live snapshot sequences, ascending (tombstones are
   // kept once per snapshot stripe).
+  // With the value log on, large values go to value-log files, listed in
+  // `*vlogs`: their numbers stay pending outputs until the caller has
+  // installed them (or, on failure, are released here).
   Status WriteLevel0Table(const MemTable& mem, uint64_t number,
                           const std::vector<SequenceNumber>& snapshots,
-                          FileMetaData* meta) STRATA_EXCLUDES(mu_);
+                          FileMetaData* meta, std::vector<VlogFileMeta>* vlogs)
+      STRATA_EXCLUDES(mu_);
+  // The value-separation settings of flush and compaction outputs (none
+  // with the value log off); numbers come from `number` and stay pending.
+  void SetValueSeparation(TableOutputOptions* o,
+                          std::function<uint64_t()> number) const;
+  // Replaces the value pointer in `*value` (of the entry whose stored key
+  // is `stored_key`, in `version`) with the value it names.
+  Status ResolveValuePointer(const Version& version, const Slice& stored_key,
+                             std::string* value) const;
   void InstallSuperVersionLocked() STRATA_REQUIRES(mu_);
   // Deletes WALs, tables and MANIFESTs no live state needs.
   void DeleteObsoleteFilesLocked() STRATA_REQUIRES(mu_);
@@ -383,9 +397,11 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // Looks `lookup` up in the tables of `version`. `*covering` is the
   // newest visible range tombstone covering the key found so far (0: none);
   // it is raised by the tables' tombstones and hides older versions.
+  // `*pointer`: the value found is a value pointer (ResolveValuePointer).
   Status GetFromTables(const ReadOptions& options, const Version& version,
                        const LookupKey& lookup, std::string* value,
-                       MemTable::GetResult* result, SequenceNumber* covering);
+                       MemTable::GetResult* result, SequenceNumber* covering,
+                       bool* pointer);
 
   // Fixed at construction; readable from any thread.
   const Options options_;  // env and comparator resolved to non-null
@@ -399,6 +415,7 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   std::unique_ptr<InfoLogger> info_log_;
   std::unique_ptr<FileLock> db_lock_;
   std::shared_ptr<TableCache> table_cache_;  // set by OpenImpl
+  std::shared_ptr<vlog::Cache> vlog_cache_;  // set by OpenImpl
   std::unique_ptr<VersionSet> versions_;
 
   // The writer queue, the WAL and the last sequence (its own invariants
@@ -480,7 +497,9 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
         : levels(static_cast<size_t>(num_levels)) {}
     std::vector<LevelStats> levels;
     uint64_t flushes = 0;
-    uint64_t flush_bytes_written = 0;
+    uint64_t flush_bytes_written = 0;  // tables and value logs
+    // Value-log bytes written by flushes and compactions.
+    uint64_t vlog_bytes_written = 0;
     uint64_t trivial_moves = 0;
     uint64_t stall_micros = 0;  // slowed or stopped
     uint64_t stop_micros = 0;   // of which stopped

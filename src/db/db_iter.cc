@@ -36,6 +36,7 @@ class DBIter final : public Iterator {
         lower_(options.lower_bound),
         upper_(options.upper_bound),
         keys_only_(options.keys_only),
+        resolve_pointer_(options.resolve_pointer),
         all_versions_(options.all_versions),
         include_deleted_(options.include_deleted),
         limit_(options.history_limit),
@@ -59,6 +60,7 @@ class DBIter final : public Iterator {
   Slice value() const override {
     assert(valid_);
     if (keys_only_) return Slice();
+    if (resolved_) return Slice(resolved_value_);
     return direction_ == Direction::kForward ? source_->value()
                                              : Slice(saved_value_);
   }
@@ -96,7 +98,7 @@ class DBIter final : public Iterator {
       source_->SeekToFirst();
     }
     FindNextUserEntry(/*skipping=*/false, Slice());
-    CountYield(/*first=*/true);
+    Positioned(/*first=*/true);
   }
 
   void Seek(const Slice& target) override {
@@ -107,7 +109,7 @@ class DBIter final : public Iterator {
       SeekInternal(target);
     }
     FindNextUserEntry(/*skipping=*/false, Slice());
-    CountYield(/*first=*/true);
+    Positioned(/*first=*/true);
   }
 
   void SeekToLast() override {
@@ -118,7 +120,7 @@ class DBIter final : public Iterator {
       source_->SeekToLast();
     }
     FindPrevUserEntry();
-    CountYield(/*first=*/true);
+    Positioned(/*first=*/true);
   }
 
   void SeekForPrev(const Slice& target) override {
@@ -139,7 +141,7 @@ class DBIter final : public Iterator {
       source_->SeekForPrev(scratch_);
     }
     FindPrevUserEntry();
-    CountYield(/*first=*/true);
+    Positioned(/*first=*/true);
   }
 
   void Next() override {
@@ -155,7 +157,7 @@ class DBIter final : public Iterator {
       // Now at the first version of the current key (saved_key_), which we
       // skip along with its older versions.
       FindNextUserEntry(/*skipping=*/true, saved_key_);
-      CountYield(/*first=*/false);
+      Positioned(/*first=*/false);
       return;
     }
     // Skip the rest of the current key's versions.
@@ -163,7 +165,7 @@ class DBIter final : public Iterator {
                       ExtractUserKey(source_->key()).size());
     source_->Next();
     FindNextUserEntry(/*skipping=*/true, saved_key_);
-    CountYield(/*first=*/false);
+    Positioned(/*first=*/false);
   }
 
   void Prev() override {
@@ -182,7 +184,7 @@ class DBIter final : public Iterator {
       direction_ = Direction::kReverse;
     }
     FindPrevUserEntry();
-    CountYield(/*first=*/false);
+    Positioned(/*first=*/false);
   }
 
  private:
@@ -223,6 +225,38 @@ class DBIter final : public Iterator {
     } else {
       return true;
     }
+  }
+
+  // Ends every positioning: the history limit, then the value.
+  void Positioned(bool first) {
+    CountYield(first);
+    ResolveValue();
+  }
+
+  // When the entry landed on holds a value pointer: reads its value (an
+  // error ends the iteration).
+  void ResolveValue() {
+    resolved_ = false;
+    if (!valid_ || keys_only_) return;
+    const bool pointer =
+        direction_ == Direction::kForward
+            ? ExtractType(source_->key()) ==
+                  static_cast<uint8_t>(ValueType::kValuePointer)
+            : saved_pointer_;
+    if (!pointer) return;
+    const Slice raw = direction_ == Direction::kForward ? source_->value()
+                                                        : Slice(saved_value_);
+    Status s = resolve_pointer_
+                   ? resolve_pointer_(CurrentUserKey(), raw, &resolved_value_)
+                   : Status::Corruption(
+                         "iterator",
+                         "a value pointer, and no value log to resolve it");
+    if (!s.ok()) {
+      status_ = std::move(s);
+      valid_ = false;
+      return;
+    }
+    resolved_ = true;
   }
 
   // With all_versions and a limit: ends the iteration once the limit is
@@ -421,6 +455,7 @@ class DBIter final : public Iterator {
         saved_key_.assign(ikey.user_key.data(), ikey.user_key.size());
         saved_sequence_ = ikey.sequence;
         saved_deleted_ = ikey.type == ValueType::kDeletion;
+        saved_pointer_ = ikey.type == ValueType::kValuePointer;
         if (!keys_only_) {
           const Slice v = source_->value();
           saved_value_.assign(v.data(), v.size());
@@ -444,6 +479,8 @@ class DBIter final : public Iterator {
   const std::optional<std::string> lower_;
   const std::optional<std::string> upper_;
   const bool keys_only_;
+  const std::function<Status(const Slice&, const Slice&, std::string*)>
+      resolve_pointer_;
   const bool all_versions_;
   const bool include_deleted_;
   const uint64_t limit_;
@@ -460,6 +497,10 @@ class DBIter final : public Iterator {
   std::string saved_value_;
   SequenceNumber saved_sequence_ = 0;
   bool saved_deleted_ = false;
+  bool saved_pointer_ = false;
+  // The current entry's value, read through its pointer.
+  bool resolved_ = false;
+  std::string resolved_value_;
   std::string scratch_;
   size_t fragment_hint_ = 0;
   uint64_t yielded_ = 0;  // since the last seek (history_limit)

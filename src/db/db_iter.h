@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,13 @@ struct DBIterOptions {
   // before max_timestamp per fragment; a key whose newest visible version
   // is older than it is deleted.
   RangeTombstoneListPtr range_tombstones;
+  // Turns a value pointer (an entry of type kValuePointer: the value log)
+  // into its value, given the entry's stored key. Pointers are resolved
+  // when the iterator lands on them (not with keys_only); an error ends
+  // the iteration with that status. Null: a pointer met is Corruption.
+  std::function<Status(const Slice& stored_key, const Slice& pointer,
+                       std::string* value)>
+      resolve_pointer;
 };
 
 // `pinned` is kept alive for the iterator's lifetime (for example the

@@ -102,6 +102,25 @@ struct DBProperties {
            *value = std::to_string(total);
            return true;
          }},
+        {"strata.total-vlog-bytes",
+         [](DBImpl&, const SuperVersion& sv, std::string* value) {
+           *value = std::to_string(sv.version->VlogBytes());
+           return true;
+         }},
+        {"strata.vlog-files",
+         // One line per value-log file: "<number> <file bytes> <records>
+         // <record bytes> <garbage bytes>".
+         [](DBImpl&, const SuperVersion& sv, std::string* value) {
+           value->clear();
+           for (const auto& [number, f] : sv.version->vlog_files()) {
+             *value += std::to_string(number) + " " +
+                       std::to_string(f->file_size) + " " +
+                       std::to_string(f->records) + " " +
+                       std::to_string(f->record_bytes) + " " +
+                       std::to_string(f->garbage_bytes) + "\n";
+           }
+           return true;
+         }},
         {"strata.block-cache-usage",
          [](DBImpl& db, const SuperVersion&, std::string* value) {
            *value = std::to_string(db.block_cache_->Usage());
@@ -175,6 +194,8 @@ struct DBProperties {
                std::to_string(compaction_written) +
                "\ncompaction.trivial.moves " +
                std::to_string(db.counters_.trivial_moves) +
+               "\nvlog.bytes.written " +
+               std::to_string(db.counters_.vlog_bytes_written) +
                "\nblock.cache.hits " + std::to_string(db.block_cache_->Hits()) +
                "\nblock.cache.misses " +
                std::to_string(db.block_cache_->Misses()) + "\nbloom.useful " +

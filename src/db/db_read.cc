@@ -143,12 +143,14 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
        result == MemTable::GetResult::kNotPresent && i < sv->imm.size(); ++i) {
     result = probe_memtable(*sv->imm[i]);
   }
+  bool pointer = false;
   if (result == MemTable::GetResult::kNotPresent) {
     STRATA_RETURN_IF_ERROR(GetFromTables(options, *sv->version, lookup, value,
-                                         &result, &covering));
+                                         &result, &covering, &pointer));
   }
-  if (result == MemTable::GetResult::kFound) return Status::OK();
-  return Status::NotFound();
+  if (result != MemTable::GetResult::kFound) return Status::NotFound();
+  if (pointer) return ResolveValuePointer(*sv->version, key, value);
+  return Status::OK();
 }
 
 Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
@@ -171,6 +173,8 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
   struct Best {
     bool found = false;
     bool deleted = false;
+    bool pointer = false;    // the value is a value pointer
+    std::string stored_key;  // with `pointer`: the version's stored key
     uint64_t timestamp = 0;
     SequenceNumber sequence = 0;
   } best;
@@ -201,6 +205,10 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
     }
     best.found = true;
     best.deleted = parsed.type == ValueType::kDeletion;
+    best.pointer = parsed.type == ValueType::kValuePointer;
+    if (best.pointer) {
+      best.stored_key.assign(parsed.user_key.data(), parsed.user_key.size());
+    }
     best.timestamp = ts;
     best.sequence = parsed.sequence;
     if (!best.deleted) value->assign(entry_value.data(), entry_value.size());
@@ -268,6 +276,7 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
     if (timed.NewerThan(best.timestamp, best.sequence)) {
       best.found = true;
       best.deleted = true;
+      best.pointer = false;
       best.timestamp = timed.timestamp;
       best.sequence = timed.sequence;
     }
@@ -275,15 +284,58 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
   // The deciding version's timestamp, a tombstone's too (a transaction
   // weighs its own timed writes against it).
   if (timestamp != nullptr) *timestamp = best.found ? best.timestamp : 0;
-  if (best.found && !best.deleted) return Status::OK();
+  if (best.found && !best.deleted) {
+    if (best.pointer) {
+      return ResolveValuePointer(*sv.version, best.stored_key, value);
+    }
+    return Status::OK();
+  }
   value->clear();
   return Status::NotFound();
+}
+
+namespace {
+
+// The value the pointer `raw` names (of the entry whose stored key is
+// `stored_key`), from the value logs `version` holds.
+Status ResolvePointer(vlog::Cache* cache, const Version& version,
+                      const std::string& dbname, bool verify,
+                      const Slice& stored_key, const Slice& raw,
+                      std::string* value) {
+  vlog::ValuePointer p;
+  const Status s = p.DecodeFrom(raw);
+  if (!s.ok()) {
+    return Status::Corruption(dbname,
+                              "a table holds a malformed value "
+                              "pointer (" +
+                                  s.ToString() + ")");
+  }
+  const auto it = version.vlog_files().find(p.file_number);
+  if (it == version.vlog_files().end()) {
+    return Status::Corruption(VlogFileName(dbname, p.file_number),
+                              "a table points into this value log, which "
+                              "the MANIFEST does not hold");
+  }
+  return cache->Read(p, it->second->file_size, stored_key, verify, value);
+}
+
+}  // namespace
+
+Status DBImpl::ResolveValuePointer(const Version& version,
+                                   const Slice& stored_key,
+                                   std::string* value) const {
+  std::string resolved;
+  STRATA_RETURN_IF_ERROR(ResolvePointer(vlog_cache_.get(), version, dbname_,
+                                        options_.value_log_verify_checksums,
+                                        stored_key, *value, &resolved));
+  *value = std::move(resolved);
+  return Status::OK();
 }
 
 Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
                              const LookupKey& lookup, std::string* value,
                              MemTable::GetResult* result,
-                             SequenceNumber* covering) {
+                             SequenceNumber* covering, bool* pointer) {
   const Slice user_key = lookup.user_key();
   const SequenceNumber read_sequence = ExtractSequence(lookup.internal_key());
   TableReadOptions ro;
@@ -306,9 +358,12 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
       std::string* value;
       MemTable::GetResult* result;
       SequenceNumber covering;
+      bool* pointer;
       bool malformed = false;
-    } probe{icmp_.get(), lookup.internal_key(), read_sequence, value, result,
-            *covering};
+    } probe{icmp_.get(),   lookup.internal_key(),
+            read_sequence, value,
+            result,        *covering,
+            pointer};
     bool filter_skipped = false;
     // Filters hold keys without their timestamps (FilterKeySuffixLength).
     const Slice filter_key =
@@ -325,10 +380,11 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
           // Only in a versioned DB can a version the read cannot see follow
           // the lookup key (an older timestamp written later): look on.
           if (parsed.sequence > p->read_sequence) return true;
-          if (parsed.type == ValueType::kValue &&
+          if (parsed.type != ValueType::kDeletion &&
               parsed.sequence >= p->covering) {
             p->value->assign(entry_value.data(), entry_value.size());
             *p->result = MemTable::GetResult::kFound;
+            *p->pointer = parsed.type == ValueType::kValuePointer;
           } else {
             *p->result = MemTable::GetResult::kDeleted;
           }
@@ -484,6 +540,16 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
   s = NewInternalIterator(options, *sv, iter_options.sequence, &source,
                           &iter_options.range_tombstones);
   if (!s.ok()) return NewErrorIterator(std::move(s));
+  if (!options.keys_only && !sv->version->vlog_files().empty()) {
+    // Holds what it reads through itself: the iterator may outlive the DB.
+    iter_options.resolve_pointer =
+        [cache = vlog_cache_, version = sv->version, dbname = dbname_,
+         verify = options_.value_log_verify_checksums](
+            const Slice& stored_key, const Slice& raw, std::string* value) {
+          return ResolvePointer(cache.get(), *version, dbname, verify,
+                                stored_key, raw, value);
+        };
+  }
   // What the iterator reads through, kept alive for as long as it lives.
   auto pins = std::make_shared<const ReadPins>(
       ReadPins{icmp_, block_cache_, table_cache_, std::move(sv)});

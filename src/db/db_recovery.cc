@@ -122,6 +122,23 @@ Status DBImpl::Recover() {
       }
     }
   }
+  for (const auto& [number, f] : version->vlog_files()) {
+    const std::string path = VlogFileName(dbname_, number);
+    uint64_t size = 0;
+    const Status s = env_->GetFileSize(path, &size);
+    if (!s.ok() || size != f->file_size) {
+      return Status::Corruption(
+          (s.ok() ? "value log file of the wrong size "
+                  : "missing value log file ") +
+              path,
+          "MANIFEST-" + std::to_string(versions_->manifest_file_number()) +
+              " records " + std::to_string(f->file_size) + " bytes");
+    }
+    if (options_.paranoid_checks) {
+      std::shared_ptr<const vlog::Reader> reader;
+      STRATA_RETURN_IF_ERROR(vlog_cache_->Find(number, f->file_size, &reader));
+    }
+  }
 
   std::vector<std::string> names;
   STRATA_RETURN_IF_ERROR(env_->GetChildren(dbname_, &names));
@@ -168,6 +185,9 @@ Status DBImpl::Recover() {
     // Nothing recorded the tables recovery wrote: remove them again.
     for (const auto& [level, meta] : edit.new_files()) {
       (void)env_->RemoveFile(TableFileName(dbname_, meta.number));
+    }
+    for (const VlogFileMeta& v : edit.new_vlog_files()) {
+      (void)env_->RemoveFile(VlogFileName(dbname_, v.number));
     }
     return set_aside;
   }
@@ -308,9 +328,16 @@ Status DBImpl::FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
                                       VersionEdit* edit) {
   if ((*mem)->IsEmpty()) return Status::OK();
   FileMetaData meta;
+  std::vector<VlogFileMeta> vlogs;
   const uint64_t number = versions_->NewFileNumber();
-  STRATA_RETURN_IF_ERROR(WriteLevel0Table(**mem, number, {}, &meta));
+  STRATA_RETURN_IF_ERROR(WriteLevel0Table(**mem, number, {}, &meta, &vlogs));
   if (meta.file_size > 0) edit->AddFile(0, meta);
+  {
+    // Nothing deletes files during recovery: they need no pending mark.
+    MutexLock lock(&mu_);
+    for (const VlogFileMeta& v : vlogs) bg_.pending_outputs.erase(v.number);
+  }
+  for (const VlogFileMeta& v : vlogs) edit->AddVlogFile(v);
   info_log_->Log("recovery wrote %06" PRIu64 ".sst: %" PRIu64 " entries",
                  number, meta.num_entries);
   *mem = std::make_shared<MemTable>(*icmp_,

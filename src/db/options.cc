@@ -78,6 +78,15 @@ Status Options::Validate() const {
   if (max_value_size > (60ull << 20)) {
     return bad("max_value_size", "must be at most 60 MiB");
   }
+  if (value_log_threshold == 0) {
+    return bad("value_log_threshold", "must be at least 1 byte");
+  }
+  if (value_log_max_file_size < (64 << 10)) {
+    return bad("value_log_max_file_size", "must be at least 64 KiB");
+  }
+  if (!(value_log_gc_discard_ratio > 0 && value_log_gc_discard_ratio <= 1)) {
+    return bad("value_log_gc_discard_ratio", "must be in (0, 1]");
+  }
   if (version_retention.count() < 0) {
     return bad("version_retention", "must not be negative");
   }

@@ -53,6 +53,10 @@ enum class ValueType : uint8_t {
   // A versioned DB's DeleteRange: a range tombstone at a timestamp
   // (key/range_tombstone.h), beside kRangeDeletion, never among point keys.
   kTimedRangeDeletion = 3,
+  // A value moved to the value log (docs/vlog_format.md): the entry's value
+  // is a value pointer. Only in tables (flush and compaction write it);
+  // readers resolve it, and it is a value for every other purpose.
+  kValuePointer = 4,
 };
 
 // The largest type byte: a search key (seq, kTypeForSeek) sorts before every
@@ -61,7 +65,8 @@ constexpr uint8_t kTypeForSeek = 0xff;
 
 inline bool IsPointType(uint8_t t) {
   return t == static_cast<uint8_t>(ValueType::kDeletion) ||
-         t == static_cast<uint8_t>(ValueType::kValue);
+         t == static_cast<uint8_t>(ValueType::kValue) ||
+         t == static_cast<uint8_t>(ValueType::kValuePointer);
 }
 
 // Whether `t` is the type of a range tombstone (kRangeDeletion or
