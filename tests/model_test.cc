@@ -49,6 +49,9 @@ struct DriverConfig {
   bool flush_heavy = false;
   // Options::allow_mmap_reads (tables read through a mapping).
   bool mmap_reads = false;
+  // The value log on, with a random threshold, discard ratio and small
+  // files; one reopen in four turns it off or on again.
+  bool value_log = false;
 };
 
 class ModelDriver {
@@ -85,6 +88,19 @@ class ModelDriver {
                  "%zu keys at the end\n",
                  config_.num_ops, writes_, sync_writes_, reopens_,
                  large_values_, model_.State().size());
+    if (config_.value_log) {
+      std::fprintf(stderr,
+                   "  value log: threshold %zu, discard ratio %.1f, max file "
+                   "%llu KiB; %llu bytes written, %llu GC compactions, %llu "
+                   "values relocated\n",
+                   options_.value_log_threshold,
+                   options_.value_log_gc_discard_ratio,
+                   static_cast<unsigned long long>(
+                       options_.value_log_max_file_size >> 10),
+                   static_cast<unsigned long long>(vlog_bytes_),
+                   static_cast<unsigned long long>(vlog_gc_),
+                   static_cast<unsigned long long>(vlog_relocated_));
+    }
     if (config_.flush_heavy) {
       std::fprintf(stderr,
                    "  %llu flushes (%d asked for), %d memtables, block_size "
@@ -125,6 +141,15 @@ class ModelDriver {
       o.compression = static_cast<Compression>(config_.seed % 4);
       o.bloom_bits_per_key = rnd_.OneIn(2) ? 0 : 10;
       o.max_open_files = rnd_.OneIn(2) ? 16 : 1000;
+    }
+    if (config_.value_log) {
+      o.enable_value_log = true;
+      const size_t thresholds[] = {16, 200, 1000};
+      o.value_log_threshold = thresholds[rnd_.Uniform(3)];
+      const double ratios[] = {0.1, 0.3, 0.6, 1.0};
+      o.value_log_gc_discard_ratio = ratios[rnd_.Uniform(4)];
+      o.value_log_max_file_size = (64 << 10) << rnd_.Uniform(3);
+      o.value_log_verify_checksums = !rnd_.OneIn(4);
     }
     return o;
   }
@@ -213,6 +238,18 @@ class ModelDriver {
     if (db_ != nullptr && db_->GetProperty("strata.num-flushes", &value)) {
       flushes_ += std::stoull(value);
     }
+    // The value log's work over the open, from strata.counters.
+    if (db_ != nullptr && db_->GetProperty("strata.counters", &value)) {
+      const auto counter = [&value](const std::string& name) -> uint64_t {
+        const size_t at = value.find(name + " ");
+        return at == std::string::npos
+                   ? 0
+                   : std::stoull(value.substr(at + name.size() + 1));
+      };
+      vlog_bytes_ += counter("vlog.bytes.written");
+      vlog_gc_ += counter("vlog.gc.compactions");
+      vlog_relocated_ += counter("vlog.relocated.values");
+    }
   }
 
   // Flush() moves every write into tables and leaves no memtable data.
@@ -242,6 +279,10 @@ class ModelDriver {
     r = Check(db_->Close(), "Close");
     if (!r) return r;
     db_.reset();
+    if (config_.value_log && rnd_.OneIn(4)) {
+      // Pointers written stay readable with it off; it may come back.
+      options_.enable_value_log = !options_.enable_value_log;
+    }
     r = Open();
     if (!r) return r;
     return VerifyLatest("verification after reopen");
@@ -432,6 +473,9 @@ class ModelDriver {
   int large_values_ = 0;
   int explicit_flushes_ = 0;
   uint64_t flushes_ = 0;
+  uint64_t vlog_bytes_ = 0;
+  uint64_t vlog_gc_ = 0;
+  uint64_t vlog_relocated_ = 0;
 };
 
 TEST(ModelTest, RandomOpsOverMemEnv) {
@@ -520,6 +564,57 @@ TEST(ModelTest, FlushHeavyRandomOpsOverPosixEnv) {
   driver.Run();
   if (::testing::Test::HasFatalFailure()) return;
   EXPECT_GT(driver.flushes(), 5u);
+  if (!::testing::Test::HasFailure()) RemoveTempDir(dir);
+}
+
+// The flush-heavy workload with the value log (issue 16): values move to
+// value-log files at flush and compaction, garbage collection moves them
+// again, and the log is turned off and on across reopens.
+TEST(ModelTest, ValueLogRandomOpsOverMemEnv) {
+  const uint64_t base_seed = TestSeed(kDefaultSeed + 400);
+  for (uint64_t i = 0; i < 4; ++i) {  // every compression kind
+    const uint64_t seed = base_seed + i;
+    std::fprintf(stderr, "ModelTest.ValueLogRandomOpsOverMemEnv seed=%llu\n",
+                 static_cast<unsigned long long>(seed));
+    SCOPED_TRACE("seed=" + std::to_string(seed) +
+                 " (replay with STRATA_SEED=" + std::to_string(seed) + ")");
+    std::unique_ptr<Env> env = NewMemEnv();
+    DriverConfig config;
+    config.seed = seed;
+    config.num_ops = 2000;
+    config.env = env.get();
+    config.dbname = "/model-vlog-db";
+    config.max_random_value = 1500;
+    config.flush_heavy = true;
+    config.value_log = true;
+    ModelDriver driver(config);
+    driver.Run();
+    if (::testing::Test::HasFatalFailure()) return;
+    EXPECT_GT(driver.flushes(), 20u);
+  }
+}
+
+TEST(ModelTest, ValueLogRandomOpsOverPosixEnv) {
+  const uint64_t seed = TestSeed(kDefaultSeed + 500);
+  std::fprintf(stderr, "ModelTest.ValueLogRandomOpsOverPosixEnv seed=%llu\n",
+               static_cast<unsigned long long>(seed));
+  SCOPED_TRACE("seed=" + std::to_string(seed) +
+               " (replay with STRATA_SEED=" + std::to_string(seed) + ")");
+  const std::string dir = NewTempDir("model_vlog_test");
+  DriverConfig config;
+  config.seed = seed;
+  config.num_ops = 1000;
+  config.env = Env::Default();
+  config.dbname = dir + "/db";
+  config.sync_one_in = 25;  // real fsyncs are slow
+  config.verify_every = 200;
+  config.max_random_value = 1500;
+  config.flush_heavy = true;
+  config.mmap_reads = true;
+  config.value_log = true;
+  ModelDriver driver(config);
+  driver.Run();
+  if (::testing::Test::HasFatalFailure()) return;
   if (!::testing::Test::HasFailure()) RemoveTempDir(dir);
 }
 

@@ -46,6 +46,20 @@ constexpr char kDbName[] = "/power-db";
 constexpr uint64_t kScriptSeed = 0x90e1;
 constexpr uint64_t kDefaultRandomSeed = 0x9c75;
 
+// The script's options, with the value log on when asked: values of 64
+// bytes and more move to value-log files at flush and compaction, and
+// garbage collection starts at a 20% dead share.
+Options CutOptions(Env* env, bool value_log) {
+  Options o = ScriptOptions(env);
+  if (value_log) {
+    o.enable_value_log = true;
+    o.value_log_threshold = 64;
+    o.value_log_max_file_size = 64 << 10;
+    o.value_log_gc_discard_ratio = 0.2;
+  }
+  return o;
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
@@ -72,14 +86,14 @@ struct SecondCut {
 // Opens the image on a fresh disk with the script's options, counts the
 // calls the open makes and what it recovers, and closes.
 ::testing::AssertionResult MeasureRecovery(const DiskImage& image,
-                                           uint64_t* calls,
+                                           bool value_log, uint64_t* calls,
                                            ModelState* recovered) {
   CrashWorld world;
   Status s = RestoreImage(image, world.mem(), kDbName);
   if (!s.ok())
     return ::testing::AssertionFailure() << "restore: " << s.ToString();
   std::unique_ptr<DB> db;
-  s = DB::Open(ScriptOptions(world.env()), kDbName, &db);
+  s = DB::Open(CutOptions(world.env(), value_log), kDbName, &db);
   *calls = world.cut()->calls();
   if (!s.ok()) return ::testing::AssertionFailure() << "open: " << s.ToString();
   s = ReadAll(db.get(), ReadOptions(), recovered);
@@ -93,9 +107,9 @@ struct SecondCut {
 // Restores `image`, opens it with the power cut after call `j` of the open,
 // drops unsynced data, and checks that an open with default options then
 // finds `expected` (what an uncut recovery of the image finds).
-void CutRecovery(const DiskImage& image, uint64_t j, const RunLog& log,
-                 const ModelState& expected, const std::string& context,
-                 CutStats* stats) {
+void CutRecovery(const DiskImage& image, uint64_t j, bool value_log,
+                 const RunLog& log, const ModelState& expected,
+                 const std::string& context, CutStats* stats) {
   const std::string where = context + "; second cut after call " +
                             std::to_string(j) + " of the open: ";
   CrashWorld world;
@@ -103,7 +117,8 @@ void CutRecovery(const DiskImage& image, uint64_t j, const RunLog& log,
   ASSERT_TRUE(restored.ok()) << where << restored.ToString();
   world.cut()->CutAfter(j);
   std::unique_ptr<DB> db;
-  const Status cut_open = DB::Open(ScriptOptions(world.env()), kDbName, &db);
+  const Status cut_open =
+      DB::Open(CutOptions(world.env(), value_log), kDbName, &db);
   ++stats->second_cuts;
   if (!cut_open.ok()) ++stats->second_cuts_in_open;
   ASSERT_TRUE(world.PowerLoss(&db)) << where;
@@ -122,11 +137,11 @@ void CutRecovery(const DiskImage& image, uint64_t j, const RunLog& log,
 // call), reopens with default options and checks the result; then cuts the
 // recovering open as `second` says.
 void RunCut(const std::vector<ScriptStep>& script, std::optional<uint64_t> cut,
-            const SecondCut& second, const std::string& label,
-            CutStats* stats) {
+            const SecondCut& second, const std::string& label, CutStats* stats,
+            bool value_log = false) {
   CrashWorld world;
   if (cut) world.cut()->CutAfter(*cut);
-  ScriptRunner runner(ScriptOptions(world.env()), kDbName);
+  ScriptRunner runner(CutOptions(world.env(), value_log), kDbName);
   runner.Run(script, OnError::kStop);
   const RunLog& log = runner.log();
   const bool cut_done = world.cut()->cut_done();
@@ -178,7 +193,8 @@ void RunCut(const std::vector<ScriptStep>& script, std::optional<uint64_t> cut,
   if (second.points.empty() && !second.all_points) return;
   uint64_t open_calls = 0;
   ModelState expected;
-  ASSERT_TRUE(MeasureRecovery(image, &open_calls, &expected)) << context;
+  ASSERT_TRUE(MeasureRecovery(image, value_log, &open_calls, &expected))
+      << context;
   ASSERT_EQ(DescribeDifference(recovered, expected), "")
       << context << "; two recoveries of one image differ";
   std::vector<uint64_t> points;
@@ -189,7 +205,7 @@ void RunCut(const std::vector<ScriptStep>& script, std::optional<uint64_t> cut,
       points.push_back(p % (open_calls + 1));
   }
   for (const uint64_t j : points) {
-    CutRecovery(image, j, log, expected, context, stats);
+    CutRecovery(image, j, value_log, log, expected, context, stats);
     if (::testing::Test::HasFatalFailure()) return;
   }
 }
@@ -202,6 +218,8 @@ struct DryRunReport {
   size_t manifests_first_open = 0;  // MANIFESTs used before the reopen
   int reopens = 0;
   size_t writes_acked = 0;
+  uint64_t vlog_bytes = 0;      // written to value logs
+  uint64_t vlog_relocated = 0;  // values garbage collection moved
 };
 
 uint64_t CounterValue(const std::string& counters, const std::string& name) {
@@ -214,17 +232,22 @@ uint64_t CounterValue(const std::string& counters, const std::string& name) {
 // Runs `script` without a cut and reports what it did, read from the DB's
 // properties and the directory after each step (on the MemEnv, so as not to
 // count as calls).
-void DryRun(const std::vector<ScriptStep>& script, DryRunReport* report) {
+void DryRun(const std::vector<ScriptStep>& script, DryRunReport* report,
+            bool value_log = false) {
   CrashWorld world;
-  ScriptRunner runner(ScriptOptions(world.env()), kDbName);
+  ScriptRunner runner(CutOptions(world.env(), value_log), kDbName);
   uint64_t session_flushes = 0;
   uint64_t session_compaction_bytes = 0;
+  uint64_t session_vlog_bytes = 0;
+  uint64_t session_relocated = 0;
   std::set<std::string> manifests;
   bool reopened = false;
   runner.Run(script, OnError::kStop, [&](size_t step, DB* db) {
     if (script[step].kind == ScriptStep::Kind::kReopen) {
       report->flushes += session_flushes;
       report->compaction_bytes += session_compaction_bytes;
+      report->vlog_bytes += session_vlog_bytes;
+      report->vlog_relocated += session_relocated;
       report->manifests_first_open = manifests.size();
       reopened = true;
     }
@@ -233,6 +256,8 @@ void DryRun(const std::vector<ScriptStep>& script, DryRunReport* report) {
     session_flushes = std::stoull(value);
     ASSERT_TRUE(db->GetProperty("strata.counters", &value));
     session_compaction_bytes = CounterValue(value, "compaction.bytes.written");
+    session_vlog_bytes = CounterValue(value, "vlog.bytes.written");
+    session_relocated = CounterValue(value, "vlog.relocated.values");
     std::vector<std::string> names;
     ASSERT_TRUE(world.mem()->GetChildren(kDbName, &names).ok());
     for (const std::string& name : names) {
@@ -243,6 +268,8 @@ void DryRun(const std::vector<ScriptStep>& script, DryRunReport* report) {
   report->calls = world.cut()->calls();
   report->flushes += session_flushes;
   report->compaction_bytes += session_compaction_bytes;
+  report->vlog_bytes += session_vlog_bytes;
+  report->vlog_relocated += session_relocated;
   report->reopens = runner.log().reopens;
   report->writes_acked = runner.log().writes_acked;
   ASSERT_EQ(runner.log().api_errors, 0) << runner.log().stopped_at;
@@ -308,6 +335,45 @@ TEST(PowerLossTest, CutAfterEveryCall) {
   EXPECT_GT(stats.lost_unsynced, 0) << "no cut lost an unsynced write";
   EXPECT_GT(stats.acked.size(), 150u);
   EXPECT_GT(stats.second_cuts_in_open, 0);
+}
+
+// The same sweep with the value log on (issue 16): the cuts fall inside
+// flushes that separate values, compactions that move pointers, and
+// garbage collection runs; the reopen (default options: the value log off)
+// reads every pointer that survived.
+TEST(PowerLossTest, CutAfterEveryCallWithTheValueLog) {
+  const std::vector<ScriptStep> script = MakeScript(kScriptSeed);
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t total_calls = 0;
+  for (int i = 0; i < 3; ++i) {
+    DryRunReport dry;
+    DryRun(script, &dry, /*value_log=*/true);
+    ASSERT_FALSE(HasFatalFailure());
+    total_calls = std::max(total_calls, dry.calls);
+    if (i > 0) continue;
+    std::fprintf(stderr,
+                 "  uncut: %llu calls, %llu flushes, %llu value-log bytes, "
+                 "%llu values relocated\n",
+                 static_cast<unsigned long long>(dry.calls),
+                 static_cast<unsigned long long>(dry.flushes),
+                 static_cast<unsigned long long>(dry.vlog_bytes),
+                 static_cast<unsigned long long>(dry.vlog_relocated));
+    EXPECT_GT(dry.vlog_bytes, 0u);
+    EXPECT_GT(dry.vlog_relocated, 0u) << "no garbage collection ran";
+  }
+  CutStats stats;
+  const uint64_t sweep_every = total_calls / 4 + 1;
+  for (uint64_t k = 0; k <= total_calls; ++k) {
+    SecondCut second;
+    if (k % sweep_every == sweep_every / 2) second.all_points = true;
+    if (k % 16 == 9) second.points.push_back(k * 5 + 1);
+    RunCut(script, k, second, "value log: ", &stats, /*value_log=*/true);
+    ASSERT_FALSE(HasFatalFailure()) << "cut after call " << k;
+  }
+  std::fprintf(stderr,
+               "  %d cut runs with the value log, %d cut recoveries; %.1f s\n",
+               stats.runs, stats.second_cuts, SecondsSince(start));
+  EXPECT_GT(stats.acked.size(), 150u);
 }
 
 // At least 2,000 cuts at random calls of random scripts (their sizes, sync

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "db/db_impl.h"
 #include "env/env_test_util.h"
 #include "env/env_util.h"
 #include "env/filename.h"
@@ -206,6 +207,8 @@ TEST_F(ValueLogTest, KeysOnlyReadsNeverTouchTheValueLog) {
 }
 
 TEST_F(ValueLogTest, CompactionCountsGarbageAndDropsUnnamedFiles) {
+  options_.value_log_gc_discard_ratio = 1;  // no collection: counts only
+  Reopen();
   for (int i = 0; i < 20; ++i) {
     ASSERT_OK(db_->Put(WriteOptions(), "k" + std::to_string(i),
                        Large("k" + std::to_string(i), 1)));
@@ -292,6 +295,60 @@ TEST_F(ValueLogTest, AnIteratorKeepsTheFilesItReads) {
   ASSERT_OK(db_->Put(WriteOptions(), "z", "z"));
   ASSERT_OK(db_->Flush());
   EXPECT_TRUE(VlogFilesOnDisk().empty());
+}
+
+// Garbage collection runs by itself once a file's dead share passes the
+// ratio: the live values move to a new file, the old one goes.
+TEST_F(ValueLogTest, GarbageCollectionReclaimsAFilePastTheRatio) {
+  internal::DBImpl* impl = static_cast<internal::DBImpl*>(db_.get());
+  for (int i = 0; i < 20; ++i) {
+    const std::string k = "k" + std::to_string(100 + i);
+    ASSERT_OK(db_->Put(WriteOptions(), k, Large(k, 1)));
+  }
+  ASSERT_OK(db_->Flush());
+  const uint64_t first = VlogFiles().at(0).number;
+  // An iterator over the first state: the file must outlive the GC.
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  for (int i = 0; i < 15; ++i) {
+    const std::string k = "k" + std::to_string(100 + i);
+    ASSERT_OK(db_->Put(WriteOptions(), k, Large(k, 2)));
+  }
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  ASSERT_OK(impl->SettleBackground());
+  // The first file had 75% garbage: its five live values moved.
+  for (const VlogFile& f : VlogFiles()) {
+    EXPECT_NE(first, f.number);
+    EXPECT_LT(f.garbage, f.record_bytes * 3 / 10 + 1);
+  }
+  std::string counters;
+  ASSERT_TRUE(db_->GetProperty("strata.counters", &counters));
+  EXPECT_NE(std::string::npos, counters.find("vlog.relocated.values 5"))
+      << counters;
+  for (int i = 0; i < 20; ++i) {
+    const std::string k = "k" + std::to_string(100 + i);
+    EXPECT_EQ(Large(k, i < 15 ? 2 : 1), Get(k));
+  }
+  // Still on disk for the iterator, which reads the first state whole.
+  const std::vector<uint64_t> on_disk = VlogFilesOnDisk();
+  EXPECT_TRUE(std::find(on_disk.begin(), on_disk.end(), first) !=
+              on_disk.end());
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
+    EXPECT_EQ(Large(it->key().ToString(), 1), it->value().ToString());
+  }
+  EXPECT_OK(it->status());
+  EXPECT_EQ(20, n);
+  it.reset();
+  ASSERT_OK(db_->Put(WriteOptions(), "z", "z"));
+  ASSERT_OK(db_->Flush());  // a deletion pass
+  const std::vector<uint64_t> after = VlogFilesOnDisk();
+  EXPECT_TRUE(std::find(after.begin(), after.end(), first) == after.end());
+  Reopen();
+  for (int i = 0; i < 20; ++i) {
+    const std::string k = "k" + std::to_string(100 + i);
+    EXPECT_EQ(Large(k, i < 15 ? 2 : 1), Get(k));
+  }
 }
 
 TEST_F(ValueLogTest, TurnedOnForAnExistingDBAndOffAgain) {

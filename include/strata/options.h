@@ -182,10 +182,17 @@ struct Options {
   // A value-log file is finished once it holds this many bytes (at least
   // 64 KiB); one flush or compaction writes one or more.
   uint64_t value_log_max_file_size = uint64_t{256} << 20;
-  // A value-log file whose dead bytes (values no table points to any
-  // more) pass this share of it is rewritten by garbage collection, in
-  // (0, 1].
-  double value_log_gc_discard_ratio = 0.5;
+  // Garbage collection: a value-log file whose dead bytes (values no
+  // table points to any more) reach this share of its records has its
+  // live values moved out by compaction (every compaction that rewrites a
+  // table pointing into it, and, when no other compaction is due, a
+  // rewrite of such a table picked for it); once no table points into it,
+  // it is deleted as soon as no iterator, snapshot or transaction still
+  // reads it. In (0, 1]; 1 collects nothing (a file wholly garbage goes
+  // anyway). Runs by itself: nothing to schedule. The dead share of the
+  // value log stays below about this ratio, so the space it takes is at
+  // most about 1 / (1 - ratio) of its live values.
+  double value_log_gc_discard_ratio = 0.3;
   // Check each value's checksum when it is read from the value log. Off,
   // a read still checks the record's size, key and the pointer's copy of
   // the checksum, not the bytes of the value.

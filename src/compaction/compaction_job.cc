@@ -97,6 +97,11 @@ Result<CompactionJobResult> RunCompaction(
     result.vlog_bytes_written += f.file_size;
   }
   result.vlog_garbage = iter.vlog_garbage();
+  for (const auto& [number, bytes] : out.relocated_garbage()) {
+    result.vlog_garbage[number] += bytes;
+  }
+  result.vlog_relocated_values = out.relocated_values();
+  result.vlog_relocated_bytes = out.relocated_bytes();
   return result;
 }
 

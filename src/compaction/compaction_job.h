@@ -79,6 +79,9 @@ struct CompactionJobResult {
   std::vector<VlogFileMeta> vlog_outputs;
   std::map<uint64_t, uint64_t> vlog_garbage;
   uint64_t vlog_bytes_written = 0;  // the sum of vlog_outputs' file sizes
+  // Values moved out of the files of vlog_relocate, and their bytes.
+  uint64_t vlog_relocated_values = 0;
+  uint64_t vlog_relocated_bytes = 0;
 };
 
 // Compacts `inputs` (all files of all input levels, in any order) into new

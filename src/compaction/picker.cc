@@ -566,6 +566,8 @@ const char* CompactionReasonName(CompactionPlan::Reason reason) {
       return "manual";
     case CompactionPlan::Reason::kIdle:
       return "idle";
+    case CompactionPlan::Reason::kValueLogGc:
+      return "value-log-gc";
   }
   return "unknown";
 }
@@ -590,6 +592,54 @@ std::optional<CompactionPlan> PickIdleCompaction(
       picker.PickLevel0(picker.Scores(/*count_busy=*/false)[0]);
   if (plan.has_value()) plan->reason = CompactionPlan::Reason::kIdle;
   return plan;
+}
+
+std::set<uint64_t> ValueLogGcCandidates(const Version& v,
+                                        double discard_ratio) {
+  std::set<uint64_t> r;
+  for (const auto& [number, f] : v.vlog_files()) {
+    if (f->record_bytes > 0 &&
+        static_cast<double>(f->garbage_bytes) >=
+            discard_ratio * static_cast<double>(f->record_bytes)) {
+      r.insert(number);
+    }
+  }
+  return r;
+}
+
+std::optional<CompactionPlan> PickValueLogGc(const Version& v,
+                                             const CompactionPolicyOptions& o,
+                                             double discard_ratio,
+                                             const std::set<uint64_t>& busy) {
+  // The candidates, largest garbage share first.
+  std::vector<std::pair<double, uint64_t>> order;
+  for (const uint64_t number : ValueLogGcCandidates(v, discard_ratio)) {
+    const VlogFileMeta& f = *v.vlog_files().at(number);
+    order.emplace_back(static_cast<double>(f.garbage_bytes) /
+                           static_cast<double>(f.record_bytes),
+                       number);
+  }
+  std::sort(order.begin(), order.end(), std::greater<>());
+  for (const auto& [share, number] : order) {
+    for (int level = 0; level < v.num_levels(); ++level) {
+      for (const auto& f : v.files(level)) {
+        if (busy.count(f->number) > 0 ||
+            !std::binary_search(f->vlog_files.begin(), f->vlog_files.end(),
+                                number)) {
+          continue;
+        }
+        CompactionPlan plan;
+        plan.reason = CompactionPlan::Reason::kValueLogGc;
+        plan.score = share;
+        plan.output_level = level;
+        plan.inputs.push_back(CompactionInputs{level, {f}});
+        plan.max_output_file_size =
+            level == 0 ? UINT64_MAX : o.target_file_size;
+        return plan;
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<CompactionPlan> PickManualCompaction(

@@ -151,13 +151,15 @@ struct CompactionPlan {
     kTombstones,
     kSizeTiered,
     kManual,
-    kIdle
+    kIdle,
+    kValueLogGc
   };
   Reason reason = Reason::kLevelSize;
   // kLevel0Files / kLevelSize: the start level's score; kTombstones: the
   // deletion ratio of the file that triggered; kSizeTiered: runs merged /
   // tiered_min_merge_width (fallback: runs in L0 / tiered_max_merge_width);
-  // kManual: 0; kIdle: the L0 score (below 1).
+  // kManual: 0; kIdle: the L0 score (below 1); kValueLogGc: the garbage
+  // share of the value-log file being collected.
   double score = 0;
   int output_level = 0;
   // [0]: the start level's files (never empty); [1], only if non-empty:
@@ -188,8 +190,8 @@ struct CompactionPlan {
   std::string DebugString() const;
 };
 
-// "level0-files", "level-size", "tombstones", "size-tiered", "manual" or
-// "idle".
+// "level0-files", "level-size", "tombstones", "size-tiered", "manual",
+// "idle" or "value-log-gc".
 const char* CompactionReasonName(CompactionPlan::Reason reason);
 
 // The most urgent compaction, or nullopt when nothing needs one (or all
@@ -218,6 +220,22 @@ std::optional<CompactionPlan> PickCompaction(
 std::optional<CompactionPlan> PickIdleCompaction(
     const Version& v, const CompactionPolicyOptions& o,
     const std::set<uint64_t>& busy);
+
+// Value-log files whose garbage share (garbage_bytes / record_bytes) is at
+// least `discard_ratio`: garbage collection moves their live values out.
+std::set<uint64_t> ValueLogGcCandidates(const Version& v, double discard_ratio);
+
+// Garbage collection of the value log, relocating live values through
+// compaction: a table (not busy) naming the candidate with the largest
+// garbage share, rewritten in place (its level as the output level, one
+// output at L0), so that the rewrite moves its values out of every
+// candidate (CompactionJobOptions::vlog_relocate). Once no table names a
+// file it leaves the version. Reason kValueLogGc; nullopt when there is
+// no candidate or every table naming one is busy.
+std::optional<CompactionPlan> PickValueLogGc(const Version& v,
+                                             const CompactionPolicyOptions& o,
+                                             double discard_ratio,
+                                             const std::set<uint64_t>& busy);
 
 // CompactRange's step at one level: compacts the files of `level` that
 // overlap the user-key range [*begin_user_key, *end_user_key] (nullptr =

@@ -53,7 +53,29 @@ Status TableOutputWriter::Add(const Slice& key, const Slice& value) {
       return Status::Corruption("compaction input",
                                 "malformed value pointer: " + s.ToString());
     }
-    NameVlog(p.file_number);
+    if (o_.vlog_relocate.count(p.file_number) == 0) {
+      NameVlog(p.file_number);
+    } else {
+      // Garbage collection: the value moves to this writer's value log (or
+      // back into the table), and its old record is garbage.
+      assert(o_.vlog_read);
+      relocated_value_.clear();
+      STRATA_RETURN_IF_ERROR(
+          o_.vlog_read(ikey.user_key, value, &relocated_value_));
+      relocated_garbage_[p.file_number] += p.record_size;
+      ++relocated_values_;
+      relocated_bytes_ += relocated_value_.size();
+      if (o_.vlog_threshold > 0) {
+        STRATA_RETURN_IF_ERROR(Separate(ikey, relocated_value_, &pointer_));
+        entry_value = pointer_;
+      } else {
+        separated_key_.clear();
+        AppendInternalKey(&separated_key_, ikey.user_key, ikey.sequence,
+                          static_cast<uint8_t>(ValueType::kValue));
+        entry_key = separated_key_;
+        entry_value = relocated_value_;
+      }
+    }
   }
 
   if (current_.num_entries == 0) current_.smallest.SetEncoded(entry_key);

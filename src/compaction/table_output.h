@@ -22,7 +22,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +61,15 @@ struct TableOutputOptions {
   Compression vlog_compression = Compression::kNone;
   // Allocates the number of each value-log file (null: new_file_number).
   std::function<uint64_t()> new_vlog_file_number;
+  // Garbage collection: value-log files whose live values move out. A
+  // pointer into one of them is replaced by the value, read through
+  // `vlog_read` (given the entry's stored key and the pointer) and
+  // separated again into this writer's value log (inline when
+  // vlog_threshold is 0); its old record becomes garbage.
+  std::set<uint64_t> vlog_relocate;
+  std::function<Status(const Slice& stored_key, const Slice& pointer,
+                       std::string* value)>
+      vlog_read;
 };
 
 // Writes the surviving entries into one output table after another, and
@@ -97,8 +108,16 @@ class TableOutputWriter {
   const std::vector<VlogFileMeta>& vlog_outputs() const {
     return vlog_outputs_;
   }
-  // The bytes of the values separated (uncompressed).
+  // The bytes of the values separated (uncompressed), relocated ones
+  // included.
   uint64_t separated_bytes() const { return separated_bytes_; }
+  // Relocation: the values moved out of vlog_relocate's files, and the
+  // garbage that left in them (file number → record bytes).
+  uint64_t relocated_values() const { return relocated_values_; }
+  uint64_t relocated_bytes() const { return relocated_bytes_; }
+  const std::map<uint64_t, uint64_t>& relocated_garbage() const {
+    return relocated_garbage_;
+  }
 
  private:
   Status OpenOutput();
@@ -129,8 +148,12 @@ class TableOutputWriter {
   std::unique_ptr<vlog::Writer> vlog_;  // the open value-log file, if any
   std::vector<VlogFileMeta> vlog_outputs_;
   uint64_t separated_bytes_ = 0;
-  std::string pointer_;        // scratch
-  std::string separated_key_;  // scratch
+  uint64_t relocated_values_ = 0;
+  uint64_t relocated_bytes_ = 0;
+  std::map<uint64_t, uint64_t> relocated_garbage_;
+  std::string relocated_value_;  // scratch
+  std::string pointer_;          // scratch
+  std::string separated_key_;    // scratch
 };
 
 // The tombstones an output keeps of `all`: per fragment, the newest plain

@@ -62,6 +62,19 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
       return n;
     };
     SetValueSeparation(&job, job.new_file_number);
+    // Garbage collection rides on every compaction: the live values of
+    // value-log files past the discard ratio move out of what it rewrites.
+    const std::shared_ptr<const Version> current = versions_->current();
+    job.vlog_relocate =
+        ValueLogGcCandidates(*current, options_.value_log_gc_discard_ratio);
+    if (!job.vlog_relocate.empty()) {
+      job.vlog_read = [this, current](const Slice& stored_key,
+                                      const Slice& pointer,
+                                      std::string* value) {
+        *value = pointer.ToString();
+        return ResolveValuePointer(*current, stored_key, value);
+      };
+    }
     TableReadOptions ro;
     ro.fill_cache = false;  // a compaction reads everything once
     job.open_input = [this, ro](const FileMetaData& f) {
@@ -109,6 +122,11 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     stats.bytes_read += result.bytes_read;
     stats.bytes_written += result.bytes_written + result.vlog_bytes_written;
     counters_.vlog_bytes_written += result.vlog_bytes_written;
+    counters_.vlog_relocated_values += result.vlog_relocated_values;
+    counters_.vlog_relocated_bytes += result.vlog_relocated_bytes;
+    if (plan.reason == CompactionPlan::Reason::kValueLogGc) {
+      ++counters_.vlog_gc_compactions;
+    }
     stats.micros += micros;
   }
   InstallSuperVersionLocked();
@@ -258,13 +276,16 @@ std::string DBImpl::StatsStringLocked(const Version& v) {
     std::snprintf(
         line, sizeof(line),
         "Vlog  %7zu %12.2f   garbage %.2f MB (%.1f%% of records), "
-        "written %.2f MB (counted in the levels above)\n",
+        "written %.2f MB (counted in the levels above), GC compactions "
+        "%" PRIu64 ", relocated %.2f MB\n",
         v.vlog_files().size(), static_cast<double>(v.VlogBytes()) / 1048576.0,
         static_cast<double>(garbage) / 1048576.0,
         records > 0 ? 100.0 * static_cast<double>(garbage) /
                           static_cast<double>(records)
                     : 0.0,
-        static_cast<double>(counters_.vlog_bytes_written) / 1048576.0);
+        static_cast<double>(counters_.vlog_bytes_written) / 1048576.0,
+        counters_.vlog_gc_compactions,
+        static_cast<double>(counters_.vlog_relocated_bytes) / 1048576.0);
     r.append(line);
   }
   return r;

@@ -51,6 +51,13 @@ void DBImpl::BackgroundLoop() {
       std::optional<CompactionPlan> plan = PickCompaction(
           *versions_->current(), policy_, bg_.busy_files, earliest_snapshot);
       if (!plan) {
+        // Value-log garbage collection, when no compaction is due: it
+        // never holds back one that keeps writes flowing.
+        plan =
+            PickValueLogGc(*versions_->current(), policy_,
+                           options_.value_log_gc_discard_ratio, bg_.busy_files);
+      }
+      if (!plan) {
         const uint64_t wait_micros = IdleCompactionLocked(&plan);
         if (!plan) {
           MarkSettledLocked(settle_request);

@@ -500,6 +500,12 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     uint64_t flush_bytes_written = 0;  // tables and value logs
     // Value-log bytes written by flushes and compactions.
     uint64_t vlog_bytes_written = 0;
+    // Garbage collection: compactions picked for it, and the values (and
+    // their bytes) any compaction moved out of files past the discard
+    // ratio.
+    uint64_t vlog_gc_compactions = 0;
+    uint64_t vlog_relocated_values = 0;
+    uint64_t vlog_relocated_bytes = 0;
     uint64_t trivial_moves = 0;
     uint64_t stall_micros = 0;  // slowed or stopped
     uint64_t stop_micros = 0;   // of which stopped

@@ -158,7 +158,11 @@ struct DBProperties {
                      .has_value() ||
                  (db.options_.level0_idle_compaction_ms > 0 &&
                   PickIdleCompaction(current, db.policy_, db.bg_.busy_files)
-                      .has_value());
+                      .has_value()) ||
+                 PickValueLogGc(current, db.policy_,
+                                db.options_.value_log_gc_discard_ratio,
+                                db.bg_.busy_files)
+                     .has_value();
            }
            value->assign(1, pending ? '1' : '0');
            return true;
@@ -196,6 +200,12 @@ struct DBProperties {
                std::to_string(db.counters_.trivial_moves) +
                "\nvlog.bytes.written " +
                std::to_string(db.counters_.vlog_bytes_written) +
+               "\nvlog.gc.compactions " +
+               std::to_string(db.counters_.vlog_gc_compactions) +
+               "\nvlog.relocated.values " +
+               std::to_string(db.counters_.vlog_relocated_values) +
+               "\nvlog.relocated.bytes " +
+               std::to_string(db.counters_.vlog_relocated_bytes) +
                "\nblock.cache.hits " + std::to_string(db.block_cache_->Hits()) +
                "\nblock.cache.misses " +
                std::to_string(db.block_cache_->Misses()) + "\nbloom.useful " +

@@ -46,6 +46,17 @@ set_tests_properties(crash_test_versioned PROPERTIES
   LABELS crash
   ENVIRONMENT "STRATA_TEST_TMPDIR=${CMAKE_BINARY_DIR}/test-tmp")
 
+# The same with the value log on (issue 16): values of 64 bytes and more
+# move to value-log files at every flush and compaction, and garbage
+# collection rewrites them, while the child is killed.
+add_test(NAME crash_test_vlog
+  COMMAND crash_driver --cycles=60 --value_log --range_deletes=1
+          --child=$<TARGET_FILE:crash_child>)
+set_tests_properties(crash_test_vlog PROPERTIES
+  TIMEOUT 600
+  LABELS crash
+  ENVIRONMENT "STRATA_TEST_TMPDIR=${CMAKE_BINARY_DIR}/test-tmp")
+
 # The checks must bite: a workload broken on purpose (see crash_child.cc)
 # has to fail, with the right kind of failure, within a few cycles. A
 # batch split in two shows as half-applied, as a hole, or as two keys

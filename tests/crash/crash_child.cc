@@ -12,7 +12,7 @@
 //
 // Usage: crash_child --db=DIR --cycle=C --seed=S [--variant=V]
 //                    [--writers=2] [--keys=2000] [--range_deletes]
-//                    [--versioning=0|1]
+//                    [--versioning=0|1] [--value_log=0|1]
 //                    [--maintenance=0|1] [--max_seconds=600]
 //                    [--slow_manifest_us=0]
 //                    [--sabotage=split|early_ack]
@@ -51,6 +51,7 @@ struct ChildFlags {
   KeySpace keys;
   bool range_deletes = false;
   bool versioning = false;
+  bool value_log = false;
   bool maintenance = true;
   int max_seconds = 600;
   // Sleep this long in every MANIFEST Sync (0: never).
@@ -478,6 +479,8 @@ bool ParseFlags(int argc, char** argv, ChildFlags* flags) {
       flags->range_deletes = v.empty() || v == "1" || v == "true";
     } else if (ParseFlag(arg, "versioning", &v)) {
       flags->versioning = v == "1" || v == "true";
+    } else if (ParseFlag(arg, "value_log", &v)) {
+      flags->value_log = v == "1" || v == "true";
     } else if (ParseFlag(arg, "maintenance", &v)) {
       flags->maintenance = v == "1" || v == "true";
     } else if (ParseFlag(arg, "max_seconds", &v)) {
@@ -512,14 +515,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: crash_child --db=DIR --cycle=C --seed=S [--variant=V] "
                  "[--writers=2] [--keys=2000] [--range_deletes] "
-                 "[--versioning=0|1] "
+                 "[--versioning=0|1] [--value_log=0|1] "
                  "[--maintenance=0|1] [--max_seconds=600] "
                  "[--slow_manifest_us=0] "
                  "[--sabotage=split|early_ack]\n");
     return 64;
   }
-  strata::Options options =
-      strata::crash::CrashDbOptions(flags.variant, flags.versioning);
+  strata::Options options = strata::crash::CrashDbOptions(
+      flags.variant, flags.versioning, flags.value_log);
   // Lives until _exit, like the DB.
   strata::crash::SlowManifestEnv slow_env(strata::Env::Default(),
                                           flags.slow_manifest_us);

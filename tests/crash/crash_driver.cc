@@ -54,6 +54,8 @@ struct DriverFlags {
   // A versioned DB (Options::enable_versioning); the verifier also checks
   // that the recovered commit timestamp is above every surviving version.
   bool versioning = false;
+  // The value log on (Options::enable_value_log, CrashDbOptions).
+  bool value_log = false;
   int min_kill_ms = 20;
   int max_kill_ms = 500;
   // One cycle in this many kills the child while it opens the DB.
@@ -83,6 +85,7 @@ std::string ReplayCommand(const char* argv0, const DriverFlags& f) {
       " --slow_manifest_us=" + std::to_string(f.slow_manifest_us);
   if (f.range_deletes) cmd += " --range_deletes";
   if (f.versioning) cmd += " --versioning";
+  if (f.value_log) cmd += " --value_log";
   if (!f.sabotage.empty()) cmd += " --sabotage=" + f.sabotage;
   return cmd;
 }
@@ -120,6 +123,7 @@ std::string RunChild(const DriverFlags& flags, const CyclePlan& plan,
       "--keys=" + std::to_string(flags.keys.data_keys),
       flags.range_deletes ? "--range_deletes=1" : "--range_deletes=0",
       flags.versioning ? "--versioning=1" : "--versioning=0",
+      flags.value_log ? "--value_log=1" : "--value_log=0",
       "--slow_manifest_us=" + std::to_string(plan.slow_manifest_us)};
   if (!flags.sabotage.empty()) args.push_back("--sabotage=" + flags.sabotage);
   std::vector<char*> argv;
@@ -297,7 +301,8 @@ std::string Verify(const DriverFlags& flags, const CyclePlan& plan,
   // A child killed while creating the DB may leave nothing, or part of a
   // new DB: either must open as an empty DB. (If a DB that existed were
   // lost, the model would see its keys missing.)
-  Options options = CrashDbOptions(plan.variant, flags.versioning);
+  Options options =
+      CrashDbOptions(plan.variant, flags.versioning, flags.value_log);
   options.flush_on_close = plan.flush_on_close;
   std::unique_ptr<DB> db;
   Status s = DB::Open(options, flags.db, &db);
@@ -336,6 +341,8 @@ bool ParseFlags(int argc, char** argv, DriverFlags* flags) {
       flags->range_deletes = v.empty() || v == "1" || v == "true";
     } else if (arg == "--versioning" || ParseFlag(arg, "versioning", &v)) {
       flags->versioning = v.empty() || v == "1" || v == "true";
+    } else if (arg == "--value_log" || ParseFlag(arg, "value_log", &v)) {
+      flags->value_log = v.empty() || v == "1" || v == "true";
     } else if (ParseFlag(arg, "min_kill_ms", &v)) {
       flags->min_kill_ms = std::atoi(v.c_str());
     } else if (ParseFlag(arg, "max_kill_ms", &v)) {
@@ -389,7 +396,8 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: crash_driver [--cycles=200] [--seed=S] [--db=DIR] "
                  "[--child=PATH] [--keys=2000] [--writers=2] "
-                 "[--range_deletes] [--versioning] [--min_kill_ms=20] "
+                 "[--range_deletes] [--versioning] [--value_log] "
+                 "[--min_kill_ms=20] "
                  "[--max_kill_ms=500] "
                  "[--early_one_in=8] [--slow_manifest_one_in=4] "
                  "[--slow_manifest_us=3000] "

@@ -188,9 +188,13 @@ bool ParseOps(std::string_view text, const KeySpace& keys,
   return true;
 }
 
-Options CrashDbOptions(uint64_t variant, bool versioning) {
+Options CrashDbOptions(uint64_t variant, bool versioning, bool value_log) {
   Options options;
   options.enable_versioning = versioning;
+  options.enable_value_log = value_log;
+  options.value_log_threshold = 64;
+  options.value_log_max_file_size = 64 << 10;
+  options.value_log_gc_discard_ratio = 0.3;
   options.create_if_missing = true;
   options.write_buffer_size = 64 << 10;
   options.max_write_buffer_number = 3;

@@ -126,7 +126,10 @@ bool ParseOps(std::string_view text, const KeySpace& keys,
 // memtables, tables and MANIFEST so flushes, compactions and MANIFEST
 // roll-overs happen every few hundred batches. `variant` picks the
 // compression; `versioning` sets Options::enable_versioning.
-Options CrashDbOptions(uint64_t variant, bool versioning);
+// With `value_log`: values of 64 bytes and more go to value-log files of
+// 64 KiB, and garbage collection runs from a 30% dead share.
+Options CrashDbOptions(uint64_t variant, bool versioning,
+                       bool value_log = false);
 
 // If `arg` is "--<name>=<value>", stores <value> and returns true.
 bool ParseFlag(std::string_view arg, std::string_view name, std::string* value);
