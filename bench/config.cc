@@ -219,6 +219,7 @@ std::vector<Flag> Flags(BenchConfig* c) {
       IntFlag("bloom_bits", 0, &e->bloom_bits_per_key),
       IntFlag("max_background_jobs", 1, &e->max_background_jobs),
       IntFlag("lmdb_map_size", 1 << 20, &e->lmdb_map_size),
+      IntFlag("value_log_threshold", 0, &e->value_log_threshold),
       BoolFlag("mmap_reads", &e->mmap_reads),
       {"compression",
        [e](const std::string& v, std::string* err) {
@@ -334,6 +335,7 @@ std::vector<std::string> ToFlags(const BenchConfig& c) {
       "--bloom_bits=" + std::to_string(e.bloom_bits_per_key),
       "--max_background_jobs=" + std::to_string(e.max_background_jobs),
       "--lmdb_map_size=" + std::to_string(e.lmdb_map_size),
+      "--value_log_threshold=" + std::to_string(e.value_log_threshold),
       std::string("--mmap_reads=") + (e.mmap_reads ? "1" : "0"),
       "--compression=" + std::string(CompressionName(e.compression)),
       "--db=" + c.db,
@@ -364,6 +366,13 @@ std::vector<std::string> DescribeRun(const BenchConfig& c) {
       "versions = " + (c.versions > 0 ? std::to_string(c.versions) +
                                             " per key (time travel)"
                                       : std::string("off")),
+      "values outside the tree = " +
+          (c.engine_config.value_log_threshold > 0
+               ? "at or above " +
+                     std::to_string(c.engine_config.value_log_threshold) +
+                     " bytes (strata value log, rocksdb BlobDB; not "
+                     "strata-inline)"
+               : std::string("off")),
       "duration limit = " + (c.duration > 0
                                  ? FormatDouble(c.duration) + " s per workload"
                                  : std::string("none")),
@@ -446,6 +455,9 @@ Flags (defaults in brackets):
   --compression=none|snappy|lz4|zstd [snappy]
   --lmdb_map_size=B [64G] --seed=N [301]
   --duration=S [0: none]  stop each workload after S seconds
+  --value_log_threshold=B [0: off]  values of B bytes and more outside
+                          the tree: strata's value log, rocksdb's BlobDB
+                          (strata-inline: strata with the value log off)
   --versions=V [0: off]   time travel: V versions per key; only the v*
                           workloads run (default: all three)
   --db=DIR [/tmp/strata_bench]  each engine uses DIR/<engine>

@@ -15,6 +15,7 @@ const std::vector<std::string>& EngineNames() {
 
 std::unique_ptr<Engine> NewEngine(std::string_view name) {
   if (name == "strata") return NewStrataEngine();
+  if (name == "strata-inline") return NewStrataInlineEngine();
   if (name == "rocksdb") return NewRocksDbEngine();
   if (name == "rocksdb-otxn") return NewRocksDbOptimisticEngine();
   if (name == "rocksdb-ptxn") return NewRocksDbPessimisticEngine();

@@ -44,6 +44,13 @@ struct EngineConfig {
   // with a comparator carrying an 8-byte user-defined timestamp; engines
   // without versions are skipped.
   bool versioned = false;
+  // Values of at least this many bytes live outside the tree (0: off):
+  // strata's value log (enable_value_log, value_log_threshold, its other
+  // value-log options at their defaults), RocksDB's integrated BlobDB
+  // (enable_blob_files, min_blob_size, enable_blob_garbage_collection).
+  // The engine strata-inline keeps every value in its tables whatever
+  // this says (the value log off), for a side-by-side.
+  uint64_t value_log_threshold = 0;
 };
 
 // Ordered traversal, positioned on a point-in-time view taken at creation.
@@ -178,6 +185,8 @@ std::unique_ptr<Engine> NewEngine(std::string_view name);
 const std::vector<std::string>& EngineNames();
 
 std::unique_ptr<Engine> NewStrataEngine();
+// strata with the value log off whatever --value_log_threshold says.
+std::unique_ptr<Engine> NewStrataInlineEngine();
 std::unique_ptr<Engine> NewRocksDbEngine();
 std::unique_ptr<Engine> NewRocksDbOptimisticEngine();
 std::unique_ptr<Engine> NewRocksDbPessimisticEngine();

@@ -288,6 +288,15 @@ class RocksEngine final : public Engine {
             " (rocksdb default)",
         std::string("allow_mmap_reads = ") +
             (o.allow_mmap_reads ? "true" : "false"),
+        o.enable_blob_files
+            ? "BlobDB: enable_blob_files = true, min_blob_size = " +
+                  std::to_string(o.min_blob_size) +
+                  ", blob_file_size = " + std::to_string(o.blob_file_size) +
+                  ", enable_blob_garbage_collection = true, "
+                  "blob_garbage_collection_age_cutoff = " +
+                  std::to_string(o.blob_garbage_collection_age_cutoff) +
+                  " (rocksdb default)"
+            : std::string("blob files = off"),
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
         std::string("ReadOptions::verify_checksums = ") +
             (r.verify_checksums ? "true" : "false") + " (rocksdb default)",
@@ -367,6 +376,12 @@ class RocksEngine final : public Engine {
     o.max_background_jobs = config.max_background_jobs;
     o.allow_mmap_reads = config.mmap_reads;
     if (config.versioned) o.comparator = TimestampComparator();
+    if (config.value_log_threshold > 0) {
+      o.enable_blob_files = true;
+      o.min_blob_size = config.value_log_threshold;
+      o.enable_blob_garbage_collection = true;  // age cutoff: its default
+      o.blob_compression_type = ToRocks(config.compression);
+    }
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = rocksdb::NewLRUCache(config.cache_size);
     table.filter_policy.reset(

@@ -115,7 +115,13 @@ class StrataSession final : public Session {
 
 class StrataEngine final : public Engine {
  public:
-  std::string_view name() const override { return "strata"; }
+  // `inline_values`: the value log stays off (engine strata-inline).
+  explicit StrataEngine(bool inline_values = false)
+      : inline_values_(inline_values) {}
+
+  std::string_view name() const override {
+    return inline_values_ ? "strata-inline" : "strata";
+  }
 
   Status CheckSupported(const EngineConfig& /*config*/) const override {
     return Status::OK();
@@ -147,6 +153,14 @@ class StrataEngine final : public Engine {
             (o.allow_mmap_reads ? "true" : "false"),
         std::string("enable_versioning = ") +
             (o.enable_versioning ? "true" : "false"),
+        o.enable_value_log ? "enable_value_log = true, value_log_threshold = " +
+                                 std::to_string(o.value_log_threshold) +
+                                 ", value_log_max_file_size = " +
+                                 std::to_string(o.value_log_max_file_size) +
+                                 ", value_log_gc_discard_ratio = " +
+                                 std::to_string(o.value_log_gc_discard_ratio) +
+                                 " (strata defaults but the threshold)"
+                           : std::string("enable_value_log = false"),
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
         std::string("ReadOptions::verify_checksums = ") +
             (ReadOptions().verify_checksums ? "true" : "false") +
@@ -180,7 +194,7 @@ class StrataEngine final : public Engine {
   }
 
  private:
-  static Options MakeOptions(const EngineConfig& config) {
+  Options MakeOptions(const EngineConfig& config) const {
     Options o;
     o.create_if_missing = true;
     o.write_buffer_size = config.write_buffer_size;
@@ -191,9 +205,14 @@ class StrataEngine final : public Engine {
     o.max_background_jobs = config.max_background_jobs;
     o.allow_mmap_reads = config.mmap_reads;
     o.enable_versioning = config.versioned;
+    if (config.value_log_threshold > 0 && !inline_values_) {
+      o.enable_value_log = true;
+      o.value_log_threshold = config.value_log_threshold;
+    }
     return o;
   }
 
+  const bool inline_values_;
   std::unique_ptr<DB> db_;
 };
 
@@ -201,6 +220,10 @@ class StrataEngine final : public Engine {
 
 std::unique_ptr<Engine> NewStrataEngine() {
   return std::make_unique<StrataEngine>();
+}
+
+std::unique_ptr<Engine> NewStrataInlineEngine() {
+  return std::make_unique<StrataEngine>(/*inline_values=*/true);
 }
 
 }  // namespace strata::bench
