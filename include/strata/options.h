@@ -180,18 +180,24 @@ struct Options {
   // Values of at least this many bytes are separated (> 0).
   size_t value_log_threshold = 1024;
   // A value-log file is finished once it holds this many bytes (at least
-  // 64 KiB); one flush or compaction writes one or more.
+  // 64 KiB; it may pass it by its last value); one flush or compaction
+  // writes one or more. Open value-log files count against nothing: the
+  // DB may keep up to max_open_files of them open besides its tables.
   uint64_t value_log_max_file_size = uint64_t{256} << 20;
   // Garbage collection: a value-log file whose dead bytes (values no
   // table points to any more) reach this share of its records has its
   // live values moved out by compaction (every compaction that rewrites a
   // table pointing into it, and, when no other compaction is due, a
-  // rewrite of such a table picked for it); once no table points into it,
-  // it is deleted as soon as no iterator, snapshot or transaction still
-  // reads it. In (0, 1]; 1 collects nothing (a file wholly garbage goes
-  // anyway). Runs by itself: nothing to schedule. The dead share of the
-  // value log stays below about this ratio, so the space it takes is at
-  // most about 1 / (1 - ratio) of its live values.
+  // rewrite of such a table picked for it, deepest level first; at most
+  // 64 MiB of values per compaction, so that one never holds the
+  // compaction slot long). Once no table points into it, it is deleted as
+  // soon as no iterator or read-only transaction still reads a state that
+  // has it (snapshots keep versions, whose values move like the others).
+  // In (0, 1]; 1 collects nothing (a file wholly garbage goes anyway).
+  // Runs by itself: nothing to schedule. Once the background catches up,
+  // the dead share of the value log is below about this ratio, so the
+  // space it takes is at most about 1 / (1 - ratio) of its live values;
+  // under writes that keep compactions busy it can be higher meanwhile.
   double value_log_gc_discard_ratio = 0.3;
   // Check each value's checksum when it is read from the value log. Off,
   // a read still checks the record's size, key and the pointer's copy of

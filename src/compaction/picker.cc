@@ -505,13 +505,13 @@ LevelTargets ComputeLevelTargets(const Version& v,
   }
   t.target_bytes[static_cast<size_t>(last)] = bottom;
   int base = last;
-  while (base > 1) {
+  while (base > 1 && t.target_bytes[static_cast<size_t>(base)] >
+                         o.max_bytes_for_level_base) {
     const auto up = static_cast<uint64_t>(
         static_cast<double>(t.target_bytes[static_cast<size_t>(base)]) /
         o.level_size_multiplier);
-    if (up < o.max_bytes_for_level_base) break;
     --base;
-    t.target_bytes[static_cast<size_t>(base)] = up;
+    t.target_bytes[static_cast<size_t>(base)] = std::max<uint64_t>(up, 1);
   }
   // Never compact L0 below older data: see the header.
   while (base > first_non_empty) {
@@ -621,7 +621,9 @@ std::optional<CompactionPlan> PickValueLogGc(const Version& v,
   }
   std::sort(order.begin(), order.end(), std::greater<>());
   for (const auto& [share, number] : order) {
-    for (int level = 0; level < v.num_levels(); ++level) {
+    // Deepest level first: an upper table's values move anyway when it is
+    // compacted down; L0 last (size-tiered keeps everything there).
+    for (int level = v.num_levels() - 1; level >= 0; --level) {
       for (const auto& f : v.files(level)) {
         if (busy.count(f->number) > 0 ||
             !std::binary_search(f->vlog_files.begin(), f->vlog_files.end(),

@@ -118,9 +118,14 @@ struct CompactionPolicyOptions {
 //    the largest level keeps the targets sane while the last level is
 //    still filling or has just shrunk.)
 //  - target[last] = bottom; walking up, target[n] = target[n+1] /
-//    level_size_multiplier for as long as that stays >=
-//    max_bytes_for_level_base. The level where the walk stops is the
-//    base_level: L0 compacts into it.
+//    level_size_multiplier for as long as target[n+1] is above
+//    max_bytes_for_level_base (and n >= 1). The level where the walk stops
+//    is the base_level: L0 compacts into it, and its target is at most
+//    max_bytes_for_level_base (above a tenth of it, with multiplier 10),
+//    unless the walk reached L1. So an L0 compaction never merges into a
+//    level much larger than that, however large the data (as RocksDB's
+//    dynamic level sizes do): merging L0 straight into a last level of a
+//    few GiB made every flush rewrite all of it.
 //  - Exception, for read correctness: base_level never lies below the
 //    first non-empty level >= 1 (L0 data must not land under older data).
 //    If that level is above the walk's stop, it becomes base_level and the
@@ -227,11 +232,12 @@ std::set<uint64_t> ValueLogGcCandidates(const Version& v, double discard_ratio);
 
 // Garbage collection of the value log, relocating live values through
 // compaction: a table (not busy) naming the candidate with the largest
-// garbage share, rewritten in place (its level as the output level, one
-// output at L0), so that the rewrite moves its values out of every
-// candidate (CompactionJobOptions::vlog_relocate). Once no table names a
-// file it leaves the version. Reason kValueLogGc; nullopt when there is
-// no candidate or every table naming one is busy.
+// garbage share, the deepest level first (L0 last), rewritten in place
+// (its level as the output level, one output at L0), so that the rewrite
+// moves its values out of every candidate (CompactionJobOptions::
+// vlog_relocate, up to its byte cap). Once no table names a file it
+// leaves the version. Reason kValueLogGc; nullopt when there is no
+// candidate or every table naming one is busy.
 std::optional<CompactionPlan> PickValueLogGc(const Version& v,
                                              const CompactionPolicyOptions& o,
                                              double discard_ratio,

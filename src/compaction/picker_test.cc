@@ -52,11 +52,12 @@ TEST_F(PickerTest, BaseLevelMovesUpAsTheLastLevelGrows) {
     uint64_t last_bytes;
     int base_level;
   };
-  // 256 MiB * 10 = 2.5 GiB is the first size that makes room for L5.
-  const Case cases[] = {{1 * kGiB, 6},      {2560 * kMiB - 1, 6},
-                        {2560 * kMiB, 5},   {100 * kGiB, 4},
-                        {1024 * kGiB, 3},   {10240 * kGiB, 2},
-                        {102400 * kGiB, 1}, {1024000 * kGiB, 1}};
+  // The base moves up while its target would pass 256 MiB: a last level
+  // just above 256 MiB already puts the base at L5.
+  const Case cases[] = {
+      {256 * kMiB, 6},  {256 * kMiB + 1, 5},   {1 * kGiB, 5},
+      {2560 * kMiB, 5}, {2560 * kMiB + 10, 4}, {100 * kGiB, 3},
+      {1024 * kGiB, 2}, {10240 * kGiB, 1},     {1024000 * kGiB, 1}};
   for (const Case& c : cases) {
     edit_.Clear();
     Add(6, File(1, "a", "z", c.last_bytes));
@@ -68,13 +69,19 @@ TEST_F(PickerTest, BaseLevelMovesUpAsTheLastLevelGrows) {
       if (level < t.base_level) {
         EXPECT_EQ(t.target_bytes[static_cast<size_t>(level)], 0u);
       } else {
-        // Within rounding of a tenth of the level below, and >= the base.
+        // Within rounding of a tenth of the level below; above the base
+        // size except at the base level, which is at most it (unless L1).
         EXPECT_EQ(t.target_bytes[static_cast<size_t>(level)],
                   static_cast<uint64_t>(
                       static_cast<double>(
                           t.target_bytes[static_cast<size_t>(level) + 1]) /
                       10));
-        EXPECT_GE(t.target_bytes[static_cast<size_t>(level)], 256 * kMiB);
+        if (level > t.base_level) {
+          EXPECT_GT(t.target_bytes[static_cast<size_t>(level)], 256 * kMiB);
+        } else if (level > 1) {
+          EXPECT_LE(t.target_bytes[static_cast<size_t>(level)], 256 * kMiB);
+          EXPECT_GT(t.target_bytes[static_cast<size_t>(level)], 25 * kMiB);
+        }
       }
     }
   }
@@ -85,9 +92,10 @@ TEST_F(PickerTest, AboutNinetyPercentOfTheTargetsSitInTheLastLevel) {
   Add(6, File(1, "a", "z", 100 * kGiB));
   const auto v = Build();
   const LevelTargets t = ComputeLevelTargets(*v, o_);
-  EXPECT_EQ(t.base_level, 4);
-  EXPECT_EQ(t.target_bytes, (std::vector<uint64_t>{0, 0, 0, 0, 1 * kGiB,
-                                                   10 * kGiB, 100 * kGiB}));
+  EXPECT_EQ(t.base_level, 3);
+  EXPECT_EQ(t.target_bytes,
+            (std::vector<uint64_t>{0, 0, 0, 1 * kGiB / 10, 1 * kGiB, 10 * kGiB,
+                                   100 * kGiB}));
   uint64_t total = 0;
   for (const uint64_t b : t.target_bytes) total += b;
   const double last_share =
@@ -102,10 +110,11 @@ TEST_F(PickerTest, TargetsFollowTheLargestLevelWhileTheLastIsSmall) {
   Add(6, File(2, "n", "z", 1 * kGiB));
   const auto v = Build();
   const LevelTargets t = ComputeLevelTargets(*v, o_);
-  EXPECT_EQ(t.base_level, 4);
+  EXPECT_EQ(t.base_level, 3);
   EXPECT_EQ(t.target_bytes[6], 50 * kGiB);
   EXPECT_EQ(t.target_bytes[5], 5 * kGiB);
   EXPECT_EQ(t.target_bytes[4], 512 * kMiB);
+  EXPECT_EQ(t.target_bytes[3], 512 * kMiB / 10);
 }
 
 TEST_F(PickerTest, BaseLevelNeverLiesBelowTheFirstNonEmptyLevel) {

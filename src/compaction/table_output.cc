@@ -53,7 +53,9 @@ Status TableOutputWriter::Add(const Slice& key, const Slice& value) {
       return Status::Corruption("compaction input",
                                 "malformed value pointer: " + s.ToString());
     }
-    if (o_.vlog_relocate.count(p.file_number) == 0) {
+    if (o_.vlog_relocate.count(p.file_number) == 0 ||
+        (o_.vlog_relocate_max_bytes > 0 &&
+         relocated_bytes_ >= o_.vlog_relocate_max_bytes)) {
       NameVlog(p.file_number);
     } else {
       // Garbage collection: the value moves to this writer's value log (or

@@ -67,6 +67,10 @@ struct TableOutputOptions {
   // separated again into this writer's value log (inline when
   // vlog_threshold is 0); its old record becomes garbage.
   std::set<uint64_t> vlog_relocate;
+  // Stops relocating once this many value bytes moved (0: no cap); later
+  // pointers pass through, and a later job goes on. Bounds the random
+  // reads of one job, so that it does not hold the compaction slot long.
+  uint64_t vlog_relocate_max_bytes = 0;
   std::function<Status(const Slice& stored_key, const Slice& pointer,
                        std::string* value)>
       vlog_read;

@@ -68,11 +68,15 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     job.vlog_relocate =
         ValueLogGcCandidates(*current, options_.value_log_gc_discard_ratio);
     if (!job.vlog_relocate.empty()) {
+      job.vlog_relocate_max_bytes = kMaxRelocatedBytesPerCompaction;
+      // Always verified: a value that moves gets a new checksum, which
+      // must not vouch for bytes nobody checked.
       job.vlog_read = [this, current](const Slice& stored_key,
                                       const Slice& pointer,
                                       std::string* value) {
         *value = pointer.ToString();
-        return ResolveValuePointer(*current, stored_key, value);
+        return ResolveValuePointer(*current, stored_key, value,
+                                   /*verify=*/true);
       };
     }
     TableReadOptions ro;

@@ -246,11 +246,11 @@ void DBImpl::DeleteObsoleteFilesLocked() {
   if (env_->GetChildren(dbname_, &names).ok()) {
     for (const std::string& name : SelectObsoleteFiles(names, live)) {
       uint64_t number = 0;
-      FileType type;
-      if (ParseFileName(name, &number, &type) && type == FileType::kTableFile) {
-        table_cache_->Evict(number);
+      FileType type{};
+      if (ParseFileName(name, &number, &type)) {
+        if (type == FileType::kTableFile) table_cache_->Evict(number);
+        if (type == FileType::kVlogFile) vlog_cache_->Evict(number);
       }
-      if (type == FileType::kVlogFile) vlog_cache_->Evict(number);
       const Status s = env_->RemoveFile(dbname_ + "/" + name);
       info_log_->Log("deleted obsolete %s: %s", name.c_str(),
                      s.ToString().c_str());

@@ -339,8 +339,16 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
                           std::function<uint64_t()> number) const;
   // Replaces the value pointer in `*value` (of the entry whose stored key
   // is `stored_key`, in `version`) with the value it names.
+  // `verify`: check the value's checksum (default: as the options say).
   Status ResolveValuePointer(const Version& version, const Slice& stored_key,
-                             std::string* value) const;
+                             std::string* value, bool verify) const;
+  Status ResolveValuePointer(const Version& version, const Slice& stored_key,
+                             std::string* value) const {
+    return ResolveValuePointer(version, stored_key, value,
+                               options_.value_log_verify_checksums);
+  }
+  // Garbage collection moves at most this many value bytes per compaction.
+  static constexpr uint64_t kMaxRelocatedBytesPerCompaction = 64ull << 20;
   void InstallSuperVersionLocked() STRATA_REQUIRES(mu_);
   // Deletes WALs, tables and MANIFESTs no live state needs.
   void DeleteObsoleteFilesLocked() STRATA_REQUIRES(mu_);
@@ -397,11 +405,12 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // Looks `lookup` up in the tables of `version`. `*covering` is the
   // newest visible range tombstone covering the key found so far (0: none);
   // it is raised by the tables' tombstones and hides older versions.
-  // `*pointer`: the value found is a value pointer (ResolveValuePointer).
+  // `*pointer`: the value found is a value pointer (ResolveValuePointer),
+  // of the entry whose stored key is then in `*stored_key`.
   Status GetFromTables(const ReadOptions& options, const Version& version,
                        const LookupKey& lookup, std::string* value,
                        MemTable::GetResult* result, SequenceNumber* covering,
-                       bool* pointer);
+                       bool* pointer, std::string* stored_key);
 
   // Fixed at construction; readable from any thread.
   const Options options_;  // env and comparator resolved to non-null

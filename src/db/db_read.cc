@@ -144,12 +144,14 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
     result = probe_memtable(*sv->imm[i]);
   }
   bool pointer = false;
+  std::string stored_key;
   if (result == MemTable::GetResult::kNotPresent) {
     STRATA_RETURN_IF_ERROR(GetFromTables(options, *sv->version, lookup, value,
-                                         &result, &covering, &pointer));
+                                         &result, &covering, &pointer,
+                                         &stored_key));
   }
   if (result != MemTable::GetResult::kFound) return Status::NotFound();
-  if (pointer) return ResolveValuePointer(*sv->version, key, value);
+  if (pointer) return ResolveValuePointer(*sv->version, stored_key, value);
   return Status::OK();
 }
 
@@ -322,12 +324,11 @@ Status ResolvePointer(vlog::Cache* cache, const Version& version,
 }  // namespace
 
 Status DBImpl::ResolveValuePointer(const Version& version,
-                                   const Slice& stored_key,
-                                   std::string* value) const {
+                                   const Slice& stored_key, std::string* value,
+                                   bool verify) const {
   std::string resolved;
   STRATA_RETURN_IF_ERROR(ResolvePointer(vlog_cache_.get(), version, dbname_,
-                                        options_.value_log_verify_checksums,
-                                        stored_key, *value, &resolved));
+                                        verify, stored_key, *value, &resolved));
   *value = std::move(resolved);
   return Status::OK();
 }
@@ -335,7 +336,8 @@ Status DBImpl::ResolveValuePointer(const Version& version,
 Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
                              const LookupKey& lookup, std::string* value,
                              MemTable::GetResult* result,
-                             SequenceNumber* covering, bool* pointer) {
+                             SequenceNumber* covering, bool* pointer,
+                             std::string* stored_key) {
   const Slice user_key = lookup.user_key();
   const SequenceNumber read_sequence = ExtractSequence(lookup.internal_key());
   TableReadOptions ro;
@@ -359,11 +361,12 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
       MemTable::GetResult* result;
       SequenceNumber covering;
       bool* pointer;
+      std::string* stored_key;
       bool malformed = false;
     } probe{icmp_.get(),   lookup.internal_key(),
             read_sequence, value,
             result,        *covering,
-            pointer};
+            pointer,       stored_key};
     bool filter_skipped = false;
     // Filters hold keys without their timestamps (FilterKeySuffixLength).
     const Slice filter_key =
@@ -385,6 +388,10 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
             p->value->assign(entry_value.data(), entry_value.size());
             *p->result = MemTable::GetResult::kFound;
             *p->pointer = parsed.type == ValueType::kValuePointer;
+            if (*p->pointer) {
+              p->stored_key->assign(parsed.user_key.data(),
+                                    parsed.user_key.size());
+            }
           } else {
             *p->result = MemTable::GetResult::kDeleted;
           }

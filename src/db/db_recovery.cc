@@ -277,6 +277,24 @@ Status DBImpl::SetAsideUnprovenFiles(
           name, "cannot be read (" + s.ToString() + ") after a torn MANIFEST");
     }
   }
+  if (!unproven.empty()) {
+    // A table set aside may point into value-log files no edit names (its
+    // own edit is the one missing): they go with it, or the table in lost/
+    // would hold pointers into nothing. (Without a table set aside, such a
+    // file is the leftover of a job whose edit never became durable, and
+    // is deleted as obsolete.)
+    std::set<uint64_t> named;
+    for (const auto& [number, f] : version->vlog_files()) named.insert(number);
+    for (const VlogFileMeta& v : edit.new_vlog_files()) named.insert(v.number);
+    for (const std::string& name : names) {
+      uint64_t number = 0;
+      FileType type{};
+      if (ParseFileName(name, &number, &type) && type == FileType::kVlogFile &&
+          named.count(number) == 0) {
+        unproven.emplace_back(name, "may hold the values of a table set aside");
+      }
+    }
+  }
   for (const uint64_t number : unreplayed_logs) {
     unproven.emplace_back(BaseName(LogFileName(dbname_, number)),
                           "follows a sequence gap and was not replayed");

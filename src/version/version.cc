@@ -285,6 +285,9 @@ uint64_t VersionBuilder::MaxFileNumber() const {
   for (const auto& [number, level] : level_of_) {
     max_number = std::max(max_number, number);
   }
+  if (!vlog_files_.empty()) {
+    max_number = std::max(max_number, vlog_files_.rbegin()->first);
+  }
   return max_number;
 }
 

@@ -162,7 +162,8 @@ class VersionBuilder {
   // hold.
   Result<std::shared_ptr<const Version>> Finish() const;
 
-  // The largest file number live in the result (0 if none).
+  // The largest file number live in the result, value logs included (0
+  // if none).
   uint64_t MaxFileNumber() const;
 
  private:

@@ -3,6 +3,7 @@
 #include "vlog/vlog_cache.h"
 
 #include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "env/filename.h"
@@ -29,6 +30,7 @@ Status Cache::Find(uint64_t number, uint64_t file_size,
   STRATA_RETURN_IF_ERROR(Reader::Open(env_, VlogFileName(dbname_, number),
                                       number, file_size, &opened));
   std::shared_ptr<const Reader> shared = std::move(opened);
+  std::vector<std::shared_ptr<const Reader>> closed;  // outside the lock
   MutexLock lock(&mu_);
   const auto [it, inserted] = files_.try_emplace(number);
   if (inserted) {
@@ -36,7 +38,9 @@ Status Cache::Find(uint64_t number, uint64_t file_size,
     it->second.reader = std::move(shared);
     it->second.lru = lru_.begin();
     while (files_.size() > capacity_ && lru_.size() > 1) {
-      files_.erase(lru_.back());
+      const auto victim = files_.find(lru_.back());
+      closed.push_back(std::move(victim->second.reader));
+      files_.erase(victim);
       lru_.pop_back();
     }
   } else {

@@ -57,6 +57,12 @@ Status Reader::Get(const ValuePointer& pointer, const Slice& key,
         path_, pointer.offset,
         "pointer names file " + std::to_string(pointer.file_number));
   }
+  if (pointer.offset > file_size_ ||
+      pointer.record_size > file_size_ - pointer.offset) {
+    // Checked before the size can drive an allocation.
+    return CorruptionAt(path_, pointer.offset,
+                        "the pointer's record runs past the end of the file");
+  }
   std::unique_ptr<char[]> scratch;
   if (!file_->ReadsInPlace()) scratch.reset(new char[pointer.record_size]);
   Slice bytes;
