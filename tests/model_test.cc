@@ -517,14 +517,14 @@ TEST(ModelTest, RandomOpsOverPosixEnv) {
   if (!::testing::Test::HasFailure()) RemoveTempDir(dir);
 }
 
-// 64 KiB memtables and values of ~750 bytes on average: a memtable fills
-// every hundred operations or so, under random table options, with Flush()
-// and flush-then-reopen mixed in.
-TEST(ModelTest, FlushHeavyRandomOpsOverMemEnv) {
-  const uint64_t base_seed = TestSeed(kDefaultSeed + 200);
-  for (uint64_t i = 0; i < 4; ++i) {  // every compression kind
+// The flush-heavy workload over a MemEnv: four seeds from `seed_offset`
+// (consecutive seeds cover every compression kind).
+void RunFlushHeavyOverMemEnv(const char* test, uint64_t seed_offset,
+                             bool value_log) {
+  const uint64_t base_seed = TestSeed(kDefaultSeed + seed_offset);
+  for (uint64_t i = 0; i < 4; ++i) {
     const uint64_t seed = base_seed + i;
-    std::fprintf(stderr, "ModelTest.FlushHeavyRandomOpsOverMemEnv seed=%llu\n",
+    std::fprintf(stderr, "ModelTest.%s seed=%llu\n", test,
                  static_cast<unsigned long long>(seed));
     SCOPED_TRACE("seed=" + std::to_string(seed) +
                  " (replay with STRATA_SEED=" + std::to_string(seed) + ")");
@@ -536,6 +536,7 @@ TEST(ModelTest, FlushHeavyRandomOpsOverMemEnv) {
     config.dbname = "/model-flush-db";
     config.max_random_value = 1500;
     config.flush_heavy = true;
+    config.value_log = value_log;
     ModelDriver driver(config);
     driver.Run();
     if (::testing::Test::HasFatalFailure()) return;
@@ -543,9 +544,11 @@ TEST(ModelTest, FlushHeavyRandomOpsOverMemEnv) {
   }
 }
 
-TEST(ModelTest, FlushHeavyRandomOpsOverPosixEnv) {
-  const uint64_t seed = TestSeed(kDefaultSeed + 300);
-  std::fprintf(stderr, "ModelTest.FlushHeavyRandomOpsOverPosixEnv seed=%llu\n",
+// The same over the POSIX env, one seed, fewer operations, tables mapped.
+void RunFlushHeavyOverPosixEnv(const char* test, uint64_t seed_offset,
+                               bool value_log) {
+  const uint64_t seed = TestSeed(kDefaultSeed + seed_offset);
+  std::fprintf(stderr, "ModelTest.%s seed=%llu\n", test,
                static_cast<unsigned long long>(seed));
   SCOPED_TRACE("seed=" + std::to_string(seed) +
                " (replay with STRATA_SEED=" + std::to_string(seed) + ")");
@@ -560,6 +563,7 @@ TEST(ModelTest, FlushHeavyRandomOpsOverPosixEnv) {
   config.max_random_value = 1500;
   config.flush_heavy = true;
   config.mmap_reads = true;  // the POSIX env maps the tables
+  config.value_log = value_log;
   ModelDriver driver(config);
   driver.Run();
   if (::testing::Test::HasFatalFailure()) return;
@@ -567,55 +571,26 @@ TEST(ModelTest, FlushHeavyRandomOpsOverPosixEnv) {
   if (!::testing::Test::HasFailure()) RemoveTempDir(dir);
 }
 
+// 64 KiB memtables and values of ~750 bytes on average: a memtable fills
+// every hundred operations or so, under random table options, with Flush()
+// and flush-then-reopen mixed in.
+TEST(ModelTest, FlushHeavyRandomOpsOverMemEnv) {
+  RunFlushHeavyOverMemEnv("FlushHeavyRandomOpsOverMemEnv", 200, false);
+}
+
+TEST(ModelTest, FlushHeavyRandomOpsOverPosixEnv) {
+  RunFlushHeavyOverPosixEnv("FlushHeavyRandomOpsOverPosixEnv", 300, false);
+}
+
 // The flush-heavy workload with the value log (issue 16): values move to
 // value-log files at flush and compaction, garbage collection moves them
 // again, and the log is turned off and on across reopens.
 TEST(ModelTest, ValueLogRandomOpsOverMemEnv) {
-  const uint64_t base_seed = TestSeed(kDefaultSeed + 400);
-  for (uint64_t i = 0; i < 4; ++i) {  // every compression kind
-    const uint64_t seed = base_seed + i;
-    std::fprintf(stderr, "ModelTest.ValueLogRandomOpsOverMemEnv seed=%llu\n",
-                 static_cast<unsigned long long>(seed));
-    SCOPED_TRACE("seed=" + std::to_string(seed) +
-                 " (replay with STRATA_SEED=" + std::to_string(seed) + ")");
-    std::unique_ptr<Env> env = NewMemEnv();
-    DriverConfig config;
-    config.seed = seed;
-    config.num_ops = 2000;
-    config.env = env.get();
-    config.dbname = "/model-vlog-db";
-    config.max_random_value = 1500;
-    config.flush_heavy = true;
-    config.value_log = true;
-    ModelDriver driver(config);
-    driver.Run();
-    if (::testing::Test::HasFatalFailure()) return;
-    EXPECT_GT(driver.flushes(), 20u);
-  }
+  RunFlushHeavyOverMemEnv("ValueLogRandomOpsOverMemEnv", 400, true);
 }
 
 TEST(ModelTest, ValueLogRandomOpsOverPosixEnv) {
-  const uint64_t seed = TestSeed(kDefaultSeed + 500);
-  std::fprintf(stderr, "ModelTest.ValueLogRandomOpsOverPosixEnv seed=%llu\n",
-               static_cast<unsigned long long>(seed));
-  SCOPED_TRACE("seed=" + std::to_string(seed) +
-               " (replay with STRATA_SEED=" + std::to_string(seed) + ")");
-  const std::string dir = NewTempDir("model_vlog_test");
-  DriverConfig config;
-  config.seed = seed;
-  config.num_ops = 1000;
-  config.env = Env::Default();
-  config.dbname = dir + "/db";
-  config.sync_one_in = 25;  // real fsyncs are slow
-  config.verify_every = 200;
-  config.max_random_value = 1500;
-  config.flush_heavy = true;
-  config.mmap_reads = true;
-  config.value_log = true;
-  ModelDriver driver(config);
-  driver.Run();
-  if (::testing::Test::HasFatalFailure()) return;
-  if (!::testing::Test::HasFailure()) RemoveTempDir(dir);
+  RunFlushHeavyOverPosixEnv("ValueLogRandomOpsOverPosixEnv", 500, true);
 }
 
 // The checks must notice every kind of difference, or the tests above

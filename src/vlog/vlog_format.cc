@@ -4,6 +4,7 @@
 
 #include "base/coding.h"
 #include "base/crc32c.h"
+#include "base/result.h"
 #include "table/compression.h"
 
 namespace strata::internal::vlog {
@@ -97,26 +98,41 @@ uint32_t EncodeRecord(const Slice& key, const Slice& stored_value,
   return crc;
 }
 
-Status DecodeRecordSize(const Slice& input, size_t* size) {
+namespace {
+
+// The two lengths after a record's prefix, and where its key starts.
+Status DecodeRecordHeader(const Slice& input, uint32_t* key_size,
+                          uint32_t* value_size, size_t* header_size) {
   if (input.size() < kRecordPrefixSize) {
     return Status::Corruption("value log record", "truncated header");
   }
   Slice rest(input.data() + kRecordPrefixSize,
              input.size() - kRecordPrefixSize);
-  uint32_t key_size = 0;
-  uint32_t value_size = 0;
-  if (!GetVarint32(&rest, &key_size) || !GetVarint32(&rest, &value_size)) {
+  if (!GetVarint32(&rest, key_size) || !GetVarint32(&rest, value_size)) {
     return Status::Corruption("value log record", "truncated header");
   }
-  *size =
-      static_cast<size_t>(rest.data() - input.data()) + key_size + value_size;
+  *header_size = static_cast<size_t>(rest.data() - input.data());
+  return Status::OK();
+}
+
+}  // namespace
+
+Status DecodeRecordSize(const Slice& input, size_t* size) {
+  uint32_t key_size = 0;
+  uint32_t value_size = 0;
+  size_t header_size = 0;
+  STRATA_RETURN_IF_ERROR(
+      DecodeRecordHeader(input, &key_size, &value_size, &header_size));
+  *size = header_size + key_size + value_size;
   return Status::OK();
 }
 
 Status DecodeRecord(const Slice& input, bool verify_checksum, Record* record) {
-  if (input.size() < kRecordPrefixSize) {
-    return Status::Corruption("value log record", "truncated header");
-  }
+  uint32_t key_size = 0;
+  uint32_t value_size = 0;
+  size_t header_size = 0;
+  STRATA_RETURN_IF_ERROR(
+      DecodeRecordHeader(input, &key_size, &value_size, &header_size));
   record->crc = DecodeFixed32(input.data());
   const uint8_t type = static_cast<uint8_t>(input[4]);
   if (!IsKnownCompression(type)) {
@@ -124,20 +140,13 @@ Status DecodeRecord(const Slice& input, bool verify_checksum, Record* record) {
                               "unknown compression " + std::to_string(type));
   }
   record->compression = static_cast<Compression>(type);
-  Slice rest(input.data() + kRecordPrefixSize,
-             input.size() - kRecordPrefixSize);
-  uint32_t key_size = 0;
-  uint32_t value_size = 0;
-  if (!GetVarint32(&rest, &key_size) || !GetVarint32(&rest, &value_size)) {
-    return Status::Corruption("value log record", "truncated header");
-  }
-  if (rest.size() < uint64_t{key_size} + value_size) {
+  if (input.size() - header_size < uint64_t{key_size} + value_size) {
     return Status::Corruption("value log record", "truncated body");
   }
-  record->key = Slice(rest.data(), key_size);
-  record->stored_value = Slice(rest.data() + key_size, value_size);
-  record->size =
-      static_cast<size_t>(rest.data() - input.data()) + key_size + value_size;
+  const char* key = input.data() + header_size;
+  record->key = Slice(key, key_size);
+  record->stored_value = Slice(key + key_size, value_size);
+  record->size = header_size + key_size + value_size;
   if (verify_checksum &&
       crc32c::Unmask(record->crc) !=
           crc32c::Value(input.data() + 4, record->size - 4)) {
