@@ -74,9 +74,8 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
       job.vlog_read = [this, current](const Slice& stored_key,
                                       const Slice& pointer,
                                       std::string* value) {
-        *value = pointer.ToString();
-        return ResolveValuePointer(*current, stored_key, value,
-                                   /*verify=*/true);
+        return ReadValuePointer(*current, stored_key, pointer,
+                                /*verify=*/true, value);
       };
     }
     TableReadOptions ro;

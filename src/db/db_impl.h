@@ -339,13 +339,19 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
                           std::function<uint64_t()> number) const;
   // Replaces the value pointer in `*value` (of the entry whose stored key
   // is `stored_key`, in `version`) with the value it names.
-  // `verify`: check the value's checksum (default: as the options say).
-  Status ResolveValuePointer(const Version& version, const Slice& stored_key,
-                             std::string* value, bool verify) const;
+  // The value the pointer `raw` names into `*value` (`raw` must not point
+  // into it). `verify`: check the value's checksum.
+  Status ReadValuePointer(const Version& version, const Slice& stored_key,
+                          const Slice& raw, bool verify,
+                          std::string* value) const;
   Status ResolveValuePointer(const Version& version, const Slice& stored_key,
                              std::string* value) const {
-    return ResolveValuePointer(version, stored_key, value,
-                               options_.value_log_verify_checksums);
+    std::string resolved;
+    STRATA_RETURN_IF_ERROR(ReadValuePointer(version, stored_key, *value,
+                                            options_.value_log_verify_checksums,
+                                            &resolved));
+    *value = std::move(resolved);
+    return Status::OK();
   }
   // Garbage collection moves at most this many value bytes per compaction.
   static constexpr uint64_t kMaxRelocatedBytesPerCompaction = 64ull << 20;

@@ -323,14 +323,11 @@ Status ResolvePointer(vlog::Cache* cache, const Version& version,
 
 }  // namespace
 
-Status DBImpl::ResolveValuePointer(const Version& version,
-                                   const Slice& stored_key, std::string* value,
-                                   bool verify) const {
-  std::string resolved;
-  STRATA_RETURN_IF_ERROR(ResolvePointer(vlog_cache_.get(), version, dbname_,
-                                        verify, stored_key, *value, &resolved));
-  *value = std::move(resolved);
-  return Status::OK();
+Status DBImpl::ReadValuePointer(const Version& version, const Slice& stored_key,
+                                const Slice& raw, bool verify,
+                                std::string* value) const {
+  return ResolvePointer(vlog_cache_.get(), version, dbname_, verify, stored_key,
+                        raw, value);
 }
 
 Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,

@@ -63,11 +63,12 @@ Status Reader::Get(const ValuePointer& pointer, const Slice& key,
     return CorruptionAt(path_, pointer.offset,
                         "the pointer's record runs past the end of the file");
   }
-  std::unique_ptr<char[]> scratch;
-  if (!file_->ReadsInPlace()) scratch.reset(new char[pointer.record_size]);
+  // The record is read into the caller's string, which then keeps just
+  // the value (no buffer of its own, one move of the bytes at most).
+  value->resize(pointer.record_size);
   Slice bytes;
   STRATA_RETURN_IF_ERROR(
-      ReadExactly(pointer.offset, pointer.record_size, &bytes, scratch.get()));
+      ReadExactly(pointer.offset, pointer.record_size, &bytes, value->data()));
   Record record;
   Status s = DecodeRecord(bytes, verify_checksum, &record);
   if (s.ok() && record.size != pointer.record_size) {
@@ -82,7 +83,13 @@ Status Reader::Get(const ValuePointer& pointer, const Slice& key,
   }
   if (!s.ok()) return CorruptionAt(path_, pointer.offset, s.ToString());
   if (record.compression == Compression::kNone) {
-    value->assign(record.stored_value.data(), record.stored_value.size());
+    if (bytes.data() == value->data()) {
+      value->erase(
+          0, static_cast<size_t>(record.stored_value.data() - value->data()));
+      value->resize(record.stored_value.size());
+    } else {  // the file returned its own memory
+      value->assign(record.stored_value.data(), record.stored_value.size());
+    }
   } else {
     std::unique_ptr<char[]> raw;
     size_t raw_size = 0;

@@ -34,10 +34,10 @@ class Reader {
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
-  // The value `pointer` names, uncompressed, into `*value`. The record's
-  // key must be `key`. With `verify_checksum` the record's checksum is
-  // checked too (its size and the pointer's copy of the checksum always
-  // are).
+  // The value `pointer` names, uncompressed, into `*value` (also the read
+  // buffer: on error it holds anything). The record's key must be `key`. With
+  // `verify_checksum` the record's checksum is checked too (its size and the
+  // pointer's copy of the checksum always are).
   [[nodiscard]] Status Get(const ValuePointer& pointer, const Slice& key,
                            bool verify_checksum, std::string* value) const;
 
