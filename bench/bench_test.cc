@@ -492,7 +492,7 @@ class RecordingEngine : public Engine {
     return base_->Describe(config);
   }
   Status Open(const EngineConfig& config) override {
-    calls.push_back("open");
+    calls.push_back(config.value_log_gc_held ? "open, GC held" : "open");
     return base_->Open(config);
   }
   Status Close() override {
@@ -508,6 +508,7 @@ class RecordingEngine : public Engine {
     return base_->WaitForBackgroundWork(max_seconds);
   }
   std::unique_ptr<Session> NewSession() override { return base_->NewSession(); }
+  bool HasOwnValueLogGc() const override { return base_->HasOwnValueLogGc(); }
 
   std::vector<std::string> calls;
 
@@ -548,6 +549,50 @@ TEST(RunnerTest, SettleWaitsForBackgroundWorkAfterTheReopen) {
     engine.calls.clear();
     ASSERT_TRUE(runner.Run("seekrandom", &r).ok());  // loads it again first
     EXPECT_EQ(Last(engine.calls, 4), settle);
+    ASSERT_TRUE(runner.Close().ok());
+  }
+  std::fclose(out);
+  std::filesystem::remove_all(dir);
+}
+
+// readwhilegc makes its garbage with GC held back (and settles), then
+// reopens with GC on for the timed reads, and waits for GC after them;
+// an engine without GC of its own skips it.
+TEST(RunnerTest, ReadWhileGcReadsAfterReopeningWithGcOn) {
+  const char* env_tmp = std::getenv("STRATA_TEST_TMPDIR");
+  std::string dir =
+      std::string(env_tmp != nullptr ? env_tmp : "/tmp") + "/bench_test_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  BenchConfig config;
+  config.num = 2000;
+  config.value_size = 2000;
+  config.engine_config.write_buffer_size = 256 << 10;
+  config.engine_config.value_log_threshold = 1024;
+  std::FILE* out = std::fopen("/dev/null", "w");
+  ASSERT_NE(out, nullptr);
+  {
+    RecordingEngine engine(NewStrataEngine());
+    Runner runner(config, &engine, dir + "/strata", out);
+    Result r;
+    ASSERT_TRUE(runner.Run("fillrandom", &r).ok());
+    engine.calls.clear();
+    const Status s = runner.Run("readwhilegc", &r);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    const std::vector<std::string> expected{"close", "open, GC held", "flush",
+                                            "close", "open, GC held", "wait",
+                                            "close", "open",          "wait"};
+    EXPECT_EQ(expected, engine.calls);
+    EXPECT_EQ(2000u, r.ops);
+    EXPECT_EQ(0u, r.note.rfind("2000 of 2000 found; GC went on", 0)) << r.note;
+    ASSERT_TRUE(runner.Close().ok());
+  }
+  {
+    RecordingEngine engine(NewStrataInlineEngine());
+    Runner runner(config, &engine, dir + "/inline", out);
+    Result r;
+    ASSERT_TRUE(runner.Run("readwhilegc", &r).ok());
+    EXPECT_TRUE(r.skipped);
+    EXPECT_EQ(0u, r.note.rfind("not supported", 0)) << r.note;
     ASSERT_TRUE(runner.Close().ok());
   }
   std::fclose(out);

@@ -92,6 +92,11 @@ const std::vector<std::string>& VersionedBenchmarks() {
   return kAll;
 }
 
+const std::vector<std::string>& ValueLogBenchmarks() {
+  static const std::vector<std::string> kAll = {"readwhilegc"};
+  return kAll;
+}
+
 const std::vector<std::string>& TransactionBenchmarks() {
   static const std::vector<std::string> kAll = {"txntransfer", "txnycsba",
                                                 "txnycsbb", "txnreadonly"};
@@ -102,7 +107,9 @@ bool IsKnownBenchmark(const std::string& name) {
   const auto& all = DefaultBenchmarks();
   const auto& versioned = VersionedBenchmarks();
   const auto& txn = TransactionBenchmarks();
+  const auto& vlog = ValueLogBenchmarks();
   return std::find(all.begin(), all.end(), name) != all.end() ||
+         std::find(vlog.begin(), vlog.end(), name) != vlog.end() ||
          std::find(versioned.begin(), versioned.end(), name) !=
              versioned.end() ||
          std::find(txn.begin(), txn.end(), name) != txn.end();
@@ -220,6 +227,7 @@ std::vector<Flag> Flags(BenchConfig* c) {
       IntFlag("max_background_jobs", 1, &e->max_background_jobs),
       IntFlag("lmdb_map_size", 1 << 20, &e->lmdb_map_size),
       IntFlag("value_log_threshold", 0, &e->value_log_threshold),
+      IntFlag("value_log_gc_rate", 0, &e->value_log_gc_rate),
       BoolFlag("mmap_reads", &e->mmap_reads),
       {"compression",
        [e](const std::string& v, std::string* err) {
@@ -340,6 +348,10 @@ std::vector<std::string> ToFlags(const BenchConfig& c) {
       "--compression=" + std::string(CompressionName(e.compression)),
       "--db=" + c.db,
   };
+  if (e.value_log_gc_rate != UINT64_MAX) {
+    flags.push_back("--value_log_gc_rate=" +
+                    std::to_string(e.value_log_gc_rate));
+  }
   return flags;
 }
 
@@ -411,6 +423,10 @@ Workloads (--benchmarks=comma list, default all, in this order):
   seekrandom     `reads` x (new cursor, Seek random key, seek_nexts x Next)
   readwhilewriting  `threads` readers doing readrandom plus one writer
                  overwriting random keys until the readers are done
+  readwhilegc    one pass of num random overwrites with the value log's GC
+                 held back (untimed), then the DB reopened with GC on and
+                 `reads` Gets of random keys while GC moves the live values
+                 out (strata with --value_log_threshold; only when named)
   deleterandom   `writes` Deletes of random keys (with repeats)
   rangedel       one DeleteRange of min(100000, num/4) loaded keys, flushed;
                  then Seeks into the deleted range vs Seeks into the empty
@@ -458,6 +474,8 @@ Flags (defaults in brackets):
   --value_log_threshold=B [0: off]  values of B bytes and more outside
                           the tree: strata's value log, rocksdb's BlobDB
                           (strata-inline: strata with the value log off)
+  --value_log_gc_rate=B [strata's default]  strata's
+                          value_log_gc_bytes_per_second (0: no limit)
   --versions=V [0: off]   time travel: V versions per key; only the v*
                           workloads run (default: all three)
   --db=DIR [/tmp/strata_bench]  each engine uses DIR/<engine>

@@ -64,6 +64,8 @@ const std::vector<std::string>& DefaultBenchmarks();
 const std::vector<std::string>& VersionedBenchmarks();
 // The transactional workloads (run only when named in --benchmarks).
 const std::vector<std::string>& TransactionBenchmarks();
+// Run only when named: readwhilegc.
+const std::vector<std::string>& ValueLogBenchmarks();
 bool IsKnownBenchmark(const std::string& name);
 
 // Parses argv into *config. On error returns false and sets *error.

@@ -51,6 +51,12 @@ struct EngineConfig {
   // The engine strata-inline keeps every value in its tables whatever
   // this says (the value log off), for a side-by-side.
   uint64_t value_log_threshold = 0;
+  // strata's Options::value_log_gc_bytes_per_second (--value_log_gc_rate);
+  // UINT64_MAX: strata's default.
+  uint64_t value_log_gc_rate = UINT64_MAX;
+  // readwhilegc: the value log's garbage collection held back while the
+  // workload makes garbage (strata: value_log_gc_discard_ratio = 1).
+  bool value_log_gc_held = false;
 };
 
 // Ordered traversal, positioned on a point-in-time view taken at creation.
@@ -176,6 +182,12 @@ class Engine {
   virtual Status WaitForBackgroundWork(double max_seconds) = 0;
   // REQUIRES: open.
   virtual std::unique_ptr<Session> NewSession() = 0;
+
+  // Whether the engine, with config.value_log_threshold > 0, collects its
+  // value log's garbage in work of its own that EngineConfig::
+  // value_log_gc_held can hold back (readwhilegc); RocksDB's BlobDB
+  // collects only inside compactions.
+  virtual bool HasOwnValueLogGc() const { return false; }
 };
 
 // The adapters. `name` is one of EngineNames(), or "rocksdb-otxn" /

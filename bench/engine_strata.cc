@@ -153,14 +153,20 @@ class StrataEngine final : public Engine {
             (o.allow_mmap_reads ? "true" : "false"),
         std::string("enable_versioning = ") +
             (o.enable_versioning ? "true" : "false"),
-        o.enable_value_log ? "enable_value_log = true, value_log_threshold = " +
-                                 std::to_string(o.value_log_threshold) +
-                                 ", value_log_max_file_size = " +
-                                 std::to_string(o.value_log_max_file_size) +
-                                 ", value_log_gc_discard_ratio = " +
-                                 std::to_string(o.value_log_gc_discard_ratio) +
-                                 " (strata defaults but the threshold)"
-                           : std::string("enable_value_log = false"),
+        o.enable_value_log
+            ? "enable_value_log = true, value_log_threshold = " +
+                  std::to_string(o.value_log_threshold) +
+                  ", value_log_max_file_size = " +
+                  std::to_string(o.value_log_max_file_size) +
+                  ", value_log_gc_discard_ratio = " +
+                  std::to_string(o.value_log_gc_discard_ratio) +
+                  ", value_log_gc_bytes_per_second = " +
+                  std::to_string(o.value_log_gc_bytes_per_second) +
+                  " (strata defaults but the threshold" +
+                  (config.value_log_gc_rate != UINT64_MAX
+                       ? std::string(" and the GC rate)")
+                       : std::string(")"))
+            : std::string("enable_value_log = false"),
         "WAL = on, WriteOptions::sync = false (true only for fillsync)",
         std::string("ReadOptions::verify_checksums = ") +
             (ReadOptions().verify_checksums ? "true" : "false") +
@@ -189,6 +195,8 @@ class StrataEngine final : public Engine {
     });
   }
 
+  bool HasOwnValueLogGc() const override { return !inline_values_; }
+
   std::unique_ptr<Session> NewSession() override {
     return std::make_unique<StrataSession>(db_.get());
   }
@@ -208,6 +216,10 @@ class StrataEngine final : public Engine {
     if (config.value_log_threshold > 0 && !inline_values_) {
       o.enable_value_log = true;
       o.value_log_threshold = config.value_log_threshold;
+      if (config.value_log_gc_rate != UINT64_MAX) {
+        o.value_log_gc_bytes_per_second = config.value_log_gc_rate;
+      }
+      if (config.value_log_gc_held) o.value_log_gc_discard_ratio = 1.0;
     }
     return o;
   }

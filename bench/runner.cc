@@ -515,6 +515,72 @@ Status Runner::SeekRandom(Result* result) {
   return s;
 }
 
+// Reads while the value log's garbage collection runs on its own: the
+// garbage is made first with GC held back (one pass of random overwrites,
+// untimed, settled), then the DB reopens with GC on and the timed reads
+// begin at once. The note says how long GC went on after the reads (if
+// it is 0, GC finished during them and the reads partly ran alone).
+Status Runner::ReadWhileGc(Result* result) {
+  if (config_.engine_config.value_log_threshold == 0 ||
+      !engine_->HasOwnValueLogGc()) {
+    return Status::NotSupported(
+        "readwhilegc",
+        "needs a value log with GC of its own (strata with "
+        "--value_log_threshold)");
+  }
+  Status s = EnsureLoaded(DataSet::kDbBench);
+  if (!s.ok()) return s;
+  const auto reopen = [&](bool gc_held) {
+    Status r = Close();
+    engine_config_.value_log_gc_held = gc_held;
+    if (r.ok()) r = engine_->Open(engine_config_);
+    open_ = r.ok();
+    return r;
+  };
+  s = reopen(/*gc_held=*/true);
+  if (s.ok()) {
+    std::unique_ptr<Session> session = engine_->NewSession();
+    Random64 rnd(SeedFor("readwhilegc-overwrite", 0));
+    ValueGenerator values(SeedFor("readwhilegc-values", 0),
+                          config_.compression_ratio, config_.value_size);
+    std::string key;
+    for (uint64_t i = 0; i < config_.num && s.ok(); ++i) {
+      FormatKey(rnd.Uniform(config_.num), config_.key_size, &key);
+      s = session->Put(key, values.Generate(config_.value_size), false);
+    }
+  }
+  if (s.ok()) s = Settle();
+  if (s.ok()) s = reopen(/*gc_held=*/false);
+  if (!s.ok()) {
+    engine_config_.value_log_gc_held = false;
+    return s;
+  }
+  ResetPeakRss();
+  const int n = config_.threads;
+  std::vector<WorkerStats> stats;
+  const double seconds = RunWorkers(
+      n,
+      [&](int t, Session* session, WorkerStats* st) {
+        uint64_t begin, end;
+        Share(config_.ReadOps(), t, n, &begin, &end);
+        RandomGets(session, end - begin, SeedFor("readwhilegc", t), false, st);
+      },
+      &stats);
+  uint64_t found = 0;
+  s = Collect(stats, stats.size(), seconds, result, &found);
+  const uint64_t gc_start = NowNanos();
+  const Status waited = engine_->WaitForBackgroundWork(kSettleSeconds);
+  const double gc_after = static_cast<double>(NowNanos() - gc_start) / 1e9;
+  char note[160];
+  std::snprintf(note, sizeof(note),
+                "%llu of %llu found; GC went on %.1f s after the reads",
+                static_cast<unsigned long long>(found),
+                static_cast<unsigned long long>(result->ops), gc_after);
+  result->note = note;
+  if (s.ok()) s = waited;
+  return s;
+}
+
 Status Runner::ReadWhileWriting(Result* result) {
   Status s = EnsureLoaded(DataSet::kDbBench);
   if (!s.ok()) return s;
@@ -709,6 +775,8 @@ Status Runner::Run(const std::string& name, Result* result) {
     s = SeekRandom(result);
   } else if (name == "readwhilewriting") {
     s = ReadWhileWriting(result);
+  } else if (name == "readwhilegc") {
+    s = ReadWhileGc(result);
   } else if (name == "deleterandom") {
     s = DeleteRandom(result);
   } else if (name == "rangedel") {

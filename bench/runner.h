@@ -109,6 +109,7 @@ class Runner {
   Status ReadSequential(bool reverse, Result* result);
   Status SeekRandom(Result* result);
   Status ReadWhileWriting(Result* result);
+  Status ReadWhileGc(Result* result);
   Status DeleteRandom(Result* result);
   Status RangeDelete(Result* result);
   Status Ycsb(char workload, Result* result);
@@ -135,7 +136,8 @@ class Runner {
   const BenchConfig& config_;
   Engine* const engine_;
   const std::string path_;
-  const EngineConfig engine_config_;  // config_.engine_config at path_
+  // config_.engine_config at path_ (readwhilegc holds GC back for a while).
+  EngineConfig engine_config_;
   std::FILE* const out_;
   bool open_ = false;
   DataSet data_set_ = DataSet::kUnknown;

@@ -86,9 +86,10 @@ struct Options {
   // Table files kept open at once (each holds its index and filter in
   // memory); least recently used ones are closed past this.
   int max_open_files = 1000;
-  // Read table files through a memory mapping (where the Env supports it,
-  // as the POSIX one does): a block read from a table then costs no system
-  // call and no copy, which speeds up reads that miss the block cache. The
+  // Read table files, and value-log files, through a memory mapping (where
+  // the Env supports it, as the POSIX one does): a block read from a table
+  // then costs no system call and no copy, which speeds up reads that miss
+  // the block cache, and a separated value is copied once. The
   // price: a disk error under a mapped page, or another program truncating
   // a table, ends the process with SIGBUS instead of returning an IOError,
   // and the pages read count in the process's resident size (as page cache
@@ -204,6 +205,14 @@ struct Options {
   // space it takes is at most about 1 / (1 - ratio) of its live values;
   // under writes that keep compactions busy it can be higher meanwhile.
   double value_log_gc_discard_ratio = 0.3;
+  // The pace of garbage collection that runs on its own (the rewrites
+  // picked for it when no other compaction is due): it moves at most this
+  // many bytes of values per second (after a first burst of 4 MiB), so
+  // that reads keep their latency while it runs; and it stops moving
+  // values as soon as another compaction is due, so that writes never wait
+  // for it. Values moved by compactions that run anyway are not paced
+  // (writes may be waiting on those). 0: no limit.
+  uint64_t value_log_gc_bytes_per_second = uint64_t{32} << 20;
   // Check each value's checksum when it is read from the value log. Off,
   // a read still checks the record's size, key and the pointer's copy of
   // the checksum, not the bytes of the value.

@@ -53,7 +53,7 @@ Status TableOutputWriter::Add(const Slice& key, const Slice& value) {
       return Status::Corruption("compaction input",
                                 "malformed value pointer: " + s.ToString());
     }
-    if (o_.vlog_relocate.count(p.file_number) == 0 ||
+    if (o_.vlog_relocate.count(p.file_number) == 0 || relocation_stopped_ ||
         (o_.vlog_relocate_max_bytes > 0 &&
          relocated_bytes_ >= o_.vlog_relocate_max_bytes)) {
       NameVlog(p.file_number);
@@ -67,6 +67,10 @@ Status TableOutputWriter::Add(const Slice& key, const Slice& value) {
       relocated_garbage_[p.file_number] += p.record_size;
       ++relocated_values_;
       relocated_bytes_ += relocated_value_.size();
+      if (o_.vlog_after_relocate &&
+          !o_.vlog_after_relocate(relocated_value_.size())) {
+        relocation_stopped_ = true;
+      }
       if (o_.vlog_threshold > 0) {
         STRATA_RETURN_IF_ERROR(Separate(ikey, relocated_value_, &pointer_));
         entry_value = pointer_;

@@ -74,6 +74,10 @@ struct TableOutputOptions {
   std::function<Status(const Slice& stored_key, const Slice& pointer,
                        std::string* value)>
       vlog_read;
+  // Called after each relocated value with its size (null: nothing);
+  // returning false stops relocation for the rest of the job, as the cap
+  // does. Where the DB paces garbage collection that runs on its own.
+  std::function<bool(uint64_t value_bytes)> vlog_after_relocate;
 };
 
 // Writes the surviving entries into one output table after another, and
@@ -154,6 +158,7 @@ class TableOutputWriter {
   uint64_t separated_bytes_ = 0;
   uint64_t relocated_values_ = 0;
   uint64_t relocated_bytes_ = 0;
+  bool relocation_stopped_ = false;  // vlog_after_relocate said stop
   std::map<uint64_t, uint64_t> relocated_garbage_;
   std::string relocated_value_;  // scratch
   std::string pointer_;          // scratch

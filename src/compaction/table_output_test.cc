@@ -1,6 +1,7 @@
 // TableOutputWriter's value-log side: pointers passing through name their
 // files; relocation (garbage collection) moves values out of the files it
-// is given, counts their garbage, and stops at its byte cap.
+// is given, counts their garbage, and stops at its byte cap or when the
+// hook after each relocated value says so.
 
 #include "compaction/table_output.h"
 
@@ -73,7 +74,7 @@ class TableOutputTest : public ::testing::Test {
 TEST_F(TableOutputTest, RelocationMovesValuesUpToItsCap) {
   const std::vector<std::string> old_pointers = WriteVlog(7, {"a", "b", "c"});
   const std::vector<std::string> kept = WriteVlog(8, {"d"});
-  vlog::Cache cache(env_.get(), kDb, 10);
+  vlog::Cache cache(env_.get(), kDb, 10, /*mmap_reads=*/false);
   o_.vlog_threshold = 100;
   o_.vlog_relocate = {7};
   o_.vlog_relocate_max_bytes = 1500;  // one and a half values
@@ -109,7 +110,7 @@ TEST_F(TableOutputTest, RelocationMovesValuesUpToItsCap) {
 
 TEST_F(TableOutputTest, WithoutAThresholdRelocatedValuesGoBackInline) {
   const std::vector<std::string> old_pointers = WriteVlog(7, {"a"});
-  vlog::Cache cache(env_.get(), kDb, 10);
+  vlog::Cache cache(env_.get(), kDb, 10, /*mmap_reads=*/false);
   o_.vlog_relocate = {7};
   o_.vlog_read = [&](const Slice& key, const Slice& raw, std::string* value) {
     vlog::ValuePointer p;
@@ -123,6 +124,35 @@ TEST_F(TableOutputTest, WithoutAThresholdRelocatedValuesGoBackInline) {
   ASSERT_EQ(1u, out.outputs().size());
   EXPECT_TRUE(out.outputs()[0].vlog_files.empty());
   EXPECT_EQ(1u, out.relocated_values());
+}
+
+TEST_F(TableOutputTest, TheHookAfterEachRelocationCanStopIt) {
+  const std::vector<std::string> old_pointers = WriteVlog(7, {"a", "b", "c"});
+  vlog::Cache cache(env_.get(), kDb, 10, /*mmap_reads=*/false);
+  o_.vlog_threshold = 100;
+  o_.vlog_relocate = {7};
+  o_.vlog_read = [&](const Slice& key, const Slice& raw, std::string* value) {
+    vlog::ValuePointer p;
+    EXPECT_OK(p.DecodeFrom(raw));
+    return cache.Read(p, sizes_.at(p.file_number), key, true, value);
+  };
+  std::vector<uint64_t> seen;
+  o_.vlog_after_relocate = [&](uint64_t bytes) {
+    seen.push_back(bytes);
+    return seen.size() < 2;  // stop after the second value
+  };
+  TableOutputWriter out(o_, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(out.Add(PointerKey(std::string(1, static_cast<char>('a' + i)),
+                                 static_cast<SequenceNumber>(3 - i)),
+                      old_pointers[static_cast<size_t>(i)]));
+  }
+  ASSERT_OK(out.Finish());
+  EXPECT_EQ((std::vector<uint64_t>{1000, 1000}), seen);
+  EXPECT_EQ(2u, out.relocated_values());
+  ASSERT_EQ(1u, out.outputs().size());
+  EXPECT_EQ((std::vector<uint64_t>{7, out.vlog_outputs().at(0).number}),
+            out.outputs()[0].vlog_files);  // "c" still points into 7
 }
 
 TEST_F(TableOutputTest, AMalformedPointerIsCorruption) {

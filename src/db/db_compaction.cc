@@ -7,10 +7,46 @@
 #include <cstdio>
 #include <thread>
 
+#include "base/pacer.h"
 #include "compaction/compaction_job.h"
 #include "db/db_impl.h"
 
 namespace strata::internal {
+
+bool DBImpl::PaceValueLogGc(uint64_t micros) {
+  const uint64_t start = env_->NowMicros();
+  const uint64_t deadline = start + micros;
+  MutexLock lock(&mu_);
+  bg_.gc_pacing = true;
+  ++bg_.gc_pace_waits;
+  bool go_on = true;
+  for (;;) {
+    if (bg_.shutting_down || !bg_error_.ok()) {
+      go_on = false;
+      break;
+    }
+    const SequenceNumber earliest_snapshot =
+        snapshots_.empty() ? pipeline_.LastSequence() : snapshots_.Oldest();
+    if (bg_.manual_compactions > 0 ||
+        PickCompaction(*versions_->current(), policy_, bg_.busy_files,
+                       earliest_snapshot)
+            .has_value()) {
+      ++counters_.vlog_gc_yields;
+      go_on = false;
+      break;
+    }
+    const uint64_t now = env_->NowMicros();
+    if (now >= deadline || now < start) break;  // due, or the clock went back
+    // In slices, so that a compaction falling due (which signals nobody)
+    // is seen within one, as is a clock that is not the system's.
+    constexpr uint64_t kSliceMicros = 10000;
+    bg_cv_.WaitFor(std::min(deadline - now, kSliceMicros));
+  }
+  bg_.gc_pacing = false;
+  const uint64_t end = env_->NowMicros();
+  counters_.vlog_gc_paced_micros += end > start ? end - start : 0;
+  return go_on;
+}
 
 Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
   mu_.AssertHeld();
@@ -77,6 +113,17 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
         return ReadValuePointer(*current, stored_key, pointer,
                                 /*verify=*/true, value);
       };
+      if (plan.reason == CompactionPlan::Reason::kValueLogGc &&
+          options_.value_log_gc_bytes_per_second > 0) {
+        // GC that runs on its own is paced; the others move values
+        // along with work that is due anyway.
+        auto pacer = std::make_shared<Pacer>(
+            options_.value_log_gc_bytes_per_second, kGcPaceBurstBytes);
+        job.vlog_after_relocate = [this, pacer](uint64_t bytes) {
+          const uint64_t wait = pacer->Record(bytes, env_->NowMicros());
+          return wait == 0 || PaceValueLogGc(wait);
+        };
+      }
     }
     TableReadOptions ro;
     ro.fill_cache = false;  // a compaction reads everything once
@@ -280,7 +327,7 @@ std::string DBImpl::StatsStringLocked(const Version& v) {
         line, sizeof(line),
         "Vlog  %7zu %12.2f   garbage %.2f MB (%.1f%% of records), "
         "written %.2f MB (counted in the levels above), GC compactions "
-        "%" PRIu64 ", relocated %.2f MB\n",
+        "%" PRIu64 ", relocated %.2f MB, paced %.1f s, yielded %" PRIu64 "\n",
         v.vlog_files().size(), static_cast<double>(v.VlogBytes()) / 1048576.0,
         static_cast<double>(garbage) / 1048576.0,
         records > 0 ? 100.0 * static_cast<double>(garbage) /
@@ -288,7 +335,9 @@ std::string DBImpl::StatsStringLocked(const Version& v) {
                     : 0.0,
         static_cast<double>(counters_.vlog_bytes_written) / 1048576.0,
         counters_.vlog_gc_compactions,
-        static_cast<double>(counters_.vlog_relocated_bytes) / 1048576.0);
+        static_cast<double>(counters_.vlog_relocated_bytes) / 1048576.0,
+        static_cast<double>(counters_.vlog_gc_paced_micros) / 1e6,
+        counters_.vlog_gc_yields);
     r.append(line);
   }
   return r;

@@ -306,8 +306,8 @@ Status DBImpl::OpenLocked(bool identity_missing) {
                                               options_.max_open_files,
                                               options_.allow_mmap_reads);
   vlog_cache_ = std::make_shared<vlog::Cache>(
-      env_, dbname_,
-      static_cast<size_t>(std::max(options_.max_open_files, 16)));
+      env_, dbname_, static_cast<size_t>(std::max(options_.max_open_files, 16)),
+      options_.allow_mmap_reads);
   VersionSetOptions vs;
   vs.env = env_;
   vs.dbname = dbname_;

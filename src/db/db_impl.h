@@ -172,6 +172,16 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   void ResumeWrites() { pipeline_.Resume(); }
   // For tests: writers queued now (a pause counts as one).
   size_t QueuedWritersForTest() { return pipeline_.QueuedForTest(); }
+  // The burst a paced garbage-collection job may move at once
+  // (Options::value_log_gc_bytes_per_second).
+  static constexpr uint64_t kGcPaceBurstBytes = 4ull << 20;
+  // Waits for a garbage-collection job's pace begun so far, and whether
+  // one is under way.
+  uint64_t GcPaceWaitsForTest(bool* waiting) {
+    MutexLock lock(&mu_);
+    *waiting = bg_.gc_pacing;
+    return bg_.gc_pace_waits;
+  }
 
   // While held (calls nest), no file is deleted as obsolete: a checkpoint
   // or backup may link or copy the live files meanwhile. Returns once any
@@ -240,7 +250,6 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   Status WriteImpl(const WriteOptions& options, WriteBatch* batch,
                    bool checked);
 
- public:
  private:
   // A frozen memtable waiting to be flushed, and the WAL its data starts in.
   struct FrozenMemTable {
@@ -355,6 +364,10 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   }
   // Garbage collection moves at most this many value bytes per compaction.
   static constexpr uint64_t kMaxRelocatedBytesPerCompaction = 64ull << 20;
+  // Waits `micros` (on env_'s clock) for a garbage-collection job's pace.
+  // Returns false, early, once the job should stop moving values: the DB
+  // is closing, or another compaction is due.
+  bool PaceValueLogGc(uint64_t micros) STRATA_EXCLUDES(mu_);
   void InstallSuperVersionLocked() STRATA_REQUIRES(mu_);
   // Deletes WALs, tables and MANIFESTs no live state needs.
   void DeleteObsoleteFilesLocked() STRATA_REQUIRES(mu_);
@@ -496,6 +509,10 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     // SettleBackground(): calls made, and the latest one answered.
     uint64_t settle_requests = 0;
     uint64_t settled = 0;
+    // A garbage-collection job is waiting for its pace (PaceValueLogGc),
+    // and the waits begun.
+    bool gc_pacing = false;
+    uint64_t gc_pace_waits = 0;
   };
   BackgroundState bg_ STRATA_GUARDED_BY(mu_);
 
@@ -521,6 +538,10 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     uint64_t vlog_gc_compactions = 0;
     uint64_t vlog_relocated_values = 0;
     uint64_t vlog_relocated_bytes = 0;
+    // Time garbage collection waited for its pace, and the GC jobs that
+    // stopped moving values because another compaction was due.
+    uint64_t vlog_gc_paced_micros = 0;
+    uint64_t vlog_gc_yields = 0;
     uint64_t trivial_moves = 0;
     uint64_t stall_micros = 0;  // slowed or stopped
     uint64_t stop_micros = 0;   // of which stopped

@@ -206,6 +206,10 @@ struct DBProperties {
                std::to_string(db.counters_.vlog_relocated_values) +
                "\nvlog.relocated.bytes " +
                std::to_string(db.counters_.vlog_relocated_bytes) +
+               "\nvlog.gc.paced.micros " +
+               std::to_string(db.counters_.vlog_gc_paced_micros) +
+               "\nvlog.gc.yields " +
+               std::to_string(db.counters_.vlog_gc_yields) +
                "\nblock.cache.hits " + std::to_string(db.block_cache_->Hits()) +
                "\nblock.cache.misses " +
                std::to_string(db.block_cache_->Misses()) + "\nbloom.useful " +

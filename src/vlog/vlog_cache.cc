@@ -10,8 +10,11 @@
 
 namespace strata::internal::vlog {
 
-Cache::Cache(Env* env, std::string dbname, size_t capacity)
-    : env_(env), dbname_(std::move(dbname)), capacity_(capacity) {}
+Cache::Cache(Env* env, std::string dbname, size_t capacity, bool mmap_reads)
+    : env_(env),
+      dbname_(std::move(dbname)),
+      capacity_(capacity),
+      mmap_reads_(mmap_reads) {}
 
 Status Cache::Find(uint64_t number, uint64_t file_size,
                    std::shared_ptr<const Reader>* reader) {
@@ -28,7 +31,7 @@ Status Cache::Find(uint64_t number, uint64_t file_size,
   // first one cached.
   std::unique_ptr<Reader> opened;
   STRATA_RETURN_IF_ERROR(Reader::Open(env_, VlogFileName(dbname_, number),
-                                      number, file_size, &opened));
+                                      number, file_size, mmap_reads_, &opened));
   std::shared_ptr<const Reader> shared = std::move(opened);
   std::vector<std::shared_ptr<const Reader>> closed;  // outside the lock
   MutexLock lock(&mu_);

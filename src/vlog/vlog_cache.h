@@ -27,8 +27,9 @@ namespace strata::internal::vlog {
 
 class Cache {
  public:
-  // Files are `VlogFileName(dbname, number)` in `env` (borrowed).
-  Cache(Env* env, std::string dbname, size_t capacity);
+  // Files are `VlogFileName(dbname, number)` in `env` (borrowed); with
+  // `mmap_reads` they are mapped (Reader::Open).
+  Cache(Env* env, std::string dbname, size_t capacity, bool mmap_reads);
 
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;
@@ -58,6 +59,7 @@ class Cache {
   Env* const env_;
   const std::string dbname_;
   const size_t capacity_;
+  const bool mmap_reads_;
   mutable Mutex mu_;
   std::unordered_map<uint64_t, Entry> files_ STRATA_GUARDED_BY(mu_);
   std::list<uint64_t> lru_ STRATA_GUARDED_BY(mu_);  // most recent first

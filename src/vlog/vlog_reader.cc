@@ -13,9 +13,11 @@
 namespace strata::internal::vlog {
 
 Status Reader::Open(Env* env, const std::string& path, uint64_t file_number,
-                    uint64_t file_size, std::unique_ptr<Reader>* reader) {
+                    uint64_t file_size, bool mapped,
+                    std::unique_ptr<Reader>* reader) {
   std::unique_ptr<RandomAccessFile> file;
-  STRATA_RETURN_IF_ERROR(env->NewRandomAccessFile(path, &file));
+  STRATA_RETURN_IF_ERROR(mapped ? env->NewMappedRandomAccessFile(path, &file)
+                                : env->NewRandomAccessFile(path, &file));
   std::unique_ptr<Reader> r(
       new Reader(std::move(file), path, file_number, file_size));
   char scratch[kFileHeaderSize];

@@ -26,9 +26,13 @@ namespace strata::internal::vlog {
 class Reader {
  public:
   // Opens `path` (file number `file_number`, `file_size` bytes as the
-  // MANIFEST records it) and checks its header.
+  // MANIFEST records it) and checks its header. With `mapped` the file is
+  // opened through Env::NewMappedRandomAccessFile (Options::
+  // allow_mmap_reads): a value is then copied once, from the page cache
+  // into the caller's string, with no system call.
   [[nodiscard]] static Status Open(Env* env, const std::string& path,
                                    uint64_t file_number, uint64_t file_size,
+                                   bool mapped,
                                    std::unique_ptr<Reader>* reader);
 
   Reader(const Reader&) = delete;

@@ -120,7 +120,8 @@ class VlogFileTest : public ::testing::TestWithParam<Compression> {
 
   std::unique_ptr<Reader> Open(uint64_t size, uint64_t number = 5) {
     std::unique_ptr<Reader> r;
-    EXPECT_OK(Reader::Open(env_.get(), Path(number), number, size, &r));
+    EXPECT_OK(Reader::Open(env_.get(), Path(number), number, size,
+                           /*mapped=*/false, &r));
     return r;
   }
 
@@ -202,7 +203,8 @@ TEST_P(VlogFileTest, EveryByteFlippedIsCaught) {
     damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
     ASSERT_OK(WriteStringToFile(env_.get(), damaged, Path(5), false));
     std::unique_ptr<Reader> r;
-    const Status open = Reader::Open(env_.get(), Path(5), 5, w.size, &r);
+    const Status open = Reader::Open(env_.get(), Path(5), 5, w.size,
+                                     /*mapped=*/false, &r);
     if (at < kFileHeaderSize) {
       EXPECT_TRUE(open.IsCorruption()) << at;
       continue;

@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Status s = strata::internal::WriteStringToFile(env.get(), bytes, path, false);
   STRATA_FUZZ_CHECK(s.ok(), s.ToString());
   std::unique_ptr<vlog::Reader> reader;
-  s = vlog::Reader::Open(env.get(), path, 9, size, &reader);
+  s = vlog::Reader::Open(env.get(), path, 9, size, /*mapped=*/false, &reader);
   if (!s.ok()) {
     STRATA_FUZZ_CHECK(s.IsCorruption(), s.ToString());
     return 0;
