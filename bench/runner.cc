@@ -552,7 +552,11 @@ Status Runner::ReadWhileGc(Result* result) {
   if (s.ok()) s = Settle();
   if (s.ok()) s = reopen(/*gc_held=*/false);
   if (!s.ok()) {
+    // Whatever state the engine is in (GC held, perhaps), later workloads
+    // start from a fresh load.
     engine_config_.value_log_gc_held = false;
+    (void)Close();
+    data_set_ = DataSet::kUnknown;
     return s;
   }
   ResetPeakRss();

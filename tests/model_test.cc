@@ -150,6 +150,8 @@ class ModelDriver {
       o.value_log_gc_discard_ratio = ratios[rnd_.Uniform(4)];
       o.value_log_max_file_size = (64 << 10) << rnd_.Uniform(3);
       o.value_log_verify_checksums = !rnd_.OneIn(4);
+      // Unpaced, or the default pace (which these small runs stay under).
+      if (rnd_.OneIn(2)) o.value_log_gc_bytes_per_second = 0;
     }
     return o;
   }

@@ -475,13 +475,13 @@ TEST_P(ValueLogFlipTest, EveryByteFlippedIsCaughtOrHarmless) {
   constexpr uint64_t kFooter = 24;
   ASSERT_GT(size, kFooter);
   const auto put_byte = [&](uint64_t offset, char c) {
-    ASSERT_EQ(1, ::pwrite(fd, &c, 1, static_cast<off_t>(offset)));
+    return ::pwrite(fd, &c, 1, static_cast<off_t>(offset)) == 1;
   };
   uint64_t caught = 0;
   for (uint64_t offset = 0; offset < size; ++offset) {
     char original = 0;
     ASSERT_EQ(1, ::pread(fd, &original, 1, static_cast<off_t>(offset)));
-    put_byte(offset, static_cast<char>(original ^ 0x10));
+    ASSERT_TRUE(put_byte(offset, static_cast<char>(original ^ 0x10)));
     bool failed = false;
     for (const auto& [key, value] : model) {
       std::string got;
@@ -511,7 +511,7 @@ TEST_P(ValueLogFlipTest, EveryByteFlippedIsCaughtOrHarmless) {
       EXPECT_TRUE(failed) << "a flip at " << offset << " went unseen";
     }
     caught += failed ? 1 : 0;
-    put_byte(offset, original);
+    ASSERT_TRUE(put_byte(offset, original));
   }
   ::close(fd);
   EXPECT_GE(caught, size - kFooter);

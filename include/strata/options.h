@@ -91,7 +91,8 @@ struct Options {
   // then costs no system call and no copy, which speeds up reads that miss
   // the block cache, and a separated value is copied once. The
   // price: a disk error under a mapped page, or another program truncating
-  // a table, ends the process with SIGBUS instead of returning an IOError,
+  // a table or value-log file, ends the process with SIGBUS instead of
+  // returning an IOError,
   // and the pages read count in the process's resident size (as page cache
   // the kernel may reclaim, not as memory strata allocates). Off by
   // default; LevelDB always maps its tables, RocksDB's allow_mmap_reads is
@@ -207,11 +208,13 @@ struct Options {
   double value_log_gc_discard_ratio = 0.3;
   // The pace of garbage collection that runs on its own (the rewrites
   // picked for it when no other compaction is due): it moves at most this
-  // many bytes of values per second (after a first burst of 4 MiB), so
-  // that reads keep their latency while it runs; and it stops moving
-  // values as soon as another compaction is due, so that writes never wait
-  // for it. Values moved by compactions that run anyway are not paced
-  // (writes may be waiting on those). 0: no limit.
+  // many bytes of values per second (after a burst of 4 MiB once it has
+  // been idle), so that reads keep their latency while it runs. Whatever
+  // the pace, a rewrite stops moving values (within 10 ms) once another
+  // compaction falls due or a memtable waits for a thread to flush it, so
+  // that writes never wait for it. Values moved by compactions that run
+  // anyway are not paced (writes may be waiting on those). The default
+  // comes from docs/benchmarks.md ("readwhilegc"). 0: no limit.
   uint64_t value_log_gc_bytes_per_second = uint64_t{32} << 20;
   // Check each value's checksum when it is read from the value log. Off,
   // a read still checks the record's size, key and the pointer's copy of

@@ -7,11 +7,46 @@
 #include <cstdio>
 #include <thread>
 
-#include "base/pacer.h"
 #include "compaction/compaction_job.h"
 #include "db/db_impl.h"
 
 namespace strata::internal {
+
+bool DBImpl::ValueLogGcShouldStopLocked() {
+  mu_.AssertHeld();
+  if (bg_.shutting_down || !bg_error_.ok() || bg_.manual_compactions > 0) {
+    return true;
+  }
+  // A frozen memtable no thread is flushing (with one background thread,
+  // the GC job's own would).
+  bool stop = !imm_.empty() && !bg_.flush_running;
+  if (!stop) {
+    // A compaction due, judged as if this job's inputs were free: one
+    // compaction runs at a time, so the busy files are this job's own,
+    // and a due compaction that needs them must not wait for it.
+    const SequenceNumber earliest_snapshot =
+        snapshots_.empty() ? pipeline_.LastSequence() : snapshots_.Oldest();
+    stop = PickCompaction(*versions_->current(), policy_, {}, earliest_snapshot)
+               .has_value();
+  }
+  if (stop) ++counters_.vlog_gc_yields;
+  return stop;
+}
+
+bool DBImpl::ValueLogGcMayGoOn(uint64_t bytes) {
+  const uint64_t now = env_->NowMicros();
+  const uint64_t wait = gc_pace_.pacer.Record(bytes, now);
+  if (wait >= kGcMinPaceWaitMicros) return PaceValueLogGc(wait);
+  // Under the pace (or with none): is other work due? Looked at every
+  // kGcCheckMicros, not at every value.
+  if (now >= gc_pace_.last_check &&
+      now - gc_pace_.last_check < kGcCheckMicros) {
+    return true;
+  }
+  gc_pace_.last_check = now;
+  MutexLock lock(&mu_);
+  return !ValueLogGcShouldStopLocked();
+}
 
 bool DBImpl::PaceValueLogGc(uint64_t micros) {
   const uint64_t start = env_->NowMicros();
@@ -21,17 +56,7 @@ bool DBImpl::PaceValueLogGc(uint64_t micros) {
   ++bg_.gc_pace_waits;
   bool go_on = true;
   for (;;) {
-    if (bg_.shutting_down || !bg_error_.ok()) {
-      go_on = false;
-      break;
-    }
-    const SequenceNumber earliest_snapshot =
-        snapshots_.empty() ? pipeline_.LastSequence() : snapshots_.Oldest();
-    if (bg_.manual_compactions > 0 ||
-        PickCompaction(*versions_->current(), policy_, bg_.busy_files,
-                       earliest_snapshot)
-            .has_value()) {
-      ++counters_.vlog_gc_yields;
+    if (ValueLogGcShouldStopLocked()) {
       go_on = false;
       break;
     }
@@ -39,8 +64,7 @@ bool DBImpl::PaceValueLogGc(uint64_t micros) {
     if (now >= deadline || now < start) break;  // due, or the clock went back
     // In slices, so that a compaction falling due (which signals nobody)
     // is seen within one, as is a clock that is not the system's.
-    constexpr uint64_t kSliceMicros = 10000;
-    bg_cv_.WaitFor(std::min(deadline - now, kSliceMicros));
+    bg_cv_.WaitFor(std::min(deadline - now, kGcCheckMicros));
   }
   bg_.gc_pacing = false;
   const uint64_t end = env_->NowMicros();
@@ -113,15 +137,12 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
         return ReadValuePointer(*current, stored_key, pointer,
                                 /*verify=*/true, value);
       };
-      if (plan.reason == CompactionPlan::Reason::kValueLogGc &&
-          options_.value_log_gc_bytes_per_second > 0) {
-        // GC that runs on its own is paced; the others move values
-        // along with work that is due anyway.
-        auto pacer = std::make_shared<Pacer>(
-            options_.value_log_gc_bytes_per_second, kGcPaceBurstBytes);
-        job.vlog_after_relocate = [this, pacer](uint64_t bytes) {
-          const uint64_t wait = pacer->Record(bytes, env_->NowMicros());
-          return wait == 0 || PaceValueLogGc(wait);
+      if (plan.reason == CompactionPlan::Reason::kValueLogGc) {
+        // GC that runs on its own is paced, and gives way to other work;
+        // the other compactions move values along with work that is due
+        // anyway.
+        job.vlog_after_relocate = [this](uint64_t bytes) {
+          return ValueLogGcMayGoOn(bytes);
         };
       }
     }

@@ -113,6 +113,7 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       commit_index_(options_.comparator, options_.max_transaction_index_bytes),
       bg_(options_.level0_idle_compaction_ms * 1000),
       counters_(options_.num_levels),
+      gc_pace_(options_.value_log_gc_bytes_per_second),
       policy_(MakePolicy(options_, *icmp_)) {
   // Every accepted write goes into the commit index while a read-write
   // transaction is live (one atomic load otherwise).

@@ -50,6 +50,7 @@
 
 #include "base/latency_histogram.h"
 #include "base/mutex.h"
+#include "base/pacer.h"
 #include "base/result.h"
 #include "cache/block_cache.h"
 #include "compaction/picker.h"
@@ -364,10 +365,23 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   }
   // Garbage collection moves at most this many value bytes per compaction.
   static constexpr uint64_t kMaxRelocatedBytesPerCompaction = 64ull << 20;
-  // Waits `micros` (on env_'s clock) for a garbage-collection job's pace.
-  // Returns false, early, once the job should stop moving values: the DB
-  // is closing, or another compaction is due.
+  // Garbage collection that runs on its own (a compaction picked for it):
+  // after each value it moved, of `bytes`, keeps the job to
+  // options_.value_log_gc_bytes_per_second and tells whether it may go on
+  // moving values (false once other work is due). Called only from the
+  // running compaction.
+  bool ValueLogGcMayGoOn(uint64_t bytes) STRATA_EXCLUDES(mu_);
+  // Waits `micros` (on env_'s clock) for the pace. False, early, once the
+  // job should stop moving values.
   bool PaceValueLogGc(uint64_t micros) STRATA_EXCLUDES(mu_);
+  // The job should stop moving values: the DB is closing or failed, a
+  // manual compaction waits, a frozen memtable waits for a thread, or
+  // another compaction is due. Counts a yield when true.
+  bool ValueLogGcShouldStopLocked() STRATA_REQUIRES(mu_);
+  // Waits shorter than this are left to add up (the pace holds on
+  // average); other work is looked for at most this often.
+  static constexpr uint64_t kGcMinPaceWaitMicros = 1000;
+  static constexpr uint64_t kGcCheckMicros = 10000;
   void InstallSuperVersionLocked() STRATA_REQUIRES(mu_);
   // Deletes WALs, tables and MANIFESTs no live state needs.
   void DeleteObsoleteFilesLocked() STRATA_REQUIRES(mu_);
@@ -547,6 +561,16 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     uint64_t stop_micros = 0;   // of which stopped
   };
   Counters counters_ STRATA_GUARDED_BY(mu_);
+
+  // The pace of garbage collection that runs on its own, across its jobs.
+  // Not guarded: only the running compaction touches it, and one runs at
+  // a time (jobs hand over through mu_).
+  struct GcPace {
+    explicit GcPace(uint64_t rate) : pacer(rate, kGcPaceBurstBytes) {}
+    Pacer pacer;
+    uint64_t last_check = 0;  // env_ micros other work was last looked for
+  };
+  GcPace gc_pace_;
 
   const CompactionPolicyOptions policy_;
   std::vector<std::thread> bg_threads_;
