@@ -49,6 +49,12 @@ void TableBuilder::Add(const Slice& key, const Slice& value) {
   properties_.raw_key_bytes += key.size();
   properties_.raw_value_bytes += value.size();
   data_block_.Add(key, value);
+  ++block_entries_;
+  if (key.size() >= kTagSize &&
+      static_cast<ValueType>(ExtractTag(key) & 0xff) ==
+          ValueType::kValuePointer) {
+    ++block_pointers_;
+  }
   if (data_block_.CurrentSizeEstimate() >= options_.block_size) {
     FlushDataBlock();
   }
@@ -86,8 +92,15 @@ void TableBuilder::AddIndexEntry(const Slice* next_key) {
 void TableBuilder::FlushDataBlock() {
   if (data_block_.empty() || !status_.ok()) return;
   assert(!pending_index_entry_);
-  WriteBlock(data_block_.Finish(), /*compress=*/true, &pending_handle_);
+  // A block of value pointers (half its entries or more) stays raw: the
+  // values are in the value log, the tables are a few percent of the data,
+  // so the bytes compression saves there are few, while every read that
+  // misses the cache would pay for decompressing them.
+  const bool compress = block_pointers_ * 2 < block_entries_;
+  WriteBlock(data_block_.Finish(), compress, &pending_handle_);
   data_block_.Reset();
+  block_entries_ = 0;
+  block_pointers_ = 0;
   if (!status_.ok()) return;
   pending_index_entry_ = true;
   ++properties_.num_data_blocks;

@@ -84,6 +84,9 @@ class TableBuilder {
   WritableFile* const file_;
   Compressor compressor_;
   BlockBuilder data_block_;
+  // Entries of the open data block, and how many are value pointers.
+  uint32_t block_entries_ = 0;
+  uint32_t block_pointers_ = 0;
   BlockBuilder index_block_;
   BlockBuilder range_del_block_;
   std::string last_range_del_key_;

@@ -238,6 +238,37 @@ TEST(TableTest, IncompressibleBlocksAreStoredRaw) {
   }
 }
 
+// Blocks of value pointers stay raw however well they would compress;
+// blocks where pointers are under half the entries are compressed as any.
+TEST(TableTest, BlocksOfValuePointersAreStoredRaw) {
+  Model pointers;
+  Model mixed;
+  for (int i = 0; i < 300; ++i) {
+    const std::string compressible(40, 'p');
+    pointers[IKey(UserKey(i), 1, ValueType::kValuePointer)] = compressible;
+    mixed[IKey(UserKey(i), 1,
+               i % 3 == 0 ? ValueType::kValuePointer : ValueType::kValue)] =
+        compressible;
+  }
+  const TableOptions options = DbTableOptions(Compression::kSnappy, 1024);
+  std::string contents = BuildTable(options, pointers);
+  std::vector<uint8_t> types = DataBlockTypes(contents);
+  ASSERT_GT(types.size(), 5u);
+  for (uint8_t t : types) EXPECT_EQ(0, t);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, "ptr.sst", &table).ok());
+  CheckScans(*table, pointers);
+
+  contents = BuildTable(options, mixed);
+  types = DataBlockTypes(contents);
+  ASSERT_GT(types.size(), 5u);
+  for (uint8_t t : types) {
+    EXPECT_EQ(static_cast<uint8_t>(Compression::kSnappy), t);
+  }
+  ASSERT_TRUE(OpenTable(options, contents, "mixed.sst", &table).ok());
+  CheckScans(*table, mixed);
+}
+
 TEST(TableTest, EmptyTable) {
   const TableOptions options = DbTableOptions(Compression::kSnappy, 4096);
   const std::string contents = BuildTable(options, Model());
