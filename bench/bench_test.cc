@@ -26,6 +26,17 @@
 namespace strata::bench {
 namespace {
 
+// A fresh directory under $STRATA_TEST_TMPDIR (or /tmp); empty on failure.
+std::string MakeTempDir() {
+  const char* env_tmp = std::getenv("STRATA_TEST_TMPDIR");
+  const std::string root =
+      env_tmp != nullptr && env_tmp[0] != '\0' ? env_tmp : "/tmp";
+  std::error_code ec;
+  std::filesystem::create_directories(root, ec);
+  std::string dir = root + "/bench_test_XXXXXX";
+  return ::mkdtemp(dir.data()) != nullptr ? dir : std::string();
+}
+
 TEST(HistogramTest, SmallValuesAreExact) {
   Histogram h;
   for (uint64_t v = 1; v <= 100; ++v) h.Record(v);
@@ -355,13 +366,8 @@ TEST(EngineTest, LevelDbCompactionDueFollowsItsSizeTriggers) {
 }
 
 TEST_P(EngineWorkloadTest, EveryWorkloadRunsWithExactCounts) {
-  const char* env_tmp = std::getenv("STRATA_TEST_TMPDIR");
-  const std::string base =
-      std::string(env_tmp != nullptr ? env_tmp : "/tmp") + "/bench_test_XXXXXX";
-  std::filesystem::create_directories(
-      std::filesystem::path(base).parent_path());
-  std::string dir = base;
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  const std::string dir = MakeTempDir();
+  ASSERT_FALSE(dir.empty());
 
   BenchConfig config;
   config.num = 2000;
@@ -434,10 +440,8 @@ TEST_P(EngineWorkloadTest, EveryWorkloadRunsWithExactCounts) {
 // run them and every read is checked to find the version it asked for;
 // LevelDB and LMDB skip them.
 TEST_P(EngineWorkloadTest, VersionedWorkloadsFindTheVersionAskedFor) {
-  const char* env_tmp = std::getenv("STRATA_TEST_TMPDIR");
-  std::string dir =
-      std::string(env_tmp != nullptr ? env_tmp : "/tmp") + "/bench_test_XXXXXX";
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  const std::string dir = MakeTempDir();
+  ASSERT_FALSE(dir.empty());
   BenchConfig config;
   config.num = 500;
   config.versions = 4;
@@ -526,10 +530,8 @@ std::vector<std::string> Last(const std::vector<std::string>& calls, size_t n) {
 // flush, close, reopen, and then the wait for the background work the
 // reopen found due, so the next timed workload starts on a quiet engine.
 TEST(RunnerTest, SettleWaitsForBackgroundWorkAfterTheReopen) {
-  const char* env_tmp = std::getenv("STRATA_TEST_TMPDIR");
-  std::string dir =
-      std::string(env_tmp != nullptr ? env_tmp : "/tmp") + "/bench_test_XXXXXX";
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  const std::string dir = MakeTempDir();
+  ASSERT_FALSE(dir.empty());
   BenchConfig config;
   config.num = 2000;
   config.engine_config.write_buffer_size = 64 << 10;
@@ -559,10 +561,8 @@ TEST(RunnerTest, SettleWaitsForBackgroundWorkAfterTheReopen) {
 // reopens with GC on for the timed reads, and waits for GC after them;
 // an engine without GC of its own skips it.
 TEST(RunnerTest, ReadWhileGcReadsAfterReopeningWithGcOn) {
-  const char* env_tmp = std::getenv("STRATA_TEST_TMPDIR");
-  std::string dir =
-      std::string(env_tmp != nullptr ? env_tmp : "/tmp") + "/bench_test_XXXXXX";
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  const std::string dir = MakeTempDir();
+  ASSERT_FALSE(dir.empty());
   BenchConfig config;
   config.num = 2000;
   config.value_size = 2000;

@@ -422,21 +422,26 @@ void Runner::RandomGets(Session* session, uint64_t count, uint64_t seed,
   }
 }
 
-Status Runner::ReadRandom(bool missing, Result* result) {
-  Status s = EnsureLoaded(DataSet::kDbBench);
-  if (!s.ok()) return s;
-  ResetPeakRss();
-  const char* name = missing ? "readmissing" : "readrandom";
+double Runner::TimedRandomGets(const char* name, bool missing,
+                               std::vector<WorkerStats>* stats) {
   const int n = config_.threads;
-  std::vector<WorkerStats> stats;
-  const double seconds = RunWorkers(
+  return RunWorkers(
       n,
       [&](int t, Session* session, WorkerStats* st) {
         uint64_t begin, end;
         Share(config_.ReadOps(), t, n, &begin, &end);
         RandomGets(session, end - begin, SeedFor(name, t), missing, st);
       },
-      &stats);
+      stats);
+}
+
+Status Runner::ReadRandom(bool missing, Result* result) {
+  Status s = EnsureLoaded(DataSet::kDbBench);
+  if (!s.ok()) return s;
+  ResetPeakRss();
+  std::vector<WorkerStats> stats;
+  const double seconds =
+      TimedRandomGets(missing ? "readmissing" : "readrandom", missing, &stats);
   uint64_t found = 0;
   s = Collect(stats, stats.size(), seconds, result, &found);
   result->note =
@@ -560,16 +565,8 @@ Status Runner::ReadWhileGc(Result* result) {
     return s;
   }
   ResetPeakRss();
-  const int n = config_.threads;
   std::vector<WorkerStats> stats;
-  const double seconds = RunWorkers(
-      n,
-      [&](int t, Session* session, WorkerStats* st) {
-        uint64_t begin, end;
-        Share(config_.ReadOps(), t, n, &begin, &end);
-        RandomGets(session, end - begin, SeedFor("readwhilegc", t), false, st);
-      },
-      &stats);
+  const double seconds = TimedRandomGets("readwhilegc", false, &stats);
   uint64_t found = 0;
   s = Collect(stats, stats.size(), seconds, result, &found);
   const uint64_t gc_start = NowNanos();

@@ -92,6 +92,10 @@ class Runner {
   // `count` Gets of uniformly random keys (absent ones when `missing`).
   void RandomGets(Session* session, uint64_t count, uint64_t seed, bool missing,
                   WorkerStats* st) const;
+  // `reads` such Gets shared by config_.threads workers, seeded by
+  // `name`; returns the seconds they took.
+  double TimedRandomGets(const char* name, bool missing,
+                         std::vector<WorkerStats>* stats);
 
   Status Fresh();
   Status Settle();
