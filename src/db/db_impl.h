@@ -553,7 +553,8 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     uint64_t vlog_relocated_values = 0;
     uint64_t vlog_relocated_bytes = 0;
     // Time garbage collection waited for its pace, and the GC jobs that
-    // stopped moving values because another compaction was due.
+    // stopped moving values to give way to a due compaction or a waiting
+    // flush.
     uint64_t vlog_gc_paced_micros = 0;
     uint64_t vlog_gc_yields = 0;
     uint64_t trivial_moves = 0;
