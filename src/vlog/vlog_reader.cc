@@ -65,12 +65,16 @@ Status Reader::Get(const ValuePointer& pointer, const Slice& key,
     return CorruptionAt(path_, pointer.offset,
                         "the pointer's record runs past the end of the file");
   }
-  // The record is read into the caller's string, which then keeps just
-  // the value (no buffer of its own, one move of the bytes at most).
-  value->resize(pointer.record_size);
+  // A mapped file hands out its own memory: the value is copied once,
+  // straight out of it. Otherwise the record is read into the caller's
+  // string, which then keeps just the value (no buffer of its own, one
+  // move of the bytes at most).
+  const bool in_place = file_->ReadsInPlace();
+  if (!in_place) value->resize(pointer.record_size);
   Slice bytes;
-  STRATA_RETURN_IF_ERROR(
-      ReadExactly(pointer.offset, pointer.record_size, &bytes, value->data()));
+  STRATA_RETURN_IF_ERROR(ReadExactly(pointer.offset, pointer.record_size,
+                                     &bytes,
+                                     in_place ? nullptr : value->data()));
   Record record;
   Status s = DecodeRecord(bytes, verify_checksum, &record);
   if (s.ok() && record.size != pointer.record_size) {
@@ -85,11 +89,11 @@ Status Reader::Get(const ValuePointer& pointer, const Slice& key,
   }
   if (!s.ok()) return CorruptionAt(path_, pointer.offset, s.ToString());
   if (record.compression == Compression::kNone) {
-    if (bytes.data() == value->data()) {
+    if (!in_place && bytes.data() == value->data()) {
       value->erase(
           0, static_cast<size_t>(record.stored_value.data() - value->data()));
       value->resize(record.stored_value.size());
-    } else {  // the file returned its own memory
+    } else {  // the file handed out its own memory
       value->assign(record.stored_value.data(), record.stored_value.size());
     }
   } else {
