@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "strata/iterator.h"
 #include "strata/options.h"
@@ -25,6 +26,22 @@
 #include "strata/write_batch.h"
 
 namespace strata {
+
+// One file of a checkpoint (DB::CreateCheckpoint).
+struct CheckpointFile {
+  std::string name;     // its name inside the checkpoint directory
+  uint64_t bytes = 0;   // its size
+  bool linked = false;  // a hard link to the DB's file (false: a copy)
+};
+
+// What DB::CreateCheckpoint made.
+struct CheckpointMetadata {
+  std::string directory;   // the checkpoint's directory
+  uint64_t sequence = 0;   // the last write it holds (strata.last-sequence)
+  uint64_t timestamp = 0;  // that write's commit timestamp; 0 unversioned
+  std::vector<CheckpointFile> files;  // every file, in name order
+  uint64_t total_bytes = 0;           // the files' bytes added up
+};
 
 class DB {
  public:
@@ -103,8 +120,27 @@ class DB {
   // the fold on, a writer that writes more often than its delay keeps it
   // at "1" while L0 holds a table: wait for "0" only once writes stop.
   virtual bool GetProperty(const Slice& name, std::string* value) = 0;
-  // Makes a consistent copy of the DB in `dir`, which must not exist.
-  virtual Status CreateCheckpoint(const std::string& dir) = 0;
+  // Makes a consistent copy of the DB in `dir`: a DB that opens in exactly
+  // the state of one moment (every write up to one sequence; in a
+  // versioned DB, its history too), while writers go on. Tables and
+  // value-log files are hard-linked (copied when `dir` is on another file
+  // system); the write-ahead log is copied up to that moment, and a
+  // MANIFEST naming exactly those files is written. Fills `*meta` when
+  // given. `dir` must not exist (InvalidArgument); its parent must. The
+  // checkpoint is built in `dir`.strata-tmp and renamed into place when
+  // whole, so a crash leaves no `dir` that opens half-made; a later call
+  // removes what such a crash left.
+  virtual Status CreateCheckpoint(const std::string& dir,
+                                  CheckpointMetadata* meta = nullptr) = 0;
+  // Hands the write-ahead log's buffered bytes to the OS and, with `sync`,
+  // makes every write acknowledged so far durable (fsync): the barrier for
+  // writers that write with WriteOptions::sync = false. A failed sync
+  // stops writes, as a failed sync write does.
+  virtual Status FlushWAL(bool sync) = 0;
+  // Reads every block of every live table and every record of every live
+  // value-log file and checks its checksum. Corruption names the file and
+  // the offset of the first damage found.
+  virtual Status VerifyChecksums() = 0;
 
   // Syncs the WAL, releases the directory lock and ends the DB's use.
   virtual Status Close() = 0;
@@ -122,5 +158,14 @@ Status DestroyDB(const std::string& path, const Options& options);
 
 // Rebuilds a DB's metadata from whatever files can be read.
 Status RepairDB(const std::string& path, const Options& options);
+
+// Replaces the DB in `db_dir` (closed; created if missing) with the
+// checkpoint in `checkpoint_dir`, which is left as it is. Every file of
+// the checkpoint is verified first (tables, value-log files, logs,
+// MANIFEST); if any fails nothing changes. The switch is atomic: after a
+// crash the next Open finds either the old DB or the restored one, never a
+// mix. The DB keeps its IDENTITY, info LOG and lost/ folder.
+Status RestoreFromCheckpoint(const std::string& checkpoint_dir,
+                             const std::string& db_dir, const Options& options);
 
 }  // namespace strata

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/coding.h"
+#include "base/result.h"
 #include "base/spin_wait.h"
 #include "db/write_batch_internal.h"
 
@@ -26,10 +27,12 @@ constexpr std::chrono::microseconds kSpinBudget(20);
 }  // namespace
 
 // A member of the queue. One without a batch is a ForceMemTableSwitch
-// request (or, as pause_, a pause) and leads only itself.
+// request, an exclusive section (RunExclusive) or, as pause_, a pause,
+// and leads only itself.
 struct CommitPipeline::Writer {
   explicit Writer(Mutex* mu) : cv(mu) {}
   WriteBatch* batch = nullptr;
+  const std::function<Status()>* exclusive = nullptr;
   bool sync = false;
   CommitValidator validate;
   bool skipped = false;  // failed validation; `status` says why
@@ -68,6 +71,12 @@ Status CommitPipeline::ForceMemTableSwitch() {
   return Run(&w);
 }
 
+Status CommitPipeline::RunExclusive(const std::function<Status()>& fn) {
+  Writer w(&mu_);
+  w.exclusive = &fn;
+  return Run(&w);
+}
+
 Status CommitPipeline::Run(Writer* w) {
   bool leads = false;
   {
@@ -94,7 +103,9 @@ Status CommitPipeline::Run(Writer* w) {
   // so the leader may work without the mutex.
   Writer* last = w;
   Status status;
-  if (writer_ == nullptr) {
+  if (w->exclusive != nullptr) {
+    status = (*w->exclusive)();
+  } else if (writer_ == nullptr) {
     status = Status::IOError(name_, "no write-ahead log is open");
   } else {
     // The host stops writes after a failed log write (LogFailed) and says
@@ -223,18 +234,8 @@ Status CommitPipeline::LogGroup(const WriteBatch& group, uint64_t timestamp,
   }
   Status status = writer_->AddRecord(record);
   if (status.ok()) status = log_file_->Flush();
-  if (status.ok() && sync) {
-    // Invariant 4: earlier logs become durable before this write does.
-    for (UnsyncedLog& l : unsynced_logs_) {
-      status = l.file->Sync();
-      if (!status.ok()) break;
-    }
-    if (status.ok()) {
-      for (UnsyncedLog& l : unsynced_logs_) (void)l.file->Close();  // synced
-      unsynced_logs_.clear();
-      status = log_file_->Sync();
-    }
-  }
+  // Invariant 4: earlier logs become durable before this write does.
+  if (status.ok() && sync) status = SyncEveryLog();
   if (status.ok()) return status;
   // Take the record back: a write that returned an error must never appear
   // after a reopen, and nothing more is written to this log (invariant 3).
@@ -307,6 +308,31 @@ void CommitPipeline::SetLog(uint64_t number,
 Status CommitPipeline::FlushLog() {
   if (log_file_ == nullptr) return Status::OK();
   return log_file_->Flush();
+}
+
+Status CommitPipeline::SyncEveryLog() {
+  for (UnsyncedLog& l : unsynced_logs_) {
+    STRATA_RETURN_IF_ERROR(l.file->Sync());
+  }
+  for (UnsyncedLog& l : unsynced_logs_) (void)l.file->Close();  // synced
+  unsynced_logs_.clear();
+  return log_file_->Sync();
+}
+
+Status CommitPipeline::SyncLogs(bool sync) {
+  if (log_file_ == nullptr) {
+    return Status::IOError(name_, "no write-ahead log is open");
+  }
+  STRATA_RETURN_IF_ERROR(log_error_);
+  Status status = log_file_->Flush();
+  if (status.ok() && sync) status = SyncEveryLog();
+  if (status.ok()) return status;
+  // What the failed call left in the log cannot be trusted: as after a
+  // failed group, nothing more is written to it (invariant 3). There is
+  // no record to cut.
+  log_error_ = status;
+  host_->LogFailed(log_number_, status, Status::OK());
+  return status;
 }
 
 void CommitPipeline::SwitchLog(uint64_t number,

@@ -107,6 +107,11 @@ class CommitPipeline {
   // Queues a request that leads a group of its own and calls
   // host->MakeRoom(force = true) (Flush freezes the memtable this way).
   Status ForceMemTableSwitch();
+  // Queues `fn` like a writer and runs it once at the front, as the leader
+  // of a group of its own: no write is being logged meanwhile, and `fn` may
+  // use the log methods below (SyncLogs). Its status is returned.
+  // InvalidArgument once Close() has begun.
+  Status RunExclusive(const std::function<Status()>& fn);
 
   // Holds the pipeline: returns once every write queued before the call
   // has finished; writes queued after it wait until Resume(). Meanwhile
@@ -166,6 +171,17 @@ class CommitPipeline {
   bool HasLog() const { return writer_ != nullptr; }
   // Hands the current log's buffered bytes to the OS.
   Status FlushLog();
+  // FlushLog(), and with `sync` also fsyncs every log not synced yet,
+  // earliest first (DB::FlushWAL). A failed flush or sync is treated as a
+  // failed group (invariant 3): the host is told and nothing more is
+  // written to the log. Returns the log's sticky error if it has one.
+  Status SyncLogs(bool sync);
+  // The number of the log being written and its size so far (buffered
+  // bytes included: FlushLog first to have them all in the file).
+  uint64_t LogNumber() const { return log_number_; }
+  uint64_t LogSize() const {
+    return log_file_ != nullptr ? log_file_->Size() : 0;
+  }
   // Switches to log `number` in `file`. The current log is not synced
   // here (that would stall every writer for a whole log's fsync): it joins
   // the unsynced logs that the next sync write syncs first (invariant 4).
@@ -191,6 +207,8 @@ class CommitPipeline {
   // on), flushes, and syncs when asked; on failure cuts the record and
   // tells the host.
   Status LogGroup(const WriteBatch& group, uint64_t timestamp, bool sync);
+  // Syncs the unsynced logs, earliest first, then the current one.
+  Status SyncEveryLog();
   // Wakes the queue's new front, or Close() when the queue is empty.
   void SignalNextLocked() STRATA_REQUIRES(mu_);
 

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "base/thread.h"
+#include "db/db_files.h"
 #include "db/db_iter.h"
+#include "db/restore.h"
 #include "env/env_util.h"
 #include "env/filename.h"
 #include "txn/transaction_impl.h"
@@ -36,14 +38,8 @@ Status DB::Open(const Options& options, const std::string& path,
 }
 
 namespace internal {
-namespace {
 
-Options ResolveOptions(const Options& options) {
-  Options r = options;
-  if (r.env == nullptr) r.env = Env::Default();
-  if (r.comparator == nullptr) r.comparator = BytewiseComparator();
-  return r;
-}
+namespace {
 
 CompactionPolicyOptions MakePolicy(const Options& options,
                                    const InternalKeyComparator& icmp) {
@@ -60,22 +56,6 @@ CompactionPolicyOptions MakePolicy(const Options& options,
   p.target_file_size = options.target_file_size;
   p.max_compaction_bytes = 25 * static_cast<uint64_t>(options.target_file_size);
   return p;
-}
-
-TableOptions MakeTableOptions(const Options& options,
-                              const InternalKeyComparator* icmp,
-                              BlockCache* cache) {
-  TableOptions t;
-  t.comparator = icmp;
-  t.filter_key_suffix_len = icmp->FilterKeySuffixLength();  // keys alone
-  t.user_comparator = icmp->user_comparator();
-  t.versioned_keys = icmp->versioned();
-  t.block_size = options.block_size;
-  t.block_restart_interval = options.block_restart_interval;
-  t.bloom_bits_per_key = options.bloom_bits_per_key;
-  t.compression = options.compression;
-  t.block_cache = cache;
-  return t;
 }
 
 // Where a file of an abandoned creation comes in the order of removal:
@@ -152,6 +132,9 @@ Status DBImpl::ScanDirectory(DirectoryScan* scan) const {
       case FileType::kInfoLogFile:
         scan->has_info_log = true;
         break;
+      case FileType::kRestoreMarker:
+        scan->has_restore_marker = true;
+        break;
       case FileType::kManifestFile:
         scan->manifests.push_back(number);
         break;
@@ -169,6 +152,9 @@ Status DBImpl::ScanDirectory(DirectoryScan* scan) const {
 }
 
 Status DBImpl::JudgeDirectory(const DirectoryScan& scan) const {
+  // A committed restore (db/restore.h) is finished under the lock before
+  // the directory is judged again.
+  if (scan.has_restore_marker) return Status::OK();
   // A creation that crashed before CURRENT existed leaves IDENTITY and at
   // most the first MANIFEST (which then names no file): no data to lose.
   const bool interrupted_creation =
@@ -263,6 +249,13 @@ Status DBImpl::OpenImpl() {
   // Judged again under the lock: another process may have created or
   // changed the DB since the first look. What this open creates, and may
   // remove again if it fails, is decided from this look alone.
+  // A restore committed before a crash is finished first; a staging that
+  // never committed goes.
+  s = FinishRestore(env_, dbname_);
+  if (!s.ok()) {
+    db_lock_.reset();
+    return s;
+  }
   DirectoryScan locked;
   s = ScanDirectory(&locked);
   if (s.ok()) s = JudgeDirectory(locked);
@@ -282,7 +275,7 @@ Status DBImpl::OpenLocked(bool identity_missing) {
   std::string new_identity;
   if ((open_.creating || identity_missing) &&
       !env_->FileExists(IdentityFileName(dbname_))) {
-    STRATA_RETURN_IF_ERROR(CreateIdentity(&new_identity));
+    STRATA_RETURN_IF_ERROR(CreateIdentity(dbname_, &new_identity));
   }
   // The previous open's LOG is kept as LOG.old.
   if (env_->FileExists(InfoLogFileName(dbname_))) {
@@ -385,16 +378,16 @@ void DBImpl::AbandonFailedOpen() {
   db_lock_.reset();
 }
 
-Status DBImpl::CreateIdentity(std::string* identity) {
+Status DBImpl::CreateIdentity(const std::string& dir, std::string* identity) {
   std::random_device rd;
   char id[40];
   std::snprintf(id, sizeof(id), "%08x%08x%08x%08x\n", rd(), rd(), rd(),
                 static_cast<unsigned>(env_->NowMicros()));
   // Written aside and renamed into place, so IDENTITY is whole or absent.
-  const std::string temp = TempFileName(dbname_, "IDENTITY");
+  const std::string temp = TempFileName(dir, "IDENTITY");
   STRATA_RETURN_IF_ERROR(WriteStringToFile(env_, id, temp, /*sync=*/true));
-  STRATA_RETURN_IF_ERROR(env_->RenameFile(temp, IdentityFileName(dbname_)));
-  STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
+  STRATA_RETURN_IF_ERROR(env_->RenameFile(temp, IdentityFileName(dir)));
+  STRATA_RETURN_IF_ERROR(env_->SyncDir(dir));
   identity->assign(id, 32);
   return Status::OK();
 }
@@ -499,12 +492,6 @@ std::unique_ptr<Transaction> DBImpl::BeginTransaction(
   return NewTransaction(this, options, txn_options);
 }
 
-Status DBImpl::CreateCheckpoint(const std::string& /*dir*/) {
-  STRATA_RETURN_IF_ERROR(CheckOpen());
-  return Status::NotSupported("CreateCheckpoint",
-                              "checkpoints are not built yet");
-}
-
 }  // namespace internal
 
 Status DestroyDB(const std::string& path, const Options& options) {
@@ -556,6 +543,10 @@ Status DestroyDB(const std::string& path, const Options& options) {
     }
     (void)env->RemoveDir(lost);
   }
+  // A restore being staged (db/restore.h) goes too.
+  const Status staging =
+      internal::RemoveStrataDirectory(env, internal::RestoreDirName(path));
+  if (result.ok() && !staging.ok()) result = staging;
   lock.reset();
   (void)env->RemoveFile(internal::LockFileName(path));  // may be gone already
   // Fails (and is ignored) when the directory holds files strata does not own.

@@ -58,6 +58,7 @@
 #include "db/commit_pipeline.h"
 #include "db/idle_clock.h"
 #include "db/obsolete_files.h"
+#include "db/resolved_options.h"
 #include "db/snapshot_list.h"
 #include "db/super_version.h"
 #include "db/table_cache.h"
@@ -129,7 +130,11 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   Status Flush() override;
   Status CompactRange(const Slice* begin, const Slice* end) override;
   bool GetProperty(const Slice& name, std::string* value) override;
-  Status CreateCheckpoint(const std::string& dir) override;
+  // db_checkpoint.cc
+  Status CreateCheckpoint(const std::string& dir,
+                          CheckpointMetadata* meta) override;
+  Status FlushWAL(bool sync) override;
+  Status VerifyChecksums() override;
   Status Close() override;
   std::unique_ptr<Transaction> BeginTransaction(
       const WriteOptions& options,
@@ -274,6 +279,7 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     bool has_current = false;
     bool has_identity = false;
     bool has_info_log = false;            // LOG or LOG.old
+    bool has_restore_marker = false;      // RESTORE (db/restore.h)
     std::vector<uint64_t> manifests;      // MANIFEST numbers
     std::vector<std::string> data_files;  // tables, logs, damaged logs
     std::vector<std::string> names;       // every name of strata's
@@ -291,9 +297,9 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // After a failed open: stops what was started, releases every file, and
   // for a new DB removes the files (and directory) this open created.
   void AbandonFailedOpen();
-  // Writes a new IDENTITY durably (aside, renamed, directory synced) and
-  // returns its 32 hex digits in *identity.
-  Status CreateIdentity(std::string* identity);
+  // Writes a new IDENTITY into `dir` durably (aside, renamed, directory
+  // synced) and returns its 32 hex digits in *identity.
+  Status CreateIdentity(const std::string& dir, std::string* identity);
   // Creates WAL `number` and makes its directory entry durable.
   Status CreateLogFile(uint64_t number, std::unique_ptr<WritableFile>* file);
 
@@ -385,6 +391,24 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   void InstallSuperVersionLocked() STRATA_REQUIRES(mu_);
   // Deletes WALs, tables and MANIFESTs no live state needs.
   void DeleteObsoleteFilesLocked() STRATA_REQUIRES(mu_);
+
+  // db_checkpoint.cc
+  // The moment a checkpoint copies: the last write, the version and the
+  // logs holding the writes its tables lack (the last one up to
+  // `last_log_size` bytes).
+  struct CheckpointPoint {
+    SequenceNumber sequence = 0;
+    uint64_t timestamp = 0;
+    std::shared_ptr<const Version> version;
+    SequenceNumber version_sequence = 0;  // recorded with `version`
+    uint64_t min_log = 0;
+    uint64_t last_log = 0;
+    uint64_t last_log_size = 0;
+  };
+  Status CaptureCheckpointPoint(CheckpointPoint* point);
+  // Fills `staging` with the files of `point` and a MANIFEST for them.
+  Status WriteCheckpoint(const CheckpointPoint& point,
+                         const std::string& staging, CheckpointMetadata* meta);
 
   // db_recovery.cc
   Status Recover();

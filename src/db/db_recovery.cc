@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "db/db_files.h"
 #include "db/db_impl.h"
 #include "db/write_batch_internal.h"
 #include "env/env_util.h"
@@ -40,13 +41,11 @@ class DropReporter final : public log::Reader::Reporter {
   uint64_t dropped_bytes_ = 0;
 };
 
-// Decodes a WAL record into `*batch` and checks that it follows
-// `prev_max_sequence`. The reader has already verified its checksums.
-// In a versioned DB the record starts with the group's commit timestamp
-// (docs/wal_format.md), returned in `*commit_timestamp`.
-Status DecodeRecord(const Comparator* ucmp, bool versioned, Slice record,
-                    SequenceNumber prev_max_sequence, WriteBatch* batch,
-                    uint64_t* commit_timestamp) {
+}  // namespace
+
+Status DecodeLogRecord(const Comparator* ucmp, bool versioned, Slice record,
+                       SequenceNumber prev_max_sequence, WriteBatch* batch,
+                       uint64_t* commit_timestamp) {
   *commit_timestamp = 0;
   if (versioned) {
     if (record.size() < kTimestampSize) {
@@ -92,8 +91,6 @@ Status DecodeRecord(const Comparator* ucmp, bool versioned, Slice record,
   }
   return Status::OK();
 }
-
-}  // namespace
 
 Status DBImpl::Recover() {
   if (env_->FileExists(CurrentFileName(dbname_))) {
@@ -381,8 +378,8 @@ Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
   WriteBatch batch;
   while (reader.ReadRecord(&record, &scratch)) {
     uint64_t commit_timestamp = 0;
-    Status s = DecodeRecord(options_.comparator, icmp_->versioned(), record,
-                            *max_sequence, &batch, &commit_timestamp);
+    Status s = DecodeLogRecord(options_.comparator, icmp_->versioned(), record,
+                               *max_sequence, &batch, &commit_timestamp);
     if (s.IsTryAgain() &&
         options_.wal_recovery_mode == WalRecoveryMode::kSalvage) {
       info_log_->Log("%s offset %" PRIu64 ": %s (salvage keeps going)",

@@ -2,6 +2,10 @@
 
 #include <string>
 
+#include "db/resolved_options.h"
+#include "strata/comparator.h"
+#include "strata/env.h"
+
 namespace strata {
 
 namespace {
@@ -97,3 +101,30 @@ Status Options::Validate() const {
 }
 
 }  // namespace strata
+
+namespace strata::internal {
+
+Options ResolveOptions(const Options& options) {
+  Options r = options;
+  if (r.env == nullptr) r.env = Env::Default();
+  if (r.comparator == nullptr) r.comparator = BytewiseComparator();
+  return r;
+}
+
+TableOptions MakeTableOptions(const Options& options,
+                              const InternalKeyComparator* icmp,
+                              BlockCache* cache) {
+  TableOptions t;
+  t.comparator = icmp;
+  t.filter_key_suffix_len = icmp->FilterKeySuffixLength();  // keys alone
+  t.user_comparator = icmp->user_comparator();
+  t.versioned_keys = icmp->versioned();
+  t.block_size = options.block_size;
+  t.block_restart_interval = options.block_restart_interval;
+  t.bloom_bits_per_key = options.bloom_bits_per_key;
+  t.compression = options.compression;
+  t.block_cache = cache;
+  return t;
+}
+
+}  // namespace strata::internal

@@ -4,6 +4,7 @@
 
 #include "strata/env.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <system_error>
@@ -110,6 +111,40 @@ Status WriteStringToFile(Env* env, const Slice& data, const std::string& path,
   STRATA_RETURN_IF_ERROR(file->Append(data));
   if (sync) STRATA_RETURN_IF_ERROR(file->Sync());
   return file->Close();
+}
+
+Status CopyFilePrefix(Env* env, const std::string& from, const std::string& to,
+                      uint64_t bytes) {
+  std::unique_ptr<SequentialFile> in;
+  STRATA_RETURN_IF_ERROR(env->NewSequentialFile(from, &in));
+  std::unique_ptr<WritableFile> out;
+  STRATA_RETURN_IF_ERROR(env->NewWritableFile(to, &out));
+  constexpr size_t kChunk = 1 << 20;
+  std::string scratch(kChunk, '\0');
+  uint64_t copied = 0;
+  while (copied < bytes) {
+    const size_t n =
+        static_cast<size_t>(std::min<uint64_t>(kChunk, bytes - copied));
+    Slice chunk;
+    STRATA_RETURN_IF_ERROR(in->Read(n, &chunk, scratch.data()));
+    if (chunk.empty()) {
+      return Status::Corruption(
+          from, "file ends at offset " + std::to_string(copied) +
+                    ", expected " + std::to_string(bytes) + " bytes");
+    }
+    STRATA_RETURN_IF_ERROR(out->Append(chunk));
+    copied += chunk.size();
+  }
+  STRATA_RETURN_IF_ERROR(out->Sync());
+  return out->Close();
+}
+
+Status LinkOrCopyFile(Env* env, const std::string& from, const std::string& to,
+                      uint64_t bytes, bool* linked) {
+  const Status link = env->LinkFile(from, to);
+  if (linked != nullptr) *linked = link.ok();
+  if (link.ok() || link.IsNotFound()) return link;
+  return CopyFilePrefix(env, from, to, bytes);
 }
 
 }  // namespace strata::internal

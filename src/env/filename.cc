@@ -87,6 +87,14 @@ std::string TempFileName(const std::string& dbname, const std::string& base) {
   return dbname + "/" + base + ".tmp";
 }
 
+std::string RestoreMarkerFileName(const std::string& dbname) {
+  return dbname + "/RESTORE";
+}
+
+std::string RestoreDirName(const std::string& dbname) {
+  return dbname + "/restore";
+}
+
 std::string LostDirName(const std::string& dbname) { return dbname + "/lost"; }
 
 bool ParseFileName(const std::string& name, uint64_t* number, FileType* type) {
@@ -108,7 +116,10 @@ bool ParseFileName(const std::string& name, uint64_t* number, FileType* type) {
     *type = FileType::kLockFile;
   } else if (name == "LOG" || name == "LOG.old") {
     *type = FileType::kInfoLogFile;
-  } else if (name == "CURRENT.tmp" || name == "IDENTITY.tmp") {
+  } else if (name == "RESTORE") {
+    *type = FileType::kRestoreMarker;
+  } else if (name == "CURRENT.tmp" || name == "IDENTITY.tmp" ||
+             name == "RESTORE.tmp") {
     // The only files strata replaces through a temporary; any other *.tmp
     // belongs to someone else.
     *type = FileType::kTempFile;

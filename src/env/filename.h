@@ -9,8 +9,13 @@
 //   IDENTITY     marks the directory as a strata DB; holds its unique id
 //   LOCK         the single-process lock
 //   LOG, LOG.old the info log of this and the previous open
-//   CURRENT.tmp, IDENTITY.tmp  a file being written for an atomic rename;
+//   CURRENT.tmp, IDENTITY.tmp, RESTORE.tmp  a file being written for an atomic
+//   rename;
 //                garbage on open
+//   RESTORE      a restore's commit point (docs/manifest_format.md#restore):
+//                while it exists, the next open finishes moving the files
+//                of restore/ into place before anything else
+//   restore/     a restore being staged; without RESTORE, garbage
 //   lost/        files an open could not prove to be garbage (a table or
 //                log holding writes the MANIFEST does not account for),
 //                moved aside instead of deleted; only DestroyDB removes it
@@ -39,6 +44,7 @@ enum class FileType {
   kLockFile,
   kInfoLogFile,
   kTempFile,
+  kRestoreMarker,
 };
 
 // The largest file number strata hands out, or accepts in a file name,
@@ -65,13 +71,16 @@ std::string InfoLogFileName(const std::string& dbname);
 std::string OldInfoLogFileName(const std::string& dbname);
 // `base` is "CURRENT" or "IDENTITY" (the names ParseFileName knows).
 std::string TempFileName(const std::string& dbname, const std::string& base);
+// dbname + "/RESTORE" and dbname + "/restore".
+std::string RestoreMarkerFileName(const std::string& dbname);
+std::string RestoreDirName(const std::string& dbname);
 // dbname + "/lost".
 std::string LostDirName(const std::string& dbname);
 
 // Classifies a directory entry name. False for names strata does not own:
 // numbers not written the way strata writes them, numbers above
-// kMaxFileNumber, and temporary files other than CURRENT.tmp and
-// IDENTITY.tmp.
+// kMaxFileNumber, and temporary files other than CURRENT.tmp,
+// IDENTITY.tmp and RESTORE.tmp.
 // `*number` is set for numbered files and 0 otherwise.
 bool ParseFileName(const std::string& name, uint64_t* number, FileType* type);
 

@@ -115,6 +115,39 @@ class ManifestReporter final : public log::Reader::Reporter {
 
 }  // namespace
 
+namespace {
+
+// Points `dir`/CURRENT at MANIFEST `number`; see
+// docs/manifest_format.md#switching-current.
+Status WriteCurrentFile(Env* env, const std::string& dir, uint64_t number) {
+  const std::string tmp = TempFileName(dir, "CURRENT");
+  Status s = WriteStringToFile(env, ManifestBaseName(number) + "\n", tmp,
+                               /*sync=*/true);
+  if (s.ok()) s = env->RenameFile(tmp, CurrentFileName(dir));
+  if (!s.ok()) {
+    (void)env->RemoveFile(tmp);  // best effort; already failing
+    return s;
+  }
+  return env->SyncDir(dir);
+}
+
+}  // namespace
+
+Status WriteStandaloneManifest(Env* env, const std::string& dir,
+                               uint64_t number, const VersionEdit& snapshot) {
+  std::string encoded;
+  snapshot.EncodeTo(&encoded);
+  std::unique_ptr<WritableFile> file;
+  STRATA_RETURN_IF_ERROR(
+      env->NewWritableFile(ManifestFileName(dir, number), &file));
+  log::Writer writer(file.get());
+  STRATA_RETURN_IF_ERROR(writer.AddRecord(encoded));
+  STRATA_RETURN_IF_ERROR(file->Sync());
+  STRATA_RETURN_IF_ERROR(file->Close());
+  STRATA_RETURN_IF_ERROR(env->SyncDir(dir));
+  return WriteCurrentFile(env, dir, number);
+}
+
 VersionSet::VersionSet(const VersionSetOptions& options)
     : env_(options.env),
       dbname_(options.dbname),
@@ -145,6 +178,35 @@ void VersionSet::Log(const char* format, ...) const {
 std::shared_ptr<const Version> VersionSet::current() const {
   MutexLock lock(&mu_);
   return current_;
+}
+
+void VersionSet::CurrentState(std::shared_ptr<const Version>* version,
+                              uint64_t* log_number,
+                              SequenceNumber* last_sequence) const {
+  MutexLock lock(&mu_);
+  *version = current_;
+  *log_number = log_number_;
+  *last_sequence = installed_last_sequence_;
+}
+
+VersionEdit VersionSet::SnapshotEdit(const Version& base, uint64_t log_number,
+                                     uint64_t next_file_number,
+                                     SequenceNumber last_sequence) const {
+  VersionEdit snapshot;
+  snapshot.SetComparatorName(comparator_name_);
+  snapshot.SetLogNumber(log_number);
+  snapshot.SetNextFileNumber(next_file_number);
+  snapshot.SetLastSequence(last_sequence);
+  for (int level = 0; level < base.num_levels(); ++level) {
+    for (const auto& f : base.files(level)) snapshot.AddFile(level, *f);
+  }
+  for (const auto& [number, f] : base.vlog_files()) {
+    VlogFileMeta added = *f;
+    added.garbage_bytes = 0;
+    snapshot.AddVlogFile(added);
+    if (f->garbage_bytes > 0) snapshot.AddVlogGarbage(number, f->garbage_bytes);
+  }
+  return snapshot;
 }
 
 uint64_t VersionSet::NewFileNumber() {
@@ -220,8 +282,10 @@ void VersionSet::AddLiveFiles(std::set<uint64_t>* live) const {
 }
 
 void VersionSet::Install(std::shared_ptr<const Version> v, uint64_t log_number,
-                         uint64_t manifest_number) {
+                         uint64_t manifest_number,
+                         SequenceNumber last_sequence) {
   MutexLock lock(&mu_);
+  installed_last_sequence_ = last_sequence;
   std::erase_if(versions_, [](const auto& w) { return w.expired(); });
   versions_.emplace_back(v);
   current_ = std::move(v);
@@ -232,16 +296,7 @@ void VersionSet::Install(std::shared_ptr<const Version> v, uint64_t log_number,
 // ---- CURRENT and MANIFEST files ---------------------------------------------
 
 Status VersionSet::SetCurrentFile(uint64_t number) const {
-  // See docs/manifest_format.md#switching-current.
-  const std::string tmp = dbname_ + "/CURRENT.tmp";
-  Status s = WriteStringToFile(env_, ManifestBaseName(number) + "\n", tmp,
-                               /*sync=*/true);
-  if (s.ok()) s = env_->RenameFile(tmp, CurrentFileName(dbname_));
-  if (!s.ok()) {
-    (void)env_->RemoveFile(tmp);  // best effort; already failing
-    return s;
-  }
-  return env_->SyncDir(dbname_);
+  return WriteCurrentFile(env_, dbname_, number);
 }
 
 Status VersionSet::ReadCurrentFile(uint64_t* number) const {
@@ -265,20 +320,8 @@ Status VersionSet::WriteNewManifest(uint64_t number, const Version& base,
                                     uint64_t next_file_number,
                                     SequenceNumber last_sequence,
                                     const std::string& record) {
-  VersionEdit snapshot;
-  snapshot.SetComparatorName(comparator_name_);
-  snapshot.SetLogNumber(log_number);
-  snapshot.SetNextFileNumber(next_file_number);
-  snapshot.SetLastSequence(last_sequence);
-  for (int level = 0; level < base.num_levels(); ++level) {
-    for (const auto& f : base.files(level)) snapshot.AddFile(level, *f);
-  }
-  for (const auto& [number, f] : base.vlog_files()) {
-    VlogFileMeta added = *f;
-    added.garbage_bytes = 0;
-    snapshot.AddVlogFile(added);
-    if (f->garbage_bytes > 0) snapshot.AddVlogGarbage(number, f->garbage_bytes);
-  }
+  const VersionEdit snapshot =
+      SnapshotEdit(base, log_number, next_file_number, last_sequence);
   std::string encoded;
   snapshot.EncodeTo(&encoded);
 
@@ -375,7 +418,7 @@ Status VersionSet::CreateNew() {
     error_ = s;
     return s;
   }
-  Install(empty, 0, kFirstManifest);
+  Install(empty, 0, kFirstManifest, 0);
   started_ = true;
   Log("created %s", ManifestBaseName(kFirstManifest).c_str());
   return Status::OK();
@@ -430,7 +473,8 @@ Status VersionSet::Recover() {
                            std::memory_order_release);
   recovered_next_file_number_ = next;
   recovered_torn_tail_ = torn_tail_bytes > 0;
-  Install(std::move(v).value(), counters.log_number(), manifest_number);
+  Install(std::move(v).value(), counters.log_number(), manifest_number,
+          counters.last_sequence());
   // manifest_log_ stays null: the next LogAndApply writes a new MANIFEST
   // (invariant 3).
   started_ = true;
@@ -521,7 +565,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
         s.ToString().c_str());
     return s;
   }
-  Install(std::move(v), new_log_number, new_manifest);
+  Install(std::move(v), new_log_number, new_manifest, last_sequence);
   if (last_sequence > last_sequence_.load(std::memory_order_acquire)) {
     last_sequence_.store(last_sequence, std::memory_order_release);
   }

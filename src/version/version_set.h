@@ -61,6 +61,15 @@ struct VersionSetOptions {
   InfoLogger* info_log = nullptr;  // optional
 };
 
+// Writes MANIFEST `number` in directory `dir` holding the one record
+// `snapshot` (a VersionSet::SnapshotEdit), syncs it and its directory
+// entry, then points `dir`/CURRENT at it (temp file, sync, rename,
+// directory sync). For a copy of a DB (a checkpoint, a restore, a repair):
+// the DB's own MANIFEST is written by its VersionSet.
+[[nodiscard]] Status WriteStandaloneManifest(Env* env, const std::string& dir,
+                                             uint64_t number,
+                                             const VersionEdit& snapshot);
+
 class VersionSet {
  public:
   // REQUIRES: options.env and options.icmp are not null;
@@ -124,6 +133,18 @@ class VersionSet {
 
   // The latest installed version.
   std::shared_ptr<const Version> current() const STRATA_EXCLUDES(mu_);
+  // current(), log_number() and the last sequence recorded with them, as
+  // one installed state: every WAL numbered at or above `*log_number`
+  // holds the writes after `*last_sequence`, which `*version`'s tables
+  // lack.
+  void CurrentState(std::shared_ptr<const Version>* version,
+                    uint64_t* log_number, SequenceNumber* last_sequence) const
+      STRATA_EXCLUDES(mu_);
+  // The edit that opens a MANIFEST: the comparator, the given counters and
+  // every table and value-log file of `base` (garbage included).
+  VersionEdit SnapshotEdit(const Version& base, uint64_t log_number,
+                           uint64_t next_file_number,
+                           SequenceNumber last_sequence) const;
 
   // Hands out a file number never handed out before (for tables, logs and
   // manifests alike).
@@ -186,9 +207,11 @@ class VersionSet {
                           SequenceNumber last_sequence,
                           const std::string& record)
       STRATA_REQUIRES(manifest_mu_);
-  // Makes `v` current with the given log and manifest numbers.
+  // Makes `v` current with the given log and manifest numbers and the last
+  // sequence recorded with it.
   void Install(std::shared_ptr<const Version> v, uint64_t log_number,
-               uint64_t manifest_number) STRATA_EXCLUDES(mu_);
+               uint64_t manifest_number, SequenceNumber last_sequence)
+      STRATA_EXCLUDES(mu_);
 
   Env* const env_;
   const std::string dbname_;
@@ -222,6 +245,7 @@ class VersionSet {
   std::shared_ptr<const Version> current_ STRATA_GUARDED_BY(mu_);
   uint64_t log_number_ STRATA_GUARDED_BY(mu_) = 0;
   uint64_t manifest_file_number_ STRATA_GUARDED_BY(mu_) = 0;
+  SequenceNumber installed_last_sequence_ STRATA_GUARDED_BY(mu_) = 0;
   // Every version ever installed that may still be alive; expired entries
   // are pruned on install and by AddLiveFiles.
   mutable std::vector<std::weak_ptr<const Version>> versions_
