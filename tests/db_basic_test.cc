@@ -444,11 +444,6 @@ TEST_P(DBBasicTest, InvalidOptionsNameTheField) {
       << s.ToString();
 }
 
-TEST_P(DBBasicTest, LaterCapabilitiesSayNotSupported) {
-  Open();
-  EXPECT_TRUE(RepairDB(dbname_, options_).IsNotSupported());
-}
-
 TEST_P(DBBasicTest, DestroyDBRemovesEverything) {
   Open();
   ASSERT_TRUE(db_->Put(wo_, "k", "v").ok());

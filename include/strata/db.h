@@ -156,7 +156,34 @@ class DB {
 // IOError if the DB is open.
 Status DestroyDB(const std::string& path, const Options& options);
 
-// Rebuilds a DB's metadata from whatever files can be read.
+// What RepairDB kept and what it set aside.
+struct RepairReport {
+  uint64_t tables_kept = 0;  // tables that verified (salvaged logs' too)
+  uint64_t tables_lost = 0;  // tables that did not: moved to lost/
+  uint64_t vlog_files_kept = 0;
+  uint64_t vlog_files_lost = 0;         // whose header could not be read
+  uint64_t logs_salvaged = 0;           // logs turned into tables
+  uint64_t log_records = 0;             // records they gave
+  uint64_t log_bytes_dropped = 0;       // damaged log bytes left out
+  uint64_t entries = 0;                 // entries in the kept tables
+  std::vector<std::string> lost_files;  // names under lost/, as moved
+  std::vector<std::string> notes;       // one line per decision, in order
+};
+
+// Rebuilds the MANIFEST of the closed DB in `path` from its files, for a
+// DB whose MANIFEST or CURRENT is lost or damaged:
+//  - every table is read whole and checked; one that verifies is kept (at
+//    level 0), any other is moved to `path`/lost/;
+//  - every value-log file whose header reads is kept (values past damage
+//    in it read as Corruption); one that does not is moved to lost/;
+//  - every write-ahead log is salvaged record by record into a new table
+//    (damaged records are left out and counted), then moved to lost/;
+//  - the old MANIFESTs go to lost/, a new one names what was kept, and the
+//    DB is opened and compacted once, so each key's versions are in order.
+// Nothing is deleted: what is not kept is in lost/. `*report` (optional)
+// says what was kept and lost. IOError if the DB is open.
+Status RepairDB(const std::string& path, const Options& options,
+                RepairReport* report);
 Status RepairDB(const std::string& path, const Options& options);
 
 // Replaces the DB in `db_dir` (closed; created if missing) with the

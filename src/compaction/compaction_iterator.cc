@@ -72,8 +72,8 @@ void CompactionIterator::FindNextSurvivor() {
       return;
     }
     if (!status_.ok()) return;  // bad input: stop here, positioned on it
-    if (ExtractType(input_->key()) ==
-        static_cast<uint8_t>(ValueType::kValuePointer)) {
+    if (!duplicate_ && ExtractType(input_->key()) ==
+                           static_cast<uint8_t>(ValueType::kValuePointer)) {
       vlog::ValuePointer p;
       const Status s = p.DecodeFrom(input_->value());
       if (!s.ok()) {
@@ -159,6 +159,12 @@ bool CompactionIterator::Admit() {
                                  InternalKeyDebugString(key));
     return false;
   }
+  duplicate_ = same_key && ikey.sequence == last_sequence_ &&
+               static_cast<uint8_t>(ikey.type) == last_type_;
+  if (duplicate_) {
+    ++stats_.dropped_duplicates;
+    return false;
+  }
   if (same_key && ikey.sequence >= last_sequence_) {
     // Equal sequences for one user key are a duplicate entry; a rising one
     // is out of order. Either way the input cannot be trusted.
@@ -175,6 +181,7 @@ bool CompactionIterator::Admit() {
     current_user_key_.assign(ikey.user_key.data(), ikey.user_key.size());
   }
   last_sequence_ = ikey.sequence;
+  last_type_ = static_cast<uint8_t>(ikey.type);
   last_stripe_ = stripe;
 
   if (shadowed) {

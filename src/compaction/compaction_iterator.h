@@ -39,7 +39,12 @@
 // Errors: a key that does not parse as a point internal key, or input out
 // of order (a user key going backwards, or a sequence not strictly falling
 // within one user key), makes status() Corruption; the entry is never
-// silently skipped. An input error is reported through status(). Either
+// silently skipped. One exception: an entry equal to the one before it in
+// user key, sequence and type is the same write held twice (RepairDB puts
+// a write in two tables when a salvaged log repeats a table's data, or a
+// crash left an obsolete table), so it is dropped (dropped_duplicates),
+// and a value pointer in it is not counted as garbage: its record is still
+// named by the first copy. An input error is reported through status(). Either
 // way the iterator becomes invalid and stays so until SeekToFirst().
 //
 //  3. A version that rule 1 keeps is nevertheless dropped when a range
@@ -114,6 +119,8 @@ class CompactionIterator {
     // Older than the retention horizon allows (rule 4), tombstones
     // included.
     uint64_t dropped_retention = 0;
+    // Exact repeats of the entry before (see Errors).
+    uint64_t dropped_duplicates = 0;
     uint64_t output_entries = 0;
   };
 
@@ -193,7 +200,10 @@ class CompactionIterator {
   bool has_current_key_ = false;
   std::string current_user_key_;
   SequenceNumber last_sequence_ = 0;
+  uint8_t last_type_ = 0;
   size_t last_stripe_ = 0;
+  // The entry Admit() last refused was an exact repeat.
+  bool duplicate_ = false;
 
   // Rule 4: the key (without timestamp) whose versions are being seen;
   // served_[i] == retention_generation_ when readers in stripe i already

@@ -348,22 +348,28 @@ uint64_t AddRangeTombstonesToTable(const InternalKeyComparator& icmp,
   for (const RangeTombstone& t : share) {
     EncodeRangeTombstone(t, &key, &value);
     builder->AddRangeTombstone(key, value);
-    meta->smallest_seqno = std::min(meta->smallest_seqno, t.sequence);
-    meta->largest_seqno = std::max(meta->largest_seqno, t.sequence);
-    ++meta->num_entries;
-    ++meta->num_deletions;
-    if (meta->smallest.Encode().empty() ||
-        icmp.Compare(Slice(key), meta->smallest.Encode()) < 0) {
-      meta->smallest.SetEncoded(key);
-    }
-    const InternalKey bound(t.end, kMaxSequenceNumber,
-                            static_cast<uint8_t>(ValueType::kRangeDeletion));
-    if (meta->largest.Encode().empty() ||
-        icmp.Compare(bound.Encode(), meta->largest.Encode()) > 0) {
-      meta->largest = bound;
-    }
+    ExtendMetaByTombstone(icmp, t, key, meta);
   }
   return share.size();
+}
+
+void ExtendMetaByTombstone(const InternalKeyComparator& icmp,
+                           const RangeTombstone& t, const Slice& encoded_key,
+                           FileMetaData* meta) {
+  meta->smallest_seqno = std::min(meta->smallest_seqno, t.sequence);
+  meta->largest_seqno = std::max(meta->largest_seqno, t.sequence);
+  ++meta->num_entries;
+  ++meta->num_deletions;
+  if (meta->smallest.Encode().empty() ||
+      icmp.Compare(encoded_key, meta->smallest.Encode()) < 0) {
+    meta->smallest.SetEncoded(encoded_key);
+  }
+  const InternalKey bound(t.end, kMaxSequenceNumber,
+                          static_cast<uint8_t>(ValueType::kRangeDeletion));
+  if (meta->largest.Encode().empty() ||
+      icmp.Compare(bound.Encode(), meta->largest.Encode()) > 0) {
+    meta->largest = bound;
+  }
 }
 
 }  // namespace strata::internal

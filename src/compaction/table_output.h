@@ -193,4 +193,11 @@ uint64_t AddRangeTombstonesToTable(const InternalKeyComparator& icmp,
                                    const Slice* lower, const Slice* upper,
                                    TableBuilder* builder, FileMetaData* meta);
 
+// Widens `meta` by one tombstone `t` (whose internal key, as
+// EncodeRangeTombstone writes it, is `encoded_key`) as
+// AddRangeTombstonesToTable does for each it adds.
+void ExtendMetaByTombstone(const InternalKeyComparator& icmp,
+                           const RangeTombstone& t, const Slice& encoded_key,
+                           FileMetaData* meta);
+
 }  // namespace strata::internal

@@ -554,8 +554,4 @@ Status DestroyDB(const std::string& path, const Options& options) {
   return result;
 }
 
-Status RepairDB(const std::string& /*path*/, const Options& /*options*/) {
-  return Status::NotSupported("RepairDB", "repair is not built yet");
-}
-
 }  // namespace strata
