@@ -1,6 +1,7 @@
 # strata — every target sets itself up on a fresh Debian machine.
 #
-#   make demo    install what is missing, build Release, run the demo
+#   make demo    install what is missing, build Release, run the guided tour
+#                of the strata tool (scripts/demo.sh)
 #   make test    install what is missing, build, run every test (ctest)
 #   make asan    the test suite under AddressSanitizer + UBSan (clang),
 #                then every fuzz target: corpus replay + FUZZ_SECONDS each
@@ -36,8 +37,7 @@ release: deps build/release/build.ninja
 	cmake --build build/release -j$(JOBS)
 
 demo: release
-	rm -rf ./demo-db
-	./build/release/strata_demo ./demo-db
+	bash scripts/demo.sh ./build/release/strata ./demo-db
 
 test: build
 	cd build/dev && $(CTEST)

@@ -3,7 +3,8 @@
 # are missing. Works as root; uses sudo otherwise.
 #
 # Usage: scripts/install-deps.sh [build|sanitize|bench|all]
-#   build (default)  compiler toolchain, GoogleTest, compression libraries
+#   build (default)  compiler toolchain, GoogleTest, compression libraries,
+#                    CLI11, libedit and nlohmann-json (the strata tool)
 #   sanitize         adds clang with its sanitizer and libFuzzer runtimes
 #                    and clang-format (make asan, make fuzz, make format)
 #   bench            adds RocksDB, LevelDB and LMDB for strata_bench only
@@ -15,6 +16,7 @@ build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
   libzstd-dev liblz4-dev libsnappy-dev libxxhash-dev
+  libcli11-dev libedit-dev nlohmann-json3-dev
 )
 sanitize_pkgs=(clang-14 libclang-rt-14-dev llvm-14 clang-format-14)
 bench_pkgs=(librocksdb-dev libleveldb-dev liblmdb-dev)
