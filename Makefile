@@ -69,10 +69,11 @@ fuzz: sanitize-deps build/asan/build.ninja
 # seams, skiplist readers racing a
 # writer, the block cache, the envs, flushes and compactions racing reads
 # and writes, transactions committing against each other and readers,
-# value-log GC beside readers, and the crash child's writer/reader threads.
+# value-log GC beside readers, restores of an open DB racing readers and
+# writers, and the crash child's writer/reader threads.
 TSAN_TESTS := group_commit_test commit_pipeline_test db_seams_test skiplist_test block_cache_test block_buffer_test env_test posix_env_test \
 	fault_env_test db_flush_test db_flush_concurrency_test compaction_test range_delete_test \
-	versioned_concurrency_test transaction_concurrency_test value_log_gc_test
+	versioned_concurrency_test transaction_concurrency_test value_log_gc_test online_restore_test
 build/tsan/build.ninja: | deps
 	$(CMAKE) -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSTRATA_SANITIZE=thread -DSTRATA_BUILD_EXAMPLES=OFF

@@ -249,6 +249,34 @@ TEST_P(CheckpointTest, MetadataNamesLinkedFilesAndTheTargetMustBeNew) {
   EXPECT_NE(id_db, id_cp);
 }
 
+TEST_P(CheckpointTest, TwoCheckpointsIntoOneDirectoryOneWinsNothingBreaks) {
+  std::unique_ptr<DB> db = OpenDb("/t/db");
+  ASSERT_NE(nullptr, db);
+  internal::Random rnd(21);
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(
+        db->Put(WriteOptions(), "k" + std::to_string(i), Value(&rnd, i)).ok());
+  }
+  ASSERT_TRUE(db->Flush().ok());
+  for (int round = 0; round < 20; ++round) {
+    const std::string dir = "/t/same" + std::to_string(round);
+    Status a, b;
+    std::thread other([&] { b = db->CreateCheckpoint(dir); });
+    a = db->CreateCheckpoint(dir);
+    other.join();
+    // Exactly one made it; the other found the directory there.
+    EXPECT_NE(a.ok(), b.ok()) << a.ToString() << " / " << b.ToString();
+    EXPECT_TRUE(a.ok() || a.IsInvalidArgument()) << a.ToString();
+    EXPECT_TRUE(b.ok() || b.IsInvalidArgument()) << b.ToString();
+  }
+  // The DB's own files are whole (a copy over a link would have cut them).
+  EXPECT_TRUE(db->VerifyChecksums().ok());
+  db.reset();
+  ModelState state = StateOf("/t/db");
+  EXPECT_EQ(2000u, state.size());
+  EXPECT_EQ("", DescribeDifference(state, StateOf("/t/same7")));
+}
+
 TEST_P(CheckpointTest, ACrashAtAnyStepLeavesNoTargetOrAWholeOne) {
   // Builds the same DB afresh for each crash point, so the file operations
   // of every run line up.

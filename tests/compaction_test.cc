@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "db/db_handle.h"
 #include "db/db_impl.h"
 #include "env/env_test_util.h"
 #include "strata/db.h"
@@ -55,7 +56,7 @@ uint64_t Prop(DB* db, const std::string& name) {
 // The scheduler seam: returns once the background has run everything due
 // now (DBImpl::SettleBackground).
 void Settle(DB* db) {
-  const Status s = static_cast<internal::DBImpl*>(db)->SettleBackground();
+  const Status s = internal::ImplOf(db)->SettleBackground();
   EXPECT_TRUE(s.ok()) << s.ToString();
 }
 

@@ -455,7 +455,7 @@ TEST(DBFlushConcurrencyTest, FlushQueuedBehindAStalledWriter) {
   Status put_status;
   // The commit queue's length is the seam: the writer leads (and stalls),
   // then the Flush() request queues behind it.
-  auto* impl = static_cast<internal::DBImpl*>(db.get());
+  auto* impl = internal::ImplOf(db.get());
   std::thread writer(
       [&] { put_status = db->Put(WriteOptions(), "stalled", "w"); });
   model.Put("stalled", "w");

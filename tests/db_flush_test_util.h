@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "db/db_handle.h"
 #include "db/db_impl.h"
 #include "env/env_util.h"
 #include "env/env_wrapper.h"

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "db/db_handle.h"
 #include "db/db_impl.h"
 #include "strata/db.h"
 #include "strata/env.h"
@@ -29,7 +30,7 @@ class DbSeamsTest : public ::testing::Test {
     o.env = env_.get();
     o.level0_idle_compaction_ms = 0;  // the table layout is the test's own
     EXPECT_TRUE(DB::Open(o, "/db", &db_).ok());
-    impl_ = static_cast<internal::DBImpl*>(db_.get());
+    impl_ = internal::ImplOf(db_.get());
   }
 
   std::string LastSequence() {

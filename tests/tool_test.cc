@@ -54,12 +54,19 @@ class ToolTest : public ::testing::Test {
 
   // Runs `strata --db <db> args...` (or without --db when `with_db` is
   // false).
-  Result Run(const std::vector<std::string>& args, bool with_db = true) {
+  // `input`: the file stdin reads (a pipe from `cat` when `pipe`).
+  Result Run(const std::vector<std::string>& args, bool with_db = true,
+             const std::string& input = "/dev/null", bool pipe = false) {
     std::string cmd = Quote(STRATA_TOOL);
     if (with_db) cmd += " --db " + Quote(db_);
     for (const std::string& a : args) cmd += " " + Quote(a);
     const std::string out = dir_ + "/out", err = dir_ + "/err";
-    cmd += " >" + Quote(out) + " 2>" + Quote(err) + " </dev/null";
+    cmd += " >" + Quote(out) + " 2>" + Quote(err);
+    if (pipe) {
+      cmd = "cat " + Quote(input) + " | " + cmd;
+    } else {
+      cmd += " <" + Quote(input);
+    }
     const int status = std::system(cmd.c_str());
     Result r;
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -208,6 +215,12 @@ TEST_F(ToolTest, LoadReadsCsvTsvAndJsonLines) {
   const Result bad = Run({"load", dir_ + "/bad.jsonl", "-q"});
   EXPECT_EQ(2, bad.code);
   EXPECT_NE(std::string::npos, bad.err.find("line 1")) << bad.err;
+  // From a pipe: no size, no seeking.
+  Write("d.csv", "p1,piped\np2,too\n");
+  EXPECT_RUN(Run({"load", "/dev/stdin", "--format", "csv", "-q"}, true,
+                 dir_ + "/d.csv", /*pipe=*/true),
+             0, "loaded 2 record(s) from /dev/stdin\n");
+  EXPECT_RUN(Run({"get", "p2"}), 0, "too\n");
   Write("noext", "x");
   EXPECT_EQ(2, Run({"load", dir_ + "/noext"}).code);
   EXPECT_EQ(4, Run({"load", dir_ + "/missing.csv"}).code);
@@ -305,7 +318,7 @@ std::string ShellSession(const std::string& db,
   if (pid == 0) {
     ::setenv("HOME", home.c_str(), 1);
     ::setenv("TERM", "dumb", 1);
-    ::execl(STRATA_TOOL, STRATA_TOOL, "--db", db.c_str(), "shell",
+    ::execl(STRATA_TOOL, STRATA_TOOL, "--db", db.c_str(), "--create", "shell",
             static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -335,7 +348,8 @@ TEST_F(ToolTest, ShellRunsCommandsAndTransactionsOnATerminal) {
   const std::string out = ShellSession(
       db_,
       {"put a 1", "begin", "put b 2", "get b", "rollback", "get b", "begin",
-       "put c '3 4'", "commit", "get c", "scan", "bogus", "quit"},
+       "put c '3 4'", "commit", "get c", "put q \"say \\\"hi\\\"\"", "get q",
+       "scan", "bogus", "quit"},
       dir_);
   EXPECT_NE(std::string::npos, out.find("strata shell on")) << out;
   EXPECT_NE(std::string::npos, out.find("strata (txn)> ")) << out;
@@ -343,13 +357,24 @@ TEST_F(ToolTest, ShellRunsCommandsAndTransactionsOnATerminal) {
   EXPECT_NE(std::string::npos, out.find("strata get: b not found")) << out;
   EXPECT_NE(std::string::npos, out.find("committed")) << out;
   EXPECT_NE(std::string::npos, out.find("3 4")) << out;
+  EXPECT_NE(std::string::npos, out.find("say \"hi\"")) << out;
   EXPECT_NE(std::string::npos, out.find("a\t1")) << out;
   EXPECT_NE(std::string::npos, out.find("strata: ")) << out;  // bogus
   // What the shell committed is in the DB; the rolled-back write is not.
-  EXPECT_RUN(Run({"scan", "--keys-only"}), 0, "a\nc\n");
+  EXPECT_RUN(Run({"scan", "--keys-only"}), 0, "a\nc\nq\n");
   // The history file was written.
   std::ifstream history(dir_ + "/.strata_history");
   EXPECT_TRUE(history.good());
+}
+
+TEST_F(ToolTest, TheShellCreatesNoDbUnlessAsked) {
+  const Result r = Run({"shell"});
+  EXPECT_EQ(2, r.code);
+  EXPECT_NE(std::string::npos, r.err.find("does not exist")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(db_ + "/CURRENT"));
+  // Lines from a pipe run without prompts.
+  Write("lines", "put k v\nget k\n");
+  EXPECT_RUN(Run({"--create", "shell"}, true, dir_ + "/lines"), 0, "v\n");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "db/db_handle.h"
 #include "db/db_impl.h"
 #include "env/env_test_util.h"
 #include "strata/db.h"
@@ -430,7 +431,7 @@ TEST_F(TransactionTest, ConflictsAreExactAfterTheIndexDroppedThem) {
   }
   ASSERT_OK(db_->Flush());  // and some of them only in a table
   ASSERT_OK(t1->Commit());
-  auto* impl = static_cast<internal::DBImpl*>(db_.get());
+  auto* impl = internal::ImplOf(db_.get());
   EXPECT_GT(impl->commit_index().floor(), 0u);
   EXPECT_TRUE(t2->Commit().IsBusy());  // a real conflict, found in the tree
   EXPECT_TRUE(t3->Commit().IsBusy());

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "db/db_handle.h"
 #include "db/db_impl.h"
 #include "env/env_test_util.h"
 #include "strata/db.h"
@@ -62,7 +63,7 @@ class ValueLogGcTest : public ::testing::Test {
     std::unique_ptr<DB> db;
     ASSERT_OK(DB::Open(options_, kDb, &db));
     db_ = std::move(db);
-    impl_ = static_cast<internal::DBImpl*>(db_.get());
+    impl_ = internal::ImplOf(db_.get());
   }
 
   uint64_t Counter(const std::string& name) {

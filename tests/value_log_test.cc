@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "db/db_handle.h"
 #include "db/db_impl.h"
 #include "env/env_test_util.h"
 #include "env/env_util.h"
@@ -304,7 +305,7 @@ TEST_F(ValueLogTest, AnIteratorKeepsTheFilesItReads) {
 // Garbage collection runs by itself once a file's dead share passes the
 // ratio: the live values move to a new file, the old one goes.
 TEST_F(ValueLogTest, GarbageCollectionReclaimsAFilePastTheRatio) {
-  internal::DBImpl* impl = static_cast<internal::DBImpl*>(db_.get());
+  internal::DBImpl* impl = internal::ImplOf(db_.get());
   for (int i = 0; i < 20; ++i) {
     const std::string k = "k" + std::to_string(100 + i);
     ASSERT_OK(db_->Put(WriteOptions(), k, Large(k, 1)));

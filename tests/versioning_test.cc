@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "db/db_handle.h"
 #include "db/db_impl.h"
 #include "env/env_test_util.h"
 #include "strata/db.h"
@@ -590,7 +591,7 @@ TEST(VersionedCompactionTest, ARangeTakesEveryVersionOfItsKeys) {
   options.level0_idle_compaction_ms = 0;
   std::unique_ptr<DB> db;
   ASSERT_OK(DB::Open(options, "/db", &db));
-  auto* impl = static_cast<internal::DBImpl*>(db.get());
+  auto* impl = internal::ImplOf(db.get());
   ASSERT_OK(db->Put(WriteOptions(), "k", "old"));
   ASSERT_OK(db->Put(WriteOptions(), "z", "z"));
   ASSERT_OK(db->Flush());

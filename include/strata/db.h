@@ -132,6 +132,17 @@ class DB {
   // removes what such a crash left.
   virtual Status CreateCheckpoint(const std::string& dir,
                                   CheckpointMetadata* meta = nullptr) = 0;
+  // Replaces this open DB's files and state with the checkpoint in
+  // `checkpoint_dir` (which is left as it is). Every file of the
+  // checkpoint is verified first; if one fails, nothing changes and the DB
+  // stays open as it was. Then writers drain, background work stops, the
+  // checkpoint is swapped in atomically (a crash at any point opens as the
+  // old state or the restored one) and the DB goes on from the restored
+  // state. What belonged to the state before fails cleanly: its iterators
+  // turn invalid with InvalidArgument at their next step; its snapshots,
+  // and its transactions' calls, are InvalidArgument saying so. A call
+  // racing the restore may still run on the old state, or fail that way.
+  virtual Status RestoreFromCheckpoint(const std::string& checkpoint_dir) = 0;
   // Hands the write-ahead log's buffered bytes to the OS and, with `sync`,
   // makes every write acknowledged so far durable (fsync): the barrier for
   // writers that write with WriteOptions::sync = false. A failed sync
@@ -171,17 +182,18 @@ struct RepairReport {
 };
 
 // Rebuilds the MANIFEST of the closed DB in `path` from its files, for a
-// DB whose MANIFEST or CURRENT is lost or damaged:
-//  - every table is read whole and checked; one that verifies is kept (at
-//    level 0), any other is moved to `path`/lost/;
+// DB whose MANIFEST or CURRENT is lost or damaged
+// (docs/manifest_format.md#repair):
+//  - every table is read whole and checked; those that verify, and every
+//    write-ahead log salvaged record by record (damaged records are left
+//    out and counted), are merged into new tables at the last level, one
+//    copy of each write;
 //  - every value-log file whose header reads is kept (values past damage
-//    in it read as Corruption); one that does not is moved to lost/;
-//  - every write-ahead log is salvaged record by record into a new table
-//    (damaged records are left out and counted), then moved to lost/;
-//  - the old MANIFESTs go to lost/, a new one names what was kept, and the
-//    DB is opened and compacted once, so each key's versions are in order.
-// Nothing is deleted: what is not kept is in lost/. `*report` (optional)
-// says what was kept and lost. IOError if the DB is open.
+//    in it read as Corruption);
+//  - unreadable files, the logs and the old MANIFESTs go to `path`/lost/.
+// Options must match the DB's versioning: a mismatch is InvalidArgument,
+// with nothing changed. `*report` (optional) says what was kept and lost.
+// IOError if the DB is open.
 Status RepairDB(const std::string& path, const Options& options,
                 RepairReport* report);
 Status RepairDB(const std::string& path, const Options& options);

@@ -64,8 +64,11 @@ using VerifyFilesProgress =
 // Checks every file the closed DB in `path` needs — CURRENT, its
 // MANIFEST, every table block and value-log record, every WAL record —
 // without opening it (an open replays and rewrites; this writes nothing).
-// The first damage is Corruption naming the file and offset. Works on a
-// checkpoint too. `progress` (optional) follows it file by file.
+// The first damage is Corruption naming the file and offset; a torn tail
+// of the last WAL (a crash mid-write, which an open ignores) is not
+// damage. A restore committed but not finished is InvalidArgument saying
+// so (an open finishes it). Works on a checkpoint too. `progress`
+// (optional) follows it file by file.
 Status VerifyDBFiles(const std::string& path, const Options& options,
                      const VerifyFilesProgress& progress = {});
 

@@ -159,8 +159,15 @@ bool CompactionIterator::Admit() {
                                  InternalKeyDebugString(key));
     return false;
   }
+  // One write held twice: the same type, or a value once inline and once
+  // in the value log (a log salvaged beside the table it was flushed to).
+  const auto type = static_cast<uint8_t>(ikey.type);
+  const auto is_value = [](uint8_t t) {
+    return t == static_cast<uint8_t>(ValueType::kValue) ||
+           t == static_cast<uint8_t>(ValueType::kValuePointer);
+  };
   duplicate_ = same_key && ikey.sequence == last_sequence_ &&
-               static_cast<uint8_t>(ikey.type) == last_type_;
+               (type == last_type_ || (is_value(type) && is_value(last_type_)));
   if (duplicate_) {
     ++stats_.dropped_duplicates;
     return false;

@@ -40,12 +40,14 @@
 // of order (a user key going backwards, or a sequence not strictly falling
 // within one user key), makes status() Corruption; the entry is never
 // silently skipped. One exception: an entry equal to the one before it in
-// user key, sequence and type is the same write held twice (RepairDB puts
-// a write in two tables when a salvaged log repeats a table's data, or a
-// crash left an obsolete table), so it is dropped (dropped_duplicates),
-// and a value pointer in it is not counted as garbage: its record is still
-// named by the first copy. An input error is reported through status(). Either
-// way the iterator becomes invalid and stays so until SeekToFirst().
+// user key and sequence, and of the same type or both values (one inline,
+// one a value pointer), is the same write held twice (RepairDB merges a
+// salvaged log beside the table it was flushed to, or an obsolete table a
+// crash left), so it is dropped (dropped_duplicates), the first copy kept,
+// and a value pointer in it is not counted as garbage: its record may
+// still be named by the first copy. An input error is reported through
+// status(). Either way the iterator becomes invalid and stays so until
+// SeekToFirst().
 //
 //  3. A version that rule 1 keeps is nevertheless dropped when a range
 //     tombstone (options.range_tombstones: every tombstone of the inputs)

@@ -406,6 +406,19 @@ TEST(CompactionIteratorTest, AnExactRepeatIsTheSameWriteAndDropped) {
   EXPECT_EQ(3u, r.stats.output_entries);
 }
 
+TEST(CompactionIteratorTest, AValueInlineAndInTheValueLogIsOneWrite) {
+  // The pointer sorts first (a higher type), and is the copy kept.
+  KV pointer = Put("a", 5, "ptr");
+  // The tag's low byte (the type) comes first: fixed64 little-endian.
+  pointer.first[pointer.first.size() - 8] =
+      static_cast<char>(ValueType::kValuePointer);
+  const Outcome r = Compact({pointer, Put("a", 5, "x")}, {}, false);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(1u, r.output.size());
+  EXPECT_EQ(pointer, r.output[0]);
+  EXPECT_EQ(1u, r.stats.dropped_duplicates);
+}
+
 TEST(CompactionIteratorTest, InputErrorEndsIteration) {
   const std::vector<KV> input = {Put("a", 5, "a5"), Put("b", 4, "b4"),
                                  Put("c", 3, "c3"), Put("d", 2, "d2")};

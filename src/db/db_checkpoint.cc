@@ -141,6 +141,9 @@ Status DBImpl::CreateCheckpoint(const std::string& dir,
   if (target == NormalizePath(dbname_)) {
     return Status::InvalidArgument(dir, "is the DB's own directory");
   }
+  // One checkpoint at a time: two into one directory would share its
+  // staging directory.
+  MutexLock checkpoint_lock(&checkpoint_mu_);
   if (env_->FileExists(target)) {
     return Status::InvalidArgument(
         dir, "exists already; a checkpoint goes into a new directory");

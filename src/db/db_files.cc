@@ -37,11 +37,14 @@ Status VerifyVlogFile(Env* env, const std::string& path, uint64_t number,
       [](uint64_t, const vlog::Record&) { return Status::OK(); });
 }
 
-Status VerifyLogFile(Env* env, const std::string& path, uint64_t* records) {
+Status VerifyLogFile(Env* env, const std::string& path, bool tolerate_torn_tail,
+                     uint64_t* records) {
   std::unique_ptr<SequentialFile> file;
   STRATA_RETURN_IF_ERROR(env->NewSequentialFile(path, &file));
   log::Reader reader(file.get(), BaseName(path),
-                     WalRecoveryMode::kAbsoluteConsistency, nullptr);
+                     tolerate_torn_tail ? WalRecoveryMode::kTolerateTornTail
+                                        : WalRecoveryMode::kAbsoluteConsistency,
+                     nullptr);
   Slice record;
   std::string scratch;
   uint64_t n = 0;
@@ -104,7 +107,8 @@ Status CheckSize(Env* env, const std::string& path, uint64_t size) {
 }  // namespace
 
 Status VerifyStoredDb(const Options& options, const std::string& dir,
-                      const StoredDb& db, const VerifyProgress& progress) {
+                      const StoredDb& db, const VerifyProgress& progress,
+                      bool tolerate_torn_tail) {
   Env* env = options.env;
   const TableOptions table_options =
       MakeTableOptions(options, db.icmp.get(), nullptr);
@@ -125,7 +129,8 @@ Status VerifyStoredDb(const Options& options, const std::string& dir,
   }
   for (const uint64_t number : db.logs) {
     const std::string path = LogFileName(dir, number);
-    STRATA_RETURN_IF_ERROR(VerifyLogFile(env, path));
+    STRATA_RETURN_IF_ERROR(VerifyLogFile(
+        env, path, tolerate_torn_tail && number == db.logs.back()));
     uint64_t size = 0;
     (void)env->GetFileSize(path, &size);
     if (progress) progress(BaseName(path), size);

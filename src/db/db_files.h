@@ -36,10 +36,12 @@ Status VerifyTableFile(Env* env, const TableOptions& table_options,
 // bytes) and checks it and the footer.
 Status VerifyVlogFile(Env* env, const std::string& path, uint64_t number,
                       uint64_t size);
-// Reads every record of write-ahead log `path`; any damage, a torn tail
-// included, is Corruption naming the offset. `*records` (optional) gets
-// their number.
+// Reads every record of write-ahead log `path`; any damage is Corruption
+// naming the offset — a torn tail too, unless `tolerate_torn_tail` (the
+// last log of a DB that crashed: an open ignores it). `*records`
+// (optional) gets their number.
 Status VerifyLogFile(Env* env, const std::string& path,
+                     bool tolerate_torn_tail = false,
                      uint64_t* records = nullptr);
 
 // Decodes a WAL record into `*batch` and checks it as recovery does: a
@@ -81,10 +83,12 @@ using VerifyProgress =
 
 // Verifies every file `db` (read from `dir`) needs: each table and
 // value-log file of its version (missing or the wrong size is Corruption)
-// and each log. Stops at the first error. `progress` (optional) is called
-// after each file.
+// and each log (the last one's torn tail tolerated when
+// `tolerate_torn_tail`). Stops at the first error. `progress` (optional)
+// is called after each file.
 Status VerifyStoredDb(const Options& options, const std::string& dir,
-                      const StoredDb& db, const VerifyProgress& progress = {});
+                      const StoredDb& db, const VerifyProgress& progress = {},
+                      bool tolerate_torn_tail = false);
 
 // Removes directory `dir` that strata staged (a checkpoint or restore
 // being built, left by a crash): strata's files in it, then the directory.

@@ -25,18 +25,6 @@ ManagedSnapshot::~ManagedSnapshot() {
   if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
 }
 
-Status DB::Open(const Options& options, const std::string& path,
-                std::unique_ptr<DB>* db) {
-  if (db == nullptr) return Status::InvalidArgument("null DB pointer");
-  db->reset();
-  STRATA_RETURN_IF_ERROR(options.Validate());
-  if (path.empty()) return Status::InvalidArgument("empty DB path");
-  auto impl = std::make_unique<internal::DBImpl>(options, path);
-  STRATA_RETURN_IF_ERROR(impl->OpenImpl());
-  *db = std::move(impl);
-  return Status::OK();
-}
-
 namespace internal {
 
 namespace {
@@ -228,7 +216,10 @@ Status DBImpl::OpenImpl() {
                              s.ToString());
     }
   }
-  Status s = env_->LockFile(LockFileName(dbname_), &db_lock_);
+  // A restore of an open DB hands its lock over (AdoptLock).
+  Status s = db_lock_ != nullptr
+                 ? Status::OK()
+                 : env_->LockFile(LockFileName(dbname_), &db_lock_);
   if (!s.ok()) {
     // Another open may be creating this DB: remove nothing but the
     // directory this call made, if it is still empty.
@@ -411,8 +402,8 @@ Status DBImpl::Close() {
   pipeline_.Close();
   {
     MutexLock lock(&mu_);
-    if (options_.flush_on_close && bg_error_.ok() && mem_ != nullptr &&
-        pipeline_.HasLog() && !mem_->IsEmpty()) {
+    if (options_.flush_on_close && !retiring_ && bg_error_.ok() &&
+        mem_ != nullptr && pipeline_.HasLog() && !mem_->IsEmpty()) {
       // No writer is queued, so Close may act as the leader.
       while (bg_error_.ok() &&
              imm_.size() + 1 >=
@@ -421,7 +412,7 @@ Status DBImpl::Close() {
       }
       if (bg_error_.ok()) (void)SwitchMemTableLocked();  // sets bg_error_
     }
-    if (options_.flush_on_close) {
+    if (options_.flush_on_close && !retiring_) {
       while (bg_error_.ok() && !imm_.empty()) bg_cv_.Wait();
     }
     bg_.shutting_down = true;
@@ -447,8 +438,22 @@ Status DBImpl::Close() {
   if (info_log_ != nullptr) {
     info_log_->Log("closed: %s", s.ToString().c_str());
   }
-  db_lock_.reset();  // release last: the files are consistent by now
+  // Release last: the files are consistent by now. (Retire keeps it.)
+  if (!retiring_) db_lock_.reset();
   return s;
+}
+
+Status DBImpl::Retire(std::unique_ptr<FileLock>* lock) {
+  retired_->store(true, std::memory_order_release);
+  retiring_ = true;
+  const Status s = Close();
+  *lock = std::move(db_lock_);
+  return s;
+}
+
+Status DBImpl::RestoreFromCheckpoint(const std::string& /*checkpoint_dir*/) {
+  return Status::InvalidArgument(
+      dbname_, "restore an open DB through the DB that DB::Open returned");
 }
 
 const Snapshot* DBImpl::GetSnapshot() {

@@ -91,6 +91,7 @@ inline size_t ArenaBlockSize(size_t write_buffer_size) {
 // before the table cache, the table cache before the block cache its tables
 // release blocks into.
 struct ReadPins {
+  std::shared_ptr<const std::atomic<bool>> retired;  // DBImpl::retired_
   std::shared_ptr<const InternalKeyComparator> icmp;
   std::shared_ptr<BlockCache> block_cache;
   std::shared_ptr<TableCache> table_cache;
@@ -166,6 +167,29 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   bool TxnVersioned() const override { return icmp_->versioned(); }
   // For tests: the commit index.
   const CommitIndex& commit_index() const { return commit_index_; }
+
+  // Only DBHandle (db_handle.h) restores an open DB; a DBImpl is always
+  // behind one.
+  Status RestoreFromCheckpoint(const std::string& checkpoint_dir) override;
+
+  // ---- For DBHandle -----------------------------------------------------
+  // OK while open; InvalidArgument once closed (saying so, or that a
+  // restore replaced this state).
+  Status CheckOpen() const;
+  // Whether `snapshot` is a live snapshot of this DB.
+  bool HoldsSnapshot(const Snapshot* snapshot) {
+    MutexLock lock(&mu_);
+    return snapshots_.Contains(snapshot);
+  }
+  // Ends this state for a restore: marks it retired (its iterators,
+  // snapshots and transactions then fail with InvalidArgument saying so),
+  // closes it without flushing the memtable (its logs are synced, so the
+  // state reopens whole if the restore fails), and hands the directory
+  // lock to `*lock` instead of releasing it. Returns Close()'s status.
+  Status Retire(std::unique_ptr<FileLock>* lock);
+  // Before OpenImpl: the directory lock is already held (handed over by
+  // Retire), and OpenImpl keeps it.
+  void AdoptLock(std::unique_ptr<FileLock> lock) { db_lock_ = std::move(lock); }
 
   // Holds the commit pipeline (CommitPipeline::Pause): writes and Flush
   // queued after it wait until ResumeWrites(); meanwhile the WAL holds
@@ -270,7 +294,6 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   Status CheckSummary(const BatchSummary& summary) const;
   // OK, or bg_error_ saying that writes are stopped until reopen.
   Status WritesStoppedLocked() const STRATA_REQUIRES(mu_);
-  Status CheckOpen() const;
 
   // db_impl.cc
   // What an open finds in the DB directory, by strata's own names.
@@ -506,6 +529,13 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   RequestStats request_stats_;
   // true once Close() has begun; checked by every public call.
   std::atomic<bool> closed_{false};
+  // Set by Retire() before it closes: a restore replaced this state. Its
+  // iterators hold it too and check it at every step (relaxed: a step that
+  // misses the store reads the old state, still pinned, never freed).
+  const std::shared_ptr<std::atomic<bool>> retired_ =
+      std::make_shared<std::atomic<bool>>(false);
+  // Retire(): Close() keeps the lock and flushes nothing.
+  bool retiring_ = false;
   // What this open found and did; written by the opening thread only,
   // before the DB is shared.
   struct OpenRecord {
@@ -596,6 +626,9 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     uint64_t last_check = 0;  // env_ micros other work was last looked for
   };
   GcPace gc_pace_;
+
+  // Serialises CreateCheckpoint (held across its I/O; taken before mu_).
+  Mutex checkpoint_mu_ STRATA_ACQUIRED_BEFORE(mu_);
 
   const CompactionPolicyOptions policy_;
   std::vector<std::thread> bg_threads_;

@@ -44,6 +44,7 @@ class DBIter final : public Iterator {
         tcmp_(range_tombstones_ != nullptr
                   ? range_tombstones_->user_comparator()
                   : nullptr),
+        retired_(options.retired),
         pinned_(std::move(pinned)),
         source_(std::move(source)) {
     assert(kVersioned == options.versioned);
@@ -229,6 +230,15 @@ class DBIter final : public Iterator {
 
   // Ends every positioning: the history limit, then the value.
   void Positioned(bool first) {
+    if (retired_ != nullptr && retired_->load(std::memory_order_relaxed)) {
+      // The DB was restored from a checkpoint: this iterator's state is
+      // gone (its files stay pinned until it is destroyed).
+      valid_ = false;
+      status_ = Status::InvalidArgument(
+          "the DB was restored from a checkpoint after this iterator was "
+          "made; make a new one");
+      return;
+    }
     CountYield(first);
     ResolveValue();
   }
@@ -487,6 +497,7 @@ class DBIter final : public Iterator {
   const RangeTombstoneListPtr range_tombstones_;
   const Comparator* const tcmp_;  // orders the tombstones' keys
   // Declared before source_, so destroyed after it: source_ reads from it.
+  const std::atomic<bool>* const retired_;  // DBIterOptions::retired
   std::shared_ptr<const void> pinned_;
   std::unique_ptr<InternalIterator> source_;
 

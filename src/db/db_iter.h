@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -59,6 +60,10 @@ struct DBIterOptions {
   std::function<Status(const Slice& stored_key, const Slice& pointer,
                        std::string* value)>
       resolve_pointer;
+  // Once it reads true (the DB was restored from a checkpoint), every
+  // positioning leaves the iterator invalid with InvalidArgument. Kept
+  // alive by the caller's `pinned`. Null: never.
+  const std::atomic<bool>* retired = nullptr;
 };
 
 // `pinned` is kept alive for the iterator's lifetime (for example the

@@ -555,8 +555,9 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
         };
   }
   // What the iterator reads through, kept alive for as long as it lives.
+  iter_options.retired = retired_.get();
   auto pins = std::make_shared<const ReadPins>(
-      ReadPins{icmp_, block_cache_, table_cache_, std::move(sv)});
+      ReadPins{retired_, icmp_, block_cache_, table_cache_, std::move(sv)});
   return NewDBIterator(iter_options, std::move(source), std::move(pins));
 }
 

@@ -12,6 +12,12 @@ namespace strata::internal {
 Status DBImpl::CheckOpen() const {
   // acquire: pairs with the release store in Close().
   if (closed_.load(std::memory_order_acquire)) {
+    if (retired_->load(std::memory_order_acquire)) {
+      return Status::InvalidArgument(
+          dbname_,
+          "the DB was restored from a checkpoint; this belongs to "
+          "the state before (begin again from the DB)");
+    }
     return Status::InvalidArgument(dbname_, "the DB is closed");
   }
   return Status::OK();

@@ -321,6 +321,12 @@ Status DumpFile(const std::string& path, const Options& options,
 Status VerifyDBFiles(const std::string& path, const Options& options,
                      const VerifyFilesProgress& progress) {
   const Options resolved = internal::ResolveOptions(options);
+  if (resolved.env->FileExists(internal::RestoreMarkerFileName(path))) {
+    return Status::InvalidArgument(
+        path,
+        "a restore from a checkpoint is committed but not finished; "
+        "open the DB once to finish it, then verify");
+  }
   internal::StoredDb db;
   STRATA_RETURN_IF_ERROR(internal::ReadStoredDb(resolved, path, &db));
   uint64_t total = 0;
@@ -336,12 +342,15 @@ Status VerifyDBFiles(const std::string& path, const Options& options,
     }
   }
   uint64_t done = 0;
-  return internal::VerifyStoredDb(resolved, path, db,
-                                  [&](const std::string& name, uint64_t bytes) {
-                                    done += bytes;
-                                    if (progress)
-                                      progress(name, bytes, done, total);
-                                  });
+  // The last log of a DB that crashed may end in a torn record, which an
+  // open ignores: not damage.
+  return internal::VerifyStoredDb(
+      resolved, path, db,
+      [&](const std::string& name, uint64_t bytes) {
+        done += bytes;
+        if (progress) progress(name, bytes, done, total);
+      },
+      /*tolerate_torn_tail=*/true);
 }
 
 }  // namespace strata

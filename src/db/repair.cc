@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "compaction/compaction_job.h"
 #include "compaction/flush_job.h"
 #include "compaction/table_output.h"
 #include "db/db_files.h"
@@ -68,21 +70,33 @@ class Repairer {
     }
     std::sort(logs.begin(), logs.end());
     std::sort(tables.begin(), tables.end());
-    // Value-log files first: a table keeps only the ones that stay.
-    for (const uint64_t number : vlogs)
-      STRATA_RETURN_IF_ERROR(ScanVlog(number));
-    for (const uint64_t number : logs)
-      STRATA_RETURN_IF_ERROR(ConvertLog(number));
-    for (const uint64_t number : tables)
-      STRATA_RETURN_IF_ERROR(ScanTable(number));
-    return WriteManifest();
+    // Phase 1 reads only: what can be kept, and whether the options fit
+    // the files (a versioning mismatch stops here, with nothing changed).
+    for (const uint64_t n : vlogs) STRATA_RETURN_IF_ERROR(ScanVlog(n));
+    for (const uint64_t n : tables) STRATA_RETURN_IF_ERROR(ScanTable(n));
+    for (const uint64_t n : logs) STRATA_RETURN_IF_ERROR(CheckLog(n));
+    // Phase 2 writes new files only; nothing of the DB's changes until the
+    // new CURRENT, so a crash before it leaves the directory to repair
+    // again.
+    for (const uint64_t n : logs) STRATA_RETURN_IF_ERROR(ConvertLog(n));
+    STRATA_RETURN_IF_ERROR(Merge());
+    STRATA_RETURN_IF_ERROR(WriteManifest());
+    // Phase 3: what the new state no longer needs.
+    return CleanUp(logs);
   }
 
  private:
+  // A table kept as an input of the merge.
+  struct Input {
+    std::shared_ptr<const FileMetaData> meta;
+    std::shared_ptr<const Table> table;
+    int rank = 0;  // merge order: lower first (wins a tie)
+  };
+
   void Note(const std::string& line) { report_->notes.push_back(line); }
 
   // Moves `name` into lost/ (a ".N" suffix keeps it apart from an earlier
-  // one of that name).
+  // one of that name); the move is durable when this returns.
   Status MoveToLost(const std::string& name, const std::string& why) {
     const std::string lost = LostDirName(dbname_);
     STRATA_RETURN_IF_ERROR(env_->CreateDirIfMissing(lost));
@@ -91,6 +105,8 @@ class Repairer {
       target = JoinPath(lost, name + "." + std::to_string(i));
     }
     STRATA_RETURN_IF_ERROR(env_->RenameFile(JoinPath(dbname_, name), target));
+    STRATA_RETURN_IF_ERROR(env_->SyncDir(lost));
+    STRATA_RETURN_IF_ERROR(env_->SyncDir(dbname_));
     report_->lost_files.push_back(BaseName(target));
     Note(name + ": moved to lost/ (" + why + ")");
     return Status::OK();
@@ -104,8 +120,9 @@ class Repairer {
     std::unique_ptr<vlog::Reader> reader;
     Status s = vlog::Reader::Open(env_, path, number, size, false, &reader);
     if (!s.ok()) {
-      ++report_->vlog_files_lost;
-      return MoveToLost(name, s.ToString());
+      lost_vlogs_.push_back(name);
+      lost_reasons_[name] = s.ToString();
+      return Status::OK();
     }
     VlogFileMeta meta;
     meta.number = number;
@@ -120,88 +137,13 @@ class Repairer {
       // through their pointers; one past it reads as Corruption.
       Note(name + ": kept, damaged (" + s.ToString() + ")");
     }
-    ++report_->vlog_files_kept;
-    vlogs_.push_back(meta);
+    vlogs_[number] = meta;
     return Status::OK();
   }
 
-  // Salvages every record of log `number` that decodes into a table, then
-  // moves the log to lost/.
-  Status ConvertLog(uint64_t number) {
-    const std::string path = LogFileName(dbname_, number);
-    const std::string name = BaseName(path);
-    std::unique_ptr<SequentialFile> file;
-    STRATA_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
-    struct Counter : log::Reader::Reporter {
-      uint64_t bytes = 0;
-      void Dropped(uint64_t, uint64_t n, const Status&) override { bytes += n; }
-    } dropped;
-    log::Reader reader(file.get(), name, WalRecoveryMode::kSalvage, &dropped);
-    auto mem = std::make_unique<MemTable>(icmp_, 1 << 20);
-    Slice record;
-    std::string scratch;
-    WriteBatch batch;
-    uint64_t records = 0, rejected = 0;
-    while (reader.ReadRecord(&record, &scratch)) {
-      uint64_t ts = 0;
-      // Sequences need not follow one another here (a gap is TryAgain):
-      // every batch carries its own.
-      const Status s = DecodeLogRecord(options_.comparator, icmp_.versioned(),
-                                       record, 0, &batch, &ts);
-      if (!s.ok() && !s.IsTryAgain()) {
-        ++rejected;
-        dropped.bytes += record.size();
-        continue;
-      }
-      WriteBatchInternal::InsertInto(batch, mem.get(), icmp_.versioned(), ts);
-      max_timestamp_ = std::max(max_timestamp_, ts);
-      ++records;
-    }
-    report_->log_records += records;
-    report_->log_bytes_dropped += dropped.bytes;
-    if (!mem->IsEmpty()) {
-      FlushJobOptions fo;
-      fo.env = env_;
-      fo.dbname = dbname_;
-      fo.table_options = table_options_;
-      fo.icmp = &icmp_;
-      fo.creation_time = env_->NowMicros() / 1000000;
-      fo.new_file_number = [this] { return next_number_++; };
-      FileMetaData meta;
-      std::vector<VlogFileMeta> none;
-      const uint64_t table = next_number_++;
-      STRATA_RETURN_IF_ERROR(RunFlush(fo, *mem, table, &meta, &none));
-      if (meta.file_size > 0) {
-        Note(name + ": " + std::to_string(records) +
-             " record(s) salvaged into " +
-             BaseName(TableFileName(dbname_, table)) +
-             (dropped.bytes > 0
-                  ? ", " + std::to_string(dropped.bytes) + " byte(s) dropped"
-                  : ""));
-        AddTable(meta);
-      }
-    }
-    ++report_->logs_salvaged;
-    return MoveToLost(name, "converted to a table");
-  }
-
-  Status ScanTable(uint64_t number) {
-    const std::string path = TableFileName(dbname_, number);
-    const std::string name = BaseName(path);
-    Status s = VerifyTableFile(env_, table_options_, path);
-    FileMetaData meta;
-    if (s.ok()) s = TableMeta(number, &meta);
-    if (!s.ok()) {
-      ++report_->tables_lost;
-      return MoveToLost(name, s.ToString());
-    }
-    AddTable(meta);
-    return Status::OK();
-  }
-
-  // What a MANIFEST says of table `number`, read from the table itself.
-  Status TableMeta(uint64_t number, FileMetaData* meta) {
-    const std::string path = TableFileName(dbname_, number);
+  // Opens table `path` and reads its metadata from its entries.
+  Status ReadTable(const std::string& path, uint64_t number,
+                   std::shared_ptr<const Table>* out, FileMetaData* meta) {
     meta->number = number;
     STRATA_RETURN_IF_ERROR(env_->GetFileSize(path, &meta->file_size));
     std::unique_ptr<RandomAccessFile> file;
@@ -210,10 +152,12 @@ class Repairer {
     STRATA_RETURN_IF_ERROR(Table::Open(table_options_, std::move(file),
                                        meta->file_size, BaseName(path),
                                        &table));
+    STRATA_RETURN_IF_ERROR(table->VerifyChecksums());
     meta->smallest_seqno = kMaxSequenceNumber;
     std::set<uint64_t> vlog_files;
-    std::unique_ptr<InternalIterator> it =
-        table->NewIterator(TableReadOptions());
+    TableReadOptions ro;
+    ro.fill_cache = false;
+    std::unique_ptr<InternalIterator> it = table->NewIterator(ro);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ParsedInternalKey parsed;
       if (!ParseInternalKey(it->key(), &parsed)) {
@@ -247,58 +191,256 @@ class Repairer {
         ExtendMetaByTombstone(icmp_, t, key, meta);
       }
     }
-    if (meta->num_entries == 0) {
-      return Status::Corruption(BaseName(path), "holds no entry");
+    meta->vlog_files.assign(vlog_files.begin(), vlog_files.end());
+    *out = std::move(table);
+    return Status::OK();
+  }
+
+  Status ScanTable(uint64_t number) {
+    const std::string path = TableFileName(dbname_, number);
+    const std::string name = BaseName(path);
+    auto meta = std::make_shared<FileMetaData>();
+    std::shared_ptr<const Table> table;
+    const Status s = ReadTable(path, number, &table, meta.get());
+    if (!s.ok()) {
+      lost_tables_.push_back(name);
+      lost_reasons_[name] = s.ToString();
+      return Status::OK();
     }
-    for (const uint64_t v : vlog_files) {
-      if (std::any_of(vlogs_.begin(), vlogs_.end(),
-                      [v](const VlogFileMeta& m) { return m.number == v; })) {
-        meta->vlog_files.push_back(v);
-      } else {
-        Note(BaseName(path) + ": names value-log file " +
-             BaseName(VlogFileName(dbname_, v)) +
-             ", which is gone: its values read as Corruption");
-      }
+    // Keys of a versioned DB end in a timestamp: read with the wrong
+    // options they would be other keys. Refused before anything changes.
+    if (table->properties().has_max_timestamp != options_.enable_versioning) {
+      return Status::InvalidArgument(
+          name + " was written by a DB " +
+              (options_.enable_versioning ? "without" : "with") + " versioning",
+          "repair with enable_versioning = " +
+              std::string(options_.enable_versioning ? "false" : "true") +
+              "; nothing was changed");
     }
     if (table->properties().has_max_timestamp) {
       max_timestamp_ =
           std::max(max_timestamp_, table->properties().max_timestamp);
     }
+    Input in;
+    in.rank = 0;
+    for (const uint64_t v : meta->vlog_files) {
+      if (vlogs_.count(v) == 0) {
+        // Merged last: a copy of the same write from a log, with its
+        // value inline, is preferred to a pointer into a missing file.
+        in.rank = 2;
+        Note(name + ": names value-log file " +
+             BaseName(VlogFileName(dbname_, v)) +
+             ", which is gone or unreadable: its values read as Corruption");
+      }
+    }
+    in.meta = meta;
+    in.table = std::move(table);
+    inputs_.push_back(std::move(in));
     return Status::OK();
   }
 
-  void AddTable(const FileMetaData& meta) {
-    ++report_->tables_kept;
-    report_->entries += meta.num_entries;
-    max_sequence_ = std::max(max_sequence_, meta.largest_seqno);
-    tables_.push_back(meta);
+  // Phase 1: a log whose records all fail to decode is read with the
+  // wrong options (versioning), not damaged through and through.
+  Status CheckLog(uint64_t number) {
+    uint64_t records = 0, decoded = 0;
+    STRATA_RETURN_IF_ERROR(ReadLog(number, nullptr, &records, &decoded));
+    if (records > 0 && decoded == 0) {
+      return Status::InvalidArgument(
+          BaseName(LogFileName(dbname_, number)) + ": none of its " +
+              std::to_string(records) + " record(s) decodes",
+          "is the DB's versioning (enable_versioning = " +
+              std::string(options_.enable_versioning ? "true" : "false") +
+              ") right? nothing was changed");
+    }
+    return Status::OK();
+  }
+
+  // Reads log `number` in salvage mode; each record that decodes goes into
+  // `mem` (when given).
+  Status ReadLog(uint64_t number, MemTable* mem, uint64_t* records,
+                 uint64_t* decoded, uint64_t* dropped_bytes = nullptr) {
+    const std::string path = LogFileName(dbname_, number);
+    std::unique_ptr<SequentialFile> file;
+    STRATA_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
+    struct Counter : log::Reader::Reporter {
+      uint64_t bytes = 0;
+      void Dropped(uint64_t, uint64_t n, const Status&) override { bytes += n; }
+    } dropped;
+    log::Reader reader(file.get(), BaseName(path), WalRecoveryMode::kSalvage,
+                       &dropped);
+    Slice record;
+    std::string scratch;
+    WriteBatch batch;
+    *records = *decoded = 0;
+    while (reader.ReadRecord(&record, &scratch)) {
+      ++*records;
+      uint64_t ts = 0;
+      // Sequences need not follow one another here (a gap is TryAgain):
+      // every batch carries its own.
+      const Status s = DecodeLogRecord(options_.comparator, icmp_.versioned(),
+                                       record, 0, &batch, &ts);
+      if (!s.ok() && !s.IsTryAgain()) {
+        dropped.bytes += record.size();
+        continue;
+      }
+      ++*decoded;
+      if (mem != nullptr) {
+        WriteBatchInternal::InsertInto(batch, mem, icmp_.versioned(), ts);
+        max_timestamp_ = std::max(max_timestamp_, ts);
+      }
+    }
+    if (dropped_bytes != nullptr) *dropped_bytes = dropped.bytes;
+    return reader.status();
+  }
+
+  // Phase 2: log `number`'s records into a new table, an input like the
+  // others. The log itself stays until the new state is durable.
+  Status ConvertLog(uint64_t number) {
+    const std::string name = BaseName(LogFileName(dbname_, number));
+    MemTable mem(icmp_, 1 << 20);
+    uint64_t records = 0, decoded = 0, dropped = 0;
+    STRATA_RETURN_IF_ERROR(ReadLog(number, &mem, &records, &decoded, &dropped));
+    report_->log_records += decoded;
+    report_->log_bytes_dropped += dropped;
+    ++report_->logs_salvaged;
+    if (mem.IsEmpty()) return Status::OK();
+    FlushJobOptions fo;
+    fo.env = env_;
+    fo.dbname = dbname_;
+    fo.table_options = table_options_;
+    fo.icmp = &icmp_;
+    fo.creation_time = env_->NowMicros() / 1000000;
+    fo.new_file_number = [this] { return next_number_++; };
+    FileMetaData meta;
+    std::vector<VlogFileMeta> none;
+    const uint64_t table = next_number_++;
+    STRATA_RETURN_IF_ERROR(RunFlush(fo, mem, table, &meta, &none));
+    if (meta.file_size == 0) return Status::OK();
+    salvaged_.push_back(table);
+    Note(name + ": " + std::to_string(decoded) + " record(s) salvaged" +
+         (dropped > 0 ? ", " + std::to_string(dropped) + " byte(s) dropped"
+                      : ""));
+    auto m = std::make_shared<FileMetaData>();
+    std::shared_ptr<const Table> t;
+    STRATA_RETURN_IF_ERROR(
+        ReadTable(TableFileName(dbname_, table), table, &t, m.get()));
+    Input in;
+    in.meta = m;
+    in.table = std::move(t);
+    in.rank = 1;  // after the tables (their pointers save space)
+    inputs_.push_back(std::move(in));
+    return Status::OK();
+  }
+
+  // Every input merged into new tables at the last level, as one full
+  // compaction at the bottom: the inputs' levels are unknown and their
+  // sequence ranges interleave, and a write may be in two of them (a log
+  // and the table it was flushed to): the merge keeps one copy of each.
+  Status Merge() {
+    std::stable_sort(
+        inputs_.begin(), inputs_.end(),
+        [](const Input& a, const Input& b) { return a.rank < b.rank; });
+    std::map<uint64_t, const Input*> by_number;
+    std::vector<std::shared_ptr<const FileMetaData>> metas;
+    for (const Input& in : inputs_) {
+      by_number[in.meta->number] = &in;
+      metas.push_back(in.meta);
+      max_sequence_ = std::max(max_sequence_, in.meta->largest_seqno);
+      report_->tables_kept += in.rank != 1;
+    }
+    if (metas.empty()) return Status::OK();
+    CompactionJobOptions o;
+    o.env = env_;
+    o.dbname = dbname_;
+    o.table_options = table_options_;
+    o.icmp = &icmp_;
+    o.max_output_file_size = options_.target_file_size;
+    o.new_file_number = [this] { return next_number_++; };
+    o.creation_time = env_->NowMicros() / 1000000;
+    o.bottommost = true;
+    o.open_input = [&by_number](const FileMetaData& f) {
+      TableReadOptions ro;
+      ro.fill_cache = false;
+      return by_number.at(f.number)->table->NewIterator(ro);
+    };
+    o.open_input_range_tombstones =
+        [&by_number](const FileMetaData& f) -> Result<RangeTombstoneListPtr> {
+      return by_number.at(f.number)->table->range_tombstones();
+    };
+    Result<CompactionJobResult> result = RunCompaction(o, metas);
+    if (!result.ok()) return result.status();
+    outputs_ = result->outputs;
+    garbage_ = result->vlog_garbage;
+    for (const FileMetaData& f : outputs_) report_->entries += f.num_entries;
+    return Status::OK();
   }
 
   Status WriteManifest() {
-    // Every table goes to L0: their levels are unknown, and their sequence
-    // ranges may interleave, so RepairDB compacts them once the DB opens.
     VersionEdit edit;
     edit.SetComparatorName(icmp_.user_comparator()->Name());
     const uint64_t manifest = next_number_++;
+    // Logs numbered below this are obsolete: every one was merged.
     edit.SetLogNumber(next_number_);
     edit.SetNextFileNumber(next_number_ + 1);
     edit.SetLastSequence(max_sequence_);
     if (icmp_.versioned() && max_timestamp_ > 0) {
       edit.SetLastTimestamp(max_timestamp_);
     }
-    for (const FileMetaData& f : tables_) edit.AddFile(0, f);
-    for (const VlogFileMeta& v : vlogs_) edit.AddVlogFile(v);
-    // CURRENT goes first, so that no moment has it naming a MANIFEST gone
-    // to lost/; the old MANIFESTs follow.
+    const int bottom = options_.num_levels - 1;
+    std::set<uint64_t> named;
+    for (const FileMetaData& f : outputs_) {
+      edit.AddFile(bottom, f);
+      named.insert(f.vlog_files.begin(), f.vlog_files.end());
+    }
+    // A value-log file no table names any more is left out (garbage).
+    for (const auto& [number, v] : vlogs_) {
+      if (named.count(number) == 0) {
+        unnamed_vlogs_.push_back(number);
+        continue;
+      }
+      edit.AddVlogFile(v);
+      ++report_->vlog_files_kept;
+      const auto g = garbage_.find(number);
+      if (g != garbage_.end()) edit.AddVlogGarbage(number, g->second);
+    }
     STRATA_RETURN_IF_ERROR(
         WriteStandaloneManifest(env_, dbname_, manifest, edit));
+    Note(BaseName(ManifestFileName(dbname_, manifest)) + ": written with " +
+         std::to_string(outputs_.size()) + " table(s) at level " +
+         std::to_string(bottom) + " and " +
+         std::to_string(report_->vlog_files_kept) +
+         " value-log file(s), last sequence " + std::to_string(max_sequence_));
+    return Status::OK();
+  }
+
+  // Phase 3, once the new CURRENT is durable: the merged inputs go (their
+  // data is in the outputs), the logs, old MANIFESTs, unreadable files and
+  // value-log files nothing names go to lost/.
+  Status CleanUp(const std::vector<uint64_t>& logs) {
+    for (const std::string& name : lost_tables_) {
+      ++report_->tables_lost;
+      STRATA_RETURN_IF_ERROR(MoveToLost(name, lost_reasons_[name]));
+    }
+    for (const std::string& name : lost_vlogs_) {
+      ++report_->vlog_files_lost;
+      STRATA_RETURN_IF_ERROR(MoveToLost(name, lost_reasons_[name]));
+    }
+    for (const uint64_t n : unnamed_vlogs_) {
+      STRATA_RETURN_IF_ERROR(
+          MoveToLost(BaseName(VlogFileName(dbname_, n)), "no table names it"));
+    }
+    for (const uint64_t n : logs) {
+      STRATA_RETURN_IF_ERROR(
+          MoveToLost(BaseName(LogFileName(dbname_, n)), "salvaged"));
+    }
     for (const std::string& name : manifests_) {
       STRATA_RETURN_IF_ERROR(MoveToLost(name, "replaced by the repair"));
     }
-    Note(BaseName(ManifestFileName(dbname_, manifest)) + ": written with " +
-         std::to_string(tables_.size()) + " table(s) and " +
-         std::to_string(vlogs_.size()) + " value-log file(s), last sequence " +
-         std::to_string(max_sequence_));
+    for (const Input& in : inputs_) {
+      const Status s =
+          env_->RemoveFile(TableFileName(dbname_, in.meta->number));
+      if (!s.ok() && !s.IsNotFound()) return s;
+    }
     return env_->SyncDir(dbname_);
   }
 
@@ -312,8 +454,14 @@ class Repairer {
   SequenceNumber max_sequence_ = 0;
   uint64_t max_timestamp_ = 0;
   std::vector<std::string> manifests_;
-  std::vector<FileMetaData> tables_;
-  std::vector<VlogFileMeta> vlogs_;
+  std::vector<Input> inputs_;
+  std::vector<uint64_t> salvaged_;
+  std::map<uint64_t, VlogFileMeta> vlogs_;
+  std::vector<std::string> lost_tables_, lost_vlogs_;
+  std::map<std::string, std::string> lost_reasons_;
+  std::vector<uint64_t> unnamed_vlogs_;
+  std::vector<FileMetaData> outputs_;
+  std::map<uint64_t, uint64_t> garbage_;
 };
 
 }  // namespace
@@ -336,29 +484,16 @@ Status RepairDB(const std::string& path, const Options& options,
     return Status::NotFound(path, "no such directory: nothing to repair");
   }
   STRATA_RETURN_IF_ERROR(listed);
-  {
-    std::unique_ptr<FileLock> lock;
-    Status s = env->LockFile(internal::LockFileName(path), &lock);
-    if (!s.ok()) {
-      return Status::IOError("database " + path + " is locked",
-                             "close it before repairing it: " + s.ToString());
-    }
-    STRATA_RETURN_IF_ERROR(internal::FinishRestore(env, path));
-    internal::Repairer repairer(resolved, path, r);
-    STRATA_RETURN_IF_ERROR(repairer.Run());
+  std::unique_ptr<FileLock> lock;
+  const Status locked = env->LockFile(internal::LockFileName(path), &lock);
+  if (!locked.ok()) {
+    return Status::IOError(
+        "database " + path + " is locked",
+        "close it before repairing it: " + locked.ToString());
   }
-  // The tables now sit in L0 with sequence ranges that may interleave:
-  // one full compaction puts every key's versions back in order.
-  Options open_options = options;
-  open_options.create_if_missing = false;
-  open_options.error_if_exists = false;
-  std::unique_ptr<DB> db;
-  STRATA_RETURN_IF_ERROR(DB::Open(open_options, path, &db));
-  Status s = db->CompactRange(nullptr, nullptr);
-  const Status closed = db->Close();
-  if (s.ok()) s = closed;
-  if (s.ok()) r->notes.push_back("compacted; the DB opens");
-  return s;
+  STRATA_RETURN_IF_ERROR(internal::FinishRestore(env, path));
+  internal::Repairer repairer(resolved, path, r);
+  return repairer.Run();
 }
 
 Status RepairDB(const std::string& path, const Options& options) {

@@ -115,6 +115,10 @@ Status WriteStringToFile(Env* env, const Slice& data, const std::string& path,
 
 Status CopyFilePrefix(Env* env, const std::string& from, const std::string& to,
                       uint64_t bytes) {
+  // Never over another file: `to` may be another name of `from`.
+  if (env->FileExists(to)) {
+    return Status::IOError(to, "exists already; not copied over");
+  }
   std::unique_ptr<SequentialFile> in;
   STRATA_RETURN_IF_ERROR(env->NewSequentialFile(from, &in));
   std::unique_ptr<WritableFile> out;
@@ -143,7 +147,9 @@ Status LinkOrCopyFile(Env* env, const std::string& from, const std::string& to,
                       uint64_t bytes, bool* linked) {
   const Status link = env->LinkFile(from, to);
   if (linked != nullptr) *linked = link.ok();
-  if (link.ok() || link.IsNotFound()) return link;
+  // A missing source, or a target that exists (perhaps a link made by
+  // someone else), is the link's error: copying would truncate the target.
+  if (link.ok() || link.IsNotFound() || env->FileExists(to)) return link;
   return CopyFilePrefix(env, from, to, bytes);
 }
 

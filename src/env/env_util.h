@@ -57,17 +57,18 @@ Status ReadFileToString(Env* env, const std::string& path, std::string* data,
 Status WriteStringToFile(Env* env, const Slice& data, const std::string& path,
                          bool sync);
 
-// Copies the first `bytes` bytes of `from` into a new file `to` (created or
-// truncated), syncs it and closes it. A `from` shorter than `bytes` is
-// Corruption naming it. On failure `to` may hold a prefix.
+// Copies the first `bytes` bytes of `from` into a new file `to`, syncs it
+// and closes it. IOError if `to` exists (it may be another name of
+// `from`). A `from` shorter than `bytes` is Corruption naming it. On
+// failure `to` may hold a prefix.
 Status CopyFilePrefix(Env* env, const std::string& from, const std::string& to,
                       uint64_t bytes);
 
 // Makes `to` a hard link of `from`, or, when linking fails (another file
-// system, or an Env without links), a synced copy of its first `bytes`
-// bytes. `*linked` (optional) tells which. A link is only as durable as
-// `from` already is, and its directory entry only once the caller syncs
-// `to`'s directory.
+// system, or an Env without links) and `to` does not exist, a synced copy
+// of its first `bytes` bytes. `*linked` (optional) tells which. A link is only
+// as durable as `from` already is, and its directory entry only once the caller
+// syncs `to`'s directory.
 Status LinkOrCopyFile(Env* env, const std::string& from, const std::string& to,
                       uint64_t bytes, bool* linked = nullptr);
 

@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -68,6 +69,20 @@ std::string Json(const Slice& s, TextMode mode) {
       .dump();
 }
 
+// The bytes of the regular files in `dir` (0 if it cannot be listed).
+uint64_t DirectoryBytes(const std::string& dir) {
+  std::error_code ec;
+  uint64_t bytes = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::error_code size_ec;
+    if (e.is_regular_file(size_ec)) {
+      const uint64_t size = e.file_size(size_ec);
+      if (!size_ec) bytes += size;
+    }
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Session::Session(bool interactive) : interactive_(interactive) {}
@@ -80,7 +95,7 @@ Status Session::StartFrom(const Session& other) {
   value_log_ = other.value_log_;
   quiet_ = other.quiet_;
   mode_ = other.mode_;
-  return OpenDb(/*create=*/true);
+  return OpenDb(/*create=*/other.create_);
 }
 
 void Session::CloseDb() {
@@ -323,9 +338,14 @@ struct Commands {
     if (!in) {
       return Failed(Status::IOError(file, "cannot be opened for reading"));
     }
+    // The size, for the progress bar; a pipe has none.
+    uint64_t size = 0;
     in.seekg(0, std::ios::end);
-    const auto size = static_cast<uint64_t>(in.tellg());
+    const std::streamoff end = in.fail() ? -1 : std::streamoff(in.tellg());
+    in.clear();
     in.seekg(0);
+    in.clear();
+    if (end > 0) size = static_cast<uint64_t>(end);
     Status s = session.OpenDb(true);
     if (!s.ok()) return Failed(s);
     RecordReader reader(&in, f, key_field, value_field, header);
@@ -456,9 +476,22 @@ struct Commands {
   int Checkpoint() {
     Status s = session.OpenDb(false);
     if (!s.ok()) return Failed(s);
+    // The checkpoint is built in DIR.strata-tmp: its bytes against the
+    // DB's files are the progress (hard links arrive at once; copies, to
+    // another file system, grow).
+    const uint64_t total = DirectoryBytes(session.db_path_);
+    DB* db = session.db_.get();
     CheckpointMetadata meta;
-    s = session.db_->CreateCheckpoint(dir, &meta);
+    auto job = std::async(std::launch::async,
+                          [&] { return db->CreateCheckpoint(dir, &meta); });
+    Progress progress("checkpoint " + dir, total, "B", session.quiet_);
+    while (job.wait_for(std::chrono::milliseconds(100)) !=
+           std::future_status::ready) {
+      progress.Update(DirectoryBytes(dir + ".strata-tmp"));
+    }
+    s = job.get();
     if (!s.ok()) return Failed(s);
+    progress.Finish(meta.total_bytes);
     uint64_t linked = 0;
     for (const CheckpointFile& f : meta.files) linked += f.linked;
     out << "checkpoint " << meta.directory << ": sequence " << meta.sequence;
@@ -473,7 +506,13 @@ struct Commands {
       return Failed(Status::InvalidArgument("a transaction is open",
                                             "commit or roll back first"));
     }
-    session.CloseDb();  // restore replaces a closed DB
+    if (session.db_ != nullptr) {
+      // The shell's open DB goes on from the checkpoint.
+      const Status s = session.db_->RestoreFromCheckpoint(dir);
+      if (!s.ok()) return Failed(s);
+      out << "restored " << session.db_path_ << " from " << dir << "\n";
+      return kExitOk;
+    }
     Options options;
     options.enable_versioning = session.versioned_;
     Status s = RestoreFromCheckpoint(dir, session.db_path_, options);
@@ -484,10 +523,6 @@ struct Commands {
     }
     if (!s.ok()) return Failed(s);
     out << "restored " << session.db_path_ << " from " << dir << "\n";
-    if (session.interactive_) {
-      s = session.OpenDb(false);
-      if (!s.ok()) return Failed(s);
-    }
     return kExitOk;
   }
 
@@ -499,7 +534,13 @@ struct Commands {
     Options options;
     options.enable_versioning = session.versioned_;
     RepairReport report;
-    const Status s = RepairDB(session.db_path_, options, &report);
+    Status s = RepairDB(session.db_path_, options, &report);
+    // Refused before anything changed: the DB was made the other way.
+    if (s.IsInvalidArgument() &&
+        s.ToString().find("versioning") != std::string::npos) {
+      options.enable_versioning = !options.enable_versioning;
+      s = RepairDB(session.db_path_, options, &report);
+    }
     for (const std::string& note : report.notes) out << note << "\n";
     if (!s.ok()) return Failed(s);
     out << "repaired " << session.db_path_ << ": kept " << report.tables_kept
@@ -603,6 +644,9 @@ int Session::Run(const std::vector<std::string>& args, std::ostream& out,
     app.add_flag("--value-log", value_log_,
                  "a DB made by this command keeps large values in a value log");
     app.add_flag("-q,--quiet", quiet_, "no progress on stderr");
+    app.add_flag("--create", create_,
+                 "let `shell` create the DB if it does not exist (writing "
+                 "commands always do)");
   }
   app.add_flag("--hex", hex, "keys and values in hex");
   app.add_flag("--raw", raw, "keys and values as they are, unescaped");
@@ -777,8 +821,16 @@ int Session::Run(const std::vector<std::string>& args, std::ostream& out,
       out << app.help();
       return kExitOk;
     }
+  } catch (const std::invalid_argument& e) {
+    err << "strata " << c.command << ": bad number: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::out_of_range& e) {
+    err << "strata " << c.command << ": number out of range: " << e.what()
+        << "\n";
+    return kExitUsage;
   } catch (const std::exception& e) {
-    err << "strata " << c.command << ": " << e.what() << "\n";
+    // Out of memory and the like: the tool's failure, not the data's.
+    err << "strata " << c.command << ": internal error: " << e.what() << "\n";
     return kExitIOError;
   }
   // `shell` is run by main().

@@ -77,6 +77,7 @@ class Session {
   bool value_log_ = false;  // --value-log: a new DB separates values
   TextMode mode_ = TextMode::kEscaped;
   bool quiet_ = false;
+  bool create_ = false;  // --create: the shell may make the DB
   std::unique_ptr<DB> db_;
   std::unique_ptr<Transaction> txn_;
   bool quit_ = false;

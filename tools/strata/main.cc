@@ -18,9 +18,11 @@
 
 namespace {
 
-// Splits a shell line into words: blanks separate, '...' and "..." quote
-// (a backslash inside "..." or outside quotes escapes the next character,
-// which the command then sees as written, so "a\\tb" stays an escape).
+// Splits a shell line into words. Blanks separate; '...' quotes
+// everything up to the next '; "..." quotes too. Inside "..." and outside
+// quotes, \" and \' give the quote character and (outside quotes) "\ " a
+// blank; every other backslash stays, for the command to read as an escape
+// (\t, \n, \xNN, \\).
 bool Split(const std::string& line, std::vector<std::string>* words,
            std::string* error) {
   words->clear();
@@ -29,6 +31,13 @@ bool Split(const std::string& line, std::vector<std::string>* words,
   char quote = 0;
   for (size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
+    if (c == '\\' && quote != '\'' && i + 1 < line.size() &&
+        (line[i + 1] == '"' || line[i + 1] == '\'' ||
+         (quote == 0 && line[i + 1] == ' '))) {
+      word += line[++i];
+      in_word = true;
+      continue;
+    }
     if (quote != 0) {
       if (c == quote) {
         quote = 0;
