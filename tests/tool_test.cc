@@ -347,11 +347,14 @@ std::string ShellSession(const std::string& db,
 TEST_F(ToolTest, ShellRunsCommandsAndTransactionsOnATerminal) {
   const std::string out = ShellSession(
       db_,
-      {"put a 1", "begin", "put b 2", "get b", "rollback", "get b", "begin",
-       "put c '3 4'", "commit", "get c", "put q \"say \\\"hi\\\"\"", "get q",
-       "scan", "bogus", "quit"},
+      {"help", "put a 1", "begin", "put b 2", "get b", "rollback", "get b",
+       "begin", "put c '3 4'", "commit", "get c", "put q \"say \\\"hi\\\"\"",
+       "get q", "scan", "bogus", "quit"},
       dir_);
   EXPECT_NE(std::string::npos, out.find("strata shell on")) << out;
+  // `help` lists the commands, transactions' included.
+  EXPECT_NE(std::string::npos, out.find("rollback")) << out;
+  EXPECT_NE(std::string::npos, out.find("delete-range")) << out;
   EXPECT_NE(std::string::npos, out.find("strata (txn)> ")) << out;
   EXPECT_NE(std::string::npos, out.find("rolled back")) << out;
   EXPECT_NE(std::string::npos, out.find("strata get: b not found")) << out;

@@ -818,7 +818,10 @@ int Session::Run(const std::vector<std::string>& args, std::ostream& out,
       return kExitOk;
     }
     if (sub == help) {
-      out << app.help();
+      // The tool's own help (app.help() would describe `help` itself, the
+      // subcommand just parsed).
+      out << app.get_formatter()->make_help(&app, "",
+                                            CLI::AppFormatMode::Normal);
       return kExitOk;
     }
   } catch (const std::invalid_argument& e) {
