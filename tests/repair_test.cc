@@ -373,6 +373,50 @@ TEST_F(RepairTest, AValueLogDbKeepsItsValues) {
   EXPECT_EQ("", DescribeDifference(expected, State()));
 }
 
+TEST_F(RepairTest, ALostValueLogFileLeavesADbThatOpensAndSaysWhatIsGone) {
+  options_.enable_value_log = true;
+  options_.value_log_threshold = 64;
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options_, "/db", &db).ok());
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(db->Put(WriteOptions(), "big" + std::to_string(i),
+                        std::string(200, 'b'))
+                    .ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), "small" + std::to_string(i), "s").ok());
+  }
+  ASSERT_TRUE(db->Flush().ok());
+  db.reset();
+  const std::vector<std::string> vlogs = Files(".vlog");
+  ASSERT_FALSE(vlogs.empty());
+  for (const std::string& v : vlogs) {
+    ASSERT_TRUE(env_->RemoveFile("/db/" + v).ok());
+  }
+  ASSERT_TRUE(env_->RemoveFile("/db/CURRENT").ok());
+  RepairReport report;
+  {
+    const Status rs = RepairDB("/db", options_, &report);
+    ASSERT_TRUE(rs.ok()) << rs.ToString();
+  }
+  ASSERT_TRUE(DB::Open(options_, "/db", &db).ok());
+  std::string v;
+  EXPECT_TRUE(db->Get(ReadOptions(), "small7", &v).ok());
+  const Status big = db->Get(ReadOptions(), "big7", &v);
+  EXPECT_TRUE(big.IsCorruption() || big.IsNotFound() || big.IsIOError())
+      << big.ToString();
+  EXPECT_NE(std::string::npos, big.ToString().find(".vlog")) << big.ToString();
+  // A new value-log file never takes a lost one's number.
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(db->Put(WriteOptions(), "new" + std::to_string(i),
+                        std::string(200, 'n'))
+                    .ok());
+  }
+  ASSERT_TRUE(db->Flush().ok());
+  for (const std::string& lost : vlogs) {
+    EXPECT_FALSE(env_->FileExists("/db/" + lost)) << lost;
+  }
+  ASSERT_TRUE(db->Get(ReadOptions(), "new7", &v).ok());
+}
+
 TEST_F(RepairTest, AnOpenDbIsNotRepaired) {
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(options_, "/db", &db).ok());

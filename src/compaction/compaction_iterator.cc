@@ -17,6 +17,7 @@ CompactionIterator::CompactionIterator(const CompactionIteratorOptions& options,
       retention_horizon_(options.icmp->versioned() ? options.retention_horizon
                                                    : 0),
       input_(input),
+      drop_repeats_(options.drop_repeats),
       served_(snapshots_.size() + 1, 0) {
   assert(icmp_ != nullptr);
   assert(input_ != nullptr);
@@ -166,7 +167,7 @@ bool CompactionIterator::Admit() {
     return t == static_cast<uint8_t>(ValueType::kValue) ||
            t == static_cast<uint8_t>(ValueType::kValuePointer);
   };
-  duplicate_ = same_key && ikey.sequence == last_sequence_ &&
+  duplicate_ = drop_repeats_ && same_key && ikey.sequence == last_sequence_ &&
                (type == last_type_ || (is_value(type) && is_value(last_type_)));
   if (duplicate_) {
     ++stats_.dropped_duplicates;

@@ -39,7 +39,8 @@
 // Errors: a key that does not parse as a point internal key, or input out
 // of order (a user key going backwards, or a sequence not strictly falling
 // within one user key), makes status() Corruption; the entry is never
-// silently skipped. One exception: an entry equal to the one before it in
+// silently skipped. One exception, with options.drop_repeats (RepairDB's
+// merge): an entry equal to the one before it in
 // user key and sequence, and of the same type or both values (one inline,
 // one a value pointer), is the same write held twice (RepairDB merges a
 // salvaged log beside the table it was flushed to, or an obsolete table a
@@ -100,6 +101,10 @@ struct CompactionIteratorOptions {
   RangeTombstoneListPtr range_tombstones;
   // Versioned DBs: rule 4's horizon (0: every version is kept).
   uint64_t retention_horizon = 0;
+  // RepairDB's merge only: an exact repeat is the same write held twice
+  // and dropped (see Errors). Otherwise it is Corruption, as in any
+  // compaction of a healthy DB, where it cannot happen.
+  bool drop_repeats = false;
 };
 
 class CompactionIterator {
@@ -206,6 +211,7 @@ class CompactionIterator {
   size_t last_stripe_ = 0;
   // The entry Admit() last refused was an exact repeat.
   bool duplicate_ = false;
+  const bool drop_repeats_;
 
   // Rule 4: the key (without timestamp) whose versions are being seen;
   // served_[i] == retention_generation_ when readers in stripe i already

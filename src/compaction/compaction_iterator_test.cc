@@ -108,9 +108,11 @@ Outcome Compact(const std::vector<KV>& input,
                 int fail_after = -1,
                 const InternalKeyComparator* icmp = &Icmp(),
                 uint64_t retention_horizon = 0,
-                RangeTombstoneListPtr range_tombstones = nullptr) {
+                RangeTombstoneListPtr range_tombstones = nullptr,
+                bool drop_repeats = false) {
   VectorIterator source(input, fail_after);
   CompactionIteratorOptions options;
+  options.drop_repeats = drop_repeats;
   options.icmp = icmp;
   options.snapshots = std::move(snapshots);
   options.bottommost = bottommost;
@@ -399,11 +401,16 @@ TEST(CompactionIteratorTest, AnExactRepeatIsTheSameWriteAndDropped) {
   const Outcome r =
       Compact({Put("a", 5, "x"), Put("a", 5, "x"), Put("a", 4, "y"),
                Put("b", 3, "z"), Put("b", 3, "z")},
-              {4}, false);
+              {4}, false, -1, &Icmp(), 0, nullptr, /*drop_repeats=*/true);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   ASSERT_EQ(3u, r.output.size());
   EXPECT_EQ(2u, r.stats.dropped_duplicates);
   EXPECT_EQ(3u, r.stats.output_entries);
+}
+
+TEST(CompactionIteratorTest, ARepeatOutsideRepairIsCorruption) {
+  const Outcome r = Compact({Put("a", 5, "x"), Put("a", 5, "x")}, {}, false);
+  EXPECT_TRUE(r.status.IsCorruption()) << r.status.ToString();
 }
 
 TEST(CompactionIteratorTest, AValueInlineAndInTheValueLogIsOneWrite) {
@@ -412,7 +419,8 @@ TEST(CompactionIteratorTest, AValueInlineAndInTheValueLogIsOneWrite) {
   // The tag's low byte (the type) comes first: fixed64 little-endian.
   pointer.first[pointer.first.size() - 8] =
       static_cast<char>(ValueType::kValuePointer);
-  const Outcome r = Compact({pointer, Put("a", 5, "x")}, {}, false);
+  const Outcome r = Compact({pointer, Put("a", 5, "x")}, {}, false, -1, &Icmp(),
+                            0, nullptr, /*drop_repeats=*/true);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   ASSERT_EQ(1u, r.output.size());
   EXPECT_EQ(pointer, r.output[0]);

@@ -72,6 +72,7 @@ Result<CompactionJobResult> RunCompaction(
   iter_options.snapshots = o.snapshots;
   iter_options.bottommost = o.bottommost;
   iter_options.retention_horizon = o.retention_horizon;
+  iter_options.drop_repeats = o.drop_repeats;
   iter_options.range_tombstones = all;
   CompactionIterator iter(iter_options, merged.get());
 

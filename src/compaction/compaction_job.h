@@ -53,6 +53,8 @@ struct CompactionJobOptions : TableOutputOptions {
   // Versioned DBs: versions older than this may go (see CompactionIterator
   // rule 4); 0 keeps every version.
   uint64_t retention_horizon = 0;
+  // RepairDB's merge: exact repeats are one write (CompactionIterator).
+  bool drop_repeats = false;
   // Opens an iterator over an input table (the DB goes through its table
   // cache). An input that cannot be opened is reported as an iterator
   // whose status() is the error (NewErrorInternalIterator).

@@ -144,6 +144,7 @@ Status DBImpl::CreateCheckpoint(const std::string& dir,
   // One checkpoint at a time: two into one directory would share its
   // staging directory.
   MutexLock checkpoint_lock(&checkpoint_mu_);
+  STRATA_RETURN_IF_ERROR(CheckOpen());  // a restore may have retired it
   if (env_->FileExists(target)) {
     return Status::InvalidArgument(
         dir, "exists already; a checkpoint goes into a new directory");

@@ -247,14 +247,22 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
 
   MutexLock lock(&mu_);
   ++bg_.manual_compactions;  // automatic picks pause
-  while (bg_.compaction_running && bg_error_.ok()) bg_cv_.Wait();
+  while (bg_.compaction_running && bg_error_.ok() && !bg_.shutting_down) {
+    bg_cv_.Wait();
+  }
+  if (bg_.shutting_down) {
+    // Close() began: it waits for this call to leave.
+    --bg_.manual_compactions;
+    bg_cv_.SignalAll();
+    return Status::InvalidArgument(dbname_, "the DB is closed");
+  }
   bg_.compaction_running = true;
   Status s = bg_error_;
   const int last = options_.num_levels - 1;
-  for (int level = 0; s.ok() && level <= last; ++level) {
+  for (int level = 0; s.ok() && level <= last && !bg_.shutting_down; ++level) {
     // Each pick moves the range's files of `level` down; the last level
     // compacts into itself once (dropping tombstones and old versions).
-    for (int round = 0; s.ok(); ++round) {
+    for (int round = 0; s.ok() && !bg_.shutting_down; ++round) {
       std::optional<CompactionPlan> plan = PickManualCompaction(
           *versions_->current(), policy_, level, begin, end, bg_.busy_files);
       if (!plan) break;

@@ -6,6 +6,7 @@
 #include "db/resolved_options.h"
 #include "db/restore.h"
 #include "env/env_util.h"
+#include "env/filename.h"
 
 namespace strata {
 
@@ -57,9 +58,7 @@ void DBHandle::ReleaseSnapshot(const Snapshot* snapshot) {
 }
 
 Status DBHandle::RestoreFromCheckpoint(const std::string& checkpoint_dir) {
-  MutexLock lock(&mu_);
-  DBImpl* old = impl();
-  STRATA_RETURN_IF_ERROR(old->CheckOpen());
+  STRATA_RETURN_IF_ERROR(impl()->CheckOpen());
   if (checkpoint_dir.empty()) {
     return Status::InvalidArgument("restore", "empty checkpoint directory");
   }
@@ -69,8 +68,9 @@ Status DBHandle::RestoreFromCheckpoint(const std::string& checkpoint_dir) {
   if (from == NormalizePath(path_)) {
     return Status::InvalidArgument(checkpoint_dir, "is the DB itself");
   }
-  // Everything is checked before anything changes: the DB stays open and
-  // as it was if the checkpoint does not verify.
+  // Everything is checked before anything changes (and before mu_ is
+  // taken): the DB stays open and as it was if the checkpoint does not
+  // verify.
   StoredDb checkpoint;
   Status s = ReadStoredDb(resolved, from, &checkpoint);
   if (s.ok()) s = VerifyStoredDb(resolved, from, checkpoint);
@@ -78,17 +78,29 @@ Status DBHandle::RestoreFromCheckpoint(const std::string& checkpoint_dir) {
     return s.WithContext("checkpoint " + checkpoint_dir +
                          " cannot be restored (nothing was changed)");
   }
-  // The old state ends here: its writers drain, its background stops, its
-  // logs are synced (so that, should staging fail, it reopens whole), and
-  // the directory lock passes to this call.
+  MutexLock lock(&mu_);
+  DBImpl* old = impl();
+  STRATA_RETURN_IF_ERROR(old->CheckOpen());
+  // The old state ends here: its writers drain, its background, a
+  // checkpoint or CompactRange in progress stop, its logs are synced (so
+  // that, should staging fail, it reopens whole), and the directory lock
+  // passes to this call.
   std::unique_ptr<FileLock> dir_lock;
   const Status retired = old->Retire(&dir_lock);
   if (dir_lock == nullptr) return retired;  // lost the lock: nothing more
   s = StageRestore(env, from, checkpoint, path_);
+  // Past the commit point the restore stands, whatever failed after it:
+  // the open below finishes it.
+  if (!s.ok() && env->FileExists(RestoreMarkerFileName(path_))) {
+    s = Status::OK();
+  }
   if (s.ok()) s = FinishRestore(env, path_);
   // Opens the restored state, or, if staging failed before the commit
   // point, the old one again (an open also finishes a committed restore).
-  auto fresh = std::make_unique<DBImpl>(options_, path_);
+  Options reopen = options_;
+  reopen.create_if_missing = false;
+  reopen.error_if_exists = false;
+  auto fresh = std::make_unique<DBImpl>(reopen, path_);
   fresh->AdoptLock(std::move(dir_lock));
   const Status opened = fresh->OpenImpl();
   if (!opened.ok()) {

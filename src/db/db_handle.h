@@ -36,45 +36,62 @@ class DBHandle final : public DB {
 
   Status Put(const WriteOptions& options, const Slice& key,
              const Slice& value) override {
-    return impl()->Put(options, key, value);
+    DBImpl* i = impl();
+    return Guarded(i, i->Put(options, key, value));
   }
   Status Delete(const WriteOptions& options, const Slice& key) override {
-    return impl()->Delete(options, key);
+    DBImpl* i = impl();
+    return Guarded(i, i->Delete(options, key));
   }
   Status DeleteRange(const WriteOptions& options, const Slice& begin,
                      const Slice& end) override {
-    return impl()->DeleteRange(options, begin, end);
+    DBImpl* i = impl();
+    return Guarded(i, i->DeleteRange(options, begin, end));
   }
   Status Write(const WriteOptions& options, WriteBatch* batch) override {
-    return impl()->Write(options, batch);
+    DBImpl* i = impl();
+    return Guarded(i, i->Write(options, batch));
   }
   Status Get(const ReadOptions& options, const Slice& key,
              std::string* value) override {
-    return impl()->Get(options, key, value);
+    DBImpl* i = impl();
+    return Guarded(i, i->Get(options, key, value));
   }
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override {
     return impl()->NewIterator(options);
   }
   Status Count(const ReadOptions& options, const Slice& begin, const Slice& end,
                uint64_t* count) override {
-    return impl()->Count(options, begin, end, count);
+    DBImpl* i = impl();
+    return Guarded(i, i->Count(options, begin, end, count));
   }
   const Snapshot* GetSnapshot() override { return impl()->GetSnapshot(); }
   void ReleaseSnapshot(const Snapshot* snapshot) override;
-  Status Flush() override { return impl()->Flush(); }
+  Status Flush() override {
+    DBImpl* i = impl();
+    return Guarded(i, i->Flush());
+  }
   Status CompactRange(const Slice* begin, const Slice* end) override {
-    return impl()->CompactRange(begin, end);
+    DBImpl* i = impl();
+    return Guarded(i, i->CompactRange(begin, end));
   }
   bool GetProperty(const Slice& name, std::string* value) override {
     return impl()->GetProperty(name, value);
   }
   Status CreateCheckpoint(const std::string& dir,
                           CheckpointMetadata* meta) override {
-    return impl()->CreateCheckpoint(dir, meta);
+    DBImpl* i = impl();
+    return Guarded(i, i->CreateCheckpoint(dir, meta));
   }
   Status RestoreFromCheckpoint(const std::string& checkpoint_dir) override;
-  Status FlushWAL(bool sync) override { return impl()->FlushWAL(sync); }
-  Status VerifyChecksums() override { return impl()->VerifyChecksums(); }
+  Status FlushWAL(bool sync) override {
+    DBImpl* i = impl();
+    return Guarded(i, i->FlushWAL(sync));
+  }
+  Status VerifyChecksums() override {
+    DBImpl* i = impl();
+    return Guarded(i, i->VerifyChecksums());
+  }
   Status Close() override;
   std::unique_ptr<Transaction> BeginTransaction(
       const WriteOptions& options,
@@ -86,6 +103,14 @@ class DBHandle final : public DB {
   DBImpl* impl() const { return current_.load(std::memory_order_acquire); }
 
  private:
+  // A call that failed on a DBImpl a restore retired meanwhile failed
+  // because of the restore (a table it was reading went, say): it says so,
+  // rather than NotFound or IOError.
+  static Status Guarded(DBImpl* impl, Status s) {
+    if (!s.ok() && impl->retired()) return impl->CheckOpen();
+    return s;
+  }
+
   const Options options_;
   const std::string path_;
   std::atomic<DBImpl*> current_;

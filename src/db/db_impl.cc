@@ -417,6 +417,10 @@ Status DBImpl::Close() {
     }
     bg_.shutting_down = true;
     bg_cv_.SignalAll();
+    // A CompactRange running in a caller's thread stops at its next pick;
+    // the job it is running installs (or fails) first. Nothing of this
+    // state touches a file once Close returns (a restore relies on it).
+    while (bg_.manual_compactions > 0) bg_cv_.Wait();
     s = bg_error_;
   }
   for (std::thread& t : bg_threads_) t.join();
@@ -446,6 +450,8 @@ Status DBImpl::Close() {
 Status DBImpl::Retire(std::unique_ptr<FileLock>* lock) {
   retired_->store(true, std::memory_order_release);
   retiring_ = true;
+  // A checkpoint in progress ends first (a later one finds the DB closed).
+  MutexLock checkpoint_lock(&checkpoint_mu_);
   const Status s = Close();
   *lock = std::move(db_lock_);
   return s;
@@ -488,7 +494,8 @@ Status DBImpl::Flush() {
   STRATA_RETURN_IF_ERROR(pipeline_.ForceMemTableSwitch());
   // ... then wait until every frozen memtable is in a table.
   MutexLock lock(&mu_);
-  while (bg_error_.ok() && !imm_.empty()) bg_cv_.Wait();
+  while (bg_error_.ok() && !imm_.empty() && !bg_.shutting_down) bg_cv_.Wait();
+  if (bg_.shutting_down && bg_error_.ok()) return CheckOpen();
   return WritesStoppedLocked();
 }
 

@@ -176,6 +176,8 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // OK while open; InvalidArgument once closed (saying so, or that a
   // restore replaced this state).
   Status CheckOpen() const;
+  // Whether a restore retired this state (Retire).
+  bool retired() const { return retired_->load(std::memory_order_acquire); }
   // Whether `snapshot` is a live snapshot of this DB.
   bool HoldsSnapshot(const Snapshot* snapshot) {
     MutexLock lock(&mu_);
@@ -183,9 +185,11 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   }
   // Ends this state for a restore: marks it retired (its iterators,
   // snapshots and transactions then fail with InvalidArgument saying so),
-  // closes it without flushing the memtable (its logs are synced, so the
-  // state reopens whole if the restore fails), and hands the directory
-  // lock to `*lock` instead of releasing it. Returns Close()'s status.
+  // waits for a checkpoint in progress, closes it without flushing the
+  // memtable (its logs are synced, so the state reopens whole if the
+  // restore fails; Close also waits for a CompactRange in progress), and
+  // hands the directory lock to `*lock` instead of releasing it. After it
+  // returns, this state touches no file. Returns Close()'s status.
   Status Retire(std::unique_ptr<FileLock>* lock);
   // Before OpenImpl: the directory lock is already held (handed over by
   // Retire), and OpenImpl keeps it.

@@ -80,6 +80,9 @@ class Repairer {
     // again.
     for (const uint64_t n : logs) STRATA_RETURN_IF_ERROR(ConvertLog(n));
     STRATA_RETURN_IF_ERROR(Merge());
+    // What cannot be read goes to lost/ before the new CURRENT: after it,
+    // an open would delete such a file as garbage instead.
+    STRATA_RETURN_IF_ERROR(SetAsideUnreadable());
     STRATA_RETURN_IF_ERROR(WriteManifest());
     // Phase 3: what the new state no longer needs.
     return CleanUp(logs);
@@ -173,6 +176,10 @@ class Repairer {
         vlog::ValuePointer pointer;
         STRATA_RETURN_IF_ERROR(pointer.DecodeFrom(it->value()));
         vlog_files.insert(pointer.file_number);
+        // A missing file's number is never handed out again.
+        if (pointer.file_number < kMaxFileNumber) {
+          next_number_ = std::max(next_number_, pointer.file_number + 1);
+        }
       }
     }
     STRATA_RETURN_IF_ERROR(it->status());
@@ -358,6 +365,7 @@ class Repairer {
     o.new_file_number = [this] { return next_number_++; };
     o.creation_time = env_->NowMicros() / 1000000;
     o.bottommost = true;
+    o.drop_repeats = true;
     o.open_input = [&by_number](const FileMetaData& f) {
       TableReadOptions ro;
       ro.fill_cache = false;
@@ -370,8 +378,40 @@ class Repairer {
     Result<CompactionJobResult> result = RunCompaction(o, metas);
     if (!result.ok()) return result.status();
     outputs_ = result->outputs;
-    garbage_ = result->vlog_garbage;
-    for (const FileMetaData& f : outputs_) report_->entries += f.num_entries;
+    for (FileMetaData& f : outputs_) {
+      report_->entries += f.num_entries;
+      // A pointer into a value-log file that is gone stays (it reads as
+      // Corruption naming the file), but the MANIFEST names only files
+      // that exist.
+      std::erase_if(f.vlog_files,
+                    [this](uint64_t v) { return vlogs_.count(v) == 0; });
+    }
+    return CountLiveValueBytes();
+  }
+
+  // Each kept value-log file's garbage: its record bytes less those the
+  // merged tables point to (the old MANIFEST's count is lost with it).
+  Status CountLiveValueBytes() {
+    for (const FileMetaData& f : outputs_) {
+      if (f.vlog_files.empty()) continue;
+      auto meta = std::make_shared<FileMetaData>();
+      std::shared_ptr<const Table> table;
+      STRATA_RETURN_IF_ERROR(ReadTable(TableFileName(dbname_, f.number),
+                                       f.number, &table, meta.get()));
+      TableReadOptions ro;
+      ro.fill_cache = false;
+      std::unique_ptr<InternalIterator> it = table->NewIterator(ro);
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        if (ExtractType(it->key()) !=
+            static_cast<uint8_t>(ValueType::kValuePointer)) {
+          continue;
+        }
+        vlog::ValuePointer p;
+        STRATA_RETURN_IF_ERROR(p.DecodeFrom(it->value()));
+        live_bytes_[p.file_number] += p.record_size;
+      }
+      STRATA_RETURN_IF_ERROR(it->status());
+    }
     return Status::OK();
   }
 
@@ -400,8 +440,10 @@ class Repairer {
       }
       edit.AddVlogFile(v);
       ++report_->vlog_files_kept;
-      const auto g = garbage_.find(number);
-      if (g != garbage_.end()) edit.AddVlogGarbage(number, g->second);
+      const uint64_t live = live_bytes_[number];
+      if (v.record_bytes > live) {
+        edit.AddVlogGarbage(number, v.record_bytes - live);
+      }
     }
     STRATA_RETURN_IF_ERROR(
         WriteStandaloneManifest(env_, dbname_, manifest, edit));
@@ -414,9 +456,9 @@ class Repairer {
   }
 
   // Phase 3, once the new CURRENT is durable: the merged inputs go (their
-  // data is in the outputs), the logs, old MANIFESTs, unreadable files and
-  // value-log files nothing names go to lost/.
-  Status CleanUp(const std::vector<uint64_t>& logs) {
+  // data is in the outputs); the logs, old MANIFESTs and value-log files
+  // nothing names go to lost/.
+  Status SetAsideUnreadable() {
     for (const std::string& name : lost_tables_) {
       ++report_->tables_lost;
       STRATA_RETURN_IF_ERROR(MoveToLost(name, lost_reasons_[name]));
@@ -425,6 +467,10 @@ class Repairer {
       ++report_->vlog_files_lost;
       STRATA_RETURN_IF_ERROR(MoveToLost(name, lost_reasons_[name]));
     }
+    return Status::OK();
+  }
+
+  Status CleanUp(const std::vector<uint64_t>& logs) {
     for (const uint64_t n : unnamed_vlogs_) {
       STRATA_RETURN_IF_ERROR(
           MoveToLost(BaseName(VlogFileName(dbname_, n)), "no table names it"));
@@ -461,7 +507,7 @@ class Repairer {
   std::map<std::string, std::string> lost_reasons_;
   std::vector<uint64_t> unnamed_vlogs_;
   std::vector<FileMetaData> outputs_;
-  std::map<uint64_t, uint64_t> garbage_;
+  std::map<uint64_t, uint64_t> live_bytes_;  // vlog number → bytes named
 };
 
 }  // namespace

@@ -536,8 +536,9 @@ struct Commands {
     RepairReport report;
     Status s = RepairDB(session.db_path_, options, &report);
     // Refused before anything changed: the DB was made the other way.
+    // (Only on a table's own record of it, not on a guess from logs.)
     if (s.IsInvalidArgument() &&
-        s.ToString().find("versioning") != std::string::npos) {
+        s.ToString().find("was written by a DB") != std::string::npos) {
       options.enable_versioning = !options.enable_versioning;
       s = RepairDB(session.db_path_, options, &report);
     }
