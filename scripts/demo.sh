@@ -17,8 +17,9 @@ start=$(date +%s%N)
 bold=$'\e[1m'; dim=$'\e[2m'; off=$'\e[0m'
 if [ ! -t 1 ]; then bold=""; dim=""; off=""; fi
 step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$off"; }
+say() { printf '%s$ strata %s%s\n' "$dim" "$*" "$off"; }
 run() {
-  printf '%s$ strata %s%s\n' "$dim" "$*" "$off"
+  say "$@"
   "$strata" "$@"
 }
 
@@ -43,14 +44,16 @@ step "Load them into a new versioned DB (history kept), in batches of 1000"
 run --db "$db" --versioned load "$records"
 
 step "How the DB looks now: tables per level, write amplification, latencies"
-run --db "$db" stats | head -12
+say --db "$db" stats
+"$strata" --db "$db" stats | head -10
 
 step "Scan a key range: the first five packages whose names start with 'lib'"
 run --db "$db" scan --prefix pkg/lib --keys-only --limit 5
 run --db "$db" count --prefix pkg/lib
 
 step "Read one record"
-run --db "$db" get pkg/bash | sed 's/\\n/\n/g' | head -6
+say --db "$db" get pkg/bash
+"$strata" --db "$db" get pkg/bash | sed 's/\\n/\n/g' | head -5
 
 step "A transaction in the shell: two writes that land together, or not at all"
 before=$(date +%s%N)
@@ -69,8 +72,10 @@ printf '  strata> %s\n' "${typed[@]}"
 printf '%s\n' "${typed[@]}" | "$strata" --db "$db" shell
 
 step "Time travel: every version of pkg/bash, then the DB as it was before the update"
-run --db "$db" history pkg/bash | cut -c1-100
-run --db "$db" get pkg/bash --as-of "$before" | sed 's/\\n/\n/g' | grep '^Version'
+say --db "$db" history pkg/bash
+"$strata" --db "$db" history pkg/bash | cut -c1-100
+say --db "$db" get pkg/bash --as-of "$before"
+"$strata" --db "$db" get pkg/bash --as-of "$before" | sed 's/\\n/\n/g' | grep '^Version'
 
 step "A checkpoint (hard links, taken while the DB stays open), then a mistake"
 run --db "$db" checkpoint "$work/checkpoint"

@@ -81,18 +81,9 @@ Status DBImpl::WriteCheckpoint(const CheckpointPoint& point,
   }
   // The logs the version's tables do not cover; the one being written only
   // up to the captured moment.
-  std::vector<std::string> names;
-  STRATA_RETURN_IF_ERROR(env_->GetChildren(dbname_, &names));
   std::vector<uint64_t> logs;
-  for (const std::string& name : names) {
-    uint64_t number = 0;
-    FileType type;
-    if (ParseFileName(name, &number, &type) && type == FileType::kLogFile &&
-        number >= point.min_log && number <= point.last_log) {
-      logs.push_back(number);
-    }
-  }
-  std::sort(logs.begin(), logs.end());
+  STRATA_RETURN_IF_ERROR(
+      LogNumbersIn(env_, dbname_, point.min_log, point.last_log, &logs));
   for (const uint64_t number : logs) {
     uint64_t size = point.last_log_size;
     if (number != point.last_log) {

@@ -71,18 +71,23 @@ Status ReadStoredDb(const Options& options, const std::string& dir,
   db->last_timestamp = versions.last_timestamp();
   db->retention_horizon = versions.retention_horizon();
 
+  return LogNumbersIn(options.env, dir, db->log_number, UINT64_MAX, &db->logs);
+}
+
+Status LogNumbersIn(Env* env, const std::string& dir, uint64_t min,
+                    uint64_t max, std::vector<uint64_t>* logs) {
   std::vector<std::string> names;
-  STRATA_RETURN_IF_ERROR(options.env->GetChildren(dir, &names));
-  db->logs.clear();
+  STRATA_RETURN_IF_ERROR(env->GetChildren(dir, &names));
+  logs->clear();
   for (const std::string& name : names) {
     uint64_t number = 0;
     FileType type;
     if (ParseFileName(name, &number, &type) && type == FileType::kLogFile &&
-        number >= db->log_number) {
-      db->logs.push_back(number);
+        number >= min && number <= max) {
+      logs->push_back(number);
     }
   }
-  std::sort(db->logs.begin(), db->logs.end());
+  std::sort(logs->begin(), logs->end());
   return Status::OK();
 }
 

@@ -55,6 +55,11 @@ Status DecodeLogRecord(const Comparator* ucmp, bool versioned, Slice record,
                        SequenceNumber prev_max_sequence, WriteBatch* batch,
                        uint64_t* commit_timestamp);
 
+// The numbers of the write-ahead logs in `dir` within [min, max],
+// ascending.
+Status LogNumbersIn(Env* env, const std::string& dir, uint64_t min,
+                    uint64_t max, std::vector<uint64_t>* logs);
+
 // The state a closed DB directory records.
 struct StoredDb {
   std::shared_ptr<const InternalKeyComparator> icmp;  // `version` borrows it

@@ -72,12 +72,7 @@ Status DBHandle::RestoreFromCheckpoint(const std::string& checkpoint_dir) {
   // taken): the DB stays open and as it was if the checkpoint does not
   // verify.
   StoredDb checkpoint;
-  Status s = ReadStoredDb(resolved, from, &checkpoint);
-  if (s.ok()) s = VerifyStoredDb(resolved, from, checkpoint);
-  if (!s.ok()) {
-    return s.WithContext("checkpoint " + checkpoint_dir +
-                         " cannot be restored (nothing was changed)");
-  }
+  STRATA_RETURN_IF_ERROR(ReadVerifiedCheckpoint(resolved, from, &checkpoint));
   MutexLock lock(&mu_);
   DBImpl* old = impl();
   STRATA_RETURN_IF_ERROR(old->CheckOpen());
@@ -88,7 +83,7 @@ Status DBHandle::RestoreFromCheckpoint(const std::string& checkpoint_dir) {
   std::unique_ptr<FileLock> dir_lock;
   const Status retired = old->Retire(&dir_lock);
   if (dir_lock == nullptr) return retired;  // lost the lock: nothing more
-  s = StageRestore(env, from, checkpoint, path_);
+  Status s = StageRestore(env, from, checkpoint, path_);
   // Past the commit point the restore stands, whatever failed after it:
   // the open below finishes it.
   if (!s.ok() && env->FileExists(RestoreMarkerFileName(path_))) {

@@ -75,6 +75,18 @@ bool IsStateFile(FileType type) {
 
 }  // namespace
 
+Status ReadVerifiedCheckpoint(const Options& options,
+                              const std::string& checkpoint_dir,
+                              StoredDb* checkpoint) {
+  Status s = ReadStoredDb(options, checkpoint_dir, checkpoint);
+  if (s.ok()) s = VerifyStoredDb(options, checkpoint_dir, *checkpoint);
+  if (!s.ok()) {
+    return s.WithContext("checkpoint " + checkpoint_dir +
+                         " cannot be restored (nothing was changed)");
+  }
+  return Status::OK();
+}
+
 Status StageRestore(Env* env, const std::string& checkpoint_dir,
                     const StoredDb& checkpoint, const std::string& db_dir) {
   const std::string staging = RestoreDirName(db_dir);
@@ -209,13 +221,8 @@ Status RestoreFromCheckpoint(const std::string& checkpoint_dir,
   }
   // Everything is checked before anything changes.
   StoredDb checkpoint;
-  Status s = ReadStoredDb(resolved, from, &checkpoint);
-  if (s.ok()) s = VerifyStoredDb(resolved, from, checkpoint);
-  if (!s.ok()) {
-    return s.WithContext("checkpoint " + checkpoint_dir +
-                         " cannot be restored (nothing was changed)");
-  }
-  s = env->CreateDirIfMissing(to);
+  STRATA_RETURN_IF_ERROR(ReadVerifiedCheckpoint(resolved, from, &checkpoint));
+  Status s = env->CreateDirIfMissing(to);
   if (!s.ok()) {
     return Status::IOError("cannot create the DB directory " + db_dir,
                            s.ToString());

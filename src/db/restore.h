@@ -25,6 +25,12 @@
 
 namespace strata::internal {
 
+// Reads the checkpoint in `checkpoint_dir` (`options` resolved) and
+// verifies every file it needs. An error says that nothing was changed.
+Status ReadVerifiedCheckpoint(const Options& options,
+                              const std::string& checkpoint_dir,
+                              StoredDb* checkpoint);
+
 // Steps 1 and 2: stages `checkpoint` (read from `checkpoint_dir` by
 // ReadStoredDb, and verified) into `db_dir`/restore/ and commits it.
 // Removes a staging an earlier crash left first. On failure before the
