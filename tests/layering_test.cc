@@ -5,7 +5,7 @@
 // arrow pointing up fails here.
 //
 //   base ← key ← env ← {wal, memtable, cache} ← table ← vlog ← version
-//        ← {compaction, txn} ← db
+//        ← {compaction, txn} ← db ← capi (the C API, strata/c.h)
 //
 // wal, memtable and cache are siblings: none includes another, and so are
 // compaction and txn. vlog (the value log) is placed where it will go:
@@ -35,7 +35,7 @@ std::map<std::string, std::set<std::string>> AllowedGraph() {
   const std::vector<std::vector<std::string>> layers = {
       {"base"},  {"key"},  {"env"},     {"wal", "memtable", "cache"},
       {"table"}, {"vlog"}, {"version"}, {"compaction", "txn"},
-      {"db"},
+      {"db"},    {"capi"},
   };
   std::map<std::string, std::set<std::string>> allowed;
   std::set<std::string> below;

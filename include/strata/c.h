@@ -1,0 +1,228 @@
+/* strata/c.h — the C API of strata (a first part: the DB, options, write
+ * batches, iterators, snapshots, properties, flush, compaction,
+ * checkpoints, restore, destroy and repair).
+ *
+ * Conventions (LevelDB's, so that its users feel at home):
+ *  - Every type is an opaque handle made by a *_create or *_open function
+ *    and freed by the matching *_destroy or *_close function.
+ *  - A function that can fail takes `char** errptr` last. It must point
+ *    to NULL on entry. On failure the function stores a message allocated
+ *    with malloc there (free it with strata_free) and returns the
+ *    failure's code; on success it leaves *errptr NULL and returns
+ *    STRATA_OK.
+ *  - Keys and values are (pointer, length) pairs: any bytes.
+ *  - Memory the API returns (values, keys of strata_get, property values,
+ *    error messages) is malloc'd and belongs to the caller: strata_free.
+ *  - No C++ type and no exception crosses this header.
+ *  - Thread-safety: as the C++ API. A strata_t may be used from many
+ *    threads at once; an iterator or write batch by one at a time.
+ */
+
+#ifndef STRATA_C_H_
+#define STRATA_C_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Version and ABI -------------------------------------------------- */
+
+/* The library's version. The C ABI changes only with the major version:
+ * within one, functions are only added, and no signature changes. */
+int strata_major_version(void);
+int strata_minor_version(void);
+int strata_patch_version(void);
+
+/* ---- Status codes ------------------------------------------------------ */
+
+typedef enum {
+  STRATA_OK = 0,
+  STRATA_NOT_FOUND = 1,
+  STRATA_CORRUPTION = 2,
+  STRATA_NOT_SUPPORTED = 3,
+  STRATA_INVALID_ARGUMENT = 4,
+  STRATA_IO_ERROR = 5,
+  STRATA_BUSY = 6, /* a transaction conflict */
+  STRATA_TRY_AGAIN = 7,
+} strata_code_t;
+
+/* Frees memory the API returned (values, messages, property values). */
+void strata_free(void* ptr);
+
+/* ---- Handles ----------------------------------------------------------- */
+
+typedef struct strata_t strata_t;
+typedef struct strata_options_t strata_options_t;
+typedef struct strata_readoptions_t strata_readoptions_t;
+typedef struct strata_writeoptions_t strata_writeoptions_t;
+typedef struct strata_writebatch_t strata_writebatch_t;
+typedef struct strata_iterator_t strata_iterator_t;
+typedef struct strata_snapshot_t strata_snapshot_t;
+
+/* ---- Options ----------------------------------------------------------- */
+
+/* Options as the C++ Options() gives them (create_if_missing is on). */
+strata_options_t* strata_options_create(void);
+void strata_options_destroy(strata_options_t* options);
+void strata_options_set_create_if_missing(strata_options_t* o, unsigned char v);
+void strata_options_set_error_if_exists(strata_options_t* o, unsigned char v);
+void strata_options_set_paranoid_checks(strata_options_t* o, unsigned char v);
+void strata_options_set_write_buffer_size(strata_options_t* o, size_t bytes);
+void strata_options_set_max_write_buffer_number(strata_options_t* o, int n);
+void strata_options_set_max_open_files(strata_options_t* o, int n);
+void strata_options_set_block_size(strata_options_t* o, size_t bytes);
+void strata_options_set_block_restart_interval(strata_options_t* o, int n);
+void strata_options_set_bloom_bits_per_key(strata_options_t* o, int bits);
+void strata_options_set_block_cache_capacity(strata_options_t* o, size_t bytes);
+enum {
+  strata_no_compression = 0,
+  strata_snappy_compression = 1,
+  strata_lz4_compression = 2,
+  strata_zstd_compression = 3,
+};
+/* One of the strata_*_compression values; any other is refused at open. */
+void strata_options_set_compression(strata_options_t* o, int compression);
+void strata_options_set_num_levels(strata_options_t* o, int n);
+void strata_options_set_allow_mmap_reads(strata_options_t* o, unsigned char v);
+/* Fixed when the DB is made (time travel). */
+void strata_options_set_enable_versioning(strata_options_t* o, unsigned char v);
+void strata_options_set_enable_value_log(strata_options_t* o, unsigned char v);
+void strata_options_set_value_log_threshold(strata_options_t* o, size_t bytes);
+
+strata_readoptions_t* strata_readoptions_create(void);
+void strata_readoptions_destroy(strata_readoptions_t* o);
+void strata_readoptions_set_verify_checksums(strata_readoptions_t* o,
+                                             unsigned char v);
+void strata_readoptions_set_fill_cache(strata_readoptions_t* o,
+                                       unsigned char v);
+/* NULL: the latest state. The snapshot must outlive the options' use. */
+void strata_readoptions_set_snapshot(strata_readoptions_t* o,
+                                     const strata_snapshot_t* snapshot);
+/* Iterators yield keys in [lower, upper); a NULL key clears the bound.
+ * The bytes are copied. */
+void strata_readoptions_set_lower_bound(strata_readoptions_t* o,
+                                        const char* key, size_t keylen);
+void strata_readoptions_set_upper_bound(strata_readoptions_t* o,
+                                        const char* key, size_t keylen);
+void strata_readoptions_set_keys_only(strata_readoptions_t* o, unsigned char v);
+/* Versioned DBs: read as of `ts` (ns since the epoch); 0 clears it. */
+void strata_readoptions_set_as_of(strata_readoptions_t* o, uint64_t ts);
+
+strata_writeoptions_t* strata_writeoptions_create(void);
+void strata_writeoptions_destroy(strata_writeoptions_t* o);
+/* 1: fsync before a write returns (immediate durability). */
+void strata_writeoptions_set_sync(strata_writeoptions_t* o, unsigned char v);
+
+/* ---- The DB ------------------------------------------------------------ */
+
+/* Opens (or creates) the DB in `path`; NULL on failure (*errptr says
+ * why). */
+strata_t* strata_open(const strata_options_t* options, const char* path,
+                      char** errptr);
+/* Closes the DB (syncing its log) and frees it. Iterators and snapshots
+ * of it must be destroyed or released first. */
+void strata_close(strata_t* db);
+
+strata_code_t strata_put(strata_t* db, const strata_writeoptions_t* options,
+                         const char* key, size_t keylen, const char* val,
+                         size_t vallen, char** errptr);
+strata_code_t strata_delete(strata_t* db, const strata_writeoptions_t* options,
+                            const char* key, size_t keylen, char** errptr);
+/* Deletes every key in [begin, end). */
+strata_code_t strata_delete_range(strata_t* db,
+                                  const strata_writeoptions_t* options,
+                                  const char* begin, size_t beginlen,
+                                  const char* end, size_t endlen,
+                                  char** errptr);
+strata_code_t strata_write(strata_t* db, const strata_writeoptions_t* options,
+                           strata_writebatch_t* batch, char** errptr);
+/* Returns the value (malloc'd, *vallen bytes) or NULL. An absent key is
+ * NULL with STRATA_NOT_FOUND in *code (when `code` is not NULL) and no
+ * error message; any other failure sets *errptr. */
+char* strata_get(strata_t* db, const strata_readoptions_t* options,
+                 const char* key, size_t keylen, size_t* vallen,
+                 strata_code_t* code, char** errptr);
+
+const strata_snapshot_t* strata_create_snapshot(strata_t* db);
+void strata_release_snapshot(strata_t* db, const strata_snapshot_t* snapshot);
+
+/* A property's value (malloc'd, NUL-terminated), or NULL for an unknown
+ * name. Names as in strata/db.h (strata.stats, strata.counters, ...). */
+char* strata_property_value(strata_t* db, const char* name);
+
+strata_code_t strata_flush(strata_t* db, char** errptr);
+/* Compacts [begin, end] (NULL: that end open) through every level. */
+strata_code_t strata_compact_range(strata_t* db, const char* begin,
+                                   size_t beginlen, const char* end,
+                                   size_t endlen, char** errptr);
+/* DB::FlushWAL: the write-ahead log to the OS, and to disk with sync. */
+strata_code_t strata_flush_wal(strata_t* db, unsigned char sync, char** errptr);
+strata_code_t strata_verify_checksums(strata_t* db, char** errptr);
+
+/* A consistent copy in `dir` (which must not exist); *sequence (when not
+ * NULL) gets the last write it holds. */
+strata_code_t strata_create_checkpoint(strata_t* db, const char* dir,
+                                       uint64_t* sequence, char** errptr);
+/* Replaces this open DB's state with the checkpoint's (verified first). */
+strata_code_t strata_restore_from_checkpoint(strata_t* db,
+                                             const char* checkpoint_dir,
+                                             char** errptr);
+
+/* A closed DB: destroy, repair, restore. */
+strata_code_t strata_destroy_db(const strata_options_t* options,
+                                const char* path, char** errptr);
+strata_code_t strata_repair_db(const strata_options_t* options,
+                               const char* path, char** errptr);
+strata_code_t strata_restore_db(const strata_options_t* options,
+                                const char* checkpoint_dir, const char* db_path,
+                                char** errptr);
+
+/* ---- Write batches ----------------------------------------------------- */
+
+strata_writebatch_t* strata_writebatch_create(void);
+void strata_writebatch_destroy(strata_writebatch_t* batch);
+void strata_writebatch_clear(strata_writebatch_t* batch);
+void strata_writebatch_put(strata_writebatch_t* batch, const char* key,
+                           size_t keylen, const char* val, size_t vallen);
+void strata_writebatch_delete(strata_writebatch_t* batch, const char* key,
+                              size_t keylen);
+void strata_writebatch_delete_range(strata_writebatch_t* batch,
+                                    const char* begin, size_t beginlen,
+                                    const char* end, size_t endlen);
+/* Versioned DBs: a write at a given timestamp. */
+void strata_writebatch_put_at(strata_writebatch_t* batch, const char* key,
+                              size_t keylen, const char* val, size_t vallen,
+                              uint64_t ts);
+int strata_writebatch_count(const strata_writebatch_t* batch);
+
+/* ---- Iterators --------------------------------------------------------- */
+
+strata_iterator_t* strata_create_iterator(strata_t* db,
+                                          const strata_readoptions_t* options);
+void strata_iter_destroy(strata_iterator_t* it);
+unsigned char strata_iter_valid(const strata_iterator_t* it);
+void strata_iter_seek_to_first(strata_iterator_t* it);
+void strata_iter_seek_to_last(strata_iterator_t* it);
+void strata_iter_seek(strata_iterator_t* it, const char* key, size_t keylen);
+void strata_iter_seek_for_prev(strata_iterator_t* it, const char* key,
+                               size_t keylen);
+void strata_iter_next(strata_iterator_t* it);
+void strata_iter_prev(strata_iterator_t* it);
+/* REQUIRES: strata_iter_valid. Valid until the iterator moves; not
+ * NUL-terminated. */
+const char* strata_iter_key(const strata_iterator_t* it, size_t* klen);
+const char* strata_iter_value(const strata_iterator_t* it, size_t* vlen);
+/* REQUIRES: strata_iter_valid. Versioned DBs: the entry's timestamp (0
+ * otherwise). */
+uint64_t strata_iter_timestamp(const strata_iterator_t* it);
+/* The iterator's status: STRATA_OK, or its failure (and *errptr). */
+strata_code_t strata_iter_get_error(const strata_iterator_t* it, char** errptr);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* STRATA_C_H_ */

@@ -1,0 +1,420 @@
+// strata/c.h: the C API over the C++ one. Every function catches nothing
+// because nothing below throws (the C++ API returns Status); allocation
+// failure aborts, as everywhere in strata.
+
+#include "strata/c.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "strata/db.h"
+#include "strata/iterator.h"
+#include "strata/options.h"
+#include "strata/status.h"
+#include "strata/write_batch.h"
+
+using strata::CheckpointMetadata;
+using strata::DB;
+using strata::Iterator;
+using strata::Options;
+using strata::ReadOptions;
+using strata::Slice;
+using strata::Snapshot;
+using strata::Status;
+using strata::WriteBatch;
+using strata::WriteOptions;
+
+extern "C" {
+
+struct strata_t {
+  std::unique_ptr<DB> rep;
+};
+struct strata_options_t {
+  Options rep;
+};
+struct strata_readoptions_t {
+  ReadOptions rep;
+};
+struct strata_writeoptions_t {
+  WriteOptions rep;
+};
+struct strata_writebatch_t {
+  WriteBatch rep;
+};
+struct strata_iterator_t {
+  std::unique_ptr<Iterator> rep;
+};
+struct strata_snapshot_t {
+  const Snapshot* rep;
+};
+
+}  // extern "C"
+
+namespace {
+
+char* CopyString(const std::string& s) {
+  char* out = static_cast<char*>(std::malloc(s.size() + 1));
+  std::memcpy(out, s.data(), s.size());
+  out[s.size()] = '\0';
+  return out;
+}
+
+strata_code_t CodeOf(const Status& s) {
+  if (s.ok()) return STRATA_OK;
+  if (s.IsNotFound()) return STRATA_NOT_FOUND;
+  if (s.IsCorruption()) return STRATA_CORRUPTION;
+  if (s.IsNotSupported()) return STRATA_NOT_SUPPORTED;
+  if (s.IsInvalidArgument()) return STRATA_INVALID_ARGUMENT;
+  if (s.IsBusy()) return STRATA_BUSY;
+  if (s.IsTryAgain()) return STRATA_TRY_AGAIN;
+  return STRATA_IO_ERROR;
+}
+
+// Stores a failure's message in *errptr (replacing one left there) and
+// returns its code.
+strata_code_t SaveError(char** errptr, const Status& s) {
+  if (s.ok()) return STRATA_OK;
+  if (errptr != nullptr) {
+    std::free(*errptr);
+    *errptr = CopyString(s.ToString());
+  }
+  return CodeOf(s);
+}
+
+}  // namespace
+
+extern "C" {
+
+int strata_major_version(void) { return STRATA_VERSION_MAJOR; }
+int strata_minor_version(void) { return STRATA_VERSION_MINOR; }
+int strata_patch_version(void) { return STRATA_VERSION_PATCH; }
+
+void strata_free(void* ptr) { std::free(ptr); }
+
+// ---- Options --------------------------------------------------------------
+
+strata_options_t* strata_options_create(void) { return new strata_options_t; }
+void strata_options_destroy(strata_options_t* o) { delete o; }
+void strata_options_set_create_if_missing(strata_options_t* o,
+                                          unsigned char v) {
+  o->rep.create_if_missing = v != 0;
+}
+void strata_options_set_error_if_exists(strata_options_t* o, unsigned char v) {
+  o->rep.error_if_exists = v != 0;
+}
+void strata_options_set_paranoid_checks(strata_options_t* o, unsigned char v) {
+  o->rep.paranoid_checks = v != 0;
+}
+void strata_options_set_write_buffer_size(strata_options_t* o, size_t bytes) {
+  o->rep.write_buffer_size = bytes;
+}
+void strata_options_set_max_write_buffer_number(strata_options_t* o, int n) {
+  o->rep.max_write_buffer_number = n;
+}
+void strata_options_set_max_open_files(strata_options_t* o, int n) {
+  o->rep.max_open_files = n;
+}
+void strata_options_set_block_size(strata_options_t* o, size_t bytes) {
+  o->rep.block_size = bytes;
+}
+void strata_options_set_block_restart_interval(strata_options_t* o, int n) {
+  o->rep.block_restart_interval = n;
+}
+void strata_options_set_bloom_bits_per_key(strata_options_t* o, int bits) {
+  o->rep.bloom_bits_per_key = bits;
+}
+void strata_options_set_block_cache_capacity(strata_options_t* o,
+                                             size_t bytes) {
+  o->rep.block_cache_capacity = bytes;
+}
+void strata_options_set_compression(strata_options_t* o, int compression) {
+  // An unknown value stays unknown: Options::Validate refuses it at open.
+  o->rep.compression =
+      static_cast<strata::Compression>(static_cast<uint8_t>(compression));
+}
+void strata_options_set_num_levels(strata_options_t* o, int n) {
+  o->rep.num_levels = n;
+}
+void strata_options_set_allow_mmap_reads(strata_options_t* o, unsigned char v) {
+  o->rep.allow_mmap_reads = v != 0;
+}
+void strata_options_set_enable_versioning(strata_options_t* o,
+                                          unsigned char v) {
+  o->rep.enable_versioning = v != 0;
+}
+void strata_options_set_enable_value_log(strata_options_t* o, unsigned char v) {
+  o->rep.enable_value_log = v != 0;
+}
+void strata_options_set_value_log_threshold(strata_options_t* o, size_t bytes) {
+  o->rep.value_log_threshold = bytes;
+}
+
+strata_readoptions_t* strata_readoptions_create(void) {
+  return new strata_readoptions_t;
+}
+void strata_readoptions_destroy(strata_readoptions_t* o) { delete o; }
+void strata_readoptions_set_verify_checksums(strata_readoptions_t* o,
+                                             unsigned char v) {
+  o->rep.verify_checksums = v != 0;
+}
+void strata_readoptions_set_fill_cache(strata_readoptions_t* o,
+                                       unsigned char v) {
+  o->rep.fill_cache = v != 0;
+}
+void strata_readoptions_set_snapshot(strata_readoptions_t* o,
+                                     const strata_snapshot_t* snapshot) {
+  o->rep.snapshot = snapshot != nullptr ? snapshot->rep : nullptr;
+}
+void strata_readoptions_set_lower_bound(strata_readoptions_t* o,
+                                        const char* key, size_t keylen) {
+  if (key == nullptr) {
+    o->rep.lower_bound.reset();
+  } else {
+    o->rep.lower_bound = std::string(key, keylen);
+  }
+}
+void strata_readoptions_set_upper_bound(strata_readoptions_t* o,
+                                        const char* key, size_t keylen) {
+  if (key == nullptr) {
+    o->rep.upper_bound.reset();
+  } else {
+    o->rep.upper_bound = std::string(key, keylen);
+  }
+}
+void strata_readoptions_set_keys_only(strata_readoptions_t* o,
+                                      unsigned char v) {
+  o->rep.keys_only = v != 0;
+}
+void strata_readoptions_set_as_of(strata_readoptions_t* o, uint64_t ts) {
+  if (ts == 0) {
+    o->rep.as_of.reset();
+  } else {
+    o->rep.as_of = ts;
+  }
+}
+
+strata_writeoptions_t* strata_writeoptions_create(void) {
+  return new strata_writeoptions_t;
+}
+void strata_writeoptions_destroy(strata_writeoptions_t* o) { delete o; }
+void strata_writeoptions_set_sync(strata_writeoptions_t* o, unsigned char v) {
+  o->rep.sync = v != 0;
+}
+
+// ---- The DB ---------------------------------------------------------------
+
+strata_t* strata_open(const strata_options_t* options, const char* path,
+                      char** errptr) {
+  std::unique_ptr<DB> db;
+  const Status s = DB::Open(options->rep, path, &db);
+  if (!s.ok()) {
+    SaveError(errptr, s);
+    return nullptr;
+  }
+  auto* result = new strata_t;
+  result->rep = std::move(db);
+  return result;
+}
+
+void strata_close(strata_t* db) {
+  if (db == nullptr) return;
+  (void)db->rep->Close();
+  delete db;
+}
+
+strata_code_t strata_put(strata_t* db, const strata_writeoptions_t* options,
+                         const char* key, size_t keylen, const char* val,
+                         size_t vallen, char** errptr) {
+  return SaveError(errptr, db->rep->Put(options->rep, Slice(key, keylen),
+                                        Slice(val, vallen)));
+}
+
+strata_code_t strata_delete(strata_t* db, const strata_writeoptions_t* options,
+                            const char* key, size_t keylen, char** errptr) {
+  return SaveError(errptr, db->rep->Delete(options->rep, Slice(key, keylen)));
+}
+
+strata_code_t strata_delete_range(strata_t* db,
+                                  const strata_writeoptions_t* options,
+                                  const char* begin, size_t beginlen,
+                                  const char* end, size_t endlen,
+                                  char** errptr) {
+  return SaveError(errptr,
+                   db->rep->DeleteRange(options->rep, Slice(begin, beginlen),
+                                        Slice(end, endlen)));
+}
+
+strata_code_t strata_write(strata_t* db, const strata_writeoptions_t* options,
+                           strata_writebatch_t* batch, char** errptr) {
+  return SaveError(errptr, db->rep->Write(options->rep, &batch->rep));
+}
+
+char* strata_get(strata_t* db, const strata_readoptions_t* options,
+                 const char* key, size_t keylen, size_t* vallen,
+                 strata_code_t* code, char** errptr) {
+  std::string value;
+  const Status s = db->rep->Get(options->rep, Slice(key, keylen), &value);
+  if (code != nullptr) *code = CodeOf(s);
+  *vallen = 0;
+  if (s.IsNotFound()) return nullptr;  // absent: no error message
+  if (!s.ok()) {
+    SaveError(errptr, s);
+    return nullptr;
+  }
+  *vallen = value.size();
+  char* out = static_cast<char*>(std::malloc(value.size() + 1));
+  std::memcpy(out, value.data(), value.size());
+  out[value.size()] = '\0';
+  return out;
+}
+
+const strata_snapshot_t* strata_create_snapshot(strata_t* db) {
+  const Snapshot* s = db->rep->GetSnapshot();
+  if (s == nullptr) return nullptr;
+  auto* result = new strata_snapshot_t;
+  result->rep = s;
+  return result;
+}
+
+void strata_release_snapshot(strata_t* db, const strata_snapshot_t* snapshot) {
+  if (snapshot == nullptr) return;
+  db->rep->ReleaseSnapshot(snapshot->rep);
+  delete snapshot;
+}
+
+char* strata_property_value(strata_t* db, const char* name) {
+  std::string value;
+  if (!db->rep->GetProperty(name, &value)) return nullptr;
+  return CopyString(value);
+}
+
+strata_code_t strata_flush(strata_t* db, char** errptr) {
+  return SaveError(errptr, db->rep->Flush());
+}
+
+strata_code_t strata_compact_range(strata_t* db, const char* begin,
+                                   size_t beginlen, const char* end,
+                                   size_t endlen, char** errptr) {
+  const Slice b(begin != nullptr ? begin : "", beginlen);
+  const Slice e(end != nullptr ? end : "", endlen);
+  return SaveError(errptr,
+                   db->rep->CompactRange(begin != nullptr ? &b : nullptr,
+                                         end != nullptr ? &e : nullptr));
+}
+
+strata_code_t strata_flush_wal(strata_t* db, unsigned char sync,
+                               char** errptr) {
+  return SaveError(errptr, db->rep->FlushWAL(sync != 0));
+}
+
+strata_code_t strata_verify_checksums(strata_t* db, char** errptr) {
+  return SaveError(errptr, db->rep->VerifyChecksums());
+}
+
+strata_code_t strata_create_checkpoint(strata_t* db, const char* dir,
+                                       uint64_t* sequence, char** errptr) {
+  CheckpointMetadata meta;
+  const Status s = db->rep->CreateCheckpoint(dir, &meta);
+  if (s.ok() && sequence != nullptr) *sequence = meta.sequence;
+  return SaveError(errptr, s);
+}
+
+strata_code_t strata_restore_from_checkpoint(strata_t* db,
+                                             const char* checkpoint_dir,
+                                             char** errptr) {
+  return SaveError(errptr, db->rep->RestoreFromCheckpoint(checkpoint_dir));
+}
+
+strata_code_t strata_destroy_db(const strata_options_t* options,
+                                const char* path, char** errptr) {
+  return SaveError(errptr, strata::DestroyDB(path, options->rep));
+}
+
+strata_code_t strata_repair_db(const strata_options_t* options,
+                               const char* path, char** errptr) {
+  return SaveError(errptr, strata::RepairDB(path, options->rep));
+}
+
+strata_code_t strata_restore_db(const strata_options_t* options,
+                                const char* checkpoint_dir, const char* db_path,
+                                char** errptr) {
+  return SaveError(errptr, strata::RestoreFromCheckpoint(
+                               checkpoint_dir, db_path, options->rep));
+}
+
+// ---- Write batches --------------------------------------------------------
+
+strata_writebatch_t* strata_writebatch_create(void) {
+  return new strata_writebatch_t;
+}
+void strata_writebatch_destroy(strata_writebatch_t* b) { delete b; }
+void strata_writebatch_clear(strata_writebatch_t* b) { b->rep.Clear(); }
+void strata_writebatch_put(strata_writebatch_t* b, const char* key,
+                           size_t keylen, const char* val, size_t vallen) {
+  b->rep.Put(Slice(key, keylen), Slice(val, vallen));
+}
+void strata_writebatch_delete(strata_writebatch_t* b, const char* key,
+                              size_t keylen) {
+  b->rep.Delete(Slice(key, keylen));
+}
+void strata_writebatch_delete_range(strata_writebatch_t* b, const char* begin,
+                                    size_t beginlen, const char* end,
+                                    size_t endlen) {
+  b->rep.DeleteRange(Slice(begin, beginlen), Slice(end, endlen));
+}
+void strata_writebatch_put_at(strata_writebatch_t* b, const char* key,
+                              size_t keylen, const char* val, size_t vallen,
+                              uint64_t ts) {
+  b->rep.PutAt(Slice(key, keylen), Slice(val, vallen), ts);
+}
+int strata_writebatch_count(const strata_writebatch_t* b) {
+  return static_cast<int>(b->rep.Count());
+}
+
+// ---- Iterators ------------------------------------------------------------
+
+strata_iterator_t* strata_create_iterator(strata_t* db,
+                                          const strata_readoptions_t* options) {
+  auto* it = new strata_iterator_t;
+  it->rep = db->rep->NewIterator(options->rep);
+  return it;
+}
+void strata_iter_destroy(strata_iterator_t* it) { delete it; }
+unsigned char strata_iter_valid(const strata_iterator_t* it) {
+  return it->rep->Valid() ? 1 : 0;
+}
+void strata_iter_seek_to_first(strata_iterator_t* it) {
+  it->rep->SeekToFirst();
+}
+void strata_iter_seek_to_last(strata_iterator_t* it) { it->rep->SeekToLast(); }
+void strata_iter_seek(strata_iterator_t* it, const char* key, size_t keylen) {
+  it->rep->Seek(Slice(key, keylen));
+}
+void strata_iter_seek_for_prev(strata_iterator_t* it, const char* key,
+                               size_t keylen) {
+  it->rep->SeekForPrev(Slice(key, keylen));
+}
+void strata_iter_next(strata_iterator_t* it) { it->rep->Next(); }
+void strata_iter_prev(strata_iterator_t* it) { it->rep->Prev(); }
+const char* strata_iter_key(const strata_iterator_t* it, size_t* klen) {
+  const Slice k = it->rep->key();
+  *klen = k.size();
+  return k.data();
+}
+const char* strata_iter_value(const strata_iterator_t* it, size_t* vlen) {
+  const Slice v = it->rep->value();
+  *vlen = v.size();
+  return v.data();
+}
+uint64_t strata_iter_timestamp(const strata_iterator_t* it) {
+  return it->rep->timestamp();
+}
+strata_code_t strata_iter_get_error(const strata_iterator_t* it,
+                                    char** errptr) {
+  return SaveError(errptr, it->rep->status());
+}
+
+}  // extern "C"
