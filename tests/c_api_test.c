@@ -76,9 +76,9 @@ int main(int argc, char** argv) {
   char* err = NULL;
 
   StartPhase("version");
-  CHECK(strata_major_version() >= 0);
-  CHECK(strata_minor_version() >= 0);
-  CHECK(strata_patch_version() >= 0);
+  CHECK(strata_major_version() == EXPECTED_MAJOR);
+  CHECK(strata_minor_version() == EXPECTED_MINOR);
+  CHECK(strata_patch_version() == EXPECTED_PATCH);
 
   StartPhase("options");
   strata_options_t* options = strata_options_create();
@@ -103,6 +103,18 @@ int main(int argc, char** argv) {
   strata_readoptions_set_fill_cache(ro, 1);
   strata_writeoptions_t* wo = strata_writeoptions_create();
   strata_writeoptions_set_sync(wo, 1);
+
+  StartPhase("bad_compression");
+  {
+    /* 257 must not wrap onto a known compression: refused at open. */
+    strata_options_set_compression(options, 257);
+    strata_t* bad = strata_open(options, dbname, &err);
+    CHECK(bad == NULL);
+    CHECK(err != NULL && strstr(err, "compression") != NULL);
+    strata_free(err);
+    err = NULL;
+    strata_options_set_compression(options, strata_snappy_compression);
+  }
 
   StartPhase("destroy");
   CHECK(strata_destroy_db(options, dbname, &err) == STRATA_OK);
@@ -135,8 +147,20 @@ int main(int argc, char** argv) {
   err = NULL;
   CHECK(strata_delete_range(db, wo, "b", 1, "a", 1, &err) ==
         STRATA_INVALID_ARGUMENT);
+  CHECK(err != NULL);
   strata_free(err);
   err = NULL;
+  {
+    /* strata_get without a code pointer, and an empty key refused. */
+    size_t len = 7;
+    char* v = strata_get(db, ro, "nope", 4, &len, NULL, &err);
+    CHECK(v == NULL && len == 0 && err == NULL);
+    strata_code_t code = STRATA_OK;
+    v = strata_get(db, ro, "", 0, &len, &code, &err);
+    CHECK(v == NULL && code == STRATA_INVALID_ARGUMENT && err != NULL);
+    strata_free(err);
+    err = NULL;
+  }
 
   StartPhase("writebatch");
   {
@@ -158,6 +182,15 @@ int main(int argc, char** argv) {
     CheckGet(db, ro, "foo", "hello");
     CheckGet(db, ro, "bar", NULL);
     CheckGet(db, ro, "box", "c");
+    /* Flushed, the long value is read back through the value log. */
+    CHECK(strata_flush(db, &err) == STRATA_OK);
+    CHECK_NO_ERROR(err);
+    char* stats = strata_property_value(db, "strata.counters");
+    CHECK(stats != NULL && strstr(stats, "vlog.bytes.written 0\n") == NULL);
+    strata_free(stats);
+    CheckGet(db, ro, "big",
+             "a value long enough to go to the value log, sixty-four bytes "
+             "or more");
   }
 
   StartPhase("iter");

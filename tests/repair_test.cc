@@ -422,6 +422,40 @@ TEST_F(RepairTest, ALostValueLogFileLeavesADbThatOpensAndSaysWhatIsGone) {
   ASSERT_TRUE(db->Get(ReadOptions(), "new7", &v).ok());
 }
 
+TEST_F(RepairTest, AnObsoleteTableLeftBehindDoesNotBringDeletedKeysBack) {
+  // A table a compaction replaced, still in the directory (a crash before
+  // its deletion): its keys were deleted since, and the compaction dropped
+  // them with their tombstones. Merged back, they would return.
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(options_, "/db", &db).ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), "gone", "old").ok());
+  ASSERT_TRUE(db->Put(WriteOptions(), "kept", "v").ok());
+  ASSERT_TRUE(db->Flush().ok());
+  const std::vector<std::string> tables = Files(".sst");
+  ASSERT_EQ(1u, tables.size());
+  std::string old_table;
+  ASSERT_TRUE(
+      internal::ReadFileToString(env_.get(), "/db/" + tables[0], &old_table)
+          .ok());
+  ASSERT_TRUE(db->Delete(WriteOptions(), "gone").ok());
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  db.reset();
+  ASSERT_FALSE(env_->FileExists("/db/" + tables[0]));
+  ASSERT_TRUE(internal::WriteStringToFile(env_.get(), old_table,
+                                          "/db/" + tables[0], true)
+                  .ok());
+  ASSERT_TRUE(env_->RemoveFile("/db/CURRENT").ok());
+  RepairReport report;
+  {
+    const Status rs = RepairDB("/db", options_, &report);
+    ASSERT_TRUE(rs.ok()) << rs.ToString();
+  }
+  ModelState expected;
+  expected["kept"] = "v";
+  EXPECT_EQ("", DescribeDifference(expected, State()));
+  EXPECT_TRUE(env_->FileExists("/db/lost/" + tables[0]));
+}
+
 TEST_F(RepairTest, AnOpenDbIsNotRepaired) {
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(options_, "/db", &db).ok());

@@ -5,11 +5,12 @@
  * Conventions (LevelDB's, so that its users feel at home):
  *  - Every type is an opaque handle made by a *_create or *_open function
  *    and freed by the matching *_destroy or *_close function.
- *  - A function that can fail takes `char** errptr` last. It must point
- *    to NULL on entry. On failure the function stores a message allocated
- *    with malloc there (free it with strata_free) and returns the
- *    failure's code; on success it leaves *errptr NULL and returns
- *    STRATA_OK.
+ *  - A function that can fail takes `char** errptr` last. It should point
+ *    to NULL on entry (a non-NULL one must be a message from this API: it
+ *    is freed and replaced). On failure the function stores a message
+ *    allocated with malloc there (free it with strata_free) and returns
+ *    the failure's code; on success it leaves *errptr as it was and
+ *    returns STRATA_OK.
  *  - Keys and values are (pointer, length) pairs: any bytes.
  *  - Memory the API returns (values, keys of strata_get, property values,
  *    error messages) is malloc'd and belongs to the caller: strata_free.

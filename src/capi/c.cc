@@ -55,12 +55,17 @@ struct strata_snapshot_t {
 
 namespace {
 
-char* CopyString(const std::string& s) {
-  char* out = static_cast<char*>(std::malloc(s.size() + 1));
-  std::memcpy(out, s.data(), s.size());
-  out[s.size()] = '\0';
+// A malloc'd, NUL-terminated copy (the terminator is not counted in the
+// length the API reports). Out of memory aborts, as everywhere in strata.
+char* CopyBytes(const char* data, size_t n) {
+  char* out = static_cast<char*>(std::malloc(n + 1));
+  if (out == nullptr) std::abort();
+  std::memcpy(out, data, n);
+  out[n] = '\0';
   return out;
 }
+
+char* CopyString(const std::string& s) { return CopyBytes(s.data(), s.size()); }
 
 strata_code_t CodeOf(const Status& s) {
   if (s.ok()) return STRATA_OK;
@@ -131,9 +136,12 @@ void strata_options_set_block_cache_capacity(strata_options_t* o,
   o->rep.block_cache_capacity = bytes;
 }
 void strata_options_set_compression(strata_options_t* o, int compression) {
-  // An unknown value stays unknown: Options::Validate refuses it at open.
+  // An unknown value stays unknown (never wraps onto a known one):
+  // Options::Validate refuses it at open.
+  const int known =
+      compression >= 0 && compression <= 0xff ? compression : 0xff;
   o->rep.compression =
-      static_cast<strata::Compression>(static_cast<uint8_t>(compression));
+      static_cast<strata::Compression>(static_cast<uint8_t>(known));
 }
 void strata_options_set_num_levels(strata_options_t* o, int n) {
   o->rep.num_levels = n;
@@ -265,10 +273,7 @@ char* strata_get(strata_t* db, const strata_readoptions_t* options,
     return nullptr;
   }
   *vallen = value.size();
-  char* out = static_cast<char*>(std::malloc(value.size() + 1));
-  std::memcpy(out, value.data(), value.size());
-  out[value.size()] = '\0';
-  return out;
+  return CopyBytes(value.data(), value.size());
 }
 
 const strata_snapshot_t* strata_create_snapshot(strata_t* db) {

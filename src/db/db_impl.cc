@@ -256,6 +256,7 @@ Status DBImpl::OpenImpl() {
     s = OpenLocked(locked.has_current && !locked.has_identity);
   }
   if (!s.ok()) AbandonFailedOpen();
+  open_.succeeded = s.ok();
   return s;
 }
 
@@ -330,6 +331,14 @@ void DBImpl::AbandonFailedOpen() {
   }
   for (std::thread& t : bg_threads_) t.join();
   bg_threads_.clear();
+  if (open_.succeeded) {
+    // A last pass: tables a reader kept alive past the last compaction's
+    // own pass go now, so a closed DB holds no obsolete table (RepairDB,
+    // which has no MANIFEST to tell, would take one for live data). Only
+    // after an open that succeeded: before it the version is not the DB's.
+    MutexLock lock(&mu_);
+    DeleteObsoleteFilesLocked();
+  }
   // Nothing was acknowledged: close the log without syncing.
   (void)pipeline_.CloseLogs(/*sync=*/false);
   versions_.reset();
@@ -425,6 +434,14 @@ Status DBImpl::Close() {
   }
   for (std::thread& t : bg_threads_) t.join();
   bg_threads_.clear();
+  if (open_.succeeded) {
+    // A last pass: tables a reader kept alive past the last compaction's
+    // own pass go now, so a closed DB holds no obsolete table (RepairDB,
+    // which has no MANIFEST to tell, would take one for live data). Only
+    // after an open that succeeded: before it the version is not the DB's.
+    MutexLock lock(&mu_);
+    DeleteObsoleteFilesLocked();
+  }
   // A compaction still running above, or one that failed without having
   // recorded it yet, has finished now: its error is reported too. (The
   // logs below are synced or not by the status from before the join: the

@@ -551,6 +551,9 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     std::vector<std::string> existing_names;
     // Files recovery moved to lost/ (strata.lost-files).
     std::vector<std::string> lost_files;
+    // OpenImpl returned OK (Close's last deletion pass needs the DB's own
+    // version).
+    bool succeeded = false;
   };
   OpenRecord open_;
 

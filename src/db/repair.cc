@@ -72,8 +72,21 @@ class Repairer {
     std::sort(tables.begin(), tables.end());
     // Phase 1 reads only: what can be kept, and whether the options fit
     // the files (a versioning mismatch stops here, with nothing changed).
+    // Tables an old MANIFEST, as far as it reads, records as deleted are
+    // obsolete (their data went into a compaction's outputs, perhaps
+    // without the tombstones that dropped some of it): merged, they would
+    // bring deleted keys back. They go to lost/ instead.
+    ReadObsoleteTables();
     for (const uint64_t n : vlogs) STRATA_RETURN_IF_ERROR(ScanVlog(n));
-    for (const uint64_t n : tables) STRATA_RETURN_IF_ERROR(ScanTable(n));
+    for (const uint64_t n : tables) {
+      if (obsolete_.count(n) != 0) {
+        const std::string name = BaseName(TableFileName(dbname_, n));
+        lost_tables_.push_back(name);
+        lost_reasons_[name] = "a MANIFEST records it as deleted";
+        continue;
+      }
+      STRATA_RETURN_IF_ERROR(ScanTable(n));
+    }
     for (const uint64_t n : logs) STRATA_RETURN_IF_ERROR(CheckLog(n));
     // Phase 2 writes new files only; nothing of the DB's changes until the
     // new CURRENT, so a crash before it leaves the directory to repair
@@ -244,6 +257,39 @@ class Repairer {
     in.table = std::move(table);
     inputs_.push_back(std::move(in));
     return Status::OK();
+  }
+
+  // The tables the MANIFESTs in the directory, replayed oldest first and
+  // each as far as it reads (damage ends it quietly: the MANIFEST may be
+  // why the DB is being repaired), leave deleted: a table whose last
+  // mention is a deletion. (An edit deletes before it adds, so a table a
+  // trivial move deleted and added in one edit stays live; a newer
+  // MANIFEST's first edit adds every table live then.)
+  void ReadObsoleteTables() {
+    std::vector<std::pair<uint64_t, std::string>> ordered;
+    for (const std::string& name : manifests_) {
+      uint64_t number = 0;
+      FileType type;
+      if (ParseFileName(name, &number, &type))
+        ordered.emplace_back(number, name);
+    }
+    std::sort(ordered.begin(), ordered.end());
+    for (const auto& [number, name] : ordered) {
+      std::unique_ptr<SequentialFile> file;
+      if (!env_->NewSequentialFile(JoinPath(dbname_, name), &file).ok()) {
+        continue;
+      }
+      log::Reader reader(file.get(), name, WalRecoveryMode::kSalvage, nullptr);
+      Slice record;
+      std::string scratch;
+      while (reader.ReadRecord(&record, &scratch)) {
+        VersionEdit edit;
+        if (!edit.DecodeFrom(record).ok()) continue;
+        for (const auto& [level, n] : edit.deleted_files()) obsolete_.insert(n);
+        for (const auto& [level, f] : edit.new_files())
+          obsolete_.erase(f.number);
+      }
+    }
   }
 
   // Phase 1: a log whose records all fail to decode is read with the
@@ -506,6 +552,7 @@ class Repairer {
   std::vector<std::string> lost_tables_, lost_vlogs_;
   std::map<std::string, std::string> lost_reasons_;
   std::vector<uint64_t> unnamed_vlogs_;
+  std::set<uint64_t> obsolete_;  // tables a MANIFEST records as deleted
   std::vector<FileMetaData> outputs_;
   std::map<uint64_t, uint64_t> live_bytes_;  // vlog number → bytes named
 };

@@ -28,9 +28,14 @@ Status TableCache::Find(uint64_t number, uint64_t file_size,
   // threads may open the same table at once; the second insert wins.
   const std::string path = TableFileName(dbname_, number);
   std::unique_ptr<RandomAccessFile> file;
-  STRATA_RETURN_IF_ERROR(mmap_reads_
-                             ? env_->NewMappedRandomAccessFile(path, &file)
-                             : env_->NewRandomAccessFile(path, &file));
+  const Status open = mmap_reads_ ? env_->NewMappedRandomAccessFile(path, &file)
+                                  : env_->NewRandomAccessFile(path, &file);
+  // A table the version names and the directory lacks is damage, never
+  // "not found": a read must not report an absent key for it.
+  if (open.IsNotFound()) {
+    return Status::Corruption(path, "is missing (the MANIFEST names it)");
+  }
+  STRATA_RETURN_IF_ERROR(open);
   std::unique_ptr<Table> opened;
   const size_t slash = path.rfind('/');
   STRATA_RETURN_IF_ERROR(Table::Open(table_options_, std::move(file), file_size,

@@ -16,8 +16,14 @@ Status Reader::Open(Env* env, const std::string& path, uint64_t file_number,
                     uint64_t file_size, bool mapped,
                     std::unique_ptr<Reader>* reader) {
   std::unique_ptr<RandomAccessFile> file;
-  STRATA_RETURN_IF_ERROR(mapped ? env->NewMappedRandomAccessFile(path, &file)
-                                : env->NewRandomAccessFile(path, &file));
+  const Status open = mapped ? env->NewMappedRandomAccessFile(path, &file)
+                             : env->NewRandomAccessFile(path, &file);
+  // A value-log file a pointer names and the directory lacks is damage,
+  // never "not found" (a read would report an absent key).
+  if (open.IsNotFound()) {
+    return Status::Corruption(path, "is missing (a value pointer names it)");
+  }
+  STRATA_RETURN_IF_ERROR(open);
   std::unique_ptr<Reader> r(
       new Reader(std::move(file), path, file_number, file_size));
   char scratch[kFileHeaderSize];
