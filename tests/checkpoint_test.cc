@@ -236,6 +236,18 @@ TEST_P(CheckpointTest, MetadataNamesLinkedFilesAndTheTargetMustBeNew) {
   EXPECT_FALSE(db->CreateCheckpoint("/no/such/parent/cp").ok());
   EXPECT_FALSE(env()->FileExists("/no/such/parent/cp"));
 
+  // A "staging" directory that is really a DB someone opened is not
+  // taken for a leftover: nothing in it is removed.
+  {
+    std::unique_ptr<DB> other = OpenDb("/t/cp2.strata-tmp");
+    ASSERT_NE(nullptr, other);
+    ASSERT_TRUE(other->Put(WriteOptions(), "mine", "1").ok());
+  }
+  const Status taken = db->CreateCheckpoint("/t/cp2");
+  EXPECT_TRUE(taken.IsInvalidArgument()) << taken.ToString();
+  EXPECT_EQ(1u, StateOf("/t/cp2.strata-tmp").count("mine"));
+  EXPECT_FALSE(env()->FileExists("/t/cp2"));
+
   // The DB goes on; the checkpoint is a DB of its own, with the tail.
   ASSERT_TRUE(db->Put(WriteOptions(), "later", "x").ok());
   ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());

@@ -147,6 +147,16 @@ Status DBImpl::CreateCheckpoint(const std::string& dir,
   // Built aside and renamed into place whole. What a crash left there
   // before is removed first.
   const std::string staging = target + ".strata-tmp";
+  // Only a staging directory a checkpoint left is removed: one never
+  // opened as a DB (a checkpoint writes no LOCK or LOG into it).
+  if (env_->FileExists(LockFileName(staging)) ||
+      env_->FileExists(InfoLogFileName(staging))) {
+    return Status::InvalidArgument(
+        staging,
+        "holds a DB that was opened, not a checkpoint left "
+        "unfinished; nothing was removed (move it, or choose "
+        "another checkpoint directory)");
+  }
   STRATA_RETURN_IF_ERROR(RemoveStrataDirectory(env_, staging));
   Status s = env_->CreateDirIfMissing(staging);
   if (!s.ok()) {

@@ -197,8 +197,9 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
 
   // Holds the commit pipeline (CommitPipeline::Pause): writes and Flush
   // queued after it wait until ResumeWrites(); meanwhile the WAL holds
-  // exactly the writes up to strata.last-sequence (a checkpoint copies a
-  // consistent tail this way). Close() waits for ResumeWrites().
+  // exactly the writes up to strata.last-sequence. A seam for tests
+  // (checkpoints take their moment with CommitPipeline::RunExclusive).
+  // Close() waits for ResumeWrites().
   Status PauseWrites() {
     STRATA_RETURN_IF_ERROR(CheckOpen());
     return pipeline_.Pause();

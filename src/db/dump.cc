@@ -289,10 +289,11 @@ FileKind FileKindOf(const std::string& path) {
 Status DumpFile(const std::string& path, const Options& options,
                 const DumpOptions& dump_options, std::ostream& out) {
   const Options resolved = internal::ResolveOptions(options);
+  // The number of a file strata names (a value log's is in its records).
   uint64_t number = 0;
   FileType type;
-  const std::string name = BaseName(internal::NormalizePath(path));
-  const bool ours = internal::ParseFileName(name, &number, &type);
+  (void)internal::ParseFileName(BaseName(internal::NormalizePath(path)),
+                                &number, &type);
   switch (FileKindOf(path)) {
     case FileKind::kTable:
       return DumpTable(path, resolved, dump_options, out);
@@ -310,7 +311,6 @@ Status DumpFile(const std::string& path, const Options& options,
       return Status::OK();
     }
     default:
-      (void)ours;
       return Status::InvalidArgument(
           path,
           "is not a table, log, value log, MANIFEST or CURRENT file "

@@ -745,7 +745,6 @@ int Session::Run(const std::vector<std::string>& args, std::ostream& out,
   CLI::App* compact = add("compact", "compact a key range (all by default)");
   compact->add_option("--from", c.from, "first key");
   compact->add_option("--to", c.to, "last key");
-  CLI::App* shell = nullptr;
   CLI::App *begin = nullptr, *commit = nullptr, *rollback = nullptr,
            *quit = nullptr, *help = nullptr;
   if (interactive_) {
@@ -759,11 +758,11 @@ int Session::Run(const std::vector<std::string>& args, std::ostream& out,
     quit = add("quit", "leave the shell")->alias("exit");
     help = add("help", "list the commands");
   } else {
-    shell = add("shell",
-                "an interactive prompt running these commands, "
-                "with transactions (begin/commit/rollback)");
+    // Parsed like any other; main() runs it (Session::last_command).
+    add("shell",
+        "an interactive prompt running these commands, "
+        "with transactions (begin/commit/rollback)");
   }
-  (void)shell;
 
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
