@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -480,6 +481,58 @@ TEST_P(DBBasicTest, PropertiesReportTheMemtable) {
   EXPECT_GE(std::stoull(v), 10000u);
   ASSERT_TRUE(db_->GetProperty("strata.estimate-num-keys", &v));
   EXPECT_EQ("2", v);
+}
+
+// Approximate sizes follow the data in the tables: each half of the keys
+// takes about half the bytes, an empty or reversed range none, and in a
+// versioned DB every version of a key counts.
+TEST_P(DBBasicTest, ApproximateSizesFollowTheTables) {
+  for (const bool versioned : {false, true}) {
+    SCOPED_TRACE(versioned ? "versioned" : "plain");
+    db_.reset();
+    ASSERT_TRUE(DestroyDB(dbname_, options_).ok());
+    options_.enable_versioning = versioned;
+    options_.compression = Compression::kNone;
+    options_.write_buffer_size = 64 << 10;
+    Open();
+    const int n = 20000;
+    const std::string value(100, 'v');
+    char key[32];
+    for (int i = 0; i < n; ++i) {
+      std::snprintf(key, sizeof(key), "k%020d", i);
+      ASSERT_TRUE(db_->Put(WriteOptions(), key, value).ok());
+    }
+    ASSERT_TRUE(db_->Flush().ok());
+    char middle[32];
+    std::snprintf(middle, sizeof(middle), "k%020d", n / 2);
+    const Range ranges[] = {Range("a", middle), Range(middle, "z"),
+                            Range("a", "z"), Range("z", "a"), Range("x", "y")};
+    uint64_t sizes[5] = {1, 1, 1, 1, 1};
+    ASSERT_TRUE(db_->GetApproximateSizes(ranges, 5, sizes).ok());
+    const uint64_t data = uint64_t{n} * (100 + 21);
+    EXPECT_GT(sizes[0], data / 2 * 9 / 10);
+    EXPECT_LT(sizes[0], data / 2 * 13 / 10);
+    EXPECT_GT(sizes[1], data / 2 * 9 / 10);
+    EXPECT_LT(sizes[1], data / 2 * 13 / 10);
+    EXPECT_GE(sizes[2], sizes[0] + sizes[1] - 8192);
+    EXPECT_EQ(sizes[3], 0u);
+    EXPECT_EQ(sizes[4], 0u);
+    // Overwrites: a versioned DB keeps both versions, so the first half
+    // doubles; a plain one drops shadowed entries as it compacts, so it
+    // stays at least as large.
+    for (int i = 0; i < n / 2; ++i) {
+      std::snprintf(key, sizeof(key), "k%020d", i);
+      ASSERT_TRUE(db_->Put(WriteOptions(), key, value).ok());
+    }
+    ASSERT_TRUE(db_->Flush().ok());
+    uint64_t after[1] = {0};
+    ASSERT_TRUE(db_->GetApproximateSizes(ranges, 1, after).ok());
+    EXPECT_GT(after[0], versioned ? sizes[0] * 3 / 2 : sizes[0] * 9 / 10);
+    EXPECT_TRUE(
+        db_->GetApproximateSizes(nullptr, -1, nullptr).IsInvalidArgument());
+    ASSERT_TRUE(db_->Close().ok());
+    EXPECT_TRUE(db_->GetApproximateSizes(ranges, 1, after).IsInvalidArgument());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Envs, DBBasicTest, ::testing::Values(true, false),

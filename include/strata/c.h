@@ -1,6 +1,9 @@
-/* strata/c.h — the C API of strata (a first part: the DB, options, write
- * batches, iterators, snapshots, properties, flush, compaction,
- * checkpoints, restore, destroy and repair).
+/* strata/c.h — the C API of strata: the DB, options, write batches,
+ * iterators, snapshots, properties, flush, compaction, checkpoints,
+ * restore, destroy and repair, transactions (modes, isolation, savepoints)
+ * and time travel (as-of reads, history iterators, writes at a timestamp).
+ * Programs written for LevelDB's C API include strata/compat/leveldb/c.h
+ * instead (the same library serves both).
  *
  * Conventions (LevelDB's, so that its users feel at home):
  *  - Every type is an opaque handle made by a *_create or *_open function
@@ -62,6 +65,8 @@ typedef struct strata_writeoptions_t strata_writeoptions_t;
 typedef struct strata_writebatch_t strata_writebatch_t;
 typedef struct strata_iterator_t strata_iterator_t;
 typedef struct strata_snapshot_t strata_snapshot_t;
+typedef struct strata_txnoptions_t strata_txnoptions_t;
+typedef struct strata_transaction_t strata_transaction_t;
 
 /* ---- Options ----------------------------------------------------------- */
 
@@ -92,6 +97,30 @@ void strata_options_set_allow_mmap_reads(strata_options_t* o, unsigned char v);
 void strata_options_set_enable_versioning(strata_options_t* o, unsigned char v);
 void strata_options_set_enable_value_log(strata_options_t* o, unsigned char v);
 void strata_options_set_value_log_threshold(strata_options_t* o, size_t bytes);
+/* Versioned DBs: how long history is kept, in nanoseconds (0: forever). */
+void strata_options_set_version_retention(strata_options_t* o, uint64_t ns);
+enum {
+  strata_leveled_compaction = 0,
+  strata_tiered_compaction = 1,
+};
+/* One of the strata_*_compaction values; any other is refused at open. */
+void strata_options_set_compaction_style(strata_options_t* o, int style);
+void strata_options_set_max_background_jobs(strata_options_t* o, int n);
+void strata_options_set_target_file_size(strata_options_t* o, size_t bytes);
+void strata_options_set_max_bytes_for_level_base(strata_options_t* o,
+                                                 uint64_t bytes);
+void strata_options_set_level0_compaction_trigger(strata_options_t* o, int n);
+void strata_options_set_level0_slowdown_writes_trigger(strata_options_t* o,
+                                                       int n);
+void strata_options_set_level0_stop_writes_trigger(strata_options_t* o, int n);
+/* Milliseconds without writes before L0 is folded down; 0 turns it off. */
+void strata_options_set_level0_idle_compaction_ms(strata_options_t* o,
+                                                  uint64_t ms);
+void strata_options_set_flush_on_close(strata_options_t* o, unsigned char v);
+void strata_options_set_max_transaction_index_bytes(strata_options_t* o,
+                                                    size_t bytes);
+void strata_options_set_value_log_gc_discard_ratio(strata_options_t* o,
+                                                   double ratio);
 
 strata_readoptions_t* strata_readoptions_create(void);
 void strata_readoptions_destroy(strata_readoptions_t* o);
@@ -111,6 +140,20 @@ void strata_readoptions_set_upper_bound(strata_readoptions_t* o,
 void strata_readoptions_set_keys_only(strata_readoptions_t* o, unsigned char v);
 /* Versioned DBs: read as of `ts` (ns since the epoch); 0 clears it. */
 void strata_readoptions_set_as_of(strata_readoptions_t* o, uint64_t ts);
+/* Versioned DBs, iterators: every version instead of the newest (key
+ * ascending, newest version first); strata_iter_timestamp tells them
+ * apart. */
+void strata_readoptions_set_all_versions(strata_readoptions_t* o,
+                                         unsigned char v);
+/* With all_versions: tombstone versions too (strata_iter_is_deleted). */
+void strata_readoptions_set_include_deleted(strata_readoptions_t* o,
+                                            unsigned char v);
+/* With all_versions: only versions with from <= timestamp <= to; 0 leaves
+ * that end open. */
+void strata_readoptions_set_history_range(strata_readoptions_t* o,
+                                          uint64_t from, uint64_t to);
+/* With all_versions: at most `n` versions after each seek (0: no limit). */
+void strata_readoptions_set_history_limit(strata_readoptions_t* o, uint64_t n);
 
 strata_writeoptions_t* strata_writeoptions_create(void);
 void strata_writeoptions_destroy(strata_writeoptions_t* o);
@@ -147,6 +190,21 @@ char* strata_get(strata_t* db, const strata_readoptions_t* options,
                  const char* key, size_t keylen, size_t* vallen,
                  strata_code_t* code, char** errptr);
 
+/* Live keys in [begin, end) into *count, without reading values. */
+strata_code_t strata_count(strata_t* db, const strata_readoptions_t* options,
+                           const char* begin, size_t beginlen, const char* end,
+                           size_t endlen, uint64_t* count, char** errptr);
+
+/* For each of the n ranges [start[i], limit[i]), the approximate bytes of
+ * table data in it into sizes[i] (DB::GetApproximateSizes). */
+strata_code_t strata_approximate_sizes(strata_t* db, int n,
+                                       const char* const* start,
+                                       const size_t* start_len,
+                                       const char* const* limit,
+                                       const size_t* limit_len, uint64_t* sizes,
+                                       char** errptr);
+
+/* NULL after the DB failed or was restored away. */
 const strata_snapshot_t* strata_create_snapshot(strata_t* db);
 void strata_release_snapshot(strata_t* db, const strata_snapshot_t* snapshot);
 
@@ -193,11 +251,38 @@ void strata_writebatch_delete(strata_writebatch_t* batch, const char* key,
 void strata_writebatch_delete_range(strata_writebatch_t* batch,
                                     const char* begin, size_t beginlen,
                                     const char* end, size_t endlen);
-/* Versioned DBs: a write at a given timestamp. */
+/* Versioned DBs: writes at a given timestamp (ns since the epoch; any
+ * other DB refuses the whole batch at strata_write). */
 void strata_writebatch_put_at(strata_writebatch_t* batch, const char* key,
                               size_t keylen, const char* val, size_t vallen,
                               uint64_t ts);
+void strata_writebatch_delete_at(strata_writebatch_t* batch, const char* key,
+                                 size_t keylen, uint64_t ts);
+void strata_writebatch_delete_range_at(strata_writebatch_t* batch,
+                                       const char* begin, size_t beginlen,
+                                       const char* end, size_t endlen,
+                                       uint64_t ts);
+/* Versioned DBs: removes every version of the key, history included (the
+ * hard delete); replace writes a new version and removes the older ones. */
+void strata_writebatch_purge(strata_writebatch_t* batch, const char* key,
+                             size_t keylen);
+void strata_writebatch_replace(strata_writebatch_t* batch, const char* key,
+                               size_t keylen, const char* val, size_t vallen);
 int strata_writebatch_count(const strata_writebatch_t* batch);
+/* Appends every operation of `source` to `destination`. */
+void strata_writebatch_append(strata_writebatch_t* destination,
+                              const strata_writebatch_t* source);
+/* Calls put or deleted for each operation in order (a write at a
+ * timestamp as its plain form; delete_range, purge and replace are passed
+ * to `deleted_range`, `deleted` and `put` respectively, and deleted_range
+ * may be NULL to skip ranges). */
+void strata_writebatch_iterate(
+    const strata_writebatch_t* batch, void* state,
+    void (*put)(void* state, const char* k, size_t klen, const char* v,
+                size_t vlen),
+    void (*deleted)(void* state, const char* k, size_t klen),
+    void (*deleted_range)(void* state, const char* begin, size_t beginlen,
+                          const char* end, size_t endlen));
 
 /* ---- Iterators --------------------------------------------------------- */
 
@@ -219,8 +304,103 @@ const char* strata_iter_value(const strata_iterator_t* it, size_t* vlen);
 /* REQUIRES: strata_iter_valid. Versioned DBs: the entry's timestamp (0
  * otherwise). */
 uint64_t strata_iter_timestamp(const strata_iterator_t* it);
+/* REQUIRES: strata_iter_valid. 1 for a tombstone version (history
+ * iterators with include_deleted only). */
+unsigned char strata_iter_is_deleted(const strata_iterator_t* it);
 /* The iterator's status: STRATA_OK, or its failure (and *errptr). */
 strata_code_t strata_iter_get_error(const strata_iterator_t* it, char** errptr);
+
+/* ---- Transactions (strata/transaction.h) ------------------------------- */
+
+/* Optimistic ACID transactions: a transaction reads the snapshot taken
+ * when it began plus its own writes, which it buffers and commits
+ * atomically. strata_transaction_commit returns STRATA_BUSY on a conflict
+ * (another writer committed a key it wrote — or, serializable, read —
+ * after its snapshot): nothing was written, and the caller may run it
+ * again in a new transaction. A transaction must be destroyed before its
+ * DB is closed; destroying an open one rolls it back. A finished
+ * (committed or rolled back) transaction refuses every call with
+ * STRATA_INVALID_ARGUMENT. */
+
+enum {
+  strata_txn_read_write = 0,
+  strata_txn_read_only = 1,  /* writes refused; never conflicts */
+  strata_txn_write_only = 2, /* reads refused; commits like a batch */
+};
+enum {
+  strata_isolation_snapshot = 0,
+  strata_isolation_serializable = 1,
+};
+
+strata_txnoptions_t* strata_txnoptions_create(void);
+void strata_txnoptions_destroy(strata_txnoptions_t* o);
+/* One of the strata_txn_* modes; any other is refused by begin. */
+void strata_txnoptions_set_mode(strata_txnoptions_t* o, int mode);
+/* One of the strata_isolation_* levels; any other is refused by begin. */
+void strata_txnoptions_set_isolation(strata_txnoptions_t* o, int isolation);
+/* The write set's bound in bytes (default 256 MiB). */
+void strata_txnoptions_set_max_write_bytes(strata_txnoptions_t* o,
+                                           size_t bytes);
+
+/* Begins a transaction at the current state. `write_options` (sync) is
+ * the commit's durability; `txn_options` may be NULL (read-write,
+ * snapshot isolation). NULL on failure (a bad mode or isolation), with
+ * *errptr saying why. */
+strata_transaction_t* strata_transaction_begin(
+    strata_t* db, const strata_writeoptions_t* write_options,
+    const strata_txnoptions_t* txn_options, char** errptr);
+/* Rolls back an unfinished transaction and frees it. */
+void strata_transaction_destroy(strata_transaction_t* txn);
+/* As strata_get, at the transaction's snapshot with its own writes. The
+ * options' snapshot must be unset. */
+char* strata_transaction_get(strata_transaction_t* txn,
+                             const strata_readoptions_t* options,
+                             const char* key, size_t keylen, size_t* vallen,
+                             strata_code_t* code, char** errptr);
+/* strata_transaction_get, and the key joins the conflict check. */
+char* strata_transaction_get_for_update(strata_transaction_t* txn,
+                                        const strata_readoptions_t* options,
+                                        const char* key, size_t keylen,
+                                        size_t* vallen, strata_code_t* code,
+                                        char** errptr);
+strata_code_t strata_transaction_put(strata_transaction_t* txn, const char* key,
+                                     size_t keylen, const char* val,
+                                     size_t vallen, char** errptr);
+strata_code_t strata_transaction_delete(strata_transaction_t* txn,
+                                        const char* key, size_t keylen,
+                                        char** errptr);
+strata_code_t strata_transaction_delete_range(strata_transaction_t* txn,
+                                              const char* begin,
+                                              size_t beginlen, const char* end,
+                                              size_t endlen, char** errptr);
+/* Versioned DBs: writes at the caller's timestamp. */
+strata_code_t strata_transaction_put_at(strata_transaction_t* txn,
+                                        const char* key, size_t keylen,
+                                        const char* val, size_t vallen,
+                                        uint64_t ts, char** errptr);
+strata_code_t strata_transaction_delete_at(strata_transaction_t* txn,
+                                           const char* key, size_t keylen,
+                                           uint64_t ts, char** errptr);
+/* An iterator over the snapshot merged with the transaction's own writes;
+ * destroy it before the transaction ends. */
+strata_iterator_t* strata_transaction_create_iterator(
+    strata_transaction_t* txn, const strata_readoptions_t* options);
+strata_code_t strata_transaction_count(strata_transaction_t* txn,
+                                       const strata_readoptions_t* options,
+                                       const char* begin, size_t beginlen,
+                                       const char* end, size_t endlen,
+                                       uint64_t* count, char** errptr);
+/* Marks the current state; rollback_to_savepoint returns to the newest
+ * mark and removes it (STRATA_NOT_FOUND when none is set). */
+void strata_transaction_set_savepoint(strata_transaction_t* txn);
+strata_code_t strata_transaction_rollback_to_savepoint(
+    strata_transaction_t* txn, char** errptr);
+/* STRATA_BUSY on a conflict (nothing written). Finishes the transaction
+ * either way. */
+strata_code_t strata_transaction_commit(strata_transaction_t* txn,
+                                        char** errptr);
+strata_code_t strata_transaction_rollback(strata_transaction_t* txn,
+                                          char** errptr);
 
 #ifdef __cplusplus
 } /* extern "C" */

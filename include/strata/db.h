@@ -43,6 +43,14 @@ struct CheckpointMetadata {
   uint64_t total_bytes = 0;           // the files' bytes added up
 };
 
+// A key range [start, limit) (DB::GetApproximateSizes).
+struct Range {
+  Slice start;
+  Slice limit;
+  Range() = default;
+  Range(const Slice& s, const Slice& l) : start(s), limit(l) {}
+};
+
 class DB {
  public:
   // Opens (or, with create_if_missing, creates) the DB in directory `path`.
@@ -101,6 +109,14 @@ class DB {
   // address.
   virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
 
+  // For each of the `n` ranges, the approximate bytes its keys take in the
+  // table files (as stored: compressed; values in the value log and
+  // writes still in the memtables are not counted). A range whose limit
+  // is at or before its start is 0. Reads index blocks only, so it is
+  // cheap; it may be off by a block at each end of each table.
+  virtual Status GetApproximateSizes(const Range* ranges, int n,
+                                     uint64_t* sizes) = 0;
+
   // Writes the memtable to a table on disk and waits.
   virtual Status Flush() = 0;
   // Compacts the key range [*begin, *end] through every level and waits;
@@ -113,6 +129,7 @@ class DB {
   // strata.last-sequence, strata.num-snapshots, strata.estimate-num-keys,
   // strata.num-range-deletions, strata.num-immutable-mem-table,
   // strata.lost-files (the files this open moved to lost/, one per line),
+  // strata.sstables (the tables of each level with their key ranges),
   // strata.num-entries-active-mem-table, strata.num-deletes-active-mem-table,
   // and strata.background-work-pending: "1" while a flush or compaction
   // runs or is due, including the idle fold of L0 still to come

@@ -4,16 +4,21 @@
 
 #include "strata/c.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "capi/malloc_copy.h"
 #include "strata/db.h"
 #include "strata/iterator.h"
 #include "strata/options.h"
 #include "strata/status.h"
+#include "strata/transaction.h"
 #include "strata/write_batch.h"
 
 using strata::CheckpointMetadata;
@@ -24,8 +29,11 @@ using strata::ReadOptions;
 using strata::Slice;
 using strata::Snapshot;
 using strata::Status;
+using strata::Transaction;
+using strata::TransactionOptions;
 using strata::WriteBatch;
 using strata::WriteOptions;
+using strata::capi::MallocCopy;
 
 extern "C" {
 
@@ -50,22 +58,20 @@ struct strata_iterator_t {
 struct strata_snapshot_t {
   const Snapshot* rep;
 };
+struct strata_txnoptions_t {
+  // Kept as given and checked at begin: an unknown value never reaches
+  // the C++ enums.
+  int mode = strata_txn_read_write;
+  int isolation = strata_isolation_snapshot;
+  size_t max_write_bytes = TransactionOptions().max_write_bytes;
+};
+struct strata_transaction_t {
+  std::unique_ptr<Transaction> rep;
+};
 
 }  // extern "C"
 
 namespace {
-
-// A malloc'd, NUL-terminated copy (the terminator is not counted in the
-// length the API reports). Out of memory aborts, as everywhere in strata.
-char* CopyBytes(const char* data, size_t n) {
-  char* out = static_cast<char*>(std::malloc(n + 1));
-  if (out == nullptr) std::abort();
-  std::memcpy(out, data, n);
-  out[n] = '\0';
-  return out;
-}
-
-char* CopyString(const std::string& s) { return CopyBytes(s.data(), s.size()); }
 
 strata_code_t CodeOf(const Status& s) {
   if (s.ok()) return STRATA_OK;
@@ -84,10 +90,63 @@ strata_code_t SaveError(char** errptr, const Status& s) {
   if (s.ok()) return STRATA_OK;
   if (errptr != nullptr) {
     std::free(*errptr);
-    *errptr = CopyString(s.ToString());
+    *errptr = MallocCopy(s.ToString());
   }
   return CodeOf(s);
 }
+
+// A value read by Get or GetForUpdate, returned as strata_get does.
+char* ReturnValue(const Status& s, const std::string& value, size_t* vallen,
+                  strata_code_t* code, char** errptr) {
+  if (code != nullptr) *code = CodeOf(s);
+  *vallen = 0;
+  if (s.IsNotFound()) return nullptr;  // absent: no error message
+  if (!s.ok()) {
+    SaveError(errptr, s);
+    return nullptr;
+  }
+  *vallen = value.size();
+  return MallocCopy(value.data(), value.size());
+}
+
+// Hands a batch's operations to C callbacks.
+class CallbackHandler : public WriteBatch::Handler {
+ public:
+  using PutFn = void (*)(void*, const char*, size_t, const char*, size_t);
+  using DeleteFn = void (*)(void*, const char*, size_t);
+  using DeleteRangeFn = void (*)(void*, const char*, size_t, const char*,
+                                 size_t);
+
+  CallbackHandler(void* state, PutFn put, DeleteFn deleted,
+                  DeleteRangeFn deleted_range)
+      : state_(state),
+        put_(put),
+        deleted_(deleted),
+        deleted_range_(deleted_range) {}
+
+  void Put(const Slice& key, const Slice& value) override {
+    put_(state_, key.data(), key.size(), value.data(), value.size());
+  }
+  void Delete(const Slice& key) override {
+    deleted_(state_, key.data(), key.size());
+  }
+  void DeleteRange(const Slice& begin, const Slice& end) override {
+    if (deleted_range_ != nullptr) {
+      deleted_range_(state_, begin.data(), begin.size(), end.data(),
+                     end.size());
+    }
+  }
+  void Purge(const Slice& key) override { Delete(key); }
+  void Replace(const Slice& key, const Slice& value) override {
+    Put(key, value);
+  }
+
+ private:
+  void* state_;
+  PutFn put_;
+  DeleteFn deleted_;
+  DeleteRangeFn deleted_range_;
+};
 
 }  // namespace
 
@@ -159,6 +218,53 @@ void strata_options_set_enable_value_log(strata_options_t* o, unsigned char v) {
 void strata_options_set_value_log_threshold(strata_options_t* o, size_t bytes) {
   o->rep.value_log_threshold = bytes;
 }
+void strata_options_set_version_retention(strata_options_t* o, uint64_t ns) {
+  // Past what nanoseconds hold: as long as they can say (Validate judges).
+  const uint64_t max = static_cast<uint64_t>(
+      std::numeric_limits<std::chrono::nanoseconds::rep>::max());
+  o->rep.version_retention = std::chrono::nanoseconds(
+      static_cast<std::chrono::nanoseconds::rep>(ns < max ? ns : max));
+}
+void strata_options_set_compaction_style(strata_options_t* o, int style) {
+  const int known = style >= 0 && style <= 0xff ? style : 0xff;
+  o->rep.compaction_style =
+      static_cast<strata::CompactionStyle>(static_cast<uint8_t>(known));
+}
+void strata_options_set_max_background_jobs(strata_options_t* o, int n) {
+  o->rep.max_background_jobs = n;
+}
+void strata_options_set_target_file_size(strata_options_t* o, size_t bytes) {
+  o->rep.target_file_size = bytes;
+}
+void strata_options_set_max_bytes_for_level_base(strata_options_t* o,
+                                                 uint64_t bytes) {
+  o->rep.max_bytes_for_level_base = bytes;
+}
+void strata_options_set_level0_compaction_trigger(strata_options_t* o, int n) {
+  o->rep.level0_compaction_trigger = n;
+}
+void strata_options_set_level0_slowdown_writes_trigger(strata_options_t* o,
+                                                       int n) {
+  o->rep.level0_slowdown_writes_trigger = n;
+}
+void strata_options_set_level0_stop_writes_trigger(strata_options_t* o, int n) {
+  o->rep.level0_stop_writes_trigger = n;
+}
+void strata_options_set_level0_idle_compaction_ms(strata_options_t* o,
+                                                  uint64_t ms) {
+  o->rep.level0_idle_compaction_ms = ms;
+}
+void strata_options_set_flush_on_close(strata_options_t* o, unsigned char v) {
+  o->rep.flush_on_close = v != 0;
+}
+void strata_options_set_max_transaction_index_bytes(strata_options_t* o,
+                                                    size_t bytes) {
+  o->rep.max_transaction_index_bytes = bytes;
+}
+void strata_options_set_value_log_gc_discard_ratio(strata_options_t* o,
+                                                   double ratio) {
+  o->rep.value_log_gc_discard_ratio = ratio;
+}
 
 strata_readoptions_t* strata_readoptions_create(void) {
   return new strata_readoptions_t;
@@ -202,6 +308,25 @@ void strata_readoptions_set_as_of(strata_readoptions_t* o, uint64_t ts) {
   } else {
     o->rep.as_of = ts;
   }
+}
+
+void strata_readoptions_set_all_versions(strata_readoptions_t* o,
+                                         unsigned char v) {
+  o->rep.all_versions = v != 0;
+}
+void strata_readoptions_set_include_deleted(strata_readoptions_t* o,
+                                            unsigned char v) {
+  o->rep.include_deleted = v != 0;
+}
+void strata_readoptions_set_history_range(strata_readoptions_t* o,
+                                          uint64_t from, uint64_t to) {
+  o->rep.history_from.reset();
+  o->rep.history_to.reset();
+  if (from != 0) o->rep.history_from = from;
+  if (to != 0) o->rep.history_to = to;
+}
+void strata_readoptions_set_history_limit(strata_readoptions_t* o, uint64_t n) {
+  o->rep.history_limit = n;
 }
 
 strata_writeoptions_t* strata_writeoptions_create(void) {
@@ -265,15 +390,29 @@ char* strata_get(strata_t* db, const strata_readoptions_t* options,
                  strata_code_t* code, char** errptr) {
   std::string value;
   const Status s = db->rep->Get(options->rep, Slice(key, keylen), &value);
-  if (code != nullptr) *code = CodeOf(s);
-  *vallen = 0;
-  if (s.IsNotFound()) return nullptr;  // absent: no error message
-  if (!s.ok()) {
-    SaveError(errptr, s);
-    return nullptr;
+  return ReturnValue(s, value, vallen, code, errptr);
+}
+
+strata_code_t strata_count(strata_t* db, const strata_readoptions_t* options,
+                           const char* begin, size_t beginlen, const char* end,
+                           size_t endlen, uint64_t* count, char** errptr) {
+  return SaveError(errptr, db->rep->Count(options->rep, Slice(begin, beginlen),
+                                          Slice(end, endlen), count));
+}
+
+strata_code_t strata_approximate_sizes(strata_t* db, int n,
+                                       const char* const* start,
+                                       const size_t* start_len,
+                                       const char* const* limit,
+                                       const size_t* limit_len, uint64_t* sizes,
+                                       char** errptr) {
+  std::vector<strata::Range> ranges(n > 0 ? static_cast<size_t>(n) : 0);
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    ranges[i] = strata::Range(Slice(start[i], start_len[i]),
+                              Slice(limit[i], limit_len[i]));
   }
-  *vallen = value.size();
-  return CopyBytes(value.data(), value.size());
+  return SaveError(errptr,
+                   db->rep->GetApproximateSizes(ranges.data(), n, sizes));
 }
 
 const strata_snapshot_t* strata_create_snapshot(strata_t* db) {
@@ -293,7 +432,7 @@ void strata_release_snapshot(strata_t* db, const strata_snapshot_t* snapshot) {
 char* strata_property_value(strata_t* db, const char* name) {
   std::string value;
   if (!db->rep->GetProperty(name, &value)) return nullptr;
-  return CopyString(value);
+  return MallocCopy(value);
 }
 
 strata_code_t strata_flush(strata_t* db, char** errptr) {
@@ -375,8 +514,40 @@ void strata_writebatch_put_at(strata_writebatch_t* b, const char* key,
                               uint64_t ts) {
   b->rep.PutAt(Slice(key, keylen), Slice(val, vallen), ts);
 }
+void strata_writebatch_delete_at(strata_writebatch_t* b, const char* key,
+                                 size_t keylen, uint64_t ts) {
+  b->rep.DeleteAt(Slice(key, keylen), ts);
+}
+void strata_writebatch_delete_range_at(strata_writebatch_t* b,
+                                       const char* begin, size_t beginlen,
+                                       const char* end, size_t endlen,
+                                       uint64_t ts) {
+  b->rep.DeleteRangeAt(Slice(begin, beginlen), Slice(end, endlen), ts);
+}
+void strata_writebatch_purge(strata_writebatch_t* b, const char* key,
+                             size_t keylen) {
+  b->rep.Purge(Slice(key, keylen));
+}
+void strata_writebatch_replace(strata_writebatch_t* b, const char* key,
+                               size_t keylen, const char* val, size_t vallen) {
+  b->rep.Replace(Slice(key, keylen), Slice(val, vallen));
+}
 int strata_writebatch_count(const strata_writebatch_t* b) {
   return static_cast<int>(b->rep.Count());
+}
+void strata_writebatch_append(strata_writebatch_t* destination,
+                              const strata_writebatch_t* source) {
+  destination->rep.Append(source->rep);
+}
+void strata_writebatch_iterate(const strata_writebatch_t* b, void* state,
+                               void (*put)(void*, const char*, size_t,
+                                           const char*, size_t),
+                               void (*deleted)(void*, const char*, size_t),
+                               void (*deleted_range)(void*, const char*, size_t,
+                                                     const char*, size_t)) {
+  CallbackHandler handler(state, put, deleted, deleted_range);
+  // A batch built in memory always decodes.
+  (void)b->rep.Iterate(&handler);
 }
 
 // ---- Iterators ------------------------------------------------------------
@@ -417,9 +588,134 @@ const char* strata_iter_value(const strata_iterator_t* it, size_t* vlen) {
 uint64_t strata_iter_timestamp(const strata_iterator_t* it) {
   return it->rep->timestamp();
 }
+unsigned char strata_iter_is_deleted(const strata_iterator_t* it) {
+  return it->rep->IsDeleted() ? 1 : 0;
+}
 strata_code_t strata_iter_get_error(const strata_iterator_t* it,
                                     char** errptr) {
   return SaveError(errptr, it->rep->status());
+}
+
+// ---- Transactions ---------------------------------------------------------
+
+strata_txnoptions_t* strata_txnoptions_create(void) {
+  return new strata_txnoptions_t;
+}
+void strata_txnoptions_destroy(strata_txnoptions_t* o) { delete o; }
+void strata_txnoptions_set_mode(strata_txnoptions_t* o, int mode) {
+  o->mode = mode;
+}
+void strata_txnoptions_set_isolation(strata_txnoptions_t* o, int isolation) {
+  o->isolation = isolation;
+}
+void strata_txnoptions_set_max_write_bytes(strata_txnoptions_t* o,
+                                           size_t bytes) {
+  o->max_write_bytes = bytes;
+}
+
+strata_transaction_t* strata_transaction_begin(
+    strata_t* db, const strata_writeoptions_t* write_options,
+    const strata_txnoptions_t* txn_options, char** errptr) {
+  const strata_txnoptions_t defaults;
+  const strata_txnoptions_t& o =
+      txn_options != nullptr ? *txn_options : defaults;
+  if (o.mode < strata_txn_read_write || o.mode > strata_txn_write_only) {
+    SaveError(errptr,
+              Status::InvalidArgument("transaction mode", "unknown value"));
+    return nullptr;
+  }
+  if (o.isolation != strata_isolation_snapshot &&
+      o.isolation != strata_isolation_serializable) {
+    SaveError(errptr, Status::InvalidArgument("transaction isolation",
+                                              "unknown value"));
+    return nullptr;
+  }
+  TransactionOptions options;
+  options.mode = static_cast<strata::TransactionMode>(o.mode);
+  options.isolation = static_cast<strata::IsolationLevel>(o.isolation);
+  options.max_write_bytes = o.max_write_bytes;
+  auto* txn = new strata_transaction_t;
+  txn->rep = db->rep->BeginTransaction(write_options->rep, options);
+  return txn;
+}
+void strata_transaction_destroy(strata_transaction_t* txn) { delete txn; }
+
+char* strata_transaction_get(strata_transaction_t* txn,
+                             const strata_readoptions_t* options,
+                             const char* key, size_t keylen, size_t* vallen,
+                             strata_code_t* code, char** errptr) {
+  std::string value;
+  const Status s = txn->rep->Get(options->rep, Slice(key, keylen), &value);
+  return ReturnValue(s, value, vallen, code, errptr);
+}
+char* strata_transaction_get_for_update(strata_transaction_t* txn,
+                                        const strata_readoptions_t* options,
+                                        const char* key, size_t keylen,
+                                        size_t* vallen, strata_code_t* code,
+                                        char** errptr) {
+  std::string value;
+  const Status s =
+      txn->rep->GetForUpdate(options->rep, Slice(key, keylen), &value);
+  return ReturnValue(s, value, vallen, code, errptr);
+}
+strata_code_t strata_transaction_put(strata_transaction_t* txn, const char* key,
+                                     size_t keylen, const char* val,
+                                     size_t vallen, char** errptr) {
+  return SaveError(errptr,
+                   txn->rep->Put(Slice(key, keylen), Slice(val, vallen)));
+}
+strata_code_t strata_transaction_delete(strata_transaction_t* txn,
+                                        const char* key, size_t keylen,
+                                        char** errptr) {
+  return SaveError(errptr, txn->rep->Delete(Slice(key, keylen)));
+}
+strata_code_t strata_transaction_delete_range(strata_transaction_t* txn,
+                                              const char* begin,
+                                              size_t beginlen, const char* end,
+                                              size_t endlen, char** errptr) {
+  return SaveError(errptr, txn->rep->DeleteRange(Slice(begin, beginlen),
+                                                 Slice(end, endlen)));
+}
+strata_code_t strata_transaction_put_at(strata_transaction_t* txn,
+                                        const char* key, size_t keylen,
+                                        const char* val, size_t vallen,
+                                        uint64_t ts, char** errptr) {
+  return SaveError(errptr,
+                   txn->rep->PutAt(Slice(key, keylen), Slice(val, vallen), ts));
+}
+strata_code_t strata_transaction_delete_at(strata_transaction_t* txn,
+                                           const char* key, size_t keylen,
+                                           uint64_t ts, char** errptr) {
+  return SaveError(errptr, txn->rep->DeleteAt(Slice(key, keylen), ts));
+}
+strata_iterator_t* strata_transaction_create_iterator(
+    strata_transaction_t* txn, const strata_readoptions_t* options) {
+  auto* it = new strata_iterator_t;
+  it->rep = txn->rep->NewIterator(options->rep);
+  return it;
+}
+strata_code_t strata_transaction_count(strata_transaction_t* txn,
+                                       const strata_readoptions_t* options,
+                                       const char* begin, size_t beginlen,
+                                       const char* end, size_t endlen,
+                                       uint64_t* count, char** errptr) {
+  return SaveError(errptr, txn->rep->Count(options->rep, Slice(begin, beginlen),
+                                           Slice(end, endlen), count));
+}
+void strata_transaction_set_savepoint(strata_transaction_t* txn) {
+  txn->rep->SetSavePoint();
+}
+strata_code_t strata_transaction_rollback_to_savepoint(
+    strata_transaction_t* txn, char** errptr) {
+  return SaveError(errptr, txn->rep->RollbackToSavePoint());
+}
+strata_code_t strata_transaction_commit(strata_transaction_t* txn,
+                                        char** errptr) {
+  return SaveError(errptr, txn->rep->Commit());
+}
+strata_code_t strata_transaction_rollback(strata_transaction_t* txn,
+                                          char** errptr) {
+  return SaveError(errptr, txn->rep->Rollback());
 }
 
 }  // extern "C"

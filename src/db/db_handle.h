@@ -65,6 +65,11 @@ class DBHandle final : public DB {
     DBImpl* i = impl();
     return Guarded(i, i->Count(options, begin, end, count));
   }
+  Status GetApproximateSizes(const Range* ranges, int n,
+                             uint64_t* sizes) override {
+    DBImpl* i = impl();
+    return Guarded(i, i->GetApproximateSizes(ranges, n, sizes));
+  }
   const Snapshot* GetSnapshot() override { return impl()->GetSnapshot(); }
   void ReleaseSnapshot(const Snapshot* snapshot) override;
   Status Flush() override {

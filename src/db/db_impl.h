@@ -124,6 +124,8 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   Status Count(const ReadOptions& options, const Slice& begin, const Slice& end,
                uint64_t* count) override;
+  Status GetApproximateSizes(const Range* ranges, int n,
+                             uint64_t* sizes) override;
 
   const Snapshot* GetSnapshot() override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;

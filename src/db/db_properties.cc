@@ -243,6 +243,11 @@ struct DBProperties {
              value->append(name + "\n");
            return true;
          }},
+        {"strata.sstables",
+         [](DBImpl&, const SuperVersion& sv, std::string* value) {
+           *value = sv.version->DebugString();
+           return true;
+         }},
         {"strata.num-snapshots",
          [](DBImpl& db, const SuperVersion&, std::string* value) {
            MutexLock lock(&db.mu_);

@@ -592,3 +592,72 @@ Status DBImpl::Count(const ReadOptions& options, const Slice& begin,
 }
 
 }  // namespace strata::internal
+
+namespace strata::internal {
+
+namespace {
+
+// The internal key that sorts before every entry of `user_key` (in a
+// versioned DB, before its newest possible version).
+std::string SeekKeyBefore(const InternalKeyComparator& icmp,
+                          const Slice& user_key) {
+  std::string key;
+  if (icmp.versioned()) {
+    AppendVersionedKey(&key, user_key, kMaxTimestamp);
+    PutFixed64(&key, PackTag(kMaxSequenceNumber, kTypeForSeek));
+  } else {
+    AppendInternalKey(&key, user_key, kMaxSequenceNumber, kTypeForSeek);
+  }
+  return key;
+}
+
+}  // namespace
+
+Status DBImpl::GetApproximateSizes(const Range* ranges, int n,
+                                   uint64_t* sizes) {
+  if (n < 0 || (n > 0 && (ranges == nullptr || sizes == nullptr))) {
+    return Status::InvalidArgument("GetApproximateSizes",
+                                   "null ranges or sizes, or n < 0");
+  }
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  const std::shared_ptr<const SuperVersion> sv = GetSuperVersion();
+  const Version& version = *sv->version;
+  // The bytes of every table before `ikey`, LevelDB's estimate: whole
+  // tables that end before it, and the index's offset of it in a table
+  // that spans it.
+  auto offset_of = [&](const Slice& ikey, uint64_t* offset) -> Status {
+    uint64_t total = 0;
+    for (int level = 0; level < version.num_levels(); ++level) {
+      for (const auto& f : version.files(level)) {
+        if (icmp_->Compare(f->largest.Encode(), ikey) <= 0) {
+          total += f->file_size;
+        } else if (icmp_->Compare(f->smallest.Encode(), ikey) > 0) {
+          if (level > 0) break;  // sorted: the rest start later still
+        } else {
+          std::shared_ptr<const Table> table;
+          STRATA_RETURN_IF_ERROR(
+              table_cache_->Find(f->number, f->file_size, &table));
+          total += table->ApproximateOffsetOf(ikey);
+        }
+      }
+    }
+    *offset = total;
+    return Status::OK();
+  };
+  for (int i = 0; i < n; ++i) {
+    sizes[i] = 0;
+    if (options_.comparator->Compare(ranges[i].start, ranges[i].limit) >= 0) {
+      continue;
+    }
+    uint64_t start = 0;
+    uint64_t limit = 0;
+    STRATA_RETURN_IF_ERROR(
+        offset_of(SeekKeyBefore(*icmp_, ranges[i].start), &start));
+    STRATA_RETURN_IF_ERROR(
+        offset_of(SeekKeyBefore(*icmp_, ranges[i].limit), &limit));
+    sizes[i] = limit > start ? limit - start : 0;
+  }
+  return Status::OK();
+}
+
+}  // namespace strata::internal

@@ -260,6 +260,18 @@ Status Table::GetDataBlock(const TableReadOptions& ro,
   return Status::OK();
 }
 
+uint64_t Table::ApproximateOffsetOf(const Slice& internal_key) const {
+  std::unique_ptr<BlockIter> index = NewIndexIterator();
+  index->Seek(internal_key);
+  BlockHandle handle;
+  if (index->Valid() && DecodeIndexValue(index->value(), &handle).ok()) {
+    return handle.offset;
+  }
+  // Past the last key (or an index entry that does not decode, which
+  // reads report): the data ends where the meta blocks begin.
+  return metaindex_handle_.offset;
+}
+
 std::unique_ptr<BlockIter> Table::NewIndexIterator() const {
   return std::make_unique<BlockIter>(
       options_.comparator, index_block_.get(), nullptr,

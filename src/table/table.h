@@ -81,6 +81,11 @@ class Table {
       const TableReadOptions& ro,
       std::shared_ptr<const void> pin = nullptr) const;
 
+  // The approximate offset in the file of the data for `internal_key`:
+  // where the block that would hold it starts (the end of the data when it
+  // is past the last key). Reads only the index, held in memory.
+  uint64_t ApproximateOffsetOf(const Slice& internal_key) const;
+
   // False only if no key whose filter key is `filter_key` is in the table.
   bool KeyMayMatch(const Slice& filter_key) const;
 
