@@ -484,8 +484,9 @@ TEST_P(DBBasicTest, PropertiesReportTheMemtable) {
 }
 
 // Approximate sizes follow the data in the tables: each half of the keys
-// takes about half the bytes, an empty or reversed range none, and in a
-// versioned DB every version of a key counts.
+// takes about half the bytes, an empty or reversed range none, in L0 and
+// after a compaction into one sorted level alike; in a versioned DB every
+// version of a key counts.
 TEST_P(DBBasicTest, ApproximateSizesFollowTheTables) {
   for (const bool versioned : {false, true}) {
     SCOPED_TRACE(versioned ? "versioned" : "plain");
@@ -494,6 +495,11 @@ TEST_P(DBBasicTest, ApproximateSizesFollowTheTables) {
     options_.enable_versioning = versioned;
     options_.compression = Compression::kNone;
     options_.write_buffer_size = 64 << 10;
+    options_.target_file_size = 256 << 10;
+    options_.level0_compaction_trigger = 1000;  // L0 stays as flushed
+    options_.level0_slowdown_writes_trigger = 1000;
+    options_.level0_stop_writes_trigger = 1000;
+    options_.level0_idle_compaction_ms = 0;
     Open();
     const int n = 20000;
     const std::string value(100, 'v');
@@ -504,30 +510,46 @@ TEST_P(DBBasicTest, ApproximateSizesFollowTheTables) {
     }
     ASSERT_TRUE(db_->Flush().ok());
     char middle[32];
-    std::snprintf(middle, sizeof(middle), "k%020d", n / 2);
+    std::snprintf(middle, sizeof(middle), "k%020d", n / 2 + 17);
     const Range ranges[] = {Range("a", middle), Range(middle, "z"),
                             Range("a", "z"), Range("z", "a"), Range("x", "y")};
-    uint64_t sizes[5] = {1, 1, 1, 1, 1};
-    ASSERT_TRUE(db_->GetApproximateSizes(ranges, 5, sizes).ok());
     const uint64_t data = uint64_t{n} * (100 + 21);
-    EXPECT_GT(sizes[0], data / 2 * 9 / 10);
-    EXPECT_LT(sizes[0], data / 2 * 13 / 10);
-    EXPECT_GT(sizes[1], data / 2 * 9 / 10);
-    EXPECT_LT(sizes[1], data / 2 * 13 / 10);
-    EXPECT_GE(sizes[2], sizes[0] + sizes[1] - 8192);
-    EXPECT_EQ(sizes[3], 0u);
-    EXPECT_EQ(sizes[4], 0u);
-    // Overwrites: a versioned DB keeps both versions, so the first half
-    // doubles; a plain one drops shadowed entries as it compacts, so it
-    // stays at least as large.
+    for (const bool compacted : {false, true}) {
+      SCOPED_TRACE(compacted ? "compacted" : "in L0");
+      std::string l0;
+      ASSERT_TRUE(db_->GetProperty("strata.num-files-at-level0", &l0));
+      EXPECT_EQ(l0 == "0", compacted);
+      uint64_t sizes[5] = {1, 1, 1, 1, 1};
+      ASSERT_TRUE(db_->GetApproximateSizes(ranges, 5, sizes).ok());
+      EXPECT_GT(sizes[0], data / 2 * 9 / 10);
+      EXPECT_LT(sizes[0], data / 2 * 13 / 10);
+      EXPECT_GT(sizes[1], data / 2 * 9 / 10);
+      EXPECT_LT(sizes[1], data / 2 * 13 / 10);
+      EXPECT_GE(sizes[2], sizes[0] + sizes[1] - 8192);
+      EXPECT_LE(sizes[2], sizes[0] + sizes[1] + 8192);
+      EXPECT_EQ(sizes[3], 0u);
+      EXPECT_EQ(sizes[4], 0u);
+      if (!compacted) {
+        ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+      }
+    }
+    // Overwrites of the first half: a versioned DB keeps both versions,
+    // so that half doubles; a plain one keeps the newest only, so once
+    // compacted it is as it was.
     for (int i = 0; i < n / 2; ++i) {
       std::snprintf(key, sizeof(key), "k%020d", i);
       ASSERT_TRUE(db_->Put(WriteOptions(), key, value).ok());
     }
     ASSERT_TRUE(db_->Flush().ok());
-    uint64_t after[1] = {0};
-    ASSERT_TRUE(db_->GetApproximateSizes(ranges, 1, after).ok());
-    EXPECT_GT(after[0], versioned ? sizes[0] * 3 / 2 : sizes[0] * 9 / 10);
+    ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+    uint64_t after[2] = {0, 0};
+    ASSERT_TRUE(db_->GetApproximateSizes(ranges, 2, after).ok());
+    if (versioned) {
+      EXPECT_GT(after[0], data / 2 * 17 / 10);
+    } else {
+      EXPECT_LT(after[0], data / 2 * 13 / 10);
+    }
+    EXPECT_LT(after[1], data / 2 * 13 / 10);
     EXPECT_TRUE(
         db_->GetApproximateSizes(nullptr, -1, nullptr).IsInvalidArgument());
     ASSERT_TRUE(db_->Close().ok());

@@ -113,7 +113,8 @@ class DB {
   // table files (as stored: compressed; values in the value log and
   // writes still in the memtables are not counted). A range whose limit
   // is at or before its start is 0. Reads index blocks only, so it is
-  // cheap; it may be off by a block at each end of each table.
+  // cheap; it may be off by a block at each end of each table, and a
+  // table that cannot be opened counts nothing.
   virtual Status GetApproximateSizes(const Range* ranges, int n,
                                      uint64_t* sizes) = 0;
 
@@ -130,6 +131,8 @@ class DB {
   // strata.num-range-deletions, strata.num-immutable-mem-table,
   // strata.lost-files (the files this open moved to lost/, one per line),
   // strata.sstables (the tables of each level with their key ranges),
+  // strata.size-all-mem-tables (bytes of the active and immutable
+  // memtables; strata.mem-usage counts the active one),
   // strata.num-entries-active-mem-table, strata.num-deletes-active-mem-table,
   // and strata.background-work-pending: "1" while a flush or compaction
   // runs or is due, including the idle fold of L0 still to come

@@ -38,6 +38,15 @@ struct DBProperties {
            *value = std::to_string(sv.mem->ApproximateMemoryUsage());
            return true;
          }},
+        {"strata.size-all-mem-tables",
+         [](DBImpl&, const SuperVersion& sv, std::string* value) {
+           size_t total = sv.mem->ApproximateMemoryUsage();
+           for (const auto& imm : sv.imm) {
+             total += imm->ApproximateMemoryUsage();
+           }
+           *value = std::to_string(total);
+           return true;
+         }},
         {"strata.num-entries-active-mem-table",
          [](DBImpl&, const SuperVersion& sv, std::string* value) {
            *value = std::to_string(sv.mem->NumEntries());

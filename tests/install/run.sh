@@ -19,7 +19,8 @@ cmake --build "$scratch/cmake-build" > "$scratch/build.log"
 "$scratch/cmake-build/consumer"
 "$scratch/cmake-build/c_consumer" "$scratch/c-db"
 mkdir -p "$scratch/leveldb-cmake"
-"$scratch/cmake-build/leveldb_consumer" "$scratch/leveldb-cmake" > "$scratch/leveldb-cmake.log" 2>&1
+"$scratch/cmake-build/leveldb_consumer" "$scratch/leveldb-cmake" > "$scratch/leveldb-cmake.log" 2>&1 ||
+  { cat "$scratch/leveldb-cmake.log"; exit 1; }
 
 # 2. pkg-config, against the shared library.
 libdir=$(dirname "$(find "$prefix" -name strata.pc | head -n 1)")
@@ -37,5 +38,5 @@ cc -std=c11 -D_POSIX_C_SOURCE=200809L "$source_dir/tests/leveldb_c_test.c" \
   -o "$scratch/leveldb-pc" $(pkg-config --cflags --libs strata-leveldb)
 mkdir -p "$scratch/leveldb-pc-db"
 LD_LIBRARY_PATH="$(dirname "$libdir")" "$scratch/leveldb-pc" "$scratch/leveldb-pc-db" \
-  > "$scratch/leveldb-pc.log" 2>&1
+  > "$scratch/leveldb-pc.log" 2>&1 || { cat "$scratch/leveldb-pc.log"; exit 1; }
 echo "install test passed"

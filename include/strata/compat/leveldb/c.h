@@ -24,6 +24,8 @@
  *    (leveldb_get returns NULL with no error), and deleting it succeeds
  *    and does nothing (leveldb_writebatch_delete leaves it out of the
  *    batch). Every other key, NUL bytes included, works as in LevelDB.
+ *  - Keys are limited to 2 MiB and values to 60 MiB (a larger one fails
+ *    with "Invalid argument"); LevelDB sets no limit.
  *  - leveldb_options_create's defaults are LevelDB's where a program can
  *    see them: create_if_missing and error_if_exists off, paranoid checks
  *    off, snappy compression, a 4 MiB write buffer and an 8 MiB block
@@ -62,10 +64,13 @@
  *    LevelDB API this header implements (strata_major_version in
  *    strata/c.h gives strata's own).
  *
- * The functions are part of libstrata. A process that loads both
- * libleveldb and libstrata as shared libraries gets one definition of each
- * leveldb_* C function (whichever library the dynamic linker finds first);
- * LevelDB's C++ API is not affected.
+ * Leniencies marked "(strata only)" below are not LevelDB's: a program
+ * that relies on them will not work with LevelDB again.
+ *
+ * The functions are in their own library, libstrata-leveldb (link it and
+ * libstrata). A process must not load it beside libleveldb: the two define
+ * the same leveldb_* functions, and the dynamic linker would send a
+ * program's calls to whichever it found first.
  */
 
 #ifndef STORAGE_LEVELDB_INCLUDE_C_H_
@@ -130,8 +135,8 @@ LEVELDB_EXPORT void leveldb_write(leveldb_t* db,
                                   leveldb_writebatch_t* batch, char** errptr);
 
 /* Returns NULL if not found (with *vallen 0 and no error). A malloc()'d
- * array otherwise (followed by a NUL byte not counted in *vallen); free it
- * with leveldb_free. */
+ * array otherwise (followed by a NUL byte not counted in *vallen: strata
+ * only); free it with leveldb_free. */
 LEVELDB_EXPORT char* leveldb_get(leveldb_t* db,
                                  const leveldb_readoptions_t* options,
                                  const char* key, size_t keylen, size_t* vallen,
@@ -222,14 +227,14 @@ LEVELDB_EXPORT void leveldb_options_set_error_if_exists(leveldb_options_t*,
                                                         uint8_t);
 LEVELDB_EXPORT void leveldb_options_set_paranoid_checks(leveldb_options_t*,
                                                         uint8_t);
-/* NULL: the default environment. */
+/* NULL: the default environment (strata only). */
 LEVELDB_EXPORT void leveldb_options_set_env(leveldb_options_t*, leveldb_env_t*);
 LEVELDB_EXPORT void leveldb_options_set_info_log(leveldb_options_t*,
                                                  leveldb_logger_t*);
 LEVELDB_EXPORT void leveldb_options_set_write_buffer_size(leveldb_options_t*,
                                                           size_t);
 LEVELDB_EXPORT void leveldb_options_set_max_open_files(leveldb_options_t*, int);
-/* NULL: the default block cache (8 MiB). */
+/* NULL: the default block cache, 8 MiB (strata only). */
 LEVELDB_EXPORT void leveldb_options_set_cache(leveldb_options_t*,
                                               leveldb_cache_t*);
 LEVELDB_EXPORT void leveldb_options_set_block_size(leveldb_options_t*, size_t);
@@ -243,8 +248,8 @@ LEVELDB_EXPORT void leveldb_options_set_compression(leveldb_options_t*, int);
 
 /* Comparator: a total order over keys. compare returns <0, 0 or >0; name
  * is stored with the DB, and opening it under another name fails. The
- * destructor (called with state by leveldb_comparator_destroy) may be
- * NULL. */
+ * destructor is called with state by leveldb_comparator_destroy (it may be
+ * NULL: strata only). */
 LEVELDB_EXPORT leveldb_comparator_t* leveldb_comparator_create(
     void* state, void (*destructor)(void*),
     int (*compare)(void*, const char* a, size_t alen, const char* b,
@@ -253,8 +258,8 @@ LEVELDB_EXPORT leveldb_comparator_t* leveldb_comparator_create(
 LEVELDB_EXPORT void leveldb_comparator_destroy(leveldb_comparator_t*);
 
 /* Filter policy. Custom callbacks are kept but never called (see above);
- * the destructor (may be NULL) is called by leveldb_filterpolicy_destroy.
- */
+ * the destructor is called by leveldb_filterpolicy_destroy (it may be
+ * NULL: strata only). */
 LEVELDB_EXPORT leveldb_filterpolicy_t* leveldb_filterpolicy_create(
     void* state, void (*destructor)(void*),
     char* (*create_filter)(void*, const char* const* key_array,
@@ -299,7 +304,7 @@ LEVELDB_EXPORT leveldb_env_t* leveldb_create_default_env(void);
 LEVELDB_EXPORT void leveldb_env_destroy(leveldb_env_t*);
 
 /* A directory for tests ($TEST_TMPDIR, else /tmp/leveldbtest-<euid>),
- * created if missing; malloc()'d (leveldb_free), NULL on failure. */
+ * created if missing; malloc()'d (leveldb_free). */
 LEVELDB_EXPORT char* leveldb_env_get_test_directory(leveldb_env_t*);
 
 /* Utility */

@@ -1,11 +1,13 @@
-// strata/compat/leveldb/c.h: LevelDB 1.23's C API over strata's C++ API.
+// strata/compat/leveldb/c.h: LevelDB 1.23's C API over strata's C++ API
+// (libstrata-leveldb).
 // The header lists where strata's behaviour differs; this file follows
 // LevelDB's c.cc function by function otherwise.
+
+#include "strata/compat/leveldb/c.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -15,7 +17,6 @@
 
 #include "capi/malloc_copy.h"
 #include "strata/comparator.h"
-#include "strata/compat/leveldb/c.h"
 #include "strata/db.h"
 #include "strata/env.h"
 #include "strata/iterator.h"
@@ -42,6 +43,9 @@ namespace {
 // LevelDB's defaults where its C API lets a program see them.
 constexpr size_t kLevelDBWriteBufferSize = 4 << 20;
 constexpr size_t kLevelDBCacheCapacity = 8 << 20;
+// The largest keys and values strata takes (Options::Validate).
+constexpr size_t kMaxKeySize = size_t{2} << 20;
+constexpr size_t kMaxValueSize = size_t{60} << 20;
 // strata's bloom filter when a program asks for one it cannot have.
 constexpr int kDefaultBloomBits = 10;
 
@@ -261,7 +265,7 @@ char* leveldb_property_value(leveldb_t* db, const char* propname) {
     // LevelDB's: the memtables and the block cache.
     std::string mem;
     std::string cache;
-    if (!db->rep->GetProperty("strata.mem-usage", &mem) ||
+    if (!db->rep->GetProperty("strata.size-all-mem-tables", &mem) ||
         !db->rep->GetProperty("strata.block-cache-usage", &cache)) {
       return nullptr;
     }
@@ -408,6 +412,9 @@ leveldb_options_t* leveldb_options_create(void) {
   o->rep.compression = strata::Compression::kSnappy;
   o->rep.write_buffer_size = kLevelDBWriteBufferSize;
   o->rep.block_cache_capacity = kLevelDBCacheCapacity;
+  // LevelDB sets no limits: take the largest strata allows.
+  o->rep.max_key_size = kMaxKeySize;
+  o->rep.max_value_size = kMaxValueSize;
   return o;
 }
 
@@ -597,8 +604,9 @@ char* leveldb_env_get_test_directory(leveldb_env_t*) {
   } else {
     dir = "/tmp/leveldbtest-" + std::to_string(geteuid());
   }
-  // As LevelDB's: made if missing, an existing one is fine.
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return nullptr;
+  // As LevelDB's: made if missing, and returned even if making it failed
+  // (the program's use of it will say why).
+  (void)::mkdir(dir.c_str(), 0755);
   return MallocCopy(dir);
 }
 
