@@ -9,6 +9,7 @@
 #   make crash   the kill -9 crash test, CYCLES cycles (default 1000)
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 600) each
 #   make bench   strata beside RocksDB, LevelDB and LMDB (docs/benchmarks.md)
+#   make python  the Python binding into build/dev/python (PYTHONPATH=build/dev/python)
 #   make install PREFIX=/usr/local
 #   make format  clang-format every source file; make format-check: CI's check
 
@@ -17,7 +18,7 @@ PREFIX  ?= /usr/local
 CMAKE   := cmake -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 CTEST   := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps sanitize-deps build release demo test asan tsan crash fuzz bench bench-deps install clean format format-check
+.PHONY: all deps sanitize-deps build release demo test asan tsan crash fuzz bench bench-deps python install clean format format-check
 
 all: build
 
@@ -108,6 +109,11 @@ bench: bench-deps build/bench/build.ninja
 	cmake --build build/bench --target strata_bench -j$(JOBS)
 	./build/bench/strata_bench --compare $(BENCH_FLAGS) --db=build/bench/db \
 	  --csv=build/bench/results.csv --svg=build/bench/results.svg
+
+# The Python binding (bindings/python/README.md), importable from the build
+# tree: PYTHONPATH=build/dev/python python3 -c 'import strata'.
+python: deps build/dev/build.ninja
+	cmake --build build/dev -j$(JOBS) --target strata_python
 
 install: release
 	cmake --install build/release --prefix $(PREFIX)

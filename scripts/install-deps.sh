@@ -4,10 +4,12 @@
 #
 # Usage: scripts/install-deps.sh [build|sanitize|bench|all]
 #   build (default)  compiler toolchain, GoogleTest, compression libraries,
-#                    CLI11, libedit and nlohmann-json (the strata tool)
+#                    CLI11, libedit and nlohmann-json (the strata tool),
+#                    Python 3, pybind11, pytest and Hypothesis (the binding)
 #   sanitize         adds clang with its sanitizer and libFuzzer runtimes
 #                    and clang-format (make asan, make fuzz, make format)
-#   bench            adds RocksDB, LevelDB and LMDB for strata_bench only
+#   bench            adds RocksDB, LevelDB and LMDB for strata_bench, and
+#                    plyvel and py-lmdb for bindings/python/bench.py
 set -euo pipefail
 
 profile="${1:-build}"
@@ -17,9 +19,10 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libzstd-dev liblz4-dev libsnappy-dev libxxhash-dev
   libcli11-dev libedit-dev nlohmann-json3-dev
+  python3-dev python3-pybind11 pybind11-dev python3-pytest python3-hypothesis
 )
 sanitize_pkgs=(clang-14 libclang-rt-14-dev llvm-14 clang-format-14)
-bench_pkgs=(librocksdb-dev libleveldb-dev liblmdb-dev)
+bench_pkgs=(librocksdb-dev libleveldb-dev liblmdb-dev python3-plyvel python3-lmdb)
 
 case "$profile" in
   build) want=("${build_pkgs[@]}") ;;

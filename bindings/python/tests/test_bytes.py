@@ -1,0 +1,77 @@
+"""Keys and values: bytes-like inputs in, bytes out, str refused."""
+
+import array
+
+import pytest
+
+import strata
+
+
+@pytest.mark.parametrize(
+    "make",
+    [bytes, bytearray, memoryview, lambda b: memoryview(bytearray(b))],
+    ids=["bytes", "bytearray", "memoryview", "memoryview-of-bytearray"],
+)
+def test_bytes_like_keys_and_values(db, make):
+    db.put(make(b"key"), make(b"value"))
+    assert db[make(b"key")] == b"value"
+    assert make(b"key") in db
+    assert db.get(make(b"key")) == b"value"
+    assert list(db.items(make(b"k"), make(b"l"))) == [(b"key", b"value")]
+    db.delete(make(b"key"))
+    assert b"key" not in db
+
+
+def test_memoryview_slice_and_array(db):
+    buf = b"xxkeyxx"
+    db.put(memoryview(buf)[2:5], array.array("B", b"val"))
+    assert db[b"key"] == b"val"
+    # A wider item type is taken as its raw bytes.
+    a = array.array("H", [1, 2])
+    db.put(b"arr", a)
+    assert db[b"arr"] == a.tobytes()
+
+
+def test_non_contiguous_memoryview_refused(db):
+    mv = memoryview(b"abcdef")[::2]
+    with pytest.raises(TypeError, match="contiguous"):
+        db.put(b"k", mv)
+
+
+@pytest.mark.parametrize("bad", ["str", 1, 1.5, None, [1, 2], object()])
+def test_non_bytes_refused(db, bad):
+    with pytest.raises(TypeError, match="bytes-like"):
+        db.put(bad, b"v")
+    with pytest.raises(TypeError, match="bytes-like"):
+        db.put(b"k", bad)
+    with pytest.raises(TypeError, match="bytes-like"):
+        db.get(bad)
+
+
+def test_str_message_says_encode(db):
+    with pytest.raises(TypeError, match=r"not str: encode it first"):
+        db[b"k"] = "value"
+    with pytest.raises(TypeError, match="not str"):
+        "k" in db
+
+
+def test_bytearray_mutated_after_put_does_not_change_stored_value(db):
+    b = bytearray(b"before")
+    db.put(b"k", b)
+    b[:] = b"after!"
+    assert db[b"k"] == b"before"
+
+
+def test_empty_key_is_invalid_argument(db):
+    with pytest.raises(strata.InvalidArgument, match="empty key"):
+        db.put(b"", b"v")
+    with pytest.raises(strata.InvalidArgument):
+        db.get(b"")
+    with pytest.raises(ValueError):
+        db[b""] = b"v"
+
+
+def test_results_are_bytes_not_views(db):
+    db[b"k"] = bytearray(b"v")
+    for v in (db[b"k"], db.get(b"k"), next(db.values()), next(db.items())[1]):
+        assert type(v) is bytes
