@@ -9,6 +9,7 @@
 #   make crash   the kill -9 crash test, CYCLES cycles (default 1000)
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 600) each
 #   make bench   strata beside RocksDB, LevelDB and LMDB (docs/benchmarks.md)
+#   make bench-peers  the same against release builds of the peers
 #   make python  the Python binding into build/dev/python (PYTHONPATH=build/dev/python)
 #   make install PREFIX=/usr/local
 #   make format  clang-format every source file; make format-check: CI's check
@@ -18,7 +19,7 @@ PREFIX  ?= /usr/local
 CMAKE   := cmake -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 CTEST   := ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps sanitize-deps build release demo test asan tsan crash fuzz bench bench-deps python install clean format format-check
+.PHONY: all deps sanitize-deps build release demo test asan tsan crash fuzz bench bench-deps bench-peers python install clean format format-check
 
 all: build
 
@@ -109,6 +110,22 @@ bench: bench-deps build/bench/build.ninja
 	cmake --build build/bench --target strata_bench -j$(JOBS)
 	./build/bench/strata_bench --compare $(BENCH_FLAGS) --db=build/bench/db \
 	  --csv=build/bench/results.csv --svg=build/bench/results.svg
+
+# make bench-peers: the same against release builds of the peers, built
+# from Debian's source packages (scripts/build-peers.sh; PEERS=all adds
+# RocksDB, about 40 minutes on 2 cores). Columns say which build they ran.
+PEERS ?= leveldb
+build/bench-peers/build.ninja: | bench-deps
+	bash scripts/build-peers.sh $(PEERS)
+	$(CMAKE) -S . -B build/bench-peers -DCMAKE_BUILD_TYPE=Release \
+	  -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=OFF -DSTRATA_BUILD_BENCH=ON \
+	  -DSTRATA_BENCH_PEERS_DIR=$(CURDIR)/build/peers
+
+bench-peers: bench-deps build/bench-peers/build.ninja
+	bash scripts/build-peers.sh $(PEERS)
+	cmake --build build/bench-peers --target strata_bench -j$(JOBS)
+	./build/bench-peers/strata_bench --compare $(BENCH_FLAGS) --db=build/bench-peers/db \
+	  --csv=build/bench-peers/results.csv --svg=build/bench-peers/results.svg
 
 # The Python binding (bindings/python/README.md), importable from the build
 # tree: PYTHONPATH=build/dev/python python3 -c 'import strata'.

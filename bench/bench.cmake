@@ -12,14 +12,44 @@
 #   ON              require them (`make bench` uses this)
 #   OFF             never build it
 
+#
+# STRATA_BENCH_PEERS_DIR: where scripts/build-peers.sh built release
+# LevelDB and RocksDB (build/peers). A peer built there (<dir>/<name>/
+# install) is linked instead of its Debian package, and strata_bench labels
+# its column with the build it measured.
+
 set(STRATA_BUILD_BENCH AUTO CACHE STRING
     "Build bench/strata_bench: AUTO, ON or OFF")
+set(STRATA_BENCH_PEERS_DIR "" CACHE PATH
+    "Release builds of LevelDB and RocksDB (scripts/build-peers.sh)")
 set_property(CACHE STRATA_BUILD_BENCH PROPERTY STRINGS AUTO ON OFF)
 
 if(STRATA_BUILD_BENCH STREQUAL "AUTO" AND NOT STRATA_SANITIZE STREQUAL "")
   message(STATUS "strata_bench: skipped in sanitizer builds "
                  "(STRATA_BUILD_BENCH=ON forces it)")
 elseif(NOT STRATA_BUILD_BENCH STREQUAL "OFF")
+  set(strata_bench_leveldb_build "Debian package, assertions on")
+  set(strata_bench_rocksdb_build "Debian package, assertions on")
+  set(strata_bench_peer_libs)
+  if(STRATA_BENCH_PEERS_DIR)
+    foreach(peer leveldb rocksdb)
+      set(peer_root "${STRATA_BENCH_PEERS_DIR}/${peer}/install")
+      string(TOUPPER ${peer} PEER)
+      if(EXISTS "${peer_root}/lib/lib${peer}.a")
+        set(STRATA_BENCH_${PEER}_INCLUDE "${peer_root}/include" CACHE PATH "" FORCE)
+        set(STRATA_BENCH_${PEER}_LIBRARY "${peer_root}/lib/lib${peer}.a" CACHE FILEPATH "" FORCE)
+        set(strata_bench_${peer}_build "release, built from Debian's source package")
+      endif()
+    endforeach()
+    # The static libraries' own dependencies.
+    find_library(STRATA_BENCH_SNAPPY snappy)
+    find_library(STRATA_BENCH_ZSTD zstd)
+    find_library(STRATA_BENCH_LZ4 lz4)
+    list(APPEND strata_bench_peer_libs ${STRATA_BENCH_SNAPPY}
+         ${STRATA_BENCH_ZSTD} ${STRATA_BENCH_LZ4} ${CMAKE_DL_LIBS})
+  endif()
+  message(STATUS "strata_bench: leveldb ${strata_bench_leveldb_build}; "
+                 "rocksdb ${strata_bench_rocksdb_build}")
   find_path(STRATA_BENCH_ROCKSDB_INCLUDE rocksdb/db.h)
   find_path(STRATA_BENCH_LEVELDB_INCLUDE leveldb/db.h)
   find_path(STRATA_BENCH_LMDB_INCLUDE lmdb.h)
@@ -60,7 +90,10 @@ elseif(NOT STRATA_BUILD_BENCH STREQUAL "OFF")
     target_compile_options(strata_bench_lib PRIVATE ${STRATA_WARNINGS})
     target_link_libraries(strata_bench_lib PUBLIC
       strata ${STRATA_BENCH_ROCKSDB_LIBRARY} ${STRATA_BENCH_LEVELDB_LIBRARY}
-      ${STRATA_BENCH_LMDB_LIBRARY} Threads::Threads)
+      ${STRATA_BENCH_LMDB_LIBRARY} ${strata_bench_peer_libs} Threads::Threads)
+    target_compile_definitions(strata_bench_lib PRIVATE
+      STRATA_BENCH_LEVELDB_BUILD="${strata_bench_leveldb_build}"
+      STRATA_BENCH_ROCKSDB_BUILD="${strata_bench_rocksdb_build}")
 
     add_executable(strata_bench ${PROJECT_SOURCE_DIR}/bench/strata_bench.cc)
     target_link_libraries(strata_bench PRIVATE strata_bench_lib)

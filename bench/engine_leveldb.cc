@@ -100,7 +100,8 @@ class LevelEngine final : public Engine {
     const leveldb::ReadOptions r;
     return {
         "version = " + std::to_string(leveldb::kMajorVersion) + "." +
-            std::to_string(leveldb::kMinorVersion) + " (Debian package)",
+            std::to_string(leveldb::kMinorVersion) + " (" +
+            STRATA_BENCH_LEVELDB_BUILD + ")",
         "write_buffer_size = " + std::to_string(config.write_buffer_size),
         "memtables = 1 active + 1 immutable (fixed in leveldb)",
         "block_cache = LRU " + std::to_string(config.cache_size),

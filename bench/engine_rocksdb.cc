@@ -268,7 +268,8 @@ class RocksEngine final : public Engine {
     return {
         "version = " + std::to_string(ROCKSDB_MAJOR) + "." +
             std::to_string(ROCKSDB_MINOR) + "." +
-            std::to_string(ROCKSDB_PATCH) + " (Debian package)",
+            std::to_string(ROCKSDB_PATCH) + " (" + STRATA_BENCH_ROCKSDB_BUILD +
+            ")",
         "write_buffer_size = " + std::to_string(o.write_buffer_size),
         "max_write_buffer_number = " +
             std::to_string(o.max_write_buffer_number) + " (rocksdb default)",

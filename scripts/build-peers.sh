@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds the peers strata_bench compares against in release mode, from
+# Debian's own source packages, so that a comparison measures LevelDB and
+# RocksDB as their users build them rather than Debian's packages (built
+# with assertions on). Each goes to build/peers/<name>/install (static
+# library and headers); bench/bench.cmake links them when configured with
+# -DSTRATA_BENCH_PEERS_DIR=build/peers (`make bench-peers` does both).
+#
+# Usage: scripts/build-peers.sh [leveldb|rocksdb|all] (default: leveldb)
+#   leveldb  LevelDB 1.23 (leveldb_1.23-4), CMake Release: about 1 minute
+#            on 2 cores
+#   rocksdb  RocksDB 7.8.3 (rocksdb_7.8.3-2), CMake Release, PORTABLE, no
+#            tools or tests: about 40 minutes on 2 cores
+#
+# Fetching a source package needs a deb-src entry: the script adds one for
+# bookworm for the `apt-get source` call only and removes it afterwards,
+# whatever happens. Nothing but Debian's archive is contacted. Re-running
+# skips a peer whose install is already there (delete it to rebuild).
+set -euo pipefail
+
+what="${1:-leveldb}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+peers="$root/build/peers"
+jobs="${JOBS:-2}"
+mkdir -p "$peers/src"
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+
+debsrc=/etc/apt/sources.list.d/strata-build-peers.sources
+remove_debsrc() {
+  if [ -f "$debsrc" ]; then
+    $sudo rm -f "$debsrc"
+    $sudo apt-get update -qq || true
+  fi
+}
+
+# Downloads and unpacks (with Debian's patches applied) source package $1.
+fetch() {
+  local pkg=$1
+  if ls -d "$peers/src/$pkg"-*/ > /dev/null 2>&1; then
+    return
+  fi
+  for tool in dpkg-source; do
+    command -v "$tool" > /dev/null || $sudo apt-get install -y -qq dpkg-dev
+  done
+  trap remove_debsrc EXIT
+  printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+    $sudo tee "$debsrc" > /dev/null
+  $sudo apt-get update -qq
+  (cd "$peers/src" && apt-get source -qq "$pkg")
+  remove_debsrc
+  trap - EXIT
+}
+
+build_leveldb() {
+  local install="$peers/leveldb/install"
+  if [ -f "$install/lib/libleveldb.a" ]; then
+    echo "build-peers: leveldb already built in $install"
+    return
+  fi
+  fetch leveldb
+  local src
+  src=$(ls -d "$peers"/src/leveldb-*/ | head -n 1)
+  local start=$SECONDS
+  mkdir -p "$peers/leveldb"
+  cmake -G Ninja -S "$src" -B "$peers/leveldb/build" \
+    -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+    -DLEVELDB_BUILD_TESTS=OFF -DLEVELDB_BUILD_BENCHMARKS=OFF \
+    -DCMAKE_INSTALL_PREFIX="$install" > "$peers/leveldb/configure.log"
+  cmake --build "$peers/leveldb/build" -j"$jobs" > "$peers/leveldb/build.log"
+  cmake --install "$peers/leveldb/build" > "$peers/leveldb/install.log"
+  echo "build-peers: leveldb release built in $((SECONDS - start)) s: $install"
+}
+
+build_rocksdb() {
+  local install="$peers/rocksdb/install"
+  if [ -f "$install/lib/librocksdb.a" ]; then
+    echo "build-peers: rocksdb already built in $install"
+    return
+  fi
+  fetch rocksdb
+  local src
+  src=$(ls -d "$peers"/src/rocksdb-*/ | head -n 1)
+  local start=$SECONDS
+  mkdir -p "$peers/rocksdb"
+  cmake -G Ninja -S "$src" -B "$peers/rocksdb/build" \
+    -DCMAKE_BUILD_TYPE=Release -DPORTABLE=ON -DFAIL_ON_WARNINGS=OFF \
+    -DWITH_TESTS=OFF -DWITH_TOOLS=OFF -DWITH_BENCHMARK_TOOLS=OFF \
+    -DWITH_CORE_TOOLS=OFF -DWITH_GFLAGS=OFF -DROCKSDB_BUILD_SHARED=OFF \
+    -DWITH_SNAPPY=ON -DWITH_LZ4=ON -DWITH_ZSTD=ON -DWITH_ZLIB=OFF \
+    -DWITH_BZ2=OFF -DWITH_LIBURING=OFF -DUSE_RTTI=ON \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+    -DCMAKE_INSTALL_PREFIX="$install" > "$peers/rocksdb/configure.log"
+  cmake --build "$peers/rocksdb/build" -j"$jobs" > "$peers/rocksdb/build.log"
+  cmake --install "$peers/rocksdb/build" > "$peers/rocksdb/install.log"
+  echo "build-peers: rocksdb release built in $((SECONDS - start)) s: $install"
+}
+
+case "$what" in
+  leveldb) build_leveldb ;;
+  rocksdb) build_rocksdb ;;
+  all) build_leveldb; build_rocksdb ;;
+  *) echo "usage: $0 [leveldb|rocksdb|all]" >&2; exit 2 ;;
+esac
