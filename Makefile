@@ -113,7 +113,7 @@ bench: bench-deps build/bench/build.ninja
 
 # make bench-peers: the same against release builds of the peers, built
 # from Debian's source packages (scripts/build-peers.sh; PEERS=all adds
-# RocksDB, about 40 minutes on 2 cores). Columns say which build they ran.
+# RocksDB, a far larger build). Columns say which build they ran.
 PEERS ?= leveldb
 build/bench-peers/build.ninja: | bench-deps
 	bash scripts/build-peers.sh $(PEERS)

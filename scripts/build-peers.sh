@@ -7,10 +7,10 @@
 # -DSTRATA_BENCH_PEERS_DIR=build/peers (`make bench-peers` does both).
 #
 # Usage: scripts/build-peers.sh [leveldb|rocksdb|all] (default: leveldb)
-#   leveldb  LevelDB 1.23 (leveldb_1.23-4), CMake Release: about 1 minute
-#            on 2 cores
+#   leveldb  LevelDB 1.23 (leveldb_1.23-4), CMake Release: about 10 s on
+#            2 cores
 #   rocksdb  RocksDB 7.8.3 (rocksdb_7.8.3-2), CMake Release, PORTABLE, no
-#            tools or tests: about 40 minutes on 2 cores
+#            tools or tests: a far larger build (not yet timed here)
 #
 # Fetching a source package needs a deb-src entry: the script adds one for
 # bookworm for the `apt-get source` call only and removes it afterwards,
