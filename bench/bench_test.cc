@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <snappy.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/cgroup.h"
 #include "bench/config.h"
 #include "bench/engine.h"
 #include "bench/generators.h"
@@ -35,6 +38,59 @@ std::string MakeTempDir() {
   std::filesystem::create_directories(root, ec);
   std::string dir = root + "/bench_test_XXXXXX";
   return ::mkdtemp(dir.data()) != nullptr ? dir : std::string();
+}
+
+// --memory_limit's cgroup holds a process to its limit: one that touches
+// more anonymous memory than it allows is killed by the kernel, one that
+// stays within it runs to the end, and the peak is what the cgroup was
+// charged. Needs root and a memory controller; skipped otherwise.
+TEST(MemoryCgroupTest, HoldsAProcessToItsLimit) {
+  constexpr uint64_t kLimit = 32 << 20;
+  for (const bool over : {false, true}) {
+    SCOPED_TRACE(over ? "over the limit" : "within it");
+    std::string error;
+    auto cgroup = MemoryCgroup::Create(
+        "test-" + std::to_string(::getpid()) + (over ? "-over" : "-within"),
+        kLimit, &error);
+    if (cgroup == nullptr) GTEST_SKIP() << error;
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      if (!cgroup->AddProcess(0)) ::_exit(3);
+      const size_t bytes = over ? kLimit * 4 : kLimit / 4;
+      char* p = static_cast<char*>(std::malloc(bytes));
+      if (p == nullptr) ::_exit(4);
+      for (size_t i = 0; i < bytes; i += 4096) p[i] = 1;
+      ::_exit(p[bytes / 2] == 1 ? 0 : 5);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    if (over) {
+      ASSERT_TRUE(WIFSIGNALED(status)) << "status " << status;
+      EXPECT_EQ(WTERMSIG(status), SIGKILL);
+      EXPECT_TRUE(cgroup->OomKilled());
+    } else {
+      ASSERT_TRUE(WIFEXITED(status));
+      EXPECT_EQ(WEXITSTATUS(status), 0);
+      EXPECT_FALSE(cgroup->OomKilled());
+    }
+    EXPECT_LE(cgroup->PeakBytes(), kLimit);
+    EXPECT_GT(cgroup->PeakBytes(), over ? kLimit / 2 : kLimit / 8);
+  }
+}
+
+TEST(ConfigTest, MemoryLimitNeedsCompare) {
+  BenchConfig c;
+  std::string error;
+  bool help = false;
+  const char* argv[] = {"strata_bench", "--memory_limit=256M"};
+  EXPECT_FALSE(ParseFlags(2, const_cast<char**>(argv), &c, &help, &error));
+  EXPECT_NE(error.find("--compare"), std::string::npos) << error;
+  const char* compare[] = {"strata_bench", "--compare", "--memory_limit=256M"};
+  BenchConfig d;
+  ASSERT_TRUE(ParseFlags(3, const_cast<char**>(compare), &d, &help, &error))
+      << error;
+  EXPECT_EQ(d.memory_limit, uint64_t{256} << 20);
 }
 
 TEST(HistogramTest, SmallValuesAreExact) {

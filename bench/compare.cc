@@ -3,16 +3,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "bench/cgroup.h"
 #include "bench/proc_stats.h"
 #include "bench/report.h"
 #include "bench/result.h"
@@ -25,9 +28,11 @@ struct ChildOutput {
   std::vector<std::string> settings;
 };
 
-// Runs this binary with `flags`, its stdout and stderr going to `log`.
-// Returns the child's exit status, or -1 if it could not run.
-int RunChild(const std::vector<std::string>& flags, const std::string& log) {
+// Runs this binary with `flags`, its stdout and stderr going to `log`, in
+// `cgroup` when given. Returns the child's exit status, or -1 if it could
+// not run.
+int RunChild(const std::vector<std::string>& flags, const std::string& log,
+             const MemoryCgroup* cgroup) {
   std::vector<char*> argv;
   std::string self = "/proc/self/exe";
   argv.push_back(self.data());
@@ -38,6 +43,7 @@ int RunChild(const std::vector<std::string>& flags, const std::string& log) {
   const pid_t pid = ::fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    if (cgroup != nullptr && !cgroup->AddProcess(0)) ::_exit(125);
     std::FILE* out = std::freopen(log.c_str(), "w", stdout);
     if (out == nullptr) ::_exit(126);
     ::dup2(::fileno(stdout), STDERR_FILENO);
@@ -111,6 +117,7 @@ int RunCompare(const BenchConfig& config) {
 
   std::vector<Result> runs;
   std::map<std::string, std::vector<std::string>> settings;
+  std::map<std::string, uint64_t> peak_memory;  // with --memory_limit
   int failures = 0;
   const int total = config.repeats * static_cast<int>(engines.size());
   int done = 0;
@@ -132,24 +139,54 @@ int RunCompare(const BenchConfig& config) {
       std::printf("[%2d/%d] %-8s repeat %d/%d ... ", ++done, total,
                   engine.c_str(), rep + 1, config.repeats);
       std::fflush(stdout);
+      std::unique_ptr<MemoryCgroup> cgroup;
+      if (config.memory_limit > 0) {
+        std::string error;
+        cgroup =
+            MemoryCgroup::Create(std::to_string(::getpid()) + "-" + engine +
+                                     "-r" + std::to_string(rep + 1),
+                                 config.memory_limit, &error);
+        if (cgroup == nullptr) {
+          std::printf("\n%s\n", error.c_str());
+          return 1;
+        }
+      }
       const auto start = std::chrono::steady_clock::now();
-      const int status = RunChild(flags, stem + ".log");
+      const int status = RunChild(flags, stem + ".log", cgroup.get());
       const double seconds = std::chrono::duration<double>(
                                  std::chrono::steady_clock::now() - start)
                                  .count();
       ChildOutput out = ReadChildOutput(stem + ".results");
       if (settings[engine].empty()) settings[engine] = out.settings;
       runs.insert(runs.end(), out.results.begin(), out.results.end());
+      std::string memory;
+      if (cgroup != nullptr) {
+        const uint64_t peak = cgroup->PeakBytes();
+        peak_memory[engine] = std::max(peak_memory[engine], peak);
+        memory = ", cgroup peak " + std::to_string(peak >> 20) + " MiB" +
+                 (cgroup->OomKilled() ? ", OOM-KILLED" : "");
+      }
       if (status == 0) {
-        std::printf("%.1f s\n", seconds);
+        std::printf("%.1f s%s\n", seconds, memory.c_str());
       } else {
         ++failures;
-        std::printf("FAILED (exit %d) after %.1f s; end of %s.log:\n", status,
-                    seconds, stem.c_str());
+        std::printf("FAILED (exit %d) after %.1f s%s; end of %s.log:\n", status,
+                    seconds, memory.c_str(), stem.c_str());
         PrintTail(stem + ".log", 8);
       }
       // The DB is not needed any more; its space is.
       fs::remove_all(config.db + "/" + engine, ec);
+    }
+  }
+
+  if (config.memory_limit > 0) {
+    std::printf(
+        "\nPeak memory charged to each engine's cgroup (limit %llu "
+        "MiB, page cache included), highest of its runs:\n",
+        static_cast<unsigned long long>(config.memory_limit >> 20));
+    for (const std::string& engine : engines) {
+      std::printf("  %-8s %llu MiB\n", engine.c_str(),
+                  static_cast<unsigned long long>(peak_memory[engine] >> 20));
     }
   }
 

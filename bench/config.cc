@@ -220,6 +220,7 @@ std::vector<Flag> Flags(BenchConfig* c) {
       IntFlag("seed", 0, &c->seed),
       DoubleFlag("duration", 0, 1e9, &c->duration),
       IntFlag("versions", 0, &c->versions),
+      IntFlag("memory_limit", 16 << 20, &c->memory_limit),
       IntFlag("cache_size", 0, &e->cache_size),
       IntFlag("write_buffer_size", 64 << 10, &e->write_buffer_size),
       IntFlag("block_size", 256, &e->block_size),
@@ -257,6 +258,12 @@ bool Validate(const BenchConfig& c, std::string* error) {
       *error = "unknown engine '" + name + "'";
       return false;
     }
+  }
+  if (c.memory_limit > 0 && !c.compare) {
+    *error =
+        "--memory_limit puts each engine's process in a memory cgroup: use "
+        "it with --compare";
+    return false;
   }
   if (!c.compare && NewEngine(c.engine) == nullptr) {
     *error =
@@ -400,6 +407,12 @@ std::vector<std::string> DescribeRun(const BenchConfig& c) {
                         : "off (strata and rocksdb read tables with pread; "
                           "leveldb still maps them)"),
       "writes: WAL on, sync off (fillsync: sync on every write)",
+      "memory limit = " +
+          (c.memory_limit > 0
+               ? std::to_string(c.memory_limit) +
+                     " bytes per engine process, page cache included (a "
+                     "memory cgroup)"
+               : std::string("none")),
       "db = " + c.db,
   };
 }
@@ -471,6 +484,9 @@ Flags (defaults in brackets):
   --compression=none|snappy|lz4|zstd [snappy]
   --lmdb_map_size=B [64G] --seed=N [301]
   --duration=S [0: none]  stop each workload after S seconds
+  --memory_limit=B [0: none]  with --compare, each engine's process runs in
+                 a memory cgroup of B bytes, page cache included (root;
+                 cgroup v1 or v2): data larger than B comes from the disk
   --value_log_threshold=B [0: off]  values of B bytes and more outside
                           the tree: strata's value log, rocksdb's BlobDB
                           (strata-inline: strata with the value log off)

@@ -36,6 +36,9 @@ struct BenchConfig {
   // Time travel: each of `num` keys gets this many versions, and only the
   // versioned workloads (VersionedBenchmarks()) run; 0 = off.
   uint64_t versions = 0;
+  // --compare: each engine's process runs in a memory cgroup of this many
+  // bytes, page cache included (bench/cgroup.h); 0 = no limit.
+  uint64_t memory_limit = 0;
   // Engine settings (identical for every engine).
   EngineConfig engine_config;
   std::string db =
