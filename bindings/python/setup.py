@@ -1,6 +1,14 @@
 """Builds the strata Python package (the _strata extension) with setuptools.
 
-    pip install --no-build-isolation ./bindings/python
+    pip install ./bindings/python
+
+There is deliberately no pyproject.toml: without one, pip (23.x) builds
+with the setuptools and pybind11 already installed (Debian's
+python3-setuptools and python3-pybind11, seen from a venv made with
+--system-site-packages) instead of downloading them into an isolated build
+environment, so the plain command works offline. `pip install
+--no-build-isolation ./bindings/python` is the same. The package's
+metadata is therefore here; MANIFEST.in lists what an sdist carries.
 
 The extension links the static strata library, found in this order:
   1. the strata source tree: $STRATA_SOURCE_DIR, or ../.. when this
@@ -9,8 +17,7 @@ The extension links the static strata library, found in this order:
      build's temporary directory;
   2. an installed strata, through pkg-config (`pkg-config strata`; set
      PKG_CONFIG_PATH for a non-standard prefix).
-Offline: nothing is downloaded (pip's --no-build-isolation uses the
-installed setuptools and pybind11; see README.md).
+Offline: nothing is downloaded (see README.md).
 """
 
 import glob
@@ -96,8 +103,25 @@ class BuildExt(build_ext):
                        check=True)
 
 
+with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
+    LONG_DESCRIPTION = f.read()
+
 setup(
+    name="strata",
     version=VERSION,
+    description="Python binding of strata, an embeddable LSM key-value store",
+    long_description=LONG_DESCRIPTION,
+    long_description_content_type="text/markdown",
+    python_requires=">=3.9",
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Programming Language :: C++",
+        "Topic :: Database :: Database Engines/Servers",
+        "Typing :: Typed",
+    ],
+    packages=["strata"],
+    package_data={"strata": ["__init__.pyi", "py.typed"]},
+    zip_safe=False,
     ext_modules=[
         Pybind11Extension(
             "strata._strata",

@@ -75,9 +75,36 @@ bool ToBool(py::handle obj, const char* what) {
   return obj.ptr() == Py_True;
 }
 
-std::string ToPath(py::handle obj) {
-  // str (UTF-8) or bytes (as they are): both cast to std::string.
-  return py::module_::import("os").attr("fspath")(obj).cast<std::string>();
+std::string ToPath(py::handle obj, const char* what) {
+  // os.fsencode(): os.fspath(), then a str encoded with the file-system
+  // encoding and error handler (UTF-8 and surrogateescape on POSIX).
+  auto path = py::reinterpret_steal<py::object>(PyOS_FSPath(obj.ptr()));
+  if (!path) throw py::error_already_set();
+  if (PyUnicode_Check(path.ptr())) {
+    path = py::reinterpret_steal<py::object>(
+        PyUnicode_EncodeFSDefault(path.ptr()));
+    if (!path) throw py::error_already_set();
+  }
+  // PyOS_FSPath gives str or bytes only.
+  std::string p(PyBytes_AS_STRING(path.ptr()),
+                static_cast<size_t>(PyBytes_GET_SIZE(path.ptr())));
+  if (p.find('\0') != std::string::npos) {
+    ThrowValue(std::string(what) + " must not contain a NUL byte");
+  }
+  return p;
+}
+
+py::str FsDecode(const std::string& path) {
+  PyObject* s = PyUnicode_DecodeFSDefaultAndSize(
+      path.data(), static_cast<Py_ssize_t>(path.size()));
+  if (s == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(s);
+}
+
+py::list FsDecodeAll(const std::vector<std::string>& paths) {
+  py::list list;
+  for (const std::string& p : paths) list.append(FsDecode(p));
+  return list;
 }
 
 uint64_t ToTimestamp(py::handle obj, const char* what) {
@@ -93,22 +120,43 @@ uint64_t ToTimestamp(py::handle obj, const char* what) {
   }
   // A naive datetime is local time, as datetime.timestamp() takes it; the
   // arithmetic is exact (integers), unlike timestamp()'s float.
-  py::object aware = obj.attr("tzinfo").is_none()
-                         ? py::object(obj.attr("astimezone")())
-                         : py::reinterpret_borrow<py::object>(obj);
-  py::object epoch = datetime.attr("datetime")(
-      1970, 1, 1, py::arg("tzinfo") = datetime.attr("timezone").attr("utc"));
-  py::object delta = aware - epoch;
+  py::object delta;
+  try {
+    py::object aware = obj.attr("tzinfo").is_none()
+                           ? py::object(obj.attr("astimezone")())
+                           : py::reinterpret_borrow<py::object>(obj);
+    py::object epoch = datetime.attr("datetime")(
+        1970, 1, 1, py::arg("tzinfo") = datetime.attr("timezone").attr("utc"));
+    delta = aware - epoch;
+  } catch (py::error_already_set& e) {
+    // A local time the platform cannot convert (years far from now).
+    if (!e.matches(PyExc_OverflowError) && !e.matches(PyExc_ValueError) &&
+        !e.matches(PyExc_OSError)) {
+      throw;
+    }
+    ThrowValue(std::string(what) + " is out of range: " + e.what());
+  }
+  // timedelta keeps |days| <= 999999999, seconds in [0, 86400) and
+  // microseconds in [0, 1000000): the seconds fit easily, the nanoseconds
+  // may not.
   const long long days = delta.attr("days").cast<long long>();
   const long long seconds = delta.attr("seconds").cast<long long>();
   const long long micros = delta.attr("microseconds").cast<long long>();
   if (days < 0) {
     ThrowValue(std::string(what) + " is before the Unix epoch");
   }
-  return (static_cast<uint64_t>(days) * 86400 +
-          static_cast<uint64_t>(seconds)) *
-             1000000000ULL +
-         static_cast<uint64_t>(micros) * 1000ULL;
+  const uint64_t total_seconds =
+      static_cast<uint64_t>(days) * 86400 + static_cast<uint64_t>(seconds);
+  uint64_t ns = 0;
+  if (__builtin_mul_overflow(total_seconds, uint64_t{1000000000}, &ns) ||
+      __builtin_add_overflow(ns, static_cast<uint64_t>(micros) * 1000, &ns)) {
+    ThrowValue(std::string(what) +
+               " is after 2554-07-21 23:34:33.709551 UTC, the last "
+               "microsecond a timestamp (2**64 - 1 ns after the epoch) "
+               "holds: " +
+               py::repr(obj).cast<std::string>());
+  }
+  return ns;
 }
 
 std::optional<uint64_t> ToOptionalTimestamp(py::handle obj, const char* what) {
@@ -123,9 +171,16 @@ std::chrono::nanoseconds ToDuration(py::handle obj, const char* what) {
     const long long secs = obj.attr("seconds").cast<long long>();
     const long long micros = obj.attr("microseconds").cast<long long>();
     if (days < 0) ThrowValue(std::string(what) + " must not be negative");
-    return std::chrono::nanoseconds(
-        (static_cast<int64_t>(days) * 86400 + secs) * 1000000000LL +
-        micros * 1000LL);
+    // |days| <= 999999999: the seconds fit int64, the nanoseconds may not.
+    int64_t ns = 0;
+    if (__builtin_mul_overflow(static_cast<int64_t>(days) * 86400 + secs,
+                               int64_t{1000000000}, &ns) ||
+        __builtin_add_overflow(ns, static_cast<int64_t>(micros) * 1000, &ns)) {
+      ThrowValue(std::string(what) +
+                 " is too long: at most 2**63 - 1 nanoseconds (about 292 "
+                 "years)");
+    }
+    return std::chrono::nanoseconds(ns);
   }
   if (PyBool_Check(obj.ptr()) ||
       !(PyLong_Check(obj.ptr()) || PyFloat_Check(obj.ptr()))) {
@@ -133,7 +188,15 @@ std::chrono::nanoseconds ToDuration(py::handle obj, const char* what) {
               " must be a number of seconds or a timedelta, not " +
               TypeName(obj));
   }
-  const double seconds = obj.cast<double>();
+  // An int too large for a double is out of range too (OverflowError).
+  const double seconds = PyFloat_AsDouble(obj.ptr());
+  if (seconds == -1.0 && PyErr_Occurred()) {
+    if (!PyErr_ExceptionMatches(PyExc_OverflowError)) {
+      throw py::error_already_set();
+    }
+    PyErr_Clear();
+    ThrowValue(std::string(what) + " must be in [0, 9.2e9] seconds");
+  }
   if (!std::isfinite(seconds) || seconds < 0 || seconds > 9.2e9) {
     ThrowValue(std::string(what) + " must be in [0, 9.2e9] seconds");
   }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "strata/options.h"
 #include "strata/slice.h"
@@ -57,9 +58,11 @@ inline PyObject* NewBytes(const std::string& s) {
   return PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
 }
 
-// A timestamp: nanoseconds since the Unix epoch as an int (>= 0), or a
-// datetime.datetime (a naive one is local time, as datetime.timestamp()
-// takes it). TypeError or ValueError otherwise.
+// A timestamp: nanoseconds since the Unix epoch as an int in [0, 2**64),
+// or a datetime.datetime (a naive one is local time, as
+// datetime.timestamp() takes it) from the epoch to 2554-07-21
+// 23:34:33.709551 UTC, the last microsecond 2**64 - 1 ns holds. TypeError
+// for another type, ValueError naming `what` out of range.
 uint64_t ToTimestamp(py::handle obj, const char* what);
 // ToTimestamp, or nullopt for None.
 std::optional<uint64_t> ToOptionalTimestamp(py::handle obj, const char* what);
@@ -69,9 +72,17 @@ bool ToBool(py::handle obj, const char* what);
 // A non-negative int argument (TypeError for non-int, ValueError for
 // negative or too large).
 uint64_t ToUint64(py::handle obj, const char* what);
-// A str or os.PathLike, as a file-system path (os.fspath; bytes paths are
-// taken as they are).
-std::string ToPath(py::handle obj);
+// A file-system path argument, as os.fsencode() takes it: a str (encoded
+// with the file-system encoding and its error handler, so that a
+// surrogate-escaped str gives back the bytes it came from), bytes (as
+// they are) or an os.PathLike returning either. TypeError for anything
+// else; ValueError naming `what` for a path with a NUL byte.
+std::string ToPath(py::handle obj, const char* what);
+// A path (or a file name, or text quoting one) for Python: a str decoded
+// as os.fsdecode() does, so that bytes that are not UTF-8 survive
+// (surrogate-escaped) instead of raising UnicodeDecodeError.
+py::str FsDecode(const std::string& path);
+py::list FsDecodeAll(const std::vector<std::string>& paths);
 
 // The key range of an iterator: [start, stop) intersected with the keys
 // that begin with `prefix`. Copies the bounds, so it may be used with the
@@ -92,7 +103,9 @@ void ApplyRead(const Bounds& bounds, py::handle as_of, ReadOptions* options);
 // unknown name or a value of the wrong type, ValueError for a bad value.
 Options ToOptions(const py::kwargs& kwargs, const char* function);
 
-// A Python timedelta or number of seconds as nanoseconds.
+// A Python timedelta or number of seconds (int or float) as nanoseconds:
+// ValueError naming `what` when negative, not finite, or beyond what
+// int64 nanoseconds hold (about 292 years; 9.2e9 seconds for a number).
 std::chrono::nanoseconds ToDuration(py::handle obj, const char* what);
 
 }  // namespace strata::python

@@ -51,11 +51,15 @@ void Db::Unregister(Child* child) {
 }
 
 void Db::Close() {
+  // First: from here on `closed` is true and new operations are refused
+  // (Enter), so the operations in flight are all the exclusive lock
+  // waits for.
+  closing_.store(true, std::memory_order_release);
   Status s;
   {
     py::gil_scoped_release nogil;
     std::unique_lock lock(mu_);
-    if (db_ == nullptr) return;
+    if (db_ == nullptr) return;  // closed by another call
     std::unordered_set<Child*> children;
     {
       std::lock_guard children_lock(children_mu_);
@@ -66,7 +70,6 @@ void Db::Close() {
     for (Child* child : children) child->Invalidate(kClosed);
     s = db_->Close();
     db_.reset();
-    closed_.store(true, std::memory_order_release);
   }
   Check(std::move(s));
 }

@@ -5,18 +5,24 @@
 // child, so the C++ object lives while any child does (the Python DB
 // object may be collected first; collection order never matters).
 //
-// Close: Close() takes the DB lock exclusively, so it waits for every
+// Close: Close() first marks the DB closing (closed() is true from then
+// on, and every new operation raises at once, before it takes the DB
+// lock), then takes the DB lock exclusively, so it waits for every
 // operation in flight, then ends every live child (Child::Invalidate:
 // iterators drop their C++ iterator, snapshots are released, transactions
 // rolled back), closes the C++ DB and destroys it. Every later call on the
 // DB or a child raises strata.InvalidArgument("... DB is closed").
+// Refusing new operations up front matters: glibc's rwlock lets new
+// readers in while a writer waits, so a steady stream of reads would
+// otherwise keep Close waiting for ever.
 //
 // Locking. Rule: no lock here is ever held while waiting for the GIL (each
 // is taken and released inside a GIL-released scope, or with the GIL held
 // throughout without blocking on Python), so a thread holding the GIL may
 // block on any of them without deadlock.
 //  1. mu_ (shared_mutex): every operation on the DB or a child holds it
-//     shared for its whole length; Close() holds it exclusively.
+//     shared for its whole length (new ones take it through Enter(),
+//     which refuses them once closing); Close() holds it exclusively.
 //  2. children_mu_: the set of live children; taken under mu_ (shared) by
 //     children as they come and go.
 //  3. A child's own mutex (Transaction, Snapshot) is taken after mu_.
@@ -83,8 +89,17 @@ class Db : public std::enable_shared_from_this<Db> {
   template <typename F>
   auto Run(F&& f) {
     py::gil_scoped_release nogil;
-    std::shared_lock lock(mu_);
+    std::shared_lock lock = Enter();
     return f(*Checked());
+  }
+
+  // The DB lock held shared for a new operation. Raises InvalidArgument
+  // at once, without waiting for the lock, once Close() has begun: new
+  // operations must not keep a waiting Close out (see Close above).
+  // REQUIRES: the GIL is released (the locking rule).
+  std::shared_lock<std::shared_mutex> Enter() {
+    if (closed()) throw StatusError(Status::InvalidArgument(kClosed));
+    return std::shared_lock(mu_);
   }
 
   // The C++ DB. REQUIRES: mu_ held (shared). Throws when closed.
@@ -92,6 +107,8 @@ class Db : public std::enable_shared_from_this<Db> {
     if (db_ == nullptr) throw StatusError(Status::InvalidArgument(kClosed));
     return db_.get();
   }
+  // The C++ DB, or null once closed. REQUIRES: mu_ held (either way).
+  DB* OpenOrNull() const { return db_.get(); }
 
   // Adds or removes a live child. REQUIRES: mu_ held shared and the DB
   // open (Register); Unregister does nothing once closed.
@@ -102,7 +119,9 @@ class Db : public std::enable_shared_from_this<Db> {
   // REQUIRES: the GIL is held (it is released while closing).
   void Close();
 
-  bool closed() const { return closed_.load(std::memory_order_acquire); }
+  // Whether Close() has begun: true before any child is ended, so a
+  // thread that sees a child ended by the close sees this too.
+  bool closed() const { return closing_.load(std::memory_order_acquire); }
   const std::string& path() const { return path_; }
   const Options& options() const { return options_; }
   std::shared_mutex& mutex() { return mu_; }
@@ -119,10 +138,10 @@ class Db : public std::enable_shared_from_this<Db> {
 
   std::shared_mutex mu_;
   std::unique_ptr<DB> db_;  // guarded by mu_; null once closed
-  // release: set under mu_ (exclusive) after the children are ended; pairs
-  // with the acquire in closed(), read by children without the lock to
-  // fail fast.
-  std::atomic<bool> closed_{false};
+  // Set by Close() before it waits for mu_ (so before any child is
+  // ended), never cleared. release/acquire with closed(); read without the
+  // lock by Enter() to turn new operations away.
+  std::atomic<bool> closing_{false};
 
   std::mutex children_mu_;
   std::unordered_set<Child*> children_;  // guarded by children_mu_

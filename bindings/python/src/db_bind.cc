@@ -139,7 +139,7 @@ py::dict Stats(Db& self) {
   for (const std::string& v : raw.files_at_level) levels.append(ParseNumber(v));
   stats["files_at_level"] = levels;
   stats["background_work_pending"] = py::bool_(raw.pending == "1");
-  stats["lost_files"] = py::cast(Lines(raw.lost));
+  stats["lost_files"] = FsDecodeAll(Lines(raw.lost));
   py::list vlog;
   for (const std::string& line : Lines(raw.vlog)) {
     std::istringstream in(line);
@@ -189,20 +189,21 @@ TransactionOptions ToTransactionOptions(const std::string& mode,
 
 void BindResults(py::module_& m) {
   py::class_<CheckpointFile>(m, "CheckpointFile", "One file of a checkpoint.")
-      .def_readonly("name", &CheckpointFile::name,
-                    "Its name in the checkpoint's directory.")
+      .def_property_readonly(
+          "name", [](const CheckpointFile& f) { return FsDecode(f.name); },
+          "Its name in the checkpoint's directory.")
       .def_readonly("bytes", &CheckpointFile::bytes, "Its size.")
       .def_readonly("linked", &CheckpointFile::linked,
                     "A hard link to the DB's file (False: a copy).")
       .def("__repr__", [](const CheckpointFile& f) {
-        return "CheckpointFile(name=" +
-               py::repr(py::str(f.name)).cast<std::string>() +
-               ", bytes=" + std::to_string(f.bytes) +
-               ", linked=" + (f.linked ? "True" : "False") + ")";
+        return py::str("CheckpointFile(name={}, bytes={}, linked={})")
+            .format(py::repr(FsDecode(f.name)), f.bytes, f.linked);
       });
   py::class_<CheckpointMetadata>(m, "Checkpoint", "What DB.checkpoint() made.")
-      .def_readonly("directory", &CheckpointMetadata::directory,
-                    "The checkpoint's directory.")
+      .def_property_readonly(
+          "directory",
+          [](const CheckpointMetadata& c) { return FsDecode(c.directory); },
+          "The checkpoint's directory.")
       .def_readonly("sequence", &CheckpointMetadata::sequence,
                     "The last write it holds.")
       .def_readonly("timestamp", &CheckpointMetadata::timestamp,
@@ -212,11 +213,11 @@ void BindResults(py::module_& m) {
       .def_readonly("total_bytes", &CheckpointMetadata::total_bytes,
                     "The files' bytes added up.")
       .def("__repr__", [](const CheckpointMetadata& c) {
-        return "Checkpoint(directory=" +
-               py::repr(py::str(c.directory)).cast<std::string>() +
-               ", sequence=" + std::to_string(c.sequence) +
-               ", files=" + std::to_string(c.files.size()) +
-               ", total_bytes=" + std::to_string(c.total_bytes) + ")";
+        return py::str(
+                   "Checkpoint(directory={}, sequence={}, files={}, "
+                   "total_bytes={})")
+            .format(py::repr(FsDecode(c.directory)), c.sequence, c.files.size(),
+                    c.total_bytes);
       });
   py::class_<RepairReport>(m, "RepairReport",
                            "What strata.repair() kept and set aside.")
@@ -236,17 +237,20 @@ void BindResults(py::module_& m) {
                     "Damaged log bytes left out.")
       .def_readonly("entries", &RepairReport::entries,
                     "Entries in the kept tables.")
-      .def_readonly("lost_files", &RepairReport::lost_files,
-                    "Names under lost/, as moved.")
-      .def_readonly("notes", &RepairReport::notes,
-                    "One line per decision, in order.");
+      .def_property_readonly(
+          "lost_files",
+          [](const RepairReport& r) { return FsDecodeAll(r.lost_files); },
+          "Names under lost/, as moved.")
+      .def_property_readonly(
+          "notes", [](const RepairReport& r) { return FsDecodeAll(r.notes); },
+          "One line per decision, in order.");
 }
 
 void BindFunctions(py::module_& m) {
   m.def(
       "destroy",
       [](py::handle path, py::kwargs kwargs) {
-        const std::string p = ToPath(path);
+        const std::string p = ToPath(path, "path");
         const Options options = ToOptions(kwargs, "destroy");
         Status s;
         {
@@ -261,7 +265,7 @@ void BindFunctions(py::module_& m) {
   m.def(
       "repair",
       [](py::handle path, py::kwargs kwargs) {
-        const std::string p = ToPath(path);
+        const std::string p = ToPath(path, "path");
         const Options options = ToOptions(kwargs, "repair");
         RepairReport report;
         Status s;
@@ -279,7 +283,8 @@ void BindFunctions(py::module_& m) {
   m.def(
       "restore",
       [](py::handle checkpoint, py::handle path, py::kwargs kwargs) {
-        const std::string from = ToPath(checkpoint), to = ToPath(path);
+        const std::string from = ToPath(checkpoint, "checkpoint"),
+                          to = ToPath(path, "path");
         const Options options = ToOptions(kwargs, "restore");
         Status s;
         {
@@ -308,7 +313,7 @@ void BindDb(py::module_& m) {
       "version_retention=seconds or timedelta, ...). Use it as a context "
       "manager, or call close(). Safe to use from many threads.");
   cls.def(py::init([](py::handle path, py::kwargs kwargs) {
-            return Db::Open(ToPath(path), ToOptions(kwargs, "DB"));
+            return Db::Open(ToPath(path, "path"), ToOptions(kwargs, "DB"));
           }),
           py::arg("path"));
   BindReads(cls, &DbSource, "DB");
@@ -321,16 +326,12 @@ void BindDb(py::module_& m) {
                [&](DB& db) { return db.Put(options, k.slice(), v.slice()); }));
          },
          py::arg("key"), py::arg("value"), "Same as put(key, value).")
-      .def(
-          "__delitem__",
-          [](Db& self, py::handle key) {
-            const BytesArg k(key, "key");
-            Check(self.Run(
-                [&](DB& db) { return db.Delete(WriteOptions(), k.slice()); }));
-          },
-          py::arg("key"),
-          "Same as delete(key): unlike a dict's, no KeyError for an absent "
-          "key (a delete is a blind write).")
+      .def("__delitem__", &DeleteItem, py::arg("key"),
+           "Removes `key`; strata.NotFound (a KeyError) when it is absent, "
+           "as a dict's del. It reads the key, then deletes it: the two are "
+           "not atomic against other writers (another thread may write or "
+           "delete the key in between). delete(key) is the blind delete: no "
+           "read, so cheaper, and no KeyError.")
       .def(
           "delete_range",
           [](Db& self, py::handle start, py::handle stop, bool sync) {
@@ -422,7 +423,7 @@ void BindDb(py::module_& m) {
       .def(
           "checkpoint",
           [](Db& self, py::handle dir) {
-            const std::string d = ToPath(dir);
+            const std::string d = ToPath(dir, "dir");
             CheckpointMetadata meta;
             Check(self.Run(
                 [&](DB& db) { return db.CreateCheckpoint(d, &meta); }));
@@ -434,7 +435,7 @@ void BindDb(py::module_& m) {
       .def(
           "restore",
           [](Db& self, py::handle checkpoint) {
-            const std::string d = ToPath(checkpoint);
+            const std::string d = ToPath(checkpoint, "checkpoint");
             Check(
                 self.Run([&](DB& db) { return db.RestoreFromCheckpoint(d); }));
           },
@@ -490,7 +491,7 @@ void BindDb(py::module_& m) {
             const bool found =
                 self.Run([&](DB& db) { return db.GetProperty(name, &value); });
             if (!found) return py::none();
-            return py::str(value);
+            return FsDecode(value);  // it may quote file names
           },
           py::arg("name"),
           "The text of property `name` (e.g. 'strata.stats'), or None for "
@@ -499,10 +500,15 @@ void BindDb(py::module_& m) {
            "Closes the DB: live iterators, snapshots and transactions are "
            "ended first (transactions roll back) and raise InvalidArgument "
            "afterwards. Closing twice is fine.")
-      .def_property_readonly("closed", &Db::closed,
-                             "Whether close() was called.")
       .def_property_readonly(
-          "path", [](Db& self) { return self.path(); }, "The DB's directory.")
+          "closed", &Db::closed,
+          "Whether close() was called: true from the moment it begins "
+          "(before it has ended the DB's iterators, snapshots and "
+          "transactions), when new calls start raising InvalidArgument.")
+      .def_property_readonly(
+          "path", [](Db& self) { return FsDecode(self.path()); },
+          "The DB's directory, as a str (bytes that do not decode are "
+          "surrogate-escaped, as os.fsdecode() does).")
       .def_property_readonly(
           "versioned",
           [](Db& self) { return self.options().enable_versioning; },
@@ -516,11 +522,11 @@ void BindDb(py::module_& m) {
             self.Close();
             return false;
           },
-          "Closes the DB.")
+          py::arg("exc_type"), py::arg("exc"), py::arg("tb"), "Closes the DB.")
       .def("__repr__", [](Db& self) {
-        return "<strata.DB " +
-               py::repr(py::str(self.path())).cast<std::string>() +
-               (self.closed() ? " closed>" : ">");
+        return py::str("<strata.DB {}{}>")
+            .format(py::repr(FsDecode(self.path())),
+                    self.closed() ? " closed" : "");
       });
   InstallDbFastPaths(cls);
 }

@@ -1,6 +1,7 @@
 #include "errors.h"
 
 #include <array>
+#include <cstring>
 
 namespace strata::python {
 
@@ -27,6 +28,15 @@ PyObject* ExceptionFor(Status::Code code) {
   return i < exception_types.size() && exception_types[i] != nullptr
              ? exception_types[i]
              : exception_types[static_cast<size_t>(Status::Code::kIOError)];
+}
+
+void SetError(const StatusError& e) {
+  const char* what = e.what();
+  PyObject* message = PyUnicode_DecodeUTF8(
+      what, static_cast<Py_ssize_t>(std::strlen(what)), "backslashreplace");
+  if (message == nullptr) return;  // MemoryError is set
+  PyErr_SetObject(ExceptionFor(e.status().code()), message);
+  Py_DECREF(message);
 }
 
 void RegisterErrors(py::module_& m) {
@@ -75,7 +85,7 @@ void RegisterErrors(py::module_& m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const StatusError& e) {
-      PyErr_SetString(ExceptionFor(e.status().code()), e.what());
+      SetError(e);
     }
   });
 }

@@ -49,6 +49,11 @@ inline void Check(Status s) {
 // The Python exception class for a (non-OK) status code.
 PyObject* ExceptionFor(Status::Code code);
 
+// Sets the Python error `e` stands for. Its message is decoded as UTF-8
+// with bytes that are not (a path's) backslash-escaped, never failing.
+// REQUIRES: the GIL is held.
+void SetError(const StatusError& e);
+
 // Creates the exception classes as attributes of `m` and registers the
 // translator of StatusError.
 void RegisterErrors(py::module_& m);

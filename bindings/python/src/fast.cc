@@ -50,7 +50,7 @@ R Protect(R error, F&& f) {
   } catch (py::error_already_set& e) {
     e.restore();
   } catch (const StatusError& e) {
-    PyErr_SetString(ExceptionFor(e.status().code()), e.what());
+    SetError(e);
   } catch (const py::builtin_exception& e) {
     e.set_error();
   } catch (const std::bad_alloc&) {
@@ -130,7 +130,7 @@ void Put(Db& db, PyObject* key, PyObject* value, bool sync) {
   Status s;
   {
     Released nogil;
-    std::shared_lock lock(db.mutex());
+    std::shared_lock lock = db.Enter();
     s = db.Checked()->Put(options, k.slice(), v.slice());
   }
   Check(std::move(s));
@@ -143,30 +143,66 @@ void Delete(Db& db, PyObject* key, bool sync) {
   Status s;
   {
     Released nogil;
-    std::shared_lock lock(db.mutex());
+    std::shared_lock lock = db.Enter();
     s = db.Checked()->Delete(options, k.slice());
   }
   Check(std::move(s));
 }
 
-// The value of `key` as a new bytes object, or nullptr (no error set)
-// when absent.
-PyObject* Get(Db& db, PyObject* key) {
+// The string a read's value lands in: one per thread, reused from read to
+// read, except that one grown past kKeepBytes (a large value) is freed
+// when the read is done, so that a thread does not keep the largest value
+// it ever read.
+class ValueBuffer {
+ public:
+  ValueBuffer() : s_(Buffer()) {}
+  ~ValueBuffer() {
+    if (s_.capacity() > kKeepBytes) std::string().swap(s_);
+  }
+  ValueBuffer(const ValueBuffer&) = delete;
+  ValueBuffer& operator=(const ValueBuffer&) = delete;
+
+  std::string* get() { return &s_; }
+
+ private:
+  static constexpr size_t kKeepBytes = 1 << 20;
+  static std::string& Buffer() {
+    thread_local std::string buffer;
+    return buffer;
+  }
+  std::string& s_;
+};
+
+const ReadOptions kReadOptions;
+
+// Reads `key` into `*value`; false when absent.
+bool Lookup(Db& db, PyObject* key, std::string* value) {
   const BytesArg k(key, "key");
-  // Kept per thread: a read reuses the last one's buffer.
-  thread_local std::string value;
-  static const ReadOptions kOptions;
   Status s;
   {
     Released nogil;
-    std::shared_lock lock(db.mutex());
-    s = db.Checked()->Get(kOptions, k.slice(), &value);
+    std::shared_lock lock = db.Enter();
+    s = db.Checked()->Get(kReadOptions, k.slice(), value);
   }
-  if (s.IsNotFound()) return nullptr;
+  if (s.IsNotFound()) return false;
   Check(std::move(s));
-  PyObject* r = NewBytes(value);
+  return true;
+}
+
+// The value of `key` as a new bytes object, or nullptr (no error set)
+// when absent.
+PyObject* Get(Db& db, PyObject* key) {
+  ValueBuffer value;
+  if (!Lookup(db, key, value.get())) return nullptr;
+  PyObject* r = NewBytes(*value.get());
   if (r == nullptr) throw py::error_already_set();
   return r;
+}
+
+// Whether `key` is present; no bytes object is made of its value.
+bool Contains(Db& db, PyObject* key) {
+  ValueBuffer value;
+  return Lookup(db, key, value.get());
 }
 
 // ---- DB ---------------------------------------------------------------------
@@ -228,7 +264,7 @@ PyObject* DbSubscript(PyObject* self, PyObject* key) {
 int DbAssSubscript(PyObject* self, PyObject* key, PyObject* value) {
   return Protect<int>(-1, [&]() {
     if (value == nullptr) {
-      Delete(*Self<Db>(self), key, false);
+      DeleteItem(*Self<Db>(self), key);
     } else {
       Put(*Self<Db>(self), key, value, false);
     }
@@ -237,12 +273,8 @@ int DbAssSubscript(PyObject* self, PyObject* key, PyObject* value) {
 }
 
 int DbContains(PyObject* self, PyObject* key) {
-  return Protect<int>(-1, [&]() {
-    PyObject* r = Get(*Self<Db>(self), key);
-    if (r == nullptr) return 0;
-    Py_DECREF(r);
-    return 1;
-  });
+  return Protect<int>(-1,
+                      [&]() { return Contains(*Self<Db>(self), key) ? 1 : 0; });
 }
 
 PyMethodDef kDbMethods[] = {
@@ -254,7 +286,8 @@ PyMethodDef kDbMethods[] = {
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(DbDelete)),
      METH_FASTCALL | METH_KEYWORDS,
      "delete(key, *, sync=False)\n--\n\n"
-     "Removes `key` (an absent key is fine)."},
+     "Removes `key`: a blind write, so an absent key is fine (no KeyError, "
+     "unlike `del db[key]`, and no read first)."},
     {"get", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(DbGet)),
      METH_FASTCALL | METH_KEYWORDS,
      "get(key, default=None, *, as_of=None)\n--\n\n"
@@ -304,6 +337,25 @@ void SetMethods(py::handle cls, PyMethodDef* defs, size_t n) {
 }
 
 }  // namespace
+
+void DeleteItem(Db& db, py::handle key) {
+  const BytesArg k(key, "key");
+  ValueBuffer value;
+  bool found = false;
+  Status s;
+  {
+    Released nogil;
+    std::shared_lock lock = db.Enter();
+    DB* cdb = db.Checked();
+    // Two steps, one lock: not atomic against another writer, which may
+    // write or delete the key between them (the docstring says so).
+    s = cdb->Get(kReadOptions, k.slice(), value.get());
+    found = s.ok();
+    if (found) s = cdb->Delete(WriteOptions(), k.slice());
+  }
+  if (!found && s.IsNotFound()) ThrowKeyError(key);
+  Check(std::move(s));
+}
 
 void InstallDbFastPaths(py::handle db_class) {
   SetMethods(db_class, kDbMethods, std::size(kDbMethods));

@@ -24,7 +24,7 @@ constexpr size_t kMaxBatchBytes = 256 << 10;
 class ReadLocks {
  public:
   ReadLocks(const Source& src, ReadOptions* options)
-      : db_lock_(src.db->mutex()), db_(src.db->Checked()) {
+      : db_lock_(src.db->Enter()), db_(src.db->Checked()) {
     if (src.txn != nullptr) {
       txn_lock_.emplace(src.txn->mutex());
       txn_ = src.txn->CheckedLocked();
@@ -168,7 +168,7 @@ void Iterator::Fill() {
   running_ = true;
   try {
     py::gil_scoped_release nogil;
-    std::shared_lock db_lock(db_->mutex());
+    std::shared_lock db_lock = db_->Enter();
     if (txn_ != nullptr) {
       std::lock_guard txn_lock(txn_->mutex());
       FillLocked();
@@ -337,6 +337,7 @@ void BindIterator(py::module_& m) {
             self.Close();
             return false;
           },
+          py::arg("exc_type"), py::arg("exc"), py::arg("tb"),
           "Closes the iterator.");
   InstallIteratorFastPaths(cls);
 }

@@ -23,7 +23,7 @@ std::shared_ptr<Transaction> Transaction::Begin(
     const TransactionOptions& options) {
   std::shared_ptr<Transaction> t(new Transaction(std::move(db)));
   py::gil_scoped_release nogil;
-  std::shared_lock db_lock(t->db_->mutex());
+  std::shared_lock db_lock = t->db_->Enter();
   DB* cdb = t->db_->Checked();
   std::lock_guard lock(t->mu_);
   t->txn_ = cdb->BeginTransaction(write_options, options);
@@ -83,7 +83,7 @@ void Transaction::Rollback() {
 std::shared_ptr<Snapshot> Snapshot::Take(std::shared_ptr<Db> db) {
   std::shared_ptr<Snapshot> s(new Snapshot(std::move(db)));
   py::gil_scoped_release nogil;
-  std::shared_lock db_lock(s->db_->mutex());
+  std::shared_lock db_lock = s->db_->Enter();
   DB* cdb = s->db_->Checked();
   std::unique_lock lock(s->mu_);
   s->snapshot_ = cdb->GetSnapshot();
@@ -104,8 +104,10 @@ Snapshot::~Snapshot() {
 }
 
 void Snapshot::ReleaseLocked(const char* reason) {
-  // Only an open DB holds the snapshot: Close releases it before closing.
-  if (DB* db = db_->closed() ? nullptr : db_->Checked()) {
+  // Only an open DB holds the snapshot: Close releases it (through
+  // Invalidate) before closing. Not closed(), which is true from the
+  // moment Close begins, before it has released anything.
+  if (DB* db = db_->OpenOrNull()) {
     db->ReleaseSnapshot(snapshot_);
   }
   snapshot_ = nullptr;
@@ -132,7 +134,22 @@ void WriteBatch::Write() {
   // this one writes without the GIL; those writes go in the next batch.
   strata::WriteBatch batch = std::move(batch_);
   batch_.Clear();
-  Check(db_->Run([&](DB& db) { return db.Write(options_, &batch); }));
+  Status s;
+  try {
+    s = db_->Run([&](DB& db) { return db.Write(options_, &batch); });
+  } catch (...) {  // closed
+    PutBack(std::move(batch));
+    throw;
+  }
+  if (!s.ok()) PutBack(std::move(batch));
+  Check(std::move(s));
+}
+
+void WriteBatch::PutBack(strata::WriteBatch&& batch) {
+  // Whatever other threads added meanwhile goes after it, as it was
+  // added after it.
+  batch.Append(batch_);
+  batch_ = std::move(batch);
 }
 
 // ---- Bindings ---------------------------------------------------------------
@@ -203,7 +220,9 @@ void BindTransaction(py::module_& m) {
             Check(self.Run(
                 [&](strata::Transaction& t) { return t.Delete(k.slice()); }));
           },
-          py::arg("key"), "Same as delete(): no KeyError for an absent key.")
+          py::arg("key"),
+          "Same as delete(): buffered and blind, so no KeyError for an "
+          "absent key (unlike del db[key]).")
       .def(
           "delete_range",
           [](Transaction& self, py::handle start, py::handle stop) {
@@ -280,6 +299,7 @@ void BindTransaction(py::module_& m) {
             }
             return false;
           },
+          py::arg("exc_type"), py::arg("exc"), py::arg("tb"),
           "Commits if the block succeeded and the transaction is still "
           "open, rolls back if it raised; never swallows the exception.");
 }
@@ -310,6 +330,7 @@ void BindSnapshot(py::module_& m) {
             self.Release();
             return false;
           },
+          py::arg("exc_type"), py::arg("exc"), py::arg("tb"),
           "Releases the snapshot.");
 }
 
@@ -392,7 +413,10 @@ void BindWriteBatch(py::module_& m) {
           "clear", [](Batch& self) { self.batch().Clear(); },
           "Removes every operation.")
       .def("write", &Batch::Write,
-           "Writes the batch atomically, then empties it.")
+           "Writes the batch atomically, then empties it. When the write "
+           "fails (the DB is closed, an operation is invalid, ...) the "
+           "batch keeps its operations: write() may be retried, or "
+           "clear() drops them.")
       .def(
           "__len__", [](Batch& self) { return self.batch().Count(); },
           "The number of operations.")
@@ -413,6 +437,7 @@ void BindWriteBatch(py::module_& m) {
             }
             return false;
           },
+          py::arg("exc_type"), py::arg("exc"), py::arg("tb"),
           "Writes the batch if the block succeeded, drops it if it raised.");
   InstallBatchFastPaths(cls);
 }

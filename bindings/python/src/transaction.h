@@ -44,7 +44,7 @@ class Transaction : public Child,
   template <typename F>
   auto Run(F&& f) {
     py::gil_scoped_release nogil;
-    std::shared_lock db_lock(db_->mutex());
+    std::shared_lock db_lock = db_->Enter();
     db_->Checked();
     std::lock_guard lock(mu_);
     return f(*CheckedLocked());
@@ -99,7 +99,7 @@ class Snapshot : public Child, public std::enable_shared_from_this<Snapshot> {
   template <typename F>
   auto Run(F&& f) {
     py::gil_scoped_release nogil;
-    std::shared_lock db_lock(db_->mutex());
+    std::shared_lock db_lock = db_->Enter();
     DB* db = db_->Checked();
     std::shared_lock lock(mu_);
     return f(*db, CheckedLocked());
@@ -141,13 +141,19 @@ class WriteBatch {
   WriteBatch(std::shared_ptr<Db> db, bool sync) : db_(std::move(db)) {
     options_.sync = sync;
   }
-  // Writes the batch atomically and empties it. REQUIRES: the GIL is held.
+  // Writes the batch atomically and empties it; when the write fails the
+  // batch keeps its operations, so it may be retried. REQUIRES: the GIL is
+  // held.
   void Write();
 
   strata::WriteBatch& batch() { return batch_; }
   const std::shared_ptr<Db>& db() const { return db_; }
 
  private:
+  // Puts the operations of a failed write back in front of batch_.
+  // REQUIRES: the GIL is held.
+  void PutBack(strata::WriteBatch&& batch);
+
   const std::shared_ptr<Db> db_;
   WriteOptions options_;
   strata::WriteBatch batch_;  // touched with the GIL held

@@ -38,12 +38,25 @@ def test_getitem_missing_raises_notfound_keyerror(db):
 def test_delete_and_delitem(db):
     db[b"a"] = b"1"
     db[b"b"] = b"2"
+    db[b"c"] = b"3"
     db.delete(b"a")
     del db[b"b"]
-    assert b"a" not in db and b"b" not in db
-    # Blind deletes: an absent key is fine.
+    db.__delitem__(bytearray(b"c"))  # the method, not only the slot
+    assert b"a" not in db and b"b" not in db and b"c" not in db
+    # delete() is blind: an absent key is fine.
     db.delete(b"never")
-    del db[b"never"]
+    # del is a mapping's: KeyError (strata.NotFound) for an absent key, as
+    # for db[key]; and nothing is written.
+    seq = db.stats()["last_sequence"]
+    with pytest.raises(KeyError) as info:
+        del db[b"never"]
+    assert isinstance(info.value, strata.NotFound)
+    assert info.value.args == (b"never",)
+    with pytest.raises(strata.NotFound):
+        db.__delitem__(b"b")  # deleted already
+    assert db.stats()["last_sequence"] == seq
+    with pytest.raises(TypeError):
+        del db["str"]
 
 
 def test_delete_range(db):

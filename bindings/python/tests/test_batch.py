@@ -74,3 +74,38 @@ def test_batch_versioned_ops_refused_unversioned(db):
     with pytest.raises(strata.InvalidArgument):
         with db.write_batch() as b:
             b.put_at(b"k", b"v", 5)
+
+
+def test_failed_write_keeps_operations(db_path):
+    db = strata.DB(db_path)
+    b = db.write_batch()
+    b.put(b"a", b"1")
+    b.delete(b"gone")
+    b.delete_range(b"x", b"y")
+    size = b.approximate_size
+    db.close()
+    for _ in range(2):  # a retry fails the same way, and loses nothing
+        with pytest.raises(strata.InvalidArgument, match="DB is closed"):
+            b.write()
+        assert len(b) == 3 and b.approximate_size == size
+    # The context manager's write keeps them too.
+    with pytest.raises(strata.InvalidArgument):
+        with b:
+            b.put(b"c", b"3")
+    assert len(b) == 4
+    b.clear()
+    assert len(b) == 0
+
+
+def test_failed_write_can_be_retried(db):
+    b = db.write_batch()
+    b.put(b"a", b"1")
+    b.put_at(b"v", b"x", 5)  # refused by an unversioned DB
+    with pytest.raises(strata.InvalidArgument):
+        b.write()
+    assert len(b) == 2 and b"a" not in db
+    b.put(b"later", b"2")  # added after the failure: goes after
+    assert len(b) == 3
+    with pytest.raises(strata.InvalidArgument):
+        b.write()
+    assert len(b) == 3

@@ -1,6 +1,9 @@
 """Keys and values: bytes-like inputs in, bytes out, str refused."""
 
 import array
+import os
+import threading
+import tracemalloc
 
 import pytest
 
@@ -75,3 +78,51 @@ def test_results_are_bytes_not_views(db):
     db[b"k"] = bytearray(b"v")
     for v in (db[b"k"], db.get(b"k"), next(db.values()), next(db.items())[1]):
         assert type(v) is bytes
+
+
+def rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+BIG = 40 << 20  # above glibc's largest mmap threshold: freed memory is unmapped
+
+
+@pytest.fixture
+def big_db(tmp_path):
+    with strata.DB(tmp_path / "big", max_value_size=48 << 20) as d:
+        d[b"big"] = b"x" * BIG
+        yield d
+
+
+def test_contains_makes_no_bytes_of_the_value(big_db):
+    tracemalloc.start()
+    try:
+        assert b"big" in big_db
+        assert b"other" not in big_db
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < BIG // 4, peak
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="Linux")
+def test_reads_do_not_keep_the_largest_value(big_db):
+    # In a new thread: the buffer reads share is per thread, and this
+    # one's starts empty (measured while the thread lives, as the buffer
+    # goes with it).
+    grown = []
+
+    def reads():
+        before = rss_bytes()
+        for read in (lambda: len(big_db[b"big"]),
+                     lambda: len(big_db.get(b"big")),
+                     lambda: b"big" in big_db):
+            assert read()
+            grown.append(rss_bytes() - before)
+
+    t = threading.Thread(target=reads)
+    t.start()
+    t.join()
+    assert len(grown) == 3
+    assert max(grown) < BIG // 2, "a read kept %s bytes" % grown

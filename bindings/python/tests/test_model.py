@@ -1,14 +1,13 @@
 """A stateful property test: strata against a dict model, with flushes,
 compactions, reopens, batches, transactions and snapshots mixed in."""
 
-import bisect
 import shutil
 import tempfile
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import settings
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, invariant,
-                                 precondition, rule)
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 import strata
 
@@ -26,21 +25,30 @@ def model_range(model, start=None, stop=None, prefix=None):
 
 class DBMachine(RuleBasedStateMachine):
     snapshots = Bundle("snapshots")
+    # Where each example's DB goes: set under pytest's basetemp by the
+    # fixture below (None: the system's temporary directory).
+    base = None
 
     def __init__(self):
         super().__init__()
-        self.dir = tempfile.mkdtemp(prefix="strata-model-")
+        self.dir = tempfile.mkdtemp(prefix="model-", dir=self.base)
         self.path = self.dir + "/db"
         self.options = dict(write_buffer_size=64 << 10,
                             level0_compaction_trigger=2,
                             level0_idle_compaction_ms=0)
-        self.db = strata.DB(self.path, **self.options)
+        try:
+            self.db = strata.DB(self.path, **self.options)
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
         self.model = {}
         self.live_snapshots = []
 
     def teardown(self):
-        self.db.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self.db.close()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     @rule(k=keys, v=values)
     def put(self, k, v):
@@ -48,8 +56,18 @@ class DBMachine(RuleBasedStateMachine):
         self.model[k] = v
 
     @rule(k=keys)
+    def delitem(self, k):
+        # A mapping's del: KeyError for an absent key.
+        if k in self.model:
+            del self.db[k]
+            del self.model[k]
+        else:
+            with pytest.raises(KeyError):
+                del self.db[k]
+
+    @rule(k=keys)
     def delete(self, k):
-        del self.db[k]
+        self.db.delete(k)  # blind: an absent key is fine
         self.model.pop(k, None)
 
     @rule(a=keys, b=keys)
@@ -159,3 +177,10 @@ class DBMachine(RuleBasedStateMachine):
 DBMachine.TestCase.settings = settings(max_examples=100,
                                        stateful_step_count=50)
 TestDBModel = DBMachine.TestCase
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _model_base(tmp_path_factory):
+    DBMachine.base = str(tmp_path_factory.mktemp("model"))
+    yield
+    DBMachine.base = None

@@ -90,3 +90,66 @@ def test_delete_at_and_retention(tmp_path):
         d[b"k"] = b"v"
         with pytest.raises(strata.InvalidArgument, match="retention horizon"):
             d.get(b"k", as_of=1)
+
+
+# 2**64 - 1 nanoseconds after the epoch: the last instant a timestamp holds.
+LAST_NS = 2**64 - 1
+LAST = datetime.datetime(2554, 7, 21, 23, 34, 33, 709551,
+                         tzinfo=datetime.timezone.utc)
+
+
+def test_datetime_timestamps_out_of_range(vdb):
+    utc = datetime.timezone.utc
+    far = datetime.datetime(2600, 1, 1, tzinfo=utc)
+    # Once wrapped around modulo 2**64 (a 2015 timestamp stored silently).
+    for call in (lambda: vdb.put_at(b"k", b"far", far),
+                 lambda: vdb.delete_at(b"k", far),
+                 lambda: vdb.transaction().put_at(b"k", b"far", far),
+                 lambda: vdb.write_batch().put_at(b"k", b"far", far)):
+        with pytest.raises(ValueError, match=r"^ts .*2554"):
+            call()
+    with pytest.raises(ValueError, match="^as_of "):
+        vdb.get(b"k", as_of=far)
+    with pytest.raises(ValueError, match="^since "):
+        vdb.history(since=far)
+    with pytest.raises(ValueError, match="^ts "):
+        vdb.put_at(b"k", b"v", LAST + datetime.timedelta(microseconds=1))
+    with pytest.raises(ValueError, match="^ts "):
+        vdb.put_at(b"k", b"v", datetime.datetime.max.replace(tzinfo=utc))
+    for bad in (2**64, -1):
+        with pytest.raises(ValueError, match="^ts "):
+            vdb.put_at(b"k", b"v", bad)
+    with pytest.raises(ValueError, match="^ts .*epoch"):
+        vdb.put_at(b"k", b"v", datetime.datetime(1969, 12, 31, 23, 59, 59,
+                                                 999999, tzinfo=utc))
+    assert list(vdb.history(include_deleted=True)) == []
+    # The edges themselves convert exactly.
+    # (The library's timestamps start at 1 ns.)
+    vdb.put_at(b"k", b"first",
+               datetime.datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=utc))
+    vdb.put_at(b"k", b"late", datetime.datetime(2500, 1, 1, tzinfo=utc))
+    assert [t for _, t, _ in vdb.history(b"k")] == [16725225600 * 10**9, 1000]
+    assert vdb.get(b"k", as_of=LAST) == b"late"
+    assert vdb.get(b"k", as_of=LAST_NS) == b"late"
+
+
+@pytest.mark.parametrize("retention", [
+    datetime.timedelta(days=999_999_999),   # overflowed int64 nanoseconds
+    datetime.timedelta(days=106_752),        # just past 2**63 - 1 ns
+    datetime.timedelta(days=-1),
+    10**400,                                 # not even a float
+    1e300,
+    -1,
+    float("nan"),
+])
+def test_duration_out_of_range(tmp_path, retention):
+    with pytest.raises(ValueError, match="^version_retention "):
+        strata.DB(tmp_path / "d", enable_versioning=True,
+                  version_retention=retention)
+
+
+def test_duration_limits(tmp_path):
+    # The largest timedelta that fits int64 nanoseconds is accepted.
+    with strata.DB(tmp_path / "d", enable_versioning=True,
+                   version_retention=datetime.timedelta(days=106_751)) as d:
+        d[b"k"] = b"v"
