@@ -108,6 +108,8 @@ install(FILES ${strata_python_copies}
 # installed package (component `python` into a scratch prefix).
 if(STRATA_BUILD_TESTS)
   set(strata_python_test_dir ${CMAKE_BINARY_DIR}/test-tmp/python)
+  # pytest makes --basetemp itself, but not its parent.
+  file(MAKE_DIRECTORY ${strata_python_test_dir})
   add_test(NAME python_test
     COMMAND ${Python3_EXECUTABLE} -m pytest -q -p no:cacheprovider
             --basetemp=${strata_python_test_dir}/pytest
