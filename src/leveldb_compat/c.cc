@@ -78,13 +78,9 @@ struct leveldb_env_t {
   Env* rep;
   bool is_default;
 };
-// No function of the API makes these; they are declared for source
-// compatibility only.
-struct leveldb_logger_t {};
-struct leveldb_filelock_t {};
-struct leveldb_randomfile_t {};
-struct leveldb_seqfile_t {};
-struct leveldb_writablefile_t {};
+// leveldb_logger_t, leveldb_filelock_t, leveldb_randomfile_t,
+// leveldb_seqfile_t and leveldb_writablefile_t stay incomplete: no function
+// of the API makes one (the header declares them for source compatibility).
 
 struct leveldb_comparator_t : public Comparator {
   void* state;
