@@ -1,9 +1,11 @@
 #include "bench/compare.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +24,40 @@
 
 namespace strata::bench {
 namespace {
+
+// The child running now (0: none) and the signal that asked the run to
+// stop (0: none). A SIGINT or SIGTERM ends the child, and the parent then
+// ends the run itself, removing the child's cgroup on its way out.
+volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_stop_signal = 0;
+
+extern "C" void OnStopSignal(int sig) {
+  g_stop_signal = sig;
+  const pid_t child = static_cast<pid_t>(g_child);
+  if (child > 0) ::kill(child, SIGKILL);
+}
+
+// Installs OnStopSignal for SIGINT and SIGTERM while alive.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction sa = {};
+    sa.sa_handler = OnStopSignal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &old_int_);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ = {};
+  struct sigaction old_term_ = {};
+};
 
 struct ChildOutput {
   std::vector<Result> results;
@@ -43,6 +79,9 @@ int RunChild(const std::vector<std::string>& flags, const std::string& log,
   const pid_t pid = ::fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    // The child dies with the run's stop signals as a process of its own.
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
     if (cgroup != nullptr && !cgroup->AddProcess(0)) ::_exit(125);
     std::FILE* out = std::freopen(log.c_str(), "w", stdout);
     if (out == nullptr) ::_exit(126);
@@ -50,8 +89,16 @@ int RunChild(const std::vector<std::string>& flags, const std::string& log,
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
+  g_child = pid;
+  // A stop signal that arrived before g_child was set finds no child.
+  if (g_stop_signal != 0) ::kill(pid, SIGKILL);
   int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1;
+  pid_t waited;
+  do {
+    waited = ::waitpid(pid, &status, 0);
+  } while (waited < 0 && errno == EINTR);
+  g_child = 0;
+  if (waited != pid) return -1;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
@@ -121,6 +168,7 @@ int RunCompare(const BenchConfig& config) {
   int failures = 0;
   const int total = config.repeats * static_cast<int>(engines.size());
   int done = 0;
+  const StopSignals stop_signals;
   for (int rep = 0; rep < config.repeats; ++rep) {
     for (size_t i = 0; i < engines.size(); ++i) {
       const std::string& engine =
@@ -156,6 +204,12 @@ int RunCompare(const BenchConfig& config) {
       const double seconds = std::chrono::duration<double>(
                                  std::chrono::steady_clock::now() - start)
                                  .count();
+      if (g_stop_signal != 0) {
+        // The child is gone; its cgroup goes with `cgroup`.
+        std::printf("stopped by signal %d after %.1f s\n",
+                    static_cast<int>(g_stop_signal), seconds);
+        return 128 + static_cast<int>(g_stop_signal);
+      }
       ChildOutput out = ReadChildOutput(stem + ".results");
       if (settings[engine].empty()) settings[engine] = out.settings;
       runs.insert(runs.end(), out.results.begin(), out.results.end());
