@@ -2,8 +2,8 @@
  * iterators, snapshots, properties, flush, compaction, checkpoints,
  * restore, destroy and repair, transactions (modes, isolation, savepoints)
  * and time travel (as-of reads, history iterators, writes at a timestamp).
- * Programs written for LevelDB's C API include strata/compat/leveldb/c.h
- * instead (the same library serves both).
+ * Programs written for LevelDB's C API use strata/compat/leveldb/c.h and
+ * libstrata-leveldb instead.
  *
  * Conventions (LevelDB's, so that its users feel at home):
  *  - Every type is an opaque handle made by a *_create or *_open function

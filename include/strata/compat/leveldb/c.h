@@ -6,9 +6,9 @@
  * as "strata/compat/leveldb/c.h", or keep the program's own
  * `#include "leveldb/c.h"` and add `-I<includedir>/strata/compat` (the
  * strata-leveldb pkg-config package and the CMake target
- * strata::leveldb_compat say so), and link strata instead of leveldb. The
- * directory a program opens is a strata DB: LevelDB's files are not read,
- * and LevelDB cannot read strata's.
+ * strata::leveldb_compat say so), and link libstrata-leveldb and libstrata
+ * instead of libleveldb. The directory a program opens is a strata DB:
+ * LevelDB's files are not read, and LevelDB cannot read strata's.
  *
  * Conventions are LevelDB's: opaque handles; errors in `char** errptr`
  * (left as it was on success; on failure the old message is freed and a
