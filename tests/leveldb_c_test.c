@@ -613,6 +613,17 @@ int main(int argc, char** argv) {
       files += NumFilesAtLevel(db, level);
     }
     CHECK(files > 0);
+    /* Memory in use: a number, and more than nothing (the memtable). */
+    prop = leveldb_property_value(db, "leveldb.approximate-memory-usage");
+    CHECK(prop != NULL);
+    char* end = NULL;
+    const unsigned long long bytes = strtoull(prop, &end, 10);
+    CHECK(end != prop && *end == '\0' && bytes > 0);
+    leveldb_free(prop);
+    /* The table list names at least one table. */
+    prop = leveldb_property_value(db, "leveldb.sstables");
+    CHECK(prop != NULL && strlen(prop) > 0);
+    leveldb_free(prop);
   }
 
   StartPhase("snapshot");
