@@ -91,6 +91,16 @@ TEST(ConfigTest, MemoryLimitNeedsCompare) {
   ASSERT_TRUE(ParseFlags(3, const_cast<char**>(compare), &d, &help, &error))
       << error;
   EXPECT_EQ(d.memory_limit, uint64_t{256} << 20);
+  // LMDB is then opened as its users open it for data larger than memory,
+  // and the children are told so.
+  EXPECT_TRUE(d.engine_config.lmdb_no_readahead);
+  const std::vector<std::string> flags = ToFlags(d);
+  EXPECT_NE(std::find(flags.begin(), flags.end(), "--lmdb_nordahead=1"),
+            flags.end());
+  BenchConfig plain;
+  ASSERT_TRUE(
+      ParseFlags(1, const_cast<char**>(compare), &plain, &help, &error));
+  EXPECT_FALSE(plain.engine_config.lmdb_no_readahead);
 }
 
 TEST(HistogramTest, SmallValuesAreExact) {
@@ -343,19 +353,21 @@ TEST(ReportTest, SvgHasOneBarPerOtherEngineAndWorkload) {
 }
 
 TEST(ConfigTest, ParsesAndRoundTripsThroughToFlags) {
-  const char* args[] = {
-      "strata_bench",     "--engine=lmdb",      "--num=5000",
-      "--cache_size=16M", "--compression=zstd", "--benchmarks=fillseq,ycsbe",
-      "--threads=3",      "--duration=1.5",     "--mmap_reads=0"};
+  const char* args[] = {"strata_bench",       "--engine=lmdb",
+                        "--num=5000",         "--cache_size=16M",
+                        "--compression=zstd", "--benchmarks=fillseq,ycsbe",
+                        "--threads=3",        "--duration=1.5",
+                        "--mmap_reads=0",     "--load_order=sequential"};
   BenchConfig c;
   bool help = true;
   std::string error;
-  ASSERT_TRUE(ParseFlags(9, const_cast<char**>(args), &c, &help, &error))
+  ASSERT_TRUE(ParseFlags(10, const_cast<char**>(args), &c, &help, &error))
       << error;
   EXPECT_FALSE(help);
   EXPECT_EQ(c.engine_config.cache_size, 16u << 20);
   EXPECT_EQ(c.engine_config.compression, Compression::kZstd);
   EXPECT_FALSE(c.engine_config.mmap_reads);
+  EXPECT_TRUE(c.sequential_load);
   EXPECT_EQ(c.SyncOps(), 100u);
   EXPECT_EQ(c.ReadOps(), 5000u);
 
@@ -374,6 +386,7 @@ TEST(ConfigTest, ParsesAndRoundTripsThroughToFlags) {
   EXPECT_EQ(back.engine_config.cache_size, c.engine_config.cache_size);
   EXPECT_EQ(back.engine_config.compression, Compression::kZstd);
   EXPECT_FALSE(back.engine_config.mmap_reads);
+  EXPECT_TRUE(back.sequential_load);
 }
 
 TEST(ConfigTest, RejectsBadFlags) {
@@ -385,6 +398,9 @@ TEST(ConfigTest, RejectsBadFlags) {
   EXPECT_NE(error.find("--nope"), std::string::npos);
   const char* workload[] = {"x", "--benchmarks=fillseq,bogus"};
   EXPECT_FALSE(ParseFlags(2, const_cast<char**>(workload), &c, &help, &error));
+  const char* order[] = {"x", "--load_order=shuffled"};
+  EXPECT_FALSE(ParseFlags(2, const_cast<char**>(order), &c, &help, &error));
+  EXPECT_NE(error.find("--load_order"), std::string::npos);
   const char* small_key[] = {"x", "--num=100000000", "--key_size=8"};
   EXPECT_FALSE(ParseFlags(3, const_cast<char**>(small_key), &c, &help, &error));
 }

@@ -218,6 +218,15 @@ std::vector<Flag> Flags(BenchConfig* c) {
       IntFlag("seek_nexts", 0, &c->seek_nexts),
       IntFlag("scan_max_length", 1, &c->scan_max_length),
       IntFlag("seed", 0, &c->seed),
+      {"load_order",
+       [c](const std::string& v, std::string* err) {
+         if (v == "random" || v == "sequential") {
+           c->sequential_load = v == "sequential";
+           return true;
+         }
+         *err = "--load_order must be random or sequential";
+         return false;
+       }},
       DoubleFlag("duration", 0, 1e9, &c->duration),
       IntFlag("versions", 0, &c->versions),
       IntFlag("memory_limit", 16 << 20, &c->memory_limit),
@@ -230,6 +239,8 @@ std::vector<Flag> Flags(BenchConfig* c) {
       IntFlag("value_log_threshold", 0, &e->value_log_threshold),
       IntFlag("value_log_gc_rate", 0, &e->value_log_gc_rate),
       BoolFlag("mmap_reads", &e->mmap_reads),
+      BoolFlag("lmdb_nordahead", &e->lmdb_no_readahead),
+      IntFlag("strata_idle_fold_ms", -1, &e->strata_idle_fold_ms),
       {"compression",
        [e](const std::string& v, std::string* err) {
          if (ParseCompression(v, &e->compression)) return true;
@@ -322,6 +333,8 @@ bool ParseFlags(int argc, char** argv, BenchConfig* c, bool* help,
   }
   c->engine_config.threads = c->threads;
   c->engine_config.versioned = c->versions > 0;
+  // Data larger than memory: LMDB as its users then run it.
+  if (c->memory_limit > 0) c->engine_config.lmdb_no_readahead = true;
   return Validate(*c, error);
 }
 
@@ -342,6 +355,8 @@ std::vector<std::string> ToFlags(const BenchConfig& c) {
       "--seek_nexts=" + std::to_string(c.seek_nexts),
       "--scan_max_length=" + std::to_string(c.scan_max_length),
       "--seed=" + std::to_string(c.seed),
+      std::string("--load_order=") +
+          (c.sequential_load ? "sequential" : "random"),
       "--duration=" + FormatDouble(c.duration),
       "--versions=" + std::to_string(c.versions),
       "--cache_size=" + std::to_string(e.cache_size),
@@ -352,6 +367,8 @@ std::vector<std::string> ToFlags(const BenchConfig& c) {
       "--lmdb_map_size=" + std::to_string(e.lmdb_map_size),
       "--value_log_threshold=" + std::to_string(e.value_log_threshold),
       std::string("--mmap_reads=") + (e.mmap_reads ? "1" : "0"),
+      std::string("--lmdb_nordahead=") + (e.lmdb_no_readahead ? "1" : "0"),
+      "--strata_idle_fold_ms=" + std::to_string(e.strata_idle_fold_ms),
       "--compression=" + std::string(CompressionName(e.compression)),
       "--db=" + c.db,
   };
@@ -382,6 +399,8 @@ std::vector<std::string> DescribeRun(const BenchConfig& c) {
       "ycsb request distribution = scrambled zipfian, theta 0.99 "
       "(D: skewed latest)",
       "seed = " + std::to_string(c.seed),
+      std::string("untimed load of the read workloads' data = ") +
+          (c.sequential_load ? "in key order" : "in random order"),
       "versions = " + (c.versions > 0 ? std::to_string(c.versions) +
                                             " per key (time travel)"
                                       : std::string("off")),
@@ -481,8 +500,14 @@ Flags (defaults in brackets):
   --bloom_bits=N [10]     --max_background_jobs=N [2]
   --mmap_reads=0|1 [1]    strata and rocksdb read tables through mappings
                           (leveldb always does)
+  --lmdb_nordahead=0|1 [0; 1 with --memory_limit]  open LMDB with
+                          MDB_NORDAHEAD (no kernel readahead on its map)
+  --strata_idle_fold_ms=N [-1: strata's default]  strata's
+                          level0_idle_compaction_ms (0: no idle fold)
   --compression=none|snappy|lz4|zstd [snappy]
   --lmdb_map_size=B [64G] --seed=N [301]
+  --load_order=random|sequential [random]  order of the untimed load
+                          that read workloads start from
   --duration=S [0: none]  stop each workload after S seconds
   --memory_limit=B [0: none]  with --compare, each engine's process runs in
                  a memory cgroup of B bytes, page cache included (root;

@@ -32,6 +32,11 @@ struct BenchConfig {
   int seek_nexts = 10;        // seekrandom: Next calls after each Seek
   int scan_max_length = 100;  // YCSB E: scan lengths uniform in [1, this]
   uint64_t seed = 301;
+  // The untimed load of the read workloads' data set writes the keys in
+  // random order (as fillrandom does), or in key order (--load_order=
+  // sequential: much faster for a B+tree whose pages no longer fit in
+  // memory; every engine ends up holding the same data either way).
+  bool sequential_load = false;
   double duration = 0;  // seconds; a workload stops at this limit; 0 = none
   // Time travel: each of `num` keys gets this many versions, and only the
   // versioned workloads (VersionedBenchmarks()) run; 0 = off.

@@ -40,6 +40,12 @@ struct EngineConfig {
   // Read tables through memory mappings: LevelDB always does (and LMDB is
   // a mapping), so strata and RocksDB do too unless --mmap_reads=0.
   bool mmap_reads = true;
+  // LMDB opened with MDB_NORDAHEAD, as its users open it when the data
+  // outgrows memory (--lmdb_nordahead; on by itself with --memory_limit).
+  bool lmdb_no_readahead = false;
+  // strata's Options::level0_idle_compaction_ms (--strata_idle_fold_ms);
+  // -1: strata's default.
+  int64_t strata_idle_fold_ms = -1;
   // Time travel (--versions): strata opens with enable_versioning, RocksDB
   // with a comparator carrying an 8-byte user-defined timestamp; engines
   // without versions are skipped.

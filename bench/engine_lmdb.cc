@@ -10,7 +10,9 @@
 //  - MDB_NOTLS, so each worker keeps its own read transaction, reset
 //    between reads and renewed for the next (every read sees the latest
 //    commit);
-//  - the map size reserves address space only; the file grows as written.
+//  - the map size reserves address space only; the file grows as written;
+//  - MDB_NORDAHEAD when the data outgrows memory (--memory_limit), as
+//    LMDB's documentation advises for random reads of a large map.
 
 #include <lmdb.h>
 
@@ -220,7 +222,10 @@ class LmdbEngine final : public Engine {
     return {
         "version = " + std::to_string(major) + "." + std::to_string(minor) +
             "." + std::to_string(patch) + " (Debian package)",
-        "flags = MDB_NOSYNC | MDB_NOMETASYNC | MDB_NOTLS",
+        std::string("flags = MDB_NOSYNC | MDB_NOMETASYNC | MDB_NOTLS") +
+            (config.lmdb_no_readahead
+                 ? " | MDB_NORDAHEAD (data larger than memory)"
+                 : ""),
         "map_size = " + std::to_string(config.lmdb_map_size) +
             " (address space; the file grows as written)",
         "writes = 1 operation per write transaction (no batching)",
@@ -244,8 +249,9 @@ class LmdbEngine final : public Engine {
           env_, static_cast<unsigned>(4 * config.threads + 126));
     }
     if (rc == 0) {
-      rc = mdb_env_open(env_, config.path.c_str(),
-                        MDB_NOSYNC | MDB_NOMETASYNC | MDB_NOTLS, 0644);
+      unsigned flags = MDB_NOSYNC | MDB_NOMETASYNC | MDB_NOTLS;
+      if (config.lmdb_no_readahead) flags |= MDB_NORDAHEAD;
+      rc = mdb_env_open(env_, config.path.c_str(), flags, 0644);
     }
     MDB_txn* txn = nullptr;
     if (rc == 0) rc = mdb_txn_begin(env_, nullptr, 0, &txn);

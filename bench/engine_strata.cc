@@ -213,6 +213,10 @@ class StrataEngine final : public Engine {
     o.max_background_jobs = config.max_background_jobs;
     o.allow_mmap_reads = config.mmap_reads;
     o.enable_versioning = config.versioned;
+    if (config.strata_idle_fold_ms >= 0) {
+      o.level0_idle_compaction_ms =
+          static_cast<uint64_t>(config.strata_idle_fold_ms);
+    }
     if (config.value_log_threshold > 0 && !inline_values_) {
       o.enable_value_log = true;
       o.value_log_threshold = config.value_log_threshold;

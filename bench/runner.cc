@@ -185,7 +185,7 @@ Status Runner::LoadDbBench() {
                         config_.value_size);
   std::string key;
   for (uint64_t i = 0; i < config_.num; ++i) {
-    FormatKey(perm[i], config_.key_size, &key);
+    FormatKey(config_.sequential_load ? i : perm[i], config_.key_size, &key);
     Status s = session->Put(key, values.Generate(config_.value_size), false);
     if (!s.ok()) return s;
   }

@@ -1,9 +1,11 @@
 // Options::allow_mmap_reads: tables read through a memory mapping answer
 // exactly as tables read with pread, under every compression, and a damaged
 // block in a mapped table is still a Corruption naming the file, never a
-// wrong value.
+// wrong value, and a page the kernel cannot read (a truncated table) is an
+// IOError, never a crash.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <map>
@@ -177,6 +179,59 @@ TEST_P(MmapReadsTest, DamageInAMappedTableIsCorruption) {
   }
   EXPECT_GT(corrupt, 0) << "the damaged block was never reported";
   ASSERT_TRUE(db->Close().ok());
+}
+
+// A mapped table truncated under an open DB (as another program might, or
+// as a device error would make a page unreadable) gives IOErrors naming the
+// table, never a crash or a wrong value, and the DB still closes cleanly.
+TEST_P(MmapReadsTest, TruncatedMappedTableIsAnIOError) {
+  const std::map<std::string, std::string> expected = Fill();
+  ASSERT_FALSE(HasFailure());
+  std::unique_ptr<DB> db;
+  ASSERT_TRUE(DB::Open(MakeOptions(true), dbname(), &db).ok());
+  // Open every table (footers, indexes and filters are then in memory).
+  {
+    std::unique_ptr<Iterator> iter = db->NewIterator(ReadOptions());
+    for (iter->SeekToFirst(); iter->Valid(); iter->Next()) {
+    }
+    ASSERT_TRUE(iter->status().ok()) << iter->status().ToString();
+  }
+  ASSERT_GT(MappedTables(), 0);
+  const std::vector<std::string> tables = Tables();
+  for (const std::string& table : tables) {
+    ASSERT_EQ(::truncate((dbname() + "/" + table).c_str(), 4096), 0) << table;
+  }
+  int io_errors = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string value;
+    const Status s = db->Get(ReadOptions(), Key(i), &value);
+    const auto it = expected.find(Key(i));
+    if (s.IsIOError()) {
+      ++io_errors;
+      bool names_table = false;
+      for (const std::string& table : tables) {
+        if (s.ToString().find(table) != std::string::npos) names_table = true;
+      }
+      EXPECT_TRUE(names_table) << s.ToString();
+      EXPECT_NE(s.ToString().find("SIGBUS"), std::string::npos) << s.ToString();
+    } else if (it == expected.end()) {
+      ASSERT_TRUE(s.IsNotFound()) << Key(i) << ": " << s.ToString();
+    } else {
+      ASSERT_TRUE(s.ok()) << Key(i) << ": " << s.ToString();
+      ASSERT_EQ(value, it->second) << Key(i) << ": wrong value";
+    }
+  }
+  EXPECT_GT(io_errors, 1000);
+  std::unique_ptr<Iterator> iter = db->NewIterator(ReadOptions());
+  auto want = expected.begin();
+  for (iter->SeekToFirst(); iter->Valid(); iter->Next(), ++want) {
+    ASSERT_NE(want, expected.end());
+    ASSERT_EQ(iter->key().ToString(), want->first);
+    ASSERT_EQ(iter->value().ToString(), want->second);
+  }
+  EXPECT_TRUE(iter->status().IsIOError()) << iter->status().ToString();
+  iter.reset();
+  EXPECT_TRUE(db->Close().ok());
 }
 
 std::string CompressionParamName(

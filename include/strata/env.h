@@ -51,6 +51,15 @@ class RandomAccessFile {
   // True if Read() never uses `scratch` (which may then be null) and its
   // results stay valid as long as the file: the file is mapped in memory.
   virtual bool ReadsInPlace() const { return false; }
+
+  // A hint that bytes [offset, offset + n) will be read soon: the Env may
+  // start bringing them in from the device in the background. Reading a
+  // table in order (a scan, a compaction) asks for the bytes ahead of it;
+  // point reads never do. Never fails; the default does nothing.
+  virtual void Prefetch(uint64_t offset, size_t n) const {
+    (void)offset;
+    (void)n;
+  }
 };
 
 // A file written by appending. Appends may be buffered in user space;
@@ -110,10 +119,12 @@ class Env {
   virtual Status NewRandomAccessFile(
       const std::string& path, std::unique_ptr<RandomAccessFile>* result) = 0;
   // Like NewRandomAccessFile, for a file that does not change while it is
-  // open (a table); the Env may map it into memory, so that reads copy
-  // nothing. An I/O error under a mapping, or another program truncating
-  // the file, is then a SIGBUS, not a Status: see Options::allow_mmap_reads.
-  // The default opens the file with NewRandomAccessFile.
+  // open (a table); the Env may map it into memory, so that reads need no
+  // system call. The POSIX Env copies each read out of the mapping under a
+  // SIGBUS guard, so an I/O error under the mapping, or another program
+  // truncating the file, is an IOError as with pread (see
+  // Options::allow_mmap_reads). The default opens the file with
+  // NewRandomAccessFile.
   virtual Status NewMappedRandomAccessFile(
       const std::string& path, std::unique_ptr<RandomAccessFile>* result) {
     return NewRandomAccessFile(path, result);

@@ -147,7 +147,8 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
       }
     }
     TableReadOptions ro;
-    ro.fill_cache = false;  // a compaction reads everything once
+    ro.fill_cache = false;       // a compaction reads everything once
+    ro.whole_table_scan = true;  // in order: read ahead of it
     job.open_input = [this, ro](const FileMetaData& f) {
       return table_cache_->NewIterator(ro, f.number, f.file_size);
     };

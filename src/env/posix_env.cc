@@ -14,7 +14,8 @@
 // fcntl record locks, which belong to the process).
 //
 // NewMappedRandomAccessFile maps the whole file read-only (mmap(2)) and
-// closes the descriptor; reads then return pointers into the mapping. At
+// closes the descriptor; reads then copy out of the mapping under a SIGBUS
+// guard (env/mapping_guard.h) that turns a failed page-in into an IOError. At
 // most kMaxMappings files are mapped at once, process-wide (each mapping is
 // one of the kernel's vm.max_map_count areas); past that, and wherever
 // mmap fails, the file is read with pread(2) like any other.
@@ -45,6 +46,7 @@
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
 #include "env/env_util.h"
+#include "env/mapping_guard.h"
 #include "strata/env.h"
 
 namespace strata {
@@ -71,6 +73,12 @@ bool TakeMapping() {
     }
   }
   return false;
+}
+
+// The size of a memory page.
+uint64_t PageSize() {
+  static const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  return page;
 }
 
 // Gives back a mapping TakeMapping() took.
@@ -175,17 +183,25 @@ class PosixRandomAccessFile final : public RandomAccessFile {
     return Status::OK();
   }
 
+  void Prefetch(uint64_t offset, size_t n) const override {
+    (void)::posix_fadvise(fd_, static_cast<off_t>(offset),
+                          static_cast<off_t>(n), POSIX_FADV_WILLNEED);
+  }
+
  private:
   const std::string path_;
   const int fd_;
 };
 
 // A read-only file mapped whole. The mapping outlives the descriptor,
-// which is closed once mapped.
+// which is closed once mapped. Reads copy out of the mapping under the
+// SIGBUS guard (env/mapping_guard.h), so a read the kernel cannot satisfy
+// is an IOError, not the end of the process; the copy is the price, and it
+// is small beside the pread(2) it replaces.
 class PosixMappedFile final : public RandomAccessFile {
  public:
-  PosixMappedFile(const char* base, size_t length)
-      : base_(base), length_(length) {}
+  PosixMappedFile(std::string path, const char* base, size_t length)
+      : path_(std::move(path)), base_(base), length_(length) {}
   ~PosixMappedFile() override {
     ::munmap(const_cast<char*>(base_), length_);
     ReturnMapping();
@@ -194,17 +210,37 @@ class PosixMappedFile final : public RandomAccessFile {
   PosixMappedFile& operator=(const PosixMappedFile&) = delete;
 
   Status Read(uint64_t offset, size_t n, Slice* result,
-              char* /*scratch*/) const override {
+              char* scratch) const override {
     if (offset >= length_) {
-      *result = Slice(base_ + length_, 0);  // end of file
+      *result = Slice(scratch, 0);  // end of file
       return Status::OK();
     }
-    *result = Slice(base_ + offset, std::min<uint64_t>(n, length_ - offset));
+    const size_t count = std::min<uint64_t>(n, length_ - offset);
+    if (!internal::CopyFromMapping(scratch, base_ + offset, count)) {
+      *result = Slice(scratch, 0);
+      return Status::IOError(
+          path_ + ": read of " + std::to_string(count) + " bytes at offset " +
+              std::to_string(offset) + " through its memory mapping",
+          "SIGBUS: the file was truncated below the mapping or its device "
+          "reported an error");
+    }
+    *result = Slice(scratch, count);
     return Status::OK();
   }
-  bool ReadsInPlace() const override { return true; }
+
+  // The mapping is MADV_RANDOM (no read-around on a fault), so reading in
+  // order asks for what lies ahead explicitly.
+  void Prefetch(uint64_t offset, size_t n) const override {
+    if (offset >= length_ || n == 0) return;
+    const uint64_t end = offset + std::min<uint64_t>(n, length_ - offset);
+    const uint64_t page = PageSize();
+    const uint64_t first = offset & ~(page - 1);
+    (void)::madvise(const_cast<char*>(base_) + first,
+                    static_cast<size_t>(end - first), MADV_WILLNEED);
+  }
 
  private:
+  const std::string path_;
   const char* const base_;
   const size_t length_;
 };
@@ -452,9 +488,17 @@ class PosixEnv final : public Env {
       void* base = ::mmap(nullptr, static_cast<size_t>(length), PROT_READ,
                           MAP_SHARED, fd, 0);
       if (base != MAP_FAILED) {
+        // Tables and value logs are read at random: a fault brings in its
+        // own page, not the device's whole readahead window around it
+        // (read_ahead_kb, often 128 KiB and here and there megabytes),
+        // which with data larger than memory evicts what was worth
+        // keeping. Scans and compactions ask for what they will read next
+        // (Prefetch).
+        (void)::madvise(base, static_cast<size_t>(length), MADV_RANDOM);
         ::close(fd);
+        internal::InstallMappingFaultHandler();
         *result = std::make_unique<PosixMappedFile>(
-            static_cast<const char*>(base), static_cast<size_t>(length));
+            path, static_cast<const char*>(base), static_cast<size_t>(length));
         return Status::OK();
       }
       ReturnMapping();

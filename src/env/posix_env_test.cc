@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -15,7 +16,9 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <ostream>
@@ -89,6 +92,33 @@ class PosixEnvTest : public ::testing::Test {
     }
     ::closedir(d);
     return count;
+  }
+
+  // Lines of /proc/self/maps naming `path`.
+  static int MappingsOf(const std::string& path) {
+    std::string maps;
+    if (!ReadFileToString(Env::Default(), "/proc/self/maps", &maps).ok()) {
+      return -1;
+    }
+    int n = 0;
+    for (size_t at = maps.find(path); at != std::string::npos;
+         at = maps.find(path, at + 1)) {
+      ++n;
+    }
+    return n;
+  }
+
+  // The VmFlags line of /proc/self/smaps for the first mapping of `path`.
+  static std::string VmFlagsOf(const std::string& path) {
+    std::string smaps;
+    if (!ReadFileToString(Env::Default(), "/proc/self/smaps", &smaps).ok()) {
+      return "";
+    }
+    const size_t at = smaps.find(path);
+    if (at == std::string::npos) return "";
+    const size_t flags = smaps.find("VmFlags:", at);
+    if (flags == std::string::npos) return "";
+    return smaps.substr(flags, smaps.find('\n', flags) - flags);
   }
 
   // Forks a child that opens `path` afresh and tries flock(LOCK_EX|LOCK_NB).
@@ -169,7 +199,7 @@ TEST_F(PosixEnvTest, DescriptorsAreCloseOnExec) {
   }
 }
 
-TEST_F(PosixEnvTest, MappedFilesReadInPlace) {
+TEST_F(PosixEnvTest, MappedFilesRead) {
   Env* env = Env::Default();
   std::string content;
   for (int i = 0; i < 10000; ++i) content += static_cast<char>('a' + i % 26);
@@ -177,34 +207,50 @@ TEST_F(PosixEnvTest, MappedFilesReadInPlace) {
   const int fds_before = CountOpenFds();
   std::unique_ptr<RandomAccessFile> file;
   ASSERT_OK(env->NewMappedRandomAccessFile(Path("f"), &file));
-  EXPECT_TRUE(file->ReadsInPlace());
+  // Reads are copied out of the mapping, under the SIGBUS guard.
+  EXPECT_FALSE(file->ReadsInPlace());
   EXPECT_EQ(CountOpenFds(), fds_before);  // the mapping needs no descriptor
+  EXPECT_GE(MappingsOf(Path("f")), 1);
+  char scratch[64];
   Slice result;
-  ASSERT_OK(file->Read(100, 50, &result, nullptr));
+  ASSERT_OK(file->Read(100, 50, &result, scratch));
+  EXPECT_EQ(result.data(), scratch);
   EXPECT_EQ(result.ToString(), content.substr(100, 50));
-  ASSERT_OK(file->Read(9990, 50, &result, nullptr));  // short: end of file
+  ASSERT_OK(file->Read(9990, 50, &result, scratch));  // short: end of file
   EXPECT_EQ(result.ToString(), content.substr(9990));
-  ASSERT_OK(file->Read(10000, 5, &result, nullptr));
+  ASSERT_OK(file->Read(10000, 5, &result, scratch));
   EXPECT_EQ(result.size(), 0u);
-  ASSERT_OK(file->Read(1u << 30, 5, &result, nullptr));
+  ASSERT_OK(file->Read(1u << 30, 5, &result, scratch));
   EXPECT_EQ(result.size(), 0u);
-  // The result stays valid while the file is open, across other reads.
-  ASSERT_OK(file->Read(0, 26, &result, nullptr));
-  Slice later;
-  ASSERT_OK(file->Read(5000, 10, &later, nullptr));
-  EXPECT_EQ(result.ToString(), content.substr(0, 26));
+  // The mapping is read at random: no read-around on a fault ("rr" in its
+  // VmFlags). Prefetch hints, in range or not, change no answer.
+  EXPECT_NE(VmFlagsOf(Path("f")).find(" rr"), std::string::npos)
+      << VmFlagsOf(Path("f"));
+  file->Prefetch(0, 4096);
+  file->Prefetch(9000, 5000);
+  file->Prefetch(20000, 10);
+  file->Prefetch(5, 0);
+  ASSERT_OK(file->Read(100, 50, &result, scratch));
+  EXPECT_EQ(result.ToString(), content.substr(100, 50));
+  file.reset();
+  EXPECT_EQ(MappingsOf(Path("f")), 0);
 
   // An empty file cannot be mapped: it is read the usual way.
   ASSERT_OK(WriteStringToFile(env, "", Path("empty"), false));
   std::unique_ptr<RandomAccessFile> empty;
   ASSERT_OK(env->NewMappedRandomAccessFile(Path("empty"), &empty));
-  EXPECT_FALSE(empty->ReadsInPlace());
-  char scratch[8];
   ASSERT_OK(empty->Read(0, 8, &result, scratch));
   EXPECT_EQ(result.size(), 0u);
   std::unique_ptr<RandomAccessFile> missing;
   EXPECT_TRUE(
       env->NewMappedRandomAccessFile(Path("missing"), &missing).IsNotFound());
+
+  // A plain file takes the hint too.
+  std::unique_ptr<RandomAccessFile> read_file;
+  ASSERT_OK(env->NewRandomAccessFile(Path("f"), &read_file));
+  read_file->Prefetch(0, 1 << 20);
+  ASSERT_OK(read_file->Read(26, 26, &result, scratch));
+  EXPECT_EQ(result.ToString(), content.substr(26, 26));
 
   // Envs without mappings (the in-memory one) fall back to plain files.
   std::unique_ptr<Env> mem = NewMemEnv();
@@ -215,6 +261,117 @@ TEST_F(PosixEnvTest, MappedFilesReadInPlace) {
   EXPECT_FALSE(plain->ReadsInPlace());
   ASSERT_OK(plain->Read(1, 5, &result, scratch));
   EXPECT_EQ(result.ToString(), "yz");
+}
+
+// A page the kernel cannot bring in (here: the file was truncated below the
+// mapping, as a device error would also do) is an IOError naming the file
+// and the offset, on every thread that meets it, and the process lives on.
+TEST_F(PosixEnvTest, AFaultUnderAMappingIsAnIOError) {
+  Env* env = Env::Default();
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const std::string content(4 * page, 'x');
+  ASSERT_OK(WriteStringToFile(env, content, Path("f"), false));
+  std::unique_ptr<RandomAccessFile> file;
+  ASSERT_OK(env->NewMappedRandomAccessFile(Path("f"), &file));
+  ASSERT_GE(MappingsOf(Path("f")), 1);
+  std::vector<char> scratch(2 * page);
+  Slice result;
+  ASSERT_OK(file->Read(page, 2 * page, &result, scratch.data()));
+  ASSERT_EQ(result.size(), 2 * page);
+
+  ASSERT_EQ(::truncate(Path("f").c_str(), static_cast<off_t>(page)), 0);
+  // The first page is still there; the rest faults.
+  ASSERT_OK(file->Read(10, 100, &result, scratch.data()));
+  EXPECT_EQ(result.ToString(), content.substr(10, 100));
+  const uint64_t offset = page + 10;
+  Status s = file->Read(offset, 100, &result, scratch.data());
+  ASSERT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(result.size(), 0u);
+  EXPECT_NE(s.ToString().find(Path("f")), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("offset " + std::to_string(offset)),
+            std::string::npos)
+      << s.ToString();
+  EXPECT_NE(s.ToString().find("SIGBUS"), std::string::npos) << s.ToString();
+  // A read that starts in the good page and runs into the lost ones.
+  EXPECT_TRUE(file->Read(page - 8, 64, &result, scratch.data()).IsIOError());
+
+  // Many threads at once, each with its own guard.
+  std::atomic<int> io_errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<char> buf(page);
+      for (int i = 0; i < 200; ++i) {
+        Slice r;
+        const uint64_t at = page * (1 + (t + i) % 3) + static_cast<uint64_t>(i);
+        if (file->Read(at, 64, &r, buf.data()).IsIOError()) ++io_errors;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(io_errors.load(), 800);
+  // The good page still reads.
+  ASSERT_OK(file->Read(0, 16, &result, scratch.data()));
+  EXPECT_EQ(result.ToString(), content.substr(0, 16));
+}
+
+// The guard takes only its own faults: any other SIGBUS reaches the
+// handler that was installed before strata's, or ends the process as it
+// would have without strata. Run in fresh processes ("threadsafe" death
+// tests re-execute the test binary), so that strata's handler is installed
+// after the test's own.
+TEST_F(PosixEnvTest, OtherSigbusesGoWhereTheyWentBefore) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const std::string path = Path("f");
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  ASSERT_OK(WriteStringToFile(Env::Default(), std::string(2 * page, 'x'), path,
+                              false));
+  // An unguarded fault under a mapping, with a handler of the program's
+  // installed first: that handler gets it.
+  EXPECT_EXIT(
+      {
+        struct sigaction mine;
+        std::memset(&mine, 0, sizeof(mine));
+        mine.sa_handler = [](int) { ::_exit(42); };
+        sigemptyset(&mine.sa_mask);
+        ::sigaction(SIGBUS, &mine, nullptr);
+        std::unique_ptr<RandomAccessFile> file;
+        if (!Env::Default()->NewMappedRandomAccessFile(path, &file).ok()) {
+          ::_exit(1);
+        }
+        // Strata's own fault is still turned into a Status...
+        if (::truncate(path.c_str(), 0) != 0) ::_exit(2);
+        char buf[16];
+        Slice r;
+        if (!file->Read(page, 16, &r, buf).IsIOError()) ::_exit(3);
+        // ...while a fault elsewhere reaches the program's handler.
+        const int fd = ::open(path.c_str(), O_RDWR);
+        if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(page)) != 0) {
+          ::_exit(4);
+        }
+        void* map = ::mmap(nullptr, 2 * page, PROT_READ, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED) ::_exit(5);
+        const volatile char* beyond = static_cast<const char*>(map) + page;
+        (void)*beyond;
+        ::_exit(6);
+      },
+      ::testing::ExitedWithCode(42), "");
+  // A SIGBUS sent to a process whose disposition was the default still
+  // ends it (with the signal; under a sanitizer, with its report).
+  EXPECT_EXIT(
+      {
+        std::unique_ptr<RandomAccessFile> file;
+        if (!Env::Default()->NewMappedRandomAccessFile(path, &file).ok()) {
+          ::_exit(1);
+        }
+        ::raise(SIGBUS);
+        ::_exit(0);
+      },
+      [](int status) {
+        return WIFSIGNALED(status) ||
+               (WIFEXITED(status) && WEXITSTATUS(status) != 0);
+      },
+      "");
 }
 
 TEST_F(PosixEnvTest, NoDescriptorLeaks) {

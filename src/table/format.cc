@@ -127,8 +127,9 @@ Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
   }
   const auto n = static_cast<size_t>(handle.size);
   const size_t stored = n + kBlockTrailerSize;
-  // A mapped file is read in place: a compressed block is then decompressed
-  // straight from the mapping, and only a plain one is copied (the block
+  // A file that reads in place (an Env's own mapped file; the POSIX Env
+  // copies out of its mappings instead) has a compressed block
+  // decompressed straight from it, and only a plain one copied (the block
   // owns its bytes).
   std::unique_ptr<char[]> buffer;
   if (!file.ReadsInPlace())

@@ -1,5 +1,7 @@
 #include "table/table.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "base/result.h"
@@ -51,6 +53,52 @@ Status ReadAndParseWith(const RandomAccessFile& file,
   *block = std::move(parsed).value();
   return Status::OK();
 }
+
+// Readahead for an iterator: told of every data block it opens, it asks
+// the file to bring in the bytes ahead once blocks are being read in file
+// order, in windows that double up to a limit. A compaction (whole-table
+// scan) starts at the limit with its first block.
+class Readahead {
+ public:
+  // Blocks read in order before a scan starts asking.
+  static constexpr int kSequentialBlocks = 2;
+  static constexpr uint64_t kFirstWindow = 64 << 10;
+  static constexpr uint64_t kScanMaxWindow = 1 << 20;
+  static constexpr uint64_t kWholeTableWindow = 2 << 20;
+
+  explicit Readahead(bool whole_table) : whole_table_(whole_table) {}
+
+  // The iterator opens the block at `handle`; data ends at `data_end`.
+  void OnBlock(const RandomAccessFile& file, const BlockHandle& handle,
+               uint64_t data_end) {
+    const uint64_t end = handle.offset + handle.size + kBlockTrailerSize;
+    if (handle.offset == next_offset_) {
+      ++in_order_;
+    } else {  // a seek, a step back, or the first block
+      in_order_ = 0;
+      prefetched_until_ = 0;
+      window_ = whole_table_ ? kWholeTableWindow : kFirstWindow;
+    }
+    next_offset_ = end;
+    if (!whole_table_ && in_order_ < kSequentialBlocks) return;
+    // Ask again once less than half a window lies prefetched ahead.
+    if (end + window_ / 2 <= prefetched_until_) return;
+    const uint64_t start = std::max(end, prefetched_until_);
+    if (start >= data_end) return;
+    const uint64_t length = std::min(window_, data_end - start);
+    file.Prefetch(start, static_cast<size_t>(length));
+    prefetched_until_ = start + length;
+    window_ = std::min(window_ * 2,
+                       whole_table_ ? kWholeTableWindow : kScanMaxWindow);
+  }
+
+ private:
+  const bool whole_table_;
+  uint64_t next_offset_ = UINT64_MAX;
+  uint64_t prefetched_until_ = 0;
+  uint64_t window_ = 0;
+  int in_order_ = 0;
+};
 
 }  // namespace
 
@@ -280,10 +328,8 @@ std::unique_ptr<BlockIter> Table::NewIndexIterator() const {
 }
 
 Status Table::NewDataIterator(const TableReadOptions& ro,
-                              const Slice& index_value,
+                              const BlockHandle& handle,
                               std::unique_ptr<InternalIterator>* iter) const {
-  BlockHandle handle;
-  STRATA_RETURN_IF_ERROR(DecodeIndexValue(index_value, &handle));
   std::shared_ptr<const Block> block;
   STRATA_RETURN_IF_ERROR(GetDataBlock(ro, handle, &block));
   const Block* raw = block.get();
@@ -332,9 +378,13 @@ std::unique_ptr<InternalIterator> Table::NewIterator(
     const TableReadOptions& ro, std::shared_ptr<const void> pin) const {
   return std::make_unique<TwoLevelIterator>(
       NewIndexIterator(),
-      [this, ro](const Slice& index_value,
-                 std::unique_ptr<InternalIterator>* iter) {
-        return NewDataIterator(ro, index_value, iter);
+      [this, ro, readahead = Readahead(ro.whole_table_scan)](
+          const Slice& index_value,
+          std::unique_ptr<InternalIterator>* iter) mutable {
+        BlockHandle handle;
+        STRATA_RETURN_IF_ERROR(DecodeIndexValue(index_value, &handle));
+        readahead.OnBlock(*file_, handle, index_handle_.offset);
+        return NewDataIterator(ro, handle, iter);
       },
       std::move(pin));
 }

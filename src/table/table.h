@@ -45,6 +45,12 @@ struct TableReadOptions {
   // Insert data blocks read from the file into the block cache (lookups
   // happen either way).
   bool fill_cache = true;
+  // The iterator will read the whole table in order (a compaction): it asks
+  // the file to bring in large stretches ahead (RandomAccessFile::Prefetch)
+  // from its first block on. Any other iterator asks for growing stretches
+  // once it has read a few blocks in file order (a scan), and never for a
+  // seek that reads a block or two.
+  bool whole_table_scan = false;
 };
 
 class Table {
@@ -135,8 +141,8 @@ class Table {
                       std::shared_ptr<const Block>* block) const;
   // Decodes an index entry's value (a BlockHandle).
   Status DecodeIndexValue(const Slice& value, BlockHandle* handle) const;
-  // An iterator over the data block an index entry's value locates.
-  Status NewDataIterator(const TableReadOptions& ro, const Slice& index_value,
+  // An iterator over the data block at `handle`.
+  Status NewDataIterator(const TableReadOptions& ro, const BlockHandle& handle,
                          std::unique_ptr<InternalIterator>* iter) const;
   std::unique_ptr<BlockIter> NewIndexIterator() const;
 

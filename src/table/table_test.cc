@@ -482,6 +482,98 @@ TEST(TableTest, FillCacheFalseDoesNotFill) {
   EXPECT_EQ(hits + 1, cache.Hits());
 }
 
+// A scan asks the file for the bytes ahead of it once it has read blocks in
+// order, in contiguous windows doubling from 64 KiB to 1 MiB that stop at
+// the end of the data; seeks that read a block or two never ask; a
+// whole-table scan (a compaction) asks for 2 MiB from its first block on.
+TEST(TableTest, ScansReadAheadAndSeeksDoNot) {
+  Random rnd(5);
+  const Model model = MakeModel(&rnd, 6000, 100);
+  const TableOptions options = DbTableOptions(Compression::kNone, 1024);
+  const std::string contents = BuildTable(options, model);
+  auto owned = std::make_unique<StringSource>(contents);
+  const StringSource* source = owned.get();
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(
+      Table::Open(options, std::move(owned), contents.size(), "r.sst", &table)
+          .ok());
+  ASSERT_GT(contents.size(), size_t{1} << 20);
+  const size_t after_open = source->prefetches().size();
+
+  // Seeks, each followed by a Next or two: never a hint.
+  for (int i = 0; i < 300; ++i) {
+    auto it = table->NewIterator(TableReadOptions());
+    it->Seek(IKey(UserKey(rnd.Uniform(12000)), kMaxSequenceNumber,
+                  ValueType::kValue));
+    for (int n = 0; n < 2 && it->Valid(); ++n) it->Next();
+    ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+  }
+  EXPECT_EQ(source->prefetches().size(), after_open);
+
+  // The last data block starts here; the data ends before the file does.
+  const std::string last_key = model.rbegin()->first;
+  const uint64_t last_block = table->ApproximateOffsetOf(last_key);
+  const auto check_windows = [&](size_t from, uint64_t first_window,
+                                 uint64_t max_window,
+                                 uint64_t first_start_max) {
+    const auto p = source->prefetches();
+    ASSERT_GT(p.size(), from + 2);
+    EXPECT_LE(p[from].first, first_start_max);
+    EXPECT_GT(p[from].first, 0u);
+    uint64_t window = first_window;
+    for (size_t i = from; i < p.size(); ++i) {
+      SCOPED_TRACE(i);
+      if (i > from) {  // contiguous
+        EXPECT_EQ(p[i].first, p[i - 1].first + p[i - 1].second);
+      }
+      if (i + 1 < p.size()) {
+        EXPECT_EQ(p[i].second, window);
+      }
+      EXPECT_LE(p[i].second, window);
+      window = std::min(window * 2, max_window);
+    }
+    const uint64_t end = p.back().first + p.back().second;
+    EXPECT_GT(end, last_block);
+    EXPECT_LT(end, contents.size());
+  };
+
+  // A scan from the start.
+  {
+    auto it = table->NewIterator(TableReadOptions());
+    size_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+    EXPECT_EQ(n, model.size());
+  }
+  // The third block read in order asks first (blocks are ~1 KiB).
+  check_windows(after_open, 64 << 10, 1 << 20, 4 << 10);
+  const size_t after_scan = source->prefetches().size();
+
+  // A compaction's scan: 2 MiB windows from the first block.
+  {
+    TableReadOptions ro;
+    ro.whole_table_scan = true;
+    ro.fill_cache = false;
+    auto it = table->NewIterator(ro);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    }
+    ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+  }
+  const auto p = source->prefetches();
+  ASSERT_EQ(p.size(), after_scan + 1);  // the data is under 2 MiB
+  EXPECT_LE(p[after_scan].first, 2u << 10);
+  EXPECT_GT(p[after_scan].first + p[after_scan].second, last_block);
+
+  // Backwards: no hint.
+  {
+    auto it = table->NewIterator(TableReadOptions());
+    size_t n = 0;
+    for (it->SeekToLast(); it->Valid(); it->Prev()) ++n;
+    EXPECT_EQ(n, model.size());
+  }
+  EXPECT_EQ(source->prefetches().size(), after_scan + 1);
+}
+
 TEST(TableTest, CacheStaysWithinCapacityAndIteratorsPinBlocks) {
   constexpr size_t kCapacity = 64 << 10;
   BlockCache cache(kCapacity, 2);

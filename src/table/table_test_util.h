@@ -12,7 +12,10 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/random.h"
 #include "key/internal_key.h"
@@ -64,10 +67,23 @@ class StringSource final : public RandomAccessFile {
   // while no read is running.
   void FailReadsFrom(uint64_t offset) { fail_from_ = offset; }
 
+  // Records the hint.
+  void Prefetch(uint64_t offset, size_t n) const override {
+    std::lock_guard<std::mutex> lock(prefetches_mu_);
+    prefetches_.emplace_back(offset, n);
+  }
+  // Every Prefetch(offset, n) so far, in order.
+  std::vector<std::pair<uint64_t, size_t>> prefetches() const {
+    std::lock_guard<std::mutex> lock(prefetches_mu_);
+    return prefetches_;
+  }
+
  private:
   const std::string contents_;
   std::atomic<int>* reads_;
   uint64_t fail_from_ = UINT64_MAX;
+  mutable std::mutex prefetches_mu_;
+  mutable std::vector<std::pair<uint64_t, size_t>> prefetches_;
 };
 
 // ---- Internal keys and a model --------------------------------------------

@@ -1,0 +1,45 @@
+// env/mapping_guard.h — reading a memory-mapped file without dying of it.
+//
+// A read from a mapped file that the kernel cannot satisfy — the device
+// reports an error, or another program truncated the file below the
+// mapping — raises SIGBUS in the reading thread instead of returning an
+// error. The POSIX Env's mapped files copy every read out of the mapping
+// with CopyFromMapping(), which turns such a SIGBUS into a `false` return
+// (and the file's Read into an IOError naming file and offset).
+//
+// How: a process-wide SIGBUS handler, installed by the first call of
+// InstallMappingFaultHandler(), looks at the thread's current guarded copy
+// (a thread-local pointer to a frame on that copy's stack). When the fault
+// is the kernel's and its address lies in the pages being copied, the
+// handler jumps back into CopyFromMapping (siglongjmp), which returns
+// false. The copy is a plain memcpy between buffers the caller owns, so
+// jumping out of it skips no destructor and holds no lock. Every other
+// SIGBUS goes to whatever disposition was in place before the handler was
+// installed: the previous handler, or the default (the process ends with
+// SIGBUS, as it would without strata).
+//
+// Limits: a program that installs its own SIGBUS handler after strata has
+// mapped a file replaces this one (its handler then sees strata's faults,
+// and the process ends as with any unhandled fault unless it chains to the
+// previous handler, as well-behaved handlers do).
+//
+// Thread-safety: CopyFromMapping may run on many threads at once; each
+// thread's guard is its own.
+
+#pragma once
+
+#include <cstddef>
+
+namespace strata::internal {
+
+// Installs the SIGBUS handler described above; later calls do nothing.
+// Thread-safe.
+void InstallMappingFaultHandler();
+
+// Copies `n` bytes from `src`, which lies in a mapping, to `dst`. Returns
+// false if reading `src` raised SIGBUS; `dst` then holds an unspecified
+// prefix. InstallMappingFaultHandler() must have been called (without it a
+// fault ends the process, as an unguarded read would).
+bool CopyFromMapping(char* dst, const char* src, size_t n);
+
+}  // namespace strata::internal
