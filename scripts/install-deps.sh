@@ -8,8 +8,9 @@
 #                    Python 3, pybind11, pytest and Hypothesis (the binding)
 #   sanitize         adds clang with its sanitizer and libFuzzer runtimes
 #                    and clang-format (make asan, make fuzz, make format)
-#   bench            adds RocksDB, LevelDB and LMDB for strata_bench, and
-#                    plyvel and py-lmdb for bindings/python/bench.py
+#   bench            adds RocksDB, LevelDB and LMDB for strata_bench,
+#                    plyvel and py-lmdb for bindings/python/bench.py, and
+#                    valgrind (scripts/callgrind-ops.sh)
 set -euo pipefail
 
 profile="${1:-build}"
@@ -22,7 +23,7 @@ build_pkgs=(
   python3-dev python3-pybind11 pybind11-dev python3-pytest python3-hypothesis
 )
 sanitize_pkgs=(clang-14 libclang-rt-14-dev llvm-14 clang-format-14)
-bench_pkgs=(librocksdb-dev libleveldb-dev liblmdb-dev python3-plyvel python3-lmdb)
+bench_pkgs=(librocksdb-dev libleveldb-dev liblmdb-dev python3-plyvel python3-lmdb valgrind)
 
 case "$profile" in
   build) want=("${build_pkgs[@]}") ;;

@@ -121,7 +121,14 @@ BlockIter::BlockIter(const Comparator* comparator, const Block* block,
       restarts_(block->restarts_offset()),
       num_restarts_(block->num_restarts()),
       current_(restarts_),
-      next_(restarts_) {}
+      next_(restarts_) {
+  if (num_restarts_ > 0) {
+    SetRestartIndex(0);
+  } else {
+    restart_begin_ = restarts_;
+    restart_end_ = restarts_;
+  }
+}
 
 void BlockIter::CorruptionError(uint32_t entry_offset) {
   const std::string file =
@@ -137,8 +144,8 @@ void BlockIter::CorruptionError(uint32_t entry_offset) {
 
 void BlockIter::SeekToRestartPoint(uint32_t index) {
   key_.clear();
-  restart_index_ = index;
-  next_ = block_->RestartPoint(index);
+  SetRestartIndex(index);
+  next_ = restart_begin_;
 }
 
 bool BlockIter::ParseNextKey() {
@@ -157,16 +164,16 @@ bool BlockIter::ParseNextKey() {
     return false;
   }
   // Track the restart region; an entry may not straddle a restart point,
-  // and the entry at a restart point stores its whole key.
-  while (restart_index_ + 1 < num_restarts_ &&
-         block_->RestartPoint(restart_index_ + 1) <= current_) {
-    if (block_->RestartPoint(restart_index_ + 1) < current_) {
+  // and the entry at a restart point stores its whole key. (restart_end_
+  // is restarts_, past every entry, in the last region.)
+  while (restart_end_ <= current_) {
+    if (restart_end_ < current_) {
       CorruptionError(current_);
       return false;
     }
-    ++restart_index_;
+    SetRestartIndex(restart_index_ + 1);
   }
-  if (shared != 0 && block_->RestartPoint(restart_index_) == current_) {
+  if (shared != 0 && restart_begin_ == current_) {
     CorruptionError(current_);
     return false;
   }
@@ -176,8 +183,7 @@ bool BlockIter::ParseNextKey() {
   // check above sees only restart points up to this entry's start; the
   // last entry would otherwise hide one, and SeekToLast or Seek would
   // decode from the middle of it). Found by fuzz_block.
-  if (restart_index_ + 1 < num_restarts_ &&
-      block_->RestartPoint(restart_index_ + 1) < next) {
+  if (restart_end_ < next) {
     CorruptionError(current_);
     return false;
   }
@@ -260,14 +266,15 @@ void BlockIter::Next() {
 void BlockIter::Prev() {
   assert(Valid());
   const uint32_t original = current_;
-  while (block_->RestartPoint(restart_index_) >= original) {
-    if (restart_index_ == 0) {
+  uint32_t index = restart_index_;
+  while (block_->RestartPoint(index) >= original) {
+    if (index == 0) {
       MarkInvalid();  // `original` was the first entry
       return;
     }
-    --restart_index_;
+    --index;
   }
-  SeekToRestartPoint(restart_index_);
+  SeekToRestartPoint(index);
   do {
     if (!ParseNextKey()) return;
   } while (next_ < original);

@@ -114,6 +114,14 @@ class BlockIter final : public InternalIterator {
  private:
   // Positions before the entry at restart point `index`.
   void SeekToRestartPoint(uint32_t index);
+  // Makes `index` the restart region of the current entry, caching where
+  // the region begins and ends.
+  void SetRestartIndex(uint32_t index) {
+    restart_index_ = index;
+    restart_begin_ = block_->RestartPoint(index);
+    restart_end_ =
+        index + 1 < num_restarts_ ? block_->RestartPoint(index + 1) : restarts_;
+  }
   // Decodes the entry at next_ into current_/key_/value_; false at the end
   // of the entries or on corruption (which sets status_).
   bool ParseNextKey();
@@ -136,6 +144,10 @@ class BlockIter final : public InternalIterator {
   uint32_t current_;  // offset of the current entry; restarts_ if invalid
   uint32_t next_;     // offset just past the current entry
   uint32_t restart_index_ = 0;  // restart region holding current_
+  // Offsets of restart point restart_index_ and of the next one (restarts_
+  // past the last): read once per region, not once per entry.
+  uint32_t restart_begin_ = 0;
+  uint32_t restart_end_ = 0;
   std::string key_;
   Slice value_;
   Status status_;
