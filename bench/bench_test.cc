@@ -97,6 +97,14 @@ TEST(ConfigTest, MemoryLimitNeedsCompare) {
   const std::vector<std::string> flags = ToFlags(d);
   EXPECT_NE(std::find(flags.begin(), flags.end(), "--lmdb_nordahead=1"),
             flags.end());
+  // An explicit --lmdb_nordahead=0 wins over the memory limit's default.
+  const char* explicit_off[] = {"strata_bench", "--compare",
+                                "--memory_limit=256M", "--lmdb_nordahead=0"};
+  BenchConfig off;
+  ASSERT_TRUE(
+      ParseFlags(4, const_cast<char**>(explicit_off), &off, &help, &error))
+      << error;
+  EXPECT_FALSE(off.engine_config.lmdb_no_readahead);
   BenchConfig plain;
   ASSERT_TRUE(
       ParseFlags(1, const_cast<char**>(compare), &plain, &help, &error));

@@ -307,6 +307,7 @@ bool ParseFlags(int argc, char** argv, BenchConfig* c, bool* help,
                 std::string* error) {
   *help = false;
   const std::vector<Flag> flags = Flags(c);
+  bool lmdb_nordahead_given = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -330,11 +331,14 @@ bool ParseFlags(int argc, char** argv, BenchConfig* c, bool* help,
       return false;
     }
     if (!flag->set(arg.substr(eq + 1), error)) return false;
+    if (name == "lmdb_nordahead") lmdb_nordahead_given = true;
   }
   c->engine_config.threads = c->threads;
   c->engine_config.versioned = c->versions > 0;
   // Data larger than memory: LMDB as its users then run it.
-  if (c->memory_limit > 0) c->engine_config.lmdb_no_readahead = true;
+  if (c->memory_limit > 0 && !lmdb_nordahead_given) {
+    c->engine_config.lmdb_no_readahead = true;
+  }
   return Validate(*c, error);
 }
 

@@ -90,16 +90,22 @@ struct Options {
   // the Env supports it, as the POSIX one does): a block read from a table
   // then costs a copy out of the page cache instead of a pread(2) system
   // call: at 1,000,000 keys and an 8 MiB cache, readrandom 1.47x,
-  // seekrandom 1.32x and readseq 1.21x the rate with pread
-  // (docs/benchmarks.md, "Choosing the defaults"). Mappings are advised
+  // seekrandom 1.32x and readseq 1.21x the rate with pread, measured
+  // before the advice below took 5-15% of it back (docs/benchmarks.md,
+  // "Choosing the defaults"). Mappings are advised
   // MADV_RANDOM, so a fault reads its own page and not the device's whole
   // readahead window; scans and compactions ask for what lies ahead
-  // (RandomAccessFile::Prefetch). A page the kernel cannot bring in — a
-  // disk error under it, or another program truncating the file — raises
-  // SIGBUS in the reading thread; strata catches it around its own copies
-  // and returns an IOError naming the file and offset, like a failed pread
-  // (a program that replaces the SIGBUS handler after the first open takes
-  // that over: src/env/mapping_guard.h). The pages read count in the
+  // (RandomAccessFile::Prefetch). The costs of the advice: in memory, a
+  // fault maps its own page and not the cached ones around it (point reads
+  // 5-15% slower than without it), and with data larger than memory a
+  // block that straddles two pages is two reads from the device where one
+  // pread(2) would be one (readrandom 0.78x pread's at 10M keys in 256 MiB).
+  // A page the kernel cannot bring in — a disk error under it, or another
+  // program truncating the file — raises SIGBUS in the reading thread;
+  // strata catches it around its own copies and returns an IOError naming
+  // the file and offset, like a failed pread (a program that replaces the
+  // SIGBUS handler after the first open takes that over:
+  // src/env/mapping_guard.h). The pages read count in the
   // process's resident size as page cache the kernel may reclaim, not as
   // memory strata allocates. At most 4096 files are mapped at once,
   // process-wide; the rest are read with pread(2). LevelDB always maps its

@@ -3,6 +3,7 @@
 #include "env/mapping_guard.h"
 
 #include <pthread.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -34,47 +35,67 @@ __attribute__((tls_model("initial-exec"))) thread_local GuardFrame* t_frame =
 // before the handler that reads it is installed.
 struct sigaction g_previous;
 
+// True for a kernel-raised SIGBUS that re-runs the faulting access when
+// the handler returns (every code but an asynchronous machine-check
+// report, which names a bad page no instruction touched yet).
+bool Refaults(const siginfo_t* info) {
+  if (info == nullptr || info->si_code <= 0) return false;  // sent
+#ifdef BUS_MCEERR_AO
+  if (info->si_code == BUS_MCEERR_AO) return false;
+#endif
+  return true;
+}
+
 // Hands a SIGBUS that is not a guarded copy's to the disposition that was
 // in place before ours.
 void ChainToPrevious(int sig, siginfo_t* info, void* context) {
-  if ((g_previous.sa_flags & SA_SIGINFO) != 0) {
-    if (g_previous.sa_sigaction != nullptr) {
+  // SIG_DFL and SIG_IGN are values of sa_handler whatever the flags say
+  // (sa_handler and sa_sigaction share storage).
+  const bool ignore = g_previous.sa_handler == SIG_IGN;
+  if (g_previous.sa_handler != SIG_DFL && !ignore) {
+    if ((g_previous.sa_flags & SA_SIGINFO) != 0) {
       g_previous.sa_sigaction(sig, info, context);
+    } else {
+      g_previous.sa_handler(sig);
     }
     return;
   }
-  if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN) {
-    g_previous.sa_handler(sig);
-    return;
-  }
-  const bool from_kernel = info != nullptr && info->si_code > 0;
-  if (g_previous.sa_handler == SIG_IGN && !from_kernel) return;
-  // Default action (the kernel never lets a fault be ignored): restore it,
-  // then let it happen. A fault re-executes the access and dies of it with
-  // its own address; a sent signal is sent again.
+  const bool refaults = Refaults(info);
+  // An ignored SIGBUS stays ignored, except a fault, which the kernel
+  // never lets be ignored.
+  if (ignore && !refaults) return;
+  // Default action: restore it, then let it happen. A fault re-runs the
+  // access and dies of it with its own address; anything else is raised
+  // again.
   struct sigaction restore;
   std::memset(&restore, 0, sizeof(restore));
   restore.sa_handler = SIG_DFL;
   sigemptyset(&restore.sa_mask);
   sigaction(sig, &restore, nullptr);
-  if (!from_kernel) raise(sig);
+  if (!refaults) raise(sig);
 }
 
 void OnSigbus(int sig, siginfo_t* info, void* context) {
   GuardFrame* const frame = t_frame;
-  if (frame != nullptr && info != nullptr && info->si_code > 0) {
+  if (frame != nullptr && Refaults(info)) {
     const auto address = reinterpret_cast<uintptr_t>(info->si_addr);
     if (address >= frame->first_page && address < frame->end_page) {
       // The jump skips the handler's return, which would have restored the
-      // signal mask. SA_NODEFER keeps the kernel from blocking SIGBUS
-      // during the handler, but a layer between (ThreadSanitizer's
-      // handler, say) may block it, and a SIGBUS raised while blocked
-      // ends the process: unblock it before leaving (a system call, but
-      // only on a fault).
-      sigset_t bus;
-      sigemptyset(&bus);
-      sigaddset(&bus, SIGBUS);
-      pthread_sigmask(SIG_UNBLOCK, &bus, nullptr);
+      // signal mask the copy ran with. SA_NODEFER keeps the kernel from
+      // blocking SIGBUS during the handler, but a layer between
+      // (ThreadSanitizer's handler, say) may block it and more, and a
+      // SIGBUS raised while blocked ends the process: put back the mask
+      // the copy had (a system call, but only on a fault).
+      if (context != nullptr) {
+        pthread_sigmask(SIG_SETMASK,
+                        &static_cast<ucontext_t*>(context)->uc_sigmask,
+                        nullptr);
+      } else {
+        sigset_t bus;
+        sigemptyset(&bus);
+        sigaddset(&bus, SIGBUS);
+        pthread_sigmask(SIG_UNBLOCK, &bus, nullptr);
+      }
       siglongjmp(frame->jump, 1);
     }
   }

@@ -372,6 +372,24 @@ TEST_F(PosixEnvTest, OtherSigbusesGoWhereTheyWentBefore) {
                (WIFEXITED(status) && WEXITSTATUS(status) != 0);
       },
       "");
+  // The same when the default was set through an SA_SIGINFO action (its
+  // sa_sigaction then holds SIG_DFL).
+  EXPECT_EXIT(
+      {
+        struct sigaction dfl;
+        std::memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        dfl.sa_flags = SA_SIGINFO;
+        sigemptyset(&dfl.sa_mask);
+        ::sigaction(SIGBUS, &dfl, nullptr);
+        std::unique_ptr<RandomAccessFile> file;
+        if (!Env::Default()->NewMappedRandomAccessFile(path, &file).ok()) {
+          ::_exit(1);
+        }
+        ::raise(SIGBUS);
+        ::_exit(0);
+      },
+      ::testing::KilledBySignal(SIGBUS), "");
 }
 
 TEST_F(PosixEnvTest, NoDescriptorLeaks) {

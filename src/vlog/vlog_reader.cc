@@ -139,6 +139,9 @@ Status Reader::ForEachRecord(const RecordFn& fn) const {
         std::min<uint64_t>(std::max(n, kChunk), end - offset));
     window.resize(want);
     window_start = offset;
+    // Reading the file in order: ask for this window and the next one
+    // together (a mapped file has no readahead of its own).
+    file_->Prefetch(offset, 2 * want);
     return ReadExactly(offset, want, &window_bytes, window.data());
   };
   uint64_t offset = kFileHeaderSize;
