@@ -104,12 +104,12 @@ void OnSigbus(int sig, siginfo_t* info, void* context) {
   errno = saved_errno;
 }
 
-uintptr_t PageSize() {
-  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+}  // namespace
+
+size_t PageSize() {
+  static const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   return page;
 }
-
-}  // namespace
 
 void InstallMappingFaultHandler() {
   static std::once_flag once;

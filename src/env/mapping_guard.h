@@ -32,6 +32,9 @@
 
 namespace strata::internal {
 
+// The size of a memory page (sysconf(_SC_PAGESIZE), read once).
+size_t PageSize();
+
 // Installs the SIGBUS handler described above; later calls do nothing.
 // Thread-safe.
 void InstallMappingFaultHandler();

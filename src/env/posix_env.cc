@@ -75,12 +75,6 @@ bool TakeMapping() {
   return false;
 }
 
-// The size of a memory page.
-uint64_t PageSize() {
-  static const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-  return page;
-}
-
 // Gives back a mapping TakeMapping() took.
 void ReturnMapping() {
   // relaxed: as in TakeMapping().
@@ -233,7 +227,7 @@ class PosixMappedFile final : public RandomAccessFile {
   void Prefetch(uint64_t offset, size_t n) const override {
     if (offset >= length_ || n == 0) return;
     const uint64_t end = offset + std::min<uint64_t>(n, length_ - offset);
-    const uint64_t page = PageSize();
+    const uint64_t page = internal::PageSize();
     const uint64_t first = offset & ~(page - 1);
     (void)::madvise(const_cast<char*>(base_) + first,
                     static_cast<size_t>(end - first), MADV_WILLNEED);
