@@ -241,6 +241,7 @@ std::vector<Flag> Flags(BenchConfig* c) {
       BoolFlag("mmap_reads", &e->mmap_reads),
       BoolFlag("lmdb_nordahead", &e->lmdb_no_readahead),
       IntFlag("strata_idle_fold_ms", -1, &e->strata_idle_fold_ms),
+      BoolFlag("strata_mmap_writes", &e->strata_mmap_writes),
       {"compression",
        [e](const std::string& v, std::string* err) {
          if (ParseCompression(v, &e->compression)) return true;
@@ -373,6 +374,7 @@ std::vector<std::string> ToFlags(const BenchConfig& c) {
       std::string("--mmap_reads=") + (e.mmap_reads ? "1" : "0"),
       std::string("--lmdb_nordahead=") + (e.lmdb_no_readahead ? "1" : "0"),
       "--strata_idle_fold_ms=" + std::to_string(e.strata_idle_fold_ms),
+      std::string("--strata_mmap_writes=") + (e.strata_mmap_writes ? "1" : "0"),
       "--compression=" + std::string(CompressionName(e.compression)),
       "--db=" + c.db,
   };
@@ -508,6 +510,8 @@ Flags (defaults in brackets):
                           MDB_NORDAHEAD (no kernel readahead on its map)
   --strata_idle_fold_ms=N [-1: strata's default]  strata's
                           level0_idle_compaction_ms (0: no idle fold)
+  --strata_mmap_writes=0|1 [1]  strata's allow_mmap_writes (the WAL
+                          written through a mapping)
   --compression=none|snappy|lz4|zstd [snappy]
   --lmdb_map_size=B [64G] --seed=N [301]
   --load_order=random|sequential [random]  order of the untimed load

@@ -46,6 +46,9 @@ struct EngineConfig {
   // strata's Options::level0_idle_compaction_ms (--strata_idle_fold_ms);
   // -1: strata's default.
   int64_t strata_idle_fold_ms = -1;
+  // strata's Options::allow_mmap_writes (--strata_mmap_writes); strata's
+  // default (on) unless turned off.
+  bool strata_mmap_writes = true;
   // Time travel (--versions): strata opens with enable_versioning, RocksDB
   // with a comparator carrying an 8-byte user-defined timestamp; engines
   // without versions are skipped.

@@ -150,7 +150,8 @@ class StrataEngine final : public Engine {
         "max_open_files = " + std::to_string(o.max_open_files) +
             " (strata default)",
         std::string("allow_mmap_reads = ") +
-            (o.allow_mmap_reads ? "true" : "false"),
+            (o.allow_mmap_reads ? "true" : "false") +
+            ", allow_mmap_writes = " + (o.allow_mmap_writes ? "true" : "false"),
         std::string("enable_versioning = ") +
             (o.enable_versioning ? "true" : "false"),
         o.enable_value_log
@@ -212,6 +213,7 @@ class StrataEngine final : public Engine {
     o.compression = config.compression;
     o.max_background_jobs = config.max_background_jobs;
     o.allow_mmap_reads = config.mmap_reads;
+    o.allow_mmap_writes = config.strata_mmap_writes;
     o.enable_versioning = config.versioned;
     if (config.strata_idle_fold_ms >= 0) {
       o.level0_idle_compaction_ms =

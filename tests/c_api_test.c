@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
   strata_options_set_compression(options, strata_snappy_compression);
   strata_options_set_num_levels(options, 7);
   strata_options_set_allow_mmap_reads(options, 0);
+  strata_options_set_allow_mmap_writes(options, 0);
   strata_options_set_enable_versioning(options, 1);
   strata_options_set_enable_value_log(options, 1);
   strata_options_set_value_log_threshold(options, 64);

@@ -93,6 +93,7 @@ enum {
 void strata_options_set_compression(strata_options_t* o, int compression);
 void strata_options_set_num_levels(strata_options_t* o, int n);
 void strata_options_set_allow_mmap_reads(strata_options_t* o, unsigned char v);
+void strata_options_set_allow_mmap_writes(strata_options_t* o, unsigned char v);
 /* Fixed when the DB is made (time travel). */
 void strata_options_set_enable_versioning(strata_options_t* o, unsigned char v);
 void strata_options_set_enable_value_log(strata_options_t* o, unsigned char v);

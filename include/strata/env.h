@@ -132,6 +132,18 @@ class Env {
   // Creates `path`, or truncates it if it exists.
   virtual Status NewWritableFile(const std::string& path,
                                  std::unique_ptr<WritableFile>* result) = 0;
+  // Like NewWritableFile, for a log that is only appended to: the Env may
+  // write it through a shared memory mapping, so that an append is a copy
+  // into the page cache with no system call (it survives the process's
+  // death as a write(2) would; Sync() makes it durable). Such a file
+  // preallocates space ahead of its data: until Close() cuts it off, and
+  // after a crash, the file holds zero bytes past Size(). The POSIX Env
+  // guards every copy against SIGBUS as mapped reads are (a page the file
+  // system cannot back is an IOError). The default calls NewWritableFile.
+  virtual Status NewMappedWritableFile(const std::string& path,
+                                       std::unique_ptr<WritableFile>* result) {
+    return NewWritableFile(path, result);
+  }
   // Opens `path` for appending, creating it if missing.
   virtual Status NewAppendableFile(const std::string& path,
                                    std::unique_ptr<WritableFile>* result) = 0;

@@ -111,6 +111,21 @@ struct Options {
   // process-wide; the rest are read with pread(2). LevelDB always maps its
   // tables; RocksDB's allow_mmap_reads is this option.
   bool allow_mmap_reads = true;
+  // Write the WAL through a shared memory mapping (where the Env supports
+  // it, as the POSIX one does; Env::NewMappedWritableFile): a write copies
+  // its record into the page cache, with no write(2) per write group, and
+  // survives the process's death as a write(2) would (sync writes still
+  // fdatasync). The log is preallocated ahead of its data (64 KiB at
+  // first, doubling to 1 MiB at a time), so after a crash the last log
+  // ends in zero bytes, and a record the crash interrupted ends in them
+  // too; recovery reads both as a torn tail (reported, and not an error,
+  // in kTolerateTornTail and kSalvage; docs/wal_format.md). Not used with
+  // WalRecoveryMode::kAbsoluteConsistency, which rejects a torn tail (a DB
+  // whose process died while writing a mapped log, reopened in that mode,
+  // fails on the tail: open it once in kTolerateTornTail first). Env
+  // wrappers that do not forward Env::NewMappedWritableFile get plain
+  // logs.
+  bool allow_mmap_writes = true;
 
   int num_levels = 7;
   CompactionStyle compaction_style = CompactionStyle::kLeveled;

@@ -208,6 +208,10 @@ void strata_options_set_num_levels(strata_options_t* o, int n) {
 void strata_options_set_allow_mmap_reads(strata_options_t* o, unsigned char v) {
   o->rep.allow_mmap_reads = v != 0;
 }
+void strata_options_set_allow_mmap_writes(strata_options_t* o,
+                                          unsigned char v) {
+  o->rep.allow_mmap_writes = v != 0;
+}
 void strata_options_set_enable_versioning(strata_options_t* o,
                                           unsigned char v) {
   o->rep.enable_versioning = v != 0;

@@ -344,6 +344,11 @@ void CommitPipeline::SwitchLog(uint64_t number,
     return true;
   });
   if (log_file_ != nullptr) {
+    // Nothing more is appended to it: a log that preallocates space ahead
+    // of its data (Env::NewMappedWritableFile) gives it back, so that only
+    // the log being written can end in zeros (a checkpoint copies the
+    // others whole, and requires them to end cleanly).
+    if (log_error_.ok()) (void)log_file_->Truncate(log_file_->Size());
     unsynced_logs_.push_back(UnsyncedLog{log_number_, std::move(log_file_)});
   }
   writer_.reset();

@@ -41,10 +41,12 @@ Status VerifyLogFile(Env* env, const std::string& path, bool tolerate_torn_tail,
                      uint64_t* records) {
   std::unique_ptr<SequentialFile> file;
   STRATA_RETURN_IF_ERROR(env->NewSequentialFile(path, &file));
+  // The log allowed a torn tail is the newest: a mapped log may end in a
+  // record a crash cut short too.
   log::Reader reader(file.get(), BaseName(path),
                      tolerate_torn_tail ? WalRecoveryMode::kTolerateTornTail
                                         : WalRecoveryMode::kAbsoluteConsistency,
-                     nullptr);
+                     nullptr, /*cut_short_tail=*/tolerate_torn_tail);
   Slice record;
   std::string scratch;
   uint64_t n = 0;

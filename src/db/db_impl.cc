@@ -394,8 +394,14 @@ Status DBImpl::CreateIdentity(const std::string& dir, std::string* identity) {
 
 Status DBImpl::CreateLogFile(uint64_t number,
                              std::unique_ptr<WritableFile>* file) {
-  STRATA_RETURN_IF_ERROR(
-      env_->NewWritableFile(LogFileName(dbname_, number), file));
+  const std::string path = LogFileName(dbname_, number);
+  // A mapped log ends in preallocated zeros after a crash, which
+  // kAbsoluteConsistency would refuse as a torn tail.
+  const bool mapped =
+      options_.allow_mmap_writes &&
+      options_.wal_recovery_mode != WalRecoveryMode::kAbsoluteConsistency;
+  STRATA_RETURN_IF_ERROR(mapped ? env_->NewMappedWritableFile(path, file)
+                                : env_->NewWritableFile(path, file));
   // The log's directory entry must be durable before any sync write into
   // it is acknowledged.
   return env_->SyncDir(dbname_);

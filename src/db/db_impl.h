@@ -459,8 +459,9 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   Status MoveToLost(const std::string& name, bool link);
   // Sets `*stopped` when a sequence gap ends the durable prefix. Raises
   // `*max_timestamp` to the newest commit timestamp replayed (versioned
-  // DBs).
-  Status ReplayLog(uint64_t number, SequenceNumber* max_sequence,
+  // DBs). `newest`: the newest log holding data, whose last record a crash
+  // may have cut short (log::Reader's cut_short_tail).
+  Status ReplayLog(uint64_t number, bool newest, SequenceNumber* max_sequence,
                    uint64_t* max_timestamp, VersionEdit* edit, bool* stopped);
   // Writes `*mem` to an L0 table recorded in `edit`, then empties it.
   Status FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <memory>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -40,6 +42,26 @@ class DropReporter final : public log::Reader::Reporter {
   const std::string file_name_;
   uint64_t dropped_bytes_ = 0;
 };
+
+// Sets `*only_zeros` to whether the file at `path` holds nothing but zero
+// bytes (or nothing at all).
+Status HoldsOnlyZeros(Env* env, const std::string& path, bool* only_zeros) {
+  *only_zeros = false;
+  std::unique_ptr<SequentialFile> file;
+  STRATA_RETURN_IF_ERROR(env->NewSequentialFile(path, &file));
+  constexpr size_t kChunk = 64 << 10;
+  std::unique_ptr<char[]> scratch(new char[kChunk]);
+  while (true) {
+    Slice chunk;
+    STRATA_RETURN_IF_ERROR(file->Read(kChunk, &chunk, scratch.get()));
+    if (chunk.empty()) break;
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (chunk[i] != 0) return Status::OK();
+    }
+  }
+  *only_zeros = true;
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -161,6 +183,20 @@ Status DBImpl::Recover() {
   VersionEdit edit;
   mem_ = std::make_shared<MemTable>(*icmp_,
                                     ArenaBlockSize(options_.write_buffer_size));
+  // The newest log holding data: the only one a crash can have left with
+  // a record cut short in preallocated space (a mapped log). Later logs,
+  // if any, are empty or zero-filled: made by a recovery that was itself
+  // cut short.
+  uint64_t newest_log = 0;
+  for (auto it = logs.rbegin(); it != logs.rend(); ++it) {
+    bool only_zeros = false;
+    STRATA_RETURN_IF_ERROR(
+        HoldsOnlyZeros(env_, LogFileName(dbname_, *it), &only_zeros));
+    if (!only_zeros) {
+      newest_log = *it;
+      break;
+    }
+  }
   bool stopped = false;  // a gap ended the durable prefix
   uint64_t partly_replayed_log = 0;
   std::vector<uint64_t> unreplayed_logs;
@@ -171,8 +207,9 @@ Status DBImpl::Recover() {
       unreplayed_logs.push_back(number);
       continue;
     }
-    STRATA_RETURN_IF_ERROR(
-        ReplayLog(number, &max_sequence, &max_timestamp, &edit, &stopped));
+    STRATA_RETURN_IF_ERROR(ReplayLog(number, number == newest_log,
+                                     &max_sequence, &max_timestamp, &edit,
+                                     &stopped));
     if (stopped) partly_replayed_log = number;
   }
   STRATA_RETURN_IF_ERROR(FlushRecoveredMemTable(&mem_, &edit));
@@ -360,15 +397,16 @@ Status DBImpl::FlushRecoveredMemTable(std::shared_ptr<MemTable>* mem,
   return Status::OK();
 }
 
-Status DBImpl::ReplayLog(uint64_t number, SequenceNumber* max_sequence,
-                         uint64_t* max_timestamp, VersionEdit* edit,
-                         bool* stopped) {
+Status DBImpl::ReplayLog(uint64_t number, bool newest,
+                         SequenceNumber* max_sequence, uint64_t* max_timestamp,
+                         VersionEdit* edit, bool* stopped) {
   const std::string path = LogFileName(dbname_, number);
   const std::string name = BaseName(path);
   std::unique_ptr<SequentialFile> file;
   STRATA_RETURN_IF_ERROR(env_->NewSequentialFile(path, &file));
   DropReporter reporter(info_log_.get(), name);
-  log::Reader reader(file.get(), name, options_.wal_recovery_mode, &reporter);
+  log::Reader reader(file.get(), name, options_.wal_recovery_mode, &reporter,
+                     /*cut_short_tail=*/newest);
 
   const SequenceNumber start_sequence = *max_sequence;
   uint64_t records = 0;

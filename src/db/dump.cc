@@ -185,8 +185,11 @@ Status DumpLog(const std::string& path, const Options& options,
                const DumpOptions& o, std::ostream& out) {
   std::unique_ptr<SequentialFile> file;
   STRATA_RETURN_IF_ERROR(options.env->NewSequentialFile(path, &file));
+  // A log being written, or the last one a crash left, ends in a torn
+  // tail (preallocated zeros, a record cut short): shown, not an error.
   internal::log::Reader reader(file.get(), BaseName(path),
-                               WalRecoveryMode::kAbsoluteConsistency, nullptr);
+                               WalRecoveryMode::kTolerateTornTail, nullptr,
+                               /*cut_short_tail=*/true);
   out << "log " << BaseName(path) << "\n";
   Slice record;
   std::string scratch;
@@ -207,6 +210,10 @@ Status DumpLog(const std::string& path, const Options& options,
     if (ts != 0) out << ", commit timestamp " << ts;
     out << "\n";
     STRATA_RETURN_IF_ERROR(batch.Iterate(&printer));
+  }
+  if (reader.status().ok() && reader.TornTailBytes() > 0) {
+    out << "torn tail: " << reader.TornTailBytes()
+        << " bytes (preallocated space, or a write a crash cut short)\n";
   }
   return reader.status();
 }

@@ -125,13 +125,36 @@ void InstallMappingFaultHandler() {
   });
 }
 
-bool CopyFromMapping(char* dst, const char* src, size_t n) {
+namespace {
+
+// Copies front to back, each store after the one before it: a process
+// killed during the copy leaves a prefix of `src` at `dst` (memcpy may
+// store the end first), which a log reader can tell from a damaged record.
+void CopyInOrder(char* dst, const char* src, size_t n) {
+  size_t i = 0;
+  for (; i < n && (reinterpret_cast<uintptr_t>(dst + i) & 7) != 0; ++i) {
+    *static_cast<volatile char*>(dst + i) = src[i];
+  }
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, src + i, 8);
+    // Aligned, and volatile: the compiler keeps the stores in order.
+    *reinterpret_cast<volatile uint64_t*>(dst + i) = word;
+  }
+  for (; i < n; ++i) *static_cast<volatile char*>(dst + i) = src[i];
+}
+
+// Copies n bytes from src to dst (memcpy, or CopyInOrder when `in_order`)
+// under a guard for the pages of [mapped, mapped + n), which is `src` or
+// `dst`.
+bool GuardedCopy(char* dst, const char* src, size_t n, const char* mapped,
+                 bool in_order) {
   if (n == 0) return true;
   const uintptr_t page = PageSize();
   GuardFrame frame;
-  frame.first_page = reinterpret_cast<uintptr_t>(src) & ~(page - 1);
+  frame.first_page = reinterpret_cast<uintptr_t>(mapped) & ~(page - 1);
   frame.end_page =
-      (reinterpret_cast<uintptr_t>(src) + n + page - 1) & ~(page - 1);
+      (reinterpret_cast<uintptr_t>(mapped) + n + page - 1) & ~(page - 1);
   GuardFrame* const outer = t_frame;
   if (sigsetjmp(frame.jump, 0) != 0) {
     t_frame = outer;
@@ -141,10 +164,24 @@ bool CopyFromMapping(char* dst, const char* src, size_t n) {
   // The frame is published before the copy reads a byte, and withdrawn
   // after its last, as far as this thread's signal handler can see.
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  std::memcpy(dst, src, n);
+  if (in_order) {
+    CopyInOrder(dst, src, n);
+  } else {
+    std::memcpy(dst, src, n);
+  }
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t_frame = outer;
   return true;
+}
+
+}  // namespace
+
+bool CopyFromMapping(char* dst, const char* src, size_t n) {
+  return GuardedCopy(dst, src, n, src, /*in_order=*/false);
+}
+
+bool CopyToMapping(char* dst, const char* src, size_t n) {
+  return GuardedCopy(dst, src, n, dst, /*in_order=*/true);
 }
 
 }  // namespace strata::internal

@@ -1,4 +1,5 @@
-// env/mapping_guard.h — reading a memory-mapped file without dying of it.
+// env/mapping_guard.h — reading (and writing) a memory-mapped file without
+// dying of it.
 //
 // A read from a mapped file that the kernel cannot satisfy — the device
 // reports an error, or another program truncated the file below the
@@ -12,7 +13,9 @@
 // (a thread-local pointer to a frame on that copy's stack). When the fault
 // is the kernel's and its address lies in the pages being copied, the
 // handler jumps back into CopyFromMapping (siglongjmp), which returns
-// false. The copy is a plain memcpy between buffers the caller owns, so
+// false. CopyToMapping() does the same for a copy into a writable shared
+// mapping (a log written through one). The copy is a plain memcpy (an
+// in-order word copy, into a mapping) between buffers the caller owns, so
 // jumping out of it skips no destructor and holds no lock. Every other
 // SIGBUS goes to whatever disposition was in place before the handler was
 // installed: the previous handler, or the default (the process ends with
@@ -44,5 +47,13 @@ void InstallMappingFaultHandler();
 // prefix. InstallMappingFaultHandler() must have been called (without it a
 // fault ends the process, as an unguarded read would).
 bool CopyFromMapping(char* dst, const char* src, size_t n);
+
+// Copies `n` bytes from `src` to `dst`, which lies in a writable shared
+// mapping, front to back in order: if the process dies during the copy,
+// the file holds a prefix of `src` (and what was there before after it).
+// Returns false if writing `dst` raised SIGBUS (the file was cut below
+// the mapping, or the file system could not back a page); `dst` then
+// holds a prefix of `src`. As CopyFromMapping otherwise.
+bool CopyToMapping(char* dst, const char* src, size_t n);
 
 }  // namespace strata::internal

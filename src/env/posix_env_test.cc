@@ -392,6 +392,98 @@ TEST_F(PosixEnvTest, OtherSigbusesGoWhereTheyWentBefore) {
       ::testing::KilledBySignal(SIGBUS), "");
 }
 
+// A mapped log (NewMappedWritableFile): appends land in the file through
+// windows it preallocates and maps, across window boundaries; until Close
+// the file holds zeros past Size(); Truncate takes bytes back (into an
+// earlier window too) and appends go on from there; Close cuts the file to
+// its data. What was appended is in the file at once, before any Flush,
+// as a write(2) would be: another descriptor reads it.
+TEST_F(PosixEnvTest, MappedLogAppendsTruncatesAndTrims) {
+  Env* env = Env::Default();
+  const std::string path = Path("000005.log");
+  std::unique_ptr<WritableFile> file;
+  ASSERT_OK(env->NewMappedWritableFile(path, &file));
+  std::string expected;
+  uint64_t seed = 7;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return seed >> 33;
+  };
+  // 5 MiB in appends of 1 byte to 100 KiB: windows of 64 KiB, doubling to
+  // 1 MiB, and appends that straddle them.
+  while (expected.size() < (5u << 20)) {
+    const size_t n = 1 + next() % (next() % 4 == 0 ? 100000 : 300);
+    std::string chunk(n, '\0');
+    for (char& c : chunk) c = static_cast<char>('a' + next() % 26);
+    ASSERT_OK(file->Append(chunk));
+    expected += chunk;
+    ASSERT_EQ(file->Size(), expected.size());
+  }
+  std::string on_disk;
+  ASSERT_OK(ReadFileToString(env, path, &on_disk));
+  ASSERT_GT(on_disk.size(), expected.size());  // preallocated space
+  EXPECT_TRUE(on_disk.compare(0, expected.size(), expected) == 0);
+  EXPECT_EQ(on_disk.find_first_not_of('\0', expected.size()),
+            std::string::npos);
+  ASSERT_OK(file->Sync());
+
+  // Back into the window before the current one, then on from there.
+  const uint64_t cut = expected.size() - (1u << 20) - 12345;
+  ASSERT_OK(file->Truncate(cut));
+  expected.resize(cut);
+  EXPECT_EQ(file->Size(), cut);
+  EXPECT_TRUE(file->Truncate(cut + 1).IsInvalidArgument());
+  for (int i = 0; i < 2000; ++i) {
+    const std::string chunk(1 + next() % 700, static_cast<char>('A' + i % 26));
+    ASSERT_OK(file->Append(chunk));
+    expected += chunk;
+  }
+  ASSERT_OK(file->Flush());
+  ASSERT_OK(ReadFileToString(env, path, &on_disk));
+  EXPECT_TRUE(on_disk.compare(0, expected.size(), expected) == 0);
+
+  ASSERT_OK(file->Close());
+  ASSERT_OK(ReadFileToString(env, path, &on_disk));
+  EXPECT_EQ(on_disk.size(), expected.size());
+  EXPECT_TRUE(on_disk == expected);
+  EXPECT_TRUE(file->Append("x").IsIOError());
+  EXPECT_TRUE(file->Sync().IsIOError());
+
+  // An empty log closes empty.
+  ASSERT_OK(env->NewMappedWritableFile(Path("empty.log"), &file));
+  ASSERT_OK(file->Close());
+  uint64_t size = 1;
+  ASSERT_OK(env->GetFileSize(Path("empty.log"), &size));
+  EXPECT_EQ(size, 0u);
+}
+
+// A page of a mapped log the kernel cannot back (here: the file was cut
+// below the mapping) is an IOError naming file and offset, and sticky;
+// Truncate clears it, as after a failed write(2), and appends go on.
+TEST_F(PosixEnvTest, AFaultUnderAMappedLogIsAnIOError) {
+  Env* env = Env::Default();
+  const std::string path = Path("000006.log");
+  std::unique_ptr<WritableFile> file;
+  ASSERT_OK(env->NewMappedWritableFile(path, &file));
+  ASSERT_OK(file->Append(std::string(100, 'a')));
+  ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const Status s = file->Append(std::string(2 * page, 'b'));
+  ASSERT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find(path), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("offset 100"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("SIGBUS"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(file->Append("c").IsIOError());  // sticky
+  EXPECT_TRUE(file->Flush().IsIOError());
+
+  ASSERT_OK(file->Truncate(0));
+  ASSERT_OK(file->Append("again"));
+  ASSERT_OK(file->Close());
+  std::string on_disk;
+  ASSERT_OK(ReadFileToString(env, path, &on_disk));
+  EXPECT_EQ(on_disk, "again");
+}
+
 TEST_F(PosixEnvTest, NoDescriptorLeaks) {
   Env* env = Env::Default();
   ASSERT_OK(WriteStringToFile(env, "data", Path("f"), true));

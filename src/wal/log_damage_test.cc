@@ -196,6 +196,117 @@ TEST(LogZeroTailTest, ZerosAfterFirstFragmentAreATornTail) {
   EXPECT_EQ(r.torn_tail_bytes, data.size() - log.size_before[1]);
 }
 
+// A log written through a mapping into preallocated space: a crash during
+// the copy of the last record leaves a prefix of its bytes, then zeros to
+// the end of the file. Read as the newest log (cut_short_tail), every such
+// cut is a torn tail, wherever it falls (a header, a payload, a later
+// fragment of a multi-block record); read as any other file (an older log,
+// the MANIFEST) a cut inside a fragment is corruption, as before.
+TEST(LogZeroTailTest, ARecordCutShortIntoZerosIsATornTail) {
+  Random rnd(18);
+  for (const std::string& last :
+       {RandomBytes(&rnd, 200), RandomBytes(&rnd, 2 * kBlockSize + 300)}) {
+    const Log log = WriteLog({"one", RandomBytes(&rnd, 500), last});
+    const uint64_t start = log.size_before[2];
+    const uint64_t end = log.size_after[2];
+    // Every cut in a small record; in a large one, every cut around each
+    // fragment header and a sample of the rest.
+    std::vector<uint64_t> cuts;
+    for (uint64_t at = start + 1; at < end; ++at) {
+      const uint64_t in_block = at % kBlockSize;
+      if (end - start < 1000 || in_block < 2 * kHeaderSize ||
+          at - start < 2 * kHeaderSize || rnd.OneIn(97)) {
+        cuts.push_back(at);
+      }
+    }
+    int corrupt_without = 0;
+    for (const uint64_t at : cuts) {
+      SCOPED_TRACE(at);
+      std::string data = log.contents.substr(0, at);
+      // Zeros to the end of the file (a page boundary): the preallocated
+      // space.
+      data.resize((end + kBlockSize + 4095) / 4096 * 4096, '\0');
+      ReadResult r = ReadAll(data, WalRecoveryMode::kTolerateTornTail, -1,
+                             false, /*cut_short_tail=*/true);
+      ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+      ExpectRecordsEqual(r, {"one", log.records[1]});
+      ASSERT_EQ(r.torn_tail_bytes, data.size() - start);
+      r = ReadAll(data, WalRecoveryMode::kSalvage, -1, false, true);
+      ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+      ExpectRecordsEqual(r, {"one", log.records[1]});
+      r = ReadAll(data, WalRecoveryMode::kAbsoluteConsistency, -1, false, true);
+      ASSERT_TRUE(r.status.IsCorruption()) << r.status.ToString();
+      r = ReadAll(data, WalRecoveryMode::kTolerateTornTail);
+      ExpectRecordsEqual(r, {"one", log.records[1]});
+      if (r.status.IsCorruption()) ++corrupt_without;
+    }
+    // Without the flag only cuts between fragments (a zero header) are
+    // torn tails.
+    EXPECT_GT(corrupt_without, static_cast<int>(cuts.size()) / 2);
+  }
+  // A cut fragment that ends the file ends it on a page boundary (the end
+  // of a mapped window); anywhere else it is corruption.
+  for (const uint64_t file_size : {4096, 4095}) {
+    SCOPED_TRACE(file_size);
+    const uint64_t first = kHeaderSize + 3;
+    const Log log =
+        WriteLog({"one", std::string(file_size - first - kHeaderSize, 'x')});
+    ASSERT_EQ(log.contents.size(), file_size);
+    std::string data = log.contents;
+    data.back() = '\0';
+    const ReadResult r =
+        ReadAll(data, WalRecoveryMode::kTolerateTornTail, -1, false, true);
+    ExpectRecordsEqual(r, {"one"});
+    if (file_size % 4096 == 0) {
+      EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+      EXPECT_EQ(r.torn_tail_bytes, file_size - first);
+    } else {
+      ExpectCorruptionAt(r.status, first, "bad payload checksum");
+    }
+  }
+}
+
+// What only looks cut short is still corruption: data after the zeros, or
+// a damaged payload that does not end in a zero byte. An I/O error while
+// looking past the zeros is that error.
+TEST(LogZeroTailTest, DamageBeforeZerosThatDataFollowsIsCorruption) {
+  const Log log = WriteLog({"one", "two"});
+  const std::string cut =
+      EncodeFragment(RecordType::kFull, "three\x01").substr(0, kHeaderSize + 3);
+  for (uint64_t data_block : {1, 3}) {
+    SCOPED_TRACE(data_block);
+    std::string data = log.contents + cut;
+    data.resize(data_block * kBlockSize + 200, '\0');
+    data += "data";
+    data.resize((data_block + 1) * kBlockSize, '\0');
+    ReadResult r =
+        ReadAll(data, WalRecoveryMode::kTolerateTornTail, -1, false, true);
+    ExpectRecordsEqual(r, log.records);
+    ExpectCorruptionAt(r.status, log.contents.size(), "bad payload checksum");
+    // Salvage drops the fragment and the zero blocks after it as one
+    // region, then the zeros before the data as the next.
+    r = ReadAll(data, WalRecoveryMode::kSalvage, -1, false, true);
+    EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+    ExpectRecordsEqual(r, log.records);
+    ASSERT_GE(r.drops.size(), 2u);
+    EXPECT_EQ(r.drops[0].offset, log.contents.size());
+    EXPECT_EQ(r.drops[0].offset + r.drops[0].bytes, data_block * kBlockSize);
+    EXPECT_EQ(r.drops[1].offset, data_block * kBlockSize);
+    // The second block's read fails.
+    r = ReadAll(data, WalRecoveryMode::kTolerateTornTail, 1, false, true);
+    EXPECT_TRUE(r.status.IsIOError()) << r.status.ToString();
+  }
+
+  std::string flipped = EncodeFragment(RecordType::kFull, "three");
+  flipped[kHeaderSize + 1] ^= 0x20;
+  std::string data = log.contents + flipped;
+  data.resize(3 * kBlockSize, '\0');
+  const ReadResult r =
+      ReadAll(data, WalRecoveryMode::kTolerateTornTail, -1, false, true);
+  ExpectRecordsEqual(r, log.records);
+  ExpectCorruptionAt(r.status, log.contents.size(), "bad payload checksum");
+}
+
 TEST(LogZeroTailTest, ZerosThenDataIsCorruption) {
   const Log log = WriteLog({"one", "two"});
   for (size_t zeros : {size_t{100}, kBlockSize - log.contents.size()}) {

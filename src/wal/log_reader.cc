@@ -32,11 +32,12 @@ bool AllZero(const Slice& s) {
 }  // namespace
 
 Reader::Reader(SequentialFile* file, std::string file_name,
-               WalRecoveryMode mode, Reporter* reporter)
+               WalRecoveryMode mode, Reporter* reporter, bool cut_short_tail)
     : file_(file),
       file_name_(std::move(file_name)),
       mode_(mode),
       reporter_(reporter),
+      cut_short_tail_(cut_short_tail),
       block_(std::make_unique_for_overwrite<char[]>(kBlockSize)) {
   assert(file_ != nullptr);
 }
@@ -179,8 +180,12 @@ Reader::Next Reader::ParseFragment(size_t leftover, Fragment* f) {
     // the next block, the only place a fragment is known to start.
     f->size = buffer_.size();
     f->problem = "bad header checksum";
+    const bool cut_header =
+        cut_short_tail_ && header[kTypeOffset] == 0 &&
+        AllZero(Slice(header + kHeaderSize, buffer_.size() - kHeaderSize));
     buffer_.clear();
-    return Next::kDamaged;
+    if (cut_header && CutShortIntoZeros(f)) return Next::kEndOfFile;
+    return status_.ok() ? Next::kDamaged : Next::kIOError;
   }
   const size_t length = DecodeFixed16(header + kLengthOffset);
   const auto type = static_cast<uint8_t>(header[kTypeOffset]);
@@ -213,7 +218,13 @@ Reader::Next Reader::ParseFragment(size_t leftover, Fragment* f) {
   if (crc32c::Value(payload, length) !=
       crc32c::Unmask(DecodeFixed32(header + kPayloadCrcOffset))) {
     f->problem = "bad payload checksum";
-    return Next::kDamaged;
+    if (cut_short_tail_ && length > 0 && payload[length - 1] == 0 &&
+        AllZero(buffer_)) {
+      f->size += buffer_.size();
+      buffer_.clear();
+      if (CutShortIntoZeros(f)) return Next::kEndOfFile;
+    }
+    return status_.ok() ? Next::kDamaged : Next::kIOError;
   }
   f->type = static_cast<RecordType>(type);
   f->payload = Slice(payload, length);
@@ -243,6 +254,34 @@ Reader::Next Reader::SkipZeros(Fragment* f) {
     }
     if (!ReadBlock()) return Next::kIOError;
   }
+}
+
+// Preallocated space ends at a multiple of this (a page, at least 4 KiB).
+constexpr uint64_t kPreallocationAlignment = 4096;
+
+bool Reader::CutShortIntoZeros(Fragment* f) {
+  assert(buffer_.empty());
+  uint64_t skipped = 0;
+  while (!eof_) {
+    if (!ReadBlock()) return false;  // status_ holds the IOError
+    if (!AllZero(buffer_)) {
+      f->size += skipped;
+      return false;
+    }
+    skipped += buffer_.size();
+    buffer_.clear();
+  }
+  f->size += skipped;
+  // With no zero byte after it, the fragment ends the file: a mapped
+  // window ends on a page boundary, so a cut append can end only there.
+  if (f->offset + f->size == end_of_buffer_offset_ &&
+      end_of_buffer_offset_ % kPreallocationAlignment != 0) {
+    return false;
+  }
+  f->problem += " in a fragment cut short by zero-filled space (" +
+                std::to_string(end_of_buffer_offset_ - f->offset) +
+                " bytes to the end of the file)";
+  return true;
 }
 
 bool Reader::ReadBlock() {

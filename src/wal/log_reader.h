@@ -41,9 +41,15 @@ class Reader {
 
   // Reads `file` from its start. `file_name` is used in messages; `reporter`
   // may be null.
+  // `cut_short_tail`: the file is the newest of a DB's logs, possibly
+  // written into preallocated space through a mapping
+  // (Env::NewMappedWritableFile), where a crash can cut an append short
+  // and leave zeros after it; such a cut is then a torn tail
+  // (docs/wal_format.md). Off for every other file (older logs, the
+  // MANIFEST), where the same bytes are corruption.
   // REQUIRES: `file` is not null and positioned at offset 0.
   Reader(SequentialFile* file, std::string file_name, WalRecoveryMode mode,
-         Reporter* reporter);
+         Reporter* reporter, bool cut_short_tail = false);
 
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
@@ -100,6 +106,15 @@ class Reader {
   Next ParseFragment(size_t leftover, Fragment* f);
   // Called at a header of 11 zero bytes: skips to the first non-zero byte.
   Next SkipZeros(Fragment* f);
+  // Called at a fragment that failed its checksum, whose bytes are consumed
+  // and whose last byte is zero: whether it is an append cut short by a
+  // crash in preallocated (zero-filled) space, that is whether only zero
+  // bytes follow it to the end of the file. Skips the zero bytes after it,
+  // adding their count to f->size, up to the end of the file (true: then
+  // f->problem says what was cut) or to the first block holding a non-zero
+  // byte (false: left in buffer_ from its start; or an IOError, in
+  // status_).
+  bool CutShortIntoZeros(Fragment* f);
   // Reads the next block into `buffer_`. False on an IOError (kept).
   bool ReadBlock();
   // File offset of buffer_.data().
@@ -125,6 +140,7 @@ class Reader {
   const std::string file_name_;
   const WalRecoveryMode mode_;
   Reporter* const reporter_;
+  const bool cut_short_tail_;
 
   std::unique_ptr<char[]> block_;      // kBlockSize bytes of read scratch
   Slice buffer_;                       // unparsed rest of the current block

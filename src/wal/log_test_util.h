@@ -118,12 +118,13 @@ struct ReadResult {
 };
 
 inline ReadResult ReadAll(const std::string& contents, WalRecoveryMode mode,
-                          int fail_at_read = -1, bool zero_copy = false) {
+                          int fail_at_read = -1, bool zero_copy = false,
+                          bool cut_short_tail = false) {
   StringSource source(contents);
   source.fail_at_read_ = fail_at_read;
   source.zero_copy_ = zero_copy;
   RecordingReporter reporter;
-  Reader reader(&source, kFileName, mode, &reporter);
+  Reader reader(&source, kFileName, mode, &reporter, cut_short_tail);
   ReadResult r;
   Slice record;
   std::string scratch;

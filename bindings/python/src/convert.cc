@@ -325,6 +325,7 @@ const Field kFields[] = {
     STRATA_OPTION(block_cache_capacity),
     STRATA_OPTION(max_open_files),
     STRATA_OPTION(allow_mmap_reads),
+    STRATA_OPTION(allow_mmap_writes),
     STRATA_OPTION(num_levels),
     STRATA_OPTION(compaction_style),
     STRATA_OPTION(max_background_jobs),

@@ -227,6 +227,7 @@ class DB(_Reads):
         block_cache_capacity: int = ...,
         max_open_files: int = ...,
         allow_mmap_reads: bool = ...,
+        allow_mmap_writes: bool = ...,
         num_levels: int = ...,
         compaction_style: Literal["leveled", "size_tiered"] = ...,
         max_background_jobs: int = ...,

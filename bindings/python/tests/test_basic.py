@@ -151,6 +151,7 @@ def test_options_accepted(tmp_path):
         block_cache_capacity=8 << 20,
         max_open_files=100,
         allow_mmap_reads=True,
+        allow_mmap_writes=False,
         num_levels=5,
         compaction_style="size_tiered",
         max_background_jobs=1,

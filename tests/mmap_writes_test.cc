@@ -1,0 +1,191 @@
+// Options::allow_mmap_writes: the WAL written through a shared mapping of
+// preallocated space. A process that dies without closing the DB (here
+// _exit in a forked child: no destructor, no Close, as kill -9) loses no
+// write it acknowledged, whatever the recovery mode: the log it leaves ends
+// in preallocated zeros, which recovery reads as a torn tail, except under
+// kAbsoluteConsistency, which writes its logs with write(2) and so finds
+// none. (A record torn by the death itself is log_damage_test's
+// ARecordCutShortIntoZerosIsATornTail; kill -9 at random moments is
+// tests/crash's and the transaction crash test's.)
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "env/env_util.h"
+#include "strata/db.h"
+#include "strata/env.h"
+#include "strata/options.h"
+#include "strata/write_batch.h"
+#include "testing/test_util.h"
+
+namespace strata::testing {
+namespace {
+
+std::string Key(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "key%06d", i);
+  return buf;
+}
+
+// Values end in a non-zero byte, so the data's end is the file's last
+// non-zero byte.
+std::string Value(int i) { return std::string(20 + i % 200, 'v') + Key(i); }
+
+constexpr int kKeys = 3000;
+constexpr int kBatchKeys = 500;  // one record of several log blocks
+
+struct Case {
+  WalRecoveryMode mode;
+  bool allow_mmap_writes;
+  bool expect_zero_tail;
+};
+
+// Opens the DB, writes, and dies without closing it. Exits 0 only if
+// every write was acknowledged.
+[[noreturn]] void WriteAndDie(const Options& options, const std::string& dir) {
+  std::unique_ptr<DB> db;
+  if (!DB::Open(options, dir, &db).ok()) std::_Exit(1);
+  for (int i = 0; i < kKeys; ++i) {
+    WriteOptions wo;
+    wo.sync = i % 1000 == 999;
+    if (!db->Put(wo, Key(i), Value(i)).ok()) std::_Exit(2);
+  }
+  WriteBatch batch;
+  for (int i = kKeys; i < kKeys + kBatchKeys; ++i) batch.Put(Key(i), Value(i));
+  if (!db->Write(WriteOptions(), &batch).ok()) std::_Exit(3);
+  (void)db.release();  // no destructor: the process just ends
+  std::_Exit(0);
+}
+
+TEST(MmapWritesTest, ADeadProcessLosesNoAcknowledgedWrite) {
+  for (const Case& c :
+       {Case{WalRecoveryMode::kTolerateTornTail, true, true},
+        Case{WalRecoveryMode::kSalvage, true, true},
+        Case{WalRecoveryMode::kAbsoluteConsistency, true, false},
+        Case{WalRecoveryMode::kTolerateTornTail, false, false}}) {
+    SCOPED_TRACE(static_cast<int>(c.mode));
+    SCOPED_TRACE(c.allow_mmap_writes);
+    const std::string dir = NewTempDir("mmap_writes");
+    Options options;
+    options.wal_recovery_mode = c.mode;
+    options.allow_mmap_writes = c.allow_mmap_writes;
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) WriteAndDie(options, dir);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+
+    // The log the child wrote: with a mapping, zeros follow its data.
+    Env* env = Env::Default();
+    std::vector<std::string> names;
+    ASSERT_TRUE(env->GetChildren(dir, &names).ok());
+    std::string log;
+    for (const std::string& name : names) {
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".log") {
+        std::string contents;
+        ASSERT_TRUE(
+            internal::ReadFileToString(env, dir + "/" + name, &contents).ok());
+        if (contents.size() > log.size()) log = std::move(contents);
+      }
+    }
+    ASSERT_FALSE(log.empty());
+    const size_t data_end = log.find_last_not_of('\0') + 1;
+    EXPECT_EQ(c.expect_zero_tail, data_end < log.size())
+        << data_end << " of " << log.size();
+
+    std::unique_ptr<DB> db;
+    const Status open = DB::Open(options, dir, &db);
+    ASSERT_TRUE(open.ok()) << open.ToString();
+    for (int i = 0; i < kKeys + kBatchKeys; ++i) {
+      std::string value;
+      const Status s = db->Get(ReadOptions(), Key(i), &value);
+      ASSERT_TRUE(s.ok()) << Key(i) << ": " << s.ToString();
+      ASSERT_EQ(value, Value(i));
+    }
+    // Writes go on in a new log, and survive a clean reopen.
+    ASSERT_TRUE(db->Put(WriteOptions(), "after", "1").ok());
+    ASSERT_TRUE(db->Close().ok());
+    db.reset();
+    ASSERT_TRUE(DB::Open(options, dir, &db).ok());
+    std::string value;
+    ASSERT_TRUE(db->Get(ReadOptions(), "after", &value).ok());
+    EXPECT_EQ(value, "1");
+    ASSERT_TRUE(db->Close().ok());
+    db.reset();
+    RemoveTempDir(dir);
+  }
+}
+
+// The death came during the copy of the last record (the batch, several
+// log blocks long): the log holds a prefix of it and zeros after. Open
+// reads that as a torn tail: every write before the batch is there, the
+// batch (never acknowledged) is not.
+TEST(MmapWritesTest, ARecordTheDeathCutShortIsATornTail) {
+  const std::string dir = NewTempDir("mmap_writes_cut");
+  const Options options;
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) WriteAndDie(options, dir);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+
+  Env* env = Env::Default();
+  std::vector<std::string> names;
+  ASSERT_TRUE(env->GetChildren(dir, &names).ok());
+  std::string log_name;
+  std::string log;
+  for (const std::string& name : names) {
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".log") {
+      std::string contents;
+      ASSERT_TRUE(
+          internal::ReadFileToString(env, dir + "/" + name, &contents).ok());
+      if (contents.size() > log.size()) {
+        log = std::move(contents);
+        log_name = name;
+      }
+    }
+  }
+  const size_t data_end = log.find_last_not_of('\0') + 1;
+  ASSERT_LT(data_end, log.size());
+  // Inside the batch's last fragment: its last 300 bytes never landed.
+  std::fill(log.begin() + static_cast<std::ptrdiff_t>(data_end - 300),
+            log.begin() + static_cast<std::ptrdiff_t>(data_end), '\0');
+  ASSERT_TRUE(internal::WriteStringToFile(env, log, dir + "/" + log_name,
+                                          /*sync=*/false)
+                  .ok());
+
+  std::unique_ptr<DB> db;
+  const Status open = DB::Open(options, dir, &db);
+  ASSERT_TRUE(open.ok()) << open.ToString();
+  std::string value;
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &value).ok()) << Key(i);
+    ASSERT_EQ(value, Value(i));
+  }
+  for (int i = kKeys; i < kKeys + kBatchKeys; ++i) {
+    ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &value).IsNotFound()) << Key(i);
+  }
+  ASSERT_TRUE(db->Close().ok());
+  db.reset();
+  RemoveTempDir(dir);
+}
+
+}  // namespace
+}  // namespace strata::testing
