@@ -380,10 +380,15 @@ void WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* mem,
   inserter.seq = Sequence(batch);
   inserter.versioned = versioned;
   inserter.commit_timestamp = commit_timestamp;
+  // A group of point entries is linked in key order at the end
+  // (MemTable::StartGroup); a lone entry goes straight in.
+  const bool group = Count(batch) > 1;
+  if (group) mem->StartGroup();
   // Validated by the caller, so Iterate cannot fail here.
   const Status s = batch.Iterate(&inserter);
   assert(s.ok());
   (void)s;
+  if (group) mem->FinishGroup();
 }
 
 }  // namespace internal

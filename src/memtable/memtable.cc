@@ -1,5 +1,6 @@
 #include "memtable/memtable.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/coding.h"
@@ -58,7 +59,11 @@ void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
     num_range_deletions_.fetch_add(1, std::memory_order_release);
     return;
   }
-  table_.Insert(buf);
+  if (grouping_) {
+    group_.push_back(buf);
+  } else {
+    table_.Insert(buf);
+  }
   if (comparator_.comparator.versioned() && key.size() >= kTimestampSize) {
     // relaxed: published by the pipeline's release of the sequence.
     const uint64_t ts = ExtractTimestamp(key);
@@ -71,6 +76,27 @@ void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
   if (type == ValueType::kDeletion) {
     num_deletions_.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+void MemTable::StartGroup() {
+  assert(!grouping_);
+  grouping_ = true;
+}
+
+void MemTable::FinishGroup() {
+  assert(grouping_);
+  grouping_ = false;
+  if (group_.size() == 1) {
+    table_.Insert(group_[0]);
+  } else if (!group_.empty()) {
+    // Entries are distinct (each has its own sequence), so the order is
+    // strict.
+    std::sort(
+        group_.begin(), group_.end(),
+        [this](const char* a, const char* b) { return comparator_(a, b) < 0; });
+    table_.InsertAscending(group_.data(), group_.size());
+  }
+  group_.clear();
 }
 
 RangeTombstoneListPtr MemTable::RangeTombstones() const {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "base/random.h"
@@ -43,6 +44,61 @@ TEST_F(MemTableTest, GetSeesNewestVersionAtOrBelowSequence) {
   EXPECT_EQ(MemTable::GetResult::kNotPresent, Get("kk", 100, &v));
   EXPECT_EQ(4u, mem_.NumEntries());
   EXPECT_EQ(1u, mem_.NumDeletions());
+}
+
+// A write group (StartGroup .. FinishGroup) is linked in key order at the
+// end: groups in any order, with one key written several times, beside
+// single Adds, read back as the same Adds one by one would.
+TEST_F(MemTableTest, GroupsReadAsSingleAdds) {
+  Random rnd(17);
+  MemTable single(cmp_);
+  std::map<std::string, std::string> model;
+  SequenceNumber seq = 1;
+  for (int round = 0; round < 100; ++round) {
+    const bool group = round % 3 != 0;
+    if (group) mem_.StartGroup();
+    const int n = 1 + static_cast<int>(rnd.Uniform(60));
+    for (int i = 0; i < n; ++i) {
+      const std::string key = "k" + std::to_string(rnd.Uniform(500));
+      const ValueType type =
+          rnd.OneIn(5) ? ValueType::kDeletion : ValueType::kValue;
+      const std::string value =
+          type == ValueType::kValue ? "v" + std::to_string(seq) : "";
+      mem_.Add(seq, type, key, value);
+      single.Add(seq, type, key, value);
+      ++seq;
+      if (type == ValueType::kValue) {
+        model[key] = value;
+      } else {
+        model.erase(key);
+      }
+    }
+    if (group) mem_.FinishGroup();
+  }
+  EXPECT_EQ(mem_.NumEntries(), seq - 1);
+  std::unique_ptr<InternalIterator> a = mem_.NewIterator();
+  std::unique_ptr<InternalIterator> b = single.NewIterator();
+  size_t entries = 0;
+  for (a->SeekToFirst(), b->SeekToFirst(); b->Valid(); a->Next(), b->Next()) {
+    ASSERT_TRUE(a->Valid());
+    ASSERT_EQ(a->key().ToString(), b->key().ToString());
+    ASSERT_EQ(a->value().ToString(), b->value().ToString());
+    ++entries;
+  }
+  EXPECT_FALSE(a->Valid());
+  EXPECT_EQ(entries, seq - 1);
+  for (int k = 0; k < 500; ++k) {
+    const std::string key = "k" + std::to_string(k);
+    std::string v;
+    const MemTable::GetResult r = Get(key, seq, &v);
+    const auto it = model.find(key);
+    if (it == model.end()) {
+      EXPECT_NE(r, MemTable::GetResult::kFound) << key;
+    } else {
+      ASSERT_EQ(r, MemTable::GetResult::kFound) << key;
+      EXPECT_EQ(v, it->second);
+    }
+  }
 }
 
 TEST_F(MemTableTest, KeysThatArePrefixesDoNotMix) {

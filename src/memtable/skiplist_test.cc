@@ -310,6 +310,62 @@ struct EntryCompare {
 
 using EntryList = SkipList<const char*, EntryCompare>;
 
+// InsertAscending: sorted groups of every shape (one key, dense runs,
+// sparse random keys spanning the list, keys before the first and after
+// the last node), mixed with single Inserts, leave every level correctly
+// linked: scans, Seek (which descends through the upper levels) and
+// Contains all match the model.
+TEST(SkipListTest, AscendingGroupsMatchModel) {
+  Random rnd(Seed(305));
+  Arena arena;
+  U64List list(U64Compare(), &arena);
+  std::set<uint64_t> model;
+  constexpr uint64_t kRange = 1000000;
+  for (int round = 0; round < 200; ++round) {
+    std::set<uint64_t> group;
+    const int size =
+        1 + static_cast<int>(rnd.Uniform(rnd.OneIn(4) ? 2000 : 40));
+    const uint64_t base = rnd.Uniform(kRange);
+    const uint64_t spread = rnd.OneIn(3) ? 50 : kRange;
+    for (int i = 0; i < size; ++i) {
+      uint64_t key = rnd.OneIn(10) ? rnd.Uniform(kRange * 2)
+                                   : (base + rnd.Uniform(spread)) % kRange;
+      if (!model.count(key)) group.insert(key);
+    }
+    const std::vector<uint64_t> keys(group.begin(), group.end());
+    list.InsertAscending(keys.data(), keys.size());
+    model.insert(keys.begin(), keys.end());
+    for (int i = 0; i < 20; ++i) {
+      const uint64_t key = rnd.Uniform(kRange);
+      if (model.insert(key).second) list.Insert(key);
+    }
+  }
+  ASSERT_GT(model.size(), 20000u);
+  EXPECT_EQ(ForwardScan(list),
+            std::vector<uint64_t>(model.begin(), model.end()));
+  EXPECT_EQ(BackwardScan(list),
+            std::vector<uint64_t>(model.rbegin(), model.rend()));
+  U64List::Iterator it(&list);
+  for (int i = 0; i < 20000; ++i) {
+    const uint64_t target = rnd.Uniform(kRange * 2 + 10);
+    it.Seek(target);
+    const auto want = model.lower_bound(target);
+    if (want == model.end()) {
+      ASSERT_FALSE(it.Valid()) << target;
+    } else {
+      ASSERT_TRUE(it.Valid()) << target;
+      ASSERT_EQ(it.key(), *want) << target;
+    }
+    ASSERT_EQ(list.Contains(target), model.count(target) == 1) << target;
+  }
+  // A group into an empty list.
+  Arena arena2;
+  U64List empty(U64Compare(), &arena2);
+  const std::vector<uint64_t> keys = {3, 5, 8, 13, 21};
+  empty.InsertAscending(keys.data(), keys.size());
+  EXPECT_EQ(ForwardScan(empty), keys);
+}
+
 class ConcurrentHarness {
  public:
   ConcurrentHarness() : list_(EntryCompare(), &arena_) {}
@@ -326,6 +382,26 @@ class ConcurrentHarness {
     // release: pairs with the acquire in a reader's Snapshot, so every entry
     // counted there is already linked.
     generation_[k].store(g, std::memory_order_release);
+  }
+
+  // Writer only: the next generation of each of the distinct logical keys
+  // `ks` (ascending), linked as one InsertAscending group, then published.
+  void WriteGroup(const std::vector<uint64_t>& ks) {
+    std::vector<const char*> entries;
+    for (const uint64_t k : ks) {
+      const uint64_t g = generation_[k].load(std::memory_order_relaxed) + 1;
+      char* const entry = arena_.Allocate(kEntrySize);
+      EncodeFixed64(entry, k);
+      EncodeFixed64(entry + 8, g);
+      EncodeFixed64(entry + 16, Check(k, g));
+      entries.push_back(entry);
+    }
+    list_.InsertAscending(entries.data(), entries.size());
+    for (const uint64_t k : ks) {
+      // release: as in WriteOne.
+      generation_[k].store(generation_[k].load(std::memory_order_relaxed) + 1,
+                           std::memory_order_release);
+    }
   }
 
   // One forward pass from logical key `first` to the end. Returns "" or a
@@ -468,8 +544,22 @@ TEST(SkipListTest, ConcurrentReadersSeeConsistentPrefixWhileWriting) {
   }
 
   Random rnd(seed);
-  for (int i = 0; i < kInserts; ++i) {
-    harness.WriteOne(rnd.Uniform(kNumLogicalKeys));
+  int written = 0;
+  while (written < kInserts) {
+    if (rnd.OneIn(2)) {
+      harness.WriteOne(rnd.Uniform(kNumLogicalKeys));
+      ++written;
+    } else {
+      // A group: InsertAscending, as a memtable links a write group.
+      std::set<uint64_t> ks;
+      const int n = 1 + static_cast<int>(rnd.Uniform(50));
+      for (int i = 0; i < n && written + static_cast<int>(ks.size()) < kInserts;
+           ++i) {
+        ks.insert(rnd.Uniform(kNumLogicalKeys));
+      }
+      harness.WriteGroup(std::vector<uint64_t>(ks.begin(), ks.end()));
+      written += static_cast<int>(ks.size());
+    }
   }
   writer_done.store(true, std::memory_order_relaxed);
   for (std::thread& t : readers) t.join();
