@@ -384,11 +384,22 @@ void WriteBatchInternal::InsertInto(const WriteBatch& batch, MemTable* mem,
   // (MemTable::StartGroup); a lone entry goes straight in.
   const bool group = Count(batch) > 1;
   if (group) mem->StartGroup();
+  // If Iterate throws (an allocation failure), the group is dropped
+  // unlinked, so the memtable never stays in grouping mode.
+  struct GroupGuard {
+    MemTable* mem;
+    ~GroupGuard() {
+      if (mem != nullptr) mem->AbandonGroup();
+    }
+  } guard{group ? mem : nullptr};
   // Validated by the caller, so Iterate cannot fail here.
   const Status s = batch.Iterate(&inserter);
   assert(s.ok());
   (void)s;
-  if (group) mem->FinishGroup();
+  if (group) {
+    guard.mem = nullptr;
+    mem->FinishGroup();
+  }
 }
 
 }  // namespace internal

@@ -86,16 +86,30 @@ void MemTable::StartGroup() {
 void MemTable::FinishGroup() {
   assert(grouping_);
   grouping_ = false;
-  if (group_.size() == 1) {
-    table_.Insert(group_[0]);
-  } else if (!group_.empty()) {
+  // Taken out first: whatever happens below, the next group starts empty.
+  std::vector<const char*> group;
+  group.swap(group_);
+  if (group.size() == 1) {
+    table_.Insert(group[0]);
+  } else if (!group.empty()) {
     // Entries are distinct (each has its own sequence), so the order is
-    // strict.
-    std::sort(
-        group_.begin(), group_.end(),
-        [this](const char* a, const char* b) { return comparator_(a, b) < 0; });
-    table_.InsertAscending(group_.data(), group_.size());
+    // strict. A batch written in key order (a bulk load) is linked as it
+    // came.
+    const auto less = [this](const char* a, const char* b) {
+      return comparator_(a, b) < 0;
+    };
+    if (!std::is_sorted(group.begin(), group.end(), less)) {
+      std::sort(group.begin(), group.end(), less);
+    }
+    table_.InsertAscending(group.data(), group.size());
   }
+  // Kept for the next group, unless a large one grew it.
+  group.clear();
+  if (group.capacity() <= kKeptGroupCapacity) group_.swap(group);
+}
+
+void MemTable::AbandonGroup() noexcept {
+  grouping_ = false;
   group_.clear();
 }
 

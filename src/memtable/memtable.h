@@ -56,6 +56,9 @@ class MemTable {
   // REQUIRES: the adding thread; groups do not nest.
   void StartGroup();
   void FinishGroup();
+  // Ends a group without linking its entries (they stay in the arena,
+  // unreachable): for a batch whose insertion failed part way.
+  void AbandonGroup() noexcept;
 
   enum class GetResult { kFound, kDeleted, kNotPresent };
 
@@ -124,6 +127,8 @@ class MemTable {
   Table table_;
   Table range_del_table_;
   // Writer only: inside a group (StartGroup), the entries FinishGroup links.
+  // Its capacity is kept between groups up to kKeptGroupCapacity.
+  static constexpr size_t kKeptGroupCapacity = 4096;
   bool grouping_ = false;
   std::vector<const char*> group_;
   std::atomic<uint64_t> num_entries_{0};

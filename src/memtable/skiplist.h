@@ -338,8 +338,7 @@ void SkipList<Key, Comparator>::InsertAscending(const Key* keys, size_t n) {
     int level = 0;
     while (level < kMaxHeight && KeyIsAfterNode(key, next[level])) ++level;
     if (level == kMaxHeight) {
-      // Past the top level's splice (possible only after the first key):
-      // walk right from there.
+      // Past the top level's splice: walk right from there.
       level = kMaxHeight - 1;
       Node* x = prev[level];
       Node* y = x->NoBarrierNext(level);
@@ -350,9 +349,10 @@ void SkipList<Key, Comparator>::InsertAscending(const Key* keys, size_t n) {
       prev[level] = x;
       next[level] = y;
     }
-    // Redo the levels below from the bracket above them.
+    // Redo the levels below, each from its own splice (prev[i] is a node
+    // of level i before the key, never before prev[i + 1]).
     for (int i = level - 1; i >= 0; --i) {
-      Node* x = prev[i + 1];
+      Node* x = prev[i];
       Node* y = x->NoBarrierNext(i);
       while (KeyIsAfterNode(key, y)) {
         x = y;

@@ -358,6 +358,35 @@ TEST(SkipListTest, AscendingGroupsMatchModel) {
     }
     ASSERT_EQ(list.Contains(target), model.count(target) == 1) << target;
   }
+  // A group past the end, then single Inserts past it (the append fast
+  // path relies on the group having kept tail_ right at every level).
+  std::vector<uint64_t> tail_group;
+  for (uint64_t k = kRange * 3; tail_group.size() < 3000;
+       k += 1 + rnd.Uniform(5)) {
+    tail_group.push_back(k);
+  }
+  list.InsertAscending(tail_group.data(), tail_group.size());
+  model.insert(tail_group.begin(), tail_group.end());
+  for (uint64_t k = tail_group.back() + 1; k < tail_group.back() + 2000;
+       k += 3) {
+    list.Insert(k);
+    model.insert(k);
+  }
+  EXPECT_EQ(ForwardScan(list),
+            std::vector<uint64_t>(model.begin(), model.end()));
+  EXPECT_EQ(BackwardScan(list),
+            std::vector<uint64_t>(model.rbegin(), model.rend()));
+  for (uint64_t target = tail_group.front() - 5;
+       target < tail_group.back() + 2005; target += 7) {
+    it.Seek(target);
+    const auto want = model.lower_bound(target);
+    if (want == model.end()) {
+      ASSERT_FALSE(it.Valid()) << target;
+    } else {
+      ASSERT_TRUE(it.Valid()) << target;
+      ASSERT_EQ(it.key(), *want) << target;
+    }
+  }
   // A group into an empty list.
   Arena arena2;
   U64List empty(U64Compare(), &arena2);
