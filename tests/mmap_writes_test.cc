@@ -66,6 +66,37 @@ struct Case {
   std::_Exit(0);
 }
 
+// Runs WriteAndDie in a forked child and waits for it; then reads the
+// largest log it left into `*log` (its name into `*name`).
+void WriteInAChildThatDies(const Options& options, const std::string& dir,
+                           std::string* name, std::string* log) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) WriteAndDie(options, dir);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  Env* env = Env::Default();
+  std::vector<std::string> names;
+  ASSERT_TRUE(env->GetChildren(dir, &names).ok());
+  log->clear();
+  for (const std::string& n : names) {
+    if (n.size() > 4 && n.substr(n.size() - 4) == ".log") {
+      std::string contents;
+      ASSERT_TRUE(
+          internal::ReadFileToString(env, dir + "/" + n, &contents).ok());
+      if (contents.size() > log->size()) {
+        *log = std::move(contents);
+        *name = n;
+      }
+    }
+  }
+  ASSERT_FALSE(log->empty());
+}
+
 TEST(MmapWritesTest, ADeadProcessLosesNoAcknowledgedWrite) {
   for (const Case& c :
        {Case{WalRecoveryMode::kTolerateTornTail, true, true},
@@ -78,30 +109,10 @@ TEST(MmapWritesTest, ADeadProcessLosesNoAcknowledgedWrite) {
     Options options;
     options.wal_recovery_mode = c.mode;
     options.allow_mmap_writes = c.allow_mmap_writes;
-    std::fflush(stdout);
-    std::fflush(stderr);
-    const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) WriteAndDie(options, dir);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_EQ(WEXITSTATUS(status), 0);
-
     // The log the child wrote: with a mapping, zeros follow its data.
-    Env* env = Env::Default();
-    std::vector<std::string> names;
-    ASSERT_TRUE(env->GetChildren(dir, &names).ok());
+    std::string name;
     std::string log;
-    for (const std::string& name : names) {
-      if (name.size() > 4 && name.substr(name.size() - 4) == ".log") {
-        std::string contents;
-        ASSERT_TRUE(
-            internal::ReadFileToString(env, dir + "/" + name, &contents).ok());
-        if (contents.size() > log.size()) log = std::move(contents);
-      }
-    }
-    ASSERT_FALSE(log.empty());
+    ASSERT_NO_FATAL_FAILURE(WriteInAChildThatDies(options, dir, &name, &log));
     const size_t data_end = log.find_last_not_of('\0') + 1;
     EXPECT_EQ(c.expect_zero_tail, data_end < log.size())
         << data_end << " of " << log.size();
@@ -136,38 +147,16 @@ TEST(MmapWritesTest, ADeadProcessLosesNoAcknowledgedWrite) {
 TEST(MmapWritesTest, ARecordTheDeathCutShortIsATornTail) {
   const std::string dir = NewTempDir("mmap_writes_cut");
   const Options options;
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) WriteAndDie(options, dir);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0);
-
-  Env* env = Env::Default();
-  std::vector<std::string> names;
-  ASSERT_TRUE(env->GetChildren(dir, &names).ok());
   std::string log_name;
   std::string log;
-  for (const std::string& name : names) {
-    if (name.size() > 4 && name.substr(name.size() - 4) == ".log") {
-      std::string contents;
-      ASSERT_TRUE(
-          internal::ReadFileToString(env, dir + "/" + name, &contents).ok());
-      if (contents.size() > log.size()) {
-        log = std::move(contents);
-        log_name = name;
-      }
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteInAChildThatDies(options, dir, &log_name, &log));
   const size_t data_end = log.find_last_not_of('\0') + 1;
   ASSERT_LT(data_end, log.size());
   // Inside the batch's last fragment: its last 300 bytes never landed.
   std::fill(log.begin() + static_cast<std::ptrdiff_t>(data_end - 300),
             log.begin() + static_cast<std::ptrdiff_t>(data_end), '\0');
-  ASSERT_TRUE(internal::WriteStringToFile(env, log, dir + "/" + log_name,
+  ASSERT_TRUE(internal::WriteStringToFile(Env::Default(), log,
+                                          dir + "/" + log_name,
                                           /*sync=*/false)
                   .ok());
 

@@ -322,8 +322,8 @@ template <typename Key, class Comparator>
 void SkipList<Key, Comparator>::InsertAscending(const Key* keys, size_t n) {
   if (n == 0) return;
   // The splice: at every level below `height`, prev[i] < the next key and
-  // prev[i]->Next(i) == next[i]. Levels up to kMaxHeight start as the
-  // whole list (head_ to the end), which brackets any key.
+  // prev[i]->Next(i) == next[i]. Every level starts at head_, which lies
+  // before every key.
   Node* prev[kMaxHeight];
   Node* next[kMaxHeight];
   for (int i = 0; i < kMaxHeight; ++i) {
@@ -337,22 +337,11 @@ void SkipList<Key, Comparator>::InsertAscending(const Key* keys, size_t n) {
     // above it does too (its nodes are a subset, so its gap is wider).
     int level = 0;
     while (level < kMaxHeight && KeyIsAfterNode(key, next[level])) ++level;
-    if (level == kMaxHeight) {
-      // Past the top level's splice: walk right from there.
-      level = kMaxHeight - 1;
-      Node* x = prev[level];
-      Node* y = x->NoBarrierNext(level);
-      while (KeyIsAfterNode(key, y)) {
-        x = y;
-        y = x->NoBarrierNext(level);
-      }
-      prev[level] = x;
-      next[level] = y;
-    }
-    // Redo the levels below, each from its own splice (prev[i] is a node
-    // of level i before the key, never before prev[i + 1]).
+    // Redo the levels below it, top down, each walking right from the
+    // bracket just found above it (the top level, if none brackets the
+    // key, from its own splice, which lies before the key).
     for (int i = level - 1; i >= 0; --i) {
-      Node* x = prev[i];
+      Node* x = i + 1 < kMaxHeight ? prev[i + 1] : prev[i];
       Node* y = x->NoBarrierNext(i);
       while (KeyIsAfterNode(key, y)) {
         x = y;

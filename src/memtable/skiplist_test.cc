@@ -58,6 +58,22 @@ std::vector<uint64_t> BackwardScan(const U64List& list) {
   return out;
 }
 
+// "" if Seek(target) and Contains(target) agree with `model`, else what
+// went wrong.
+std::string SeekMismatch(const U64List& list, const std::set<uint64_t>& model,
+                         uint64_t target) {
+  U64List::Iterator it(&list);
+  it.Seek(target);
+  const auto want = model.lower_bound(target);
+  const std::string at = " at target " + std::to_string(target);
+  if (it.Valid() != (want != model.end())) return "Seek validity" + at;
+  if (it.Valid() && it.key() != *want) return "Seek key" + at;
+  if (list.Contains(target) != (model.count(target) == 1)) {
+    return "Contains" + at;
+  }
+  return "";
+}
+
 TEST(SkipListTest, EmptyListHasNoEntries) {
   Arena arena;
   U64List list(U64Compare(), &arena);
@@ -153,18 +169,8 @@ TEST(SkipListTest, AscendingRunsMixedWithOtherInsertsMatchModel) {
             std::vector<uint64_t>(model.begin(), model.end()));
   EXPECT_EQ(BackwardScan(list),
             std::vector<uint64_t>(model.rbegin(), model.rend()));
-  U64List::Iterator it(&list);
   for (int i = 0; i < 5000; ++i) {
-    const uint64_t target = rnd.Uniform(next + 100);
-    it.Seek(target);
-    const auto want = model.lower_bound(target);
-    if (want == model.end()) {
-      ASSERT_FALSE(it.Valid()) << target;
-    } else {
-      ASSERT_TRUE(it.Valid()) << target;
-      ASSERT_EQ(it.key(), *want) << target;
-    }
-    ASSERT_EQ(list.Contains(target), model.count(target) == 1) << target;
+    ASSERT_EQ(SeekMismatch(list, model, rnd.Uniform(next + 100)), "");
   }
 }
 
@@ -345,18 +351,8 @@ TEST(SkipListTest, AscendingGroupsMatchModel) {
             std::vector<uint64_t>(model.begin(), model.end()));
   EXPECT_EQ(BackwardScan(list),
             std::vector<uint64_t>(model.rbegin(), model.rend()));
-  U64List::Iterator it(&list);
   for (int i = 0; i < 20000; ++i) {
-    const uint64_t target = rnd.Uniform(kRange * 2 + 10);
-    it.Seek(target);
-    const auto want = model.lower_bound(target);
-    if (want == model.end()) {
-      ASSERT_FALSE(it.Valid()) << target;
-    } else {
-      ASSERT_TRUE(it.Valid()) << target;
-      ASSERT_EQ(it.key(), *want) << target;
-    }
-    ASSERT_EQ(list.Contains(target), model.count(target) == 1) << target;
+    ASSERT_EQ(SeekMismatch(list, model, rnd.Uniform(kRange * 2 + 10)), "");
   }
   // A group past the end, then single Inserts past it (the append fast
   // path relies on the group having kept tail_ right at every level).
@@ -378,14 +374,7 @@ TEST(SkipListTest, AscendingGroupsMatchModel) {
             std::vector<uint64_t>(model.rbegin(), model.rend()));
   for (uint64_t target = tail_group.front() - 5;
        target < tail_group.back() + 2005; target += 7) {
-    it.Seek(target);
-    const auto want = model.lower_bound(target);
-    if (want == model.end()) {
-      ASSERT_FALSE(it.Valid()) << target;
-    } else {
-      ASSERT_TRUE(it.Valid()) << target;
-      ASSERT_EQ(it.key(), *want) << target;
-    }
+    ASSERT_EQ(SeekMismatch(list, model, target), "");
   }
   // A group into an empty list.
   Arena arena2;
