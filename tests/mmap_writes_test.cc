@@ -13,14 +13,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "env/env_test_util.h"
 #include "env/env_util.h"
+#include "env/env_wrapper.h"
 #include "strata/db.h"
 #include "strata/env.h"
 #include "strata/options.h"
@@ -172,6 +178,122 @@ TEST(MmapWritesTest, ARecordTheDeathCutShortIsATornTail) {
     ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &value).IsNotFound()) << Key(i);
   }
   ASSERT_TRUE(db->Close().ok());
+  db.reset();
+  RemoveTempDir(dir);
+}
+
+// A mapped log whose Truncate waits, while held, until released: a cut
+// that waits for the device (a `discard` mount) stands still here.
+class TrimGate {
+ public:
+  void Hold() {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = true;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = false;
+    cv_.notify_all();
+  }
+  void Pass() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++waiting_;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return !held_; });
+    --waiting_;
+  }
+  // Returns once a truncate is waiting, or false after 30 s.
+  bool AwaitWaiter() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(30),
+                        [this] { return waiting_ > 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+  int waiting_ = 0;
+};
+
+class GatedTruncateFile final : public WritableFile {
+ public:
+  GatedTruncateFile(std::unique_ptr<WritableFile> base, TrimGate* gate)
+      : base_(std::move(base)), gate_(gate) {}
+  Status Append(const Slice& data) override { return base_->Append(data); }
+  Status Flush() override { return base_->Flush(); }
+  Status Sync() override { return base_->Sync(); }
+  Status Close() override { return base_->Close(); }
+  uint64_t Size() const override { return base_->Size(); }
+  Status Truncate(uint64_t size) override {
+    gate_->Pass();
+    return base_->Truncate(size);
+  }
+
+ private:
+  std::unique_ptr<WritableFile> base_;
+  TrimGate* const gate_;
+};
+
+class TrimGateEnv final : public internal::EnvWrapper {
+ public:
+  explicit TrimGateEnv(TrimGate* gate)
+      : EnvWrapper(Env::Default()), gate_(gate) {}
+  Status NewMappedWritableFile(const std::string& path,
+                               std::unique_ptr<WritableFile>* result) override {
+    std::unique_ptr<WritableFile> file;
+    const Status s = target()->NewMappedWritableFile(path, &file);
+    if (s.ok())
+      *result = std::make_unique<GatedTruncateFile>(std::move(file), gate_);
+    return s;
+  }
+
+ private:
+  TrimGate* const gate_;
+};
+
+// Switching logs gives back the old log's preallocated space without the
+// DB's mutex held: while that cut waits for the device, what needs the
+// mutex (here a property) still answers, and the writes go on after it.
+TEST(MmapWritesTest, TheOldLogIsTrimmedWithoutTheDbMutex) {
+  const std::string dir = NewTempDir("mmap_writes_trim");
+  TrimGate gate;
+  TrimGateEnv env(&gate);
+  Options options;
+  options.env = &env;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, dir, &db));
+  ASSERT_OK(db->Put(WriteOptions(), Key(1), Value(1)));
+
+  gate.Hold();
+  std::future<Status> flush =
+      std::async(std::launch::async, [&db] { return db->Flush(); });
+  const bool waiting = gate.AwaitWaiter();
+  // Asked from another thread, so that a property blocked on the mutex
+  // fails the test (after 30 s) instead of hanging it.
+  std::future<std::string> property = std::async(std::launch::async, [&db] {
+    std::string flushes;
+    return db->GetProperty("strata.num-flushes", &flushes) ? flushes : "?";
+  });
+  const bool answered =
+      waiting &&
+      property.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  gate.Release();
+  ASSERT_TRUE(waiting) << "the switch never trimmed the old log";
+  EXPECT_TRUE(answered) << "a property waited for the trim";
+  EXPECT_EQ(property.get(), "0");
+  ASSERT_OK(flush.get());
+
+  ASSERT_OK(db->Put(WriteOptions(), Key(2), Value(2)));
+  std::string value;
+  ASSERT_OK(db->Get(ReadOptions(), Key(1), &value));
+  EXPECT_EQ(value, Value(1));
+  ASSERT_OK(db->Close());
+  db.reset();
+  ASSERT_OK(DB::Open(Options(), dir, &db));
+  ASSERT_OK(db->Get(ReadOptions(), Key(2), &value));
+  EXPECT_EQ(value, Value(2));
+  ASSERT_OK(db->Close());
   db.reset();
   RemoveTempDir(dir);
 }

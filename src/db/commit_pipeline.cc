@@ -335,6 +335,12 @@ Status CommitPipeline::SyncLogs(bool sync) {
   return status;
 }
 
+void CommitPipeline::TrimLog() {
+  if (log_file_ != nullptr && log_error_.ok()) {
+    (void)log_file_->Truncate(log_file_->Size());
+  }
+}
+
 void CommitPipeline::SwitchLog(uint64_t number,
                                std::unique_ptr<WritableFile> file,
                                uint64_t min_live_log) {
@@ -347,7 +353,8 @@ void CommitPipeline::SwitchLog(uint64_t number,
     // Nothing more is appended to it: a log that preallocates space ahead
     // of its data (Env::NewMappedWritableFile) gives it back, so that only
     // the log being written can end in zeros (a checkpoint copies the
-    // others whole, and requires them to end cleanly).
+    // others whole, and requires them to end cleanly). After TrimLog()
+    // this finds nothing to give back.
     if (log_error_.ok()) (void)log_file_->Truncate(log_file_->Size());
     unsynced_logs_.push_back(UnsyncedLog{log_number_, std::move(log_file_)});
   }

@@ -182,6 +182,12 @@ class CommitPipeline {
   uint64_t LogSize() const {
     return log_file_ != nullptr ? log_file_->Size() : 0;
   }
+  // Gives back the space a preallocating log (Env::NewMappedWritableFile)
+  // holds past its data, ahead of SwitchLog: the leader calls it without
+  // the host's locks, since cutting a file can wait for the device (a
+  // discard). Nothing is appended to the log afterwards but by the next
+  // group, which maps new space again. Does nothing after a log failure.
+  void TrimLog();
   // Switches to log `number` in `file`. The current log is not synced
   // here (that would stall every writer for a whole log's fsync): it joins
   // the unsynced logs that the next sync write syncs first (invariant 4).

@@ -239,6 +239,9 @@ Status DBImpl::SwitchMemTableLocked() {
   mu_.Unlock();
   Status s = pipeline_.FlushLog();
   if (s.ok()) s = CreateLogFile(number, &file);
+  // The old log's preallocated tail goes now, outside the DB mutex: on a
+  // file system mounted with `discard` the cut waits for the device.
+  if (s.ok()) pipeline_.TrimLog();
   mu_.Lock();
   if (!s.ok()) {
     bg_error_ = s;
