@@ -2,9 +2,11 @@
 // reports, flags, and every engine running every workload on a tiny data
 // set with exact operation and found counts.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <snappy.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +79,66 @@ TEST(MemoryCgroupTest, HoldsAProcessToItsLimit) {
     EXPECT_LE(cgroup->PeakBytes(), kLimit);
     EXPECT_GT(cgroup->PeakBytes(), over ? kLimit / 2 : kLimit / 8);
   }
+}
+
+// Pages of `path` in the page cache.
+size_t ResidentPages(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  void* base =
+      ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (base == MAP_FAILED) return 0;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> in_core((static_cast<size_t>(size) + page - 1) /
+                                     page);
+  size_t resident = 0;
+  if (::mincore(base, static_cast<size_t>(size), in_core.data()) == 0) {
+    for (const unsigned char c : in_core) resident += c & 1;
+  }
+  ::munmap(base, static_cast<size_t>(size));
+  return resident;
+}
+
+// A run's page cache goes with its cgroup: the next run, in a new group,
+// must not read for free what this one brought in (pages of a removed
+// group would move to its unlimited parent and stay cached).
+TEST(MemoryCgroupTest, ItsPageCacheGoesWithIt) {
+  const std::string dir = MakeTempDir();
+  ASSERT_FALSE(dir.empty());
+  const std::string path = dir + "/cached";
+  constexpr size_t kBytes = 8 << 20;
+  std::string error;
+  auto cgroup = MemoryCgroup::Create(
+      "test-" + std::to_string(::getpid()) + "-cache", 64 << 20, &error);
+  if (cgroup == nullptr) {
+    std::filesystem::remove_all(dir);
+    GTEST_SKIP() << error;
+  }
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (!cgroup->AddProcess(0)) ::_exit(3);
+    FILE* f = std::fopen(path.c_str(), "w");
+    if (f == nullptr) ::_exit(4);
+    const std::string chunk(1 << 20, 'x');
+    for (size_t i = 0; i < kBytes; i += chunk.size()) {
+      if (std::fwrite(chunk.data(), 1, chunk.size(), f) != chunk.size()) {
+        ::_exit(5);
+      }
+    }
+    ::_exit(std::fclose(f) == 0 ? 0 : 6);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  const size_t pages = kBytes / static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  EXPECT_GT(ResidentPages(path), pages / 2) << "written, yet not cached";
+  ::sync();  // dirty pages cannot be dropped
+  cgroup.reset();
+  EXPECT_LT(ResidentPages(path), pages / 8);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ConfigTest, MemoryLimitNeedsCompare) {
@@ -361,16 +423,26 @@ TEST(ReportTest, SvgHasOneBarPerOtherEngineAndWorkload) {
 }
 
 TEST(ConfigTest, ParsesAndRoundTripsThroughToFlags) {
-  const char* args[] = {"strata_bench",       "--engine=lmdb",
-                        "--num=5000",         "--cache_size=16M",
-                        "--compression=zstd", "--benchmarks=fillseq,ycsbe",
-                        "--threads=3",        "--duration=1.5",
-                        "--mmap_reads=0",     "--load_order=sequential"};
+  const char* args[] = {"strata_bench",
+                        "--engine=lmdb",
+                        "--num=5000",
+                        "--cache_size=16M",
+                        "--compression=zstd",
+                        "--benchmarks=fillseq,ycsbe",
+                        "--threads=3",
+                        "--duration=1.5",
+                        "--mmap_reads=0",
+                        "--load_order=sequential",
+                        "--strata_restart_interval=8",
+                        "--strata_level_base=16777216"};
   BenchConfig c;
   bool help = true;
   std::string error;
-  ASSERT_TRUE(ParseFlags(10, const_cast<char**>(args), &c, &help, &error))
+  ASSERT_TRUE(ParseFlags(12, const_cast<char**>(args), &c, &help, &error))
       << error;
+  EXPECT_EQ(c.engine_config.strata_restart_interval, 8);
+  EXPECT_EQ(c.engine_config.strata_level_base, 16 << 20);
+  EXPECT_EQ(c.engine_config.strata_target_file_size, 0);
   EXPECT_FALSE(help);
   EXPECT_EQ(c.engine_config.cache_size, 16u << 20);
   EXPECT_EQ(c.engine_config.compression, Compression::kZstd);
@@ -395,6 +467,9 @@ TEST(ConfigTest, ParsesAndRoundTripsThroughToFlags) {
   EXPECT_EQ(back.engine_config.compression, Compression::kZstd);
   EXPECT_FALSE(back.engine_config.mmap_reads);
   EXPECT_TRUE(back.sequential_load);
+  EXPECT_EQ(back.engine_config.strata_restart_interval, 8);
+  EXPECT_EQ(back.engine_config.strata_level_base, 16 << 20);
+  EXPECT_EQ(back.engine_config.strata_target_file_size, 0);
 }
 
 TEST(ConfigTest, RejectsBadFlags) {

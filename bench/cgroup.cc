@@ -104,7 +104,18 @@ std::unique_ptr<MemoryCgroup> MemoryCgroup::Create(const std::string& name,
   return cg;
 }
 
-MemoryCgroup::~MemoryCgroup() { (void)::rmdir(path_.c_str()); }
+MemoryCgroup::~MemoryCgroup() {
+  // What the processes left in the page cache goes with the group: pages
+  // charged to a removed group move to its parent, which has no limit, and
+  // the next run (a new group) would read them for free. The process has
+  // exited by now, so nothing here is mapped.
+  if (v2_) {
+    (void)WriteControl(path_ + "/memory.reclaim", "1099511627776");
+  } else {
+    (void)WriteControl(path_ + "/memory.force_empty", "0");
+  }
+  (void)::rmdir(path_.c_str());
+}
 
 bool MemoryCgroup::AddProcess(pid_t pid) const {
   char text[32];

@@ -29,7 +29,9 @@ class MemoryCgroup {
 
   MemoryCgroup(const MemoryCgroup&) = delete;
   MemoryCgroup& operator=(const MemoryCgroup&) = delete;
-  // Removes the cgroup (its processes must have exited).
+  // Drops the page cache charged to the cgroup, then removes it (its
+  // processes must have exited): the next run starts from what the disk
+  // holds, not from what this one left cached.
   ~MemoryCgroup();
 
   // Moves process `pid` into the cgroup (0: the calling process). Safe

@@ -1,0 +1,60 @@
+// env/fault_score.h — whether reads through a mapping have been waiting
+// for the device of late.
+//
+// A read that misses the page cache faults, and with the mapping
+// MADV_RANDOM each fault reads its own page: a block that spans two pages
+// costs two reads from the device, one after the other. A file that knows
+// its reads are missing can ask for the block's pages together first
+// (MADV_WILLNEED), so that the copy waits for one read; in memory that
+// system call would only cost. FaultScore tells the two apart from how
+// long copies out of the mapping take: a copy slower than a page-cache
+// hit can be (kSlowCopy) raises the score by kSlowStep, a fast one lowers
+// it by one, between 0 and kMaxScore, and the file is cold at kColdAt and
+// above. A run of misses makes a file cold within two reads; it warms up
+// again after some fast reads. In memory the score stays at 0.
+//
+// Thread-safety: safe from many threads; updates are racy by design
+// (relaxed, not read-modify-write), since the score is a hint.
+
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+
+namespace strata::internal {
+
+class FaultScore {
+ public:
+  // Longer than a copy of a block that is in the page cache (a minor fault
+  // and a few cache misses); shorter than a read from any device.
+  static constexpr std::chrono::microseconds kSlowCopy{10};
+  static constexpr int kSlowStep = 4;
+  static constexpr int kColdAt = 8;
+  static constexpr int kMaxScore = 32;
+
+  // Whether recent copies waited for the device.
+  bool Cold() const {
+    return score_.load(std::memory_order_relaxed) >= kColdAt;
+  }
+
+  // Records how long one copy out of the mapping took.
+  void Note(std::chrono::steady_clock::duration took) {
+    const int score = score_.load(std::memory_order_relaxed);
+    if (took >= kSlowCopy) {
+      if (score < kMaxScore) {
+        score_.store(std::min(kMaxScore, score + kSlowStep),
+                     std::memory_order_relaxed);
+      }
+    } else if (score > 0) {
+      score_.store(score - 1, std::memory_order_relaxed);
+    }
+  }
+
+  int ScoreForTest() const { return score_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int> score_{0};
+};
+
+}  // namespace strata::internal

@@ -1,0 +1,59 @@
+// env/fault_score_test.cc — FaultScore: cold after slow copies, warm again
+// after fast ones, bounded both ways.
+
+#include "env/fault_score.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace strata::internal {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::nanoseconds;
+
+TEST(FaultScoreTest, InMemoryStaysWarm) {
+  FaultScore score;
+  for (int i = 0; i < 1000; ++i) score.Note(nanoseconds(300));
+  EXPECT_FALSE(score.Cold());
+  EXPECT_EQ(score.ScoreForTest(), 0);
+}
+
+TEST(FaultScoreTest, TwoSlowCopiesMakeItCold) {
+  FaultScore score;
+  score.Note(FaultScore::kSlowCopy);
+  EXPECT_FALSE(score.Cold());
+  score.Note(microseconds(80));
+  EXPECT_TRUE(score.Cold());
+}
+
+TEST(FaultScoreTest, MissesMixedWithHitsStayCold) {
+  // Out of memory, most reads miss and some hit: one miss in three keeps
+  // the file cold.
+  FaultScore score;
+  for (int i = 0; i < 300; ++i) {
+    score.Note(i % 3 == 0 ? microseconds(60) : nanoseconds(400));
+    if (i >= 9) {
+      ASSERT_TRUE(score.Cold()) << i;
+    }
+  }
+}
+
+TEST(FaultScoreTest, FastCopiesWarmItUpAgainAndTheScoreIsBounded) {
+  FaultScore score;
+  for (int i = 0; i < 1000; ++i) score.Note(microseconds(100));
+  EXPECT_EQ(score.ScoreForTest(), FaultScore::kMaxScore);
+  int fast = 0;
+  while (score.Cold()) {
+    score.Note(nanoseconds(500));
+    ++fast;
+  }
+  // Warm after as many fast copies as the score was above the threshold.
+  EXPECT_EQ(fast, FaultScore::kMaxScore - FaultScore::kColdAt + 1);
+  for (int i = 0; i < 1000; ++i) score.Note(nanoseconds(500));
+  EXPECT_EQ(score.ScoreForTest(), 0);
+}
+
+}  // namespace
+}  // namespace strata::internal
