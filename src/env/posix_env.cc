@@ -35,6 +35,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
@@ -50,6 +51,7 @@
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
 #include "env/env_util.h"
+#include "env/fault_score.h"
 #include "env/mapping_guard.h"
 #include "env/posix_mapped_log.h"
 #include "strata/env.h"
@@ -215,7 +217,22 @@ class PosixMappedFile final : public RandomAccessFile {
       return Status::OK();
     }
     const size_t count = std::min<uint64_t>(n, length_ - offset);
-    if (!internal::CopyFromMapping(scratch, base_ + offset, count)) {
+    const uint64_t page = internal::PageSize();
+    const uint64_t first_page = offset & ~(page - 1);
+    if (faults_.Cold() && count > 0 &&
+        first_page != ((offset + count - 1) & ~(page - 1))) {
+      // Reads have been missing the page cache: ask for every page of this
+      // one together, so that the copy waits for one read from the device,
+      // not one per page (the mapping is MADV_RANDOM).
+      (void)::madvise(const_cast<char*>(base_) + first_page,
+                      static_cast<size_t>(offset + count - first_page),
+                      MADV_WILLNEED);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const bool copied =
+        internal::CopyFromMapping(scratch, base_ + offset, count);
+    faults_.Note(std::chrono::steady_clock::now() - start);
+    if (!copied) {
       *result = Slice(scratch, 0);
       return Status::IOError(
           path_ + ": read of " + std::to_string(count) + " bytes at offset " +
@@ -242,6 +259,8 @@ class PosixMappedFile final : public RandomAccessFile {
   const std::string path_;
   const char* const base_;
   const size_t length_;
+  // Whether copies have been waiting for the device (a hint; racy).
+  mutable internal::FaultScore faults_;
 };
 
 // Appends through a user-space buffer. Used by one thread at a time.

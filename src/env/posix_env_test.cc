@@ -263,6 +263,42 @@ TEST_F(PosixEnvTest, MappedFilesRead) {
   EXPECT_EQ(result.ToString(), "yz");
 }
 
+// Reads that miss the page cache (dropped after the file was written and
+// synced) read the same bytes: on a disk-backed directory the faults wait
+// for the device, the file turns cold (FaultScore), and reads spanning
+// two pages ask for both first. Every read starts on a page no read
+// touched before, so that each one misses.
+TEST_F(PosixEnvTest, MappedReadsThatMissThePageCacheAreExact) {
+  Env* env = Env::Default();
+  constexpr int kPages = 256;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::string content(kPages * page, '\0');
+  for (size_t i = 0; i < content.size(); ++i) {
+    content[i] = static_cast<char>('a' + (i * 7 + i / 4093) % 26);
+  }
+  ASSERT_OK(WriteStringToFile(env, content, Path("cold"), /*sync=*/true));
+  const int fd = ::open(Path("cold").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+  ::close(fd);
+  std::unique_ptr<RandomAccessFile> file;
+  ASSERT_OK(env->NewMappedRandomAccessFile(Path("cold"), &file));
+  std::vector<char> scratch(2 * page);
+  Slice result;
+  for (int p = 0; p + 1 < kPages; p += 2) {
+    // Ends inside the next page: one block over two pages, of varied size.
+    const uint64_t offset = p * page + page / 2 + (p % 7) * 13;
+    const size_t n = page / 2 + 100 + (p % 5) * 311;
+    ASSERT_OK(file->Read(offset, n, &result, scratch.data()));
+    ASSERT_EQ(result.ToString(), content.substr(offset, n)) << offset;
+  }
+  // Reads inside one page, and at the end of the file.
+  ASSERT_OK(file->Read(page + 10, 100, &result, scratch.data()));
+  EXPECT_EQ(result.ToString(), content.substr(page + 10, 100));
+  ASSERT_OK(file->Read(content.size() - 50, 200, &result, scratch.data()));
+  EXPECT_EQ(result.ToString(), content.substr(content.size() - 50));
+}
+
 // A page the kernel cannot bring in (here: the file was truncated below the
 // mapping, as a device error would also do) is an IOError naming the file
 // and the offset, on every thread that meets it, and the process lives on.
