@@ -105,12 +105,18 @@ std::unique_ptr<MemoryCgroup> MemoryCgroup::Create(const std::string& name,
 }
 
 MemoryCgroup::~MemoryCgroup() {
-  // What the processes left in the page cache goes with the group: pages
-  // charged to a removed group move to its parent, which has no limit, and
-  // the next run (a new group) would read them for free. The process has
-  // exited by now, so nothing here is mapped.
+  // What the processes left in the page cache goes with the group: a
+  // removed group's pages stay cached, charged to it as a dying group
+  // inside its parent, which has no limit, and the next run (a new group)
+  // would read them for free. The process has exited by now, so nothing
+  // here is mapped; dirty pages stay until written back.
   if (v2_) {
-    (void)WriteControl(path_ + "/memory.reclaim", "1099511627776");
+    // memory.reclaim (Linux 5.19) reclaims what it can; before it,
+    // memory.high = 0 does the same without an OOM kill.
+    if (!WriteControl(path_ + "/memory.reclaim", "1099511627776") &&
+        errno == ENOENT) {
+      (void)WriteControl(path_ + "/memory.high", "0");
+    }
   } else {
     (void)WriteControl(path_ + "/memory.force_empty", "0");
   }

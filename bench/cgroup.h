@@ -29,9 +29,9 @@ class MemoryCgroup {
 
   MemoryCgroup(const MemoryCgroup&) = delete;
   MemoryCgroup& operator=(const MemoryCgroup&) = delete;
-  // Drops the page cache charged to the cgroup, then removes it (its
-  // processes must have exited): the next run starts from what the disk
-  // holds, not from what this one left cached.
+  // Drops the clean page cache charged to the cgroup, then removes it (its
+  // processes must have exited): the next run reads what this one left
+  // from the disk, not from the cache.
   ~MemoryCgroup();
 
   // Moves process `pid` into the cgroup (0: the calling process). Safe

@@ -242,6 +242,9 @@ std::vector<Flag> Flags(BenchConfig* c) {
       BoolFlag("lmdb_nordahead", &e->lmdb_no_readahead),
       IntFlag("strata_idle_fold_ms", -1, &e->strata_idle_fold_ms),
       BoolFlag("strata_mmap_writes", &e->strata_mmap_writes),
+      IntFlag("strata_restart_interval", 1, &e->strata_restart_interval),
+      IntFlag("strata_target_file_size", 0, &e->strata_target_file_size),
+      IntFlag("strata_level_base", 0, &e->strata_level_base),
       {"compression",
        [e](const std::string& v, std::string* err) {
          if (ParseCompression(v, &e->compression)) return true;
@@ -375,9 +378,15 @@ std::vector<std::string> ToFlags(const BenchConfig& c) {
       std::string("--lmdb_nordahead=") + (e.lmdb_no_readahead ? "1" : "0"),
       "--strata_idle_fold_ms=" + std::to_string(e.strata_idle_fold_ms),
       std::string("--strata_mmap_writes=") + (e.strata_mmap_writes ? "1" : "0"),
+      "--strata_target_file_size=" + std::to_string(e.strata_target_file_size),
+      "--strata_level_base=" + std::to_string(e.strata_level_base),
       "--compression=" + std::string(CompressionName(e.compression)),
       "--db=" + c.db,
   };
+  if (e.strata_restart_interval > 0) {
+    flags.push_back("--strata_restart_interval=" +
+                    std::to_string(e.strata_restart_interval));
+  }
   if (e.value_log_gc_rate != UINT64_MAX) {
     flags.push_back("--value_log_gc_rate=" +
                     std::to_string(e.value_log_gc_rate));
@@ -512,6 +521,10 @@ Flags (defaults in brackets):
                           level0_idle_compaction_ms (0: no idle fold)
   --strata_mmap_writes=0|1 [1]  strata's allow_mmap_writes (the WAL
                           written through a mapping)
+  --strata_restart_interval=N [strata's default]  strata's
+                          block_restart_interval (keys per restart point)
+  --strata_target_file_size=B --strata_level_base=B [0: strata's defaults]
+                          strata's target_file_size, max_bytes_for_level_base
   --compression=none|snappy|lz4|zstd [snappy]
   --lmdb_map_size=B [64G] --seed=N [301]
   --load_order=random|sequential [random]  order of the untimed load

@@ -49,6 +49,14 @@ struct EngineConfig {
   // strata's Options::allow_mmap_writes (--strata_mmap_writes); strata's
   // default (on) unless turned off.
   bool strata_mmap_writes = true;
+  // strata's Options::block_restart_interval (--strata_restart_interval,
+  // at least 1); -1 keeps strata's default. The peers keep theirs (16).
+  int64_t strata_restart_interval = -1;
+  // strata's Options::target_file_size and max_bytes_for_level_base
+  // (--strata_target_file_size, --strata_level_base); 0 keeps strata's
+  // defaults.
+  int64_t strata_target_file_size = 0;
+  int64_t strata_level_base = 0;
   // Time travel (--versions): strata opens with enable_versioning, RocksDB
   // with a comparator carrying an 8-byte user-defined timestamp; engines
   // without versions are skipped.

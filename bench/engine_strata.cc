@@ -1,6 +1,8 @@
 // The strata adapter: the public API only (include/strata/), default
 // options except the settings every engine is matched on.
 
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -136,7 +138,9 @@ class StrataEngine final : public Engine {
             std::to_string(o.max_write_buffer_number) + " (strata default)",
         "block_cache_capacity = " + std::to_string(o.block_cache_capacity),
         "bloom_bits_per_key = " + std::to_string(o.bloom_bits_per_key),
-        "block_size = " + std::to_string(o.block_size),
+        "block_size = " + std::to_string(o.block_size) +
+            ", block_restart_interval = " +
+            std::to_string(o.block_restart_interval),
         "compression = " + std::string(CompressionName(o.compression)),
         "max_background_jobs = " + std::to_string(o.max_background_jobs),
         std::string("compaction = ") + (leveled ? "leveled" : "size-tiered") +
@@ -146,7 +150,11 @@ class StrataEngine final : public Engine {
             std::to_string(o.level0_idle_compaction_ms) +
             ", target_file_size = " + std::to_string(o.target_file_size) +
             ", max_bytes_for_level_base = " +
-            std::to_string(o.max_bytes_for_level_base) + " (strata defaults)",
+            std::to_string(o.max_bytes_for_level_base) +
+            (config.strata_target_file_size > 0 || config.strata_level_base > 0
+                 ? " (strata defaults but for --strata_target_file_size, "
+                   "--strata_level_base)"
+                 : " (strata defaults)"),
         "max_open_files = " + std::to_string(o.max_open_files) +
             " (strata default)",
         std::string("allow_mmap_reads = ") +
@@ -215,6 +223,17 @@ class StrataEngine final : public Engine {
     o.allow_mmap_reads = config.mmap_reads;
     o.allow_mmap_writes = config.strata_mmap_writes;
     o.enable_versioning = config.versioned;
+    if (config.strata_restart_interval > 0) {
+      o.block_restart_interval = static_cast<int>(
+          std::min<int64_t>(config.strata_restart_interval, INT_MAX));
+    }
+    if (config.strata_target_file_size > 0) {
+      o.target_file_size = static_cast<size_t>(config.strata_target_file_size);
+    }
+    if (config.strata_level_base > 0) {
+      o.max_bytes_for_level_base =
+          static_cast<uint64_t>(config.strata_level_base);
+    }
     if (config.strata_idle_fold_ms >= 0) {
       o.level0_idle_compaction_ms =
           static_cast<uint64_t>(config.strata_idle_fold_ms);

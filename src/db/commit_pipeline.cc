@@ -232,6 +232,7 @@ Status CommitPipeline::LogGroup(const WriteBatch& group, uint64_t timestamp,
     record_.append(record.data(), record.size());
     record = record_;
   }
+  log_trimmed_ = false;  // the log grows again
   Status status = writer_->AddRecord(record);
   if (status.ok()) status = log_file_->Flush();
   // Invariant 4: earlier logs become durable before this write does.
@@ -302,6 +303,7 @@ void CommitPipeline::SetLog(uint64_t number,
   assert(writer_ == nullptr);
   log_number_ = number;
   log_file_ = std::move(file);
+  log_trimmed_ = false;
   writer_ = std::make_unique<log::Writer>(log_file_.get());
 }
 
@@ -337,7 +339,7 @@ Status CommitPipeline::SyncLogs(bool sync) {
 
 void CommitPipeline::TrimLog() {
   if (log_file_ != nullptr && log_error_.ok()) {
-    (void)log_file_->Truncate(log_file_->Size());
+    log_trimmed_ = log_file_->Truncate(log_file_->Size()).ok();
   }
 }
 
@@ -353,9 +355,11 @@ void CommitPipeline::SwitchLog(uint64_t number,
     // Nothing more is appended to it: a log that preallocates space ahead
     // of its data (Env::NewMappedWritableFile) gives it back, so that only
     // the log being written can end in zeros (a checkpoint copies the
-    // others whole, and requires them to end cleanly). After TrimLog()
-    // this finds nothing to give back.
-    if (log_error_.ok()) (void)log_file_->Truncate(log_file_->Size());
+    // others whole, and requires them to end cleanly). Done already if
+    // TrimLog() was.
+    if (log_error_.ok() && !log_trimmed_) {
+      (void)log_file_->Truncate(log_file_->Size());
+    }
     unsynced_logs_.push_back(UnsyncedLog{log_number_, std::move(log_file_)});
   }
   writer_.reset();

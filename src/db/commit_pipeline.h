@@ -31,8 +31,8 @@
 //
 // Thread-safety: Write, ForceMemTableSwitch, Pause, Resume, Close and
 // LastSequence are safe from any thread. The log methods (SetLog,
-// FlushLog, SwitchLog, CloseLogs) belong to the leader — called from the
-// host's MakeRoom — or to the owner while no writer can be queued (before
+// FlushLog, TrimLog, SwitchLog, CloseLogs) belong to the leader — called from
+// the host's MakeRoom — or to the owner while no writer can be queued (before
 // the first write, after Close()).
 
 #pragma once
@@ -183,10 +183,10 @@ class CommitPipeline {
     return log_file_ != nullptr ? log_file_->Size() : 0;
   }
   // Gives back the space a preallocating log (Env::NewMappedWritableFile)
-  // holds past its data, ahead of SwitchLog: the leader calls it without
-  // the host's locks, since cutting a file can wait for the device (a
-  // discard). Nothing is appended to the log afterwards but by the next
-  // group, which maps new space again. Does nothing after a log failure.
+  // holds past its data, right before SwitchLog, which then skips that
+  // step: the leader calls it without the host's locks, since cutting a
+  // file can wait for the device (a journal, a discard). Does nothing
+  // after a log failure.
   void TrimLog();
   // Switches to log `number` in `file`. The current log is not synced
   // here (that would stall every writer for a whole log's fsync): it joins
@@ -240,7 +240,8 @@ class CommitPipeline {
   uint64_t log_number_ = 0;
   std::unique_ptr<WritableFile> log_file_;
   std::unique_ptr<log::Writer> writer_;
-  Status log_error_;  // sticky: the current log took a failed record
+  Status log_error_;          // sticky: the current log took a failed record
+  bool log_trimmed_ = false;  // TrimLog cut the log; nothing came after
   struct UnsyncedLog {
     uint64_t number = 0;
     std::unique_ptr<WritableFile> file;

@@ -11,7 +11,10 @@
 // hit can be (kSlowCopy) raises the score by kSlowStep, a fast one lowers
 // it by one, between 0 and kMaxScore, and the file is cold at kColdAt and
 // above. A run of misses makes a file cold within two reads; it warms up
-// again after some fast reads. In memory the score stays at 0.
+// again after some fast reads. Only copies of a block's size are timed
+// (kMaxTimedPages; a large value-log record takes longer than kSlowCopy
+// from memory too). In memory the score stays at 0, but for a copy the
+// scheduler interrupted, whose effect fades after a few reads.
 //
 // Thread-safety: safe from many threads; updates are racy by design
 // (relaxed, not read-modify-write), since the score is a hint.
@@ -21,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 
 namespace strata::internal {
 
@@ -32,6 +36,8 @@ class FaultScore {
   static constexpr int kSlowStep = 4;
   static constexpr int kColdAt = 8;
   static constexpr int kMaxScore = 32;
+  // Copies spanning more pages than this are not timed.
+  static constexpr uint64_t kMaxTimedPages = 2;
 
   // Whether recent copies waited for the device.
   bool Cold() const {
@@ -51,10 +57,27 @@ class FaultScore {
     }
   }
 
-  int ScoreForTest() const { return score_.load(std::memory_order_relaxed); }
+  // The score now, 0 to kMaxScore.
+  int score() const { return score_.load(std::memory_order_relaxed); }
 
  private:
   std::atomic<int> score_{0};
 };
+
+// The pages that bytes [offset, offset + count) of a file lie on, as the
+// page-aligned offset of the first and the length up to the end of the
+// last; `page` is a power of two. Returns how many pages that is (0 when
+// count is 0).
+inline uint64_t PagesSpanned(uint64_t offset, uint64_t count, uint64_t page,
+                             uint64_t* first, uint64_t* length) {
+  *first = offset & ~(page - 1);
+  if (count == 0) {
+    *length = 0;
+    return 0;
+  }
+  const uint64_t end = (offset + count + page - 1) & ~(page - 1);
+  *length = end - *first;
+  return *length / page;
+}
 
 }  // namespace strata::internal

@@ -17,7 +17,7 @@ TEST(FaultScoreTest, InMemoryStaysWarm) {
   FaultScore score;
   for (int i = 0; i < 1000; ++i) score.Note(nanoseconds(300));
   EXPECT_FALSE(score.Cold());
-  EXPECT_EQ(score.ScoreForTest(), 0);
+  EXPECT_EQ(score.score(), 0);
 }
 
 TEST(FaultScoreTest, TwoSlowCopiesMakeItCold) {
@@ -43,7 +43,7 @@ TEST(FaultScoreTest, MissesMixedWithHitsStayCold) {
 TEST(FaultScoreTest, FastCopiesWarmItUpAgainAndTheScoreIsBounded) {
   FaultScore score;
   for (int i = 0; i < 1000; ++i) score.Note(microseconds(100));
-  EXPECT_EQ(score.ScoreForTest(), FaultScore::kMaxScore);
+  EXPECT_EQ(score.score(), FaultScore::kMaxScore);
   int fast = 0;
   while (score.Cold()) {
     score.Note(nanoseconds(500));
@@ -52,7 +52,30 @@ TEST(FaultScoreTest, FastCopiesWarmItUpAgainAndTheScoreIsBounded) {
   // Warm after as many fast copies as the score was above the threshold.
   EXPECT_EQ(fast, FaultScore::kMaxScore - FaultScore::kColdAt + 1);
   for (int i = 0; i < 1000; ++i) score.Note(nanoseconds(500));
-  EXPECT_EQ(score.ScoreForTest(), 0);
+  EXPECT_EQ(score.score(), 0);
+}
+
+TEST(PagesSpannedTest, FirstPageAndLength) {
+  constexpr uint64_t kPage = 4096;
+  uint64_t first = 1;
+  uint64_t length = 1;
+  EXPECT_EQ(PagesSpanned(100, 0, kPage, &first, &length), 0u);
+  EXPECT_EQ(length, 0u);
+  // Inside one page, to its last byte, from its first.
+  EXPECT_EQ(PagesSpanned(100, 200, kPage, &first, &length), 1u);
+  EXPECT_EQ(first, 0u);
+  EXPECT_EQ(length, kPage);
+  EXPECT_EQ(PagesSpanned(4000, 96, kPage, &first, &length), 1u);
+  EXPECT_EQ(length, kPage);
+  EXPECT_EQ(PagesSpanned(2 * kPage, kPage, kPage, &first, &length), 1u);
+  EXPECT_EQ(first, 2 * kPage);
+  // One byte over a boundary; a block over three pages.
+  EXPECT_EQ(PagesSpanned(4000, 97, kPage, &first, &length), 2u);
+  EXPECT_EQ(first, 0u);
+  EXPECT_EQ(length, 2 * kPage);
+  EXPECT_EQ(PagesSpanned(kPage + 10, 2 * kPage, kPage, &first, &length), 3u);
+  EXPECT_EQ(first, kPage);
+  EXPECT_EQ(length, 3 * kPage);
 }
 
 }  // namespace

@@ -217,21 +217,25 @@ class PosixMappedFile final : public RandomAccessFile {
       return Status::OK();
     }
     const size_t count = std::min<uint64_t>(n, length_ - offset);
-    const uint64_t page = internal::PageSize();
-    const uint64_t first_page = offset & ~(page - 1);
-    if (faults_.Cold() && count > 0 &&
-        first_page != ((offset + count - 1) & ~(page - 1))) {
+    uint64_t first_page;
+    uint64_t span;
+    const uint64_t pages = internal::PagesSpanned(
+        offset, count, internal::PageSize(), &first_page, &span);
+    if (pages > 1 && faults_.Cold()) {
       // Reads have been missing the page cache: ask for every page of this
       // one together, so that the copy waits for one read from the device,
-      // not one per page (the mapping is MADV_RANDOM).
+      // not one per page (the mapping is MADV_RANDOM). Never faults.
       (void)::madvise(const_cast<char*>(base_) + first_page,
-                      static_cast<size_t>(offset + count - first_page),
-                      MADV_WILLNEED);
+                      static_cast<size_t>(span), MADV_WILLNEED);
     }
-    const auto start = std::chrono::steady_clock::now();
-    const bool copied =
-        internal::CopyFromMapping(scratch, base_ + offset, count);
-    faults_.Note(std::chrono::steady_clock::now() - start);
+    bool copied;
+    if (pages <= internal::FaultScore::kMaxTimedPages) {
+      const auto start = std::chrono::steady_clock::now();
+      copied = internal::CopyFromMapping(scratch, base_ + offset, count);
+      faults_.Note(std::chrono::steady_clock::now() - start);
+    } else {
+      copied = internal::CopyFromMapping(scratch, base_ + offset, count);
+    }
     if (!copied) {
       *result = Slice(scratch, 0);
       return Status::IOError(
