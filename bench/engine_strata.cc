@@ -148,9 +148,14 @@ class StrataEngine final : public Engine {
             std::to_string(o.level0_compaction_trigger) +
             ", level0_idle_compaction_ms = " +
             std::to_string(o.level0_idle_compaction_ms) +
-            ", target_file_size = " + std::to_string(o.target_file_size) +
+            ", target_file_size = " +
+            (o.target_file_size == 0
+                 ? std::string("0 (the write buffer, at least 2 MiB)")
+                 : std::to_string(o.target_file_size)) +
             ", max_bytes_for_level_base = " +
-            std::to_string(o.max_bytes_for_level_base) +
+            (o.max_bytes_for_level_base == 0
+                 ? std::string("0 (write buffer x L0 trigger)")
+                 : std::to_string(o.max_bytes_for_level_base)) +
             (config.strata_target_file_size > 0 || config.strata_level_base > 0
                  ? " (strata defaults but for --strata_target_file_size, "
                    "--strata_level_base)"

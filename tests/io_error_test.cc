@@ -32,6 +32,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -113,12 +114,27 @@ constexpr bool kCloseReportsCompactionFailures = true;
   }
   for (const CallRecord& hit : hits) {
     if (IsAdvisory(hit)) continue;
-    // The first open that succeeded after the hit ends its session.
+    // The first open that succeeded after the hit ends its session, unless
+    // the hit came during that open (after the DB was closed, before the
+    // open returned): a background job the open started can fail before
+    // it returns, and the open still succeeds; that session must report
+    // it, up to the open after.
+    const auto next_open =
+        std::lower_bound(log.opened_at.begin(), log.opened_at.end(), hit.index);
     uint64_t session_end = UINT64_MAX;
-    for (const uint64_t t : log.opened_at) {
-      if (t >= hit.index) {
-        session_end = t;
-        break;
+    if (next_open != log.opened_at.end()) {
+      const uint64_t since =
+          next_open == log.opened_at.begin() ? 0 : *std::prev(next_open);
+      const bool during_open =
+          next_open == log.opened_at.begin() ||
+          std::any_of(log.closes.begin(), log.closes.end(),
+                      [&](const RunLog::CloseCall& c) {
+                        return c.returned > since && c.returned < hit.index;
+                      });
+      if (!during_open) {
+        session_end = *next_open;
+      } else if (std::next(next_open) != log.opened_at.end()) {
+        session_end = *std::next(next_open);
       }
     }
     const bool reported = std::any_of(

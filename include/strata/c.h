@@ -107,6 +107,7 @@ enum {
 /* One of the strata_*_compaction values; any other is refused at open. */
 void strata_options_set_compaction_style(strata_options_t* o, int style);
 void strata_options_set_max_background_jobs(strata_options_t* o, int n);
+/* 0 (the default) derives them from the write buffer: see Options. */
 void strata_options_set_target_file_size(strata_options_t* o, size_t bytes);
 void strata_options_set_max_bytes_for_level_base(strata_options_t* o,
                                                  uint64_t bytes);

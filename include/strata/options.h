@@ -133,11 +133,17 @@ struct Options {
   // at a time; a second thread lets a flush proceed during a compaction).
   // In [1, 64]. If the system refuses a thread, Open fails with IOError.
   int max_background_jobs = 2;
-  // Compaction outputs are split into tables of about this size.
-  size_t target_file_size = 64 << 20;
+  // Compaction outputs are split into tables of about this size. 0 (the
+  // default): write_buffer_size, at least 2 MiB (64 MiB at the default
+  // buffer). Otherwise at least 64 KiB.
+  size_t target_file_size = 0;
   // Target size of the level L0 compacts into; deeper levels grow by
-  // 10x each, sized from the last level up as the data grows.
-  uint64_t max_bytes_for_level_base = 256 << 20;
+  // 10x each, sized from the last level up as the data grows. 0 (the
+  // default): write_buffer_size * level0_compaction_trigger, what L0
+  // holds when it is compacted (256 MiB at the defaults), so that an L0
+  // compaction merges about as much from L0 as from the level below.
+  // Otherwise at least 64 KiB.
+  uint64_t max_bytes_for_level_base = 0;
   // L0 files that trigger a compaction, that start slowing writers down,
   // and that stop writers until compaction catches up.
   int level0_compaction_trigger = 4;

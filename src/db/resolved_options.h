@@ -12,7 +12,8 @@
 namespace strata::internal {
 
 // `options` with the env and comparator resolved to non-null (the
-// defaults for null).
+// defaults for null), and the compaction sizes left at 0 derived from the
+// write buffer (target_file_size, max_bytes_for_level_base).
 Options ResolveOptions(const Options& options);
 
 // The settings of the DB's tables (readers and builders) under `options`;
