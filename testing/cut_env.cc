@@ -163,13 +163,15 @@ class CutEnvState {
       STRATA_REQUIRES(mu_) {
     ++calls_;
     if (!s.ok() && !s.IsNotFound() && failures_.size() < kMaxFailures) {
-      failures_.push_back(CallRecord{calls_, call, path, s});
+      failures_.push_back(
+          CallRecord{calls_, call, path, s, std::this_thread::get_id()});
     }
     if (tracing_ && trace_.size() < kMaxTrace) {
-      trace_.push_back(CallRecord{calls_, call, path, s});
+      trace_.push_back(
+          CallRecord{calls_, call, path, s, std::this_thread::get_id()});
     }
     if (armed_ && calls_ >= cut_at_) {
-      cut_call_ = CallRecord{calls_, call, path, s};
+      cut_call_ = CallRecord{calls_, call, path, s, std::this_thread::get_id()};
     }
     MaybeCutLocked();
   }

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "strata/env.h"
@@ -73,6 +74,7 @@ struct CallRecord {
   IoCall call = IoCall::kAppend;
   std::string path;  // the file or directory; for a rename or link, the source
   Status status;
+  std::thread::id thread;  // the thread that made the call
 };
 
 class CutEnvState;

@@ -28,12 +28,22 @@ TEST(OptionsTest, CompactionSizesFollowTheWriteBuffer) {
   EXPECT_EQ(r.target_file_size, size_t{4} << 20);
   EXPECT_EQ(r.max_bytes_for_level_base, uint64_t{16} << 20);
 
-  // Small buffers: tables of at least 2 MiB; the base follows the trigger.
+  // Small buffers: tables of at least 2 MiB, and a base level that holds
+  // one.
   o.write_buffer_size = 256 << 10;
   o.level0_compaction_trigger = 2;
   r = internal::ResolveOptions(o);
   EXPECT_EQ(r.target_file_size, size_t{2} << 20);
-  EXPECT_EQ(r.max_bytes_for_level_base, uint64_t{512} << 10);
+  EXPECT_EQ(r.max_bytes_for_level_base, uint64_t{2} << 20);
+  o.write_buffer_size = 4 << 20;
+  r = internal::ResolveOptions(o);
+  EXPECT_EQ(r.max_bytes_for_level_base, uint64_t{8} << 20);
+  // A product past 64 bits saturates.
+  o.write_buffer_size = SIZE_MAX / 2;
+  o.level0_compaction_trigger = 4;
+  r = internal::ResolveOptions(o);
+  EXPECT_EQ(r.max_bytes_for_level_base, UINT64_MAX);
+  o.write_buffer_size = 4 << 20;
 
   // Sizes set explicitly are kept.
   o.target_file_size = 8 << 20;

@@ -141,7 +141,8 @@ struct Options {
   // 10x each, sized from the last level up as the data grows. 0 (the
   // default): write_buffer_size * level0_compaction_trigger, what L0
   // holds when it is compacted (256 MiB at the defaults), so that an L0
-  // compaction merges about as much from L0 as from the level below.
+  // compaction merges about as much from L0 as from the level below; at
+  // least target_file_size.
   // Otherwise at least 64 KiB.
   uint64_t max_bytes_for_level_base = 0;
   // L0 files that trigger a compaction, that start slowing writers down,

@@ -121,10 +121,15 @@ Options ResolveOptions(const Options& options) {
     r.target_file_size = std::max(r.write_buffer_size, size_t{2} << 20);
   }
   if (r.max_bytes_for_level_base == 0) {
-    r.max_bytes_for_level_base = std::max<uint64_t>(
-        static_cast<uint64_t>(r.write_buffer_size) *
-            static_cast<uint64_t>(std::max(r.level0_compaction_trigger, 1)),
-        uint64_t{64} << 10);
+    const auto buffer = static_cast<uint64_t>(r.write_buffer_size);
+    const auto trigger =
+        static_cast<uint64_t>(std::max(r.level0_compaction_trigger, 1));
+    // Saturating, and never below one table: the level must hold what one
+    // compaction output is.
+    const uint64_t base =
+        buffer > UINT64_MAX / trigger ? UINT64_MAX : buffer * trigger;
+    r.max_bytes_for_level_base =
+        std::max<uint64_t>(base, static_cast<uint64_t>(r.target_file_size));
   }
   return r;
 }

@@ -118,6 +118,9 @@ struct leveldb_options_t {
   Options rep;
   const leveldb_comparator_t* comparator = nullptr;
   const leveldb_filterpolicy_t* filter_policy = nullptr;
+  // leveldb_options_set_max_file_size was called: the size is clipped as
+  // LevelDB clips it; otherwise strata derives it from the write buffer.
+  bool max_file_size_set = false;
 };
 
 }  // extern "C"
@@ -162,7 +165,9 @@ Options Resolve(const leveldb_options_t& o) {
   Options options = o.rep;
   ClipToRange(&options.max_open_files, 64 + 10, 50000);
   ClipToRange(&options.write_buffer_size, size_t{64} << 10, size_t{1} << 30);
-  ClipToRange(&options.target_file_size, size_t{1} << 20, size_t{1} << 30);
+  if (o.max_file_size_set) {
+    ClipToRange(&options.target_file_size, size_t{1} << 20, size_t{1} << 30);
+  }
   ClipToRange(&options.block_size, size_t{1} << 10, size_t{4} << 20);
   options.comparator = o.comparator;
   const bool custom_order = o.comparator != nullptr;
@@ -469,6 +474,7 @@ void leveldb_options_set_block_restart_interval(leveldb_options_t* opt, int n) {
 
 void leveldb_options_set_max_file_size(leveldb_options_t* opt, size_t s) {
   opt->rep.target_file_size = s;
+  opt->max_file_size_set = true;
 }
 
 void leveldb_options_set_compression(leveldb_options_t* opt, int t) {

@@ -45,7 +45,8 @@
  *  - leveldb_options_set_info_log: strata writes its LOG file in the DB's
  *    directory as LevelDB does without a logger; since no function of this
  *    API makes a logger, the argument can only be NULL.
- *  - leveldb_options_set_max_file_size sets strata's target_file_size.
+ *  - leveldb_options_set_max_file_size sets strata's target_file_size
+ *    (left unset, strata derives it from the write buffer).
  *    max_open_files, write_buffer_size, max_file_size and block_size are
  *    clipped to the ranges LevelDB clips them to; a block restart interval
  *    below 1 fails at leveldb_open (LevelDB would assert).
