@@ -163,7 +163,46 @@ inline ::testing::AssertionResult Eventually(
   return ::testing::AssertionSuccess();
 }
 
-// ---- An env that can hold table creation ------------------------------------
+// ---- A gate, and an env that can hold table creation
+// -------------------------
+
+// Threads that Pass() while the gate is held wait until Release().
+class Gate {
+ public:
+  void Hold() {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = true;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = false;
+    cv_.notify_all();
+  }
+  void Pass() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++waiting_;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return !held_; });
+    --waiting_;
+  }
+  // Threads waiting in Pass() now.
+  int waiting() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return waiting_;
+  }
+  // Returns once a thread waits in Pass(), or false after 30 s.
+  bool AwaitWaiter() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(30),
+                        [this] { return waiting_ > 0; });
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+  int waiting_ = 0;
+};
 
 // Forwards every call to a borrowed base env. While held, creating a table
 // file ("*.sst") blocks until Release(): the background flush then stops
@@ -174,37 +213,19 @@ class GatedEnv final : public internal::EnvWrapper {
   explicit GatedEnv(Env* base) : EnvWrapper(base) {}
   ~GatedEnv() override { Release(); }
 
-  void Hold() {
-    std::lock_guard<std::mutex> lock(mu_);
-    held_ = true;
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    held_ = false;
-    cv_.notify_all();
-  }
+  void Hold() { gate_.Hold(); }
+  void Release() { gate_.Release(); }
   // Threads currently blocked creating a table.
-  int blocked() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return blocked_;
-  }
+  int blocked() const { return gate_.waiting(); }
 
   Status NewWritableFile(const std::string& path,
                          std::unique_ptr<WritableFile>* result) override {
-    if (path.ends_with(".sst")) {
-      std::unique_lock<std::mutex> lock(mu_);
-      ++blocked_;
-      cv_.wait(lock, [this] { return !held_; });
-      --blocked_;
-    }
+    if (path.ends_with(".sst")) gate_.Pass();
     return target()->NewWritableFile(path, result);
   }
 
  private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool held_ = false;
-  int blocked_ = 0;
+  Gate gate_;
 };
 
 // Releases a GatedEnv when it goes out of scope. Declared after the DB, it

@@ -14,13 +14,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,6 +30,7 @@
 #include "strata/options.h"
 #include "strata/write_batch.h"
 #include "testing/test_util.h"
+#include "tests/db_flush_test_util.h"
 
 namespace strata::testing {
 namespace {
@@ -182,43 +181,11 @@ TEST(MmapWritesTest, ARecordTheDeathCutShortIsATornTail) {
   RemoveTempDir(dir);
 }
 
-// A mapped log whose Truncate waits, while held, until released: a cut
-// that waits for the device (a `discard` mount) stands still here.
-class TrimGate {
- public:
-  void Hold() {
-    std::lock_guard<std::mutex> lock(mu_);
-    held_ = true;
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    held_ = false;
-    cv_.notify_all();
-  }
-  void Pass() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ++waiting_;
-    cv_.notify_all();
-    cv_.wait(lock, [this] { return !held_; });
-    --waiting_;
-  }
-  // Returns once a truncate is waiting, or false after 30 s.
-  bool AwaitWaiter() {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(30),
-                        [this] { return waiting_ > 0; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool held_ = false;
-  int waiting_ = 0;
-};
-
+// A mapped log whose Truncate passes a Gate: a cut that waits for the
+// device (a `discard` mount) stands still there while the gate is held.
 class GatedTruncateFile final : public WritableFile {
  public:
-  GatedTruncateFile(std::unique_ptr<WritableFile> base, TrimGate* gate)
+  GatedTruncateFile(std::unique_ptr<WritableFile> base, Gate* gate)
       : base_(std::move(base)), gate_(gate) {}
   Status Append(const Slice& data) override { return base_->Append(data); }
   Status Flush() override { return base_->Flush(); }
@@ -232,13 +199,12 @@ class GatedTruncateFile final : public WritableFile {
 
  private:
   std::unique_ptr<WritableFile> base_;
-  TrimGate* const gate_;
+  Gate* const gate_;
 };
 
-class TrimGateEnv final : public internal::EnvWrapper {
+class GateEnv final : public internal::EnvWrapper {
  public:
-  explicit TrimGateEnv(TrimGate* gate)
-      : EnvWrapper(Env::Default()), gate_(gate) {}
+  explicit GateEnv(Gate* gate) : EnvWrapper(Env::Default()), gate_(gate) {}
   Status NewMappedWritableFile(const std::string& path,
                                std::unique_ptr<WritableFile>* result) override {
     std::unique_ptr<WritableFile> file;
@@ -249,7 +215,7 @@ class TrimGateEnv final : public internal::EnvWrapper {
   }
 
  private:
-  TrimGate* const gate_;
+  Gate* const gate_;
 };
 
 // Switching logs gives back the old log's preallocated space without the
@@ -257,8 +223,8 @@ class TrimGateEnv final : public internal::EnvWrapper {
 // mutex (here a property) still answers, and the writes go on after it.
 TEST(MmapWritesTest, TheOldLogIsTrimmedWithoutTheDbMutex) {
   const std::string dir = NewTempDir("mmap_writes_trim");
-  TrimGate gate;
-  TrimGateEnv env(&gate);
+  Gate gate;
+  GateEnv env(&gate);
   Options options;
   options.env = &env;
   std::unique_ptr<DB> db;
