@@ -52,6 +52,9 @@ struct EngineConfig {
   // strata's Options::block_restart_interval (--strata_restart_interval,
   // at least 1); -1 keeps strata's default. The peers keep theirs (16).
   int64_t strata_restart_interval = -1;
+  // strata's Options::compression_unit_size (--strata_compression_unit;
+  // 0: whole-block compression); -1 keeps strata's default.
+  int64_t strata_compression_unit = -1;
   // strata's Options::target_file_size and max_bytes_for_level_base
   // (--strata_target_file_size, --strata_level_base); 0 keeps strata's
   // defaults.

@@ -140,7 +140,9 @@ class StrataEngine final : public Engine {
         "bloom_bits_per_key = " + std::to_string(o.bloom_bits_per_key),
         "block_size = " + std::to_string(o.block_size) +
             ", block_restart_interval = " +
-            std::to_string(o.block_restart_interval),
+            std::to_string(o.block_restart_interval) +
+            ", compression_unit_size = " +
+            std::to_string(o.compression_unit_size),
         "compression = " + std::string(CompressionName(o.compression)),
         "max_background_jobs = " + std::to_string(o.max_background_jobs),
         std::string("compaction = ") + (leveled ? "leveled" : "size-tiered") +
@@ -231,6 +233,10 @@ class StrataEngine final : public Engine {
     if (config.strata_restart_interval > 0) {
       o.block_restart_interval = static_cast<int>(
           std::min<int64_t>(config.strata_restart_interval, INT_MAX));
+    }
+    if (config.strata_compression_unit >= 0) {
+      o.compression_unit_size =
+          static_cast<size_t>(config.strata_compression_unit);
     }
     if (config.strata_target_file_size > 0) {
       o.target_file_size = static_cast<size_t>(config.strata_target_file_size);

@@ -81,6 +81,15 @@ struct Options {
   // faster (~9 GB/s vs ~7 GB/s); zstd saves ~15% more at a third of the
   // speed (docs/table_format.md has the measurement).
   Compression compression = Compression::kLZ4;
+  // Data blocks are compressed in independent units, each a run of whole
+  // restart intervals of at least this many uncompressed bytes, with a
+  // small directory of the units and a separator key between each two
+  // (docs/table_format.md#unit-compressed-blocks). A point read that
+  // misses the block cache then checks and decompresses only the unit that
+  // can hold its key, not the whole block; scans read whole blocks as
+  // before. 0 compresses each block whole (the directory costs ~2-3% of the
+  // stored bytes and the units compress a little less well together).
+  size_t compression_unit_size = 1024;
   // Hard capacity of the shared block cache, in bytes.
   size_t block_cache_capacity = 32 << 20;
   // Table files kept open at once (each holds its index and filter in

@@ -292,6 +292,26 @@ BlockCache::BlockCache(size_t capacity, int num_shard_bits)
   }
   // The last shard takes the remainder, so the shards add up to capacity.
   shards_[num_shards - 1].SetCapacity(capacity - per_shard * (num_shards - 1));
+  size_t slots = 64;
+  while (slots < capacity / 4096 && slots < (size_t{1} << 24)) slots <<= 1;
+  ghosts_ = std::make_unique<std::atomic<uint64_t>[]>(slots);
+  for (size_t i = 0; i < slots; ++i) {
+    ghosts_[i].store(0, std::memory_order_relaxed);
+  }
+  ghost_mask_ = slots - 1;
+}
+
+bool BlockCache::AdmitOnRepeat(const BlockCacheKey& key) {
+  const uint64_t hash = HashKey(key);
+  const uint64_t tag = hash | 1;  // never the empty 0
+  // relaxed: a heuristic; a lost or torn race only delays an admission.
+  std::atomic<uint64_t>& slot = ghosts_[hash & ghost_mask_];
+  if (slot.load(std::memory_order_relaxed) == tag) {
+    slot.store(0, std::memory_order_relaxed);
+    return true;
+  }
+  slot.store(tag, std::memory_order_relaxed);
+  return false;
 }
 
 BlockCache::~BlockCache() = default;

@@ -50,6 +50,16 @@ class BlockCache {
   // Drops the entry for `key`, if any.
   void Erase(const BlockCacheKey& key);
 
+  // Admission for blocks a reader could serve without caching them (a
+  // point read that decompresses only part of a block): false the first
+  // time `key` is asked about, true when it is asked again before about
+  // capacity()/4 KiB other keys have taken its slot. A block read once at
+  // random then does not push out blocks that are read again, and one that
+  // is read again gets cached. A table of one 8-byte tag per 4 KiB of
+  // capacity (at least 64 slots): a collision only forgets a key or, once
+  // in 2^64, admits one early.
+  bool AdmitOnRepeat(const BlockCacheKey& key);
+
   // A cache id never returned before by this cache.
   uint64_t NewId() {
     // relaxed: only uniqueness matters.
@@ -72,6 +82,9 @@ class BlockCache {
   const int num_shard_bits_;
   std::unique_ptr<Shard[]> shards_;
   std::atomic<uint64_t> next_id_{1};
+  // AdmitOnRepeat's tags (0: empty); ghost_mask_ + 1 slots, a power of 2.
+  std::unique_ptr<std::atomic<uint64_t>[]> ghosts_;
+  size_t ghost_mask_ = 0;
 };
 
 }  // namespace strata::internal

@@ -146,6 +146,7 @@ TableOptions MakeTableOptions(const Options& options,
   t.block_restart_interval = options.block_restart_interval;
   t.bloom_bits_per_key = options.bloom_bits_per_key;
   t.compression = options.compression;
+  t.compression_unit_size = options.compression_unit_size;
   t.block_cache = cache;
   return t;
 }

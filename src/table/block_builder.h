@@ -43,6 +43,13 @@ class BlockBuilder {
     return buffer_.size() + (restarts_.size() + 1) * sizeof(uint32_t);
   }
 
+  // Bytes of the entries added so far: where the next entry would start.
+  size_t EntriesSize() const { return buffer_.size(); }
+  // Whether the next Add() starts a restart point (its whole key stored).
+  bool NextAddRestarts() const {
+    return num_entries_ == 0 || counter_ >= restart_interval_;
+  }
+
   bool empty() const { return num_entries_ == 0; }
   size_t num_entries() const { return num_entries_; }
 

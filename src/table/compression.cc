@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "base/coding.h"
@@ -131,66 +132,88 @@ bool Compressor::Compress(const Slice& input, std::string* output) {
   return false;
 }
 
-Status UncompressBlock(Compression type, const Slice& input,
-                       std::unique_ptr<char[]>* output, size_t* output_size,
-                       size_t* output_capacity) {
-  Slice in = input;
+Status UncompressedLength(Compression type, Slice* input, size_t* length) {
   switch (type) {
     case Compression::kNone:
-      break;
+      *length = input->size();
+      return Status::OK();
     case Compression::kSnappy: {
-      size_t length = 0;
-      if (!snappy::GetUncompressedLength(in.data(), in.size(), &length)) {
+      // Snappy's own header; the decompressor reads it again.
+      if (!snappy::GetUncompressedLength(input->data(), input->size(),
+                                         length)) {
         return Status::Corruption("snappy block has a bad length header");
       }
-      if (length > MaxUncompressedSize(type, in.size())) {
+      if (*length > MaxUncompressedSize(type, input->size())) {
         return Status::Corruption("snappy block claims an impossible size");
       }
-      BlockBuffer buf = AcquireBlockBuffer(length);
-      if (!snappy::RawUncompress(in.data(), in.size(), buf.data.get())) {
-        return Status::Corruption("snappy block does not decompress");
-      }
-      *output = std::move(buf.data);
-      *output_size = length;
-      if (output_capacity != nullptr) *output_capacity = buf.capacity;
       return Status::OK();
     }
-    case Compression::kLZ4: {
-      uint32_t length = 0;
-      STRATA_RETURN_IF_ERROR(ReadLengthPrefix(type, &in, &length));
-      if (in.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
-        return Status::Corruption("lz4 block too large");
-      }
-      BlockBuffer buf = AcquireBlockBuffer(length);
-      const int got = LZ4_decompress_safe(in.data(), buf.data.get(),
-                                          static_cast<int>(in.size()),
-                                          static_cast<int>(length));
-      if (got < 0 || static_cast<uint32_t>(got) != length) {
-        return Status::Corruption("lz4 block does not decompress");
-      }
-      *output = std::move(buf.data);
-      *output_size = length;
-      if (output_capacity != nullptr) *output_capacity = buf.capacity;
-      return Status::OK();
-    }
+    case Compression::kLZ4:
     case Compression::kZstd: {
-      uint32_t length = 0;
-      STRATA_RETURN_IF_ERROR(ReadLengthPrefix(type, &in, &length));
-      ZSTD_DCtx* ctx = ThreadZstdDCtx();
-      if (ctx == nullptr) std::abort();  // out of memory (STYLE.md: OOM aborts)
-      BlockBuffer buf = AcquireBlockBuffer(length);
-      const size_t got = ZSTD_decompressDCtx(ctx, buf.data.get(), length,
-                                             in.data(), in.size());
-      if (ZSTD_isError(got) || got != length) {
-        return Status::Corruption("zstd block does not decompress");
-      }
-      *output = std::move(buf.data);
-      *output_size = length;
-      if (output_capacity != nullptr) *output_capacity = buf.capacity;
+      uint32_t n = 0;
+      STRATA_RETURN_IF_ERROR(ReadLengthPrefix(type, input, &n));
+      *length = n;
       return Status::OK();
     }
   }
   return Status::Corruption("unknown compression type");
+}
+
+Status UncompressInto(Compression type, const Slice& input, size_t length,
+                      char* output) {
+  switch (type) {
+    case Compression::kNone:
+      if (input.size() != length) {
+        return Status::Corruption("raw block has the wrong size");
+      }
+      std::memcpy(output, input.data(), length);
+      return Status::OK();
+    case Compression::kSnappy:
+      if (!snappy::RawUncompress(input.data(), input.size(), output)) {
+        return Status::Corruption("snappy block does not decompress");
+      }
+      return Status::OK();
+    case Compression::kLZ4: {
+      if (input.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+        return Status::Corruption("lz4 block too large");
+      }
+      const int got = LZ4_decompress_safe(input.data(), output,
+                                          static_cast<int>(input.size()),
+                                          static_cast<int>(length));
+      if (got < 0 || static_cast<size_t>(got) != length) {
+        return Status::Corruption("lz4 block does not decompress");
+      }
+      return Status::OK();
+    }
+    case Compression::kZstd: {
+      ZSTD_DCtx* ctx = ThreadZstdDCtx();
+      if (ctx == nullptr) std::abort();  // out of memory (STYLE.md: OOM aborts)
+      const size_t got =
+          ZSTD_decompressDCtx(ctx, output, length, input.data(), input.size());
+      if (ZSTD_isError(got) || got != length) {
+        return Status::Corruption("zstd block does not decompress");
+      }
+      return Status::OK();
+    }
+  }
+  return Status::Corruption("unknown compression type");
+}
+
+Status UncompressBlock(Compression type, const Slice& input,
+                       std::unique_ptr<char[]>* output, size_t* output_size,
+                       size_t* output_capacity) {
+  if (type == Compression::kNone) {
+    return Status::Corruption("unknown compression type");
+  }
+  Slice in = input;
+  size_t length = 0;
+  STRATA_RETURN_IF_ERROR(UncompressedLength(type, &in, &length));
+  BlockBuffer buf = AcquireBlockBuffer(length);
+  STRATA_RETURN_IF_ERROR(UncompressInto(type, in, length, buf.data.get()));
+  *output = std::move(buf.data);
+  *output_size = length;
+  if (output_capacity != nullptr) *output_capacity = buf.capacity;
+  return Status::OK();
 }
 
 }  // namespace strata::internal

@@ -63,6 +63,18 @@ class Compressor {
   std::unique_ptr<ZstdContext> zstd_;  // only for kZstd
 };
 
+// Reads the uncompressed length at the front of `input` (a compressed form
+// of `type`, see docs/table_format.md#compressed-blocks) and checks it
+// against MaxUncompressedSize(). LZ4 and zstd forms have their varint32
+// prefix removed from `*input`; snappy keeps its own header, which its
+// decompressor reads again. kNone: the length is input->size().
+Status UncompressedLength(Compression type, Slice* input, size_t* length);
+
+// Decompresses `input`, as UncompressedLength() left it, into the `length`
+// bytes at `output`; Corruption unless it yields exactly `length` bytes.
+Status UncompressInto(Compression type, const Slice& input, size_t length,
+                      char* output);
+
 // Decompresses a block's stored bytes `input` of compression `type`.
 // On success `*output` holds the `*output_size` bytes, in a buffer of
 // `*output_capacity` bytes when that is asked for (the buffer may be a

@@ -11,6 +11,7 @@
 #include "table/block_buffer.h"
 #include "table/block_builder.h"
 #include "table/compression.h"
+#include "table/unit_block.h"
 
 namespace strata::internal {
 namespace {
@@ -21,6 +22,9 @@ namespace {
 struct PropertyField {
   const char* name;
   uint64_t TableProperties::*field;
+  // Written only when not zero; absent reads as zero (fields added after
+  // version 1's first tables).
+  bool optional = false;
 };
 
 constexpr char kCompressionName[] = "strata.compression";
@@ -37,6 +41,7 @@ constexpr PropertyField kPropertyFields[] = {
     {"strata.num_deletions", &TableProperties::num_deletions},
     {"strata.num_entries", &TableProperties::num_entries},
     {"strata.num_range_deletions", &TableProperties::num_range_deletions},
+    {"strata.num_unit_blocks", &TableProperties::num_unit_blocks, true},
     {"strata.raw_key_bytes", &TableProperties::raw_key_bytes},
     {"strata.raw_value_bytes", &TableProperties::raw_value_bytes},
     {"strata.smallest_seqno", &TableProperties::smallest_seqno},
@@ -66,7 +71,7 @@ void Footer::EncodeTo(std::string* dst) const {
   metaindex_handle.EncodeTo(dst);
   index_handle.EncodeTo(dst);
   dst->resize(start + kHandlesSize, '\0');
-  PutFixed32(dst, kTableFormatVersion);
+  PutFixed32(dst, version);
   PutFixed32(
       dst, crc32c::Mask(crc32c::Value(dst->data() + start, kHandlesSize + 4)));
   PutFixed64(dst, kTableMagicNumber);
@@ -82,7 +87,7 @@ Status Footer::DecodeFrom(const Slice& input) {
     return Status::Corruption("bad table magic number");
   }
   const uint32_t version = DecodeFixed32(p + kHandlesSize);
-  if (version != kTableFormatVersion) {
+  if (version != kTableFormatVersion && version != kTableFormatVersionUnits) {
     return Status::Corruption("unknown table format version " +
                               std::to_string(version));
   }
@@ -100,6 +105,7 @@ Status Footer::DecodeFrom(const Slice& input) {
       return Status::Corruption("footer padding is not zero");
     }
   }
+  this->version = version;
   return Status::OK();
 }
 
@@ -157,6 +163,11 @@ Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
     }
   }
   const auto type = static_cast<uint8_t>(data[n]);
+  if (IsUnitCompression(type)) {
+    Status s = UncompressUnits(type, Slice(data, n), contents);
+    if (!s.ok()) return CorruptionAt(file_name, handle.offset, s.message());
+    return Status::OK();
+  }
   if (!IsKnownCompression(type)) {
     return CorruptionAt(
         file_name, handle.offset,
@@ -204,6 +215,7 @@ std::string EncodeProperties(const TableProperties& properties) {
     if (max_timestamp_due && std::strcmp(f.name, kMaxTimestampName) > 0) {
       add_max_timestamp();
     }
+    if (f.optional && properties.*f.field == 0) continue;
     value.clear();
     PutVarint64(&value, properties.*f.field);
     builder.Add(f.name, value);
@@ -258,7 +270,7 @@ Status DecodeProperties(const Block& block, TableProperties* properties) {
     return Status::Corruption("missing property strata.compression");
   }
   for (size_t i = 0; i < kNumPropertyFields; ++i) {
-    if (!seen[i]) {
+    if (!seen[i] && !kPropertyFields[i].optional) {
       return Status::Corruption(std::string("missing property ") +
                                 kPropertyFields[i].name);
     }

@@ -42,6 +42,10 @@ struct TableOptions {
   int block_restart_interval = 16;
   int bloom_bits_per_key = 10;  // 0 = no filter
   Compression compression = Compression::kSnappy;
+  // Compress data blocks in units of whole restart intervals, a unit ending
+  // at the first restart point after this many uncompressed bytes
+  // (table/unit_block.h); 0 compresses each block whole.
+  size_t compression_unit_size = 0;
   BlockCache* block_cache = nullptr;  // borrowed, may be null
   // Set when keys are DB internal keys (key/internal_key.h) ordered by this
   // user comparator (borrowed): the reader then decodes and fragments a
@@ -63,6 +67,9 @@ struct TableProperties {
   // block and of the filter block (0 without a filter).
   uint64_t data_bytes = 0, index_bytes = 0, filter_bytes = 0;
   uint64_t num_data_blocks = 0;
+  // Data blocks stored unit-compressed (table/unit_block.h); a point read
+  // that misses the cache decompresses only part of them.
+  uint64_t num_unit_blocks = 0;
   uint64_t smallest_seqno = 0, largest_seqno = 0;
   // The compression the table was built with (a block that does not
   // compress well is still stored raw).
@@ -77,8 +84,11 @@ struct TableProperties {
   bool operator==(const TableProperties&) const = default;
 };
 
-// The format version this code writes and reads.
+// The format versions this code writes and reads: 2 for a table with
+// unit-compressed data blocks (table/unit_block.h), else 1, so a reader
+// that predates units says so instead of meeting an unknown block type.
 inline constexpr uint32_t kTableFormatVersion = 1;
+inline constexpr uint32_t kTableFormatVersionUnits = 2;
 
 // The last 8 bytes of every table: the ASCII bytes "strataT1" read as a
 // little-endian fixed64.
@@ -119,6 +129,7 @@ struct Footer {
 
   BlockHandle metaindex_handle;
   BlockHandle index_handle;
+  uint32_t version = kTableFormatVersion;  // 1 or kTableFormatVersionUnits
 
   // Appends exactly kEncodedLength bytes.
   void EncodeTo(std::string* dst) const;

@@ -139,12 +139,29 @@ class Table {
   // The data block at `handle`, from the cache or the file.
   Status GetDataBlock(const TableReadOptions& ro, const BlockHandle& handle,
                       std::shared_ptr<const Block>* block) const;
+  // GetDataBlock() after a cache miss: reads the block and caches it when
+  // ro.fill_cache.
+  Status ReadDataBlock(const TableReadOptions& ro, const BlockHandle& handle,
+                       std::shared_ptr<const Block>* block) const;
+  // Get()'s work in the data block at `handle` when that block is
+  // unit-compressed (table/unit_block.h): only the units from the one that
+  // can hold `key` on are read, checked and decompressed, and none is
+  // cached. `*served` false (and nothing read but the block's last bytes):
+  // the block is stored another way, and the caller reads it whole.
+  // `*more`: the handler asked for the entry after the block's last.
+  Status GetFromUnits(
+      const TableReadOptions& ro, const BlockHandle& handle, const Slice& key,
+      const std::function<bool(const Slice&, const Slice&)>& handler,
+      bool* served, bool* more) const;
   // Decodes an index entry's value (a BlockHandle).
   Status DecodeIndexValue(const Slice& value, BlockHandle* handle) const;
   // An iterator over the data block at `handle`.
   Status NewDataIterator(const TableReadOptions& ro, const BlockHandle& handle,
                          std::unique_ptr<InternalIterator>* iter) const;
   std::unique_ptr<BlockIter> NewIndexIterator() const;
+
+  class UnitReader;
+  class DataIter;
 
   const TableOptions options_;
   const std::unique_ptr<RandomAccessFile> file_;

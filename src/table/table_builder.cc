@@ -6,6 +6,7 @@
 #include "base/crc32c.h"
 #include "key/internal_key.h"
 #include "key/versioned_key.h"
+#include "table/unit_block.h"
 
 namespace strata::internal {
 
@@ -44,6 +45,7 @@ void TableBuilder::Add(const Slice& key, const Slice& value) {
     const uint64_t ts = ExtractTimestamp(ExtractUserKey(key));
     if (ts > properties_.max_timestamp) properties_.max_timestamp = ts;
   }
+  if (options_.compression_unit_size > 0) MaybeCutUnit(key);
   last_key_.assign(key.data(), key.size());
   ++properties_.num_entries;
   properties_.raw_key_bytes += key.size();
@@ -89,6 +91,17 @@ void TableBuilder::AddIndexEntry(const Slice* next_key) {
   pending_index_entry_ = false;
 }
 
+void TableBuilder::MaybeCutUnit(const Slice& key) {
+  if (data_block_.empty() || !data_block_.NextAddRestarts()) return;
+  const size_t offset = data_block_.EntriesSize();
+  if (offset - unit_start_ < options_.compression_unit_size) return;
+  std::string separator = last_key_;
+  options_.comparator->FindShortestSeparator(&separator, key);
+  unit_cuts_.push_back(static_cast<uint32_t>(offset));
+  unit_separators_.push_back(std::move(separator));
+  unit_start_ = offset;
+}
+
 void TableBuilder::FlushDataBlock() {
   if (data_block_.empty() || !status_.ok()) return;
   assert(!pending_index_entry_);
@@ -97,7 +110,25 @@ void TableBuilder::FlushDataBlock() {
   // so the bytes compression saves there are few, while every read that
   // misses the cache would pay for decompressing them.
   const bool compress = block_pointers_ * 2 < block_entries_;
-  WriteBlock(data_block_.Finish(), compress, &pending_handle_);
+  const Slice block = data_block_.Finish();
+  // Units when the block has more than one and they save what a whole
+  // block must (see WriteBlock); else the block whole.
+  if (compress && !unit_cuts_.empty() &&
+      options_.compression != Compression::kNone &&
+      EncodeUnits(&compressor_, block, unit_cuts_, unit_separators_,
+                  &compressed_) &&
+      compressed_.size() <= block.size() - block.size() / 8) {
+    WriteRawBlock(Slice(compressed_),
+                  static_cast<uint8_t>(
+                      kUnitsFlag | static_cast<uint8_t>(compressor_.type())),
+                  &pending_handle_);
+    ++properties_.num_unit_blocks;
+  } else {
+    WriteBlock(block, compress, &pending_handle_);
+  }
+  unit_cuts_.clear();
+  unit_separators_.clear();
+  unit_start_ = 0;
   data_block_.Reset();
   block_entries_ = 0;
   block_pointers_ = 0;
@@ -121,7 +152,7 @@ void TableBuilder::WriteBlock(const Slice& block, bool compress,
 }
 
 // See docs/table_format.md#block-trailer.
-void TableBuilder::WriteRawBlock(const Slice& contents, Compression type,
+void TableBuilder::WriteRawBlock(const Slice& contents, uint8_t type,
                                  BlockHandle* handle) {
   if (!status_.ok()) return;
   handle->offset = offset_;
@@ -191,6 +222,9 @@ Status TableBuilder::Finish(const TableProperties& caller) {
   Footer footer;
   footer.metaindex_handle = metaindex_handle;
   footer.index_handle = index_handle;
+  if (properties_.num_unit_blocks > 0) {
+    footer.version = kTableFormatVersionUnits;
+  }
   std::string encoded;
   footer.EncodeTo(&encoded);
   status_ = file_->Append(encoded);

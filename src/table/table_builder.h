@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "strata/env.h"
 #include "strata/slice.h"
@@ -72,9 +73,17 @@ class TableBuilder {
   void FlushDataBlock();
   // Compresses (when it pays) and writes `block`, filling `*handle`.
   void WriteBlock(const Slice& block, bool compress, BlockHandle* handle);
-  // Writes `contents` with its trailer for compression `type`.
+  // Writes `contents` with its trailer for compression `type` (a
+  // Compression, or a unit-compressed type of table/unit_block.h).
+  void WriteRawBlock(const Slice& contents, uint8_t type, BlockHandle* handle);
   void WriteRawBlock(const Slice& contents, Compression type,
-                     BlockHandle* handle);
+                     BlockHandle* handle) {
+    WriteRawBlock(contents, static_cast<uint8_t>(type), handle);
+  }
+  // Before `key` is added to the open data block: ends the block's current
+  // compression unit there when the key starts a restart point and the
+  // unit has reached options_.compression_unit_size.
+  void MaybeCutUnit(const Slice& key);
   // Adds the index entry for the last flushed data block; `next_key` is the
   // first key of the following block, or null at the end of the table.
   void AddIndexEntry(const Slice* next_key);
@@ -101,6 +110,11 @@ class TableBuilder {
   bool pending_index_entry_ = false;
   BlockHandle pending_handle_;
   std::string compressed_;  // scratch output of the compressor
+  // The open data block's compression units: where units after the first
+  // start, and the separator before each.
+  std::vector<uint32_t> unit_cuts_;
+  std::vector<std::string> unit_separators_;
+  size_t unit_start_ = 0;
 };
 
 }  // namespace strata::internal

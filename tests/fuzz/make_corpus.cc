@@ -100,7 +100,8 @@ std::string LogOf(const std::vector<std::string>& records) {
 std::string BuildTable(
     const Comparator* cmp, size_t suffix_len, Compression compression,
     int bloom_bits, int restart_interval, size_t block_size,
-    const std::vector<std::pair<std::string, std::string>>& entries) {
+    const std::vector<std::pair<std::string, std::string>>& entries,
+    size_t compression_unit_size = 0) {
   std::string file;
   StringSink sink(&file);
   internal::TableOptions o;
@@ -110,6 +111,7 @@ std::string BuildTable(
   o.bloom_bits_per_key = bloom_bits;
   o.block_restart_interval = restart_interval;
   o.block_size = block_size;
+  o.compression_unit_size = compression_unit_size;
   internal::TableBuilder builder(o, &sink);
   for (const auto& [k, v] : entries) builder.Add(k, v);
   internal::TableProperties caller;
@@ -221,6 +223,18 @@ void AddSmallTables(CorpusWriter* w) {
     const std::string name = std::string("bytewise_") + CompressionName(c);
     w->Add("fuzz_table", name, 0x00, t);
     AddBlocks(w, name, t, 0, 2);
+  }
+  // Unit-compressed data blocks (docs/table_format.md#unit-compressed-
+  // blocks): a unit per restart interval of three entries, as read with
+  // checksums verified and without.
+  for (Compression c :
+       {Compression::kSnappy, Compression::kLZ4, Compression::kZstd}) {
+    const std::string t =
+        BuildTable(BytewiseComparator(), 0, c, 10, 3, 256, entries, 40);
+    const std::string name =
+        std::string("bytewise_units_") + CompressionName(c);
+    w->Add("fuzz_table", name, 0x00, t);
+    w->Add("fuzz_table", name + "_unverified", 0x04, t);
   }
   w->Add("fuzz_table", "bytewise_nofilter", 0x00,
          BuildTable(BytewiseComparator(), 0, Compression::kNone, 0, 1, 128,

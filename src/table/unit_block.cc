@@ -1,0 +1,183 @@
+#include "table/unit_block.h"
+
+#include <cassert>
+
+#include "base/coding.h"
+#include "base/crc32c.h"
+#include "base/result.h"
+#include "table/block_buffer.h"
+
+namespace strata::internal {
+
+bool IsUnitCompression(uint8_t type) {
+  if ((type & kUnitsFlag) == 0) return false;
+  const uint8_t codec = type & ~kUnitsFlag;
+  return codec != static_cast<uint8_t>(Compression::kNone) &&
+         IsKnownCompression(codec);
+}
+
+// See docs/table_format.md#unit-compressed-blocks.
+bool EncodeUnits(Compressor* compressor, const Slice& block,
+                 const std::vector<uint32_t>& cuts,
+                 const std::vector<std::string>& separators,
+                 std::string* output) {
+  assert(!cuts.empty() && separators.size() == cuts.size());
+  output->clear();
+  std::string directory;
+  PutVarint32(&directory, static_cast<uint32_t>(cuts.size() + 1));
+  std::string unit;
+  size_t begin = 0;
+  for (size_t i = 0; i <= cuts.size(); ++i) {
+    const size_t end = i < cuts.size() ? cuts[i] : block.size();
+    assert(begin < end && end <= block.size());
+    if (!compressor->Compress(Slice(block.data() + begin, end - begin),
+                              &unit)) {
+      return false;
+    }
+    output->append(unit);
+    PutVarint32(&directory, static_cast<uint32_t>(unit.size()));
+    PutFixed32(&directory,
+               crc32c::Mask(crc32c::Value(unit.data(), unit.size())));
+    begin = end;
+  }
+  for (const std::string& separator : separators) {
+    PutLengthPrefixedSlice(&directory, separator);
+  }
+  const size_t directory_size = directory.size();
+  PutFixed32(&directory, static_cast<uint32_t>(directory_size));
+  PutFixed32(&directory,
+             crc32c::Mask(crc32c::Value(directory.data(), directory.size())));
+  output->append(directory);
+  return true;
+}
+
+Status UnitDirectory::Size(const Slice& tail, uint64_t stored_size,
+                           size_t* size) {
+  assert(tail.size() == kUnitTailSize);
+  const uint32_t directory_size = DecodeFixed32(tail.data());
+  if (stored_size < kUnitTailSize ||
+      directory_size > stored_size - kUnitTailSize) {
+    return Status::Corruption("unit directory larger than its block");
+  }
+  *size = directory_size + kUnitTailSize;
+  return Status::OK();
+}
+
+Status UnitDirectory::Parse(const Slice& bytes, uint64_t stored_size,
+                            bool verify) {
+  if (bytes.size() < kUnitTailSize || bytes.size() > stored_size) {
+    return Status::Corruption("unit directory larger than its block");
+  }
+  const size_t directory_size = bytes.size() - kUnitTailSize;
+  if (DecodeFixed32(bytes.data() + directory_size) != directory_size) {
+    return Status::Corruption("unit directory size mismatch");
+  }
+  if (verify) {
+    const uint32_t expected =
+        crc32c::Unmask(DecodeFixed32(bytes.data() + directory_size + 4));
+    if (crc32c::Value(bytes.data(), directory_size + 4) != expected) {
+      return Status::Corruption("unit directory checksum mismatch");
+    }
+  }
+  Slice in(bytes.data(), directory_size);
+  if (!GetVarint32(&in, &num_units_) || num_units_ < 2 ||
+      num_units_ > in.size() / 5) {
+    return Status::Corruption("bad unit count");
+  }
+  units_ = in.data();
+  const uint64_t units_bytes = stored_size - bytes.size();
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < num_units_; ++i) {
+    uint32_t size = 0;
+    if (!GetVarint32(&in, &size) || size == 0 || in.size() < 4) {
+      return Status::Corruption("malformed unit directory");
+    }
+    in.remove_prefix(4);
+    total += size;
+  }
+  if (total != units_bytes) {
+    return Status::Corruption("units do not fill their block");
+  }
+  separators_ = in.data();
+  for (uint32_t i = 0; i + 1 < num_units_; ++i) {
+    Slice separator;
+    if (!GetLengthPrefixedSlice(&in, &separator)) {
+      return Status::Corruption("malformed unit separator");
+    }
+  }
+  if (!in.empty()) return Status::Corruption("unit directory has extra bytes");
+  end_ = in.data();
+  return Status::OK();
+}
+
+UnitDirectory::Unit UnitDirectory::unit(uint32_t i) const {
+  assert(i < num_units_);
+  // Parse() checked every field this walks.
+  Slice in(units_, static_cast<size_t>(separators_ - units_));
+  Unit u;
+  for (uint32_t j = 0;; ++j) {
+    GetVarint32(&in, &u.size);
+    if (j == i) {
+      u.crc = crc32c::Unmask(DecodeFixed32(in.data()));
+      return u;
+    }
+    in.remove_prefix(4);
+    u.offset += u.size;
+  }
+}
+
+uint32_t UnitDirectory::Find(const Comparator* cmp, const Slice& target) const {
+  Slice in(separators_, static_cast<size_t>(end_ - separators_));
+  for (uint32_t i = 0; i + 1 < num_units_; ++i) {
+    Slice separator;
+    GetLengthPrefixedSlice(&in, &separator);
+    if (cmp->Compare(separator, target) >= 0) return i;
+  }
+  return num_units_ - 1;
+}
+
+Status UncompressUnits(uint8_t type, const Slice& stored,
+                       BlockContents* contents) {
+  const Compression codec = UnitCodec(type);
+  if (stored.size() < kUnitTailSize) {
+    return Status::Corruption("unit-compressed block too small");
+  }
+  size_t directory_size = 0;
+  STRATA_RETURN_IF_ERROR(UnitDirectory::Size(
+      Slice(stored.data() + stored.size() - kUnitTailSize, kUnitTailSize),
+      stored.size(), &directory_size));
+  UnitDirectory directory;
+  // The trailer's checksum covers the directory too.
+  STRATA_RETURN_IF_ERROR(directory.Parse(
+      Slice(stored.data() + stored.size() - directory_size, directory_size),
+      stored.size(), /*verify=*/false));
+  // First the lengths, to allocate once; then each unit into its place.
+  size_t total = 0;
+  for (uint32_t i = 0; i < directory.num_units(); ++i) {
+    const UnitDirectory::Unit u = directory.unit(i);
+    Slice in(stored.data() + u.offset, u.size);
+    size_t length = 0;
+    STRATA_RETURN_IF_ERROR(UncompressedLength(codec, &in, &length));
+    if (length > kMaxUncompressedBlockSize - total) {
+      return Status::Corruption("unit-compressed block too large");
+    }
+    total += length;
+  }
+  BlockBuffer buffer = AcquireBlockBuffer(total);
+  size_t done = 0;
+  for (uint32_t i = 0; i < directory.num_units(); ++i) {
+    const UnitDirectory::Unit u = directory.unit(i);
+    Slice in(stored.data() + u.offset, u.size);
+    size_t length = 0;
+    STRATA_RETURN_IF_ERROR(UncompressedLength(codec, &in, &length));
+    STRATA_RETURN_IF_ERROR(
+        UncompressInto(codec, in, length, buffer.data.get() + done));
+    done += length;
+  }
+  contents->data = std::move(buffer.data);
+  contents->size = total;
+  contents->allocated = buffer.capacity;
+  return Status::OK();
+}
+
+}  // namespace strata::internal

@@ -1,0 +1,99 @@
+// Unit-compressed data blocks (docs/table_format.md#unit-compressed-blocks).
+//
+// A data block is compressed as a few independent units, each a run of
+// whole restart intervals, followed by a directory: every unit's stored
+// size and checksum, and a separator key between each unit and the next.
+// A point read that misses the block cache then checks and decompresses
+// only the unit that can hold its key (a third of the block, typically),
+// where a whole-block form makes it decompress all of it; a scan or a
+// cache fill decompresses every unit into the same bytes the whole block
+// would have been.
+//
+// Thread-safety: the functions are pure; a UnitDirectory is immutable.
+
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "strata/comparator.h"
+#include "strata/options.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+#include "table/compression.h"
+#include "table/format.h"
+
+namespace strata::internal {
+
+// A block's trailer type with this bit set is unit-compressed with the
+// codec in the low bits (1 snappy, 2 LZ4, 3 zstd).
+inline constexpr uint8_t kUnitsFlag = 0x80;
+
+// directory_size and directory_crc, after the directory.
+inline constexpr size_t kUnitTailSize = 8;
+
+// True if `type` (a trailer's) names a unit-compressed block this build
+// reads.
+bool IsUnitCompression(uint8_t type);
+// The codec of a unit-compressed type. REQUIRES: IsUnitCompression(type).
+inline Compression UnitCodec(uint8_t type) {
+  return static_cast<Compression>(type & ~kUnitsFlag);
+}
+
+// Writes the unit-compressed form of `block` (a whole uncompressed block)
+// into `*output`: unit i runs from cuts[i-1] (0 for the first) to cuts[i]
+// (the block's end for the last), and separators[i] lies between the last
+// key of unit i and the first of unit i+1. Returns false if the compressor
+// fails (the caller stores the block another way).
+// REQUIRES: cuts ascend, each is a restart point of `block` before its
+// restart array; separators.size() == cuts.size() >= 1.
+bool EncodeUnits(Compressor* compressor, const Slice& block,
+                 const std::vector<uint32_t>& cuts,
+                 const std::vector<std::string>& separators,
+                 std::string* output);
+
+// The directory of a unit-compressed block, parsed and checked against the
+// block's stored size. Borrows the bytes it was parsed from.
+class UnitDirectory {
+ public:
+  // How many bytes at the end of the stored block the directory takes,
+  // from the block's last kUnitTailSize bytes `tail`; Corruption if that
+  // cannot fit in `stored_size` bytes.
+  static Status Size(const Slice& tail, uint64_t stored_size, size_t* size);
+
+  // Parses `bytes`, the last Size() bytes of a stored block of
+  // `stored_size` bytes, checking its checksum when `verify`. Every unit
+  // lies within the block and the units fill it up to the directory.
+  Status Parse(const Slice& bytes, uint64_t stored_size, bool verify);
+
+  uint32_t num_units() const { return num_units_; }
+
+  struct Unit {
+    uint64_t offset = 0;  // within the stored block
+    uint32_t size = 0;
+    uint32_t crc = 0;  // masked crc32c of the unit's stored bytes
+  };
+  // REQUIRES: i < num_units().
+  Unit unit(uint32_t i) const;
+
+  // The first unit that can hold a key >= `target`: the first whose
+  // separator is >= target, else the last.
+  uint32_t Find(const Comparator* cmp, const Slice& target) const;
+
+ private:
+  uint32_t num_units_ = 0;
+  const char* units_ = nullptr;       // (size, crc) pairs
+  const char* separators_ = nullptr;  // length-prefixed keys
+  const char* end_ = nullptr;         // of the directory proper
+};
+
+// Decompresses a whole unit-compressed block (`stored`, of type `type`,
+// its trailer checksum already verified as the caller chose) into
+// `*contents`: the bytes its whole-block form would decompress to.
+// Corruption(what) on damage; the caller adds file and offset.
+Status UncompressUnits(uint8_t type, const Slice& stored,
+                       BlockContents* contents);
+
+}  // namespace strata::internal

@@ -1,0 +1,427 @@
+// Unit-compressed data blocks (table/unit_block.h): round trips through the
+// builder and both read paths, the cache's admission of blocks point reads
+// repeat, and damage in a unit or the directory.
+
+#include "table/unit_block.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "base/random.h"
+#include "cache/block_cache.h"
+#include "table/table_test_util.h"
+
+namespace strata::internal::table_test {
+namespace {
+
+uint32_t FooterVersion(const std::string& contents) {
+  Footer footer;
+  EXPECT_TRUE(footer
+                  .DecodeFrom(Slice(contents.data() + contents.size() -
+                                        Footer::kEncodedLength,
+                                    Footer::kEncodedLength))
+                  .ok());
+  return footer.version;
+}
+
+// The trailer type of each data block, in order.
+std::vector<uint8_t> DataBlockTypes(const std::string& contents) {
+  Footer footer;
+  EXPECT_TRUE(footer
+                  .DecodeFrom(Slice(contents.data() + contents.size() -
+                                        Footer::kEncodedLength,
+                                    Footer::kEncodedLength))
+                  .ok());
+  StringSource file(contents);
+  BlockContents index_contents;
+  EXPECT_TRUE(ReadBlock(file, "t", contents.size(), footer.index_handle, true,
+                        &index_contents)
+                  .ok());
+  auto index = Block::Parse(std::move(index_contents.data), index_contents.size,
+                            index_contents.allocated);
+  EXPECT_TRUE(index.ok());
+  std::vector<uint8_t> types;
+  BlockIter it(&Icmp(), index.value().get(), nullptr, BlockErrorContext{});
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    Slice v = it.value();
+    BlockHandle h;
+    EXPECT_TRUE(h.DecodeFrom(&v));
+    types.push_back(static_cast<uint8_t>(contents[h.offset + h.size]));
+  }
+  return types;
+}
+
+TableOptions UnitOptions(Compression compression, size_t unit_size,
+                         int restart_interval) {
+  TableOptions options = DbTableOptions(compression, 4096);
+  options.compression_unit_size = unit_size;
+  options.block_restart_interval = restart_interval;
+  return options;
+}
+
+// Every entry from `lookup` on, as far as `limit` entries, by Get with a
+// handler that keeps asking.
+std::vector<std::pair<std::string, std::string>> GetRun(const Table& table,
+                                                        const Slice& lookup,
+                                                        size_t limit,
+                                                        Status* status) {
+  std::vector<std::pair<std::string, std::string>> run;
+  *status = table.Get(TableReadOptions(), lookup, ExtractUserKey(lookup),
+                      [&](const Slice& k, const Slice& v) {
+                        run.emplace_back(k.ToString(), v.ToString());
+                        return run.size() < limit;
+                      });
+  return run;
+}
+
+using Params = std::tuple<Compression, size_t, int>;
+
+class UnitRoundTripTest : public ::testing::TestWithParam<Params> {};
+
+TEST_P(UnitRoundTripTest, GetsAndScansMatchTheModel) {
+  const auto [compression, unit_size, restart_interval] = GetParam();
+  Random rnd(77);
+  constexpr size_t kUserKeys = 1200;
+  const Model model = MakeModel(&rnd, kUserKeys, 100);
+  const TableOptions options =
+      UnitOptions(compression, unit_size, restart_interval);
+  TableProperties built;
+  const std::string contents = BuildTable(options, model, &built);
+  // Nearly every block is in units (a last, short block may not be),
+  // except when each entry is a unit of its own: ~130 bytes compressed
+  // alone, each with its directory entry, do not save the 1/8 a block must,
+  // and the blocks are stored whole.
+  const std::vector<uint8_t> types = DataBlockTypes(contents);
+  size_t unit_blocks = 0;
+  for (uint8_t t : types) {
+    if (IsUnitCompression(t)) {
+      ++unit_blocks;
+      EXPECT_EQ(compression, UnitCodec(t));
+    }
+  }
+  if (unit_size == 1 && restart_interval == 1) {
+    EXPECT_EQ(0u, unit_blocks);
+  } else {
+    EXPECT_GE(unit_blocks + 1, types.size());
+  }
+  EXPECT_EQ(unit_blocks, built.num_unit_blocks);
+  EXPECT_EQ(unit_blocks > 0 ? 2u : 1u, FooterVersion(contents));
+
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, "u.sst", &table).ok());
+  EXPECT_EQ(built, table->properties());
+  CheckScans(*table, model);
+  ASSERT_TRUE(table->VerifyChecksums().ok());
+
+  for (size_t i = 0; i < 2 * kUserKeys + 1; ++i) {
+    // Every user key, present (even) or absent (odd), newest and at an
+    // older snapshot; the handler asks for three entries, so runs cross
+    // units and blocks.
+    for (SequenceNumber seq :
+         {kMaxSequenceNumber, SequenceNumber{100000 - i}}) {
+      const std::string lookup = IKey(UserKey(i), seq, ValueType::kValue);
+      Status s;
+      const auto run = GetRun(*table, lookup, 3, &s);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      if (!table->KeyMayMatch(UserKey(i))) {
+        ASSERT_TRUE(run.empty());
+        continue;
+      }
+      auto m = model.lower_bound(lookup);
+      for (const auto& [k, v] : run) {
+        ASSERT_NE(m, model.end()) << i;
+        ASSERT_EQ(m->first, k) << i;
+        ASSERT_EQ(m->second, v) << i;
+        ++m;
+      }
+      ASSERT_TRUE(run.size() == 3 || m == model.end()) << i;
+    }
+  }
+}
+
+// Random walks of Seek, SeekForPrev, SeekToFirst, SeekToLast, Next and
+// Prev against the model: a cursor positioned by a seek reads units one at
+// a time, and crossing units, blocks and directions must not show.
+TEST_P(UnitRoundTripTest, CursorsWalkingBothWaysMatchTheModel) {
+  const auto [compression, unit_size, restart_interval] = GetParam();
+  Random rnd(78);
+  constexpr size_t kUserKeys = 600;
+  const Model model = MakeModel(&rnd, kUserKeys, 100);
+  for (const bool cached : {false, true}) {
+    BlockCache cache(64 << 10);  // a few blocks: misses, admissions, hits
+    TableOptions options =
+        UnitOptions(compression, unit_size, restart_interval);
+    const std::string contents = BuildTable(options, model);
+    if (cached) options.block_cache = &cache;
+    std::unique_ptr<Table> table;
+    ASSERT_TRUE(OpenTable(options, contents, "w.sst", &table).ok());
+    for (int walk = 0; walk < 300; ++walk) {
+      auto it = table->NewIterator(TableReadOptions());
+      auto m = model.end();  // the model's position; end() = invalid
+      const std::string target =
+          IKey(UserKey(rnd.Uniform(2 * kUserKeys + 2)),
+               100000 - rnd.Uniform(3 * kUserKeys), ValueType::kValue);
+      switch (rnd.Uniform(4)) {
+        case 0:
+          it->Seek(target);
+          m = model.lower_bound(target);
+          break;
+        case 1: {
+          it->SeekForPrev(target);
+          m = model.upper_bound(target);
+          m = m == model.begin() ? model.end() : std::prev(m);
+          break;
+        }
+        case 2:
+          it->SeekToFirst();
+          m = model.begin();
+          break;
+        default:
+          it->SeekToLast();
+          m = std::prev(model.end());
+          break;
+      }
+      for (int step = 0; step < 40; ++step) {
+        ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+        ASSERT_EQ(m != model.end(), it->Valid()) << walk << "/" << step;
+        if (m == model.end()) break;
+        ASSERT_EQ(m->first, it->key().ToString()) << walk << "/" << step;
+        ASSERT_EQ(m->second, it->value().ToString());
+        if (rnd.OneIn(3)) {
+          it->Prev();
+          m = m == model.begin() ? model.end() : std::prev(m);
+        } else {
+          it->Next();
+          ++m;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Units, UnitRoundTripTest,
+    ::testing::Combine(::testing::Values(Compression::kSnappy,
+                                         Compression::kLZ4, Compression::kZstd),
+                       ::testing::Values(size_t{1}, size_t{512}, size_t{1024}),
+                       ::testing::Values(1, 4, 16)),
+    [](const ::testing::TestParamInfo<Params>& info) {
+      return std::string(CompressionName(std::get<0>(info.param))) + "_unit" +
+             std::to_string(std::get<1>(info.param)) + "_restart" +
+             std::to_string(std::get<2>(info.param));
+    });
+
+TEST(UnitBlockTest, UnitSizeZeroOrNoCompressionWritesWholeBlocks) {
+  Random rnd(5);
+  const Model model = MakeModel(&rnd, 400, 100);
+  for (const TableOptions& options :
+       {UnitOptions(Compression::kSnappy, 0, 16),
+        UnitOptions(Compression::kNone, 512, 16)}) {
+    TableProperties built;
+    const std::string contents = BuildTable(options, model, &built);
+    EXPECT_EQ(0u, built.num_unit_blocks);
+    EXPECT_EQ(1u, FooterVersion(contents));
+    for (uint8_t t : DataBlockTypes(contents)) {
+      EXPECT_FALSE(IsUnitCompression(t));
+    }
+  }
+}
+
+TEST(UnitBlockTest, PointReadsReadOneUnitAndCacheBlocksTheyRepeat) {
+  Random rnd(6);
+  const Model model = MakeModel(&rnd, 400, 100);
+  BlockCache cache(1 << 20);
+  TableOptions options = UnitOptions(Compression::kSnappy, 512, 4);
+  const std::string contents = BuildTable(options, model);
+  options.block_cache = &cache;
+  std::atomic<int> reads{0};
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, "c.sst", &table, &reads).ok());
+  ASSERT_GT(table->properties().num_unit_blocks, 0u);
+
+  const std::string lookup =
+      IKey(UserKey(200), kMaxSequenceNumber, ValueType::kValue);
+  const GetResult expected = [&] {
+    GetResult r;
+    auto m = model.lower_bound(lookup);
+    r.key = m->first;
+    r.value = m->second;
+    return r;
+  }();
+  // First: the block's end (directory) and one unit; nothing cached.
+  int before = reads.load();
+  GetResult r = DoGet(*table, TableReadOptions(), lookup);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(expected.key, r.key);
+  EXPECT_EQ(expected.value, r.value);
+  EXPECT_EQ(before + 2, reads.load());
+  EXPECT_EQ(0u, cache.EntryCount());
+  // Again: the block is read whole and cached.
+  before = reads.load();
+  r = DoGet(*table, TableReadOptions(), lookup);
+  EXPECT_EQ(expected.value, r.value);
+  EXPECT_EQ(before + 1, reads.load());
+  EXPECT_EQ(1u, cache.EntryCount());
+  // And then it is a hit.
+  before = reads.load();
+  const uint64_t hits = cache.Hits();
+  r = DoGet(*table, TableReadOptions(), lookup);
+  EXPECT_EQ(expected.value, r.value);
+  EXPECT_EQ(before, reads.load());
+  EXPECT_EQ(hits + 1, cache.Hits());
+
+  // A cursor's seek reads the same way: the directory and one unit the
+  // first time, the whole block (cached) the second, nothing the third.
+  const std::string far =
+      IKey(UserKey(400), kMaxSequenceNumber, ValueType::kValue);
+  const auto m = model.lower_bound(far);
+  for (int expected_reads : {2, 1, 0}) {
+    before = reads.load();
+    auto it = table->NewIterator(TableReadOptions());
+    it->Seek(far);
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(m->first, it->key().ToString());
+    EXPECT_EQ(before + expected_reads, reads.load());
+  }
+  EXPECT_EQ(2u, cache.EntryCount());
+
+  // fill_cache = false never caches, however often the block is read.
+  TableReadOptions no_fill;
+  no_fill.fill_cache = false;
+  const std::string other =
+      IKey(UserKey(600), kMaxSequenceNumber, ValueType::kValue);
+  for (int i = 0; i < 3; ++i) {
+    before = reads.load();
+    r = DoGet(*table, no_fill, other);
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(model.lower_bound(other)->second, r.value);
+    EXPECT_EQ(before + 2, reads.load());
+  }
+  EXPECT_EQ(2u, cache.EntryCount());
+}
+
+// The offset within `contents` of the first data block, its stored size,
+// and its parsed directory's units.
+struct FirstBlock {
+  BlockHandle handle;
+  std::vector<UnitDirectory::Unit> units;
+  size_t directory_size = 0;
+};
+
+FirstBlock InspectFirstBlock(const std::string& contents) {
+  Footer footer;
+  EXPECT_TRUE(footer
+                  .DecodeFrom(Slice(contents.data() + contents.size() -
+                                        Footer::kEncodedLength,
+                                    Footer::kEncodedLength))
+                  .ok());
+  StringSource file(contents);
+  BlockContents index_contents;
+  EXPECT_TRUE(ReadBlock(file, "t", contents.size(), footer.index_handle, true,
+                        &index_contents)
+                  .ok());
+  auto index = Block::Parse(std::move(index_contents.data), index_contents.size,
+                            index_contents.allocated);
+  BlockIter it(&Icmp(), index.value().get(), nullptr, BlockErrorContext{});
+  it.SeekToFirst();
+  FirstBlock b;
+  Slice v = it.value();
+  EXPECT_TRUE(b.handle.DecodeFrom(&v));
+  const char* block = contents.data() + b.handle.offset;
+  EXPECT_TRUE(UnitDirectory::Size(
+                  Slice(block + b.handle.size - kUnitTailSize, kUnitTailSize),
+                  b.handle.size, &b.directory_size)
+                  .ok());
+  UnitDirectory directory;
+  EXPECT_TRUE(directory
+                  .Parse(Slice(block + b.handle.size - b.directory_size,
+                               b.directory_size),
+                         b.handle.size, true)
+                  .ok());
+  for (uint32_t i = 0; i < directory.num_units(); ++i) {
+    b.units.push_back(directory.unit(i));
+  }
+  return b;
+}
+
+TEST(UnitBlockTest, DamageInAUnitOrTheDirectoryIsCorruptionNamingIt) {
+  Random rnd(7);
+  const Model model = MakeModel(&rnd, 400, 100);
+  const TableOptions options = UnitOptions(Compression::kSnappy, 512, 4);
+  const std::string good = BuildTable(options, model);
+  const FirstBlock b = InspectFirstBlock(good);
+  ASSERT_GE(b.units.size(), 3u);
+  const std::string first_key = model.begin()->first;
+
+  // A byte of the second unit: a point read of a key in the first unit
+  // does not read it; a read or a cursor that reaches the unit names it,
+  // and a read of the whole block (VerifyChecksums) names the block.
+  {
+    std::string damaged = good;
+    const uint64_t at = b.handle.offset + b.units[1].offset + 3;
+    damaged[at] ^= 0x10;
+    std::unique_ptr<Table> table;
+    ASSERT_TRUE(OpenTable(options, damaged, "d.sst", &table).ok());
+    GetResult r = DoGet(*table, TableReadOptions(), first_key);
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(model.begin()->second, r.value);
+    Status s;
+    GetRun(*table, first_key, 1000, &s);
+    EXPECT_EQ("Corruption: d.sst offset " +
+                  std::to_string(b.handle.offset + b.units[1].offset) +
+                  ": unit checksum mismatch",
+              s.ToString());
+    auto it = table->NewIterator(TableReadOptions());
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    }
+    EXPECT_EQ("Corruption: d.sst offset " +
+                  std::to_string(b.handle.offset + b.units[1].offset) +
+                  ": unit checksum mismatch",
+              it->status().ToString());
+    EXPECT_EQ("Corruption: d.sst offset " + std::to_string(b.handle.offset) +
+                  ": block checksum mismatch",
+              table->VerifyChecksums().ToString());
+  }
+  // A byte of the directory: every point read of the block says so.
+  {
+    std::string damaged = good;
+    const uint64_t at = b.handle.offset + b.handle.size - b.directory_size + 2;
+    damaged[at] ^= 0x01;
+    std::unique_ptr<Table> table;
+    ASSERT_TRUE(OpenTable(options, damaged, "d.sst", &table).ok());
+    GetResult r = DoGet(*table, TableReadOptions(), first_key);
+    EXPECT_EQ("Corruption: d.sst offset " + std::to_string(b.handle.offset) +
+                  ": unit directory checksum mismatch",
+              r.status.ToString());
+  }
+  // The directory's size field pointing outside the block.
+  {
+    std::string damaged = good;
+    const uint64_t at = b.handle.offset + b.handle.size - kUnitTailSize + 3;
+    damaged[at] = '\x7f';
+    std::unique_ptr<Table> table;
+    ASSERT_TRUE(OpenTable(options, damaged, "d.sst", &table).ok());
+    GetResult r = DoGet(*table, TableReadOptions(), first_key);
+    EXPECT_EQ("Corruption: d.sst offset " + std::to_string(b.handle.offset) +
+                  ": unit directory larger than its block",
+              r.status.ToString());
+  }
+}
+
+TEST(BlockCacheAdmissionTest, AdmitsAKeyAskedAboutTwice) {
+  BlockCache cache(1 << 20);
+  EXPECT_FALSE(cache.AdmitOnRepeat({1, 0}));
+  EXPECT_FALSE(cache.AdmitOnRepeat({1, 4096}));
+  EXPECT_TRUE(cache.AdmitOnRepeat({1, 0}));
+  // Admitted once, it starts over.
+  EXPECT_FALSE(cache.AdmitOnRepeat({1, 0}));
+  EXPECT_TRUE(cache.AdmitOnRepeat({1, 4096}));
+  // A different table's block at the same offset is another key.
+  EXPECT_FALSE(cache.AdmitOnRepeat({2, 0}));
+}
+
+}  // namespace
+}  // namespace strata::internal::table_test
