@@ -293,7 +293,7 @@ BlockCache::BlockCache(size_t capacity, int num_shard_bits)
   // The last shard takes the remainder, so the shards add up to capacity.
   shards_[num_shards - 1].SetCapacity(capacity - per_shard * (num_shards - 1));
   size_t slots = 64;
-  while (slots < capacity / 4096 && slots < (size_t{1} << 24)) slots <<= 1;
+  while (slots < capacity / 4096 && slots < (size_t{1} << 22)) slots <<= 1;
   ghosts_ = std::make_unique<std::atomic<uint64_t>[]>(slots);
   for (size_t i = 0; i < slots; ++i) {
     ghosts_[i].store(0, std::memory_order_relaxed);

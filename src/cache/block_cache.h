@@ -56,8 +56,10 @@ class BlockCache {
   // capacity()/4 KiB other keys have taken its slot. A block read once at
   // random then does not push out blocks that are read again, and one that
   // is read again gets cached. A table of one 8-byte tag per 4 KiB of
-  // capacity (at least 64 slots): a collision only forgets a key or, once
-  // in 2^64, admits one early.
+  // capacity, rounded up to a power of 2 (64 to 2^22 slots): memory of
+  // 0.2-0.4% of the capacity, not charged to it. A collision only forgets
+  // a key or, once in 2^64, admits one early; two readers racing on one
+  // slot may admit a block twice (the second insert replaces the first).
   bool AdmitOnRepeat(const BlockCacheKey& key);
 
   // A cache id never returned before by this cache.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "base/coding.h"
 #include "base/crc32c.h"
@@ -457,7 +458,8 @@ class Table::UnitReader {
     const uint64_t limit = table_.index_handle_.offset;
     if (handle_.size > limit || handle_.offset > limit - handle_.size ||
         limit - handle_.size - handle_.offset < kBlockTrailerSize ||
-        handle_.size < kUnitTailSize + 1) {
+        handle_.size < kUnitTailSize + 1 ||
+        handle_.size > kMaxUncompressedBlockSize) {
       return Status::OK();
     }
     const auto stored = static_cast<size_t>(handle_.size);
@@ -475,29 +477,70 @@ class Table::UnitReader {
         Slice(tail.data() + tail_size - kUnitTailSize, kUnitTailSize), stored,
         &directory_size);
     if (!s.ok()) return Corrupt(handle_.offset, s);
-    Slice bytes(tail.data() + tail_size - directory_size, directory_size);
-    if (directory_size > tail_size) {
+    Slice bytes;
+    if (directory_size <= tail_size) {
+      bytes = Slice(tail.data() + tail_size - directory_size, directory_size);
+    } else {
       large_ = std::make_unique_for_overwrite<char[]>(directory_size);
       STRATA_RETURN_IF_ERROR(
           table_.file_->Read(handle_.offset + stored - directory_size,
                              directory_size, &bytes, large_.get()));
       if (bytes.size() != directory_size) return Truncated(handle_.offset);
     }
-    s = directory_.Parse(bytes, stored, verify_);
+    s = directory_.Parse(bytes, stored, type, verify_);
     if (!s.ok()) return Corrupt(handle_.offset, s);
+    // The units, located once: reading them in any order is then O(1) a
+    // unit however many the block has.
+    units_.reserve(directory_.num_units());
+    UnitDirectory::Cursor c = directory_.Begin();
+    for (uint32_t i = 0; i < directory_.num_units(); ++i) {
+      units_.push_back(directory_.Next(&c));
+    }
     return Status::OK();
   }
 
-  uint32_t num_units() const { return directory_.num_units(); }
+  uint32_t num_units() const { return static_cast<uint32_t>(units_.size()); }
+  // The first unit that can hold a key >= `key`.
   uint32_t Find(const Slice& key) const {
-    return directory_.Find(table_.options_.comparator, key);
+    const Comparator* const cmp = table_.options_.comparator;
+    for (uint32_t i = 0; i + 1 < num_units(); ++i) {
+      if (cmp->Compare(units_[i].separator, key) >= 0) return i;
+    }
+    return num_units() - 1;
+  }
+
+  // Checks what a whole-block read does not: each unit's checksum, and
+  // that each separator lies between its unit's last key and the next
+  // unit's first (a reader of one unit trusts both). For VerifyChecksums.
+  Status VerifyUnits() const {
+    const Comparator* const cmp = table_.options_.comparator;
+    for (uint32_t i = 0; i < num_units(); ++i) {
+      std::unique_ptr<BlockIter> it;
+      STRATA_RETURN_IF_ERROR(ReadUnit(i, &it));
+      const uint64_t offset = handle_.offset + units_[i].offset;
+      it->SeekToFirst();
+      if (i > 0 && it->Valid() &&
+          cmp->Compare(units_[i - 1].separator, it->key()) >= 0) {
+        return CorruptionAt(table_.file_name_, offset,
+                            "unit separator not below the unit's first key");
+      }
+      if (i + 1 < num_units()) {
+        it->SeekToLast();
+        if (it->Valid() && cmp->Compare(it->key(), units_[i].separator) > 0) {
+          return CorruptionAt(table_.file_name_, offset,
+                              "unit separator below the unit's last key");
+        }
+      }
+      STRATA_RETURN_IF_ERROR(it->status());
+    }
+    return Status::OK();
   }
 
   // An iterator over unit `i` alone, as a block of its own: the unit's
   // entries and one restart point at 0.
   // REQUIRES: Open() found units; i < num_units().
   Status ReadUnit(uint32_t i, std::unique_ptr<BlockIter>* iter) const {
-    const UnitDirectory::Unit unit = directory_.unit(i);
+    const UnitDirectory::Unit& unit = units_[i];
     const uint64_t offset = handle_.offset + unit.offset;
     ScratchBuffer scratch(unit.size);
     Slice in;
@@ -534,9 +577,10 @@ class Table::UnitReader {
     if (!parsed.ok()) return Corrupt(offset, parsed.status());
     std::shared_ptr<const Block> block = std::move(parsed).value();
     const Block* raw = block.get();
+    // Errors name the unit, and bytes counted from its start.
     *iter = std::make_unique<BlockIter>(
         table_.options_.comparator, raw, std::move(block),
-        BlockErrorContext{&table_.file_name_, handle_.offset,
+        BlockErrorContext{&table_.file_name_, offset,
                           table_.options_.filter_key_suffix_len});
     return Status::OK();
   }
@@ -559,6 +603,7 @@ class Table::UnitReader {
   char tail_[kTailGuess + 1];
   std::unique_ptr<char[]> large_;  // a directory larger than kTailGuess
   UnitDirectory directory_;
+  std::vector<UnitDirectory::Unit> units_;  // separators point into it
 };
 
 Status Table::GetFromUnits(
@@ -800,6 +845,12 @@ Status Table::VerifyDataBlocks(const Block& index) const {
     std::unique_ptr<Block> data;
     STRATA_RETURN_IF_ERROR(
         ReadAndParse(handle, index_handle_.offset, true, &data));
+    if (properties_.num_unit_blocks > 0) {
+      UnitReader units(*this, handle, /*verify=*/true);
+      bool is_units = false;
+      STRATA_RETURN_IF_ERROR(units.Open(&is_units));
+      if (is_units) STRATA_RETURN_IF_ERROR(units.VerifyUnits());
+    }
     BlockIter it(cmp, data.get(), nullptr,
                  BlockErrorContext{&file_name_, handle.offset,
                                    options_.filter_key_suffix_len});

@@ -45,8 +45,12 @@ bool EncodeUnits(Compressor* compressor, const Slice& block,
   }
   const size_t directory_size = directory.size();
   PutFixed32(&directory, static_cast<uint32_t>(directory_size));
-  PutFixed32(&directory,
-             crc32c::Mask(crc32c::Value(directory.data(), directory.size())));
+  // The trailer's type (the codec) too: a reader of one unit trusts it.
+  const char type =
+      static_cast<char>(kUnitsFlag | static_cast<uint8_t>(compressor->type()));
+  uint32_t crc = crc32c::Value(directory.data(), directory.size());
+  crc = crc32c::Extend(crc, &type, 1);
+  PutFixed32(&directory, crc32c::Mask(crc));
   output->append(directory);
   return true;
 }
@@ -64,7 +68,7 @@ Status UnitDirectory::Size(const Slice& tail, uint64_t stored_size,
 }
 
 Status UnitDirectory::Parse(const Slice& bytes, uint64_t stored_size,
-                            bool verify) {
+                            uint8_t type, bool verify) {
   if (bytes.size() < kUnitTailSize || bytes.size() > stored_size) {
     return Status::Corruption("unit directory larger than its block");
   }
@@ -75,7 +79,10 @@ Status UnitDirectory::Parse(const Slice& bytes, uint64_t stored_size,
   if (verify) {
     const uint32_t expected =
         crc32c::Unmask(DecodeFixed32(bytes.data() + directory_size + 4));
-    if (crc32c::Value(bytes.data(), directory_size + 4) != expected) {
+    uint32_t crc = crc32c::Value(bytes.data(), directory_size + 4);
+    const char type_byte = static_cast<char>(type);
+    crc = crc32c::Extend(crc, &type_byte, 1);
+    if (crc != expected) {
       return Status::Corruption("unit directory checksum mismatch");
     }
   }
@@ -110,20 +117,36 @@ Status UnitDirectory::Parse(const Slice& bytes, uint64_t stored_size,
   return Status::OK();
 }
 
+UnitDirectory::Cursor UnitDirectory::Begin() const {
+  Cursor c;
+  c.units = Slice(units_, static_cast<size_t>(separators_ - units_));
+  c.separators = Slice(separators_, static_cast<size_t>(end_ - separators_));
+  return c;
+}
+
+UnitDirectory::Unit UnitDirectory::Next(Cursor* c) const {
+  assert(c->index < num_units_);
+  // Parse() checked every field this walks.
+  Unit u;
+  u.offset = c->offset;
+  GetVarint32(&c->units, &u.size);
+  u.crc = crc32c::Unmask(DecodeFixed32(c->units.data()));
+  c->units.remove_prefix(4);
+  c->offset += u.size;
+  if (c->index + 1 < num_units_) {
+    GetLengthPrefixedSlice(&c->separators, &u.separator);
+  }
+  ++c->index;
+  return u;
+}
+
 UnitDirectory::Unit UnitDirectory::unit(uint32_t i) const {
   assert(i < num_units_);
-  // Parse() checked every field this walks.
-  Slice in(units_, static_cast<size_t>(separators_ - units_));
+  Cursor c = Begin();
   Unit u;
-  for (uint32_t j = 0;; ++j) {
-    GetVarint32(&in, &u.size);
-    if (j == i) {
-      u.crc = crc32c::Unmask(DecodeFixed32(in.data()));
-      return u;
-    }
-    in.remove_prefix(4);
-    u.offset += u.size;
-  }
+  for (uint32_t j = 0; j <= i; ++j) u = Next(&c);
+  u.separator = Slice();
+  return u;
 }
 
 uint32_t UnitDirectory::Find(const Comparator* cmp, const Slice& target) const {
@@ -150,14 +173,17 @@ Status UncompressUnits(uint8_t type, const Slice& stored,
   // The trailer's checksum covers the directory too.
   STRATA_RETURN_IF_ERROR(directory.Parse(
       Slice(stored.data() + stored.size() - directory_size, directory_size),
-      stored.size(), /*verify=*/false));
+      stored.size(), type, /*verify=*/false));
   // First the lengths, to allocate once; then each unit into its place.
+  // One pass over the directory each: the units may be many.
   size_t total = 0;
+  UnitDirectory::Cursor c = directory.Begin();
   for (uint32_t i = 0; i < directory.num_units(); ++i) {
-    const UnitDirectory::Unit u = directory.unit(i);
+    const UnitDirectory::Unit u = directory.Next(&c);
     Slice in(stored.data() + u.offset, u.size);
     size_t length = 0;
     STRATA_RETURN_IF_ERROR(UncompressedLength(codec, &in, &length));
+    if (length == 0) return Status::Corruption("empty unit");
     if (length > kMaxUncompressedBlockSize - total) {
       return Status::Corruption("unit-compressed block too large");
     }
@@ -165,8 +191,9 @@ Status UncompressUnits(uint8_t type, const Slice& stored,
   }
   BlockBuffer buffer = AcquireBlockBuffer(total);
   size_t done = 0;
+  c = directory.Begin();
   for (uint32_t i = 0; i < directory.num_units(); ++i) {
-    const UnitDirectory::Unit u = directory.unit(i);
+    const UnitDirectory::Unit u = directory.Next(&c);
     Slice in(stored.data() + u.offset, u.size);
     size_t length = 0;
     STRATA_RETURN_IF_ERROR(UncompressedLength(codec, &in, &length));

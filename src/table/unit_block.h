@@ -64,17 +64,31 @@ class UnitDirectory {
   static Status Size(const Slice& tail, uint64_t stored_size, size_t* size);
 
   // Parses `bytes`, the last Size() bytes of a stored block of
-  // `stored_size` bytes, checking its checksum when `verify`. Every unit
-  // lies within the block and the units fill it up to the directory.
-  Status Parse(const Slice& bytes, uint64_t stored_size, bool verify);
+  // `stored_size` bytes whose trailer has `type`, checking its checksum
+  // (which covers `type`) when `verify`. Every unit lies within the block
+  // and the units fill it up to the directory.
+  Status Parse(const Slice& bytes, uint64_t stored_size, uint8_t type,
+               bool verify);
 
   uint32_t num_units() const { return num_units_; }
 
   struct Unit {
     uint64_t offset = 0;  // within the stored block
     uint32_t size = 0;
-    uint32_t crc = 0;  // masked crc32c of the unit's stored bytes
+    uint32_t crc = 0;  // crc32c of the unit's stored bytes (unmasked)
+    Slice separator;   // after the unit (from Next(); empty for the last)
   };
+  // The units in order, one step each: Begin(), then Next() at most
+  // num_units() times.
+  struct Cursor {
+    Slice units;
+    Slice separators;
+    uint64_t offset = 0;
+    uint32_t index = 0;
+  };
+  Cursor Begin() const;
+  Unit Next(Cursor* cursor) const;
+  // Unit `i` (separator left empty), walking from the first: O(i).
   // REQUIRES: i < num_units().
   Unit unit(uint32_t i) const;
 
