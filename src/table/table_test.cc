@@ -181,33 +181,6 @@ INSTANTIATE_TEST_SUITE_P(Compressions, TableRoundTripTest,
                            return std::string(CompressionName(info.param));
                          });
 
-// The compression byte of each data block's trailer.
-std::vector<uint8_t> DataBlockTypes(const std::string& contents) {
-  Footer footer;
-  EXPECT_TRUE(footer
-                  .DecodeFrom(Slice(contents.data() + contents.size() -
-                                        Footer::kEncodedLength,
-                                    Footer::kEncodedLength))
-                  .ok());
-  StringSource file(contents);
-  BlockContents index_contents;
-  EXPECT_TRUE(ReadBlock(file, "t", contents.size(), footer.index_handle, true,
-                        &index_contents)
-                  .ok());
-  auto index = Block::Parse(std::move(index_contents.data), index_contents.size,
-                            index_contents.allocated);
-  EXPECT_TRUE(index.ok());
-  std::vector<uint8_t> types;
-  BlockIter it(&Icmp(), index.value().get(), nullptr, BlockErrorContext{});
-  for (it.SeekToFirst(); it.Valid(); it.Next()) {
-    Slice v = it.value();
-    BlockHandle h;
-    EXPECT_TRUE(h.DecodeFrom(&v));
-    types.push_back(static_cast<uint8_t>(contents[h.offset + h.size]));
-  }
-  return types;
-}
-
 TEST(TableTest, IncompressibleBlocksAreStoredRaw) {
   Random rnd(5);
   Model random_values;

@@ -211,6 +211,44 @@ inline GetResult DoGet(const Table& table, const TableReadOptions& ro,
   return r;
 }
 
+// ---- Looking inside a built table -------------------------------------------
+
+// The handle of each data block of `contents`, in order, from its index.
+inline std::vector<BlockHandle> DataBlockHandles(const std::string& contents) {
+  Footer footer;
+  EXPECT_TRUE(footer
+                  .DecodeFrom(Slice(contents.data() + contents.size() -
+                                        Footer::kEncodedLength,
+                                    Footer::kEncodedLength))
+                  .ok());
+  StringSource file(contents);
+  BlockContents index_contents;
+  EXPECT_TRUE(ReadBlock(file, "t", contents.size(), footer.index_handle, true,
+                        &index_contents)
+                  .ok());
+  auto index = Block::Parse(std::move(index_contents.data), index_contents.size,
+                            index_contents.allocated);
+  EXPECT_TRUE(index.ok());
+  std::vector<BlockHandle> handles;
+  BlockIter it(&Icmp(), index.value().get(), nullptr, BlockErrorContext{});
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    Slice v = it.value();
+    BlockHandle h;
+    EXPECT_TRUE(h.DecodeFrom(&v));
+    handles.push_back(h);
+  }
+  return handles;
+}
+
+// The type byte of each data block's trailer (its compression).
+inline std::vector<uint8_t> DataBlockTypes(const std::string& contents) {
+  std::vector<uint8_t> types;
+  for (const BlockHandle& h : DataBlockHandles(contents)) {
+    types.push_back(static_cast<uint8_t>(contents[h.offset + h.size]));
+  }
+  return types;
+}
+
 // ---- Checks against the model ------------------------------------------
 
 inline void CheckScans(const Table& table, const Model& model) {

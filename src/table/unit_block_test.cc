@@ -29,33 +29,6 @@ uint32_t FooterVersion(const std::string& contents) {
   return footer.version;
 }
 
-// The trailer type of each data block, in order.
-std::vector<uint8_t> DataBlockTypes(const std::string& contents) {
-  Footer footer;
-  EXPECT_TRUE(footer
-                  .DecodeFrom(Slice(contents.data() + contents.size() -
-                                        Footer::kEncodedLength,
-                                    Footer::kEncodedLength))
-                  .ok());
-  StringSource file(contents);
-  BlockContents index_contents;
-  EXPECT_TRUE(ReadBlock(file, "t", contents.size(), footer.index_handle, true,
-                        &index_contents)
-                  .ok());
-  auto index = Block::Parse(std::move(index_contents.data), index_contents.size,
-                            index_contents.allocated);
-  EXPECT_TRUE(index.ok());
-  std::vector<uint8_t> types;
-  BlockIter it(&Icmp(), index.value().get(), nullptr, BlockErrorContext{});
-  for (it.SeekToFirst(); it.Valid(); it.Next()) {
-    Slice v = it.value();
-    BlockHandle h;
-    EXPECT_TRUE(h.DecodeFrom(&v));
-    types.push_back(static_cast<uint8_t>(contents[h.offset + h.size]));
-  }
-  return types;
-}
-
 TableOptions UnitOptions(Compression compression, size_t unit_size,
                          int restart_interval) {
   TableOptions options = DbTableOptions(compression, 4096);
@@ -314,24 +287,8 @@ struct FirstBlock {
 };
 
 FirstBlock InspectFirstBlock(const std::string& contents) {
-  Footer footer;
-  EXPECT_TRUE(footer
-                  .DecodeFrom(Slice(contents.data() + contents.size() -
-                                        Footer::kEncodedLength,
-                                    Footer::kEncodedLength))
-                  .ok());
-  StringSource file(contents);
-  BlockContents index_contents;
-  EXPECT_TRUE(ReadBlock(file, "t", contents.size(), footer.index_handle, true,
-                        &index_contents)
-                  .ok());
-  auto index = Block::Parse(std::move(index_contents.data), index_contents.size,
-                            index_contents.allocated);
-  BlockIter it(&Icmp(), index.value().get(), nullptr, BlockErrorContext{});
-  it.SeekToFirst();
   FirstBlock b;
-  Slice v = it.value();
-  EXPECT_TRUE(b.handle.DecodeFrom(&v));
+  b.handle = DataBlockHandles(contents).front();
   const char* block = contents.data() + b.handle.offset;
   EXPECT_TRUE(UnitDirectory::Size(
                   Slice(block + b.handle.size - kUnitTailSize, kUnitTailSize),
@@ -350,6 +307,15 @@ FirstBlock InspectFirstBlock(const std::string& contents) {
     b.units.push_back(directory.unit(i));
   }
   return b;
+}
+
+// The status of a Get of `key` from `contents`, opened as `name`.
+std::string GetStatus(const TableOptions& options, const std::string& contents,
+                      const std::string& name, const std::string& key) {
+  std::unique_ptr<Table> table;
+  const Status s = OpenTable(options, contents, name, &table);
+  if (!s.ok()) return "open: " + s.ToString();
+  return DoGet(*table, TableReadOptions(), key).status.ToString();
 }
 
 TEST(UnitBlockTest, DamageInAUnitOrTheDirectoryIsCorruptionNamingIt) {
@@ -395,24 +361,18 @@ TEST(UnitBlockTest, DamageInAUnitOrTheDirectoryIsCorruptionNamingIt) {
     std::string damaged = good;
     const uint64_t at = b.handle.offset + b.handle.size - b.directory_size + 2;
     damaged[at] ^= 0x01;
-    std::unique_ptr<Table> table;
-    ASSERT_TRUE(OpenTable(options, damaged, "d.sst", &table).ok());
-    GetResult r = DoGet(*table, TableReadOptions(), first_key);
     EXPECT_EQ("Corruption: d.sst offset " + std::to_string(b.handle.offset) +
                   ": unit directory checksum mismatch",
-              r.status.ToString());
+              GetStatus(options, damaged, "d.sst", first_key));
   }
   // The directory's size field pointing outside the block.
   {
     std::string damaged = good;
     const uint64_t at = b.handle.offset + b.handle.size - kUnitTailSize + 3;
     damaged[at] = '\x7f';
-    std::unique_ptr<Table> table;
-    ASSERT_TRUE(OpenTable(options, damaged, "d.sst", &table).ok());
-    GetResult r = DoGet(*table, TableReadOptions(), first_key);
     EXPECT_EQ("Corruption: d.sst offset " + std::to_string(b.handle.offset) +
                   ": unit directory larger than its block",
-              r.status.ToString());
+              GetStatus(options, damaged, "d.sst", first_key));
   }
 }
 
@@ -430,12 +390,9 @@ TEST(UnitBlockTest, TheDirectoryChecksumCoversTheCodec) {
   uint32_t crc =
       crc32c::Value(damaged.data() + b.handle.offset, b.handle.size + 1);
   EncodeFixed32(damaged.data() + type_at + 1, crc32c::Mask(crc));
-  std::unique_ptr<Table> table;
-  ASSERT_TRUE(OpenTable(options, damaged, "t.sst", &table).ok());
-  GetResult r = DoGet(*table, TableReadOptions(), model.begin()->first);
   EXPECT_EQ("Corruption: t.sst offset " + std::to_string(b.handle.offset) +
                 ": unit directory checksum mismatch",
-            r.status.ToString());
+            GetStatus(options, damaged, "t.sst", model.begin()->first));
 }
 
 // A separator that does not separate (a writer's bug, every checksum
