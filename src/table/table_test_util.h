@@ -213,14 +213,20 @@ inline GetResult DoGet(const Table& table, const TableReadOptions& ro,
 
 // ---- Looking inside a built table -------------------------------------------
 
-// The handle of each data block of `contents`, in order, from its index.
-inline std::vector<BlockHandle> DataBlockHandles(const std::string& contents) {
+// The footer of the table in `contents`.
+inline Footer DecodeFooter(const std::string& contents) {
   Footer footer;
   EXPECT_TRUE(footer
                   .DecodeFrom(Slice(contents.data() + contents.size() -
                                         Footer::kEncodedLength,
                                     Footer::kEncodedLength))
                   .ok());
+  return footer;
+}
+
+// The handle of each data block of `contents`, in order, from its index.
+inline std::vector<BlockHandle> DataBlockHandles(const std::string& contents) {
+  const Footer footer = DecodeFooter(contents);
   StringSource file(contents);
   BlockContents index_contents;
   EXPECT_TRUE(ReadBlock(file, "t", contents.size(), footer.index_handle, true,

@@ -20,13 +20,7 @@ namespace strata::internal::table_test {
 namespace {
 
 uint32_t FooterVersion(const std::string& contents) {
-  Footer footer;
-  EXPECT_TRUE(footer
-                  .DecodeFrom(Slice(contents.data() + contents.size() -
-                                        Footer::kEncodedLength,
-                                    Footer::kEncodedLength))
-                  .ok());
-  return footer.version;
+  return DecodeFooter(contents).version;
 }
 
 TableOptions UnitOptions(Compression compression, size_t unit_size,
