@@ -509,29 +509,47 @@ class Table::UnitReader {
     return num_units() - 1;
   }
 
-  // Checks what a whole-block read does not: each unit's checksum, and
-  // that each separator lies between its unit's last key and the next
-  // unit's first (a reader of one unit trusts both). For VerifyChecksums.
-  Status VerifyUnits() const {
+  // Checks what a whole-block read does not, against `whole` (the block
+  // read whole): each unit's checksum; that the units, read one by one,
+  // hold exactly the whole block's entries; and that each separator lies
+  // between its unit's last key and the next unit's first (a reader of one
+  // unit trusts all three). For VerifyChecksums.
+  Status VerifyUnits(const Block& whole) const {
     const Comparator* const cmp = table_.options_.comparator;
+    BlockIter all(cmp, &whole, nullptr,
+                  BlockErrorContext{&table_.file_name_, handle_.offset,
+                                    table_.options_.filter_key_suffix_len});
+    all.SeekToFirst();
     for (uint32_t i = 0; i < num_units(); ++i) {
       std::unique_ptr<BlockIter> it;
       STRATA_RETURN_IF_ERROR(ReadUnit(i, &it));
       const uint64_t offset = handle_.offset + units_[i].offset;
+      auto corrupt = [&](std::string_view what) {
+        return CorruptionAt(table_.file_name_, offset, what);
+      };
       it->SeekToFirst();
       if (i > 0 && it->Valid() &&
           cmp->Compare(units_[i - 1].separator, it->key()) >= 0) {
-        return CorruptionAt(table_.file_name_, offset,
-                            "unit separator not below the unit's first key");
+        return corrupt("unit separator not below the unit's first key");
       }
-      if (i + 1 < num_units()) {
-        it->SeekToLast();
-        if (it->Valid() && cmp->Compare(it->key(), units_[i].separator) > 0) {
-          return CorruptionAt(table_.file_name_, offset,
-                              "unit separator below the unit's last key");
+      Slice last;
+      for (; it->Valid(); it->Next(), all.Next()) {
+        if (!all.Valid() || all.key() != it->key() ||
+            all.value() != it->value()) {
+          return corrupt("unit entries differ from the block's");
         }
+        last = it->key();
       }
       STRATA_RETURN_IF_ERROR(it->status());
+      if (i + 1 < num_units() && !last.empty() &&
+          cmp->Compare(last, units_[i].separator) > 0) {
+        return corrupt("unit separator below the unit's last key");
+      }
+    }
+    STRATA_RETURN_IF_ERROR(all.status());
+    if (all.Valid()) {
+      return CorruptionAt(table_.file_name_, handle_.offset,
+                          "unit entries differ from the block's");
     }
     return Status::OK();
   }
@@ -743,6 +761,9 @@ class Table::DataIter final : public InternalIterator {
   }
   // Makes unit `i` the current one. False on an error.
   bool Load(uint32_t i) {
+    // A re-seek into the unit at hand (the merging iterator turning
+    // around) repositions it without reading it again.
+    if (current_ != nullptr && unit_ == i) return true;
     current_.reset();
     status_ = units_->ReadUnit(i, &current_);
     if (!status_.ok()) {
@@ -849,7 +870,7 @@ Status Table::VerifyDataBlocks(const Block& index) const {
       UnitReader units(*this, handle, /*verify=*/true);
       bool is_units = false;
       STRATA_RETURN_IF_ERROR(units.Open(&is_units));
-      if (is_units) STRATA_RETURN_IF_ERROR(units.VerifyUnits());
+      if (is_units) STRATA_RETURN_IF_ERROR(units.VerifyUnits(*data));
     }
     BlockIter it(cmp, data.get(), nullptr,
                  BlockErrorContext{&file_name_, handle.offset,

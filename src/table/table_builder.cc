@@ -113,7 +113,7 @@ void TableBuilder::FlushDataBlock() {
   const Slice block = data_block_.Finish();
   // Units when the block has more than one and they save what a whole
   // block must (see WriteBlock); else the block whole.
-  if (compress && !unit_cuts_.empty() &&
+  if (compress && !unit_cuts_.empty() && unit_cuts_.size() < kMaxUnits &&
       options_.compression != Compression::kNone &&
       EncodeUnits(&compressor_, block, unit_cuts_, unit_separators_,
                   &compressed_) &&

@@ -88,7 +88,7 @@ Status UnitDirectory::Parse(const Slice& bytes, uint64_t stored_size,
   }
   Slice in(bytes.data(), directory_size);
   if (!GetVarint32(&in, &num_units_) || num_units_ < 2 ||
-      num_units_ > in.size() / 5) {
+      num_units_ > kMaxUnits || num_units_ > in.size() / 5) {
     return Status::Corruption("bad unit count");
   }
   units_ = in.data();

@@ -34,6 +34,11 @@ inline constexpr uint8_t kUnitsFlag = 0x80;
 // directory_size and directory_crc, after the directory.
 inline constexpr size_t kUnitTailSize = 8;
 
+// The most units a block may have: a reader keeps 32 bytes per unit, so a
+// crafted directory must not make it allocate much more than the block.
+// Writers store a block of more units whole.
+inline constexpr uint32_t kMaxUnits = 1 << 16;
+
 // True if `type` (a trailer's) names a unit-compressed block this build
 // reads.
 bool IsUnitCompression(uint8_t type);
