@@ -81,6 +81,10 @@ void strata_options_set_max_write_buffer_number(strata_options_t* o, int n);
 void strata_options_set_max_open_files(strata_options_t* o, int n);
 void strata_options_set_block_size(strata_options_t* o, size_t bytes);
 void strata_options_set_block_restart_interval(strata_options_t* o, int n);
+/* Options::compression_unit_size: data blocks compressed in units of at
+   least this many bytes (0: whole blocks). */
+void strata_options_set_compression_unit_size(strata_options_t* o,
+                                              size_t bytes);
 void strata_options_set_bloom_bits_per_key(strata_options_t* o, int bits);
 void strata_options_set_block_cache_capacity(strata_options_t* o, size_t bytes);
 enum {

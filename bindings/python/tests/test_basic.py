@@ -146,6 +146,7 @@ def test_options_accepted(tmp_path):
         max_write_buffer_number=3,
         block_size=8192,
         block_restart_interval=8,
+        compression_unit_size=512,
         bloom_bits_per_key=12,
         compression="zstd",
         block_cache_capacity=8 << 20,
