@@ -532,17 +532,17 @@ class Table::UnitReader {
           cmp->Compare(units_[i - 1].separator, it->key()) >= 0) {
         return corrupt("unit separator not below the unit's first key");
       }
-      Slice last;
+      std::string last;  // a copy: the iterator's key changes as it moves
       for (; it->Valid(); it->Next(), all.Next()) {
         if (!all.Valid() || all.key() != it->key() ||
             all.value() != it->value()) {
           return corrupt("unit entries differ from the block's");
         }
-        last = it->key();
+        last.assign(it->key().data(), it->key().size());
       }
       STRATA_RETURN_IF_ERROR(it->status());
       if (i + 1 < num_units() && !last.empty() &&
-          cmp->Compare(last, units_[i].separator) > 0) {
+          cmp->Compare(Slice(last), units_[i].separator) > 0) {
         return corrupt("unit separator below the unit's last key");
       }
     }
