@@ -42,8 +42,9 @@ class InternalIterator {
   // travel: forward, to its first entry >= target, if it stands before
   // it; backward, to its last entry <= target, if it stands after it.
   // Returns true if the child of the current entry moved (the iterator
-  // now stands at a later entry in the direction of travel); false if it
-  // did not (other children may have; the caller steps with Next/Prev).
+  // now stands at a later entry in the direction of travel, or is no
+  // longer Valid() after an error); false if it did not (other children
+  // may have; the caller steps with Next/Prev).
   // The default does nothing and returns false.
   // REQUIRES: Valid(); `forward` is the direction of the last move.
   virtual bool SkipOlderChildren(const Slice& target, uint64_t sequence,

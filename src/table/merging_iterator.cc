@@ -2,7 +2,10 @@
 
 #include <cassert>
 #include <cstddef>
+#include <string>
 #include <utility>
+
+#include "key/internal_key.h"
 
 namespace strata::internal {
 namespace {
@@ -42,17 +45,31 @@ class MergingIterator final : public InternalIterator {
     bool any_moved = false;
     // Only children in the heap: the others are exhausted in this
     // direction and stay so.
+    const bool forward_travel = direction_ == Direction::kForward;
     for (const HeapItem& item : heap_) {
       if (max_sequences_[item.index] >= sequence) continue;
       const int c = comparator_->Compare(item.key, target);
-      if (direction_ == Direction::kForward ? c >= 0 : c <= 0) continue;
-      if (direction_ == Direction::kForward) {
+      if (forward_travel ? c >= 0 : c <= 0) continue;
+      if (forward_travel) {
         item.iter->Seek(target);
       } else {
         item.iter->SeekForPrev(target);
       }
       any_moved = true;
       if (item.index == top) top_moved = true;
+      if (!item.iter->Valid()) continue;
+      // A sorted child lands past the target; one that does not, or whose
+      // keys later turn back, is damaged past its checksums (a forged
+      // file), and a seek that moved it backward in its own order could
+      // make the scan revisit entries forever. From here on its every
+      // step is checked.
+      const Slice landed = item.iter->key();
+      const int l = comparator_->Compare(landed, target);
+      if (forward_travel ? l < 0 : l > 0) {
+        OutOfOrder(item.index, landed, target);
+        return true;  // moved, to invalid: the caller re-checks Valid()
+      }
+      Watch(item.index, landed);
     }
     if (any_moved) RebuildHeap();
     return top_moved;
@@ -61,24 +78,28 @@ class MergingIterator final : public InternalIterator {
   bool Valid() const override { return !heap_.empty(); }
 
   void SeekToFirst() override {
+    Unwatch();
     for (auto& child : children_) child->SeekToFirst();
     direction_ = Direction::kForward;
     RebuildHeap();
   }
 
   void SeekToLast() override {
+    Unwatch();
     for (auto& child : children_) child->SeekToLast();
     direction_ = Direction::kReverse;
     RebuildHeap();
   }
 
   void Seek(const Slice& target) override {
+    Unwatch();
     for (auto& child : children_) child->Seek(target);
     direction_ = Direction::kForward;
     RebuildHeap();
   }
 
   void SeekForPrev(const Slice& target) override {
+    Unwatch();
     for (auto& child : children_) child->SeekForPrev(target);
     direction_ = Direction::kReverse;
     RebuildHeap();
@@ -115,6 +136,7 @@ class MergingIterator final : public InternalIterator {
   }
 
   Status status() const override {
+    if (!order_status_.ok()) return order_status_;
     for (const auto& child : children_) {
       Status s = child->status();
       if (!s.ok()) return s;
@@ -158,6 +180,9 @@ class MergingIterator final : public InternalIterator {
     HeapItem& top = heap_[0];
     if (top.iter->Valid()) {
       top.key = top.iter->key();
+      if (!watched_.empty() && watched_[top.index] && !StepInOrder(top)) {
+        return;
+      }
     } else if (!top.iter->status().ok()) {
       heap_.clear();
       return;
@@ -189,6 +214,7 @@ class MergingIterator final : public InternalIterator {
   // after the current one (k, c): for a child i > c that is its first entry
   // >= k; for i < c, entries equal to k come before (k, c) and are skipped.
   void SwitchToForward() {
+    Unwatch();
     InternalIterator* current = heap_[0].iter;
     const size_t c = heap_[0].index;
     // Stays valid: `current` does not move until the others are placed.
@@ -213,6 +239,7 @@ class MergingIterator final : public InternalIterator {
   // entry <= k; for i > c, entries equal to k come after (k, c) and are
   // skipped.
   void SwitchToReverse() {
+    Unwatch();
     InternalIterator* current = heap_[0].iter;
     const size_t c = heap_[0].index;
     const Slice k = heap_[0].key;
@@ -231,11 +258,60 @@ class MergingIterator final : public InternalIterator {
     RebuildHeap();
   }
 
+  // Starts (or goes on) checking that child `index`, now at `key`, moves
+  // strictly in the direction of travel.
+  void Watch(size_t index, const Slice& key) {
+    if (watched_.empty()) {
+      watched_.assign(children_.size(), false);
+      watched_keys_.resize(children_.size());
+    }
+    watched_[index] = true;
+    watched_keys_[index].assign(key.data(), key.size());
+  }
+
+  // A Seek* or a change of direction places every child afresh: the
+  // user's call, finite on its own; the checks start again with the next
+  // skip.
+  void Unwatch() {
+    if (!watched_.empty()) watched_.assign(children_.size(), false);
+    order_status_ = Status::OK();
+  }
+
+  // The watched child of `top` stepped to `top.key`: true if that is
+  // strictly after its previous key, else the iterator fails.
+  bool StepInOrder(const HeapItem& top) {
+    std::string& last = watched_keys_[top.index];
+    const int c = comparator_->Compare(top.key, Slice(last));
+    if (direction_ == Direction::kForward ? c <= 0 : c >= 0) {
+      OutOfOrder(top.index, top.key, Slice(last));
+      return false;
+    }
+    last.assign(top.key.data(), top.key.size());
+    return true;
+  }
+
+  // Fails the iterator: child `index` stood at `key`, on the wrong side of
+  // `bound` for the direction of travel.
+  void OutOfOrder(size_t index, const Slice& key, const Slice& bound) {
+    order_status_ = Status::Corruption(
+        "merged source " + std::to_string(index) + " is out of order",
+        "key " + InternalKeyDebugString(key) +
+            (direction_ == Direction::kForward ? " after " : " before ") +
+            InternalKeyDebugString(bound));
+    heap_.clear();
+  }
+
   const Comparator* const comparator_;
   const std::vector<std::unique_ptr<InternalIterator>> children_;
   const std::vector<uint64_t> max_sequences_;  // empty: skipping disabled
   std::vector<HeapItem> heap_;
   Direction direction_ = Direction::kForward;
+  // Children moved by SkipOlderChildren since the last Seek* or change of
+  // direction, each with the key it last stood at (empty until the first
+  // skip).
+  std::vector<bool> watched_;
+  std::vector<std::string> watched_keys_;
+  Status order_status_;  // a watched child went out of order
 };
 
 }  // namespace

@@ -10,6 +10,14 @@
 // order. When a child fails, the merged iterator becomes invalid instead of
 // going on without it; a later Seek* re-checks every child.
 //
+// A child that SkipOlderChildren moved is checked from then on (until the
+// next Seek* or change of direction): it must land past the target and
+// then move strictly in the direction of travel, or the merged iterator
+// becomes invalid with Corruption. A child whose sorted order is broken
+// past its checksums (a forged file) could otherwise, jumped backward in
+// its own order by a skip, make a scan revisit entries forever. Children
+// never skipped move only by Next/Prev and cannot revisit an entry.
+//
 // Thread-safety: like any InternalIterator, one thread at a time.
 
 #pragma once

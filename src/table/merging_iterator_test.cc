@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -516,6 +518,146 @@ TEST(MergingIteratorTest, SkipWithoutSequencesIsUnsupported) {
   it->SeekToFirst();
   EXPECT_FALSE(it->SkipOlderChildren("z", 100, true));
   EXPECT_EQ("a", it->key().ToString());
+}
+
+// A child with its entries in "file order" but not sorted, as in a table
+// forged past its checksums: Seek finds the first entry in file order at
+// or after the target, SeekForPrev the last one at or before it; Next and
+// Prev step through file order.
+class UnsortedIterator final : public InternalIterator {
+ public:
+  // With `seeks_land_at`, every Seek and SeekForPrev lands there instead,
+  // whatever the target.
+  explicit UnsortedIterator(std::vector<std::string> keys,
+                            std::optional<size_t> seeks_land_at = {})
+      : keys_(std::move(keys)),
+        pos_(keys_.size()),
+        seeks_land_at_(seeks_land_at) {}
+
+  bool Valid() const override { return pos_ < keys_.size(); }
+  void SeekToFirst() override { pos_ = 0; }
+  void SeekToLast() override { pos_ = keys_.empty() ? 0 : keys_.size() - 1; }
+  void Seek(const Slice& target) override {
+    pos_ = seeks_land_at_.value_or(0);
+    if (seeks_land_at_) return;
+    while (pos_ < keys_.size() && Slice(keys_[pos_]).compare(target) < 0) {
+      ++pos_;
+    }
+  }
+  void SeekForPrev(const Slice& target) override {
+    pos_ = seeks_land_at_.value_or(keys_.size());
+    if (seeks_land_at_) return;
+    for (size_t i = keys_.size(); i-- > 0;) {
+      if (Slice(keys_[i]).compare(target) <= 0) {
+        pos_ = i;
+        return;
+      }
+    }
+  }
+  void Next() override { ++pos_; }
+  void Prev() override { pos_ = pos_ == 0 ? keys_.size() : pos_ - 1; }
+  Slice key() const override { return keys_[pos_]; }
+  Slice value() const override { return Slice(); }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  const std::vector<std::string> keys_;
+  size_t pos_;
+  const std::optional<size_t> seeks_land_at_;
+};
+
+// Drives `it` like a DB iterator over a range tombstone [begin, end) at
+// sequence 10: a key inside it skips the older children past the
+// tombstone, any other key steps on. Returns the number of steps taken,
+// or 1000 if the scan did not end by then.
+int ScanSkippingTombstone(InternalIterator* it, bool forward) {
+  const std::string begin = "b";
+  const std::string end = "j";
+  if (forward) {
+    it->SeekToFirst();
+  } else {
+    it->SeekToLast();
+  }
+  int steps = 0;
+  for (; it->Valid() && steps < 1000; ++steps) {
+    const Slice key = it->key();
+    if (key.compare(begin) >= 0 && key.compare(end) < 0 &&
+        it->SkipOlderChildren(forward ? end : begin, 10, forward)) {
+      continue;
+    }
+    if (!it->Valid()) break;
+    if (forward) {
+      it->Next();
+    } else {
+      it->Prev();
+    }
+  }
+  return steps;
+}
+
+// Internal keys, for the comparator: a forged child only breaks order.
+std::vector<std::string> Keys(std::initializer_list<const char*> user_keys) {
+  std::vector<std::string> keys;
+  for (const char* k : user_keys) {
+    std::string key = k;
+    key.append(8, '\0');
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+// Forward: the old child's "d" is covered, the skip to "j" finds "k" at
+// file position 1, and stepping on from there reaches "d" again: without
+// the check the scan never ends. With it, the step from "k" to "a" is
+// caught.
+TEST(MergingIteratorTest, SkipIntoAnUnsortedChildEndsTheScanForward) {
+  std::vector<std::unique_ptr<InternalIterator>> iters;
+  iters.push_back(std::make_unique<UnsortedIterator>(Keys({"m", "z"})));
+  iters.push_back(
+      std::make_unique<UnsortedIterator>(Keys({"c", "k", "a", "d", "n"})));
+  auto it = NewMergingIterator(BytewiseComparator(), std::move(iters),
+                               std::vector<uint64_t>{100, 5});
+  const int steps = ScanSkippingTombstone(it.get(), /*forward=*/true);
+  EXPECT_LT(steps, 1000);
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsCorruption()) << it->status().ToString();
+  EXPECT_NE(it->status().ToString().find("merged source 1 is out of order"),
+            std::string::npos)
+      << it->status().ToString();
+  // A new seek starts afresh: the children are fine until skipped again.
+  it->Seek(Keys({"m"})[0]);
+  ASSERT_TRUE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+}
+
+// Backward, the mirror: from "d" the skip back to "b" lands on "a" at file
+// position 1, and stepping back from there reaches "d" again.
+TEST(MergingIteratorTest, SkipIntoAnUnsortedChildEndsTheScanBackward) {
+  std::vector<std::unique_ptr<InternalIterator>> iters;
+  iters.push_back(std::make_unique<UnsortedIterator>(Keys({"m"})));
+  iters.push_back(std::make_unique<UnsortedIterator>(Keys({"d", "a", "k"})));
+  auto it = NewMergingIterator(BytewiseComparator(), std::move(iters),
+                               std::vector<uint64_t>{100, 5});
+  const int steps = ScanSkippingTombstone(it.get(), /*forward=*/false);
+  EXPECT_LT(steps, 1000);
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsCorruption()) << it->status().ToString();
+}
+
+// A skip that lands short of its target (a sorted child never does) fails
+// the iterator at once.
+TEST(MergingIteratorTest, SkipLandingShortOfTheTargetIsCorruption) {
+  std::vector<std::unique_ptr<InternalIterator>> iters;
+  iters.push_back(std::make_unique<UnsortedIterator>(Keys({"m"})));
+  iters.push_back(std::make_unique<UnsortedIterator>(Keys({"c", "e", "n"}),
+                                                     /*seeks_land_at=*/1));
+  auto it = NewMergingIterator(BytewiseComparator(), std::move(iters),
+                               std::vector<uint64_t>{100, 5});
+  it->SeekToFirst();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_TRUE(it->SkipOlderChildren(Keys({"j"})[0], 10, true));
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsCorruption()) << it->status().ToString();
 }
 
 }  // namespace
