@@ -446,15 +446,17 @@ TEST(ConfigTest, ParsesAndRoundTripsThroughToFlags) {
                         "--load_order=sequential",
                         "--strata_restart_interval=8",
                         "--strata_compression_unit=0",
+                        "--strata_read_compaction=0",
                         "--strata_level_base=16777216",
                         "--strata_target_file_size=2097152"};
   BenchConfig c;
   bool help = true;
   std::string error;
-  ASSERT_TRUE(ParseFlags(14, const_cast<char**>(args), &c, &help, &error))
+  ASSERT_TRUE(ParseFlags(15, const_cast<char**>(args), &c, &help, &error))
       << error;
   EXPECT_EQ(c.engine_config.strata_restart_interval, 8);
   EXPECT_EQ(c.engine_config.strata_compression_unit, 0);
+  EXPECT_EQ(c.engine_config.strata_read_compaction, 0);
   EXPECT_EQ(c.engine_config.strata_level_base, 16 << 20);
   EXPECT_EQ(c.engine_config.strata_target_file_size, 2 << 20);
   EXPECT_FALSE(help);
@@ -483,6 +485,7 @@ TEST(ConfigTest, ParsesAndRoundTripsThroughToFlags) {
   EXPECT_TRUE(back.sequential_load);
   EXPECT_EQ(back.engine_config.strata_restart_interval, 8);
   EXPECT_EQ(back.engine_config.strata_compression_unit, 0);
+  EXPECT_EQ(back.engine_config.strata_read_compaction, 0);
   EXPECT_EQ(back.engine_config.strata_level_base, 16 << 20);
   EXPECT_EQ(back.engine_config.strata_target_file_size, 2 << 20);
 }

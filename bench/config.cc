@@ -244,6 +244,7 @@ std::vector<Flag> Flags(BenchConfig* c) {
       BoolFlag("strata_mmap_writes", &e->strata_mmap_writes),
       IntFlag("strata_restart_interval", 1, &e->strata_restart_interval),
       IntFlag("strata_compression_unit", 0, &e->strata_compression_unit),
+      IntFlag("strata_read_compaction", 0, &e->strata_read_compaction),
       IntFlag("strata_target_file_size", 0, &e->strata_target_file_size),
       IntFlag("strata_level_base", 0, &e->strata_level_base),
       {"compression",
@@ -392,6 +393,10 @@ std::vector<std::string> ToFlags(const BenchConfig& c) {
     flags.push_back("--strata_compression_unit=" +
                     std::to_string(e.strata_compression_unit));
   }
+  if (e.strata_read_compaction >= 0) {
+    flags.push_back("--strata_read_compaction=" +
+                    std::to_string(e.strata_read_compaction));
+  }
   if (e.value_log_gc_rate != UINT64_MAX) {
     flags.push_back("--value_log_gc_rate=" +
                     std::to_string(e.value_log_gc_rate));
@@ -530,6 +535,9 @@ Flags (defaults in brackets):
                           block_restart_interval (keys per restart point)
   --strata_compression_unit=B [strata's default]  strata's
                           compression_unit_size (0: blocks compressed whole)
+  --strata_read_compaction=B [strata's default]  strata's
+                          read_compaction_bytes (0: no read-triggered
+                          compaction)
   --strata_target_file_size=B --strata_level_base=B [0: strata's defaults]
                           strata's target_file_size, max_bytes_for_level_base
   --compression=none|snappy|lz4|zstd [snappy]

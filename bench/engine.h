@@ -55,6 +55,9 @@ struct EngineConfig {
   // strata's Options::compression_unit_size (--strata_compression_unit;
   // 0: whole-block compression); -1 keeps strata's default.
   int64_t strata_compression_unit = -1;
+  // strata's Options::read_compaction_bytes (--strata_read_compaction;
+  // 0: no read-triggered compaction); -1 keeps strata's default.
+  int64_t strata_read_compaction = -1;
   // strata's Options::target_file_size and max_bytes_for_level_base
   // (--strata_target_file_size, --strata_level_base); 0 keeps strata's
   // defaults.

@@ -150,7 +150,8 @@ class StrataEngine final : public Engine {
             std::to_string(o.level0_compaction_trigger) +
             ", level0_idle_compaction_ms = " +
             std::to_string(o.level0_idle_compaction_ms) +
-            ", target_file_size = " +
+            ", read_compaction_bytes = " +
+            std::to_string(o.read_compaction_bytes) + ", target_file_size = " +
             (o.target_file_size == 0
                  ? std::string("0 (the write buffer, at least 2 MiB)")
                  : std::to_string(o.target_file_size)) +
@@ -237,6 +238,10 @@ class StrataEngine final : public Engine {
     if (config.strata_compression_unit >= 0) {
       o.compression_unit_size =
           static_cast<size_t>(config.strata_compression_unit);
+    }
+    if (config.strata_read_compaction >= 0) {
+      o.read_compaction_bytes =
+          static_cast<uint64_t>(config.strata_read_compaction);
     }
     if (config.strata_target_file_size > 0) {
       o.target_file_size = static_cast<size_t>(config.strata_target_file_size);

@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   strata_options_set_level0_slowdown_writes_trigger(options, 20);
   strata_options_set_level0_stop_writes_trigger(options, 36);
   strata_options_set_level0_idle_compaction_ms(options, 0);
+  strata_options_set_read_compaction_bytes(options, 0);
   strata_options_set_flush_on_close(options, 1);
   strata_options_set_max_transaction_index_bytes(options, 1 << 20);
   strata_options_set_value_log_gc_discard_ratio(options, 0.5);

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -574,6 +575,138 @@ TEST(CompactionTest, ReadersRunWhileCompactionsSwapVersions) {
   ASSERT_TRUE(compacted.ok()) << compacted.ToString();
   EXPECT_EQ(0, errors.load());
   ASSERT_TRUE(db->Close().ok());
+}
+
+// ---- Read-triggered compaction ---------------------------------------------
+
+// The value of counter `name` in strata.counters.
+uint64_t Counter(DB* db, const std::string& name) {
+  std::string all;
+  EXPECT_TRUE(db->GetProperty("strata.counters", &all));
+  const std::string prefix = name + " ";
+  size_t at = 0;
+  while (at < all.size()) {
+    const size_t end = std::min(all.find('\n', at), all.size());
+    if (all.compare(at, prefix.size(), prefix) == 0) {
+      return std::stoull(all.substr(at + prefix.size(), end - at));
+    }
+    at = end + 1;
+  }
+  ADD_FAILURE() << "no counter " << name << " in:\n" << all;
+  return 0;
+}
+
+// A tree of two levels: even keys 0..5998 compacted to the last level, then
+// some odd keys over the whole range flushed into the base level above it
+// (two flushes reach the L0 trigger; too few keys for that level's target).
+// Gets of even keys look in a base-level table first (its filter says no) and
+// then in the last level.
+struct ReadCompactionFixture {
+  std::unique_ptr<Env> env = NewMemEnv();
+  Options options;
+  std::unique_ptr<DB> db;
+  ModelDB model;
+
+  explicit ReadCompactionFixture(uint64_t read_compaction_bytes) {
+    options = SmallTreeOptions(env.get(), CompactionStyle::kLeveled);
+    options.level0_idle_compaction_ms = 0;
+    options.read_compaction_bytes = read_compaction_bytes;
+  }
+
+  void Put(uint64_t i, internal::Random* rnd) {
+    std::string v(100, ' ');
+    for (char& c : v) c = static_cast<char>('a' + rnd->Uniform(26));
+    ASSERT_TRUE(db->Put(WriteOptions(), Key(i), v).ok());
+    model.Put(Key(i), v);
+  }
+
+  void Load() {
+    ASSERT_TRUE(DB::Open(options, "/db", &db).ok());
+    internal::Random rnd(41);
+    for (uint64_t i = 0; i < 6000; i += 2)
+      ASSERT_NO_FATAL_FAILURE(Put(i, &rnd));
+    ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+    for (int batch = 0; batch < 2; ++batch) {
+      for (uint64_t i = 1 + 2 * static_cast<uint64_t>(batch); i < 6000;
+           i += 80) {
+        ASSERT_NO_FATAL_FAILURE(Put(i, &rnd));
+      }
+      ASSERT_TRUE(db->Flush().ok());
+    }
+    Settle(db.get());
+    ASSERT_EQ(Prop(db.get(), "strata.num-files-at-level0"), 0u);
+    ASSERT_GT(Prop(db.get(), "strata.num-files-at-level5"), 0u);
+    ASSERT_GT(Prop(db.get(), "strata.num-files-at-level6"), 0u);
+  }
+
+  // Gets of every even key, `rounds` times over.
+  void ReadEvenKeys(int rounds) {
+    for (int r = 0; r < rounds; ++r) {
+      for (uint64_t i = 0; i < 6000; i += 2) {
+        std::string v;
+        ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &v).ok()) << Key(i);
+      }
+    }
+  }
+
+  void Verify(const char* what) {
+    internal::Random vr(5);
+    EXPECT_TRUE(VerifyDB(db.get(), model, ModelDB::kLatest, nullptr, &vr,
+                         VerifyContext{41, 0, what}));
+  }
+};
+
+// Reads that pass through the base level to the last one fold the base
+// level's tables down, leaving one sorted run; nothing is lost on the way
+// or across a reopen.
+TEST(CompactionTest, ReadsFoldTheTablesTheyPassThrough) {
+  ReadCompactionFixture f(64 << 10);  // budgets of 100 reads (the least)
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  ASSERT_EQ(Counter(f.db.get(), "compaction.reads"), 0u);
+  // Every base-level table covers hundreds of even keys: one round charges
+  // each up to its budget.
+  ASSERT_NO_FATAL_FAILURE(f.ReadEvenKeys(1));
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level5"), 0u);
+  EXPECT_GT(Counter(f.db.get(), "compaction.reads"), 0u);
+  std::string pending;
+  ASSERT_TRUE(f.db->GetProperty("strata.background-work-pending", &pending));
+  EXPECT_EQ(pending, "0");
+  f.Verify("after the read-triggered compactions");
+  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_TRUE(DB::Open(f.options, "/db", &f.db).ok());
+  f.Verify("reopened after the read-triggered compactions");
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// Below its budget a table stays, and with the option off no read
+// compacts anything.
+TEST(CompactionTest, ReadCompactionWaitsForTheBudgetAndCanBeTurnedOff) {
+  {
+    // Budgets of 100 reads; each base-level table sees fewer than 100 here.
+    ReadCompactionFixture f(64 << 10);
+    ASSERT_NO_FATAL_FAILURE(f.Load());
+    const uint64_t tables = Prop(f.db.get(), "strata.num-files-at-level5");
+    for (uint64_t i = 0; i < 6000; i += 200) {
+      std::string v;
+      ASSERT_TRUE(f.db->Get(ReadOptions(), Key(i), &v).ok());
+    }
+    Settle(f.db.get());
+    EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level5"), tables);
+    EXPECT_EQ(Counter(f.db.get(), "compaction.reads"), 0u);
+    ASSERT_TRUE(f.db->Close().ok());
+  }
+  {
+    ReadCompactionFixture f(0);
+    ASSERT_NO_FATAL_FAILURE(f.Load());
+    const uint64_t tables = Prop(f.db.get(), "strata.num-files-at-level5");
+    ASSERT_NO_FATAL_FAILURE(f.ReadEvenKeys(3));
+    Settle(f.db.get());
+    EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level5"), tables);
+    EXPECT_EQ(Counter(f.db.get(), "compaction.reads"), 0u);
+    f.Verify("read compaction off");
+    ASSERT_TRUE(f.db->Close().ok());
+  }
 }
 
 }  // namespace

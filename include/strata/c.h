@@ -122,6 +122,10 @@ void strata_options_set_level0_stop_writes_trigger(strata_options_t* o, int n);
 /* Milliseconds without writes before L0 is folded down; 0 turns it off. */
 void strata_options_set_level0_idle_compaction_ms(strata_options_t* o,
                                                   uint64_t ms);
+/* Read-triggered compaction: table bytes per charged read (a table's
+ * budget is its size / this, at least 100); 0 turns it off. */
+void strata_options_set_read_compaction_bytes(strata_options_t* o,
+                                              uint64_t bytes);
 void strata_options_set_flush_on_close(strata_options_t* o, unsigned char v);
 void strata_options_set_max_transaction_index_bytes(strata_options_t* o,
                                                     size_t bytes);

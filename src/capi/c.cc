@@ -263,6 +263,10 @@ void strata_options_set_level0_idle_compaction_ms(strata_options_t* o,
                                                   uint64_t ms) {
   o->rep.level0_idle_compaction_ms = ms;
 }
+void strata_options_set_read_compaction_bytes(strata_options_t* o,
+                                              uint64_t bytes) {
+  o->rep.read_compaction_bytes = bytes;
+}
 void strata_options_set_flush_on_close(strata_options_t* o, unsigned char v) {
   o->rep.flush_on_close = v != 0;
 }

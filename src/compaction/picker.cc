@@ -77,6 +77,7 @@ class Picker {
   std::optional<CompactionPlan> PickManual(int level, const Slice* begin,
                                            const Slice* end) const;
   std::optional<CompactionPlan> PickLevel0(double score) const;
+  std::optional<CompactionPlan> PickReads(uint64_t file_number) const;
 
  private:
   int Compare(const Slice& a, const Slice& b) const {
@@ -351,6 +352,29 @@ std::optional<CompactionPlan> Picker::PickTombstones(
   return best;
 }
 
+std::optional<CompactionPlan> Picker::PickReads(uint64_t file_number) const {
+  for (int level = 1; level < last_; ++level) {
+    const FileList& fs = v_.files(level);
+    for (size_t i = 0; i < fs.size(); ++i) {
+      if (fs[i]->number != file_number) continue;
+      size_t lo = i;
+      size_t hi = i;
+      ExpandToWholeUserKeys(level, &lo, &hi);
+      FileList group(fs.begin() + static_cast<std::ptrdiff_t>(lo),
+                     fs.begin() + static_cast<std::ptrdiff_t>(hi) + 1);
+      if (AnyBusy(group)) return std::nullopt;
+      auto plan = IntoNextLevel(level, std::move(group),
+                                CompactionPlan::Reason::kReads, 0);
+      if (plan.has_value() && plan->inputs.size() > 1 &&
+          plan->TotalInputBytes() > o_.max_compaction_bytes) {
+        return std::nullopt;
+      }
+      return plan;
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<CompactionPlan> Picker::IntoNextLevel(
     int level, FileList inputs, CompactionPlan::Reason reason,
     double score) const {
@@ -568,6 +592,8 @@ const char* CompactionReasonName(CompactionPlan::Reason reason) {
       return "idle";
     case CompactionPlan::Reason::kValueLogGc:
       return "value-log-gc";
+    case CompactionPlan::Reason::kReads:
+      return "reads";
   }
   return "unknown";
 }
@@ -592,6 +618,13 @@ std::optional<CompactionPlan> PickIdleCompaction(
       picker.PickLevel0(picker.Scores(/*count_busy=*/false)[0]);
   if (plan.has_value()) plan->reason = CompactionPlan::Reason::kIdle;
   return plan;
+}
+
+std::optional<CompactionPlan> PickReadCompaction(
+    const Version& v, const CompactionPolicyOptions& o,
+    const std::set<uint64_t>& busy, uint64_t file_number) {
+  if (o.style != CompactionStyle::kLeveled) return std::nullopt;
+  return Picker(v, o, busy).PickReads(file_number);
 }
 
 std::set<uint64_t> ValueLogGcCandidates(const Version& v,

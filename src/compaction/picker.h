@@ -157,14 +157,15 @@ struct CompactionPlan {
     kSizeTiered,
     kManual,
     kIdle,
-    kValueLogGc
+    kValueLogGc,
+    kReads
   };
   Reason reason = Reason::kLevelSize;
   // kLevel0Files / kLevelSize: the start level's score; kTombstones: the
   // deletion ratio of the file that triggered; kSizeTiered: runs merged /
   // tiered_min_merge_width (fallback: runs in L0 / tiered_max_merge_width);
   // kManual: 0; kIdle: the L0 score (below 1); kValueLogGc: the garbage
-  // share of the value-log file being collected.
+  // share of the value-log file being collected; kReads: 0.
   double score = 0;
   int output_level = 0;
   // [0]: the start level's files (never empty); [1], only if non-empty:
@@ -196,7 +197,7 @@ struct CompactionPlan {
 };
 
 // "level0-files", "level-size", "tombstones", "size-tiered", "manual",
-// "idle" or "value-log-gc".
+// "idle", "value-log-gc" or "reads".
 const char* CompactionReasonName(CompactionPlan::Reason reason);
 
 // The most urgent compaction, or nullopt when nothing needs one (or all
@@ -225,6 +226,18 @@ std::optional<CompactionPlan> PickCompaction(
 std::optional<CompactionPlan> PickIdleCompaction(
     const Version& v, const CompactionPolicyOptions& o,
     const std::set<uint64_t>& busy);
+
+// Read-triggered compaction (Options::read_compaction_bytes): table
+// `file_number`, which reads charged past its budget, with its user-key
+// neighbours, into the next level with the overlap there, as a level-size
+// pick of it would be. Reason kReads. nullopt for the size-tiered style,
+// when the file is no longer in `v`, is in L0 (the L0 trigger and the
+// idle fold take those) or the last level, when it or the overlap is
+// busy, or when the inputs exceed max_compaction_bytes.
+// REQUIRES: v.num_levels() == o.num_levels.
+std::optional<CompactionPlan> PickReadCompaction(
+    const Version& v, const CompactionPolicyOptions& o,
+    const std::set<uint64_t>& busy, uint64_t file_number);
 
 // Value-log files whose garbage share (garbage_bytes / record_bytes) is at
 // least `discard_ratio`: garbage collection moves their live values out.

@@ -341,6 +341,60 @@ TEST_F(PickerTest, IdleFoldFollowsLevel0AgeOrderAndItsByteBound) {
   EXPECT_EQ(In(*plan, 1), (N{20}));
 }
 
+// ---- Read-triggered compaction
+// ------------------------------------------------
+
+TEST_F(PickerTest, ReadCompactionTakesTheChargedFileIntoTheNextLevel) {
+  AddBigLastLevel();
+  Add(1, File(20, "a", "c", 100));
+  Add(1, KeyedFile(21, "e", 40, "h", 30, 100));
+  Add(1, KeyedFile(22, "h", 29, "k", 28, 100));  // shares h with 21
+  Add(2, File(30, "a", "b", 500));
+  Add(2, File(31, "f", "g", 500));
+  Add(2, File(32, "i", "m", 500));
+  const auto v = Build();
+  EXPECT_FALSE(Pick(*v).has_value());  // no level is over its target
+  const auto plan = PickReadCompaction(*v, o_, {}, 21);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->reason, Reason::kReads);
+  EXPECT_EQ(plan->output_level, 2);
+  EXPECT_EQ(In(*plan, 0), (N{21, 22}));
+  EXPECT_EQ(In(*plan, 1), (N{31, 32}));
+  EXPECT_FALSE(plan->trivial_move);
+  EXPECT_FALSE(plan->bottommost);  // L3 overlaps
+  EXPECT_STREQ(CompactionReasonName(Reason::kReads), "reads");
+}
+
+TEST_F(PickerTest, ReadCompactionOfAFileWithNothingBelowIsAMove) {
+  AddBigLastLevel();
+  Add(1, File(20, "a", "c", 100));
+  Add(2, File(30, "x", "y", 500));
+  const auto v = Build();
+  const auto plan = PickReadCompaction(*v, o_, {}, 20);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_EQ(plan->output_level, 2);
+  EXPECT_TRUE(plan->trivial_move);
+}
+
+TEST_F(PickerTest, ReadCompactionSkipsWhatItCannotOrNeedNotFold) {
+  AddBigLastLevel();
+  Add(0, File(10, "a", "c", 10));
+  Add(1, File(20, "a", "c", 100));
+  Add(2, File(30, "a", "b", 500));
+  const auto v = Build();
+  EXPECT_FALSE(PickReadCompaction(*v, o_, {}, 10).has_value());    // L0
+  EXPECT_FALSE(PickReadCompaction(*v, o_, {}, 90).has_value());    // last
+  EXPECT_FALSE(PickReadCompaction(*v, o_, {}, 77).has_value());    // gone
+  EXPECT_FALSE(PickReadCompaction(*v, o_, {20}, 20).has_value());  // busy
+  EXPECT_FALSE(PickReadCompaction(*v, o_, {30}, 20).has_value());  // overlap
+  o_.max_compaction_bytes = 599;
+  EXPECT_FALSE(PickReadCompaction(*v, o_, {}, 20).has_value());  // too big
+  o_.max_compaction_bytes = 600;
+  EXPECT_TRUE(PickReadCompaction(*v, o_, {}, 20).has_value());
+  o_.style = CompactionStyle::kSizeTiered;
+  EXPECT_FALSE(PickReadCompaction(*v, o_, {}, 20).has_value());
+}
+
 // ---- Level size -------------------------------------------------------------
 
 TEST_F(PickerTest, LevelSizePicksTheCheapestFileAndItsOverlap) {

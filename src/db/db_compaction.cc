@@ -187,6 +187,9 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
   }
   const uint64_t micros = env_->NowMicros() - start;
   LevelStats& stats = counters_.levels[static_cast<size_t>(plan.output_level)];
+  if (plan.reason == CompactionPlan::Reason::kReads) {
+    ++counters_.read_compactions;
+  }
   if (plan.trivial_move) {
     ++counters_.trivial_moves;
   } else {

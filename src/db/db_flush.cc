@@ -57,6 +57,7 @@ void DBImpl::BackgroundLoop() {
             PickValueLogGc(*versions_->current(), policy_,
                            options_.value_log_gc_discard_ratio, bg_.busy_files);
       }
+      if (!plan) plan = ReadCompactionLocked();
       if (!plan) {
         const uint64_t wait_micros = IdleCompactionLocked(&plan);
         if (!plan) {
@@ -122,6 +123,24 @@ uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
   if (wait > 0) return wait;
   *plan = PickIdleCompaction(*versions_->current(), policy_, bg_.busy_files);
   return 0;
+}
+
+std::optional<CompactionPlan> DBImpl::ReadCompactionLocked() {
+  mu_.AssertHeld();
+  std::vector<uint64_t>& files = bg_.read_compaction_files;
+  // Close() waits for a running compaction: none starts once it began.
+  if (closed_.load(std::memory_order_acquire)) {
+    files.clear();
+    return std::nullopt;
+  }
+  while (!files.empty()) {
+    const uint64_t number = files.front();
+    files.erase(files.begin());
+    std::optional<CompactionPlan> plan = PickReadCompaction(
+        *versions_->current(), policy_, bg_.busy_files, number);
+    if (plan.has_value()) return plan;
+  }
+  return std::nullopt;
 }
 
 Status DBImpl::FlushOldestLocked() {

@@ -362,6 +362,10 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // for: off, L0 empty, or its files busy).
   uint64_t IdleCompactionLocked(std::optional<CompactionPlan>* plan)
       STRATA_REQUIRES(mu_);
+  // Read-triggered compaction: the plan for the oldest table reads charged
+  // past its budget that still makes one (the others are dropped), or
+  // nullopt.
+  std::optional<CompactionPlan> ReadCompactionLocked() STRATA_REQUIRES(mu_);
   // A background thread found nothing to do in the pass that began at
   // settle request `settle_request`: answers SettleBackground() if nothing
   // runs elsewhere.
@@ -499,6 +503,10 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
                        const LookupKey& lookup, std::string* value,
                        MemTable::GetResult* result, SequenceNumber* covering,
                        bool* pointer, std::string* stored_key);
+  // A point read looked in table `f` and then had to look in an older one:
+  // charges `f` (Options::read_compaction_bytes), and hands it to the
+  // background once its charges reach its budget. Takes mu_ then only.
+  void ChargeRead(const FileMetaData& f) STRATA_EXCLUDES(mu_);
 
   // Fixed at construction; readable from any thread.
   const Options options_;  // env and comparator resolved to non-null
@@ -592,6 +600,9 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     // and the waits begun.
     bool gc_pacing = false;
     uint64_t gc_pace_waits = 0;
+    // Tables whose read charges reached their budget (ChargeRead), oldest
+    // first: each is offered to PickReadCompaction once.
+    std::vector<uint64_t> read_compaction_files;
   };
   BackgroundState bg_ STRATA_GUARDED_BY(mu_);
 
@@ -615,6 +626,8 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     // their bytes) any compaction moved out of files past the discard
     // ratio.
     uint64_t vlog_gc_compactions = 0;
+    // Compactions (and moves) that reads triggered.
+    uint64_t read_compactions = 0;
     uint64_t vlog_relocated_values = 0;
     uint64_t vlog_relocated_bytes = 0;
     // Time garbage collection waited for its pace, and the GC jobs that

@@ -2,6 +2,7 @@
 // Each handler reads the super-version it is given and, where it needs the
 // DB's counters, takes the DB mutex itself.
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -171,7 +172,14 @@ struct DBProperties {
                  PickValueLogGc(current, db.policy_,
                                 db.options_.value_log_gc_discard_ratio,
                                 db.bg_.busy_files)
-                     .has_value();
+                     .has_value() ||
+                 std::any_of(
+                     db.bg_.read_compaction_files.begin(),
+                     db.bg_.read_compaction_files.end(), [&](uint64_t number) {
+                       return PickReadCompaction(current, db.policy_,
+                                                 db.bg_.busy_files, number)
+                           .has_value();
+                     });
            }
            value->assign(1, pending ? '1' : '0');
            return true;
@@ -207,6 +215,8 @@ struct DBProperties {
                std::to_string(compaction_written) +
                "\ncompaction.trivial.moves " +
                std::to_string(db.counters_.trivial_moves) +
+               "\ncompaction.reads " +
+               std::to_string(db.counters_.read_compactions) +
                "\nvlog.bytes.written " +
                std::to_string(db.counters_.vlog_bytes_written) +
                "\nvlog.gc.compactions " +

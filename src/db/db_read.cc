@@ -243,8 +243,16 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
   ro.verify_checksums = options.verify_checksums || options_.paranoid_checks;
   ro.fill_cache = options.fill_cache;
   Status status;
+  const FileMetaData* first = nullptr;  // charged once a second is read
+  bool charged = false;
   sv.version->ForEachCandidate(
       lookup.internal_key(), [&](const FileMetaData& f) {
+        if (first == nullptr) {
+          first = &f;
+        } else if (!charged) {
+          charged = true;
+          ChargeRead(*first);
+        }
         std::shared_ptr<const Table> table;
         status = table_cache_->Find(f.number, f.file_size, &table);
         if (!status.ok()) return false;
@@ -410,11 +418,32 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
     return Status::OK();
   };
   Status status;
+  const FileMetaData* first = nullptr;
+  bool charged = false;
   version.ForEachCandidate(lookup.internal_key(), [&](const FileMetaData& f) {
+    if (first == nullptr) {
+      first = &f;
+    } else if (!charged) {
+      charged = true;
+      ChargeRead(*first);
+    }
     status = search(f);
     return status.ok() && *result == MemTable::GetResult::kNotPresent;
   });
   return status;
+}
+
+void DBImpl::ChargeRead(const FileMetaData& f) {
+  const uint64_t per_read = options_.read_compaction_bytes;
+  if (per_read == 0 || options_.compaction_style != CompactionStyle::kLeveled) {
+    return;
+  }
+  // Exactly one read reaches the budget: that one hands the table over.
+  const uint64_t budget = std::max<uint64_t>(100, f.file_size / per_read);
+  if (f.read_charges.Add() != budget) return;
+  MutexLock lock(&mu_);
+  bg_.read_compaction_files.push_back(f.number);
+  bg_cv_.SignalAll();
 }
 
 Status DBImpl::NewInternalIterator(const ReadOptions& options,

@@ -9,6 +9,7 @@
 
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -26,6 +27,30 @@ namespace strata::internal {
 // or above this bound; a VersionSet may use fewer levels.
 constexpr int kMaxNumLevels = 64;
 
+// Counts the point reads that looked in a table and then had to look in
+// an older one (read-triggered compaction: Options::read_compaction_bytes).
+// Shared by every version holding the file, and in memory only: a copy
+// starts from the count it copies, a file read from the MANIFEST from 0.
+class ReadCharges {
+ public:
+  ReadCharges() = default;
+  ReadCharges(const ReadCharges& other) : n_(other.Count()) {}
+  ReadCharges& operator=(const ReadCharges& other) {
+    n_.store(other.Count(), std::memory_order_relaxed);
+    return *this;
+  }
+  // Adds one (from any thread; the metadata is otherwise immutable) and
+  // returns the new count.
+  uint64_t Add() const {
+    // relaxed: a count; whoever reaches a threshold first acts on it.
+    return n_.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+  uint64_t Count() const { return n_.load(std::memory_order_relaxed); }
+
+ private:
+  mutable std::atomic<uint64_t> n_{0};
+};
+
 // One table file.
 struct FileMetaData {
   uint64_t number = 0;
@@ -39,6 +64,7 @@ struct FileMetaData {
   // The value-log files its value pointers name, ascending (empty without
   // the value log).
   std::vector<uint64_t> vlog_files;
+  ReadCharges read_charges;  // not on disk
 };
 
 // A value-log file (docs/vlog_format.md) as the MANIFEST records it. It

@@ -336,6 +336,7 @@ const Field kFields[] = {
     STRATA_OPTION(level0_slowdown_writes_trigger),
     STRATA_OPTION(level0_stop_writes_trigger),
     STRATA_OPTION(level0_idle_compaction_ms),
+    STRATA_OPTION(read_compaction_bytes),
     STRATA_OPTION(wal_recovery_mode),
     STRATA_OPTION(flush_on_close),
     STRATA_OPTION(max_manifest_file_size),

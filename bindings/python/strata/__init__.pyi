@@ -238,6 +238,7 @@ class DB(_Reads):
         level0_slowdown_writes_trigger: int = ...,
         level0_stop_writes_trigger: int = ...,
         level0_idle_compaction_ms: int = ...,
+        read_compaction_bytes: int = ...,
         wal_recovery_mode: Literal["tolerate_torn_tail", "absolute_consistency", "salvage"] = ...,
         flush_on_close: bool = ...,
         max_manifest_file_size: int = ...,

@@ -162,6 +162,7 @@ def test_options_accepted(tmp_path):
         level0_slowdown_writes_trigger=10,
         level0_stop_writes_trigger=20,
         level0_idle_compaction_ms=0,
+        read_compaction_bytes=0,
         wal_recovery_mode="absolute_consistency",
         flush_on_close=False,
         max_manifest_file_size=1 << 20,
