@@ -160,8 +160,18 @@ class Table {
                          std::unique_ptr<InternalIterator>* iter) const;
   std::unique_ptr<BlockIter> NewIndexIterator() const;
 
-  class UnitReader;
-  class DataIter;
+  // An iterator over the data block at `handle` in a table with
+  // unit-compressed blocks, for a seek: it reads units as it moves (whole
+  // blocks when the block is cached or stored whole).
+  std::unique_ptr<InternalIterator> NewUnitDataIterator(
+      const TableReadOptions& ro, const BlockHandle& handle) const;
+  // VerifyChecksums()'s check of the data block at `handle`, `whole` as
+  // read and parsed whole: if it is unit-compressed, every unit's checksum
+  // and entries against the whole block's.
+  Status VerifyUnitBlock(const BlockHandle& handle, const Block& whole) const;
+
+  class UnitReader;  // table_units.cc
+  class DataIter;    // table_units.cc
 
   const TableOptions options_;
   const std::unique_ptr<RandomAccessFile> file_;
