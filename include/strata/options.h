@@ -174,16 +174,19 @@ struct Options {
   // of once per level0_compaction_trigger flushes. Leveled style only; 0
   // turns it off; at most 30 days.
   uint64_t level0_idle_compaction_ms = 1000;
-  // Read-triggered compaction (leveled style). A point read that looks in
-  // a table of level 1 or below, then has to look in an older table too
-  // (a deeper level's), charges the first; once a table's charges reach
-  // its size / this (at least 100), it is compacted into the next level
-  // when no other compaction is due. So a read-mostly key range comes to
-  // one sorted run, and its Gets probe one table, its scans merge one
-  // source. The price is write amplification paid for reads: each such
-  // compaction rewrites the table and its overlap below (about 11 times
-  // its size). LevelDB's seek compaction, with its constant (one read per
-  // 16 KiB). 0 turns it off.
+  // Read-triggered compaction (leveled style). A point read that reads a
+  // table of level 1 or below (its bloom filter let the key through) and
+  // then has to look in an older table too charges the first; so does an
+  // iterator, for about one entry in 8192 it reads (at random), when an
+  // older table under the entry's table holds its key's range. Once a
+  // table's charges reach its size / this (at least 100), it is compacted
+  // into the next level when no other compaction is due. So a read-mostly
+  // key range comes to one sorted run, whose Gets probe one table and
+  // whose scans merge one source. The price is write amplification paid
+  // for reads: each such compaction rewrites the table and its overlap
+  // below (about 11 times its size). LevelDB's seek compaction does the
+  // same with this constant (one read per 16 KiB), charging a read its
+  // filter turned away too. 0 turns it off.
   uint64_t read_compaction_bytes = 16 << 10;
 
   WalRecoveryMode wal_recovery_mode = WalRecoveryMode::kTolerateTornTail;

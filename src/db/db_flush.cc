@@ -3,6 +3,7 @@
 
 #include <cassert>
 #include <cinttypes>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -127,7 +128,10 @@ uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
 
 std::optional<CompactionPlan> DBImpl::ReadCompactionLocked() {
   mu_.AssertHeld();
-  std::vector<uint64_t>& files = bg_.read_compaction_files;
+  std::deque<uint64_t>& files = bg_.read_compaction_files;
+  if (read_inbox_ != nullptr) {
+    for (const uint64_t number : read_inbox_->Take()) files.push_back(number);
+  }
   // Close() waits for a running compaction: none starts once it began.
   if (closed_.load(std::memory_order_acquire)) {
     files.clear();
@@ -135,7 +139,7 @@ std::optional<CompactionPlan> DBImpl::ReadCompactionLocked() {
   }
   while (!files.empty()) {
     const uint64_t number = files.front();
-    files.erase(files.begin());
+    files.pop_front();
     std::optional<CompactionPlan> plan = PickReadCompaction(
         *versions_->current(), policy_, bg_.busy_files, number);
     if (plan.has_value()) return plan;

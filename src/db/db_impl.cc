@@ -83,6 +83,11 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
       counters_(options_.num_levels),
       gc_pace_(options_.value_log_gc_bytes_per_second),
       policy_(MakePolicy(options_, *icmp_)) {
+  if (options_.read_compaction_bytes > 0 &&
+      options_.compaction_style == CompactionStyle::kLeveled) {
+    read_inbox_ =
+        std::make_shared<ReadChargeInbox>(options_.read_compaction_bytes);
+  }
   // Every accepted write goes into the commit index while a read-write
   // transaction is live (one atomic load otherwise).
   pipeline_.SetRecorder([this](const WriteBatch& batch, SequenceNumber first) {

@@ -56,8 +56,10 @@
 #include "compaction/picker.h"
 #include "compaction/table_output.h"
 #include "db/commit_pipeline.h"
+#include "db/db_iter.h"
 #include "db/idle_clock.h"
 #include "db/obsolete_files.h"
+#include "db/read_charges.h"
 #include "db/resolved_options.h"
 #include "db/snapshot_list.h"
 #include "db/super_version.h"
@@ -209,6 +211,11 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   void ResumeWrites() { pipeline_.Resume(); }
   // For tests: writers queued now (a pause counts as one).
   size_t QueuedWritersForTest() { return pipeline_.QueuedForTest(); }
+  // For tests: iterators created from now on sample one in about this
+  // many entries they read (read-triggered compaction; DBIterOptions).
+  void SetReadSamplePeriodForTest(uint64_t entries) {
+    read_sample_period_.store(entries, std::memory_order_relaxed);
+  }
   // The burst a paced garbage-collection job may move at once
   // (Options::value_log_gc_bytes_per_second).
   static constexpr uint64_t kGcPaceBurstBytes = 4ull << 20;
@@ -493,7 +500,8 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // version that decided, a tombstone's included (0: none).
   Status GetVersioned(const ReadOptions& options, const Slice& key,
                       SequenceNumber seq, const SuperVersion& sv,
-                      std::string* value, uint64_t* timestamp = nullptr);
+                      std::string* value, uint64_t* timestamp = nullptr)
+      STRATA_EXCLUDES(mu_);
   // Looks `lookup` up in the tables of `version`. `*covering` is the
   // newest visible range tombstone covering the key found so far (0: none);
   // it is raised by the tables' tombstones and hides older versions.
@@ -502,11 +510,16 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   Status GetFromTables(const ReadOptions& options, const Version& version,
                        const LookupKey& lookup, std::string* value,
                        MemTable::GetResult* result, SequenceNumber* covering,
-                       bool* pointer, std::string* stored_key);
+                       bool* pointer, std::string* stored_key)
+      STRATA_EXCLUDES(mu_);
   // A point read looked in table `f` and then had to look in an older one:
-  // charges `f` (Options::read_compaction_bytes), and hands it to the
-  // background once its charges reach its budget. Takes mu_ then only.
-  void ChargeRead(const FileMetaData& f) STRATA_EXCLUDES(mu_);
+  // charges `f` (Options::read_compaction_bytes; ReadChargeInbox).
+  void ChargeRead(const FileMetaData& f) {
+    if (read_inbox_ != nullptr) read_inbox_->Charge(f);
+  }
+  // Wakes the background if reads (this thread's or an iterator's) posted
+  // tables for it since the last wake. Takes mu_ then only.
+  void WakeForReads() STRATA_EXCLUDES(mu_);
 
   // Fixed at construction; readable from any thread.
   const Options options_;  // env and comparator resolved to non-null
@@ -550,6 +563,11 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // misses the store reads the old state, still pinned, never freed).
   const std::shared_ptr<std::atomic<bool>> retired_ =
       std::make_shared<std::atomic<bool>>(false);
+  // Read-triggered compaction (Options::read_compaction_bytes): where
+  // Gets and iterators post the tables they charged past their budget.
+  // Null when it is off (0, or the size-tiered style).
+  std::shared_ptr<ReadChargeInbox> read_inbox_;
+  std::atomic<uint64_t> read_sample_period_{kReadSamplePeriod};
   // Retire(): Close() keeps the lock and flushes nothing.
   bool retiring_ = false;
   // What this open found and did; written by the opening thread only,
@@ -600,9 +618,10 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     // and the waits begun.
     bool gc_pacing = false;
     uint64_t gc_pace_waits = 0;
-    // Tables whose read charges reached their budget (ChargeRead), oldest
-    // first: each is offered to PickReadCompaction once.
-    std::vector<uint64_t> read_compaction_files;
+    // Tables whose read charges reached their budget (taken from
+    // read_inbox_), oldest first: each is offered to PickReadCompaction
+    // once.
+    std::deque<uint64_t> read_compaction_files;
   };
   BackgroundState bg_ STRATA_GUARDED_BY(mu_);
 

@@ -1,6 +1,8 @@
 #include "db/db_iter.h"
 
+#include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <utility>
 
 #include "base/coding.h"
@@ -45,10 +47,16 @@ class DBIter final : public Iterator {
                   ? range_tombstones_->user_comparator()
                   : nullptr),
         retired_(options.retired),
+        sample_read_(options.sample_read),
+        sample_period_(std::max<uint64_t>(options.sample_period, 1)),
         pinned_(std::move(pinned)),
         source_(std::move(source)) {
     assert(kVersioned == options.versioned);
     assert(!kVersioned || vcmp_ != nullptr);
+    if (sample_read_) {
+      sample_state_ = reinterpret_cast<uintptr_t>(this) | 1;
+      entries_until_sample_ = NextSamplePeriod();
+    }
   }
 
   bool Valid() const override { return valid_; }
@@ -319,7 +327,20 @@ class DBIter final : public Iterator {
       valid_ = false;
       return false;
     }
+    // Without a sampler the count starts too high to run out.
+    if (--entries_until_sample_ == 0) {
+      entries_until_sample_ = NextSamplePeriod();
+      sample_read_(source_->key());
+    }
     return true;
+  }
+
+  // Uniform in [1, 2 * sample_period_] (xorshift64).
+  uint64_t NextSamplePeriod() {
+    sample_state_ ^= sample_state_ << 13;
+    sample_state_ ^= sample_state_ >> 7;
+    sample_state_ ^= sample_state_ << 17;
+    return 1 + sample_state_ % (2 * sample_period_);
   }
 
   // The index of the tombstone fragment holding `user_key`, or the list's
@@ -498,6 +519,10 @@ class DBIter final : public Iterator {
   const Comparator* const tcmp_;  // orders the tombstones' keys
   // Declared before source_, so destroyed after it: source_ reads from it.
   const std::atomic<bool>* const retired_;  // DBIterOptions::retired
+  const std::function<void(const Slice&)> sample_read_;
+  const uint64_t sample_period_;
+  uint64_t sample_state_ = 0;
+  uint64_t entries_until_sample_ = UINT64_MAX;
   std::shared_ptr<const void> pinned_;
   std::unique_ptr<InternalIterator> source_;
 

@@ -22,6 +22,10 @@
 
 namespace strata::internal {
 
+// DBIterOptions::sample_period's default: with 100-byte values about one
+// sample per MiB read (LevelDB samples per MiB).
+inline constexpr uint64_t kReadSamplePeriod = 8192;
+
 struct DBIterOptions {
   // Orders the keys the iterator yields (and the bounds): the comparator
   // the DB was opened with, without timestamps.
@@ -64,6 +68,12 @@ struct DBIterOptions {
   // positioning leaves the iterator invalid with InvalidArgument. Kept
   // alive by the caller's `pinned`. Null: never.
   const std::atomic<bool>* retired = nullptr;
+  // Read-triggered compaction: called with the internal key of one source
+  // entry in about every `sample_period` read (at random: the gaps are
+  // uniform in [1, 2 * sample_period]), for the DB to charge the table it
+  // came from if an older one overlaps it. Null: none.
+  std::function<void(const Slice& internal_key)> sample_read;
+  uint64_t sample_period = kReadSamplePeriod;  // >= 1
 };
 
 // `pinned` is kept alive for the iterator's lifetime (for example the

@@ -156,6 +156,11 @@ struct DBProperties {
            MutexLock lock(&db.mu_);
            bool pending = false;
            if (db.bg_error_.ok()) {
+             if (db.read_inbox_ != nullptr) {
+               for (const uint64_t number : db.read_inbox_->Take()) {
+                 db.bg_.read_compaction_files.push_back(number);
+               }
+             }
              const SequenceNumber earliest_snapshot =
                  db.snapshots_.empty() ? db.pipeline_.LastSequence()
                                        : db.snapshots_.Oldest();

@@ -80,6 +80,7 @@ Status DBImpl::Get(const ReadOptions& options, const Slice& key,
                    std::string* value) {
   const auto start = std::chrono::steady_clock::now();
   Status s = GetImpl(options, key, value);
+  WakeForReads();  // this Get may have posted a table
   request_stats_.get_micros.Record(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - start)
@@ -91,6 +92,7 @@ Status DBImpl::GetImpl(const ReadOptions& options, const Slice& key,
                        std::string* value, uint64_t* timestamp,
                        const PinnedRead* pinned) {
   if (timestamp != nullptr) *timestamp = 0;
+  WakeForReads();  // an iterator may have posted a table
   if (key.empty()) return Status::InvalidArgument("empty key");
   if (value == nullptr) return Status::InvalidArgument("null value pointer");
   STRATA_RETURN_IF_ERROR(CheckOpen());
@@ -243,16 +245,12 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
   ro.verify_checksums = options.verify_checksums || options_.paranoid_checks;
   ro.fill_cache = options.fill_cache;
   Status status;
-  const FileMetaData* first = nullptr;  // charged once a second is read
+  // Read-triggered compaction, as GetFromTables: the first table below L0
+  // whose data was read, charged once another table's is looked up.
+  const FileMetaData* read_first = nullptr;
   bool charged = false;
   sv.version->ForEachCandidate(
-      lookup.internal_key(), [&](const FileMetaData& f) {
-        if (first == nullptr) {
-          first = &f;
-        } else if (!charged) {
-          charged = true;
-          ChargeRead(*first);
-        }
+      lookup.internal_key(), [&](const FileMetaData& f, int level) {
         std::shared_ptr<const Table> table;
         status = table_cache_->Find(f.number, f.file_size, &table);
         if (!status.ok()) return false;
@@ -264,9 +262,16 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
                                               : kMaxTimestamp)) {
           return true;
         }
+        if (read_first != nullptr && !charged) {
+          charged = true;
+          ChargeRead(*read_first);
+        }
         bool filter_skipped = false;
         status =
             table->Get(ro, lookup.internal_key(), key, handle, &filter_skipped);
+        if (read_first == nullptr && level > 0 && !filter_skipped) {
+          read_first = &f;
+        }
         // relaxed: statistics.
         (filter_skipped ? request_stats_.bloom_useful
                         : request_stats_.bloom_checked)
@@ -349,7 +354,8 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
   // paranoid_checks: every block read is verified, whatever the caller asks.
   ro.verify_checksums = options.verify_checksums || options_.paranoid_checks;
   ro.fill_cache = options.fill_cache;
-  auto search = [&](const FileMetaData& f) -> Status {
+  // `*read`: the table's filter let the key through (its data was read).
+  auto search = [&](const FileMetaData& f, bool* read) -> Status {
     std::shared_ptr<const Table> table;
     STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
     if (const RangeTombstoneListPtr& t = table->range_tombstones()) {
@@ -407,6 +413,7 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
     (filter_skipped ? request_stats_.bloom_useful
                     : request_stats_.bloom_checked)
         .fetch_add(1, std::memory_order_relaxed);
+    *read = !filter_skipped;
     if (probe.malformed) {
       return Status::Corruption(TableFileName(dbname_, f.number),
                                 "malformed internal key");
@@ -418,34 +425,29 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
     return Status::OK();
   };
   Status status;
-  const FileMetaData* first = nullptr;
+  // Read-triggered compaction: the first table below L0 whose data this
+  // read had to read, charged once the read goes on to an older table.
+  const FileMetaData* read_first = nullptr;
   bool charged = false;
-  version.ForEachCandidate(lookup.internal_key(), [&](const FileMetaData& f) {
-    if (first == nullptr) {
-      first = &f;
-    } else if (!charged) {
-      charged = true;
-      ChargeRead(*first);
-    }
-    status = search(f);
-    return status.ok() && *result == MemTable::GetResult::kNotPresent;
-  });
+  version.ForEachCandidate(
+      lookup.internal_key(), [&](const FileMetaData& f, int level) {
+        if (read_first != nullptr && !charged) {
+          charged = true;
+          ChargeRead(*read_first);
+        }
+        bool read = false;
+        status = search(f, &read);
+        if (read_first == nullptr && level > 0 && read) read_first = &f;
+        return status.ok() && *result == MemTable::GetResult::kNotPresent;
+      });
   return status;
 }
 
-void DBImpl::ChargeRead(const FileMetaData& f) {
-  const uint64_t per_read = options_.read_compaction_bytes;
-  if (per_read == 0 || options_.compaction_style != CompactionStyle::kLeveled) {
-    return;
-  }
-  // Exactly one read reaches the budget: that one hands the table over.
-  const uint64_t budget = std::max<uint64_t>(100, f.file_size / per_read);
-  if (f.read_charges.Add() != budget) return;
+void DBImpl::WakeForReads() {
+  if (read_inbox_ == nullptr || !read_inbox_->TakeWake()) return;
   MutexLock lock(&mu_);
-  bg_.read_compaction_files.push_back(f.number);
   bg_cv_.SignalAll();
 }
-
 Status DBImpl::NewInternalIterator(const ReadOptions& options,
                                    const SuperVersion& sv,
                                    SequenceNumber sequence,
@@ -531,6 +533,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
 
 std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
                                                   const PinnedRead* pinned) {
+  WakeForReads();  // an earlier iterator may have posted a table
   Status s = CheckOpen();
   if (s.ok()) s = CheckReadOptions(options);
   if (!s.ok()) return NewErrorIterator(std::move(s));
@@ -582,6 +585,26 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
           return ResolvePointer(cache.get(), *version, dbname, verify,
                                 stored_key, raw, value);
         };
+  }
+  if (read_inbox_ != nullptr) {
+    // Samples of what the iterator reads charge the table of a sampled
+    // entry that has an older table under it (never the DB: the iterator
+    // may outlive it).
+    iter_options.sample_read = [version = sv->version, inbox = read_inbox_](
+                                   const Slice& internal_key) {
+      const FileMetaData* first = nullptr;  // below L0
+      version->ForEachCandidate(internal_key,
+                                [&](const FileMetaData& f, int level) {
+                                  if (first == nullptr) {
+                                    if (level > 0) first = &f;
+                                    return true;
+                                  }
+                                  inbox->Charge(*first);
+                                  return false;
+                                });
+    };
+    iter_options.sample_period =
+        read_sample_period_.load(std::memory_order_relaxed);
   }
   // What the iterator reads through, kept alive for as long as it lives.
   iter_options.retired = retired_.get();

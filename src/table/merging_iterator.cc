@@ -66,13 +66,16 @@ class MergingIterator final : public InternalIterator {
       const Slice landed = item.iter->key();
       const int l = comparator_->Compare(landed, target);
       if (forward_travel ? l < 0 : l > 0) {
-        OutOfOrder(item.index, landed, target);
+        OutOfOrder(item.index, "a skip to " + InternalKeyDebugString(target) +
+                                   " landed on " +
+                                   InternalKeyDebugString(landed));
         return true;  // moved, to invalid: the caller re-checks Valid()
       }
       Watch(item.index, landed);
     }
     if (any_moved) RebuildHeap();
-    return top_moved;
+    // A child that failed its seek empties the heap: "moved", to invalid.
+    return top_moved || heap_.empty();
   }
 
   bool Valid() const override { return !heap_.empty(); }
@@ -283,21 +286,21 @@ class MergingIterator final : public InternalIterator {
     std::string& last = watched_keys_[top.index];
     const int c = comparator_->Compare(top.key, Slice(last));
     if (direction_ == Direction::kForward ? c <= 0 : c >= 0) {
-      OutOfOrder(top.index, top.key, Slice(last));
+      OutOfOrder(
+          top.index,
+          "key " + InternalKeyDebugString(top.key) +
+              (direction_ == Direction::kForward ? " after " : " before ") +
+              InternalKeyDebugString(Slice(last)));
       return false;
     }
     last.assign(top.key.data(), top.key.size());
     return true;
   }
 
-  // Fails the iterator: child `index` stood at `key`, on the wrong side of
-  // `bound` for the direction of travel.
-  void OutOfOrder(size_t index, const Slice& key, const Slice& bound) {
+  // Fails the iterator: child `index` is out of order, as `what` says.
+  void OutOfOrder(size_t index, const std::string& what) {
     order_status_ = Status::Corruption(
-        "merged source " + std::to_string(index) + " is out of order",
-        "key " + InternalKeyDebugString(key) +
-            (direction_ == Direction::kForward ? " after " : " before ") +
-            InternalKeyDebugString(bound));
+        "merged source " + std::to_string(index) + " is out of order", what);
     heap_.clear();
   }
 

@@ -509,6 +509,26 @@ TEST(MergingIteratorTest, SkipOlderChildrenMovesOnlyOlderChildren) {
   EXPECT_FALSE(it->Valid());
 }
 
+// An older child that fails its skip's seek (not the current entry's
+// child) leaves the iterator invalid, and the skip says it moved, so that
+// the caller does not step an invalid iterator.
+TEST(MergingIteratorTest, SkipWhoseSeekFailsReportsAMove) {
+  std::vector<std::unique_ptr<InternalIterator>> iters;
+  iters.push_back(std::make_unique<VectorIterator>(
+      std::vector<KV>{{"b", "new"}, {"f", "new"}}));
+  // Positioned by Seek (call 1), it fails at the skip's seek (call 2).
+  iters.push_back(std::make_unique<VectorIterator>(
+      std::vector<KV>{{"c", "old"}, {"k", "old"}}, 2, "old child"));
+  auto it = NewMergingIterator(BytewiseComparator(), std::move(iters),
+                               std::vector<uint64_t>{100, 5});
+  it->Seek("b");
+  ASSERT_TRUE(it->Valid());
+  ASSERT_EQ("b", it->key().ToString());  // the new child's: it stays
+  EXPECT_TRUE(it->SkipOlderChildren("j", 10, /*forward=*/true));
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsIOError()) << it->status().ToString();
+}
+
 TEST(MergingIteratorTest, SkipWithoutSequencesIsUnsupported) {
   std::vector<std::unique_ptr<InternalIterator>> iters;
   iters.push_back(

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -70,7 +71,8 @@ class Version {
   // a version of the internal key `internal_key` at or below its sequence,
   // newest first: the L0 tables whose user-key range holds it (newest
   // first), then at most one table per deeper level (binary search). Stops
-  // as soon as `visit` returns false.
+  // as soon as `visit` returns false. `visit` takes the table, or the table
+  // and its level.
   template <typename Visit>
   void ForEachCandidate(const Slice& internal_key, Visit&& visit) const;
 
@@ -106,6 +108,13 @@ class Version {
 
 template <typename Visit>
 void Version::ForEachCandidate(const Slice& internal_key, Visit&& visit) const {
+  const auto call = [&visit](const FileMetaData& f, int level) {
+    if constexpr (std::is_invocable_v<Visit&, const FileMetaData&, int>) {
+      return visit(f, level);
+    } else {
+      return visit(f);
+    }
+  };
   const Slice user_key = ExtractUserKey(internal_key);
   for (int level = 0; level < num_levels(); ++level) {
     const auto& fs = files(level);
@@ -120,7 +129,7 @@ void Version::ForEachCandidate(const Slice& internal_key, Visit&& visit) const {
             icmp_->CompareUserKeys(user_key, f->largest.user_key()) > 0) {
           continue;
         }
-        if (!visit(*f)) return;
+        if (!call(*f, 0)) return;
       }
       continue;
     }
@@ -129,7 +138,7 @@ void Version::ForEachCandidate(const Slice& internal_key, Visit&& visit) const {
     if (index >= fs.size()) continue;
     const FileMetaData& f = *fs[index];
     if (icmp_->CompareKeysOnly(user_key, f.smallest.user_key()) < 0) continue;
-    if (!visit(f)) return;
+    if (!call(f, level)) return;
   }
 }
 

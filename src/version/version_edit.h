@@ -27,15 +27,16 @@ namespace strata::internal {
 // or above this bound; a VersionSet may use fewer levels.
 constexpr int kMaxNumLevels = 64;
 
-// Counts the point reads that looked in a table and then had to look in
-// an older one (read-triggered compaction: Options::read_compaction_bytes).
-// Shared by every version holding the file, and in memory only: a copy
-// starts from the count it copies, a file read from the MANIFEST from 0.
+// Counts the reads that looked in a table and then had to look in an older
+// one (read-triggered compaction: Options::read_compaction_bytes). In
+// memory only; a version shares it with the versions after it while they
+// hold the table at the same level (VersionBuilder starts each table it
+// adds at 0). A copy starts from the count it copies.
 class ReadCharges {
  public:
   ReadCharges() = default;
-  ReadCharges(const ReadCharges& other) : n_(other.Count()) {}
-  ReadCharges& operator=(const ReadCharges& other) {
+  ReadCharges(const ReadCharges& other) noexcept : n_(other.Count()) {}
+  ReadCharges& operator=(const ReadCharges& other) noexcept {
     n_.store(other.Count(), std::memory_order_relaxed);
     return *this;
   }
