@@ -3,6 +3,8 @@
 // DB's counters, takes the DB mutex itself.
 
 #include <algorithm>
+#include <deque>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -165,6 +167,10 @@ struct DBProperties {
                  db.snapshots_.empty() ? db.pipeline_.LastSequence()
                                        : db.snapshots_.Oldest();
              const Version& current = *db.versions_->current();
+             // Outside the lambda below, which the lock analysis cannot
+             // see holding db.mu_.
+             const std::set<uint64_t>& busy = db.bg_.busy_files;
+             const std::deque<uint64_t>& reads = db.bg_.read_compaction_files;
              pending =
                  !db.imm_.empty() || db.bg_.flush_running ||
                  db.bg_.compaction_running || db.bg_.manual_compactions > 0 ||
@@ -178,13 +184,10 @@ struct DBProperties {
                                 db.options_.value_log_gc_discard_ratio,
                                 db.bg_.busy_files)
                      .has_value() ||
-                 std::any_of(
-                     db.bg_.read_compaction_files.begin(),
-                     db.bg_.read_compaction_files.end(), [&](uint64_t number) {
-                       return PickReadCompaction(current, db.policy_,
-                                                 db.bg_.busy_files, number)
-                           .has_value();
-                     });
+                 std::any_of(reads.begin(), reads.end(), [&](uint64_t number) {
+                   return PickReadCompaction(current, db.policy_, busy, number)
+                       .has_value();
+                 });
            }
            value->assign(1, pending ? '1' : '0');
            return true;
