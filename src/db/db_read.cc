@@ -448,6 +448,7 @@ void DBImpl::WakeForReads() {
   MutexLock lock(&mu_);
   bg_cv_.SignalAll();
 }
+
 Status DBImpl::NewInternalIterator(const ReadOptions& options,
                                    const SuperVersion& sv,
                                    SequenceNumber sequence,
