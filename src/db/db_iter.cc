@@ -28,26 +28,26 @@ namespace {
 template <bool kVersioned>
 class DBIter final : public Iterator {
  public:
-  DBIter(const DBIterOptions& options, std::unique_ptr<InternalIterator> source,
+  DBIter(DBIterOptions&& options, std::unique_ptr<InternalIterator> source,
          std::shared_ptr<const void> pinned)
       : ucmp_(options.user_comparator),
         vcmp_(options.versioned_comparator),
         sequence_(options.sequence),
         min_ts_(options.min_timestamp),
         max_ts_(options.max_timestamp),
-        lower_(options.lower_bound),
-        upper_(options.upper_bound),
+        lower_(std::move(options.lower_bound)),
+        upper_(std::move(options.upper_bound)),
         keys_only_(options.keys_only),
-        resolve_pointer_(options.resolve_pointer),
+        resolve_pointer_(std::move(options.resolve_pointer)),
         all_versions_(options.all_versions),
         include_deleted_(options.include_deleted),
         limit_(options.history_limit),
-        range_tombstones_(options.range_tombstones),
+        range_tombstones_(std::move(options.range_tombstones)),
         tcmp_(range_tombstones_ != nullptr
                   ? range_tombstones_->user_comparator()
                   : nullptr),
         retired_(options.retired),
-        sample_read_(options.sample_read),
+        sample_read_(std::move(options.sample_read)),
         sample_period_(std::max<uint64_t>(options.sample_period, 1)),
         pinned_(std::move(pinned)),
         source_(std::move(source)) {
@@ -545,13 +545,13 @@ class DBIter final : public Iterator {
 }  // namespace
 
 std::unique_ptr<Iterator> NewDBIterator(
-    const DBIterOptions& options, std::unique_ptr<InternalIterator> source,
+    DBIterOptions options, std::unique_ptr<InternalIterator> source,
     std::shared_ptr<const void> pinned) {
   if (options.versioned) {
-    return std::make_unique<DBIter<true>>(options, std::move(source),
+    return std::make_unique<DBIter<true>>(std::move(options), std::move(source),
                                           std::move(pinned));
   }
-  return std::make_unique<DBIter<false>>(options, std::move(source),
+  return std::make_unique<DBIter<false>>(std::move(options), std::move(source),
                                          std::move(pinned));
 }
 

@@ -78,9 +78,10 @@ struct DBIterOptions {
 
 // `pinned` is kept alive for the iterator's lifetime (for example the
 // memtables and table files `source` reads from), and is released only
-// after `source` is destroyed.
+// after `source` is destroyed. `options` is taken by value: pass an
+// rvalue to move its functions in rather than copy them.
 std::unique_ptr<Iterator> NewDBIterator(
-    const DBIterOptions& options, std::unique_ptr<InternalIterator> source,
+    DBIterOptions options, std::unique_ptr<InternalIterator> source,
     std::shared_ptr<const void> pinned);
 
 }  // namespace strata::internal

@@ -611,7 +611,8 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
   iter_options.retired = retired_.get();
   auto pins = std::make_shared<const ReadPins>(
       ReadPins{retired_, icmp_, block_cache_, table_cache_, std::move(sv)});
-  return NewDBIterator(iter_options, std::move(source), std::move(pins));
+  return NewDBIterator(std::move(iter_options), std::move(source),
+                       std::move(pins));
 }
 
 Status DBImpl::Count(const ReadOptions& options, const Slice& begin,
