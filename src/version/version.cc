@@ -184,11 +184,9 @@ Status VersionBuilder::Apply(const VersionEdit& edit) {
       return Status::Corruption("version edit adds " + FileLabel(f.number) +
                                 ", but that number is a live value log");
     }
-    auto added = std::make_shared<FileMetaData>(f);
-    // A table added, or moved to another level, starts a new read budget
-    // there (Options::read_compaction_bytes).
-    added->read_charges = ReadCharges();
-    levels_[static_cast<size_t>(level)].emplace(f.number, std::move(added));
+    // A copy: its read charges start at 0 (ReadCharges).
+    levels_[static_cast<size_t>(level)].emplace(
+        f.number, std::make_shared<const FileMetaData>(f));
   }
   for (const VlogFileMeta& f : edit.new_vlog_files()) {
     if (level_of_.count(f.number) > 0 ||

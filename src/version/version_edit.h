@@ -30,14 +30,15 @@ constexpr int kMaxNumLevels = 64;
 // Counts the reads that looked in a table and then had to look in an older
 // one (read-triggered compaction: Options::read_compaction_bytes). In
 // memory only; a version shares it with the versions after it while they
-// hold the table at the same level (VersionBuilder starts each table it
-// adds at 0). A copy starts from the count it copies.
+// hold the table at the same level. A copy starts at 0: the metadata a
+// VersionBuilder adds (a new table, or one moved to another level) is a
+// copy, so each starts a new budget.
 class ReadCharges {
  public:
   ReadCharges() = default;
-  ReadCharges(const ReadCharges& other) noexcept : n_(other.Count()) {}
-  ReadCharges& operator=(const ReadCharges& other) noexcept {
-    n_.store(other.Count(), std::memory_order_relaxed);
+  ReadCharges(const ReadCharges& /*other*/) noexcept {}
+  ReadCharges& operator=(const ReadCharges& /*other*/) noexcept {
+    n_.store(0, std::memory_order_relaxed);
     return *this;
   }
   // Adds one (from any thread; the metadata is otherwise immutable) and

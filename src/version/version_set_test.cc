@@ -231,6 +231,35 @@ TEST_F(VersionSetTest, LogAndApplyFillsCountersAndInstalls) {
   EXPECT_EQ(vs->manifest_file_number(), 1u);  // appended, not rolled
 }
 
+// Read charges (read-triggered compaction) stay with a table while later
+// versions keep it where it is, and start again when it moves: a
+// compaction that moves a charged table adds a copy of its metadata.
+TEST_F(VersionSetTest, ReadChargesFollowATableUntilItMoves) {
+  auto vs = NewSet();
+  ASSERT_TRUE(vs->CreateNew().ok());
+  const uint64_t charged = vs->NewFileNumber();
+  const uint64_t other = vs->NewFileNumber();
+  VersionEdit add;
+  add.AddFile(1, File(charged, "a", "c", 42));
+  ASSERT_TRUE(vs->LogAndApply(&add).ok());
+  const auto first = vs->current()->files(1)[0];
+  for (int i = 0; i < 3; ++i) first->read_charges.Add();
+
+  VersionEdit unrelated;
+  unrelated.AddFile(2, File(other, "x", "z", 42));
+  ASSERT_TRUE(vs->LogAndApply(&unrelated).ok());
+  EXPECT_EQ(vs->current()->files(1)[0]->read_charges.Count(), 3u);
+
+  VersionEdit move;
+  move.DeleteFile(1, charged);
+  move.AddFile(2, *first);  // the charged metadata, as a move copies it
+  ASSERT_TRUE(vs->LogAndApply(&move).ok());
+  ASSERT_EQ(vs->current()->NumFiles(2), 2);
+  EXPECT_EQ(vs->current()->files(2)[0]->number, charged);
+  EXPECT_EQ(vs->current()->files(2)[0]->read_charges.Count(), 0u);
+  EXPECT_EQ(first->read_charges.Count(), 3u);  // the old version's, kept
+}
+
 TEST_F(VersionSetTest, RecoverRestoresFilesAndCounters) {
   uint64_t recorded_next = 0;
   auto vs = BuildHistory(64 << 20, &recorded_next);
