@@ -2,7 +2,8 @@
 # Instructions per operation of strata and LevelDB, counted by callgrind
 # inside strata_bench: only the calls into each engine's adapter are
 # collected (Put for fillrandom; Get for readrandom; NewCursor, Seek, the
-# Nexts and the cursor's destruction for seekrandom), so the load, the
+# Nexts and the cursor's destruction for seekrandom; the cursor's calls
+# for readseq, a scan of NUM entries), so the load, the
 # settle and the background threads are left out. Counts do not depend on
 # the machine's load, unlike times.
 #
@@ -29,12 +30,13 @@ for e in $ENGINES; do
     lmdb) S=LmdbSession; C=LmdbCursor ;;
     *) echo "unknown engine $e" >&2; exit 1 ;;
   esac
-  for w in fillrandom readrandom seekrandom; do
+  for w in fillrandom readrandom seekrandom readseq; do
     case $w in
       fillrandom) T=("--toggle-collect=*${S}::Put*") ;;
       readrandom) T=("--toggle-collect=*${S}::Get*") ;;
       seekrandom) T=("--toggle-collect=*${S}::NewCursor*" "--toggle-collect=*${C}::Seek*"
                      "--toggle-collect=*${C}::Next*" "--toggle-collect=*${C}::~*") ;;
+      readseq) T=("--toggle-collect=*${S}::NewCursor*" "--toggle-collect=*${C}::*") ;;
     esac
     rm -rf "${DB:?}"/*
     valgrind --tool=callgrind --collect-atstart=no "${T[@]}" \

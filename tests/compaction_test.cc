@@ -640,6 +640,18 @@ struct ReadCompactionFixture {
     ASSERT_GT(Prop(db.get(), "strata.num-files-at-level6"), 0u);
   }
 
+  // Gets of the odd keys the base level (or L0) holds, `rounds` times over.
+  void ReadOddKeys(int rounds) {
+    for (int r = 0; r < rounds; ++r) {
+      for (uint64_t i = 1; i < 6000; i += 80) {
+        for (uint64_t k : {i, i + 2}) {
+          std::string v;
+          ASSERT_TRUE(db->Get(ReadOptions(), Key(k), &v).ok()) << Key(k);
+        }
+      }
+    }
+  }
+
   // Gets of every even key, `rounds` times over.
   void ReadEvenKeys(int rounds) {
     for (int r = 0; r < rounds; ++r) {
@@ -715,6 +727,68 @@ TEST(CompactionTest, AnIteratorSamplingAfterItsDbClosedIsSafe) {
   // from what it pinned; either way sampling touches no freed DB.
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
   }
+}
+
+// A Get that finds its key in the first table it reads charges nothing,
+// however often it runs: only reads that go on to an older table do.
+TEST(CompactionTest, ReadsThatEndAtTheirFirstTableChargeNothing) {
+  ReadCompactionFixture f(64 << 10);
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  const uint64_t tables = Prop(f.db.get(), "strata.num-files-at-level5");
+  // 300 keys, 20 rounds: 6,000 reads of the base level's tables, far past
+  // their budgets were they charged.
+  ASSERT_NO_FATAL_FAILURE(f.ReadOddKeys(20));
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level5"), tables);
+  EXPECT_EQ(Counter(f.db.get(), "compaction.reads"), 0u);
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// Versioned Gets ask every source that might hold a newer version; a table
+// whose newest timestamp cannot beat the version found is passed over
+// unread and charges nothing. Reads that really go on to the last level
+// fold the base level as unversioned ones do.
+TEST(CompactionTest, VersionedReadsChargeOnlyWhenTheyReadASecondTable) {
+  ReadCompactionFixture f(64 << 10);
+  f.options.enable_versioning = true;
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  const uint64_t tables = Prop(f.db.get(), "strata.num-files-at-level5");
+  ASSERT_NO_FATAL_FAILURE(f.ReadOddKeys(20));
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level5"), tables);
+  EXPECT_EQ(Counter(f.db.get(), "compaction.reads"), 0u);
+  ASSERT_NO_FATAL_FAILURE(f.ReadEvenKeys(1));
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level5"), 0u);
+  EXPECT_GT(Counter(f.db.get(), "compaction.reads"), 0u);
+  f.Verify("versioned, after the read-triggered compactions");
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// L0 tables are never charged (the L0 trigger compacts them): a Get that
+// reads an L0 table, then the base level, then the last level charges the
+// base-level table.
+TEST(CompactionTest, ReadsThroughLevel0ChargeTheFirstTableBelowIt) {
+  ReadCompactionFixture f(64 << 10);
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  ASSERT_TRUE(f.db->Close().ok());
+  f.options.level0_compaction_trigger = 8;  // the next flush stays in L0
+  f.options.level0_slowdown_writes_trigger = 16;
+  f.options.level0_stop_writes_trigger = 24;
+  ASSERT_TRUE(DB::Open(f.options, "/db", &f.db).ok());
+  internal::Random rnd(43);
+  for (uint64_t i = 5; i < 6000; i += 80)
+    ASSERT_NO_FATAL_FAILURE(f.Put(i, &rnd));
+  ASSERT_TRUE(f.db->Flush().ok());
+  Settle(f.db.get());
+  ASSERT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 1u);
+  ASSERT_NO_FATAL_FAILURE(f.ReadEvenKeys(1));
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 1u);
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level5"), 0u);
+  EXPECT_GT(Counter(f.db.get(), "compaction.reads"), 0u);
+  f.Verify("reads through L0 folded the base level");
+  ASSERT_TRUE(f.db->Close().ok());
 }
 
 // Below its budget a table stays, and with the option off no read
