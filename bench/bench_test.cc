@@ -328,6 +328,39 @@ TEST(GeneratorsTest, SkewedLatestPrefersRecentRecords) {
   EXPECT_LE(gen.Next(&rnd, 5000), 5000u);  // the count may grow
 }
 
+// Every index of [0, n) once, in an order the seed fixes and changes.
+TEST(GeneratorsTest, IndexPermutationIsAPermutationFixedByItsSeed) {
+  for (uint64_t n : {1ull, 2ull, 3ull, 17ull, 1000ull, 4097ull, 65536ull}) {
+    const IndexPermutation perm(n, 7);
+    std::vector<bool> seen(n, false);
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint64_t v = perm(i);
+      ASSERT_LT(v, n) << "n=" << n << " i=" << i;
+      ASSERT_FALSE(seen[v]) << "n=" << n << " repeats " << v;
+      seen[v] = true;
+    }
+  }
+  const IndexPermutation a(1000, 7);
+  const IndexPermutation again(1000, 7);
+  const IndexPermutation b(1000, 8);
+  uint64_t same_as_b = 0;
+  uint64_t in_place = 0;
+  for (uint64_t i = 0; i < 1000; ++i) {
+    ASSERT_EQ(a(i), again(i));
+    same_as_b += a(i) == b(i) ? 1 : 0;
+    in_place += a(i) == i ? 1 : 0;
+  }
+  // A random permutation fixes about one point, and two agree on about
+  // one; a handful at most.
+  EXPECT_LT(same_as_b, 10u);
+  EXPECT_LT(in_place, 10u);
+  // Consecutive positions land far apart: the order is not near-sorted.
+  uint64_t ascending = 0;
+  for (uint64_t i = 1; i < 1000; ++i) ascending += a(i) > a(i - 1) ? 1 : 0;
+  EXPECT_GT(ascending, 400u);
+  EXPECT_LT(ascending, 600u);
+}
+
 TEST(ResultTest, SerializeRoundTrip) {
   Result r;
   r.engine = "strata";
@@ -343,6 +376,8 @@ TEST(ResultTest, SerializeRoundTrip) {
   r.max_us = 300;
   r.write_amp = 2.5;
   r.peak_rss = 1 << 20;
+  r.storage_read_bytes = 4096 * 12345;
+  r.major_faults = 777;
   r.note = "a\tb";
   Result back;
   ASSERT_TRUE(ParseResult(SerializeResult(r), &back));
@@ -355,6 +390,8 @@ TEST(ResultTest, SerializeRoundTrip) {
   EXPECT_DOUBLE_EQ(back.write_amp, 2.5);
   EXPECT_TRUE(std::isnan(back.space_amp));
   EXPECT_EQ(back.peak_rss, 1u << 20);
+  EXPECT_EQ(back.storage_read_bytes, 4096u * 12345);
+  EXPECT_EQ(back.major_faults, 777u);
   EXPECT_EQ(back.note, "a b");
   EXPECT_FALSE(ParseResult("setting\tx", &back));
 }
@@ -406,6 +443,28 @@ TEST(ReportTest, TablesShowRatiosOrientedForStrata) {
   EXPECT_NE(tables.find(" 2.00 |"), std::string::npos);
   EXPECT_NE(tables.find(" 4.00 |"), std::string::npos);
   EXPECT_NE(tables.find("median of 3 runs"), std::string::npos);
+}
+
+// The storage-reads table appears once some engine read from storage, with
+// KiB and faults per operation and the other engine's KiB over strata's.
+TEST(ReportTest, StorageReadsTableOnlyWhenSomethingWasRead) {
+  std::vector<Result> medians = TwoEngineMedians();
+  EXPECT_EQ(ComparisonTables(medians, {"strata", "rocksdb"}, {"fillseq"}, 3)
+                .find("Storage reads"),
+            std::string::npos);
+  medians[0].ops = 1000;
+  medians[0].storage_read_bytes = 1000 * 4096;  // 4 KiB an operation
+  medians[0].major_faults = 1000;
+  medians[1].ops = 1000;
+  medians[1].storage_read_bytes = 1000 * 6144;  // 6 KiB
+  const std::string tables =
+      ComparisonTables(medians, {"strata", "rocksdb"}, {"fillseq"}, 3);
+  EXPECT_NE(tables.find("Storage reads"), std::string::npos);
+  EXPECT_NE(tables.find("4.00 / 1.00"), std::string::npos);
+  EXPECT_NE(tables.find("6.00 / 0.00"), std::string::npos);
+  EXPECT_NE(tables.find(" 1.50 |"), std::string::npos);  // 6 KiB / 4 KiB
+  EXPECT_NE(FormatResultLine(medians[0]).find("4.00 KiB/op, 1.00 major"),
+            std::string::npos);
 }
 
 TEST(ReportTest, CsvHasRunsAndMediansWithRatios) {

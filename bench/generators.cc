@@ -20,6 +20,41 @@ __extension__ using Uint128 = unsigned __int128;  // GCC and Clang have it
 
 }  // namespace
 
+IndexPermutation::IndexPermutation(uint64_t n, uint64_t seed) : n_(n) {
+  assert(n > 0);
+  int bits = 1;
+  while (bits < 64 && (n - 1) >> bits != 0) ++bits;
+  half_bits_ = (bits + 1) / 2;
+  half_mask_ = (uint64_t{1} << half_bits_) - 1;
+  for (uint64_t& k : keys_) k = SplitMix64(&seed);
+}
+
+uint64_t IndexPermutation::Encrypt(uint64_t x) const {
+  uint64_t left = x >> half_bits_;
+  uint64_t right = x & half_mask_;
+  for (const uint64_t key : keys_) {
+    uint64_t mixed = right ^ key;
+    const uint64_t round = SplitMix64(&mixed) & half_mask_;
+    const uint64_t next = left ^ round;
+    left = right;
+    right = next;
+  }
+  return (left << half_bits_) | right;
+}
+
+uint64_t IndexPermutation::operator()(uint64_t i) const {
+  assert(i < n_);
+  // A permutation of the domain, walked until it lands in [0, n): the
+  // walk from an index below n meets another below n first, so this is a
+  // permutation of [0, n). The domain is under 4n: a few steps at most on
+  // average.
+  uint64_t x = i;
+  do {
+    x = Encrypt(x);
+  } while (x >= n_);
+  return x;
+}
+
 Random64::Random64(uint64_t seed) {
   for (uint64_t& s : s_) s = SplitMix64(&seed);
 }

@@ -1,5 +1,6 @@
 #include "bench/proc_stats.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -36,7 +37,14 @@ bool ReadIoCounters(IoCounters* out) {
   return ReadField("/proc/self/io", "write_bytes", &out->write_bytes) &&
          ReadField("/proc/self/io", "cancelled_write_bytes",
                    &out->cancelled_write_bytes) &&
-         ReadField("/proc/self/io", "wchar", &out->wchar);
+         ReadField("/proc/self/io", "wchar", &out->wchar) &&
+         ReadField("/proc/self/io", "read_bytes", &out->read_bytes);
+}
+
+uint64_t MajorFaults() {
+  struct rusage usage {};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<uint64_t>(usage.ru_majflt);
 }
 
 uint64_t PeakRssBytes() {

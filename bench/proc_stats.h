@@ -21,10 +21,17 @@ struct IoCounters {
   uint64_t cancelled_write_bytes = 0;
   // Bytes passed to write-like system calls (wchar), cached or not.
   uint64_t wchar = 0;
+  // Bytes the process caused to be fetched from storage (read_bytes: page
+  // cache misses, readahead included), by reads and by faults on mappings.
+  uint64_t read_bytes = 0;
 };
 
 // false if /proc/self/io cannot be read.
 bool ReadIoCounters(IoCounters* out);
+
+// Major page faults of the whole process so far (getrusage ru_majflt):
+// faults on a mapping that had to wait for storage.
+uint64_t MajorFaults();
 
 // Peak resident set size in bytes since the last ResetPeakRss() (VmHWM).
 uint64_t PeakRssBytes();

@@ -28,6 +28,19 @@ std::string Mib(double bytes) {
   return Printf("%.0fM", bytes / (1024.0 * 1024.0));
 }
 
+// Storage reads per operation (Result::storage_read_bytes / ops, in KiB).
+double ReadKibPerOp(const Result& r) {
+  return r.ops > 0 ? static_cast<double>(r.storage_read_bytes) / 1024.0 /
+                         static_cast<double>(r.ops)
+                   : NAN;
+}
+
+double FaultsPerOp(const Result& r) {
+  return r.ops > 0
+             ? static_cast<double>(r.major_faults) / static_cast<double>(r.ops)
+             : NAN;
+}
+
 // A markdown table whose cells are padded so it also reads as plain text.
 class Table {
  public:
@@ -175,6 +188,10 @@ std::string FormatResultLine(const Result& r) {
     line += "  w-amp " + Short(r.write_amp) + " s-amp " + Short(r.space_amp);
   }
   line += "  rss " + Mib(static_cast<double>(r.peak_rss));
+  if (r.storage_read_bytes > 0 || r.major_faults > 0) {
+    line += "  storage " + Short(ReadKibPerOp(r)) + " KiB/op, " +
+            Short(FaultsPerOp(r)) + " major faults/op";
+  }
   if (!r.note.empty()) line += "  (" + r.note + ")";
   return line;
 }
@@ -267,6 +284,33 @@ std::string ComparisonTables(const std::vector<Result>& medians,
              [](const Result& s, const Result& o) {
                return InverseRatio(s.p99_us, o.p99_us);
              });
+  // Storage reads, for the workloads where some engine read from storage
+  // (the data outgrew the page cache).
+  std::vector<std::string> read_from_storage;
+  for (const std::string& w : workloads) {
+    for (const std::string& e : engines) {
+      const Result* r = FindResult(medians, e, w);
+      if (r != nullptr && !r->skipped &&
+          (r->storage_read_bytes > 0 || r->major_faults > 0)) {
+        read_from_storage.push_back(w);
+        break;
+      }
+    }
+  }
+  if (!read_from_storage.empty()) {
+    out +=
+        "\nStorage reads per operation while the operations ran, whole "
+        "process: KiB fetched from storage / major page faults (" +
+        runs + "); x/strata > 1: strata reads fewer bytes\n\n" +
+        maker.Make(
+            "storage", " KiB/faults", "/strata KiB", read_from_storage,
+            [](const Result& r) {
+              return Short(ReadKibPerOp(r)) + " / " + Short(FaultsPerOp(r));
+            },
+            [](const Result& s, const Result& o) {
+              return InverseRatio(ReadKibPerOp(s), ReadKibPerOp(o));
+            });
+  }
   std::vector<std::string> fills;
   for (const std::string& w : workloads) {
     if (IsFill(w)) fills.push_back(w);

@@ -50,6 +50,8 @@ std::string SerializeResult(const Result& r) {
   add("write_amp", Num(r.write_amp));
   add("space_amp", Num(r.space_amp));
   add("peak_rss", std::to_string(r.peak_rss));
+  add("storage_read_bytes", std::to_string(r.storage_read_bytes));
+  add("major_faults", std::to_string(r.major_faults));
   add("note", note);
   return line;
 }
@@ -88,6 +90,14 @@ bool ParseResult(const std::string& line, Result* r) {
           {"peak_rss",
            [r](const std::string& v) {
              r->peak_rss = std::strtoull(v.c_str(), nullptr, 10);
+           }},
+          {"storage_read_bytes",
+           [r](const std::string& v) {
+             r->storage_read_bytes = std::strtoull(v.c_str(), nullptr, 10);
+           }},
+          {"major_faults",
+           [r](const std::string& v) {
+             r->major_faults = std::strtoull(v.c_str(), nullptr, 10);
            }},
           {"note", [r](const std::string& v) { r->note = v; }},
       };
@@ -150,6 +160,10 @@ Result MedianOf(const std::vector<Result>& runs) {
   m.space_amp = median([](const Result& r) { return r.space_amp; });
   m.peak_rss = static_cast<uint64_t>(
       std::llround(median([](const Result& r) { return r.peak_rss; })));
+  m.storage_read_bytes = static_cast<uint64_t>(std::llround(
+      median([](const Result& r) { return r.storage_read_bytes; })));
+  m.major_faults = static_cast<uint64_t>(
+      std::llround(median([](const Result& r) { return r.major_faults; })));
   return m;
 }
 

@@ -28,7 +28,12 @@ struct Result {
   double write_amp = NAN;
   double space_amp = NAN;
   uint64_t peak_rss = 0;  // bytes, during this workload
-  std::string note;       // e.g. "190000 of 200000 found"
+  // While the workload's operations ran (the untimed load and settle left
+  // out), the whole process: bytes fetched from storage and major faults.
+  // Per operation in reports; zero while the data fit in the page cache.
+  uint64_t storage_read_bytes = 0;
+  uint64_t major_faults = 0;
+  std::string note;  // e.g. "190000 of 200000 found"
 
   // Rates: ops / seconds and bytes / seconds in MiB (SetRates()); in a
   // median, the medians of the runs' rates.

@@ -57,16 +57,12 @@ uint64_t Runner::SeedFor(const std::string& name, int thread) const {
          static_cast<uint64_t>(thread) * 0xbf58476d1ce4e5b9ull;
 }
 
-const std::vector<uint64_t>& Runner::Permutation() {
-  if (permutation_.size() != config_.num) {
-    permutation_.resize(config_.num);
-    for (uint64_t i = 0; i < config_.num; ++i) permutation_[i] = i;
-    Random64 rnd(SeedFor("permutation", 0));
-    for (uint64_t i = config_.num - 1; i > 0; --i) {
-      std::swap(permutation_[i], permutation_[rnd.Uniform(i + 1)]);
-    }
+const IndexPermutation& Runner::Permutation() {
+  if (!permutation_.has_value()) {
+    permutation_.emplace(std::max<uint64_t>(config_.num, 1),
+                         SeedFor("permutation", 0));
   }
-  return permutation_;
+  return *permutation_;
 }
 
 void Runner::Share(uint64_t total, int t, int n, uint64_t* begin,
@@ -84,6 +80,9 @@ double Runner::RunWorkers(int n, const WorkerFn& fn,
   std::vector<uint64_t> start(static_cast<size_t>(n));
   std::vector<uint64_t> end(static_cast<size_t>(n));
   std::latch ready(n);
+  IoCounters io_before;
+  const bool io_known = ReadIoCounters(&io_before);
+  const uint64_t faults_before = MajorFaults();
   std::vector<std::thread> threads;
   threads.reserve(static_cast<size_t>(n));
   for (int t = 0; t < n; ++t) {
@@ -97,6 +96,12 @@ double Runner::RunWorkers(int n, const WorkerFn& fn,
     });
   }
   for (std::thread& t : threads) t.join();
+  IoCounters io_after;
+  if (io_known && ReadIoCounters(&io_after) &&
+      io_after.read_bytes >= io_before.read_bytes) {
+    timed_read_bytes_ += io_after.read_bytes - io_before.read_bytes;
+  }
+  timed_major_faults_ += MajorFaults() - faults_before;
   // Wall time from the first worker's start to the last one's end.
   const uint64_t first = *std::min_element(start.begin(), start.end());
   const uint64_t last = *std::max_element(end.begin(), end.end());
@@ -179,13 +184,13 @@ Status Runner::EnsureLoaded(DataSet want) {
 }
 
 Status Runner::LoadDbBench() {
-  const std::vector<uint64_t>& perm = Permutation();
+  const IndexPermutation& perm = Permutation();
   std::unique_ptr<Session> session = engine_->NewSession();
   ValueGenerator values(SeedFor("load", 0), config_.compression_ratio,
                         config_.value_size);
   std::string key;
   for (uint64_t i = 0; i < config_.num; ++i) {
-    FormatKey(config_.sequential_load ? i : perm[i], config_.key_size, &key);
+    FormatKey(config_.sequential_load ? i : perm(i), config_.key_size, &key);
     Status s = session->Put(key, values.Generate(config_.value_size), false);
     if (!s.ok()) return s;
   }
@@ -198,7 +203,7 @@ uint64_t Runner::VersionTimestamp(uint64_t j) {
 }
 
 Status Runner::LoadVersioned() {
-  const std::vector<uint64_t>& perm = Permutation();
+  const IndexPermutation& perm = Permutation();
   std::unique_ptr<Session> session = engine_->NewSession();
   ValueGenerator values(SeedFor("vload", 0), config_.compression_ratio,
                         config_.value_size);
@@ -209,7 +214,7 @@ Status Runner::LoadVersioned() {
     std::snprintf(prefix, sizeof(prefix), "%08llu",
                   static_cast<unsigned long long>(j));
     for (uint64_t i = 0; i < config_.num; ++i) {
-      FormatKey(perm[i], config_.key_size, &key);
+      FormatKey(perm(i), config_.key_size, &key);
       const Slice v = values.Generate(config_.value_size);
       value.assign(prefix, 8);
       if (v.size() > 8) value.append(v.data() + 8, v.size() - 8);
@@ -327,7 +332,7 @@ Status Runner::Fill(const std::string& name, Result* result) {
       sync ? std::min(config_.SyncOps(), config_.num) : config_.num;
   Status s = Fresh();
   if (!s.ok()) return s;
-  const std::vector<uint64_t>* perm = seq ? nullptr : &Permutation();
+  const IndexPermutation* perm = seq ? nullptr : &Permutation();
   IoCounters before;
   ReadIoCounters(&before);
   ResetPeakRss();
@@ -343,7 +348,7 @@ Status Runner::Fill(const std::string& name, Result* result) {
         std::string key;
         OpTimer timer(DeadlineNanos(), NowNanos());
         for (uint64_t i = begin; i < end; ++i) {
-          FormatKey(seq ? i : (*perm)[i], config_.key_size, &key);
+          FormatKey(seq ? i : (*perm)(i), config_.key_size, &key);
           st->status =
               session->Put(key, values.Generate(config_.value_size), sync);
           if (!st->status.ok()) break;
@@ -763,6 +768,8 @@ Status Runner::Run(const std::string& name, Result* result) {
   result->engine = std::string(engine_->name());
   result->workload = name;
   result->repeat = config_.repeat_index;
+  timed_read_bytes_ = 0;
+  timed_major_faults_ = 0;
   Status s;
   if (name == "fillseq" || name == "fillrandom" || name == "fillsync") {
     s = Fill(name, result);
@@ -794,6 +801,8 @@ Status Runner::Run(const std::string& name, Result* result) {
     s = Status::InvalidArgument("unknown workload", name);
   }
   result->peak_rss = PeakRssBytes();
+  result->storage_read_bytes = timed_read_bytes_;
+  result->major_faults = timed_major_faults_;
   if (s.IsNotSupported()) {
     // A capability the engine lacks (range deletes, transactions): skipped,
     // not failed.

@@ -16,11 +16,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bench/config.h"
 #include "bench/engine.h"
+#include "bench/generators.h"
 #include "bench/histogram.h"
 #include "bench/result.h"
 #include "strata/status.h"
@@ -131,7 +133,7 @@ class Runner {
   // engine, different between workloads and threads.
   uint64_t SeedFor(const std::string& name, int thread) const;
   // Keys 0..num-1 in a random order fixed by --seed.
-  const std::vector<uint64_t>& Permutation();
+  const IndexPermutation& Permutation();
   // [begin, end) of `total` ops for thread `t` of `n`.
   static void Share(uint64_t total, int t, int n, uint64_t* begin,
                     uint64_t* end);
@@ -144,8 +146,12 @@ class Runner {
   EngineConfig engine_config_;
   std::FILE* const out_;
   bool open_ = false;
+  // What the current workload's RunWorkers calls read from storage and
+  // faulted in, summed (Result::storage_read_bytes, major_faults).
+  uint64_t timed_read_bytes_ = 0;
+  uint64_t timed_major_faults_ = 0;
   DataSet data_set_ = DataSet::kUnknown;
-  std::vector<uint64_t> permutation_;
+  std::optional<IndexPermutation> permutation_;
   // YCSB record numbers: records [0, ycsb_next_) were inserted; the highest
   // acknowledged one is ycsb_latest_ (YCSB's transaction insert sequence).
   std::atomic<uint64_t> ycsb_next_{0};

@@ -7,16 +7,18 @@
 # settle and the background threads are left out. Counts do not depend on
 # the machine's load, unlike times.
 #
-# usage: scripts/callgrind-ops.sh [STRATA_BENCH] [OUTDIR] [NUM] [ENGINES]
+# usage: scripts/callgrind-ops.sh [STRATA_BENCH] [OUTDIR] [NUM] [ENGINES] [WORKLOADS]
 #   STRATA_BENCH  default build/bench-peers/strata_bench (make bench-peers)
 #   OUTDIR        default build/callgrind (callgrind.out files and logs)
 #   NUM           keys, and operations of each workload (default 200000)
 #   ENGINES       default "strata leveldb"
+#   WORKLOADS     default "fillrandom readrandom seekrandom readseq"
 set -euo pipefail
 B=${1:-build/bench-peers/strata_bench}
 OUT=${2:-build/callgrind}
 NUM=${3:-200000}
 ENGINES=${4:-strata leveldb}
+WORKLOADS=${5:-fillrandom readrandom seekrandom readseq}
 command -v valgrind > /dev/null || bash "$(dirname "$0")/install-deps.sh" bench
 mkdir -p "$OUT"
 DB=$(mktemp -d)
@@ -30,7 +32,7 @@ for e in $ENGINES; do
     lmdb) S=LmdbSession; C=LmdbCursor ;;
     *) echo "unknown engine $e" >&2; exit 1 ;;
   esac
-  for w in fillrandom readrandom seekrandom readseq; do
+  for w in $WORKLOADS; do
     case $w in
       fillrandom) T=("--toggle-collect=*${S}::Put*") ;;
       readrandom) T=("--toggle-collect=*${S}::Get*") ;;
