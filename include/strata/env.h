@@ -60,6 +60,17 @@ class RandomAccessFile {
     (void)offset;
     (void)n;
   }
+
+  // A hint that a point read is about to read bytes of [offset, offset + n)
+  // in pieces (a block's directory, then one of its units). A file whose
+  // recent reads have been waiting for the device may ask for the whole
+  // range at once, so that the pieces wait for one device read rather than
+  // one each; a file whose reads come from memory does nothing, as does the
+  // default. Never fails.
+  virtual void WillReadPieces(uint64_t offset, size_t n) const {
+    (void)offset;
+    (void)n;
+  }
 };
 
 // A file written by appending. Appends may be buffered in user space;

@@ -7,7 +7,8 @@
 // its reads are missing can ask for the block's pages together first
 // (MADV_WILLNEED), so that the copy waits for one read; in memory that
 // system call would only cost. FaultScore tells the two apart from how
-// long copies out of the mapping take: a copy slower than a page-cache
+// long copies out of the mapping (or preads, for a file read without one)
+// take: a copy slower than a page-cache
 // hit can be (kSlowCopy) raises the score by kSlowStep, a fast one lowers
 // it by one, between 0 and kMaxScore, and the file is cold at kColdAt and
 // above. A run of misses makes a file cold within two reads; it warms up

@@ -168,6 +168,12 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 
   Status Read(uint64_t offset, size_t n, Slice* result,
               char* scratch) const override {
+    // Reads of a block's size are timed (FaultScore): WillReadPieces asks
+    // for a block's pages together only while reads are missing the cache.
+    const bool timed =
+        n <= internal::FaultScore::kMaxTimedPages * internal::PageSize();
+    const auto start = timed ? std::chrono::steady_clock::now()
+                             : std::chrono::steady_clock::time_point();
     size_t done = 0;
     while (done < n) {
       const ssize_t r = ::pread(fd_, scratch + done, n - done,
@@ -180,6 +186,7 @@ class PosixRandomAccessFile final : public RandomAccessFile {
       if (r == 0) break;  // end of file
       done += static_cast<size_t>(r);
     }
+    if (timed) faults_.Note(std::chrono::steady_clock::now() - start);
     *result = Slice(scratch, done);
     return Status::OK();
   }
@@ -189,9 +196,24 @@ class PosixRandomAccessFile final : public RandomAccessFile {
                           static_cast<off_t>(n), POSIX_FADV_WILLNEED);
   }
 
+  // Cold and more than one page: one request for the range, which the
+  // pieces' preads then wait for (else each waits for its own).
+  void WillReadPieces(uint64_t offset, size_t n) const override {
+    if (!faults_.Cold() || n == 0) return;
+    uint64_t first_page;
+    uint64_t span;
+    if (internal::PagesSpanned(offset, n, internal::PageSize(), &first_page,
+                               &span) > 1) {
+      (void)::posix_fadvise(fd_, static_cast<off_t>(first_page),
+                            static_cast<off_t>(span), POSIX_FADV_WILLNEED);
+    }
+  }
+
  private:
   const std::string path_;
   const int fd_;
+  // Whether preads have been waiting for the device (a hint; racy).
+  mutable internal::FaultScore faults_;
 };
 
 // A read-only file mapped whole. The mapping outlives the descriptor,
@@ -246,6 +268,20 @@ class PosixMappedFile final : public RandomAccessFile {
     }
     *result = Slice(scratch, count);
     return Status::OK();
+  }
+
+  // Cold (recent copies waited for the device) and more than one page: the
+  // pages asked for together, as Read does for a read of several pages.
+  void WillReadPieces(uint64_t offset, size_t n) const override {
+    if (!faults_.Cold() || offset >= length_ || n == 0) return;
+    const size_t count = std::min<uint64_t>(n, length_ - offset);
+    uint64_t first_page;
+    uint64_t span;
+    if (internal::PagesSpanned(offset, count, internal::PageSize(), &first_page,
+                               &span) > 1) {
+      (void)::madvise(const_cast<char*>(base_) + first_page,
+                      static_cast<size_t>(span), MADV_WILLNEED);
+    }
   }
 
   // The mapping is MADV_RANDOM (no read-around on a fault), so reading in

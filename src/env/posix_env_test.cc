@@ -230,6 +230,10 @@ TEST_F(PosixEnvTest, MappedFilesRead) {
   file->Prefetch(9000, 5000);
   file->Prefetch(20000, 10);
   file->Prefetch(5, 0);
+  file->WillReadPieces(0, 8192);
+  file->WillReadPieces(9000, 5000);
+  file->WillReadPieces(20000, 10);
+  file->WillReadPieces(5, 0);
   ASSERT_OK(file->Read(100, 50, &result, scratch));
   EXPECT_EQ(result.ToString(), content.substr(100, 50));
   file.reset();

@@ -77,6 +77,16 @@ class StringSource final : public RandomAccessFile {
     std::lock_guard<std::mutex> lock(prefetches_mu_);
     return prefetches_;
   }
+  // Records the hint.
+  void WillReadPieces(uint64_t offset, size_t n) const override {
+    std::lock_guard<std::mutex> lock(prefetches_mu_);
+    piece_hints_.emplace_back(offset, n);
+  }
+  // Every WillReadPieces(offset, n) so far, in order.
+  std::vector<std::pair<uint64_t, size_t>> piece_hints() const {
+    std::lock_guard<std::mutex> lock(prefetches_mu_);
+    return piece_hints_;
+  }
 
  private:
   const std::string contents_;
@@ -84,6 +94,7 @@ class StringSource final : public RandomAccessFile {
   uint64_t fail_from_ = UINT64_MAX;
   mutable std::mutex prefetches_mu_;
   mutable std::vector<std::pair<uint64_t, size_t>> prefetches_;
+  mutable std::vector<std::pair<uint64_t, size_t>> piece_hints_;
 };
 
 // ---- Internal keys and a model --------------------------------------------

@@ -64,6 +64,10 @@ class Table::UnitReader {
       return Status::OK();
     }
     const auto stored = static_cast<size_t>(handle_.size);
+    // The directory at the end, then a unit somewhere before it: from a
+    // file whose reads have been missing the page cache, the block's pages
+    // are asked for together first.
+    table_.file_->WillReadPieces(handle_.offset, stored + kBlockTrailerSize);
     const size_t tail_size = std::min(stored, kTailGuess);
     Slice tail;
     STRATA_RETURN_IF_ERROR(table_.file_->Read(

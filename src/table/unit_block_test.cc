@@ -312,6 +312,51 @@ std::string GetStatus(const TableOptions& options, const std::string& contents,
   return DoGet(*table, TableReadOptions(), key).status.ToString();
 }
 
+// A point read of a unit-compressed block reads it in two pieces (the
+// directory, then a unit) and first tells the file the whole block's range,
+// so that a file whose reads miss the page cache can ask for it at once.
+// Whole-block reads and cache hits give no such hint.
+TEST(UnitBlockTest, PointReadsHintTheBlockTheyReadInPieces) {
+  Random rnd(6);
+  const Model model = MakeModel(&rnd, 400, 100);
+  BlockCache cache(1 << 20);
+  TableOptions options = UnitOptions(Compression::kSnappy, 512, 4);
+  const std::string contents = BuildTable(options, model);
+  options.block_cache = &cache;
+  auto owned = std::make_unique<StringSource>(contents);
+  const StringSource* source = owned.get();
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(
+      Table::Open(options, std::move(owned), contents.size(), "h.sst", &table)
+          .ok());
+  ASSERT_GT(table->properties().num_unit_blocks, 0u);
+  ASSERT_TRUE(source->piece_hints().empty());
+
+  const std::string lookup =
+      IKey(UserKey(200), kMaxSequenceNumber, ValueType::kValue);
+  ASSERT_TRUE(DoGet(*table, TableReadOptions(), lookup).called);
+  const auto hints = source->piece_hints();
+  ASSERT_EQ(hints.size(), 1u);
+  // The range is one whole block: it ends with a trailer whose type says
+  // units, and its checksum covers everything before it.
+  const auto [offset, n] = hints[0];
+  ASSERT_GT(n, kBlockTrailerSize);
+  ASSERT_LE(offset + n, contents.size());
+  const uint64_t body = n - kBlockTrailerSize;
+  EXPECT_TRUE(IsUnitCompression(static_cast<uint8_t>(contents[offset + body])));
+  EXPECT_EQ(crc32c::Unmask(DecodeFixed32(contents.data() + offset + body + 1)),
+            crc32c::Value(contents.data() + offset, body + 1));
+  // Read whole the second time (and cached), a hit the third: no hints.
+  ASSERT_TRUE(DoGet(*table, TableReadOptions(), lookup).called);
+  ASSERT_TRUE(DoGet(*table, TableReadOptions(), lookup).called);
+  EXPECT_EQ(source->piece_hints().size(), 1u);
+  // A cursor's first seek into another block reads it in pieces too.
+  auto it = table->NewIterator(TableReadOptions());
+  it->Seek(IKey(UserKey(20), kMaxSequenceNumber, ValueType::kValue));
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(source->piece_hints().size(), 2u);
+}
+
 TEST(UnitBlockTest, DamageInAUnitOrTheDirectoryIsCorruptionNamingIt) {
   Random rnd(7);
   const Model model = MakeModel(&rnd, 400, 100);
