@@ -270,7 +270,8 @@ TEST_F(PosixEnvTest, MappedFilesRead) {
 // Reads that miss the page cache (dropped after the file was written and
 // synced) read the same bytes: on a disk-backed directory the faults wait
 // for the device, the file turns cold (FaultScore), and reads spanning
-// two pages ask for both first. Every read starts on a page no read
+// two pages ask for both first; so do point reads in pieces after
+// WillReadPieces, mapped or not. Every read starts on a page no read
 // touched before, so that each one misses.
 TEST_F(PosixEnvTest, MappedReadsThatMissThePageCacheAreExact) {
   Env* env = Env::Default();
@@ -289,18 +290,41 @@ TEST_F(PosixEnvTest, MappedReadsThatMissThePageCacheAreExact) {
   ASSERT_OK(env->NewMappedRandomAccessFile(Path("cold"), &file));
   std::vector<char> scratch(2 * page);
   Slice result;
-  for (int p = 0; p + 1 < kPages; p += 2) {
+  for (int p = 0; p + 1 < kPages / 2; p += 2) {
     // Ends inside the next page: one block over two pages, of varied size.
     const uint64_t offset = p * page + page / 2 + (p % 7) * 13;
     const size_t n = page / 2 + 100 + (p % 5) * 311;
     ASSERT_OK(file->Read(offset, n, &result, scratch.data()));
     ASSERT_EQ(result.ToString(), content.substr(offset, n)) << offset;
   }
+  // A block over two pages read in two pieces, its end and then its start,
+  // after the hint: through the mapping (the second half of the pages), then
+  // with pread (the first half, dropped from the cache again).
+  const auto pieces = [&](const RandomAccessFile& f, int first, int last) {
+    for (int p = first; p + 1 < last; p += 2) {
+      const uint64_t block = p * page + page / 2;
+      f.WillReadPieces(block, page);
+      ASSERT_OK(f.Read(block + page - 60, 60, &result, scratch.data()));
+      ASSERT_EQ(result.ToString(), content.substr(block + page - 60, 60));
+      ASSERT_OK(f.Read(block + 10, 100, &result, scratch.data()));
+      ASSERT_EQ(result.ToString(), content.substr(block + 10, 100));
+    }
+  };
+  pieces(*file, kPages / 2, kPages);
   // Reads inside one page, and at the end of the file.
   ASSERT_OK(file->Read(page + 10, 100, &result, scratch.data()));
   EXPECT_EQ(result.ToString(), content.substr(page + 10, 100));
   ASSERT_OK(file->Read(content.size() - 50, 200, &result, scratch.data()));
   EXPECT_EQ(result.ToString(), content.substr(content.size() - 50));
+  // Unmapped, so that the pages can be dropped again.
+  file.reset();
+  const int again = ::open(Path("cold").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(again, 0);
+  EXPECT_EQ(::posix_fadvise(again, 0, 0, POSIX_FADV_DONTNEED), 0);
+  ::close(again);
+  std::unique_ptr<RandomAccessFile> plain;
+  ASSERT_OK(env->NewRandomAccessFile(Path("cold"), &plain));
+  pieces(*plain, 0, kPages);
 }
 
 // A page the kernel cannot bring in (here: the file was truncated below the
