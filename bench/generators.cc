@@ -46,8 +46,8 @@ uint64_t IndexPermutation::operator()(uint64_t i) const {
   assert(i < n_);
   // A permutation of the domain, walked until it lands in [0, n): the
   // walk from an index below n meets another below n first, so this is a
-  // permutation of [0, n). The domain is under 4n: a few steps at most on
-  // average.
+  // permutation of [0, n). The domain is at most 4n (under 4n once n > 2):
+  // a few steps on average.
   uint64_t x = i;
   do {
     x = Encrypt(x);

@@ -31,10 +31,11 @@ class Random64 {
 };
 
 // A pseudo-random permutation of [0, n), computed one index at a time (a
-// Feistel network over the smallest power-of-four domain holding n, with
-// cycle walking back into range): the random order of fills without an
-// n-entry table, which at 10,000,000 keys would be 80 MB of the process's
-// memory — memory a --memory_limit run takes from the engine's page cache.
+// Feistel network over the smallest power-of-four domain of at least 4
+// holding n, with cycle walking back into range): the random order of fills
+// without an n-entry table, which at 10,000,000 keys would be 80 MB of the
+// process's memory — memory a --memory_limit run takes from the engine's page
+// cache.
 class IndexPermutation {
  public:
   // REQUIRES: n > 0.

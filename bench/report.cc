@@ -28,18 +28,10 @@ std::string Mib(double bytes) {
   return Printf("%.0fM", bytes / (1024.0 * 1024.0));
 }
 
-// Storage reads per operation (Result::storage_read_bytes / ops, in KiB).
-double ReadKibPerOp(const Result& r) {
-  return r.ops > 0 ? static_cast<double>(r.storage_read_bytes) / 1024.0 /
-                         static_cast<double>(r.ops)
-                   : NAN;
-}
+// Storage reads per operation, in KiB (Result::read_bytes_per_op).
+double ReadKibPerOp(const Result& r) { return r.read_bytes_per_op / 1024.0; }
 
-double FaultsPerOp(const Result& r) {
-  return r.ops > 0
-             ? static_cast<double>(r.major_faults) / static_cast<double>(r.ops)
-             : NAN;
-}
+double FaultsPerOp(const Result& r) { return r.major_faults_per_op; }
 
 // A markdown table whose cells are padded so it also reads as plain text.
 class Table {
@@ -339,7 +331,7 @@ std::string ResultsCsv(const std::vector<Result>& runs,
   std::string out =
       "engine,workload,repeat,skipped,ops,seconds,ops_per_sec,mb_per_sec,"
       "p50_us,p99_us,p999_us,max_us,write_amp,space_amp,peak_rss_mib,"
-      "strata_ratio,note\n";
+      "storage_kib_per_op,major_faults_per_op,strata_ratio,note\n";
   auto add = [&out](const Result& r, const std::string& repeat, double ratio) {
     out += CsvField(r.engine) + "," + CsvField(r.workload) + "," + repeat +
            "," + (r.skipped ? "1" : "0") + "," + std::to_string(r.ops) + "," +
@@ -349,6 +341,7 @@ std::string ResultsCsv(const std::vector<Result>& runs,
            CsvNumber(r.max_us) + "," + CsvNumber(r.write_amp) + "," +
            CsvNumber(r.space_amp) + "," +
            CsvNumber(static_cast<double>(r.peak_rss) / (1024.0 * 1024.0)) +
+           "," + CsvNumber(ReadKibPerOp(r)) + "," + CsvNumber(FaultsPerOp(r)) +
            "," + CsvNumber(ratio) + "," + CsvField(r.note) + "\n";
   };
   for (const Result& r : runs) add(r, std::to_string(r.repeat), NAN);

@@ -52,6 +52,8 @@ std::string SerializeResult(const Result& r) {
   add("peak_rss", std::to_string(r.peak_rss));
   add("storage_read_bytes", std::to_string(r.storage_read_bytes));
   add("major_faults", std::to_string(r.major_faults));
+  add("read_bytes_per_op", Num(r.read_bytes_per_op));
+  add("major_faults_per_op", Num(r.major_faults_per_op));
   add("note", note);
   return line;
 }
@@ -99,6 +101,10 @@ bool ParseResult(const std::string& line, Result* r) {
            [r](const std::string& v) {
              r->major_faults = std::strtoull(v.c_str(), nullptr, 10);
            }},
+          {"read_bytes_per_op",
+           [r](const std::string& v) { r->read_bytes_per_op = ToDouble(v); }},
+          {"major_faults_per_op",
+           [r](const std::string& v) { r->major_faults_per_op = ToDouble(v); }},
           {"note", [r](const std::string& v) { r->note = v; }},
       };
   size_t pos = line.find('\t');
@@ -164,6 +170,10 @@ Result MedianOf(const std::vector<Result>& runs) {
       median([](const Result& r) { return r.storage_read_bytes; })));
   m.major_faults = static_cast<uint64_t>(
       std::llround(median([](const Result& r) { return r.major_faults; })));
+  m.read_bytes_per_op =
+      median([](const Result& r) { return r.read_bytes_per_op; });
+  m.major_faults_per_op =
+      median([](const Result& r) { return r.major_faults_per_op; });
   return m;
 }
 

@@ -33,12 +33,23 @@ struct Result {
   // Per operation in reports; zero while the data fit in the page cache.
   uint64_t storage_read_bytes = 0;
   uint64_t major_faults = 0;
+  // The same per operation (SetStoragePerOp()); in a median, the medians
+  // of the runs' per-operation figures, like the rates. NaN without ops.
+  double read_bytes_per_op = NAN;
+  double major_faults_per_op = NAN;
   std::string note;  // e.g. "190000 of 200000 found"
 
   // Rates: ops / seconds and bytes / seconds in MiB (SetRates()); in a
   // median, the medians of the runs' rates.
   double ops_per_sec = 0;
   double mb_per_sec = 0;
+
+  void SetStoragePerOp() {
+    const auto n = static_cast<double>(ops);
+    read_bytes_per_op =
+        ops > 0 ? static_cast<double>(storage_read_bytes) / n : NAN;
+    major_faults_per_op = ops > 0 ? static_cast<double>(major_faults) / n : NAN;
+  }
 
   void SetRates() {
     ops_per_sec = seconds > 0 ? static_cast<double>(ops) / seconds : 0;

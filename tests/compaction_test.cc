@@ -735,8 +735,8 @@ TEST(CompactionTest, ReadsThatEndAtTheirFirstTableChargeNothing) {
   ReadCompactionFixture f(64 << 10);
   ASSERT_NO_FATAL_FAILURE(f.Load());
   const uint64_t tables = Prop(f.db.get(), "strata.num-files-at-level5");
-  // 300 keys, 20 rounds: 6,000 reads of the base level's tables, far past
-  // their budgets were they charged.
+  // 150 keys, 20 rounds: 3,000 reads of the base level's tables, far past
+  // their budgets (100 reads each) were they charged.
   ASSERT_NO_FATAL_FAILURE(f.ReadOddKeys(20));
   Settle(f.db.get());
   EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level5"), tables);

@@ -170,8 +170,11 @@ class PosixRandomAccessFile final : public RandomAccessFile {
               char* scratch) const override {
     // Reads of a block's size are timed (FaultScore): WillReadPieces asks
     // for a block's pages together only while reads are missing the cache.
+    uint64_t first_page;
+    uint64_t span;
     const bool timed =
-        n <= internal::FaultScore::kMaxTimedPages * internal::PageSize();
+        internal::PagesSpanned(offset, n, internal::PageSize(), &first_page,
+                               &span) <= internal::FaultScore::kMaxTimedPages;
     const auto start = timed ? std::chrono::steady_clock::now()
                              : std::chrono::steady_clock::time_point();
     size_t done = 0;

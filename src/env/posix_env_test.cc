@@ -270,9 +270,10 @@ TEST_F(PosixEnvTest, MappedFilesRead) {
 // Reads that miss the page cache (dropped after the file was written and
 // synced) read the same bytes: on a disk-backed directory the faults wait
 // for the device, the file turns cold (FaultScore), and reads spanning
-// two pages ask for both first; so do point reads in pieces after
-// WillReadPieces, mapped or not. Every read starts on a page no read
-// touched before, so that each one misses.
+// two pages ask for both first; and a block read in two pieces after
+// WillReadPieces reads exactly, mapped or not (whether the hint asked
+// the device for anything is not observable here). Every read starts on
+// a page no read touched before, so that each one misses.
 TEST_F(PosixEnvTest, MappedReadsThatMissThePageCacheAreExact) {
   Env* env = Env::Default();
   constexpr int kPages = 256;
@@ -298,8 +299,8 @@ TEST_F(PosixEnvTest, MappedReadsThatMissThePageCacheAreExact) {
     ASSERT_EQ(result.ToString(), content.substr(offset, n)) << offset;
   }
   // A block over two pages read in two pieces, its end and then its start,
-  // after the hint: through the mapping (the second half of the pages), then
-  // with pread (the first half, dropped from the cache again).
+  // after the hint: through the mapping (the second half of the pages), and
+  // at the end with pread (every page, dropped from the cache again).
   const auto pieces = [&](const RandomAccessFile& f, int first, int last) {
     for (int p = first; p + 1 < last; p += 2) {
       const uint64_t block = p * page + page / 2;

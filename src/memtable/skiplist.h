@@ -394,10 +394,11 @@ void SkipList<Key, Comparator>::Iterator::Next() {
   if (node_ == nullptr) return;
   // Nodes lie in the arena in insertion order, not key order: each step
   // of a scan lands on memory far from the last. Asking now for the node
-  // after this one, and for the two lines before it (where the memtable
-  // allocated its entry, just before the node), lets those misses overlap
-  // the caller's work on this entry. A prefetch never faults, wherever it
-  // points.
+  // after this one, and for the two lines before it (the memtable
+  // allocates an entry just before its node, so for an entry of up to
+  // ~128 bytes that is all of it; of a larger one, the value's end only),
+  // lets those misses overlap the caller's work on this entry. A prefetch
+  // never faults, wherever it points.
   if (const Node* ahead = node_->Next(0); ahead != nullptr) {
     const auto at = reinterpret_cast<uintptr_t>(ahead);
     __builtin_prefetch(ahead);

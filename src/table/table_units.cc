@@ -66,8 +66,12 @@ class Table::UnitReader {
     const auto stored = static_cast<size_t>(handle_.size);
     // The directory at the end, then a unit somewhere before it: from a
     // file whose reads have been missing the page cache, the block's pages
-    // are asked for together first.
-    table_.file_->WillReadPieces(handle_.offset, stored + kBlockTrailerSize);
+    // are asked for together first — for a block of a page or two, where
+    // that is one device read instead of two; a larger block's unit is a
+    // small part of it, and is read alone.
+    if (stored + kBlockTrailerSize <= kPiecesHintLimit) {
+      table_.file_->WillReadPieces(handle_.offset, stored + kBlockTrailerSize);
+    }
     const size_t tail_size = std::min(stored, kTailGuess);
     Slice tail;
     STRATA_RETURN_IF_ERROR(table_.file_->Read(
@@ -211,6 +215,9 @@ class Table::UnitReader {
  private:
   // The directory of a block of 4 KiB of 100-byte entries is ~70 bytes.
   static constexpr size_t kTailGuess = 248;
+  // The largest block whose pages a point read asks for together: two
+  // 4 KiB pages.
+  static constexpr size_t kPiecesHintLimit = 8192;
 
   Status Corrupt(uint64_t offset, const Status& s) const {
     return CorruptionAt(table_.file_name_, offset, s.message());

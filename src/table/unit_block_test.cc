@@ -355,6 +355,24 @@ TEST(UnitBlockTest, PointReadsHintTheBlockTheyReadInPieces) {
   it->Seek(IKey(UserKey(20), kMaxSequenceNumber, ValueType::kValue));
   ASSERT_TRUE(it->Valid());
   EXPECT_EQ(source->piece_hints().size(), 2u);
+
+  // Blocks larger than two pages: a unit is a small part of one, read
+  // alone, and no hint asks for the whole block.
+  TableOptions large = UnitOptions(Compression::kSnappy, 512, 4);
+  large.block_size = 64 << 10;
+  const std::string big = BuildTable(large, model);
+  auto big_owned = std::make_unique<StringSource>(big);
+  const StringSource* big_source = big_owned.get();
+  std::unique_ptr<Table> big_table;
+  ASSERT_TRUE(
+      Table::Open(large, std::move(big_owned), big.size(), "b.sst", &big_table)
+          .ok());
+  ASSERT_GT(big_table->properties().num_unit_blocks, 0u);
+  ASSERT_GT(big.size() / big_table->properties().num_data_blocks, 8192u);
+  GetResult r = DoGet(*big_table, TableReadOptions(), lookup);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_TRUE(r.called);
+  EXPECT_TRUE(big_source->piece_hints().empty());
 }
 
 TEST(UnitBlockTest, DamageInAUnitOrTheDirectoryIsCorruptionNamingIt) {
