@@ -8,14 +8,14 @@
 // (MADV_WILLNEED), so that the copy waits for one read; in memory that
 // system call would only cost. FaultScore tells the two apart from how
 // long copies out of the mapping (or preads, for a file read without one)
-// take: a copy slower than a page-cache
-// hit can be (kSlowCopy) raises the score by kSlowStep, a fast one lowers
-// it by one, between 0 and kMaxScore, and the file is cold at kColdAt and
-// above. A run of misses makes a file cold within two reads; it warms up
-// again after some fast reads. Only copies of a block's size are timed
-// (kMaxTimedPages; a large value-log record takes longer than kSlowCopy
-// from memory too). In memory the score stays at 0, but for a copy the
-// scheduler interrupted, whose effect fades after a few reads.
+// take: a copy slower than a page-cache hit can be (kSlowCopy) raises the
+// score by kSlowStep, a fast one lowers it by one, between 0 and
+// kMaxScore, and the file is cold at kColdAt and above. A run of misses
+// makes a file cold within two reads; it warms up again after some fast
+// reads. Only copies of a block's size are timed (kMaxTimedPages; a large
+// value-log record takes longer than kSlowCopy from memory too). In memory
+// the score stays at 0, but for a copy the scheduler interrupted, whose
+// effect fades after a few reads.
 //
 // Thread-safety: safe from many threads; updates are racy by design
 // (relaxed, not read-modify-write), since the score is a hint.
