@@ -376,9 +376,7 @@ TEST(ResultTest, SerializeRoundTrip) {
   r.max_us = 300;
   r.write_amp = 2.5;
   r.peak_rss = 1 << 20;
-  r.storage_read_bytes = 4096 * 12345;
-  r.major_faults = 777;
-  r.SetStoragePerOp();
+  r.SetStorage(4096 * 12345, 777);
   r.note = "a\tb";
   Result back;
   ASSERT_TRUE(ParseResult(SerializeResult(r), &back));
@@ -391,8 +389,6 @@ TEST(ResultTest, SerializeRoundTrip) {
   EXPECT_DOUBLE_EQ(back.write_amp, 2.5);
   EXPECT_TRUE(std::isnan(back.space_amp));
   EXPECT_EQ(back.peak_rss, 1u << 20);
-  EXPECT_EQ(back.storage_read_bytes, 4096u * 12345);
-  EXPECT_EQ(back.major_faults, 777u);
   EXPECT_DOUBLE_EQ(back.read_bytes_per_op, 4096.0);
   EXPECT_NEAR(back.major_faults_per_op, 777.0 / 12345, 1e-9);
   EXPECT_EQ(back.note, "a b");
@@ -415,13 +411,13 @@ TEST(ResultTest, MedianSkipsNaNAndSkippedRuns) {
   skipped.ops_per_sec = 1e9;
   runs.push_back(skipped);
   // Per-operation storage reads: the median of the runs' own figures
-  // (1, 2 and 3 KiB), not a median of bytes over a median of operations.
+  // (1, 2 and 3 KiB; the median of their totals over the median of their
+  // operations would be 1 KiB).
   const uint64_t ops[] = {100, 1000, 10};
   const uint64_t kib[] = {1, 2, 3};
   for (int i = 0; i < 3; ++i) {
     runs[i].ops = ops[i];
-    runs[i].storage_read_bytes = ops[i] * kib[i] * 1024;
-    runs[i].SetStoragePerOp();
+    runs[i].SetStorage(ops[i] * kib[i] * 1024, 0);
   }
   const Result m = MedianOf(runs);
   EXPECT_FALSE(m.skipped);
@@ -466,12 +462,9 @@ TEST(ReportTest, StorageReadsTableOnlyWhenSomethingWasRead) {
                 .find("Storage reads"),
             std::string::npos);
   medians[0].ops = 1000;
-  medians[0].storage_read_bytes = 1000 * 4096;  // 4 KiB an operation
-  medians[0].major_faults = 1000;
-  medians[0].SetStoragePerOp();
+  medians[0].SetStorage(1000 * 4096, 1000);  // 4 KiB an operation
   medians[1].ops = 1000;
-  medians[1].storage_read_bytes = 1000 * 6144;  // 6 KiB
-  medians[1].SetStoragePerOp();
+  medians[1].SetStorage(1000 * 6144, 0);  // 6 KiB
   const std::string tables =
       ComparisonTables(medians, {"strata", "rocksdb"}, {"fillseq"}, 3);
   EXPECT_NE(tables.find("Storage reads"), std::string::npos);

@@ -180,7 +180,7 @@ std::string FormatResultLine(const Result& r) {
     line += "  w-amp " + Short(r.write_amp) + " s-amp " + Short(r.space_amp);
   }
   line += "  rss " + Mib(static_cast<double>(r.peak_rss));
-  if (r.storage_read_bytes > 0 || r.major_faults > 0) {
+  if (r.ReadStorage()) {
     line += "  storage " + Short(ReadKibPerOp(r)) + " KiB/op, " +
             Short(FaultsPerOp(r)) + " major faults/op";
   }
@@ -282,8 +282,7 @@ std::string ComparisonTables(const std::vector<Result>& medians,
   for (const std::string& w : workloads) {
     for (const std::string& e : engines) {
       const Result* r = FindResult(medians, e, w);
-      if (r != nullptr && !r->skipped &&
-          (r->storage_read_bytes > 0 || r->major_faults > 0)) {
+      if (r != nullptr && !r->skipped && r->ReadStorage()) {
         read_from_storage.push_back(w);
         break;
       }

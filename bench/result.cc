@@ -50,8 +50,6 @@ std::string SerializeResult(const Result& r) {
   add("write_amp", Num(r.write_amp));
   add("space_amp", Num(r.space_amp));
   add("peak_rss", std::to_string(r.peak_rss));
-  add("storage_read_bytes", std::to_string(r.storage_read_bytes));
-  add("major_faults", std::to_string(r.major_faults));
   add("read_bytes_per_op", Num(r.read_bytes_per_op));
   add("major_faults_per_op", Num(r.major_faults_per_op));
   add("note", note);
@@ -92,14 +90,6 @@ bool ParseResult(const std::string& line, Result* r) {
           {"peak_rss",
            [r](const std::string& v) {
              r->peak_rss = std::strtoull(v.c_str(), nullptr, 10);
-           }},
-          {"storage_read_bytes",
-           [r](const std::string& v) {
-             r->storage_read_bytes = std::strtoull(v.c_str(), nullptr, 10);
-           }},
-          {"major_faults",
-           [r](const std::string& v) {
-             r->major_faults = std::strtoull(v.c_str(), nullptr, 10);
            }},
           {"read_bytes_per_op",
            [r](const std::string& v) { r->read_bytes_per_op = ToDouble(v); }},
@@ -166,10 +156,6 @@ Result MedianOf(const std::vector<Result>& runs) {
   m.space_amp = median([](const Result& r) { return r.space_amp; });
   m.peak_rss = static_cast<uint64_t>(
       std::llround(median([](const Result& r) { return r.peak_rss; })));
-  m.storage_read_bytes = static_cast<uint64_t>(std::llround(
-      median([](const Result& r) { return r.storage_read_bytes; })));
-  m.major_faults = static_cast<uint64_t>(
-      std::llround(median([](const Result& r) { return r.major_faults; })));
   m.read_bytes_per_op =
       median([](const Result& r) { return r.read_bytes_per_op; });
   m.major_faults_per_op =

@@ -29,12 +29,10 @@ struct Result {
   double space_amp = NAN;
   uint64_t peak_rss = 0;  // bytes, during this workload
   // While the workload's operations ran (the untimed load and settle left
-  // out), the whole process: bytes fetched from storage and major faults.
-  // Per operation in reports; zero while the data fit in the page cache.
-  uint64_t storage_read_bytes = 0;
-  uint64_t major_faults = 0;
-  // The same per operation (SetStoragePerOp()); in a median, the medians
-  // of the runs' per-operation figures, like the rates. NaN without ops.
+  // out), the whole process: bytes fetched from storage and major faults,
+  // per operation (SetStorage()); zero while the data fit in the page
+  // cache, NaN without operations. In a median, the medians of the runs'
+  // figures, like the rates.
   double read_bytes_per_op = NAN;
   double major_faults_per_op = NAN;
   std::string note;  // e.g. "190000 of 200000 found"
@@ -44,11 +42,16 @@ struct Result {
   double ops_per_sec = 0;
   double mb_per_sec = 0;
 
-  void SetStoragePerOp() {
+  // From the workload's totals, over `ops` (set first).
+  void SetStorage(uint64_t read_bytes, uint64_t major_faults) {
     const auto n = static_cast<double>(ops);
-    read_bytes_per_op =
-        ops > 0 ? static_cast<double>(storage_read_bytes) / n : NAN;
+    read_bytes_per_op = ops > 0 ? static_cast<double>(read_bytes) / n : NAN;
     major_faults_per_op = ops > 0 ? static_cast<double>(major_faults) / n : NAN;
+  }
+
+  // Whether the workload read from storage at all.
+  bool ReadStorage() const {
+    return read_bytes_per_op > 0 || major_faults_per_op > 0;
   }
 
   void SetRates() {

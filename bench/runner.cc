@@ -801,9 +801,7 @@ Status Runner::Run(const std::string& name, Result* result) {
     s = Status::InvalidArgument("unknown workload", name);
   }
   result->peak_rss = PeakRssBytes();
-  result->storage_read_bytes = timed_read_bytes_;
-  result->major_faults = timed_major_faults_;
-  result->SetStoragePerOp();
+  result->SetStorage(timed_read_bytes_, timed_major_faults_);
   if (s.IsNotSupported()) {
     // A capability the engine lacks (range deletes, transactions): skipped,
     // not failed.

@@ -147,7 +147,7 @@ class Runner {
   std::FILE* const out_;
   bool open_ = false;
   // What the current workload's RunWorkers calls read from storage and
-  // faulted in, summed (Result::storage_read_bytes, major_faults).
+  // faulted in, summed (Result::SetStorage).
   uint64_t timed_read_bytes_ = 0;
   uint64_t timed_major_faults_ = 0;
   DataSet data_set_ = DataSet::kUnknown;
