@@ -244,6 +244,7 @@ std::vector<Flag> Flags(BenchConfig* c) {
       BoolFlag("strata_mmap_writes", &e->strata_mmap_writes),
       IntFlag("strata_restart_interval", 1, &e->strata_restart_interval),
       IntFlag("strata_compression_unit", 0, &e->strata_compression_unit),
+      IntFlag("strata_block_page_size", 0, &e->strata_block_page_size),
       IntFlag("strata_read_compaction", 0, &e->strata_read_compaction),
       IntFlag("strata_target_file_size", 0, &e->strata_target_file_size),
       IntFlag("strata_level_base", 0, &e->strata_level_base),
@@ -393,6 +394,10 @@ std::vector<std::string> ToFlags(const BenchConfig& c) {
     flags.push_back("--strata_compression_unit=" +
                     std::to_string(e.strata_compression_unit));
   }
+  if (e.strata_block_page_size >= 0) {
+    flags.push_back("--strata_block_page_size=" +
+                    std::to_string(e.strata_block_page_size));
+  }
   if (e.strata_read_compaction >= 0) {
     flags.push_back("--strata_read_compaction=" +
                     std::to_string(e.strata_read_compaction));
@@ -535,6 +540,8 @@ Flags (defaults in brackets):
                           block_restart_interval (keys per restart point)
   --strata_compression_unit=B [strata's default]  strata's
                           compression_unit_size (0: blocks compressed whole)
+  --strata_block_page_size=B [strata's default]  strata's block_page_size
+                          (0: data blocks not packed into pages)
   --strata_read_compaction=B [strata's default]  strata's
                           read_compaction_bytes (0: no read-triggered
                           compaction)

@@ -55,6 +55,9 @@ struct EngineConfig {
   // strata's Options::compression_unit_size (--strata_compression_unit;
   // 0: whole-block compression); -1 keeps strata's default.
   int64_t strata_compression_unit = -1;
+  // strata's Options::block_page_size (--strata_block_page_size; -1 leaves
+  // strata's default, 0 turns page packing off).
+  int64_t strata_block_page_size = -1;
   // strata's Options::read_compaction_bytes (--strata_read_compaction;
   // 0: no read-triggered compaction); -1 keeps strata's default.
   int64_t strata_read_compaction = -1;

@@ -142,7 +142,8 @@ class StrataEngine final : public Engine {
             ", block_restart_interval = " +
             std::to_string(o.block_restart_interval) +
             ", compression_unit_size = " +
-            std::to_string(o.compression_unit_size),
+            std::to_string(o.compression_unit_size) +
+            ", block_page_size = " + std::to_string(o.block_page_size),
         "compression = " + std::string(CompressionName(o.compression)),
         "max_background_jobs = " + std::to_string(o.max_background_jobs),
         std::string("compaction = ") + (leveled ? "leveled" : "size-tiered") +
@@ -238,6 +239,9 @@ class StrataEngine final : public Engine {
     if (config.strata_compression_unit >= 0) {
       o.compression_unit_size =
           static_cast<size_t>(config.strata_compression_unit);
+    }
+    if (config.strata_block_page_size >= 0) {
+      o.block_page_size = static_cast<size_t>(config.strata_block_page_size);
     }
     if (config.strata_read_compaction >= 0) {
       o.read_compaction_bytes =

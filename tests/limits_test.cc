@@ -563,6 +563,18 @@ TEST(LimitsOptionsTest, OptionBoundsAtMaxAndMaxPlusOne) {
   EXPECT_NE(std::string::npos, s.ToString().find("level0_idle_compaction_ms"));
   o.level0_idle_compaction_ms = 0;
   EXPECT_TRUE(o.Validate().ok());
+
+  // block_page_size: 0, or a power of two in [512 B, 64 KiB].
+  for (size_t good : {size_t{0}, size_t{512}, size_t{4096}, size_t{65536}}) {
+    o.block_page_size = good;
+    EXPECT_TRUE(o.Validate().ok()) << good;
+  }
+  for (size_t bad : {size_t{256}, size_t{4095}, size_t{6144}, size_t{131072}}) {
+    o.block_page_size = bad;
+    s = o.Validate();
+    EXPECT_TRUE(s.IsInvalidArgument()) << bad;
+    EXPECT_NE(std::string::npos, s.ToString().find("block_page_size"));
+  }
 }
 
 TEST_F(LimitsTest, BatchKeyLimitsAtMaxAndMaxPlusOne) {

@@ -1,14 +1,23 @@
 // tests/options_test.cc — compaction sizes derived from the write buffer
-// when left at 0 (Options::target_file_size, max_bytes_for_level_base).
+// when left at 0 (Options::target_file_size, max_bytes_for_level_base);
+// Options::block_page_size reaching the tables a DB writes.
 
 #include "strata/options.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "base/random.h"
 #include "db/resolved_options.h"
+#include "env/env_util.h"
+#include "strata/db.h"
+#include "strata/env.h"
+#include "table/table_test_util.h"
+#include "testing/test_util.h"
 
 namespace strata {
 namespace {
@@ -67,6 +76,56 @@ TEST(OptionsTest, CompactionSizesAreZeroOrAtLeast64KiB) {
   EXPECT_NE(s.ToString().find("max_bytes_for_level_base"), std::string::npos);
   o.max_bytes_for_level_base = 0;
   EXPECT_TRUE(o.Validate().ok());
+}
+
+// The tables a DB writes, by flush and by compaction, keep every data
+// block that fits in a page within one (and with the option at 0, they do
+// not: the check can tell).
+TEST(OptionsTest, ADbPacksItsDataBlocksIntoPages) {
+  for (size_t page : {size_t{4096}, size_t{0}}) {
+    const std::string dir = testing::NewTempDir("options_test_pages");
+    Options o;
+    o.create_if_missing = true;
+    o.write_buffer_size = 256 << 10;
+    o.block_page_size = page;
+    std::unique_ptr<DB> db;
+    ASSERT_TRUE(DB::Open(o, dir, &db).ok());
+    internal::Random rnd(17);
+    for (int i = 0; i < 30000; ++i) {
+      const std::string key = internal::table_test::UserKey(rnd.Uniform(20000));
+      ASSERT_TRUE(
+          db->Put(WriteOptions(), key,
+                  internal::table_test::HalfCompressibleValue(&rnd, 100))
+              .ok());
+    }
+    ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+    ASSERT_TRUE(db->Close().ok());
+    std::vector<std::string> children;
+    Env* env = Env::Default();
+    ASSERT_TRUE(env->GetChildren(dir, &children).ok());
+    int tables = 0;
+    int crossing = 0;
+    for (const std::string& name : children) {
+      if (name.size() < 4 || name.substr(name.size() - 4) != ".sst") continue;
+      ++tables;
+      std::string contents;
+      ASSERT_TRUE(
+          internal::ReadFileToString(env, dir + "/" + name, &contents).ok());
+      for (const auto& h : internal::table_test::DataBlockHandles(contents)) {
+        const uint64_t end = h.offset + h.size + internal::kBlockTrailerSize;
+        if (end - h.offset <= 4096 && h.offset / 4096 != (end - 1) / 4096) {
+          ++crossing;
+        }
+      }
+    }
+    EXPECT_GT(tables, 0);
+    if (page != 0) {
+      EXPECT_EQ(crossing, 0);
+    } else {
+      EXPECT_GT(crossing, 10);
+    }
+    testing::RemoveTempDir(dir);
+  }
 }
 
 }  // namespace

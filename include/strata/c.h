@@ -85,6 +85,9 @@ void strata_options_set_block_restart_interval(strata_options_t* o, int n);
    least this many bytes (0: whole blocks). */
 void strata_options_set_compression_unit_size(strata_options_t* o,
                                               size_t bytes);
+/* Options::block_page_size: data blocks packed so that none that fits in
+   a page of this many bytes crosses a page boundary (0: off). */
+void strata_options_set_block_page_size(strata_options_t* o, size_t bytes);
 void strata_options_set_bloom_bits_per_key(strata_options_t* o, int bits);
 void strata_options_set_block_cache_capacity(strata_options_t* o, size_t bytes);
 enum {

@@ -94,6 +94,19 @@ struct Options {
   // The gain: readrandom with an 8 MiB cache 1.1-1.25x, seekrandom about
   // even (docs/benchmarks.md, "Choosing the defaults").
   size_t compression_unit_size = 1024;
+  // Data blocks are packed into pages of this many bytes, the page size of
+  // the storage and page cache they are read through: a block that fits in
+  // a page never crosses a page boundary. A block is cut short when its
+  // next entry would carry it over the boundary (its stored size estimated
+  // as it fills), and a page's last few hundred bytes are padded when they
+  // are too few for a block (docs/table_format.md#page-packing). A point
+  // read that misses the page cache then reads one page, not the two a
+  // block across a boundary needs: with data 4x the memory, readrandom
+  // and seekrandom read fewer bytes per operation (docs/benchmarks.md).
+  // The cost: padding, a few percent of the tables, and blocks a little
+  // smaller on average. 0 turns packing off, as does a block_size above
+  // it. Must be 0 or a power of two in [512 B, 64 KiB].
+  size_t block_page_size = 4096;
   // Hard capacity of the shared block cache, in bytes.
   size_t block_cache_capacity = 32 << 20;
   // Table files kept open at once (each holds its index and filter in

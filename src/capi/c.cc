@@ -192,6 +192,9 @@ void strata_options_set_compression_unit_size(strata_options_t* o,
                                               size_t bytes) {
   o->rep.compression_unit_size = bytes;
 }
+void strata_options_set_block_page_size(strata_options_t* o, size_t bytes) {
+  o->rep.block_page_size = bytes;
+}
 void strata_options_set_bloom_bits_per_key(strata_options_t* o, int bits) {
   o->rep.bloom_bits_per_key = bits;
 }

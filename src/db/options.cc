@@ -29,6 +29,12 @@ Status Options::Validate() const {
   if (block_size < 256 || block_size > (16u << 20)) {
     return bad("block_size", "must be in [256 B, 16 MiB]");
   }
+  if (block_page_size != 0 &&
+      (block_page_size < 512 || block_page_size > (64u << 10) ||
+       (block_page_size & (block_page_size - 1)) != 0)) {
+    return bad("block_page_size",
+               "must be 0 or a power of two in [512 B, 64 KiB]");
+  }
   if (block_restart_interval < 1) {
     return bad("block_restart_interval", "must be at least 1");
   }
@@ -147,6 +153,7 @@ TableOptions MakeTableOptions(const Options& options,
   t.bloom_bits_per_key = options.bloom_bits_per_key;
   t.compression = options.compression;
   t.compression_unit_size = options.compression_unit_size;
+  t.page_size = options.block_page_size;
   t.block_cache = cache;
   return t;
 }

@@ -45,6 +45,9 @@ class BlockBuilder {
 
   // Bytes of the entries added so far: where the next entry would start.
   size_t EntriesSize() const { return buffer_.size(); }
+  // The entries added so far, valid until the next Add(), Finish() or
+  // Reset().
+  Slice Entries() const { return Slice(buffer_); }
   // Whether the next Add() starts a restart point (its whole key stored).
   bool NextAddRestarts() const {
     return num_entries_ == 0 || counter_ >= restart_interval_;

@@ -46,6 +46,12 @@ struct TableOptions {
   // at the first restart point after this many uncompressed bytes
   // (table/unit_block.h); 0 compresses each block whole.
   size_t compression_unit_size = 0;
+  // Data blocks are packed into pages of this many bytes: a block that
+  // fits in one page is cut short, or moved to the next page behind a
+  // padding block, rather than cross a page boundary
+  // (docs/table_format.md#page-packing). 0, or a block_size above it,
+  // turns packing off.
+  size_t page_size = 0;
   BlockCache* block_cache = nullptr;  // borrowed, may be null
   // Set when keys are DB internal keys (key/internal_key.h) ordered by this
   // user comparator (borrowed): the reader then decodes and fragments a
@@ -97,6 +103,9 @@ inline constexpr uint64_t kTableMagicNumber = 0x3154617461727473ull;
 // Every block is followed by: compression type (1 byte) + masked crc32c
 // (4 bytes) of the block's stored bytes and the type byte.
 inline constexpr size_t kBlockTrailerSize = 5;
+// The largest padding block between two data blocks a reader accepts: a
+// page's worth at most (Options::block_page_size is at most 64 KiB).
+inline constexpr uint64_t kMaxPaddingSize = 64 << 10;
 
 // Meta block names in the metaindex block.
 inline constexpr char kFilterBlockName[] = "strata.filter";

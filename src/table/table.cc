@@ -467,8 +467,10 @@ Status Table::VerifyChecksums() const {
 
 Status Table::VerifyDataBlocks(const Block& index) const {
   // Every data block: checksum, entries, their order, and the index keys
-  // separating the blocks.
+  // separating the blocks; and that the blocks fill the data region in
+  // order, with nothing between two of them but padding.
   const Comparator* const cmp = options_.comparator;
+  uint64_t next_offset = 0;  // where the last block read ends
   BlockIter index_it(cmp, &index, nullptr,
                      BlockErrorContext{&file_name_, index_handle_.offset,
                                        options_.filter_key_suffix_len});
@@ -482,6 +484,15 @@ Status Table::VerifyDataBlocks(const Block& index) const {
     std::unique_ptr<Block> data;
     STRATA_RETURN_IF_ERROR(
         ReadAndParse(handle, index_handle_.offset, true, &data));
+    // ReadAndParse checked the block ends before the index.
+    if (handle.offset < next_offset) {
+      return CorruptionAt(file_name_, handle.offset, "data blocks overlap");
+    }
+    if (handle.offset > next_offset) {
+      STRATA_RETURN_IF_ERROR(
+          VerifyPadding(next_offset, handle.offset - next_offset));
+    }
+    next_offset = handle.offset + handle.size + kBlockTrailerSize;
     if (properties_.num_unit_blocks > 0) {
       STRATA_RETURN_IF_ERROR(VerifyUnitBlock(handle, *data));
     }
@@ -503,10 +514,34 @@ Status Table::VerifyDataBlocks(const Block& index) const {
     ++blocks;
   }
   STRATA_RETURN_IF_ERROR(index_it.status());
+  if (next_offset != index_handle_.offset) {
+    return CorruptionAt(file_name_, next_offset,
+                        "data blocks end before the index block");
+  }
   if (entries != properties_.num_entries ||
       blocks != properties_.num_data_blocks) {
     return CorruptionAt(file_name_, properties_handle_.offset,
                         "properties disagree with the data blocks");
+  }
+  return Status::OK();
+}
+
+// See docs/table_format.md#page-packing.
+Status Table::VerifyPadding(uint64_t offset, uint64_t n) const {
+  if (n < kBlockTrailerSize || n > kMaxPaddingSize) {
+    return CorruptionAt(file_name_, offset,
+                        "gap of " + std::to_string(n) +
+                            " bytes between data blocks is not padding");
+  }
+  BlockContents padding;
+  STRATA_RETURN_IF_ERROR(ReadBlock(*file_, file_name_, index_handle_.offset,
+                                   BlockHandle{offset, n - kBlockTrailerSize},
+                                   /*verify_checksum=*/true, &padding));
+  const char* p = padding.data.get();
+  if (padding.size != n - kBlockTrailerSize ||
+      std::any_of(p, p + padding.size, [](char c) { return c != 0; })) {
+    return CorruptionAt(file_name_, offset,
+                        "padding between data blocks is not zeros");
   }
   return Status::OK();
 }

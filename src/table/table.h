@@ -131,6 +131,9 @@ class Table {
   Status ReadRangeDeletions(uint64_t limit);
   // The data-block half of VerifyChecksums(), given the index read again.
   Status VerifyDataBlocks(const Block& index) const;
+  // Checks that the `n` bytes at `offset`, between two data blocks, are a
+  // padding block: zeros and a trailer whose checksum matches.
+  Status VerifyPadding(uint64_t offset, uint64_t n) const;
   // Reads and parses the block at `handle`, which must end by `limit`.
   Status ReadAndParse(const BlockHandle& handle, uint64_t limit, bool verify,
                       std::unique_ptr<Block>* block) const;

@@ -17,7 +17,10 @@ TableBuilder::TableBuilder(const TableOptions& options, WritableFile* file)
       data_block_(options.block_restart_interval),
       index_block_(1),
       range_del_block_(1),
-      filter_(options.bloom_bits_per_key) {
+      filter_(options.bloom_bits_per_key),
+      units_(&compressor_),
+      packing_(options.page_size > 0 &&
+               options.block_size <= options.page_size) {
   assert(options_.comparator != nullptr);
   assert(file_ != nullptr);
 }
@@ -39,6 +42,10 @@ void TableBuilder::Add(const Slice& key, const Slice& value) {
         "TableBuilder::Add: key does not sort after the previous key");
     return;
   }
+  // An entry's bytes at most: three varints, the whole key, the value and
+  // a restart offset.
+  if (packing_) FitToPage(key.size() + value.size() + 3 * 5 + 4);
+  if (!status_.ok()) return;
   if (pending_index_entry_) AddIndexEntry(&key);
   filter_.AddKey(FilterKey(key));
   if (options_.versioned_keys && key.size() >= kTagSize + kTimestampSize) {
@@ -97,9 +104,92 @@ void TableBuilder::MaybeCutUnit(const Slice& key) {
   if (offset - unit_start_ < options_.compression_unit_size) return;
   std::string separator = last_key_;
   options_.comparator->FindShortestSeparator(&separator, key);
+  separator_bytes_ += VarintLength(separator.size()) + separator.size();
   unit_cuts_.push_back(static_cast<uint32_t>(offset));
   unit_separators_.push_back(std::move(separator));
   unit_start_ = offset;
+  // Compress the unit now, while its bytes are warm, so that the stored
+  // size of the block so far is known (page packing estimates by it); not
+  // in a block of value pointers, which is likely to stay raw.
+  if (options_.compression != Compression::kNone && !units_failed_ &&
+      block_pointers_ * 2 < block_entries_ &&
+      !EncodeUnitsUpTo(data_block_.Entries(), unit_cuts_.size() - 1)) {
+    units_failed_ = true;
+  }
+}
+
+bool TableBuilder::EncodeUnitsUpTo(const Slice& entries, size_t last) {
+  assert(last <= unit_cuts_.size());
+  for (size_t i = units_.num_units(); i <= last; ++i) {
+    const size_t begin = i == 0 ? 0 : unit_cuts_[i - 1];
+    const size_t end = i < unit_cuts_.size() ? unit_cuts_[i] : entries.size();
+    const size_t stored_before = units_.stored_size();
+    if (!units_.Add(Slice(entries.data() + begin, end - begin))) return false;
+    ratio_stored_ += units_.stored_size() - stored_before;
+    ratio_raw_ += end - begin;
+  }
+  return true;
+}
+
+size_t TableBuilder::EstimateStoredSize(size_t extra) const {
+  const size_t raw = data_block_.CurrentSizeEstimate() + extra;
+  // As FlushDataBlock decides: raw without compression, or when half the
+  // entries are value pointers.
+  if (options_.compression == Compression::kNone ||
+      (block_entries_ > 0 && block_pointers_ * 2 >= block_entries_)) {
+    return raw;
+  }
+  const uint64_t pending = raw - units_.raw_size();
+  // The table's ratio so far; a table's first bytes are taken to be
+  // incompressible.
+  uint64_t estimate =
+      ratio_raw_ == 0 ? pending : pending * ratio_stored_ / ratio_raw_;
+  estimate += estimate / 32 + 8;  // err large: a short block wastes less
+  estimate += units_.stored_size();
+  if (options_.compression_unit_size > 0) {
+    // The directory: the unit count, each unit's size and checksum (one
+    // more unit than now, and its separator, in case the entry starts
+    // one), the separators and the tail.
+    estimate += 5 + (unit_cuts_.size() + 2) * (3 + 4) + separator_bytes_ +
+                last_key_.size() + 5 + kUnitTailSize;
+  }
+  return static_cast<size_t>(estimate);
+}
+
+size_t TableBuilder::PageRoom() const {
+  const uint64_t page = options_.page_size;
+  size_t room = static_cast<size_t>(page - offset_ % page);
+  if (room < kBlockTrailerSize) room += static_cast<size_t>(page);
+  return room;
+}
+
+// See docs/table_format.md#page-packing.
+void TableBuilder::FitToPage(size_t entry_bytes) {
+  const size_t page = options_.page_size;
+  if (!data_block_.empty()) {
+    // Leave room for the trailer and for a padding block after it.
+    if (EstimateStoredSize(entry_bytes) + 2 * kBlockTrailerSize <= PageRoom()) {
+      return;
+    }
+    FlushDataBlock();
+    if (!status_.ok()) return;
+  }
+  const size_t room = PageRoom();
+  if (room >= page) return;  // at a page boundary (or just past one)
+  const size_t need = EstimateStoredSize(entry_bytes) + 2 * kBlockTrailerSize;
+  // A block that could not fit in a whole page goes where it is; one that
+  // cannot fit here, or a sliver of a page not worth a block of its own
+  // (an index entry and a read for a few entries), starts the next page.
+  if (need > page) return;
+  if (need > room || room < page / 8) WritePadding(room);
+}
+
+void TableBuilder::WritePadding(size_t n) {
+  assert(n >= kBlockTrailerSize);
+  compressed_.assign(n - kBlockTrailerSize, '\0');
+  BlockHandle unused;
+  WriteRawBlock(Slice(compressed_), Compression::kNone, &unused);
+  if (status_.ok()) padding_bytes_ += n;
 }
 
 void TableBuilder::FlushDataBlock() {
@@ -113,22 +203,27 @@ void TableBuilder::FlushDataBlock() {
   const Slice block = data_block_.Finish();
   // Units when the block has more than one and they save what a whole
   // block must (see WriteBlock); else the block whole.
+  bool written = false;
   if (compress && !unit_cuts_.empty() && unit_cuts_.size() < kMaxUnits &&
-      options_.compression != Compression::kNone &&
-      EncodeUnits(&compressor_, block, unit_cuts_, unit_separators_,
-                  &compressed_) &&
-      compressed_.size() <= block.size() - block.size() / 8) {
-    WriteRawBlock(Slice(compressed_),
-                  static_cast<uint8_t>(
-                      kUnitsFlag | static_cast<uint8_t>(compressor_.type())),
-                  &pending_handle_);
-    ++properties_.num_unit_blocks;
-  } else {
-    WriteBlock(block, compress, &pending_handle_);
+      options_.compression != Compression::kNone && !units_failed_ &&
+      EncodeUnitsUpTo(block, unit_cuts_.size())) {
+    const Slice stored = units_.Finish(unit_separators_);
+    if (stored.size() <= block.size() - block.size() / 8) {
+      WriteRawBlock(stored,
+                    static_cast<uint8_t>(
+                        kUnitsFlag | static_cast<uint8_t>(compressor_.type())),
+                    &pending_handle_);
+      ++properties_.num_unit_blocks;
+      written = true;
+    }
   }
+  if (!written) WriteBlock(block, compress, &pending_handle_);
   unit_cuts_.clear();
   unit_separators_.clear();
   unit_start_ = 0;
+  separator_bytes_ = 0;
+  units_.Reset();
+  units_failed_ = false;
   data_block_.Reset();
   block_entries_ = 0;
   block_pointers_ = 0;
@@ -143,10 +238,13 @@ void TableBuilder::WriteBlock(const Slice& block, bool compress,
   Compression type = Compression::kNone;
   // Store compressed only when it saves at least 1/8 of the block: below
   // that, decompressing on every read costs more than the bytes save.
-  if (compress && compressor_.Compress(block, &compressed_) &&
-      compressed_.size() <= block.size() - block.size() / 8) {
-    contents = Slice(compressed_);
-    type = compressor_.type();
+  if (compress && compressor_.Compress(block, &compressed_)) {
+    ratio_stored_ += compressed_.size();
+    ratio_raw_ += block.size();
+    if (compressed_.size() <= block.size() - block.size() / 8) {
+      contents = Slice(compressed_);
+      type = compressor_.type();
+    }
   }
   WriteRawBlock(contents, type, handle);
 }

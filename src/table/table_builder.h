@@ -19,6 +19,7 @@
 #include "table/bloom.h"
 #include "table/compression.h"
 #include "table/format.h"
+#include "table/unit_block.h"
 
 namespace strata::internal {
 
@@ -66,6 +67,9 @@ class TableBuilder {
   // Complete after a successful Finish(); before, only the running counts
   // (entries, raw bytes, data blocks) are filled in.
   const TableProperties& properties() const { return properties_; }
+  // Bytes of padding written between data blocks to keep blocks within
+  // pages (TableOptions::page_size), padding blocks' trailers included.
+  uint64_t padding_bytes() const { return padding_bytes_; }
 
  private:
   // Writes the pending data block, if any, and remembers its handle for
@@ -84,6 +88,25 @@ class TableBuilder {
   // compression unit there when the key starts a restart point and the
   // unit has reached options_.compression_unit_size.
   void MaybeCutUnit(const Slice& key);
+  // Compresses the open block's units from the next one not yet compressed
+  // up to unit `last` (unit i runs from cut i-1, or 0, to cut i, or the end
+  // of `entries`). False if the compressor failed.
+  bool EncodeUnitsUpTo(const Slice& entries, size_t last);
+  // Page packing (docs/table_format.md#page-packing), before an entry of
+  // `entry_bytes` raw bytes at most is added: ends the open block if the
+  // entry would carry it across the page boundary, and pads to the next
+  // page when what is left of this one is too small for the next block.
+  void FitToPage(size_t entry_bytes);
+  // The stored size, trailer excluded, the open data block would have with
+  // `extra` more uncompressed bytes: exact for the units already
+  // compressed, the table's compression ratio so far for the rest, and a
+  // margin, so that it errs large.
+  size_t EstimateStoredSize(size_t extra) const;
+  // Bytes from the write position to the next page boundary (a whole page
+  // more when fewer than a padding block needs).
+  size_t PageRoom() const;
+  // Writes a padding block of `n` bytes (zeros and a trailer).
+  void WritePadding(size_t n);
   // Adds the index entry for the last flushed data block; `next_key` is the
   // first key of the following block, or null at the end of the table.
   void AddIndexEntry(const Slice* next_key);
@@ -115,6 +138,17 @@ class TableBuilder {
   std::vector<uint32_t> unit_cuts_;
   std::vector<std::string> unit_separators_;
   size_t unit_start_ = 0;
+  size_t separator_bytes_ = 0;  // unit_separators_' directory bytes
+  // The open block's units compressed so far (all before its open unit,
+  // unless the block is mostly value pointers and may stay raw).
+  UnitEncoder units_;
+  bool units_failed_ = false;  // a unit did not compress: store it whole
+  // Compressed and uncompressed bytes of every data block or unit this
+  // builder compressed: the ratio EstimateStoredSize() assumes.
+  uint64_t ratio_stored_ = 0;
+  uint64_t ratio_raw_ = 0;
+  const bool packing_;  // TableOptions::page_size applies
+  uint64_t padding_bytes_ = 0;
 };
 
 }  // namespace strata::internal

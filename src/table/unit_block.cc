@@ -16,43 +16,44 @@ bool IsUnitCompression(uint8_t type) {
          IsKnownCompression(codec);
 }
 
+void UnitEncoder::Reset() {
+  output_.clear();
+  directory_.clear();
+  num_units_ = 0;
+  raw_size_ = 0;
+}
+
+bool UnitEncoder::Add(const Slice& unit) {
+  assert(!unit.empty());
+  if (!compressor_->Compress(unit, &unit_)) return false;
+  output_.append(unit_);
+  PutVarint32(&directory_, static_cast<uint32_t>(unit_.size()));
+  PutFixed32(&directory_,
+             crc32c::Mask(crc32c::Value(unit_.data(), unit_.size())));
+  ++num_units_;
+  raw_size_ += unit.size();
+  return true;
+}
+
 // See docs/table_format.md#unit-compressed-blocks.
-bool EncodeUnits(Compressor* compressor, const Slice& block,
-                 const std::vector<uint32_t>& cuts,
-                 const std::vector<std::string>& separators,
-                 std::string* output) {
-  assert(!cuts.empty() && separators.size() == cuts.size());
-  output->clear();
-  std::string directory;
-  PutVarint32(&directory, static_cast<uint32_t>(cuts.size() + 1));
-  std::string unit;
-  size_t begin = 0;
-  for (size_t i = 0; i <= cuts.size(); ++i) {
-    const size_t end = i < cuts.size() ? cuts[i] : block.size();
-    assert(begin < end && end <= block.size());
-    if (!compressor->Compress(Slice(block.data() + begin, end - begin),
-                              &unit)) {
-      return false;
-    }
-    output->append(unit);
-    PutVarint32(&directory, static_cast<uint32_t>(unit.size()));
-    PutFixed32(&directory,
-               crc32c::Mask(crc32c::Value(unit.data(), unit.size())));
-    begin = end;
-  }
+Slice UnitEncoder::Finish(const std::vector<std::string>& separators) {
+  assert(num_units_ >= 2 && separators.size() + 1 == num_units_);
+  const size_t directory_start = output_.size();
+  PutVarint32(&output_, static_cast<uint32_t>(num_units_));
+  output_.append(directory_);
   for (const std::string& separator : separators) {
-    PutLengthPrefixedSlice(&directory, separator);
+    PutLengthPrefixedSlice(&output_, separator);
   }
-  const size_t directory_size = directory.size();
-  PutFixed32(&directory, static_cast<uint32_t>(directory_size));
+  const size_t directory_size = output_.size() - directory_start;
+  PutFixed32(&output_, static_cast<uint32_t>(directory_size));
   // The trailer's type (the codec) too: a reader of one unit trusts it.
   const char type =
-      static_cast<char>(kUnitsFlag | static_cast<uint8_t>(compressor->type()));
-  uint32_t crc = crc32c::Value(directory.data(), directory.size());
+      static_cast<char>(kUnitsFlag | static_cast<uint8_t>(compressor_->type()));
+  uint32_t crc =
+      crc32c::Value(output_.data() + directory_start, directory_size + 4);
   crc = crc32c::Extend(crc, &type, 1);
-  PutFixed32(&directory, crc32c::Mask(crc));
-  output->append(directory);
-  return true;
+  PutFixed32(&output_, crc32c::Mask(crc));
+  return Slice(output_);
 }
 
 Status UnitDirectory::Size(const Slice& tail, uint64_t stored_size,

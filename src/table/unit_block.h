@@ -47,17 +47,38 @@ inline Compression UnitCodec(uint8_t type) {
   return static_cast<Compression>(type & ~kUnitsFlag);
 }
 
-// Writes the unit-compressed form of `block` (a whole uncompressed block)
-// into `*output`: unit i runs from cuts[i-1] (0 for the first) to cuts[i]
-// (the block's end for the last), and separators[i] lies between the last
-// key of unit i and the first of unit i+1. Returns false if the compressor
-// fails (the caller stores the block another way).
-// REQUIRES: cuts ascend, each is a restart point of `block` before its
-// restart array; separators.size() == cuts.size() >= 1.
-bool EncodeUnits(Compressor* compressor, const Slice& block,
-                 const std::vector<uint32_t>& cuts,
-                 const std::vector<std::string>& separators,
-                 std::string* output);
+// Builds a unit-compressed block's stored form a unit at a time, so that
+// a writer knows the stored size of the units it has closed while the
+// block is still open (table_builder.cc packs blocks into pages by it).
+class UnitEncoder {
+ public:
+  // Borrows `compressor`, which must outlive the encoder.
+  explicit UnitEncoder(Compressor* compressor) : compressor_(compressor) {}
+
+  // Forgets every unit: a new block.
+  void Reset();
+  // Compresses `unit` (uncompressed bytes, whole restart intervals of the
+  // block) and appends it. Returns false, and keeps nothing of it, if the
+  // compressor fails.
+  bool Add(const Slice& unit);
+  size_t num_units() const { return num_units_; }
+  // Stored bytes of the units added so far, and their uncompressed bytes.
+  size_t stored_size() const { return output_.size(); }
+  size_t raw_size() const { return raw_size_; }
+
+  // Appends the directory, with `separators` (one fewer than the units),
+  // and returns the whole stored form, valid until the next Reset().
+  // REQUIRES: num_units() >= 2 and separators.size() == num_units() - 1.
+  Slice Finish(const std::vector<std::string>& separators);
+
+ private:
+  Compressor* const compressor_;
+  std::string output_;     // the units, then the directory after Finish()
+  std::string directory_;  // (size, crc) pairs so far
+  std::string unit_;       // the compressor's scratch output
+  size_t num_units_ = 0;
+  size_t raw_size_ = 0;
+};
 
 // The directory of a unit-compressed block, parsed and checked against the
 // block's stored size. Borrows the bytes it was parsed from.

@@ -321,6 +321,7 @@ const Field kFields[] = {
     STRATA_OPTION(block_size),
     STRATA_OPTION(block_restart_interval),
     STRATA_OPTION(compression_unit_size),
+    STRATA_OPTION(block_page_size),
     STRATA_OPTION(bloom_bits_per_key),
     STRATA_OPTION(compression),
     STRATA_OPTION(block_cache_capacity),

@@ -223,6 +223,7 @@ class DB(_Reads):
         block_size: int = ...,
         block_restart_interval: int = ...,
         compression_unit_size: int = ...,
+        block_page_size: int = ...,
         bloom_bits_per_key: int = ...,
         compression: Literal["none", "snappy", "lz4", "zstd"] = ...,
         block_cache_capacity: int = ...,
