@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
   strata_options_set_block_size(options, 4096);
   strata_options_set_block_restart_interval(options, 8);
   strata_options_set_compression_unit_size(options, 512);
+  strata_options_set_block_page_size(options, 8192);
   strata_options_set_bloom_bits_per_key(options, 10);
   strata_options_set_block_cache_capacity(options, 8 << 20);
   strata_options_set_compression(options, strata_snappy_compression);

@@ -80,9 +80,15 @@ class Readahead {
   void OnBlock(const RandomAccessFile& file, const BlockHandle& handle,
                uint64_t data_end) {
     const uint64_t end = handle.offset + handle.size + kBlockTrailerSize;
-    in_reverse_ = end == previous_offset_ ? in_reverse_ + 1 : 0;
+    // The next block in file order starts where this one ends, or after a
+    // padding block (docs/table_format.md#page-packing).
+    const auto follows = [](uint64_t block_end, uint64_t next_block) {
+      return next_block >= block_end &&
+             next_block - block_end <= kMaxPaddingSize;
+    };
+    in_reverse_ = follows(end, previous_offset_) ? in_reverse_ + 1 : 0;
     previous_offset_ = handle.offset;
-    if (handle.offset == next_offset_) {
+    if (follows(next_offset_, handle.offset)) {
       ++in_order_;
     } else {  // a seek, a step back, or the first block
       in_order_ = 0;

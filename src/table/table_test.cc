@@ -459,11 +459,25 @@ TEST(TableTest, FillCacheFalseDoesNotFill) {
 // order, in contiguous windows doubling from 64 KiB to 1 MiB that stop at
 // the end of the data; seeks that read a block or two never ask; a
 // whole-table scan (a compaction) asks for 2 MiB from its first block on.
-TEST(TableTest, ScansReadAheadAndSeeksDoNot) {
+// With page packing (a page size) too: the padding between two blocks
+// must not make a scan look like a seek.
+class TableReadaheadTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(TableReadaheadTest, ScansReadAheadAndSeeksDoNot) {
   Random rnd(5);
   const Model model = MakeModel(&rnd, 6000, 100);
-  const TableOptions options = DbTableOptions(Compression::kNone, 1024);
+  TableOptions options = DbTableOptions(Compression::kNone, 1024);
+  options.page_size = GetParam();
   const std::string contents = BuildTable(options, model);
+  if (GetParam() > 0) {  // there are gaps between blocks
+    const std::vector<BlockHandle> handles = DataBlockHandles(contents);
+    int gaps = 0;
+    for (size_t i = 1; i < handles.size(); ++i) {
+      gaps += handles[i].offset >
+              handles[i - 1].offset + handles[i - 1].size + kBlockTrailerSize;
+    }
+    ASSERT_GT(gaps, 100);
+  }
   auto owned = std::make_unique<StringSource>(contents);
   const StringSource* source = owned.get();
   std::unique_ptr<Table> table;
@@ -546,6 +560,9 @@ TEST(TableTest, ScansReadAheadAndSeeksDoNot) {
   }
   EXPECT_EQ(source->prefetches().size(), after_scan + 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(PageSizes, TableReadaheadTest,
+                         ::testing::Values(size_t{0}, size_t{4096}));
 
 TEST(TableTest, CacheStaysWithinCapacityAndIteratorsPinBlocks) {
   constexpr size_t kCapacity = 64 << 10;

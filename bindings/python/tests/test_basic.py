@@ -147,6 +147,7 @@ def test_options_accepted(tmp_path):
         block_size=8192,
         block_restart_interval=8,
         compression_unit_size=512,
+        block_page_size=8192,
         bloom_bits_per_key=12,
         compression="zstd",
         block_cache_capacity=8 << 20,
