@@ -42,6 +42,7 @@ constexpr PropertyField kPropertyFields[] = {
     {"strata.num_entries", &TableProperties::num_entries},
     {"strata.num_range_deletions", &TableProperties::num_range_deletions},
     {"strata.num_unit_blocks", &TableProperties::num_unit_blocks, true},
+    {"strata.page_size", &TableProperties::page_size, true},
     {"strata.raw_key_bytes", &TableProperties::raw_key_bytes},
     {"strata.raw_value_bytes", &TableProperties::raw_value_bytes},
     {"strata.smallest_seqno", &TableProperties::smallest_seqno},

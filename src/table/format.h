@@ -76,6 +76,10 @@ struct TableProperties {
   // Data blocks stored unit-compressed (table/unit_block.h); a point read
   // that misses the cache decompresses only part of them.
   uint64_t num_unit_blocks = 0;
+  // The page size the data blocks were packed into (TableOptions::
+  // page_size), when the builder packed them; 0 when it did not, and then
+  // the data blocks lie end to end with no padding between them.
+  uint64_t page_size = 0;
   uint64_t smallest_seqno = 0, largest_seqno = 0;
   // The compression the table was built with (a block that does not
   // compress well is still stored raw).
@@ -103,9 +107,14 @@ inline constexpr uint64_t kTableMagicNumber = 0x3154617461727473ull;
 // Every block is followed by: compression type (1 byte) + masked crc32c
 // (4 bytes) of the block's stored bytes and the type byte.
 inline constexpr size_t kBlockTrailerSize = 5;
-// The largest padding block between two data blocks a reader accepts: a
-// page's worth at most (Options::block_page_size is at most 64 KiB).
-inline constexpr uint64_t kMaxPaddingSize = 64 << 10;
+// The largest page size a table's blocks are packed into
+// (Options::block_page_size), and the largest padding block between two
+// data blocks: what is left of a page, or, when fewer bytes are left
+// than a padding block needs (its trailer), that and the next page.
+inline constexpr uint64_t kMaxPageSize = 64 << 10;
+inline constexpr uint64_t MaxPaddingSize(uint64_t page_size) {
+  return page_size + kBlockTrailerSize - 1;
+}
 
 // Meta block names in the metaindex block.
 inline constexpr char kFilterBlockName[] = "strata.filter";

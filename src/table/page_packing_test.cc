@@ -116,7 +116,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Params{Compression::kZstd, 1024, 100, 4096},
                       Params{Compression::kLZ4, 1024, 700, 4096}));
 
-TEST(PagePackingTest, BlocksLargerThanAPageGoWhereTheyAre) {
+TEST(PagePackingLayoutTest, BlocksLargerThanAPageGoWhereTheyAre) {
   // Mostly small entries, and every 50th an incompressible value of
   // 6,000 bytes: its block cannot fit in a page and is written where it
   // falls, unpadded; the rest still keep within pages.
@@ -147,7 +147,72 @@ TEST(PagePackingTest, BlocksLargerThanAPageGoWhereTheyAre) {
   EXPECT_TRUE(table->VerifyChecksums().ok());
 }
 
-TEST(PagePackingTest, ABlockSizeAboveThePageTurnsPackingOff) {
+// Blocks whose compressed size the table's ratio so far does not predict:
+// some incompressible, some compressing by a little more than the 1/8 a
+// block must save to be stored compressed. Every block still keeps within
+// a page (a block that comes out larger than its estimate goes to the next
+// page).
+TEST(PagePackingLayoutTest, BlocksThatCompressBadlyKeepWithinPagesToo) {
+  Random rnd(23);
+  Model model;
+  for (int i = 0; i < 8000; ++i) {
+    std::string value(100, ' ');
+    const int kind = (i / 40) % 3;  // runs of 40 entries alike
+    for (size_t j = 0; j < value.size(); ++j) {
+      // kind 0: random bytes; 1: one byte in nine repeats; 2: half
+      value[j] =
+          static_cast<char>(kind == 1 && j % 9 == 0 ? 'x' : rnd.Uniform(256));
+    }
+    if (kind == 2) value = HalfCompressibleValue(&rnd, 100);
+    model[IKey(UserKey(i), 1000, ValueType::kValue)] = value;
+  }
+  for (Compression c : {Compression::kSnappy, Compression::kLZ4}) {
+    for (size_t unit : {size_t{0}, size_t{1024}}) {
+      TableOptions options = DbTableOptions(c, 4096);
+      options.compression_unit_size = unit;
+      options.page_size = kPage;
+      const std::string contents = BuildTable(options, model);
+      EXPECT_EQ(CrossingBlocks(contents, kPage), 0);
+      std::unique_ptr<Table> table;
+      ASSERT_TRUE(OpenTable(options, contents, "mixed.sst", &table).ok());
+      CheckScans(*table, model);
+      EXPECT_TRUE(table->VerifyChecksums().ok());
+    }
+  }
+}
+
+// A block larger than a page that ends 1 to 4 bytes before a boundary
+// leaves too little for a padding block there: the next block starts a
+// page later, not across the boundary.
+TEST(PagePackingLayoutTest, TooFewBytesForAPaddingBlockSkipAPage) {
+  const std::string big_key = IKey(UserKey(0), 1000, ValueType::kValue);
+  // One entry: three varints (1, 1 and 2 bytes), the key and the value;
+  // then one restart offset and the count; then the trailer.
+  const size_t value_size =
+      2 * kPage - 2 - kBlockTrailerSize - 8 - 4 - big_key.size();
+  Random rnd(3);
+  Model model;
+  model[big_key] = std::string(value_size, 'v');
+  for (int i = 1; i < 200; ++i) {
+    model[IKey(UserKey(i), 1000, ValueType::kValue)] =
+        HalfCompressibleValue(&rnd, 100);
+  }
+  TableOptions options = DbTableOptions(Compression::kNone, 4096);
+  options.page_size = kPage;
+  const std::string contents = BuildTable(options, model);
+  const std::vector<BlockHandle> handles = DataBlockHandles(contents);
+  ASSERT_GE(handles.size(), 2u);
+  ASSERT_EQ(handles[0].offset, 0u);
+  ASSERT_EQ(handles[0].size + kBlockTrailerSize, 2 * kPage - 2);
+  EXPECT_EQ(handles[1].offset, 3 * kPage);
+  EXPECT_EQ(CrossingBlocks(contents, kPage), 0);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, "skip.sst", &table).ok());
+  CheckScans(*table, model);
+  EXPECT_TRUE(table->VerifyChecksums().ok());
+}
+
+TEST(PagePackingLayoutTest, ABlockSizeAboveThePageTurnsPackingOff) {
   Random rnd(11);
   const Model model = MakeModel(&rnd, 4000, 100);
   TableOptions options = DbTableOptions(Compression::kLZ4, 8192);

@@ -68,7 +68,10 @@ class Readahead {
   static constexpr uint64_t kScanMaxWindow = 1 << 20;
   static constexpr uint64_t kWholeTableWindow = 2 << 20;
 
-  explicit Readahead(bool whole_table) : whole_table_(whole_table) {}
+  // `max_gap`: the most bytes of padding that may lie between two data
+  // blocks of the table (0 if none: its blocks lie end to end).
+  Readahead(bool whole_table, uint64_t max_gap)
+      : whole_table_(whole_table), max_gap_(max_gap) {}
 
   // Whether the block OnBlock() was last told of continues a run of
   // blocks read in file order, forward or backward: a scan.
@@ -82,9 +85,8 @@ class Readahead {
     const uint64_t end = handle.offset + handle.size + kBlockTrailerSize;
     // The next block in file order starts where this one ends, or after a
     // padding block (docs/table_format.md#page-packing).
-    const auto follows = [](uint64_t block_end, uint64_t next_block) {
-      return next_block >= block_end &&
-             next_block - block_end <= kMaxPaddingSize;
+    const auto follows = [this](uint64_t block_end, uint64_t next_block) {
+      return next_block >= block_end && next_block - block_end <= max_gap_;
     };
     in_reverse_ = follows(end, previous_offset_) ? in_reverse_ + 1 : 0;
     previous_offset_ = handle.offset;
@@ -110,6 +112,7 @@ class Readahead {
 
  private:
   const bool whole_table_;
+  const uint64_t max_gap_;
   uint64_t next_offset_ = UINT64_MAX;
   uint64_t prefetched_until_ = 0;
   uint64_t window_ = 0;
@@ -425,7 +428,8 @@ std::unique_ptr<InternalIterator> Table::NewIterator(
     const TableReadOptions& ro, std::shared_ptr<const void> pin) const {
   return std::make_unique<TwoLevelIterator>(
       NewIndexIterator(),
-      [this, ro, readahead = Readahead(ro.whole_table_scan)](
+      [this, ro,
+       readahead = Readahead(ro.whole_table_scan, MaxPaddingBetweenBlocks())](
           const Slice& index_value,
           std::unique_ptr<InternalIterator>* iter) mutable {
         BlockHandle handle;
@@ -496,7 +500,9 @@ Status Table::VerifyDataBlocks(const Block& index) const {
     }
     if (handle.offset > next_offset) {
       STRATA_RETURN_IF_ERROR(
-          VerifyPadding(next_offset, handle.offset - next_offset));
+          blocks == 0
+              ? CorruptionAt(file_name_, 0, "data blocks do not start at 0")
+              : VerifyPadding(next_offset, handle.offset - next_offset));
     }
     next_offset = handle.offset + handle.size + kBlockTrailerSize;
     if (properties_.num_unit_blocks > 0) {
@@ -532,9 +538,14 @@ Status Table::VerifyDataBlocks(const Block& index) const {
   return Status::OK();
 }
 
+uint64_t Table::MaxPaddingBetweenBlocks() const {
+  const uint64_t page = properties_.page_size;
+  return page == 0 ? 0 : MaxPaddingSize(std::min(page, kMaxPageSize));
+}
+
 // See docs/table_format.md#page-packing.
 Status Table::VerifyPadding(uint64_t offset, uint64_t n) const {
-  if (n < kBlockTrailerSize || n > kMaxPaddingSize) {
+  if (n < kBlockTrailerSize || n > MaxPaddingBetweenBlocks()) {
     return CorruptionAt(file_name_, offset,
                         "gap of " + std::to_string(n) +
                             " bytes between data blocks is not padding");

@@ -44,7 +44,12 @@ void TableBuilder::Add(const Slice& key, const Slice& value) {
   }
   // An entry's bytes at most: three varints, the whole key, the value and
   // a restart offset.
-  if (packing_) FitToPage(key.size() + value.size() + 3 * 5 + 4);
+  if (packing_) {
+    FitToPage(key.size() + value.size() + 3 * 5 + 4,
+              key.size() >= kTagSize &&
+                  static_cast<ValueType>(ExtractTag(key) & 0xff) ==
+                      ValueType::kValuePointer);
+  }
   if (!status_.ok()) return;
   if (pending_index_entry_) AddIndexEntry(&key);
   filter_.AddKey(FilterKey(key));
@@ -131,12 +136,12 @@ bool TableBuilder::EncodeUnitsUpTo(const Slice& entries, size_t last) {
   return true;
 }
 
-size_t TableBuilder::EstimateStoredSize(size_t extra) const {
+size_t TableBuilder::EstimateStoredSize(size_t extra, bool pointer) const {
   const size_t raw = data_block_.CurrentSizeEstimate() + extra;
   // As FlushDataBlock decides: raw without compression, or when half the
   // entries are value pointers.
   if (options_.compression == Compression::kNone ||
-      (block_entries_ > 0 && block_pointers_ * 2 >= block_entries_)) {
+      (block_pointers_ + (pointer ? 1 : 0)) * 2 >= block_entries_ + 1) {
     return raw;
   }
   const uint64_t pending = raw - units_.raw_size();
@@ -153,42 +158,50 @@ size_t TableBuilder::EstimateStoredSize(size_t extra) const {
     estimate += 5 + (unit_cuts_.size() + 2) * (3 + 4) + separator_bytes_ +
                 last_key_.size() + 5 + kUnitTailSize;
   }
-  return static_cast<size_t>(estimate);
+  // A block that compresses by less than 1/8 is stored raw (WriteBlock).
+  return estimate > raw - raw / 8 ? raw : static_cast<size_t>(estimate);
 }
 
 size_t TableBuilder::PageRoom() const {
   const uint64_t page = options_.page_size;
-  size_t room = static_cast<size_t>(page - offset_ % page);
-  if (room < kBlockTrailerSize) room += static_cast<size_t>(page);
-  return room;
+  return static_cast<size_t>(page - offset_ % page);
+}
+
+void TableBuilder::PadToNextPage() {
+  const size_t room = PageRoom();
+  // A padding block needs at least its trailer: with fewer bytes left,
+  // it ends at the boundary after next.
+  WritePadding(room >= kBlockTrailerSize ? room : room + options_.page_size);
 }
 
 // See docs/table_format.md#page-packing.
-void TableBuilder::FitToPage(size_t entry_bytes) {
+void TableBuilder::FitToPage(size_t entry_bytes, bool pointer) {
   const size_t page = options_.page_size;
   if (!data_block_.empty()) {
     // Leave room for the trailer and for a padding block after it.
-    if (EstimateStoredSize(entry_bytes) + 2 * kBlockTrailerSize <= PageRoom()) {
+    if (EstimateStoredSize(entry_bytes, pointer) + 2 * kBlockTrailerSize <=
+        PageRoom()) {
       return;
     }
     FlushDataBlock();
     if (!status_.ok()) return;
   }
   const size_t room = PageRoom();
-  if (room >= page) return;  // at a page boundary (or just past one)
-  const size_t need = EstimateStoredSize(entry_bytes) + 2 * kBlockTrailerSize;
+  if (room == page) return;  // at a page boundary
+  const size_t need =
+      EstimateStoredSize(entry_bytes, pointer) + 2 * kBlockTrailerSize;
   // A block that could not fit in a whole page goes where it is; one that
   // cannot fit here, or a sliver of a page not worth a block of its own
   // (an index entry and a read for a few entries), starts the next page.
   if (need > page) return;
-  if (need > room || room < page / 8) WritePadding(room);
+  if (need > room || room < page / 8) PadToNextPage();
 }
 
 void TableBuilder::WritePadding(size_t n) {
   assert(n >= kBlockTrailerSize);
-  compressed_.assign(n - kBlockTrailerSize, '\0');
+  padding_.assign(n - kBlockTrailerSize, '\0');
   BlockHandle unused;
-  WriteRawBlock(Slice(compressed_), Compression::kNone, &unused);
+  WriteRawBlock(Slice(padding_), Compression::kNone, &unused);
   if (status_.ok()) padding_bytes_ += n;
 }
 
@@ -203,21 +216,27 @@ void TableBuilder::FlushDataBlock() {
   const Slice block = data_block_.Finish();
   // Units when the block has more than one and they save what a whole
   // block must (see WriteBlock); else the block whole.
-  bool written = false;
+  Slice contents;
+  uint8_t type = 0;
   if (compress && !unit_cuts_.empty() && unit_cuts_.size() < kMaxUnits &&
       options_.compression != Compression::kNone && !units_failed_ &&
       EncodeUnitsUpTo(block, unit_cuts_.size())) {
     const Slice stored = units_.Finish(unit_separators_);
     if (stored.size() <= block.size() - block.size() / 8) {
-      WriteRawBlock(stored,
-                    static_cast<uint8_t>(
-                        kUnitsFlag | static_cast<uint8_t>(compressor_.type())),
-                    &pending_handle_);
+      contents = stored;
+      type = static_cast<uint8_t>(kUnitsFlag |
+                                  static_cast<uint8_t>(compressor_.type()));
       ++properties_.num_unit_blocks;
-      written = true;
     }
   }
-  if (!written) WriteBlock(block, compress, &pending_handle_);
+  if (contents.empty()) contents = MaybeCompress(block, compress, &type);
+  // FitToPage ended the block by an estimate; should the block come out
+  // larger than estimated, it goes to the next page rather than across.
+  const size_t stored = contents.size() + kBlockTrailerSize;
+  if (packing_ && stored <= options_.page_size && stored > PageRoom()) {
+    PadToNextPage();
+  }
+  WriteRawBlock(contents, type, &pending_handle_);
   unit_cuts_.clear();
   unit_separators_.clear();
   unit_start_ = 0;
@@ -232,20 +251,26 @@ void TableBuilder::FlushDataBlock() {
   ++properties_.num_data_blocks;
 }
 
-void TableBuilder::WriteBlock(const Slice& block, bool compress,
-                              BlockHandle* handle) {
-  Slice contents = block;
-  Compression type = Compression::kNone;
+Slice TableBuilder::MaybeCompress(const Slice& block, bool compress,
+                                  uint8_t* type) {
+  *type = static_cast<uint8_t>(Compression::kNone);
   // Store compressed only when it saves at least 1/8 of the block: below
   // that, decompressing on every read costs more than the bytes save.
   if (compress && compressor_.Compress(block, &compressed_)) {
     ratio_stored_ += compressed_.size();
     ratio_raw_ += block.size();
     if (compressed_.size() <= block.size() - block.size() / 8) {
-      contents = Slice(compressed_);
-      type = compressor_.type();
+      *type = static_cast<uint8_t>(compressor_.type());
+      return Slice(compressed_);
     }
   }
+  return block;
+}
+
+void TableBuilder::WriteBlock(const Slice& block, bool compress,
+                              BlockHandle* handle) {
+  uint8_t type = 0;
+  const Slice contents = MaybeCompress(block, compress, &type);
   WriteRawBlock(contents, type, handle);
 }
 
@@ -302,6 +327,7 @@ Status TableBuilder::Finish(const TableProperties& caller) {
   properties_.creation_time = caller.creation_time;
   properties_.has_max_timestamp = options_.versioned_keys;
   properties_.compression = options_.compression;
+  if (packing_) properties_.page_size = options_.page_size;
   BlockHandle properties_handle;
   WriteRawBlock(EncodeProperties(properties_), Compression::kNone,
                 &properties_handle);

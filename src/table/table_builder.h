@@ -77,6 +77,9 @@ class TableBuilder {
   void FlushDataBlock();
   // Compresses (when it pays) and writes `block`, filling `*handle`.
   void WriteBlock(const Slice& block, bool compress, BlockHandle* handle);
+  // `block` compressed, when `compress` and it saves at least 1/8 (valid
+  // until the next compression), else `block`; `*type` says which.
+  Slice MaybeCompress(const Slice& block, bool compress, uint8_t* type);
   // Writes `contents` with its trailer for compression `type` (a
   // Compression, or a unit-compressed type of table/unit_block.h).
   void WriteRawBlock(const Slice& contents, uint8_t type, BlockHandle* handle);
@@ -93,18 +96,23 @@ class TableBuilder {
   // of `entries`). False if the compressor failed.
   bool EncodeUnitsUpTo(const Slice& entries, size_t last);
   // Page packing (docs/table_format.md#page-packing), before an entry of
-  // `entry_bytes` raw bytes at most is added: ends the open block if the
-  // entry would carry it across the page boundary, and pads to the next
-  // page when what is left of this one is too small for the next block.
-  void FitToPage(size_t entry_bytes);
+  // `entry_bytes` raw bytes at most (a value pointer if `pointer`) is
+  // added: ends the open block if the entry would carry it across the
+  // page boundary, and pads to the next page when what is left of this
+  // one is too small for the next block.
+  void FitToPage(size_t entry_bytes, bool pointer);
   // The stored size, trailer excluded, the open data block would have with
-  // `extra` more uncompressed bytes: exact for the units already
-  // compressed, the table's compression ratio so far for the rest, and a
-  // margin, so that it errs large.
-  size_t EstimateStoredSize(size_t extra) const;
-  // Bytes from the write position to the next page boundary (a whole page
-  // more when fewer than a padding block needs).
+  // `extra` more uncompressed bytes (an entry that is a value pointer if
+  // `pointer`): exact for the units already compressed, the table's
+  // compression ratio so far for the rest, and a margin, so that it errs
+  // large; the raw size when that may be what is stored.
+  size_t EstimateStoredSize(size_t extra, bool pointer) const;
+  // Bytes from the write position to the next page boundary, in
+  // [1, page_size].
   size_t PageRoom() const;
+  // Writes a padding block up to the next page boundary, or the one after
+  // when fewer bytes than a padding block needs are left.
+  void PadToNextPage();
   // Writes a padding block of `n` bytes (zeros and a trailer).
   void WritePadding(size_t n);
   // Adds the index entry for the last flushed data block; `next_key` is the
@@ -149,6 +157,7 @@ class TableBuilder {
   uint64_t ratio_raw_ = 0;
   const bool packing_;  // TableOptions::page_size applies
   uint64_t padding_bytes_ = 0;
+  std::string padding_;  // zeros for WritePadding
 };
 
 }  // namespace strata::internal
