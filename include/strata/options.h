@@ -98,8 +98,9 @@ struct Options {
   // the storage and page cache they are read through: a block that fits in
   // a page never crosses a page boundary. A block is cut short when its
   // next entry would carry it over the boundary (its stored size estimated
-  // as it fills), and a page's last few hundred bytes are padded when they
-  // are too few for a block (docs/table_format.md#page-packing). A point
+  // as it fills), and what is left of a page is padded when it is less
+  // than an eighth of the page or too little for the next entry
+  // (docs/table_format.md#page-packing). A point
   // read that misses the page cache then reads one page, not the two a
   // block across a boundary needs: with data 4x the memory, readrandom
   // and seekrandom read fewer bytes per operation (docs/benchmarks.md).

@@ -8,6 +8,7 @@
 #include "db/resolved_options.h"
 #include "strata/comparator.h"
 #include "strata/env.h"
+#include "table/format.h"
 
 namespace strata {
 
@@ -30,7 +31,7 @@ Status Options::Validate() const {
     return bad("block_size", "must be in [256 B, 16 MiB]");
   }
   if (block_page_size != 0 &&
-      (block_page_size < 512 || block_page_size > (64u << 10) ||
+      (block_page_size < 512 || block_page_size > internal::kMaxPageSize ||
        (block_page_size & (block_page_size - 1)) != 0)) {
     return bad("block_page_size",
                "must be 0 or a power of two in [512 B, 64 KiB]");

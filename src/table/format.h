@@ -49,8 +49,8 @@ struct TableOptions {
   // Data blocks are packed into pages of this many bytes: a block that
   // fits in one page is cut short, or moved to the next page behind a
   // padding block, rather than cross a page boundary
-  // (docs/table_format.md#page-packing). 0, or a block_size above it,
-  // turns packing off.
+  // (docs/table_format.md#page-packing). 0, a block_size above it, or a
+  // page above kMaxPageSize turns packing off.
   size_t page_size = 0;
   BlockCache* block_cache = nullptr;  // borrowed, may be null
   // Set when keys are DB internal keys (key/internal_key.h) ordered by this
@@ -69,8 +69,9 @@ struct TableOptions {
 struct TableProperties {
   uint64_t num_entries = 0, num_deletions = 0, num_range_deletions = 0;
   uint64_t raw_key_bytes = 0, raw_value_bytes = 0;
-  // Bytes on disk, trailers included, of all data blocks, of the index
-  // block and of the filter block (0 without a filter).
+  // Bytes on disk, trailers included, of all data blocks (and the padding
+  // between them), of the index block and of the filter block (0 without
+  // a filter).
   uint64_t data_bytes = 0, index_bytes = 0, filter_bytes = 0;
   uint64_t num_data_blocks = 0;
   // Data blocks stored unit-compressed (table/unit_block.h); a point read

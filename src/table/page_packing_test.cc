@@ -148,21 +148,21 @@ TEST(PagePackingLayoutTest, BlocksLargerThanAPageGoWhereTheyAre) {
 }
 
 // Blocks whose compressed size the table's ratio so far does not predict:
-// some incompressible, some compressing by a little more than the 1/8 a
-// block must save to be stored compressed. Every block still keeps within
-// a page (a block that comes out larger than its estimate goes to the next
-// page).
+// runs of incompressible entries, of entries that compress to about 7/8
+// (near what a block must save to be stored compressed), and of entries
+// that compress to half. Every block that fits in a page still keeps
+// within one (one that comes out larger than its estimate goes to the
+// next page).
 TEST(PagePackingLayoutTest, BlocksThatCompressBadlyKeepWithinPagesToo) {
   Random rnd(23);
   Model model;
   for (int i = 0; i < 8000; ++i) {
     std::string value(100, ' ');
     const int kind = (i / 40) % 3;  // runs of 40 entries alike
-    for (size_t j = 0; j < value.size(); ++j) {
-      // kind 0: random bytes; 1: one byte in nine repeats; 2: half
-      value[j] =
-          static_cast<char>(kind == 1 && j % 9 == 0 ? 'x' : rnd.Uniform(256));
-    }
+    for (char& c : value) c = static_cast<char>(rnd.Uniform(256));
+    // kind 0: random bytes; 1: the last 15 bytes repeat the first 15 (a
+    // match the codec finds: about 7/8); 2: half.
+    if (kind == 1) value.replace(85, 15, value.substr(0, 15));
     if (kind == 2) value = HalfCompressibleValue(&rnd, 100);
     model[IKey(UserKey(i), 1000, ValueType::kValue)] = value;
   }

@@ -282,8 +282,9 @@ Status Table::ReadMeta() {
                         "properties count range deletions the table lacks");
   }
 
-  // The properties must agree with the layout: data blocks fill
-  // [0, index offset), and the index and filter sizes match.
+  // The properties must agree with the layout: data blocks (and the
+  // padding between them) fill [0, index offset), and the index and
+  // filter sizes match.
   const uint64_t filter_bytes =
       has_filter_ ? filter_handle_.size + kBlockTrailerSize : 0;
   if (properties_.data_bytes != index_handle_.offset ||

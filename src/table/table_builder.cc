@@ -1,5 +1,6 @@
 #include "table/table_builder.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "base/coding.h"
@@ -19,7 +20,7 @@ TableBuilder::TableBuilder(const TableOptions& options, WritableFile* file)
       range_del_block_(1),
       filter_(options.bloom_bits_per_key),
       units_(&compressor_),
-      packing_(options.page_size > 0 &&
+      packing_(options.page_size > 0 && options.page_size <= kMaxPageSize &&
                options.block_size <= options.page_size) {
   assert(options_.comparator != nullptr);
   assert(file_ != nullptr);
@@ -130,8 +131,7 @@ bool TableBuilder::EncodeUnitsUpTo(const Slice& entries, size_t last) {
     const size_t end = i < unit_cuts_.size() ? unit_cuts_[i] : entries.size();
     const size_t stored_before = units_.stored_size();
     if (!units_.Add(Slice(entries.data() + begin, end - begin))) return false;
-    ratio_stored_ += units_.stored_size() - stored_before;
-    ratio_raw_ += end - begin;
+    NoteRatio(units_.stored_size() - stored_before, end - begin);
   }
   return true;
 }
@@ -145,10 +145,14 @@ size_t TableBuilder::EstimateStoredSize(size_t extra, bool pointer) const {
     return raw;
   }
   const uint64_t pending = raw - units_.raw_size();
-  // The table's ratio so far; a table's first bytes are taken to be
-  // incompressible.
+  // The table's ratio so far, or the last unit's or block's when that is
+  // worse (data that stops compressing); a table's first bytes are taken
+  // to be incompressible.
   uint64_t estimate =
       ratio_raw_ == 0 ? pending : pending * ratio_stored_ / ratio_raw_;
+  if (recent_raw_ > 0) {
+    estimate = std::max(estimate, pending * recent_stored_ / recent_raw_);
+  }
   estimate += estimate / 32 + 8;  // err large: a short block wastes less
   estimate += units_.stored_size();
   if (options_.compression_unit_size > 0) {
@@ -160,6 +164,13 @@ size_t TableBuilder::EstimateStoredSize(size_t extra, bool pointer) const {
   }
   // A block that compresses by less than 1/8 is stored raw (WriteBlock).
   return estimate > raw - raw / 8 ? raw : static_cast<size_t>(estimate);
+}
+
+void TableBuilder::NoteRatio(size_t stored, size_t raw) {
+  ratio_stored_ += stored;
+  ratio_raw_ += raw;
+  recent_stored_ = stored;
+  recent_raw_ = raw;
 }
 
 size_t TableBuilder::PageRoom() const {
@@ -257,8 +268,7 @@ Slice TableBuilder::MaybeCompress(const Slice& block, bool compress,
   // Store compressed only when it saves at least 1/8 of the block: below
   // that, decompressing on every read costs more than the bytes save.
   if (compress && compressor_.Compress(block, &compressed_)) {
-    ratio_stored_ += compressed_.size();
-    ratio_raw_ += block.size();
+    NoteRatio(compressed_.size(), block.size());
     if (compressed_.size() <= block.size() - block.size() / 8) {
       *type = static_cast<uint8_t>(compressor_.type());
       return Slice(compressed_);

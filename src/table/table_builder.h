@@ -107,6 +107,8 @@ class TableBuilder {
   // compression ratio so far for the rest, and a margin, so that it errs
   // large; the raw size when that may be what is stored.
   size_t EstimateStoredSize(size_t extra, bool pointer) const;
+  // Counts a unit or block compressed from `raw` to `stored` bytes.
+  void NoteRatio(size_t stored, size_t raw);
   // Bytes from the write position to the next page boundary, in
   // [1, page_size].
   size_t PageRoom() const;
@@ -155,6 +157,9 @@ class TableBuilder {
   // builder compressed: the ratio EstimateStoredSize() assumes.
   uint64_t ratio_stored_ = 0;
   uint64_t ratio_raw_ = 0;
+  // The same of the last one alone.
+  uint64_t recent_stored_ = 0;
+  uint64_t recent_raw_ = 0;
   const bool packing_;  // TableOptions::page_size applies
   uint64_t padding_bytes_ = 0;
   std::string padding_;  // zeros for WritePadding
