@@ -168,13 +168,14 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 
   Status Read(uint64_t offset, size_t n, Slice* result,
               char* scratch) const override {
-    // Reads of a block's size are timed (FaultScore): WillReadPieces asks
-    // for a block's pages together only while reads are missing the cache.
+    // Reads of a block's size are timed (all, or a sample while they hit
+    // the cache: FaultScore::ShouldTime): WillReadPieces asks for a
+    // block's pages together only while reads are missing the cache.
     uint64_t first_page;
     uint64_t span;
-    const bool timed =
-        internal::PagesSpanned(offset, n, internal::PageSize(), &first_page,
-                               &span) <= internal::FaultScore::kMaxTimedPages;
+    const bool timed = faults_.ShouldTime(
+        offset, internal::PagesSpanned(offset, n, internal::PageSize(),
+                                       &first_page, &span));
     const auto start = timed ? std::chrono::steady_clock::now()
                              : std::chrono::steady_clock::time_point();
     size_t done = 0;
@@ -254,7 +255,7 @@ class PosixMappedFile final : public RandomAccessFile {
                       static_cast<size_t>(span), MADV_WILLNEED);
     }
     bool copied;
-    if (pages <= internal::FaultScore::kMaxTimedPages) {
+    if (faults_.ShouldTime(offset, pages)) {
       const auto start = std::chrono::steady_clock::now();
       copied = internal::CopyFromMapping(scratch, base_ + offset, count);
       faults_.Note(std::chrono::steady_clock::now() - start);
