@@ -551,6 +551,16 @@ Status Table::VerifyPadding(uint64_t offset, uint64_t n) const {
                         "gap of " + std::to_string(n) +
                             " bytes between data blocks is not padding");
   }
+  // Stored raw (type 0): a reader never decompresses padding, so a codec
+  // there is damage even if what it decodes to is zeros.
+  char type_byte = 1;
+  Slice type;
+  STRATA_RETURN_IF_ERROR(
+      file_->Read(offset + n - kBlockTrailerSize, 1, &type, &type_byte));
+  if (type.size() != 1 || type[0] != 0) {
+    return CorruptionAt(file_name_, offset,
+                        "padding between data blocks is not stored raw");
+  }
   BlockContents padding;
   STRATA_RETURN_IF_ERROR(ReadBlock(*file_, file_name_, index_handle_.offset,
                                    BlockHandle{offset, n - kBlockTrailerSize},

@@ -135,8 +135,8 @@ class Table {
   // in a table whose builder did not pack its blocks into pages.
   uint64_t MaxPaddingBetweenBlocks() const;
   // Checks that the `n` bytes at `offset`, between two data blocks, are a
-  // padding block: zeros and a trailer whose checksum matches, no longer
-  // than the table's page size allows.
+  // padding block: zeros stored raw (type 0) and a trailer whose checksum
+  // matches, no longer than the table's page size allows.
   Status VerifyPadding(uint64_t offset, uint64_t n) const;
   // Reads and parses the block at `handle`, which must end by `limit`.
   Status ReadAndParse(const BlockHandle& handle, uint64_t limit, bool verify,

@@ -3,6 +3,7 @@
 // malformed contents (one case per check the reader makes).
 
 #include <gtest/gtest.h>
+#include <snappy.h>
 
 #include <cstdio>
 #include <functional>
@@ -217,6 +218,94 @@ TEST_F(AssembledTableTest, PropertiesAreChecked) {
   edits.data_bytes_delta = 1;
   EXPECT_EQ(Where(props_offset) + "properties disagree with the table layout",
             OpenError(Assemble(parts_, edits)));
+}
+
+// `parts` with a block of `pad` stored bytes (type `type`) in front of
+// data block `before`, the index pointing at the moved blocks.
+TableParts WithPadding(const TableParts& parts, size_t before,
+                       const std::string& pad, uint8_t type) {
+  auto index = Block::ParseCopy(parts.index);
+  BlockIter it(&Icmp(), index.value().get(), nullptr, BlockErrorContext{});
+  TableParts out = parts;
+  out.data_region.clear();
+  BlockBuilder builder(1);
+  size_t i = 0;
+  for (it.SeekToFirst(); it.Valid(); it.Next(), ++i) {
+    Slice v = it.value();
+    BlockHandle h;
+    EXPECT_TRUE(h.DecodeFrom(&v));
+    if (i == before) AppendBlock(&out.data_region, pad, type);
+    const BlockHandle moved{out.data_region.size(), h.size};
+    out.data_region.append(parts.data_region, h.offset,
+                           h.size + kBlockTrailerSize);
+    builder.Add(it.key(), moved.Encode());
+  }
+  EXPECT_TRUE(it.status().ok());
+  out.index = builder.Finish().ToString();
+  return out;
+}
+
+// A gap between data blocks is padding only in a packed table (one whose
+// properties give its page size): the same forged table verifies with
+// the property and is Corruption without it. Data blocks must start at
+// 0, padding or not; and padding is stored raw, even where a codec would
+// decode it to zeros.
+TEST_F(AssembledTableTest, GapsBetweenDataBlocksAndPadding) {
+  std::string page;
+  PutVarint64(&page, 4096);
+  AssembleEdits packed;
+  packed.edit_properties = EditProperties("", "strata.page_size", page);
+  const std::string zeros(20, '\0');
+  const uint64_t gap_at = [&] {
+    auto index = Block::ParseCopy(parts_.index);
+    BlockIter it(&Icmp(), index.value().get(), nullptr, BlockErrorContext{});
+    it.SeekToFirst();
+    Slice v = it.value();
+    BlockHandle h;
+    EXPECT_TRUE(h.DecodeFrom(&v));
+    return h.offset + h.size + kBlockTrailerSize;
+  }();
+  const auto verify = [&](const std::string& file) {
+    std::unique_ptr<Table> table;
+    Status s = Open(file, &table);
+    if (s.ok()) s = table->VerifyChecksums();
+    return s.ToString();
+  };
+
+  // Padding after the first block: fine when packed, and every read works.
+  const TableParts padded = WithPadding(parts_, 1, zeros, 0);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(Open(Assemble(padded, packed), &table).ok());
+  EXPECT_TRUE(table->VerifyChecksums().ok());
+  CheckScans(*table, model_);
+  for (const auto& [key, value] : model_) {
+    const GetResult r = DoGet(*table, TableReadOptions(), key);
+    ASSERT_TRUE(r.status.ok() && r.called) << r.status.ToString();
+    EXPECT_EQ(r.key, key);
+    EXPECT_EQ(r.value, value);
+  }
+  // Not packed: no gap allowed.
+  EXPECT_EQ(
+      Where(gap_at) + "gap of 25 bytes between data blocks is not padding",
+      verify(Assemble(padded)));
+
+  // Padding in front of the first block.
+  EXPECT_EQ(Where(0) + "data blocks do not start at 0",
+            verify(Assemble(WithPadding(parts_, 0, zeros, 0), packed)));
+
+  // Padding whose type byte names a codec, though it decodes to as many
+  // zeros as it has bytes: snappy's length 5, a literal zero, and a copy
+  // of 4 bytes from 1 back.
+  const std::string snappy_zeros("\x05\x00\x00\x01\x01", 5);
+  std::string decoded;
+  ASSERT_TRUE(
+      snappy::Uncompress(snappy_zeros.data(), snappy_zeros.size(), &decoded));
+  ASSERT_EQ(decoded, std::string(5, '\0'));
+  EXPECT_EQ(
+      Where(gap_at) + "padding between data blocks is not stored raw",
+      verify(Assemble(WithPadding(parts_, 1, snappy_zeros,
+                                  static_cast<uint8_t>(Compression::kSnappy)),
+                      packed)));
 }
 
 TEST_F(AssembledTableTest, MalformedIndexValues) {
