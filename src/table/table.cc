@@ -397,11 +397,14 @@ Status Table::Get(const TableReadOptions& ro, const Slice& key,
     if (cache != nullptr) {
       block = std::static_pointer_cast<const Block>(cache->Lookup(cache_key));
     }
-    // A miss in a table of unit-compressed blocks decompresses only what
-    // it needs, unless the block is read again often enough to cache.
-    if (block == nullptr && properties_.num_unit_blocks > 0 &&
-        !(cache != nullptr && ro.fill_cache &&
-          cache->AdmitOnRepeat(cache_key))) {
+    // A miss enters the cache only when the block is read again before
+    // the cache forgets it was asked for (BlockCache::AdmitOnRepeat): a
+    // block a point read meets once at random then pushes out nothing.
+    // Until then a unit-compressed block is read a unit at a time, and
+    // any other block whole, without caching it.
+    const bool admit = block == nullptr && cache != nullptr && ro.fill_cache &&
+                       cache->AdmitOnRepeat(cache_key);
+    if (block == nullptr && properties_.num_unit_blocks > 0 && !admit) {
       bool served = false;
       bool more = false;
       STRATA_RETURN_IF_ERROR(
@@ -412,7 +415,9 @@ Status Table::Get(const TableReadOptions& ro, const Slice& key,
       }
     }
     if (block == nullptr) {
-      STRATA_RETURN_IF_ERROR(ReadDataBlock(ro, block_handle, &block));
+      TableReadOptions once = ro;
+      once.fill_cache = admit;
+      STRATA_RETURN_IF_ERROR(ReadDataBlock(once, block_handle, &block));
     }
     BlockIter it(options_.comparator, block.get(), nullptr,
                  BlockErrorContext{&file_name_, block_handle.offset,

@@ -407,22 +407,30 @@ TEST(TableTest, SecondReadHitsTheBlockCache) {
   const std::string lookup =
       IKey(UserKey(100), kMaxSequenceNumber, ValueType::kValue);
   const uint64_t hits0 = cache.Hits();
+  // A point read caches a block the second time it reads it
+  // (BlockCache::AdmitOnRepeat), and the third finds it there.
   GetResult first = DoGet(*table, TableReadOptions(), lookup);
   ASSERT_TRUE(first.called);
   EXPECT_EQ(reads_after_open + 1, reads.load());
   EXPECT_EQ(hits0, cache.Hits());
-  EXPECT_EQ(1u, cache.EntryCount());
+  EXPECT_EQ(0u, cache.EntryCount());
   GetResult second = DoGet(*table, TableReadOptions(), lookup);
   EXPECT_EQ(first.value, second.value);
+  EXPECT_EQ(reads_after_open + 2, reads.load());
+  EXPECT_EQ(hits0, cache.Hits());
+  EXPECT_EQ(1u, cache.EntryCount());
+  GetResult third = DoGet(*table, TableReadOptions(), lookup);
+  EXPECT_EQ(first.value, third.value);
   EXPECT_EQ(hits0 + 1, cache.Hits());
-  EXPECT_EQ(reads_after_open + 1, reads.load());  // no file read
+  EXPECT_EQ(reads_after_open + 2, reads.load());  // no file read
 
-  // A full scan reads each block once; a second scan reads none.
+  // A full scan reads each block once (but the cached one) and caches
+  // it; a second scan reads none.
   CheckScans(*table, model);
   const int reads_after_scan = reads.load();
-  EXPECT_EQ(
-      reads_after_open + static_cast<int>(table->properties().num_data_blocks),
-      reads_after_scan);
+  EXPECT_EQ(reads_after_open + 2 +
+                static_cast<int>(table->properties().num_data_blocks) - 1,
+            reads_after_scan);
   CheckScans(*table, model);
   EXPECT_EQ(reads_after_scan, reads.load());
 }
@@ -447,7 +455,10 @@ TEST(TableTest, FillCacheFalseDoesNotFill) {
   EXPECT_TRUE(DoGet(*table, no_fill, lookup).called);
   EXPECT_EQ(0u, cache.EntryCount());
   EXPECT_EQ(0u, cache.Usage());
-  // Filling read, then a non-filling read still finds the cached block.
+  // Filling reads (the second caches the block: AdmitOnRepeat), then a
+  // non-filling read still finds the cached block.
+  EXPECT_TRUE(DoGet(*table, TableReadOptions(), lookup).called);
+  EXPECT_EQ(0u, cache.EntryCount());
   EXPECT_TRUE(DoGet(*table, TableReadOptions(), lookup).called);
   EXPECT_EQ(1u, cache.EntryCount());
   const uint64_t hits = cache.Hits();
