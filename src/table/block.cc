@@ -1,5 +1,6 @@
 #include "table/block.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -110,6 +111,14 @@ Block::Block(Passkey, std::unique_ptr<char[]> buffer, size_t size,
 
 Block::~Block() { RecycleBlockBuffer(std::move(buffer_), allocated_); }
 
+void KeyBuffer::Grow(size_t need) {
+  const size_t capacity = std::max(need, 2 * capacity_);
+  auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+  std::memcpy(grown.get(), data(), size_);
+  heap_ = std::move(grown);
+  capacity_ = capacity;
+}
+
 BlockIter::BlockIter(const Comparator* comparator, const Block* block,
                      std::shared_ptr<const Block> pin,
                      BlockErrorContext context)
@@ -193,7 +202,7 @@ bool BlockIter::ParseNextKey() {
     CorruptionError(current_);
     return false;
   }
-  key_.resize(shared);
+  key_.truncate(shared);
   key_.append(p, non_shared);
   value_ = Slice(p + non_shared, value_length);
   next_ = next;
@@ -246,7 +255,7 @@ void BlockIter::Seek(const Slice& target) {
   }
   SeekToRestartPoint(left);
   while (ParseNextKey()) {
-    if (comparator_->Compare(Slice(key_), target) >= 0) return;
+    if (comparator_->Compare(key_.slice(), target) >= 0) return;
   }
 }
 
@@ -255,7 +264,7 @@ void BlockIter::SeekForPrev(const Slice& target) {
   if (!status_.ok()) return;
   if (!Valid()) return SeekToLast();
   // Keys are distinct, so at most one step back is needed.
-  if (comparator_->Compare(Slice(key_), target) > 0) Prev();
+  if (comparator_->Compare(key_.slice(), target) > 0) Prev();
 }
 
 void BlockIter::Next() {

@@ -15,6 +15,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -88,6 +89,45 @@ struct BlockErrorContext {
   size_t min_key_size = 0;
 };
 
+// The key a BlockIter is positioned on, rebuilt in place from each
+// prefix-compressed entry. Keys of up to kInline bytes (a DB's internal
+// keys of user keys up to 56 bytes) live inside the object: a point read
+// creates two iterators (the index's and a data block's), and a key in a
+// std::string past its 15 bytes of small-string room was two heap
+// allocations and frees per table read.
+class KeyBuffer {
+ public:
+  static constexpr size_t kInline = 64;
+
+  KeyBuffer() = default;
+  KeyBuffer(const KeyBuffer&) = delete;
+  KeyBuffer& operator=(const KeyBuffer&) = delete;
+
+  size_t size() const { return size_; }
+  Slice slice() const { return Slice(data(), size_); }
+  void clear() { size_ = 0; }
+  // Keeps the first `n` bytes. REQUIRES: n <= size().
+  void truncate(size_t n) {
+    assert(n <= size_);
+    size_ = n;
+  }
+  void append(const char* p, size_t n) {
+    if (n > capacity_ - size_) Grow(size_ + n);
+    std::memcpy(data() + size_, p, n);
+    size_ += n;
+  }
+
+ private:
+  char* data() { return heap_ != nullptr ? heap_.get() : inline_; }
+  const char* data() const { return heap_ != nullptr ? heap_.get() : inline_; }
+  void Grow(size_t need);
+
+  std::unique_ptr<char[]> heap_;  // null while the key fits inline_
+  size_t size_ = 0;
+  size_t capacity_ = kInline;
+  char inline_[kInline];
+};
+
 // Iterates a block's entries in order. Errors are sticky: after a malformed
 // entry the iterator stays invalid with the Corruption in status().
 class BlockIter final : public InternalIterator {
@@ -107,7 +147,7 @@ class BlockIter final : public InternalIterator {
   void Prev() override;
   // key() and value() stay valid until the iterator moves; value() points
   // into the block, which the iterator keeps alive while it is positioned.
-  Slice key() const override { return Slice(key_); }
+  Slice key() const override { return key_.slice(); }
   Slice value() const override { return value_; }
   Status status() const override { return status_; }
 
@@ -148,7 +188,7 @@ class BlockIter final : public InternalIterator {
   // past the last): read once per region, not once per entry.
   uint32_t restart_begin_ = 0;
   uint32_t restart_end_ = 0;
-  std::string key_;
+  KeyBuffer key_;
   Slice value_;
   Status status_;
 };

@@ -180,6 +180,51 @@ INSTANTIATE_TEST_SUITE_P(
              "Entries" + std::to_string(info.param.entries);
     });
 
+// Keys on both sides of KeyBuffer's inline room, sharing long prefixes,
+// so that an iterator's key grows out of it, shrinks back within it and
+// grows again as it moves both ways.
+TEST(BlockTest, KeysLongerThanTheInlineRoomRoundTrip) {
+  Random rnd(77);
+  Model model;
+  for (const size_t prefix :
+       {size_t{0}, size_t{30}, KeyBuffer::kInline - 4, KeyBuffer::kInline - 1,
+        KeyBuffer::kInline, KeyBuffer::kInline + 1, size_t{100}, size_t{500}}) {
+    for (int i = 0; i < 60; ++i) {
+      std::string key(prefix, 'k');
+      key += RandomKey(&rnd);
+      model[key] = std::string(rnd.Uniform(20), 'v');
+    }
+  }
+  for (const int interval : {1, 16}) {
+    auto block = BuildBlock(model, interval);
+    BlockIter it = NewIter(*block);
+    CheckAgainstModel(model, &it, &rnd);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST(BlockTest, KeyBufferGrowsAndKeepsItsBytes) {
+  KeyBuffer key;
+  EXPECT_EQ(key.size(), 0u);
+  std::string expected;
+  Random rnd(5);
+  for (int step = 0; step < 2000; ++step) {
+    if (rnd.OneIn(3)) {
+      const size_t keep = rnd.Uniform(static_cast<int>(expected.size()) + 1);
+      key.truncate(keep);
+      expected.resize(keep);
+    } else {
+      std::string more(rnd.Uniform(50), ' ');
+      for (auto& c : more) c = static_cast<char>(rnd.Uniform(256));
+      key.append(more.data(), more.size());
+      expected += more;
+    }
+    ASSERT_EQ(key.slice().ToString(), expected) << step;
+  }
+  key.clear();
+  EXPECT_EQ(key.slice().ToString(), "");
+}
+
 TEST(BlockTest, PrefixCompressionSharesKeyPrefixes) {
   BlockBuilder builder(16);
   builder.Add("prefix_common_000", "v");
