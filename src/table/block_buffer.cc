@@ -1,6 +1,8 @@
 #include "table/block_buffer.h"
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <utility>
 
 namespace strata::internal {
@@ -36,12 +38,15 @@ BlockBuffer AcquireBlockBuffer(size_t size) {
   if (size == 0) size = 1;
   if (!stash_gone) {
     Stash& s = stash;
-    for (size_t i = 0; i < s.count; ++i) {
+    // Newest first: the sizes this thread asked for last are the likeliest.
+    for (size_t i = s.count; i-- > 0;) {
       BlockBuffer& b = s.buffers[i];
       if (b.capacity >= size && b.capacity - size <= kMaxSlack) {
         BlockBuffer out = std::move(b);
+        std::move(s.buffers.begin() + static_cast<ptrdiff_t>(i) + 1,
+                  s.buffers.begin() + static_cast<ptrdiff_t>(s.count),
+                  s.buffers.begin() + static_cast<ptrdiff_t>(i));
         --s.count;
-        if (i != s.count) b = std::move(s.buffers[s.count]);
         return out;
       }
     }
@@ -57,7 +62,13 @@ void RecycleBlockBuffer(std::unique_ptr<char[]> data, size_t capacity) {
     return;
   }
   Stash& s = stash;
-  if (s.count == kStashSize) return;  // `data` is freed here
+  if (s.count == kStashSize) {
+    // Full: the oldest goes (freed here), so that a stash filled with
+    // sizes no longer asked for (a scan's whole blocks, say) makes room
+    // for the ones asked for now (a point read's units).
+    std::move(s.buffers.begin() + 1, s.buffers.end(), s.buffers.begin());
+    --s.count;
+  }
   s.buffers[s.count++] = BlockBuffer{std::move(data), capacity};
 }
 

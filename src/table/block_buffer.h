@@ -6,7 +6,8 @@
 // free (they are past its per-thread caches), and the freed buffer's header
 // is a cold cache line. Instead, a block's destructor gives its buffer to a
 // small per-thread stash, and the next buffer this thread asks for is taken
-// from it when the sizes are close.
+// from it when the sizes are close (the newest such buffer first; a full
+// stash gives up its oldest).
 //
 // Memory: at most kStashSize buffers of at most kMaxRecycledBytes each per
 // thread, freed when the thread exits.
@@ -29,7 +30,8 @@ struct BlockBuffer {
 BlockBuffer AcquireBlockBuffer(size_t size);
 
 // Gives a buffer of `capacity` bytes back for reuse by this thread, or frees
-// it (too large, stash full, or the thread is exiting).
+// it (too large, or the thread is exiting). A full stash frees its oldest
+// buffer to keep this one.
 void RecycleBlockBuffer(std::unique_ptr<char[]> data, size_t capacity);
 
 // How many buffers this thread has stashed (for tests).

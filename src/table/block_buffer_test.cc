@@ -66,17 +66,46 @@ TEST(BlockBufferTest, StashIsBounded) {
     pointers.push_back(b.data.get());
     RecycleBlockBuffer(std::move(b.data), b.capacity);
   }
-  // Only the first four were kept; the rest were freed.
+  // Only the last four were kept (each recycle past four freed the
+  // oldest), and they come back newest first.
   EXPECT_EQ(StashedBlockBuffers(), 4u);
-  int reused = 0;
   std::vector<BlockBuffer> again;
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < 4; ++i) {
     again.push_back(AcquireBlockBuffer(4096));
-    for (int j = 0; j < 4; ++j) {
-      if (again.back().data.get() == pointers[j]) ++reused;
-    }
+    EXPECT_EQ(again.back().data.get(), pointers[7 - i]) << i;
   }
-  EXPECT_EQ(reused, 4);
+  EXPECT_EQ(StashedBlockBuffers(), 0u);
+}
+
+// A stash full of buffers no request fits (a scan's whole blocks) still
+// takes the small ones a point read recycles, and hands them back.
+TEST(BlockBufferTest, AFullStashMakesRoomForTheSizesAskedForNow) {
+  DrainStash();
+  std::vector<BlockBuffer> large;
+  for (int i = 0; i < 4; ++i) large.push_back(AcquireBlockBuffer(16 << 10));
+  for (BlockBuffer& b : large)
+    RecycleBlockBuffer(std::move(b.data), b.capacity);
+  ASSERT_EQ(StashedBlockBuffers(), 4u);
+  for (int round = 0; round < 3; ++round) {
+    BlockBuffer scratch = AcquireBlockBuffer(700);
+    BlockBuffer out = AcquireBlockBuffer(1500);
+    const char* scratch_data = scratch.data.get();
+    const char* out_data = out.data.get();
+    RecycleBlockBuffer(std::move(scratch.data), scratch.capacity);
+    RecycleBlockBuffer(std::move(out.data), out.capacity);
+    EXPECT_EQ(StashedBlockBuffers(), 4u);
+    // Allocations of the same sizes: had the two been freed, malloc would
+    // hand their memory to these, and the acquires below would get other
+    // memory.
+    auto soak_scratch = std::make_unique<char[]>(scratch.capacity);
+    auto soak_out = std::make_unique<char[]>(out.capacity);
+    BlockBuffer scratch2 = AcquireBlockBuffer(650);
+    BlockBuffer out2 = AcquireBlockBuffer(1400);
+    EXPECT_EQ(scratch2.data.get(), scratch_data) << round;
+    EXPECT_EQ(out2.data.get(), out_data) << round;
+    RecycleBlockBuffer(std::move(scratch2.data), scratch2.capacity);
+    RecycleBlockBuffer(std::move(out2.data), out2.capacity);
+  }
 }
 
 TEST(BlockBufferTest, LargeAndEmptyBuffersAreNotKept) {
