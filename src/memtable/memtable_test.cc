@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "base/coding.h"
 #include "base/random.h"
 
 namespace strata::internal {
@@ -156,6 +157,40 @@ TEST_F(MemTableTest, IteratorOrdersByUserKeyThenNewestFirst) {
   it->SeekForPrev(last.Encode());
   ASSERT_TRUE(it->Valid());
   EXPECT_LE(ExtractUserKey(it->key()).ToString(), "key7");
+}
+
+// A LookupKey's three forms, for keys on both sides of its inline room
+// (a one- or two-byte length varint in front), and a memtable finding
+// keys of those lengths.
+TEST_F(MemTableTest, LookupKeysOfEveryLength) {
+  for (size_t len = 0; len <= 2 * LookupKey::kInline + 20; ++len) {
+    std::string key(len, 'k');
+    for (size_t i = 0; i < len; ++i) key[i] = static_cast<char>('a' + i % 26);
+    const LookupKey lk(key, 77);
+    ASSERT_EQ(lk.user_key().ToString(), key) << len;
+    std::string internal = key;
+    PutFixed64(&internal, PackTag(77, kTypeForSeek));
+    ASSERT_EQ(lk.internal_key().ToString(), internal) << len;
+    std::string memtable;
+    PutVarint32(&memtable, static_cast<uint32_t>(internal.size()));
+    memtable += internal;
+    ASSERT_EQ(lk.memtable_key().ToString(), memtable) << len;
+  }
+  std::map<std::string, std::string> model;
+  SequenceNumber seq = 1;
+  for (const size_t len : {size_t{1}, size_t{100}, LookupKey::kInline - 14,
+                           LookupKey::kInline - 13, LookupKey::kInline - 12,
+                           LookupKey::kInline, size_t{300}, size_t{5000}}) {
+    const std::string key(len, static_cast<char>('a' + len % 26));
+    model[key] = "v" + std::to_string(len);
+    mem_.Add(seq++, ValueType::kValue, key, model[key]);
+  }
+  for (const auto& [key, value] : model) {
+    std::string got;
+    ASSERT_EQ(Get(key, seq, &got), MemTable::GetResult::kFound) << key.size();
+    EXPECT_EQ(got, value);
+    ASSERT_EQ(Get(key + "x", seq, &got), MemTable::GetResult::kNotPresent);
+  }
 }
 
 TEST_F(MemTableTest, MemoryUsageGrowsWithData) {
