@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -100,15 +101,22 @@ class Table::UnitReader {
     if (!s.ok()) return Corrupt(handle_.offset, s);
     // The units, located once: reading them in any order is then O(1) a
     // unit however many the block has.
-    units_.reserve(directory_.num_units());
-    UnitDirectory::Cursor c = directory_.Begin();
-    for (uint32_t i = 0; i < directory_.num_units(); ++i) {
-      units_.push_back(directory_.Next(&c));
+    const uint32_t n = directory_.num_units();
+    if (n > kInlineUnits) {
+      more_units_ = std::make_unique<UnitDirectory::Unit[]>(n);
+      units_ = more_units_.get();
+    } else {
+      units_ = inline_units_.units;
     }
+    UnitDirectory::Cursor c = directory_.Begin();
+    for (uint32_t i = 0; i < n; ++i) {
+      new (&units_[i]) UnitDirectory::Unit(directory_.Next(&c));
+    }
+    num_units_ = n;
     return Status::OK();
   }
 
-  uint32_t num_units() const { return static_cast<uint32_t>(units_.size()); }
+  uint32_t num_units() const { return num_units_; }
   // The first unit that can hold a key >= `key`.
   uint32_t Find(const Slice& key) const {
     const Comparator* const cmp = table_.options_.comparator;
@@ -167,6 +175,23 @@ class Table::UnitReader {
   // entries and one restart point at 0.
   // REQUIRES: Open() found units; i < num_units().
   Status ReadUnit(uint32_t i, std::unique_ptr<BlockIter>* iter) const {
+    std::shared_ptr<const Block> block;
+    STRATA_RETURN_IF_ERROR(ReadUnitBlock(i, &block));
+    const Block* raw = block.get();
+    *iter = std::make_unique<BlockIter>(table_.options_.comparator, raw,
+                                        std::move(block), UnitContext(i));
+    return Status::OK();
+  }
+  // Errors name the unit, and bytes counted from its start.
+  BlockErrorContext UnitContext(uint32_t i) const {
+    return BlockErrorContext{&table_.file_name_,
+                             handle_.offset + units_[i].offset,
+                             table_.options_.filter_key_suffix_len};
+  }
+  // Unit `i` read, checked, decompressed and parsed as a block of its own
+  // (what ReadUnit iterates). REQUIRES: as ReadUnit.
+  Status ReadUnitBlock(uint32_t i,
+                       std::shared_ptr<const Block>* out_block) const {
     const UnitDirectory::Unit& unit = units_[i];
     const uint64_t offset = handle_.offset + unit.offset;
     ScratchBuffer scratch(unit.size);
@@ -202,13 +227,7 @@ class Table::UnitReader {
     auto parsed =
         Block::ParseShared(std::move(out.data), entries + 8, out.capacity);
     if (!parsed.ok()) return Corrupt(offset, parsed.status());
-    std::shared_ptr<const Block> block = std::move(parsed).value();
-    const Block* raw = block.get();
-    // Errors name the unit, and bytes counted from its start.
-    *iter = std::make_unique<BlockIter>(
-        table_.options_.comparator, raw, std::move(block),
-        BlockErrorContext{&table_.file_name_, offset,
-                          table_.options_.filter_key_suffix_len});
+    *out_block = std::move(parsed).value();
     return Status::OK();
   }
 
@@ -233,7 +252,16 @@ class Table::UnitReader {
   char tail_[kTailGuess + 1];
   std::unique_ptr<char[]> large_;  // a directory larger than kTailGuess
   UnitDirectory directory_;
-  std::vector<UnitDirectory::Unit> units_;  // separators point into it
+  // The units, located once; separators point into the directory. Up to
+  // kInlineUnits (a 4 KiB block has 3 or 4) live in the reader itself.
+  static constexpr uint32_t kInlineUnits = 16;
+  union InlineUnits {
+    InlineUnits() {}  // left unconstructed: Open constructs what it uses
+    UnitDirectory::Unit units[kInlineUnits];
+  } inline_units_;
+  std::unique_ptr<UnitDirectory::Unit[]> more_units_;  // more than that
+  UnitDirectory::Unit* units_ = nullptr;
+  uint32_t num_units_ = 0;
 };
 
 Status Table::GetFromUnits(
@@ -246,17 +274,20 @@ Status Table::GetFromUnits(
   if (!*served) return Status::OK();
   const uint32_t first = reader.Find(key);
   for (uint32_t i = first; i < reader.num_units(); ++i) {
-    std::unique_ptr<BlockIter> it;
-    STRATA_RETURN_IF_ERROR(reader.ReadUnit(i, &it));
+    std::shared_ptr<const Block> block;
+    STRATA_RETURN_IF_ERROR(reader.ReadUnitBlock(i, &block));
+    // On the stack: a point read allocates no iterator.
+    BlockIter it(options_.comparator, block.get(), nullptr,
+                 reader.UnitContext(i));
     if (i == first) {
-      it->Seek(key);
+      it.Seek(key);
     } else {
-      it->SeekToFirst();
+      it.SeekToFirst();
     }
-    for (; it->Valid(); it->Next()) {
-      if (!handler(it->key(), it->value())) return Status::OK();
+    for (; it.Valid(); it.Next()) {
+      if (!handler(it.key(), it.value())) return Status::OK();
     }
-    STRATA_RETURN_IF_ERROR(it->status());
+    STRATA_RETURN_IF_ERROR(it.status());
   }
   *more = true;
   return Status::OK();
