@@ -312,7 +312,11 @@ struct ReadOptions {
   const Snapshot* snapshot = nullptr;
   // Verify block checksums on every read (not only when blocks are cached).
   bool verify_checksums = true;
-  // Put blocks read for this operation in the block cache.
+  // Put blocks read for this operation in the block cache: every block an
+  // iterator reads; a block a Get reads once it reads that block a second
+  // time while the cache still remembers the first (so that blocks read
+  // once at random push out none that are read again). false: cache
+  // nothing (lookups happen either way).
   bool fill_cache = true;
   // Iterators yield only keys >= lower_bound (inclusive) ...
   std::optional<std::string> lower_bound;

@@ -11,17 +11,18 @@
 // take: a copy slower than a page-cache hit can be (kSlowCopy) raises the
 // score by kSlowStep, a fast one lowers it by one, between 0 and
 // kMaxScore, and the file is cold at kColdAt and above. A run of misses
-// makes a file cold within two reads; it warms up again after some fast
-// reads. Only copies of a block's size are timed (kMaxTimedPages; a large
+// makes a file cold within two timed reads; it warms up again after some
+// fast reads. Only copies of a block's size are timed (kMaxTimedPages; a large
 // value-log record takes longer than kSlowCopy from memory too). In memory
 // the score stays at 0, but for a copy the scheduler interrupted, whose
 // effect fades after a few reads.
 //
 // Timing costs two clock reads, about 6 % of a point read from memory, so
 // while the score is 0 only one copy in kWarmSample is timed (ShouldTime:
-// chosen by a hash of its offset, which needs no shared counter); once a
-// timed copy was slow, every copy is timed until the score is back at 0.
-// A run of misses then makes a file cold within kWarmSample reads or so.
+// every kWarmSample-th copy of the reading thread, a counter of its own,
+// so no file, however few its blocks, escapes the sample); once a timed
+// copy was slow, every copy is timed until the score is back at 0. A run
+// of misses then makes a file cold within about kWarmSample + 2 reads.
 //
 // Thread-safety: safe from many threads; updates are racy by design
 // (relaxed, not read-modify-write), since the score is a hint.
@@ -50,15 +51,14 @@ class FaultScore {
   static constexpr int kWarmSampleBits = 4;
   static constexpr uint64_t kWarmSample = uint64_t{1} << kWarmSampleBits;
 
-  // Whether to time a copy of `pages` pages at `offset`: every copy of a
-  // block's size while the score is above 0, one in kWarmSample of them
-  // (by offset) while it is 0.
-  bool ShouldTime(uint64_t offset, uint64_t pages) const {
+  // Whether to time a copy of `pages` pages: every copy of a block's size
+  // while the score is above 0, one in kWarmSample of the thread's copies
+  // while it is 0.
+  bool ShouldTime(uint64_t pages) const {
     if (pages > kMaxTimedPages) return false;
     if (score_.load(std::memory_order_relaxed) > 0) return true;
-    // Fibonacci hashing: the top bits of the product spread offsets that
-    // differ in any bit, page-aligned ones too.
-    return (offset * 0x9E3779B97F4A7C15ull) >> (64 - kWarmSampleBits) == 0;
+    thread_local uint32_t copies = 0;
+    return (++copies & (kWarmSample - 1)) == 0;
   }
 
   // Whether recent copies waited for the device.

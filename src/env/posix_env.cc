@@ -173,9 +173,8 @@ class PosixRandomAccessFile final : public RandomAccessFile {
     // block's pages together only while reads are missing the cache.
     uint64_t first_page;
     uint64_t span;
-    const bool timed = faults_.ShouldTime(
-        offset, internal::PagesSpanned(offset, n, internal::PageSize(),
-                                       &first_page, &span));
+    const bool timed = faults_.ShouldTime(internal::PagesSpanned(
+        offset, n, internal::PageSize(), &first_page, &span));
     const auto start = timed ? std::chrono::steady_clock::now()
                              : std::chrono::steady_clock::time_point();
     size_t done = 0;
@@ -255,7 +254,7 @@ class PosixMappedFile final : public RandomAccessFile {
                       static_cast<size_t>(span), MADV_WILLNEED);
     }
     bool copied;
-    if (faults_.ShouldTime(offset, pages)) {
+    if (faults_.ShouldTime(pages)) {
       const auto start = std::chrono::steady_clock::now();
       copied = internal::CopyFromMapping(scratch, base_ + offset, count);
       faults_.Note(std::chrono::steady_clock::now() - start);

@@ -348,9 +348,10 @@ class InternalKey {
 };
 
 // A key to look up `user_key` as of `sequence` in a memtable or table:
-// the memtable form is varint32(internal key length) ‖ internal key. Keys
-// of up to kInline bytes in that form are kept inside the object (every
-// Get builds one; a heap allocation was a few percent of a point read).
+// the memtable form is varint32(internal key length) ‖ internal key. User
+// keys of up to kInline - 13 bytes (room for the longest varint32 and the
+// tag) are kept inside the object (every Get builds one; a heap
+// allocation was a few percent of a point read).
 class LookupKey {
  public:
   static constexpr size_t kInline = 128;

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "base/coding.h"
+#include "base/crc32c.h"
 #include "base/result.h"
 #include "cache/block_cache.h"
 #include "table/two_level_iterator.h"
@@ -556,23 +558,27 @@ Status Table::VerifyPadding(uint64_t offset, uint64_t n) const {
                         "gap of " + std::to_string(n) +
                             " bytes between data blocks is not padding");
   }
-  // Stored raw (type 0): a reader never decompresses padding, so a codec
-  // there is damage even if what it decodes to is zeros.
-  char type_byte = 1;
-  Slice type;
-  STRATA_RETURN_IF_ERROR(
-      file_->Read(offset + n - kBlockTrailerSize, 1, &type, &type_byte));
-  if (type.size() != 1 || type[0] != 0) {
+  // Read as stored, then checked in the order a block read checks: its
+  // checksum (over the bytes and the type), then its type — stored raw
+  // (0): a reader never decompresses padding, so a codec there is damage
+  // even if it would decode to zeros — then the bytes themselves.
+  const auto stored = std::make_unique_for_overwrite<char[]>(n);
+  Slice read;
+  STRATA_RETURN_IF_ERROR(file_->Read(offset, n, &read, stored.get()));
+  if (read.size() != n) {
+    return CorruptionAt(file_name_, offset, "truncated block read");
+  }
+  const size_t size = n - kBlockTrailerSize;
+  if (crc32c::Value(read.data(), size + 1) !=
+      crc32c::Unmask(DecodeFixed32(read.data() + size + 1))) {
+    return CorruptionAt(file_name_, offset, "block checksum mismatch");
+  }
+  if (read[size] != 0) {
     return CorruptionAt(file_name_, offset,
                         "padding between data blocks is not stored raw");
   }
-  BlockContents padding;
-  STRATA_RETURN_IF_ERROR(ReadBlock(*file_, file_name_, index_handle_.offset,
-                                   BlockHandle{offset, n - kBlockTrailerSize},
-                                   /*verify_checksum=*/true, &padding));
-  const char* p = padding.data.get();
-  if (padding.size != n - kBlockTrailerSize ||
-      std::any_of(p, p + padding.size, [](char c) { return c != 0; })) {
+  const char* p = read.data();
+  if (std::any_of(p, p + size, [](char c) { return c != 0; })) {
     return CorruptionAt(file_name_, offset,
                         "padding between data blocks is not zeros");
   }

@@ -43,7 +43,10 @@ struct TableReadOptions {
   // is a verified one.
   bool verify_checksums = true;
   // Insert data blocks read from the file into the block cache (lookups
-  // happen either way).
+  // happen either way): every block an iterator reads; a block a point
+  // read (Get) reads when it asked for that block recently too
+  // (BlockCache::AdmitOnRepeat), so that blocks read once at random push
+  // out nothing.
   bool fill_cache = true;
   // The iterator will read the whole table in order (a compaction): it asks
   // the file to bring in large stretches ahead (RandomAccessFile::Prefetch)

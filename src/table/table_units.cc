@@ -3,6 +3,7 @@
 // decompressed one at a time, for point reads (GetFromUnits), for seeks
 // (NewUnitDataIterator) and for VerifyChecksums (VerifyUnitBlock).
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -106,12 +107,13 @@ class Table::UnitReader {
       more_units_ = std::make_unique<UnitDirectory::Unit[]>(n);
       units_ = more_units_.get();
     } else {
-      units_ = inline_units_.units;
+      // The bytes hold an array of units (an implicit-lifetime type: an
+      // aggregate) from the start; nothing is constructed until assigned.
+      units_ =
+          std::launder(reinterpret_cast<UnitDirectory::Unit*>(inline_units_));
     }
     UnitDirectory::Cursor c = directory_.Begin();
-    for (uint32_t i = 0; i < n; ++i) {
-      new (&units_[i]) UnitDirectory::Unit(directory_.Next(&c));
-    }
+    for (uint32_t i = 0; i < n; ++i) units_[i] = directory_.Next(&c);
     num_units_ = n;
     return Status::OK();
   }
@@ -255,10 +257,8 @@ class Table::UnitReader {
   // The units, located once; separators point into the directory. Up to
   // kInlineUnits (a 4 KiB block has 3 or 4) live in the reader itself.
   static constexpr uint32_t kInlineUnits = 16;
-  union InlineUnits {
-    InlineUnits() {}  // left unconstructed: Open constructs what it uses
-    UnitDirectory::Unit units[kInlineUnits];
-  } inline_units_;
+  alignas(UnitDirectory::Unit) std::byte
+      inline_units_[kInlineUnits * sizeof(UnitDirectory::Unit)];
   std::unique_ptr<UnitDirectory::Unit[]> more_units_;  // more than that
   UnitDirectory::Unit* units_ = nullptr;
   uint32_t num_units_ = 0;
