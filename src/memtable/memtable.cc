@@ -34,8 +34,9 @@ MemTable::MemTable(const InternalKeyComparator& comparator,
                    size_t arena_block_size)
     : comparator_{comparator},
       arena_(arena_block_size),
-      table_(comparator_, &arena_),
-      range_del_table_(comparator_, &arena_) {}
+      node_arena_(arena_block_size),
+      table_(comparator_, &node_arena_),
+      range_del_table_(comparator_, &node_arena_) {}
 
 void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
                    const Slice& value) {

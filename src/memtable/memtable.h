@@ -1,12 +1,15 @@
 // MemTable: the in-memory sorted buffer every write lands in first.
 //
-// Entries live in an arena and are indexed by a concurrent skiplist; an
-// entry is varint32(internal key length) ‖ internal key ‖ varint32(value
-// length) ‖ value (internal key as in key/internal_key.h). Range tombstones
-// (kRangeDeletion and kTimedRangeDeletion entries, key/range_tombstone.h)
-// are kept in a second skiplist of the same form, so point lookups and scans
-// never step over them; readers get them fragmented (key/range_tombstone.h),
-// built once per change.
+// Entries live in an arena and are indexed by a concurrent skiplist whose
+// nodes live in an arena of their own: a search or a scan walks the nodes,
+// which then lie densely together (about a sixth of the memory, a node
+// being a pointer to its entry and its links) instead of each beside its
+// entry, so fewer of its steps miss the cache; an entry is varint32(internal
+// key length) ‖ internal key ‖ varint32(value length) ‖ value (internal key as
+// in key/internal_key.h). Range tombstones (kRangeDeletion and
+// kTimedRangeDeletion entries, key/range_tombstone.h) are kept in a second
+// skiplist of the same form, so point lookups and scans never step over them;
+// readers get them fragmented (key/range_tombstone.h), built once per change.
 //
 // Thread-safety: one writer at a time (the commit pipeline's leader) calls
 // Add; any number of readers call Get and iterate concurrently with it,
@@ -94,7 +97,9 @@ class MemTable {
   std::unique_ptr<InternalIterator> NewIterator() const;
 
   // Bytes of memory held (arena plus index), for write_buffer_size.
-  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
+  size_t ApproximateMemoryUsage() const {
+    return arena_.MemoryUsage() + node_arena_.MemoryUsage();
+  }
   uint64_t NumEntries() const {
     // relaxed: a statistic.
     return num_entries_.load(std::memory_order_relaxed);
@@ -123,7 +128,8 @@ class MemTable {
   using Table = SkipList<const char*, KeyComparator>;
 
   KeyComparator comparator_;
-  Arena arena_;
+  Arena arena_;       // the entries
+  Arena node_arena_;  // the skiplists' nodes
   Table table_;
   Table range_del_table_;
   // Writer only: inside a group (StartGroup), the entries FinishGroup links.

@@ -393,17 +393,20 @@ void SkipList<Key, Comparator>::Iterator::Next() {
   node_ = node_->Next(0);
   if (node_ == nullptr) return;
   // Nodes lie in the arena in insertion order, not key order: each step
-  // of a scan lands on memory far from the last. Asking now for the node
-  // after this one, and for the two lines before it (the memtable
-  // allocates an entry just before its node, so for an entry of up to
-  // ~128 bytes that is all of it; of a larger one, the value's end only),
-  // lets those misses overlap the caller's work on this entry. A prefetch
-  // never faults, wherever it points.
+  // of a scan lands on memory far from the last. A two-stage pipeline
+  // lets those misses overlap the caller's work: the node after this one
+  // was asked for one step ago, so its next pointer and key are (likely)
+  // here now; ask for the node after it, and, when keys are pointers (the
+  // memtable's entries, in their own arena), for the first two lines of
+  // the bytes that key points at. A prefetch never faults, wherever it
+  // points.
   if (const Node* ahead = node_->Next(0); ahead != nullptr) {
-    const auto at = reinterpret_cast<uintptr_t>(ahead);
-    __builtin_prefetch(ahead);
-    __builtin_prefetch(reinterpret_cast<const void*>(at - 64));
-    __builtin_prefetch(reinterpret_cast<const void*>(at - 128));
+    __builtin_prefetch(ahead->Next(0));
+    if constexpr (std::is_pointer_v<Key>) {
+      const auto at = reinterpret_cast<uintptr_t>(ahead->key);
+      __builtin_prefetch(reinterpret_cast<const void*>(at));
+      __builtin_prefetch(reinterpret_cast<const void*>(at + 64));
+    }
   }
 }
 
