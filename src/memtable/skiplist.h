@@ -176,6 +176,20 @@ class SkipList {
 
   bool Equal(const Key& a, const Key& b) const { return compare_(a, b) == 0; }
 
+  // Asks for what a comparison against `n` reads (nullable): when keys are
+  // pointers, the bytes they point at (the memtable's entries, apart from
+  // the nodes), else the node. A search calls it for both places it may go
+  // next, right and down, before it compares: the misses of the way it
+  // takes then overlap its current comparison's. Never faults.
+  static void PrefetchKeyOf(const Node* n) {
+    if (n == nullptr) return;
+    if constexpr (std::is_pointer_v<Key>) {
+      __builtin_prefetch(n->key);
+    } else {
+      __builtin_prefetch(n);
+    }
+  }
+
   // True if `key` sorts after the entry in `n` (nullptr counts as +infinity).
   bool KeyIsAfterNode(const Key& key, const Node* n) const {
     return n != nullptr && compare_(n->key, key) < 0;
@@ -240,6 +254,8 @@ SkipList<Key, Comparator>::FindGreaterOrEqual(const Key& key,
   int level = GetMaxHeight() - 1;
   while (true) {
     Node* const next = x->Next(level);
+    if (next != nullptr) PrefetchKeyOf(next->Next(level));
+    if (level > 0) PrefetchKeyOf(x->Next(level - 1));
     if (KeyIsAfterNode(key, next)) {
       x = next;  // keep moving right at this level
     } else {
@@ -343,7 +359,11 @@ void SkipList<Key, Comparator>::InsertAscending(const Key* keys, size_t n) {
     for (int i = level - 1; i >= 0; --i) {
       Node* x = i + 1 < kMaxHeight ? prev[i + 1] : prev[i];
       Node* y = x->NoBarrierNext(i);
-      while (KeyIsAfterNode(key, y)) {
+      while (true) {
+        // Where the walk goes after y: right, or down from x.
+        if (y != nullptr) PrefetchKeyOf(y->NoBarrierNext(i));
+        if (i > 0) PrefetchKeyOf(x->NoBarrierNext(i - 1));
+        if (!KeyIsAfterNode(key, y)) break;
         x = y;
         y = x->NoBarrierNext(i);
       }
