@@ -45,6 +45,7 @@
 #include <cstdint>
 #include <new>
 #include <type_traits>
+#include <vector>
 
 #include "base/arena.h"
 #include "base/random.h"
@@ -73,7 +74,9 @@ class SkipList {
   // where the one before ended (a "splice": the nodes around the previous
   // key at every level), climbing only as high as the gap to the next key
   // needs, so that a sorted group of random keys touches far fewer nodes
-  // than as many Inserts.
+  // than as many Inserts; and up to eight such searches, over runs of the
+  // keys, advance in turn, so that their cache misses overlap. All the
+  // searches run before the first key is linked.
   // REQUIRES: as Insert, for every key; keys[i] < keys[i + 1].
   void InsertAscending(const Key* keys, size_t n);
 
@@ -168,6 +171,27 @@ class SkipList {
 
   Node* NewNode(const Key& key, int height);
   int RandomHeight();
+
+  // InsertAscending's search state for one run of its keys: keys[k, end)
+  // are left; `prev`/`next` bracket the last key found at every level;
+  // while a key is being searched, `level` is the level walked, at `x`
+  // with `y` = x's next there (level < 0: the next key is not started).
+  struct SpliceCursor {
+    size_t k = 0;
+    size_t end = 0;
+    int level = -1;
+    Node* x = nullptr;
+    Node* y = nullptr;
+    Node* prev[kMaxHeight];
+    Node* next[kMaxHeight];
+  };
+  // Searches at most one step of `c`: records a found key's neighbours
+  // (as InsertAscending lays them out) and returns true when it was the
+  // run's last.
+  bool StepSearch(const Key* keys, SpliceCursor* c, Node** brackets,
+                  const size_t* offsets) const;
+  // How many runs InsertAscending searches at once.
+  static constexpr size_t kSearchCursors = 8;
 
   int GetMaxHeight() const {
     // relaxed: see invariant 4.
@@ -335,56 +359,129 @@ void SkipList<Key, Comparator>::Insert(const Key& key) {
 }
 
 template <typename Key, class Comparator>
+bool SkipList<Key, Comparator>::StepSearch(const Key* keys, SpliceCursor* c,
+                                           Node** brackets,
+                                           const size_t* offsets) const {
+  // What comparing against the node the walk moves to reads is asked for
+  // as soon as the node is known; the comparison comes on the cursor's
+  // next turn, after the other cursors' steps.
+  const auto walk_to = [c](Node* y) {
+    c->y = y;
+    PrefetchKeyOf(y);
+  };
+  const Key& key = keys[c->k];
+  if (c->level < 0) {
+    // A new key. The lowest level whose splice already brackets it; every
+    // level above it does too (its nodes are a subset, so its gap is
+    // wider).
+    int level = 0;
+    while (level < kMaxHeight && KeyIsAfterNode(key, c->next[level])) ++level;
+    if (level > 0) {
+      // Redo the levels below it, top down, each walking right from the
+      // bracket found above it (the top level, if none brackets the key,
+      // from its own splice, which lies before the key).
+      c->level = level - 1;
+      c->x = level < kMaxHeight ? c->prev[level] : c->prev[level - 1];
+      walk_to(c->x->NoBarrierNext(c->level));
+      return false;
+    }
+  } else if (KeyIsAfterNode(key, c->y)) {
+    c->x = c->y;  // move right
+    walk_to(c->x->NoBarrierNext(c->level));
+    return false;
+  } else {
+    c->prev[c->level] = c->x;
+    c->next[c->level] = c->y;
+    if (c->level > 0) {
+      --c->level;  // move down
+      walk_to(c->x->NoBarrierNext(c->level));
+      return false;
+    }
+  }
+  // Every level brackets the key: record the levels its node will have.
+  assert(c->next[0] == nullptr || !Equal(key, c->next[0]->key));
+  Node** const b = brackets + 2 * offsets[c->k];
+  const auto height = static_cast<int>(offsets[c->k + 1] - offsets[c->k]);
+  for (int i = 0; i < height; ++i) {
+    b[2 * i] = c->prev[i];
+    b[2 * i + 1] = c->next[i];
+  }
+  c->level = -1;
+  return ++c->k == c->end;
+}
+
+template <typename Key, class Comparator>
 void SkipList<Key, Comparator>::InsertAscending(const Key* keys, size_t n) {
   if (n == 0) return;
-  // The splice: at every level below `height`, prev[i] < the next key and
-  // prev[i]->Next(i) == next[i]. Every level starts at head_, which lies
-  // before every key.
-  Node* prev[kMaxHeight];
-  Node* next[kMaxHeight];
-  for (int i = 0; i < kMaxHeight; ++i) {
-    prev[i] = head_;
-    next[i] = head_->NoBarrierNext(i);
-  }
+#ifndef NDEBUG
+  for (size_t k = 1; k < n; ++k) assert(compare_(keys[k - 1], keys[k]) < 0);
+#endif
+  // Each node's height, drawn first: offsets[k] is the sum of the heights
+  // before key k, and brackets[2 * (offsets[k] + i)] and the pointer after
+  // it will hold key k's neighbours at level i in the list as it is now.
+  std::vector<size_t> offsets(n + 1);
+  offsets[0] = 0;
   for (size_t k = 0; k < n; ++k) {
-    const Key& key = keys[k];
-    assert(k == 0 || compare_(keys[k - 1], key) < 0);
-    // The lowest level whose splice already brackets the key; every level
-    // above it does too (its nodes are a subset, so its gap is wider).
-    int level = 0;
-    while (level < kMaxHeight && KeyIsAfterNode(key, next[level])) ++level;
-    // Redo the levels below it, top down, each walking right from the
-    // bracket just found above it (the top level, if none brackets the
-    // key, from its own splice, which lies before the key).
-    for (int i = level - 1; i >= 0; --i) {
-      Node* x = i + 1 < kMaxHeight ? prev[i + 1] : prev[i];
-      Node* y = x->NoBarrierNext(i);
-      while (true) {
-        // Where the walk goes after y: right, or down from x.
-        if (y != nullptr) PrefetchKeyOf(y->NoBarrierNext(i));
-        if (i > 0) PrefetchKeyOf(x->NoBarrierNext(i - 1));
-        if (!KeyIsAfterNode(key, y)) break;
-        x = y;
-        y = x->NoBarrierNext(i);
-      }
-      prev[i] = x;
-      next[i] = y;
-    }
-    assert(next[0] == nullptr || !Equal(key, next[0]->key));
+    offsets[k + 1] = offsets[k] + static_cast<size_t>(RandomHeight());
+  }
+  std::vector<Node*> brackets(2 * offsets[n]);
 
-    const int height = RandomHeight();
+  // Phase 1, read only: every key's neighbours in the list as it is. The
+  // keys are cut into up to kSearchCursors runs; each run is searched as
+  // a splice (each key from where the one before it ended), and the runs'
+  // searches advance in turn, one comparison each, so that each cursor's
+  // next node, asked for as soon as it is known, arrives while the others
+  // compare: the misses of a large memtable overlap instead of following
+  // one another.
+  SpliceCursor cursors[kSearchCursors];
+  const size_t runs = n < kSearchCursors ? n : kSearchCursors;
+  for (size_t r = 0; r < runs; ++r) {
+    SpliceCursor& c = cursors[r];
+    c.k = n * r / runs;
+    c.end = n * (r + 1) / runs;
+    c.level = -1;
+    for (int i = 0; i < kMaxHeight; ++i) {
+      c.prev[i] = head_;
+      c.next[i] = head_->NoBarrierNext(i);
+    }
+  }
+  for (size_t active = runs; active > 0;) {
+    for (size_t r = 0; r < runs; ++r) {
+      SpliceCursor& c = cursors[r];
+      if (c.k != c.end &&
+          StepSearch(keys, &c, brackets.data(), offsets.data())) {
+        --active;
+      }
+    }
+  }
+
+  // Phase 2: link in key order. Between a key's recorded neighbours at a
+  // level there may now be nodes of this group, all before the key (keys
+  // ascend); the last of them is then the last node this group linked at
+  // that level, and its successor is the recorded one. So the predecessor
+  // is found without a comparison.
+  Node* last[kMaxHeight] = {};
+  for (size_t k = 0; k < n; ++k) {
+    const auto height = static_cast<int>(offsets[k + 1] - offsets[k]);
     if (height > GetMaxHeight()) {
       // relaxed: see invariant 4 (the new levels' prev is head_, whose
       // pointers there are nullptr until the release stores below).
       max_height_.store(height, std::memory_order_relaxed);
     }
-    Node* const x = NewNode(key, height);
+    Node* const x = NewNode(keys[k], height);
+    Node* const* const b = brackets.data() + 2 * offsets[k];
     for (int i = 0; i < height; ++i) {
+      Node* prev = b[2 * i];
+      Node* const next = b[2 * i + 1];
+      if (last[i] != nullptr && last[i]->NoBarrierNext(i) == next) {
+        prev = last[i];
+      }
+      assert(prev->NoBarrierNext(i) == next);
       // relaxed: x is unreachable until the release store just below.
-      x->NoBarrierSetNext(i, next[i]);
-      prev[i]->SetNext(i, x);
-      if (next[i] == nullptr) tail_[i] = x;
-      prev[i] = x;  // the next key comes after x
+      x->NoBarrierSetNext(i, next);
+      prev->SetNext(i, x);
+      if (next == nullptr) tail_[i] = x;
+      last[i] = x;
     }
   }
 }
