@@ -6,8 +6,10 @@
 
 #pragma once
 
+#include <bit>
 #include <cassert>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -63,10 +65,17 @@ class Slice {
     return ToStringView();
   }
 
-  // Three-way bytewise comparison: <0, 0 or >0.
+  // Three-way bytewise comparison (bytes as unsigned): <0, 0 or >0.
   int compare(const Slice& b) const noexcept {
     const size_t min_len = size_ < b.size_ ? size_ : b.size_;
-    int r = min_len == 0 ? 0 : std::memcmp(data_, b.data_, min_len);
+    int r = 0;
+    if (min_len <= kInlineCompare) {
+      // Short slices (the keys of most stores) eight bytes at a time,
+      // inline: a call to memcmp costs more than the comparison.
+      r = CompareShort(data_, b.data_, min_len);
+    } else {
+      r = std::memcmp(data_, b.data_, min_len);
+    }
     if (r == 0) {
       if (size_ < b.size_) {
         r = -1;
@@ -83,6 +92,45 @@ class Slice {
   }
 
  private:
+  // Up to this many common bytes, compare() compares inline.
+  static constexpr size_t kInlineCompare = 32;
+
+  static uint64_t ByteSwap(uint64_t v) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_bswap64(v);
+#else
+    uint64_t r = 0;
+    for (int i = 0; i < 8; ++i) r = (r << 8) | ((v >> (8 * i)) & 0xff);
+    return r;
+#endif
+  }
+
+  // memcmp's sign over n bytes, for small n.
+  static int CompareShort(const char* a, const char* b, size_t n) noexcept {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x;
+      uint64_t y;
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) {
+        // The first differing byte decides: in big-endian order it is the
+        // most significant one that differs.
+        if constexpr (std::endian::native == std::endian::little) {
+          x = ByteSwap(x);
+          y = ByteSwap(y);
+        }
+        return x < y ? -1 : +1;
+      }
+    }
+    for (; i < n; ++i) {
+      const auto x = static_cast<unsigned char>(a[i]);
+      const auto y = static_cast<unsigned char>(b[i]);
+      if (x != y) return x < y ? -1 : +1;
+    }
+    return 0;
+  }
+
   const char* data_ = "";
   size_t size_ = 0;
 };

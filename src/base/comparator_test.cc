@@ -91,6 +91,25 @@ TEST(BytewiseComparatorTest, CompareAgreesWithStdStringOnUnsignedBytes) {
   }
 }
 
+// Slices of up to 48 bytes sharing long prefixes: compare() takes them
+// eight bytes at a time (up to 32 common bytes) or through memcmp, and
+// either way must agree with memcmp's unsigned order, wherever in a word
+// the first difference falls.
+TEST(BytewiseComparatorTest, LongKeysAgreeWithMemcmpWhereverTheyDiffer) {
+  Random rnd(709);
+  for (int i = 0; i < 50000; ++i) {
+    std::string a = RandomEdgyString(&rnd, 48);
+    std::string b =
+        a.substr(0, rnd.Uniform(static_cast<uint32_t>(a.size()) + 1));
+    b += RandomEdgyString(&rnd, 48 - b.size());
+    if (rnd.OneIn(4)) b = a;
+    const int expected = Sign(a.compare(b));
+    ASSERT_EQ(Sign(Slice(a).compare(Slice(b))), expected) << i;
+    ASSERT_EQ(Sign(Slice(b).compare(Slice(a))), -expected) << i;
+    ASSERT_EQ(Compare(a, b), expected) << i;
+  }
+}
+
 TEST(BytewiseComparatorTest, ShortestSeparatorEdgeCases) {
   // Cut right after an incrementable differing byte.
   EXPECT_EQ(Separator("abcdef", "abzz"), "abd");
