@@ -6,7 +6,6 @@
 
 #pragma once
 
-#include <bit>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -95,34 +94,29 @@ class Slice {
   // Up to this many common bytes, compare() compares inline.
   static constexpr size_t kInlineCompare = 32;
 
-  static uint64_t ByteSwap(uint64_t v) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_bswap64(v);
-#else
-    uint64_t r = 0;
-    for (int i = 0; i < 8; ++i) r = (r << 8) | ((v >> (8 * i)) & 0xff);
-    return r;
-#endif
-  }
-
-  // memcmp's sign over n bytes, for small n.
+  // memcmp's sign over n bytes, for small n. With GCC or Clang, eight
+  // bytes at a time: where two words differ, the first differing byte
+  // decides, which in big-endian order is the most significant one (a
+  // little-endian word is byte-swapped first).
   static int CompareShort(const char* a, const char* b, size_t n) noexcept {
     size_t i = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ||   \
+     __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
     for (; i + 8 <= n; i += 8) {
       uint64_t x;
       uint64_t y;
       std::memcpy(&x, a + i, 8);
       std::memcpy(&y, b + i, 8);
       if (x != y) {
-        // The first differing byte decides: in big-endian order it is the
-        // most significant one that differs.
-        if constexpr (std::endian::native == std::endian::little) {
-          x = ByteSwap(x);
-          y = ByteSwap(y);
-        }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        x = __builtin_bswap64(x);
+        y = __builtin_bswap64(y);
+#endif
         return x < y ? -1 : +1;
       }
     }
+#endif
     for (; i < n; ++i) {
       const auto x = static_cast<unsigned char>(a[i]);
       const auto y = static_cast<unsigned char>(b[i]);

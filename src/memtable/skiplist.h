@@ -10,7 +10,8 @@
 // in the arena. Keys are copied into nodes by value and never destroyed (the
 // arena frees raw memory), so `Key` must be trivially destructible. When Key
 // is a pointer (the memtable uses `const char*`), the bytes it points at must
-// be written before Insert and must outlive the list.
+// be written before the key is inserted (Insert, InsertAscending) and must
+// outlive the list.
 //
 // Invariants:
 //  1. Nodes are never removed or freed until the arena dies, so a pointer a
@@ -32,10 +33,9 @@
 //     head's pointer at that level is set loads nullptr there (the head's
 //     pointers start as nullptr) and descends. Either way it finds the same
 //     nodes.
-//  5. Only the writer mutates rnd_, max_height_, tail_ and next pointers, so
-//  the
-//     writer may read them with relaxed loads; writers are ordered by the
-//     caller's external synchronisation.
+//  5. Only the writer mutates rnd_, max_height_, tail_, the search scratch
+//     and next pointers, so the writer may read them with relaxed loads;
+//     writers are ordered by the caller's external synchronisation.
 
 #pragma once
 
@@ -74,9 +74,10 @@ class SkipList {
   // where the one before ended (a "splice": the nodes around the previous
   // key at every level), climbing only as high as the gap to the next key
   // needs, so that a sorted group of random keys touches far fewer nodes
-  // than as many Inserts; and up to eight such searches, over runs of the
-  // keys, advance in turn, so that their cache misses overlap. All the
-  // searches run before the first key is linked.
+  // than as many Inserts; a large group is cut into up to eight runs whose
+  // searches advance in turn, a step each (a comparison, or the climb that
+  // starts a key), so that their cache misses overlap. All the searches run
+  // before the first key is linked.
   // REQUIRES: as Insert, for every key; keys[i] < keys[i + 1].
   void InsertAscending(const Key* keys, size_t n);
 
@@ -185,13 +186,21 @@ class SkipList {
     Node* prev[kMaxHeight];
     Node* next[kMaxHeight];
   };
-  // Searches at most one step of `c`: records a found key's neighbours
-  // (as InsertAscending lays them out) and returns true when it was the
-  // run's last.
+  // Searches one step of `c`: records a found key's neighbours (as
+  // InsertAscending lays them out) and returns true when it was the run's
+  // last. REQUIRES: c->k < c->end.
   bool StepSearch(const Key* keys, SpliceCursor* c, Node** brackets,
                   const size_t* offsets) const;
-  // How many runs InsertAscending searches at once.
+  // How many runs InsertAscending searches at once, at most, and the
+  // fewest keys a run gets: a run's first key is searched from the top,
+  // the others from the splice, so a small group is one run.
   static constexpr size_t kSearchCursors = 8;
+  static constexpr size_t kMinKeysPerRun = 16;
+  // Writer only: InsertAscending's per-key heights (as offsets) and
+  // recorded neighbours, kept between groups up to kKeptScratchKeys keys.
+  static constexpr size_t kKeptScratchKeys = 4096;
+  std::vector<size_t> offsets_;
+  std::vector<Node*> brackets_;
 
   int GetMaxHeight() const {
     // relaxed: see invariant 4.
@@ -202,9 +211,10 @@ class SkipList {
 
   // Asks for what a comparison against `n` reads (nullable): when keys are
   // pointers, the bytes they point at (the memtable's entries, apart from
-  // the nodes), else the node. A search calls it for both places it may go
-  // next, right and down, before it compares: the misses of the way it
-  // takes then overlap its current comparison's. Never faults.
+  // the nodes; reading the pointer loads the node itself, which may wait
+  // on memory), else the node. A search calls it for both places it may
+  // go next, right and down, before it compares: the entry misses of the
+  // way it takes then overlap its current comparison. Never faults.
   static void PrefetchKeyOf(const Node* n) {
     if (n == nullptr) return;
     if constexpr (std::is_pointer_v<Key>) {
@@ -363,8 +373,9 @@ bool SkipList<Key, Comparator>::StepSearch(const Key* keys, SpliceCursor* c,
                                            Node** brackets,
                                            const size_t* offsets) const {
   // What comparing against the node the walk moves to reads is asked for
-  // as soon as the node is known; the comparison comes on the cursor's
-  // next turn, after the other cursors' steps.
+  // as soon as the node is known (loading the node for its key pointer);
+  // the comparison comes on the cursor's next turn, after the other
+  // cursors' steps.
   const auto walk_to = [c](Node* y) {
     c->y = y;
     PrefetchKeyOf(y);
@@ -419,26 +430,31 @@ void SkipList<Key, Comparator>::InsertAscending(const Key* keys, size_t n) {
   // Each node's height, drawn first: offsets[k] is the sum of the heights
   // before key k, and brackets[2 * (offsets[k] + i)] and the pointer after
   // it will hold key k's neighbours at level i in the list as it is now.
-  std::vector<size_t> offsets(n + 1);
+  std::vector<size_t>& offsets = offsets_;
+  std::vector<Node*>& brackets = brackets_;
+  offsets.resize(n + 1);
   offsets[0] = 0;
   for (size_t k = 0; k < n; ++k) {
     offsets[k + 1] = offsets[k] + static_cast<size_t>(RandomHeight());
   }
-  std::vector<Node*> brackets(2 * offsets[n]);
+  brackets.resize(2 * offsets[n]);
 
   // Phase 1, read only: every key's neighbours in the list as it is. The
   // keys are cut into up to kSearchCursors runs; each run is searched as
   // a splice (each key from where the one before it ended), and the runs'
-  // searches advance in turn, one comparison each, so that each cursor's
-  // next node, asked for as soon as it is known, arrives while the others
-  // compare: the misses of a large memtable overlap instead of following
-  // one another.
+  // searches advance in turn, a step each, so that the entry bytes a
+  // cursor compares next, asked for as soon as its next node is known,
+  // arrive while the others step: the misses of a large memtable overlap
+  // instead of following one another.
   SpliceCursor cursors[kSearchCursors];
-  const size_t runs = n < kSearchCursors ? n : kSearchCursors;
+  size_t runs = n / kMinKeysPerRun;
+  if (runs < 1) runs = 1;
+  if (runs > kSearchCursors) runs = kSearchCursors;
   for (size_t r = 0; r < runs; ++r) {
     SpliceCursor& c = cursors[r];
     c.k = n * r / runs;
     c.end = n * (r + 1) / runs;
+    assert(c.k < c.end);  // every run has a key, so each one finishes
     c.level = -1;
     for (int i = 0; i < kMaxHeight; ++i) {
       c.prev[i] = head_;
@@ -458,8 +474,10 @@ void SkipList<Key, Comparator>::InsertAscending(const Key* keys, size_t n) {
   // Phase 2: link in key order. Between a key's recorded neighbours at a
   // level there may now be nodes of this group, all before the key (keys
   // ascend); the last of them is then the last node this group linked at
-  // that level, and its successor is the recorded one. So the predecessor
-  // is found without a comparison.
+  // that level, and its successor is the recorded one. If the last node
+  // linked at that level has another successor, no node of the group lies
+  // between the recorded pair, and the recorded predecessor still is one.
+  // So the predecessor is found without a comparison.
   Node* last[kMaxHeight] = {};
   for (size_t k = 0; k < n; ++k) {
     const auto height = static_cast<int>(offsets[k + 1] - offsets[k]);
@@ -483,6 +501,11 @@ void SkipList<Key, Comparator>::InsertAscending(const Key* keys, size_t n) {
       if (next == nullptr) tail_[i] = x;
       last[i] = x;
     }
+  }
+  if (n > kKeptScratchKeys) {
+    // A large group's scratch is not kept.
+    std::vector<size_t>().swap(offsets_);
+    std::vector<Node*>().swap(brackets_);
   }
 }
 
