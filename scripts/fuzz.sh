@@ -7,8 +7,11 @@
 #   1. replays every file of tests/fuzz/corpus/<target>/ once;
 #   2. fuzzes for at least <seconds> of CPU time, starting from a scratch
 #      copy of that corpus (the repository is never written to), with
-#      -malloc_limit_mb=64 so that any single allocation over 64 MiB is a
-#      finding, like a crash, a leak, running out of memory or a timeout;
+#      -malloc_limit_mb=65 so that any single allocation over 64 MiB (the
+#      largest block the format allows, kMaxUncompressedBlockSize, which a
+#      reader may have to allocate whole; libFuzzer counts an allocation
+#      of exactly the limit as over it) is a finding, like a crash, a
+#      leak, running out of memory or a timeout;
 #   3. prints the CPU seconds and executions it spent.
 # Crashing inputs are saved in $FUZZ_FINDINGS (default <build dir>/fuzz-
 # findings) as <target>-crash-<sha1> etc. Exits non-zero if any target
@@ -55,7 +58,7 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
-common_flags=(-malloc_limit_mb=64 -rss_limit_mb=2048 -timeout=30)
+common_flags=(-malloc_limit_mb=65 -rss_limit_mb=2048 -timeout=30)
 read -r -a extra_flags <<< "${FUZZ_EXTRA_FLAGS:-}"
 keep_going=${FUZZ_KEEP_GOING:-0}
 mode_flags=()

@@ -148,10 +148,29 @@ Status UncompressedLength(Compression type, Slice* input, size_t* length) {
       }
       return Status::OK();
     }
-    case Compression::kLZ4:
+    case Compression::kLZ4: {
+      uint32_t n = 0;
+      STRATA_RETURN_IF_ERROR(ReadLengthPrefix(type, input, &n));
+      *length = n;
+      return Status::OK();
+    }
     case Compression::kZstd: {
       uint32_t n = 0;
       STRATA_RETURN_IF_ERROR(ReadLengthPrefix(type, input, &n));
+      // zstd's ratio bound is wide (a run of one byte compresses ~32,000
+      // times), so a few damaged bytes could claim tens of MiB. The frame
+      // header states its content size (the compressor always writes it):
+      // a frame that is not one, or that says otherwise, is refused
+      // before anything is allocated.
+      const unsigned long long declared =
+          ZSTD_getFrameContentSize(input->data(), input->size());
+      if (declared == ZSTD_CONTENTSIZE_ERROR) {
+        return Status::Corruption("zstd block has no valid frame header");
+      }
+      if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != n) {
+        return Status::Corruption(
+            "zstd block's length prefix and frame header disagree");
+      }
       *length = n;
       return Status::OK();
     }

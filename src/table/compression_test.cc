@@ -99,6 +99,35 @@ TEST(CompressionTest, ImpossibleSizesAreRejectedBeforeAllocating) {
             MaxUncompressedSize(Compression::kZstd, size_t{1} << 40));
 }
 
+// A zstd block's length prefix must agree with its frame's declared size:
+// a damaged prefix, or bytes that are no frame at all, are refused before
+// the reader allocates what they claim.
+TEST(CompressionTest, ZstdLengthMustMatchTheFrame) {
+  Compressor compressor(Compression::kZstd);
+  std::string block;
+  ASSERT_TRUE(compressor.Compress(std::string(3000, 'z'), &block));
+  Slice frame(block);
+  uint32_t length = 0;
+  ASSERT_TRUE(GetVarint32(&frame, &length));
+  ASSERT_EQ(3000u, length);
+
+  std::string wrong;
+  PutVarint32(&wrong, 4000);
+  wrong.append(frame.data(), frame.size());
+  Status s;
+  Uncompress(Compression::kZstd, wrong, &s);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(std::string::npos, s.ToString().find("disagree")) << s.ToString();
+
+  std::string garbage;
+  PutVarint32(&garbage, (32u << 20) - 1);  // within the ratio bound below
+  garbage.append(std::string(4000, '\x10'));
+  Uncompress(Compression::kZstd, garbage, &s);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(std::string::npos, s.ToString().find("no valid frame header"))
+      << s.ToString();
+}
+
 TEST(CompressionTest, WorstCaseRatiosStayWithinTheBound) {
   // Long runs are each format's best case; they must still decode.
   const std::string zeros(4 << 20, '\0');
