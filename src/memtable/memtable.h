@@ -1,9 +1,10 @@
 // MemTable: the in-memory sorted buffer every write lands in first.
 //
 // Entries live in an arena and are indexed by a concurrent skiplist. The
-// skiplist's nodes (a pointer to the entry and 1.33 links on average, 16
-// to 32 bytes) live in an arena of their own: a search or a scan walks the
-// nodes, which then lie densely together instead of each beside its entry,
+// skiplist's nodes (a pointer to the entry and 1.33 links on average; 16
+// bytes for three in four nodes, 32 or more for the rest, as the arena
+// aligns them to 16) live in an arena of their own: a search or a scan walks
+// the nodes, which then lie densely together instead of each beside its entry,
 // so fewer of its steps miss the cache. An entry is varint32(internal key
 // length) ‖ internal key ‖ varint32(value length) ‖ value (internal key as
 // in key/internal_key.h). Range tombstones (kRangeDeletion and
