@@ -116,6 +116,11 @@ Status CorruptionAt(const std::string& file_name, uint64_t offset,
                             what);
 }
 
+bool BlockChecksumMatches(const char* stored, size_t n) {
+  return crc32c::Value(stored, n + 1) ==
+         crc32c::Unmask(DecodeFixed32(stored + n + 1));
+}
+
 Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
                  uint64_t limit, const BlockHandle& handle,
                  bool verify_checksum, BlockContents* contents) {
@@ -157,11 +162,8 @@ Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
     }
     __builtin_prefetch(data + stored - 1);
   }
-  if (verify_checksum) {
-    const uint32_t expected = crc32c::Unmask(DecodeFixed32(data + n + 1));
-    if (crc32c::Value(data, n + 1) != expected) {
-      return CorruptionAt(file_name, handle.offset, "block checksum mismatch");
-    }
+  if (verify_checksum && !BlockChecksumMatches(data, n)) {
+    return CorruptionAt(file_name, handle.offset, "block checksum mismatch");
   }
   const auto type = static_cast<uint8_t>(data[n]);
   if (IsUnitCompression(type)) {

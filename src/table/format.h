@@ -168,6 +168,10 @@ struct BlockContents {
   size_t allocated = 0;  // bytes `data` holds (>= size)
 };
 
+// Whether the `n` stored bytes of a block at `stored`, followed there by
+// its trailer, match the trailer's checksum (over the bytes and the type).
+bool BlockChecksumMatches(const char* stored, size_t n);
+
 // Reads the block at `handle` with its trailer, checks that it ends at or
 // before `limit` (before allocating anything), verifies its checksum when
 // `verify_checksum` and decompresses it. Damage is a Corruption naming

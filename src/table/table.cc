@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "base/coding.h"
-#include "base/crc32c.h"
 #include "base/result.h"
 #include "cache/block_cache.h"
 #include "table/two_level_iterator.h"
@@ -569,8 +568,7 @@ Status Table::VerifyPadding(uint64_t offset, uint64_t n) const {
     return CorruptionAt(file_name_, offset, "truncated block read");
   }
   const size_t size = n - kBlockTrailerSize;
-  if (crc32c::Value(read.data(), size + 1) !=
-      crc32c::Unmask(DecodeFixed32(read.data() + size + 1))) {
+  if (!BlockChecksumMatches(read.data(), size)) {
     return CorruptionAt(file_name_, offset, "block checksum mismatch");
   }
   if (read[size] != 0) {
