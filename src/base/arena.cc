@@ -21,9 +21,14 @@ char* Arena::AllocateFallback(size_t bytes) {
 char* Arena::AllocateAligned(size_t bytes) {
   constexpr size_t kAlign =
       alignof(std::max_align_t) > 8 ? alignof(std::max_align_t) : 8;
-  static_assert((kAlign & (kAlign - 1)) == 0, "alignment must be a power of 2");
-  const size_t mod = reinterpret_cast<uintptr_t>(alloc_ptr_) & (kAlign - 1);
-  const size_t slop = mod == 0 ? 0 : kAlign - mod;
+  return AllocateAligned(bytes, kAlign);
+}
+
+char* Arena::AllocateAligned(size_t bytes, size_t align) {
+  assert(align > 0 && (align & (align - 1)) == 0 &&
+         align <= alignof(std::max_align_t));
+  const size_t mod = reinterpret_cast<uintptr_t>(alloc_ptr_) & (align - 1);
+  const size_t slop = mod == 0 ? 0 : align - mod;
   const size_t needed = bytes + slop;
   char* result;
   if (needed <= alloc_bytes_remaining_) {
@@ -34,7 +39,7 @@ char* Arena::AllocateAligned(size_t bytes) {
     // New blocks come from operator new[], which aligns for any scalar.
     result = AllocateFallback(bytes);
   }
-  assert((reinterpret_cast<uintptr_t>(result) & (kAlign - 1)) == 0);
+  assert((reinterpret_cast<uintptr_t>(result) & (align - 1)) == 0);
   return result;
 }
 

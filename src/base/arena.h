@@ -26,6 +26,10 @@ class Arena {
   char* Allocate(size_t bytes);
   // Returns `bytes` bytes aligned for any scalar type. REQUIRES: bytes > 0.
   char* AllocateAligned(size_t bytes);
+  // Returns `bytes` bytes aligned to `align`, a power of two no larger
+  // than alignof(std::max_align_t) (objects packed closer than any
+  // scalar's alignment would put them). REQUIRES: bytes > 0.
+  char* AllocateAligned(size_t bytes, size_t align);
 
   // Bytes reserved from the system, including bookkeeping.
   size_t MemoryUsage() const {

@@ -87,6 +87,23 @@ TEST(ArenaTest, AllocateAlignedAfterOddSizes) {
   EXPECT_TRUE(IsAligned(arena.AllocateAligned(100000)));
 }
 
+// A smaller alignment packs objects closer: eight-byte objects aligned to
+// 8 lie back to back, and every alignment up to the largest is kept after
+// allocations of any size.
+TEST(ArenaTest, AllocateAlignedToAGivenAlignment) {
+  Arena arena;
+  char* const first = arena.AllocateAligned(8, 8);
+  EXPECT_EQ(arena.AllocateAligned(24, 8), first + 8);
+  for (size_t align = 1; align <= kAlign; align *= 2) {
+    for (size_t odd = 1; odd <= 2 * kAlign + 1; ++odd) {
+      arena.Allocate(odd);
+      const char* const p = arena.AllocateAligned(odd, align);
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(p) & (align - 1), 0u)
+          << "align " << align << " after " << odd;
+    }
+  }
+}
+
 TEST(ArenaTest, AllocationsDoNotOverlap) {
   Arena arena;
   std::vector<std::pair<uintptr_t, uintptr_t>> ranges;

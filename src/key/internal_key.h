@@ -211,6 +211,8 @@ class InternalKeyComparator final : public Comparator {
   // with.
   const Comparator* key_comparator() const { return key_comparator_; }
   bool versioned() const { return versioned_ != nullptr; }
+  // User keys are ordered bytewise (BytewiseComparator(), unversioned).
+  bool bytewise() const { return bytewise_; }
   // Orders user keys by key alone (in a versioned DB, without their
   // timestamps: KeyOnlyComparator); the key comparator otherwise.
   const Comparator* key_only_comparator() const {

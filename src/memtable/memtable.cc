@@ -24,15 +24,65 @@ const char* EncodeSeekKey(std::string* scratch, const Slice& internal_key) {
   return scratch->data();
 }
 
+constexpr uint64_t kMaxHintPrefix = (uint64_t{1} << 14) - 1;
+constexpr size_t kHintTagBytes = 6;
+
 }  // namespace
 
-int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
+uint64_t OrderHint(const Slice& x, const Slice& ref) {
+  const size_t limit = std::min(x.size(), ref.size());
+  size_t p = 0;
+  while (p + 8 <= limit) {
+    uint64_t a;
+    uint64_t b;
+    std::memcpy(&a, x.data() + p, 8);
+    std::memcpy(&b, ref.data() + p, 8);
+    if (a != b) break;
+    p += 8;
+  }
+  while (p < limit && x[p] == ref[p]) ++p;
+  uint64_t r;  // 1: x < ref, 2: x == ref, 3: x > ref
+  if (p == x.size()) {
+    r = p == ref.size() ? 2 : 1;
+  } else if (p == ref.size()) {
+    r = 3;
+  } else {
+    r = static_cast<uint8_t>(x[p]) < static_cast<uint8_t>(ref[p]) ? 1 : 3;
+  }
+  uint64_t tag = 0;
+  if (p >= kMaxHintPrefix) {
+    p = kMaxHintPrefix;
+  } else {
+    const size_t n = std::min(kHintTagBytes, x.size() - p);
+    for (size_t i = 0; i < n; ++i) {
+      tag |= uint64_t{static_cast<uint8_t>(x[p + i])}
+             << (8 * (kHintTagBytes - 1 - i));
+    }
+  }
+  const uint64_t q = r == 1 ? p : kMaxHintPrefix - p;
+  return r << 62 | q << 48 | tag;
+}
+
+int MemTable::KeyComparator::CompareEntries(const char* a,
+                                            const char* b) const {
   return comparator.Compare(GetLengthPrefixed(a), GetLengthPrefixed(b));
+}
+
+MemTable::TableKey MemTable::SearchKey(const char* entry,
+                                       const Slice& internal_key) const {
+  // acquire: pairs with the release in Add, so the reference's bytes are
+  // there to read.
+  const char* const ref = hint_reference_.load(std::memory_order_acquire);
+  if (ref == nullptr) return TableKey{0, entry};
+  return TableKey{OrderHint(ExtractUserKey(internal_key),
+                            ExtractUserKey(GetLengthPrefixed(ref))),
+                  entry};
 }
 
 MemTable::MemTable(const InternalKeyComparator& comparator,
                    size_t arena_block_size)
     : comparator_{comparator},
+      hinted_(comparator.bytewise()),
       arena_(arena_block_size),
       // Nodes are a small share of the memory: smaller blocks, so that the
       // partly used one adds little to the usage write_buffer_size sees.
@@ -52,20 +102,31 @@ void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
   assert(p + value.size() == buf + encoded_len);
+  TableKey table_key{0, buf};
+  if (hinted_) {
+    // relaxed: only this (the writing) thread stores it.
+    const char* ref = hint_reference_.load(std::memory_order_relaxed);
+    if (ref == nullptr) {
+      ref = buf;
+      // release: a reader that sees the reference sees its bytes.
+      hint_reference_.store(ref, std::memory_order_release);
+    }
+    table_key.hint = OrderHint(key, ExtractUserKey(GetLengthPrefixed(ref)));
+  }
   // relaxed: a statistic, read by readers that only filter by it.
   if (seq > largest_sequence_.load(std::memory_order_relaxed)) {
     largest_sequence_.store(seq, std::memory_order_relaxed);
   }
   if (IsRangeDeletionType(static_cast<uint8_t>(type))) {
-    range_del_table_.Insert(buf);
+    range_del_table_.Insert(table_key);
     // release: a reader that sees the count sees the entry.
     num_range_deletions_.fetch_add(1, std::memory_order_release);
     return;
   }
   if (grouping_) {
-    group_.push_back(buf);
+    group_.push_back(table_key);
   } else {
-    table_.Insert(buf);
+    table_.Insert(table_key);
   }
   if (comparator_.comparator.versioned() && key.size() >= kTimestampSize) {
     // relaxed: published by the pipeline's release of the sequence.
@@ -90,7 +151,7 @@ void MemTable::FinishGroup() {
   assert(grouping_);
   grouping_ = false;
   // Taken out first: whatever happens below, the next group starts empty.
-  std::vector<const char*> group;
+  std::vector<TableKey> group;
   group.swap(group_);
   if (group.size() == 1) {
     table_.Insert(group[0]);
@@ -98,7 +159,7 @@ void MemTable::FinishGroup() {
     // Entries are distinct (each has its own sequence), so the order is
     // strict. A batch written in key order (a bulk load) is linked as it
     // came.
-    const auto less = [this](const char* a, const char* b) {
+    const auto less = [this](const TableKey& a, const TableKey& b) {
       return comparator_(a, b) < 0;
     };
     if (!std::is_sorted(group.begin(), group.end(), less)) {
@@ -125,7 +186,7 @@ RangeTombstoneListPtr MemTable::RangeTombstones() const {
   tombstones.reserve(count);
   Table::Iterator iter(&range_del_table_);
   for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
-    const Slice ikey = GetLengthPrefixed(iter.key());
+    const Slice ikey = GetLengthPrefixed(iter.key().entry);
     const Slice value = GetLengthPrefixed(ikey.data() + ikey.size());
     RangeTombstone t;
     // The write path checked every range, so the entry decodes.
@@ -146,7 +207,7 @@ RangeTombstoneListPtr MemTable::RangeTombstones() const {
 MemTable::GetResult MemTable::Get(const LookupKey& key, std::string* value,
                                   SequenceNumber* found_sequence) const {
   Table::Iterator iter(&table_);
-  iter.Seek(key.memtable_key().data());
+  iter.Seek(SearchKey(key.memtable_key().data(), key.internal_key()));
   // The first entry at or after (user_key, sequence) is the newest visible
   // version if it belongs to the same user key. In a versioned DB a
   // version written after the read's sequence with an older timestamp
@@ -156,7 +217,7 @@ MemTable::GetResult MemTable::Get(const LookupKey& key, std::string* value,
   uint64_t tag = 0;
   for (;; iter.Next()) {
     if (!iter.Valid()) return GetResult::kNotPresent;
-    ikey = GetLengthPrefixed(iter.key());
+    ikey = GetLengthPrefixed(iter.key().entry);
     if (!SameUserKey(comparator_.comparator, ikey, key.internal_key())) {
       return GetResult::kNotPresent;
     }
@@ -175,8 +236,9 @@ void MemTable::ForEachVersion(
     const LookupKey& key,
     const std::function<bool(const Slice&, const Slice&)>& visit) const {
   Table::Iterator iter(&table_);
-  for (iter.Seek(key.memtable_key().data()); iter.Valid(); iter.Next()) {
-    const Slice ikey = GetLengthPrefixed(iter.key());
+  for (iter.Seek(SearchKey(key.memtable_key().data(), key.internal_key()));
+       iter.Valid(); iter.Next()) {
+    const Slice ikey = GetLengthPrefixed(iter.key().entry);
     if (!SameUserKey(comparator_.comparator, ikey, key.internal_key())) return;
     if (!visit(ikey, GetLengthPrefixed(ikey.data() + ikey.size()))) return;
   }
@@ -185,20 +247,21 @@ void MemTable::ForEachVersion(
 // Iterates the skiplist, presenting entries as internal key / value.
 class MemTable::Iter final : public InternalIterator {
  public:
-  explicit Iter(const Table* table) : iter_(table) {}
+  Iter(const MemTable* mem, const Table* table) : mem_(mem), iter_(table) {}
 
   bool Valid() const override { return iter_.Valid(); }
   void SeekToFirst() override { iter_.SeekToFirst(); }
   void SeekToLast() override { iter_.SeekToLast(); }
   void Seek(const Slice& target) override {
-    iter_.Seek(EncodeSeekKey(&scratch_, target));
+    iter_.Seek(mem_->SearchKey(EncodeSeekKey(&scratch_, target), target));
   }
   void SeekForPrev(const Slice& target) override {
-    iter_.SeekForPrev(EncodeSeekKey(&scratch_, target));
+    iter_.SeekForPrev(
+        mem_->SearchKey(EncodeSeekKey(&scratch_, target), target));
   }
   void Next() override { iter_.Next(); }
   void Prev() override { iter_.Prev(); }
-  Slice key() const override { return GetLengthPrefixed(iter_.key()); }
+  Slice key() const override { return GetLengthPrefixed(iter_.key().entry); }
   Slice value() const override {
     const Slice k = key();
     return GetLengthPrefixed(k.data() + k.size());
@@ -206,12 +269,13 @@ class MemTable::Iter final : public InternalIterator {
   Status status() const override { return Status::OK(); }
 
  private:
+  const MemTable* const mem_;
   Table::Iterator iter_;
   std::string scratch_;  // holds the encoded seek target
 };
 
 std::unique_ptr<InternalIterator> MemTable::NewIterator() const {
-  return std::make_unique<Iter>(&table_);
+  return std::make_unique<Iter>(this, &table_);
 }
 
 }  // namespace strata::internal

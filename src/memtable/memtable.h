@@ -1,16 +1,18 @@
 // MemTable: the in-memory sorted buffer every write lands in first.
 //
 // Entries live in an arena and are indexed by a concurrent skiplist. The
-// skiplist's nodes (a pointer to the entry and 1.33 links on average; 16
-// bytes for three in four nodes, 32 or more for the rest, as the arena
-// aligns them to 16) live in an arena of their own: a search or a scan walks
-// the nodes, which then lie densely together instead of each beside its entry,
-// so fewer of its steps miss the cache. An entry is varint32(internal key
-// length) ‖ internal key ‖ varint32(value length) ‖ value (internal key as
-// in key/internal_key.h). Range tombstones (kRangeDeletion and
-// kTimedRangeDeletion entries, key/range_tombstone.h) are kept in a second
-// skiplist of the same form, so point lookups and scans never step over them;
-// readers get them fragmented (key/range_tombstone.h), built once per change.
+// skiplist's nodes (a TableKey: the entry's order hint and a pointer to
+// it, then 1.33 links on average; 24 bytes for three in four nodes, 32 or
+// more for the rest, packed to 8 bytes) live in an arena of their own: a search
+// or a scan walks the nodes, which then lie densely together instead of each
+// beside its entry, so fewer of its steps miss the cache. A search compares
+// hints, which lie in the nodes, and reads an entry only when two hints tie
+// (OrderHint below). An entry is varint32(internal key length) ‖ internal key ‖
+// varint32(value length) ‖ value (internal key as in key/internal_key.h). Range
+// tombstones (kRangeDeletion and kTimedRangeDeletion entries,
+// key/range_tombstone.h) are kept in a second skiplist of the same form, so
+// point lookups and scans never step over them; readers get them fragmented
+// (key/range_tombstone.h), built once per change.
 //
 // Thread-safety: one writer at a time (the commit pipeline's leader) calls
 // Add; any number of readers call Get and iterate concurrently with it,
@@ -34,6 +36,23 @@
 #include "memtable/skiplist.h"
 
 namespace strata::internal {
+
+// The order hint of user key `x` against a reference key `ref` (the first
+// key a memtable got), for bytewise-ordered keys: a 64-bit number such that
+// for any keys x and y, OrderHint(x, ref) < OrderHint(y, ref) implies x < y
+// (bytewise); equal hints tell nothing. Never 0 (0 means "no hint").
+//
+// With p the length of the prefix x shares with ref, x is before, equal to
+// or after ref (r = 1, 2, 3), and t the six bytes of x from p on (zeros
+// past its end), the hint is r (2 bits) ‖ q (14 bits) ‖ t (48 bits), where
+// q = p when x < ref and q = 16383 - p otherwise. Why it orders: of two
+// keys before ref, the one sharing less of ref's prefix differs from ref
+// (downwards) earlier, so it is the smaller; after ref, the same key is the
+// larger; with equal r and p, both differ from ref at p, so they compare
+// from p on, where t, zero-padded, orders them unless the six bytes tie.
+// A prefix of 16383 bytes or more is counted as 16383 with t = 0, so such
+// keys tie among themselves and order correctly against all others.
+uint64_t OrderHint(const Slice& x, const Slice& ref);
 
 class MemTable {
  public:
@@ -122,14 +141,39 @@ class MemTable {
  private:
   class Iter;
 
-  // Orders memtable entries (length-prefixed internal keys).
+  // A skiplist key: the order hint of an entry's user key (0: none) and
+  // the entry (a length-prefixed internal key, then the value). The hint
+  // comes first: at the start of its node, it shares the cache line the
+  // node's address names, which is the one a search asks for.
+  struct TableKey {
+    uint64_t hint;
+    const char* entry;
+    const char* referenced() const { return entry; }
+  };
+  // Orders TableKeys: by hints where both have one and they differ, else
+  // by the entries' internal keys.
   struct KeyComparator {
     const InternalKeyComparator comparator;
-    int operator()(const char* a, const char* b) const;
+    int operator()(const TableKey& a, const TableKey& b) const {
+      if (a.hint != b.hint && a.hint != 0 && b.hint != 0) {
+        return a.hint < b.hint ? -1 : +1;
+      }
+      return CompareEntries(a.entry, b.entry);
+    }
+    int CompareEntries(const char* a, const char* b) const;
   };
-  using Table = SkipList<const char*, KeyComparator>;
+  using Table = SkipList<TableKey, KeyComparator>;
+
+  // The TableKey of a search for internal key `internal_key` encoded as an
+  // entry key at `entry`: with a hint once the reference key is set.
+  TableKey SearchKey(const char* entry, const Slice& internal_key) const;
 
   KeyComparator comparator_;
+  // Hints are given (OrderHint) when user keys are ordered bytewise.
+  const bool hinted_;
+  // The entry whose user key every hint is measured against: the first
+  // one added, set (release) before any node is linked; null until then.
+  std::atomic<const char*> hint_reference_{nullptr};
   Arena arena_;       // the entries
   Arena node_arena_;  // the skiplists' nodes
   Table table_;
@@ -138,7 +182,7 @@ class MemTable {
   // Its capacity is kept between groups up to kKeptGroupCapacity.
   static constexpr size_t kKeptGroupCapacity = 4096;
   bool grouping_ = false;
-  std::vector<const char*> group_;
+  std::vector<TableKey> group_;
   std::atomic<uint64_t> num_entries_{0};
   std::atomic<uint64_t> num_deletions_{0};
   // Published with release after the tombstone is in range_del_table_.

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/coding.h"
 #include "base/random.h"
@@ -207,7 +208,8 @@ TEST_F(MemTableTest, MemoryUsageGrowsWithData) {
 
 // The skiplist's nodes live in an arena of their own: the usage that
 // write_buffer_size is checked against counts them too. 100,000 entries of
-// 17 bytes (a 7-byte key, no value) and nodes of at least 16 bytes each.
+// 17 bytes (a 7-byte key, no value) and nodes of at least 24 bytes each
+// (an order hint, the entry's address, a link).
 TEST_F(MemTableTest, MemoryUsageCountsTheIndexNodes) {
   constexpr int kEntries = 100000;
   char key[16];
@@ -215,7 +217,170 @@ TEST_F(MemTableTest, MemoryUsageCountsTheIndexNodes) {
     std::snprintf(key, sizeof key, "k%06d", i);
     mem_.Add(static_cast<SequenceNumber>(i + 1), ValueType::kValue, key, "");
   }
-  EXPECT_GE(mem_.ApproximateMemoryUsage(), size_t{kEntries} * (17 + 16));
+  EXPECT_GE(mem_.ApproximateMemoryUsage(), size_t{kEntries} * (17 + 24));
+}
+
+std::string Hex(const std::string& s) {
+  std::string out;
+  char buf[4];
+  for (const char c : s) {
+    std::snprintf(buf, sizeof buf, "%02x", static_cast<uint8_t>(c));
+    out += buf;
+  }
+  return out;
+}
+
+// Keys from a small alphabet around the extremes (0x00, 0xff) so that
+// keys share prefixes, end where others go on, and differ in every way.
+std::string KeyAround(Random* rnd, size_t max_len) {
+  static constexpr char kAlphabet[] = {'\x00', '\x01', '\x7f', '\x80', '\xff'};
+  std::string key(rnd->Uniform(max_len + 1), '\0');
+  for (char& c : key) c = kAlphabet[rnd->Uniform(sizeof kAlphabet)];
+  return key;
+}
+
+// Wherever two keys' hints differ, they order the keys as bytewise
+// comparison does; no hint is 0. Most pairs of distinct keys must differ
+// in hint, or the hints would save no entry reads.
+TEST(OrderHintTest, DifferingHintsOrderKeysBytewise) {
+  Random rnd(29);
+  for (int round = 0; round < 40; ++round) {
+    const std::string ref = KeyAround(&rnd, 12);
+    std::vector<std::string> keys = {ref, "", ref + '\0', ref + "\xff"};
+    if (!ref.empty()) keys.push_back(ref.substr(0, ref.size() - 1));
+    for (int i = 0; i < 150; ++i) {
+      // Half the keys start with a piece of the reference.
+      std::string key =
+          rnd.OneIn(2) ? ref.substr(0, rnd.Uniform(ref.size() + 1)) : "";
+      key += KeyAround(&rnd, 10);
+      keys.push_back(key);
+    }
+    size_t distinct = 0;
+    size_t decided = 0;
+    for (const std::string& x : keys) {
+      const uint64_t hx = OrderHint(x, ref);
+      ASSERT_NE(hx, 0u);
+      for (const std::string& y : keys) {
+        const uint64_t hy = OrderHint(y, ref);
+        const int c = Slice(x).compare(Slice(y));
+        if (c != 0) ++distinct;
+        if (hx == hy) continue;
+        ++decided;
+        ASSERT_EQ(hx < hy, c < 0)
+            << "ref " << Hex(ref) << " x " << Hex(x) << " y " << Hex(y);
+      }
+    }
+    EXPECT_GT(decided, distinct * 3 / 4) << "round " << round;
+  }
+}
+
+// Keys sharing 16383 bytes or more with the reference tie among
+// themselves on that side of it, and order against all others.
+TEST(OrderHintTest, LongSharedPrefixes) {
+  const std::string ref(20000, 'm');
+  const std::string near_low = ref.substr(0, 17000) + 'a';
+  const std::string near_high = ref.substr(0, 17000) + 'z';
+  const std::string mid_low = ref.substr(0, 16382) + 'a';
+  const std::string mid_high = ref.substr(0, 16382) + 'z';
+  const std::string far_low = "ma";
+  const std::string far_high = "mz";
+  const std::vector<std::string> ascending = {
+      far_low, mid_low, near_low, ref, near_high, mid_high, far_high};
+  for (size_t i = 0; i + 1 < ascending.size(); ++i) {
+    EXPECT_LE(OrderHint(ascending[i], ref), OrderHint(ascending[i + 1], ref))
+        << i;
+  }
+  EXPECT_LT(OrderHint(far_low, ref), OrderHint(mid_low, ref));
+  EXPECT_LT(OrderHint(mid_low, ref), OrderHint(near_low, ref));
+  EXPECT_LT(OrderHint(near_low, ref), OrderHint(near_high, ref));
+  EXPECT_LT(OrderHint(near_high, ref), OrderHint(mid_high, ref));
+  EXPECT_LT(OrderHint(mid_high, ref), OrderHint(far_high, ref));
+  // Past 16383 shared bytes, the hints tie: the entries decide.
+  EXPECT_EQ(OrderHint(near_low, ref), OrderHint(ref.substr(0, 16390), ref));
+}
+
+// The same bytewise order without hints: a comparator that is not
+// BytewiseComparator() itself, so the memtable gives no hints.
+class UnhintedBytewise final : public Comparator {
+ public:
+  int Compare(const Slice& a, const Slice& b) const override {
+    return a.compare(b);
+  }
+  const char* Name() const override { return "test.UnhintedBytewise"; }
+  void FindShortestSeparator(std::string*, const Slice&) const override {}
+  void FindShortSuccessor(std::string*) const override {}
+};
+
+// A memtable with hints reads exactly as one without: every entry in the
+// same order both ways, and the same Get, Seek and SeekForPrev answers,
+// for keys made around the first key (the hints' reference), added singly
+// and in groups.
+TEST(MemTableHintTest, ReadsAsWithoutHints) {
+  const UnhintedBytewise unhinted;
+  const InternalKeyComparator hinted_cmp(BytewiseComparator());
+  const InternalKeyComparator plain_cmp(&unhinted);
+  MemTable hinted(hinted_cmp);
+  MemTable plain(plain_cmp);
+  Random rnd(41);
+  const std::string first = KeyAround(&rnd, 8) + "first";
+  std::vector<std::string> keys = {first};
+  for (int i = 0; i < 400; ++i) {
+    keys.push_back(first.substr(0, rnd.Uniform(first.size() + 1)) +
+                   KeyAround(&rnd, 6));
+  }
+  SequenceNumber seq = 1;
+  for (size_t i = 0; i < keys.size();) {
+    const bool group = rnd.OneIn(2);
+    if (group) hinted.StartGroup();
+    for (size_t n = 1 + rnd.Uniform(40); n > 0 && i < keys.size(); --n) {
+      // Some keys get a second version, some a deletion.
+      const std::string& key =
+          rnd.OneIn(5) ? keys[rnd.Uniform(i + 1)] : keys[i++];
+      const ValueType type =
+          rnd.OneIn(6) ? ValueType::kDeletion : ValueType::kValue;
+      const std::string value = std::to_string(seq);
+      hinted.Add(seq, type, key, value);
+      plain.Add(seq, type, key, value);
+      ++seq;
+    }
+    if (group) hinted.FinishGroup();
+  }
+  const auto a = hinted.NewIterator();
+  const auto b = plain.NewIterator();
+  size_t entries = 0;
+  for (a->SeekToFirst(), b->SeekToFirst(); b->Valid(); a->Next(), b->Next()) {
+    ASSERT_TRUE(a->Valid());
+    ASSERT_EQ(a->key().ToString(), b->key().ToString());
+    ASSERT_EQ(a->value().ToString(), b->value().ToString());
+    ++entries;
+  }
+  EXPECT_FALSE(a->Valid());
+  EXPECT_EQ(entries, seq - 1);
+  for (int i = 0; i < 2000; ++i) {
+    const std::string target =
+        rnd.OneIn(2) ? keys[rnd.Uniform(keys.size())]
+                     : first.substr(0, rnd.Uniform(first.size() + 1)) +
+                           KeyAround(&rnd, 6);
+    const SequenceNumber at = rnd.Uniform(seq + 1);
+    std::string va;
+    std::string vb;
+    const LookupKey lk(target, at);
+    ASSERT_EQ(hinted.Get(lk, &va), plain.Get(lk, &vb));
+    EXPECT_EQ(va, vb);
+    const InternalKey ikey(target, at, kTypeForSeek);
+    a->Seek(ikey.Encode());
+    b->Seek(ikey.Encode());
+    ASSERT_EQ(a->Valid(), b->Valid());
+    if (b->Valid()) {
+      ASSERT_EQ(a->key().ToString(), b->key().ToString());
+    }
+    a->SeekForPrev(ikey.Encode());
+    b->SeekForPrev(ikey.Encode());
+    ASSERT_EQ(a->Valid(), b->Valid());
+    if (b->Valid()) {
+      ASSERT_EQ(a->key().ToString(), b->key().ToString());
+    }
+  }
 }
 
 // In a versioned DB (key ‖ timestamp user keys) a back-dated version
