@@ -76,6 +76,13 @@ TEST_P(TransactionConcurrencyTest, TransfersKeepTheTotal) {
     threads.emplace_back([&, w] {
       internal::Random rnd(static_cast<uint32_t>(1000 + w));
       for (int n = 0; n < kTransfersEach; ++n) {
+        if (w == 0 && n == kTransfersEach / 2) {
+          // Half way, until a reader has summed the accounts: at least
+          // one check then runs while transfers are still to come, however
+          // the threads are scheduled (fast writers could otherwise finish
+          // before a reader starts).
+          while (checks.load() == 0) std::this_thread::yield();
+        }
         const int from = static_cast<int>(rnd.Uniform(kAccounts));
         int to = static_cast<int>(rnd.Uniform(kAccounts - 1));
         if (to >= from) ++to;
