@@ -6,9 +6,16 @@
 # library and headers); bench/bench.cmake links them when configured with
 # -DSTRATA_BENCH_PEERS_DIR=build/peers (`make bench-peers` does both).
 #
-# Usage: scripts/build-peers.sh [leveldb|rocksdb|all] (default: leveldb)
+# Usage: scripts/build-peers.sh [leveldb|leveldb-shared|rocksdb|all]
+#        (default: leveldb)
 #   leveldb  LevelDB 1.23 (leveldb_1.23-4), CMake Release: about 10 s on
 #            2 cores
+#   leveldb-shared
+#            the same release build as a shared library with Debian's
+#            soname (libleveldb.so.1d, from Debian's patches) in
+#            build/peers/leveldb-shared/lib, for Python's plyvel (which
+#            links Debian's package) to load in its place:
+#            `bindings/python/bench.py --plyvel-libdir=...`
 #   rocksdb  RocksDB 7.8.3 (rocksdb_7.8.3-2), CMake Release, PORTABLE, no
 #            tools or tests: a far larger build (418 s on 2 cores)
 #
@@ -100,9 +107,37 @@ build_rocksdb() {
   echo "build-peers: rocksdb release built in $((SECONDS - start)) s: $install"
 }
 
+build_leveldb_shared() {
+  local lib="$peers/leveldb-shared/lib"
+  if [ -f "$lib/libleveldb.so.1d" ]; then
+    echo "build-peers: shared leveldb already built in $lib"
+    return
+  fi
+  fetch leveldb
+  local src
+  src=$(ls -d "$peers"/src/leveldb-*/ | head -n 1)
+  local start=$SECONDS
+  mkdir -p "$peers/leveldb-shared"
+  cmake -G Ninja -S "$src" -B "$peers/leveldb-shared/build" \
+    -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
+    -DLEVELDB_BUILD_TESTS=OFF -DLEVELDB_BUILD_BENCHMARKS=OFF \
+    -DCMAKE_INSTALL_PREFIX="$peers/leveldb-shared" \
+    -DCMAKE_INSTALL_LIBDIR=lib > "$peers/leveldb-shared/configure.log"
+  cmake --build "$peers/leveldb-shared/build" -j"$jobs" \
+    > "$peers/leveldb-shared/build.log"
+  cmake --install "$peers/leveldb-shared/build" \
+    > "$peers/leveldb-shared/install.log"
+  if [ ! -f "$lib/libleveldb.so.1d" ]; then
+    echo "build-peers: no libleveldb.so.1d in $lib (Debian's soname patch?)" >&2
+    exit 1
+  fi
+  echo "build-peers: shared leveldb release built in $((SECONDS - start)) s: $lib"
+}
+
 case "$what" in
   leveldb) build_leveldb ;;
+  leveldb-shared) build_leveldb_shared ;;
   rocksdb) build_rocksdb ;;
   all) build_leveldb; build_rocksdb ;;
-  *) echo "usage: $0 [leveldb|rocksdb|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [leveldb|leveldb-shared|rocksdb|all]" >&2; exit 2 ;;
 esac

@@ -23,6 +23,11 @@ How each engine is used (as its users would):
           write_batch() as a context manager.
   plyvel  plyvel.DB(path, create_if_missing=True, lru_cache_size=32 MiB,
           strata's block cache); put, get, iteration, write_batch().
+          Debian's plyvel runs over Debian's LevelDB package, built with
+          assertions on; --plyvel-libdir=build/peers/leveldb-shared/lib
+          runs it over the release build of the same LevelDB
+          (scripts/build-peers.sh leveldb-shared). The table's header
+          names the library the plyvel processes loaded.
   lmdb    lmdb.open(path, map_size=4 GiB, writemap=False, sync=False (as
           the others: no fsync per write), metasync=False); one write
           transaction per put, one read transaction for all the gets and
@@ -160,6 +165,17 @@ class Lmdb:
         self.env.close()
 
 
+def loaded_library(name):
+    """The path of the mapped shared library whose file name starts with
+    `name`, or "?"."""
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if os.path.basename(path).startswith(name):
+                return path
+    return "?"
+
+
 def run_child(args):
     """Runs every workload on one engine; prints a JSON line of ops/s."""
     engine = {"strata": Strata, "plyvel": Plyvel, "lmdb": Lmdb}[args.child]
@@ -209,6 +225,8 @@ def run_child(args):
         shutil.rmtree(root, ignore_errors=True)
     result = {k: v for k, v in result.items() if k in wanted}
     result["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if args.child == "plyvel":
+        result["library"] = loaded_library("libleveldb")
     print(json.dumps(result))
 
 
@@ -237,6 +255,11 @@ def main():
                    metavar="NAME=JSON",
                    help="an option for strata.DB, e.g. write_buffer_size=4194304 "
                         "(repeatable; default: strata's defaults)")
+    p.add_argument("--plyvel-libdir", default=None,
+                   help="a directory holding libleveldb.so.1d for plyvel to "
+                        "load instead of Debian's (LD_LIBRARY_PATH of the "
+                        "plyvel processes only), e.g. "
+                        "build/peers/leveldb-shared/lib")
     p.add_argument("--json", default=None, help="also write results here")
     p.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -268,9 +291,17 @@ def main():
                    "--seed", str(args.seed),
                    "--workloads", ",".join(args.workloads)]
             cmd += ["--strata-option=" + o for o in args.strata_option]
-            out = subprocess.run(cmd, env=env, check=True,
+            child_env = env
+            if e == "plyvel" and args.plyvel_libdir:
+                child_env = dict(env)
+                child_env["LD_LIBRARY_PATH"] = os.pathsep.join(
+                    filter(None, [os.path.abspath(args.plyvel_libdir),
+                                  env.get("LD_LIBRARY_PATH")]))
+            out = subprocess.run(cmd, env=child_env, check=True,
                                  capture_output=True, text=True).stdout
             runs[e].append(json.loads(out.strip().splitlines()[-1]))
+            if e == "plyvel" and len(runs[e]) == 1:
+                print("plyvel's LevelDB: %s" % runs[e][0]["library"])
             print("  run %d %-7s %s" % (r + 1, e, " ".join(
                 "%s=%s" % (w, fmt_ops(runs[e][-1][w]))
                 for w in args.workloads)), flush=True)
