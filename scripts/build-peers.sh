@@ -62,6 +62,22 @@ fetch() {
   trap - EXIT
 }
 
+# Configures, builds and installs LevelDB from its source package in
+# $peers/$1 (build tree and logs), installing to $2, with the CMake flags
+# that follow.
+cmake_leveldb() {
+  local dir="$peers/$1" install=$2
+  shift 2
+  local src
+  src=$(ls -d "$peers"/src/leveldb-*/ | head -n 1)
+  mkdir -p "$dir"
+  cmake -G Ninja -S "$src" -B "$dir/build" -DCMAKE_BUILD_TYPE=Release \
+    -DLEVELDB_BUILD_TESTS=OFF -DLEVELDB_BUILD_BENCHMARKS=OFF \
+    -DCMAKE_INSTALL_PREFIX="$install" "$@" > "$dir/configure.log"
+  cmake --build "$dir/build" -j"$jobs" > "$dir/build.log"
+  cmake --install "$dir/build" > "$dir/install.log"
+}
+
 build_leveldb() {
   local install="$peers/leveldb/install"
   if [ -f "$install/lib/libleveldb.a" ]; then
@@ -69,17 +85,9 @@ build_leveldb() {
     return
   fi
   fetch leveldb
-  local src
-  src=$(ls -d "$peers"/src/leveldb-*/ | head -n 1)
   local start=$SECONDS
-  mkdir -p "$peers/leveldb"
-  cmake -G Ninja -S "$src" -B "$peers/leveldb/build" \
-    -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
-    -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
-    -DLEVELDB_BUILD_TESTS=OFF -DLEVELDB_BUILD_BENCHMARKS=OFF \
-    -DCMAKE_INSTALL_PREFIX="$install" > "$peers/leveldb/configure.log"
-  cmake --build "$peers/leveldb/build" -j"$jobs" > "$peers/leveldb/build.log"
-  cmake --install "$peers/leveldb/build" > "$peers/leveldb/install.log"
+  cmake_leveldb leveldb "$install" -DBUILD_SHARED_LIBS=OFF \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON
   echo "build-peers: leveldb release built in $((SECONDS - start)) s: $install"
 }
 
@@ -114,19 +122,9 @@ build_leveldb_shared() {
     return
   fi
   fetch leveldb
-  local src
-  src=$(ls -d "$peers"/src/leveldb-*/ | head -n 1)
   local start=$SECONDS
-  mkdir -p "$peers/leveldb-shared"
-  cmake -G Ninja -S "$src" -B "$peers/leveldb-shared/build" \
-    -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
-    -DLEVELDB_BUILD_TESTS=OFF -DLEVELDB_BUILD_BENCHMARKS=OFF \
-    -DCMAKE_INSTALL_PREFIX="$peers/leveldb-shared" \
-    -DCMAKE_INSTALL_LIBDIR=lib > "$peers/leveldb-shared/configure.log"
-  cmake --build "$peers/leveldb-shared/build" -j"$jobs" \
-    > "$peers/leveldb-shared/build.log"
-  cmake --install "$peers/leveldb-shared/build" \
-    > "$peers/leveldb-shared/install.log"
+  cmake_leveldb leveldb-shared "$peers/leveldb-shared" \
+    -DBUILD_SHARED_LIBS=ON -DCMAKE_INSTALL_LIBDIR=lib
   if [ ! -f "$lib/libleveldb.so.1d" ]; then
     echo "build-peers: no libleveldb.so.1d in $lib (Debian's soname patch?)" >&2
     exit 1

@@ -28,6 +28,23 @@ class MemTableTest : public ::testing::Test {
   MemTable mem_;
 };
 
+// "" if `a` and `b` hold the same entries (internal key and value) in the
+// same order, counted in `*entries`; else the first difference.
+std::string EntriesDiffer(const MemTable& a, const MemTable& b,
+                          size_t* entries) {
+  const std::unique_ptr<InternalIterator> x = a.NewIterator();
+  const std::unique_ptr<InternalIterator> y = b.NewIterator();
+  *entries = 0;
+  for (x->SeekToFirst(), y->SeekToFirst(); y->Valid(); x->Next(), y->Next()) {
+    const std::string at = " at entry " + std::to_string(*entries);
+    if (!x->Valid()) return "the first ends early" + at;
+    if (x->key() != y->key()) return "keys differ" + at;
+    if (x->value() != y->value()) return "values differ" + at;
+    ++*entries;
+  }
+  return x->Valid() ? "the first has more entries" : "";
+}
+
 TEST_F(MemTableTest, GetSeesNewestVersionAtOrBelowSequence) {
   mem_.Add(1, ValueType::kValue, "k", "v1");
   mem_.Add(5, ValueType::kValue, "k", "v5");
@@ -79,16 +96,8 @@ TEST_F(MemTableTest, GroupsReadAsSingleAdds) {
     if (group) mem_.FinishGroup();
   }
   EXPECT_EQ(mem_.NumEntries(), seq - 1);
-  std::unique_ptr<InternalIterator> a = mem_.NewIterator();
-  std::unique_ptr<InternalIterator> b = single.NewIterator();
   size_t entries = 0;
-  for (a->SeekToFirst(), b->SeekToFirst(); b->Valid(); a->Next(), b->Next()) {
-    ASSERT_TRUE(a->Valid());
-    ASSERT_EQ(a->key().ToString(), b->key().ToString());
-    ASSERT_EQ(a->value().ToString(), b->value().ToString());
-    ++entries;
-  }
-  EXPECT_FALSE(a->Valid());
+  EXPECT_EQ(EntriesDiffer(mem_, single, &entries), "");
   EXPECT_EQ(entries, seq - 1);
   for (int k = 0; k < 500; ++k) {
     const std::string key = "k" + std::to_string(k);
@@ -345,17 +354,11 @@ TEST(MemTableHintTest, ReadsAsWithoutHints) {
     }
     if (group) hinted.FinishGroup();
   }
+  size_t entries = 0;
+  EXPECT_EQ(EntriesDiffer(hinted, plain, &entries), "");
+  EXPECT_EQ(entries, seq - 1);
   const auto a = hinted.NewIterator();
   const auto b = plain.NewIterator();
-  size_t entries = 0;
-  for (a->SeekToFirst(), b->SeekToFirst(); b->Valid(); a->Next(), b->Next()) {
-    ASSERT_TRUE(a->Valid());
-    ASSERT_EQ(a->key().ToString(), b->key().ToString());
-    ASSERT_EQ(a->value().ToString(), b->value().ToString());
-    ++entries;
-  }
-  EXPECT_FALSE(a->Valid());
-  EXPECT_EQ(entries, seq - 1);
   for (int i = 0; i < 2000; ++i) {
     const std::string target =
         rnd.OneIn(2) ? keys[rnd.Uniform(keys.size())]
