@@ -7,12 +7,12 @@
 // or a scan walks the nodes, which then lie densely together instead of each
 // beside its entry, so fewer of its steps miss the cache. A search compares
 // hints, which lie in the nodes, and reads an entry only when two hints tie
-// (OrderHint below). An entry is varint32(internal key length) ‖ internal key ‖
-// varint32(value length) ‖ value (internal key as in key/internal_key.h). Range
-// tombstones (kRangeDeletion and kTimedRangeDeletion entries,
-// key/range_tombstone.h) are kept in a second skiplist of the same form, so
-// point lookups and scans never step over them; readers get them fragmented
-// (key/range_tombstone.h), built once per change.
+// or one is missing (OrderHint below). An entry is varint32(internal key
+// length) ‖ internal key ‖ varint32(value length) ‖ value (internal key as in
+// key/internal_key.h). Range tombstones (kRangeDeletion and kTimedRangeDeletion
+// entries, key/range_tombstone.h) are kept in a second skiplist of the same
+// form, so point lookups and scans never step over them; readers get them
+// fragmented (key/range_tombstone.h), built once per change.
 //
 // Thread-safety: one writer at a time (the commit pipeline's leader) calls
 // Add; any number of readers call Get and iterate concurrently with it,
@@ -51,7 +51,8 @@ namespace strata::internal {
 // larger; with equal r and p, both differ from ref at p, so they compare
 // from p on, where t, zero-padded, orders them unless the six bytes tie.
 // A prefix of 16383 bytes or more is counted as 16383 with t = 0, so such
-// keys tie among themselves and order correctly against all others.
+// keys tie with those on the same side of ref and order correctly against
+// all others.
 uint64_t OrderHint(const Slice& x, const Slice& ref);
 
 class MemTable {
@@ -138,9 +139,9 @@ class MemTable {
     return largest_sequence_.load(std::memory_order_relaxed);
   }
 
- private:
-  class Iter;
-
+ public:
+  // The skiplist's key and order (public for tests; nothing outside the
+  // memtable holds one).
   // A skiplist key: the order hint of an entry's user key (0: none) and
   // the entry (a length-prefixed internal key, then the value). The hint
   // comes first: at the start of its node, it shares the cache line the
@@ -162,6 +163,9 @@ class MemTable {
     }
     int CompareEntries(const char* a, const char* b) const;
   };
+
+ private:
+  class Iter;
   using Table = SkipList<TableKey, KeyComparator>;
 
   // The TableKey of a search for internal key `internal_key` encoded as an

@@ -248,6 +248,30 @@ std::string KeyAround(Random* rnd, size_t max_len) {
   return key;
 }
 
+// "" if, for every pair of `keys` whose hints against `ref` differ, the
+// hints order them as bytewise comparison does, and no hint is 0; else
+// the first pair that is not. Counts the ordered pairs of distinct keys
+// and those the hints decided.
+std::string HintsMisorder(const std::vector<std::string>& keys,
+                          const std::string& ref, size_t* distinct,
+                          size_t* decided) {
+  for (const std::string& x : keys) {
+    const uint64_t hx = OrderHint(x, ref);
+    if (hx == 0) return "hint 0 for " + Hex(x);
+    for (const std::string& y : keys) {
+      const uint64_t hy = OrderHint(y, ref);
+      const int c = Slice(x).compare(Slice(y));
+      if (c != 0) ++*distinct;
+      if (hx == hy) continue;
+      ++*decided;
+      if ((hx < hy) != (c < 0)) {
+        return "ref " + Hex(ref) + " x " + Hex(x) + " y " + Hex(y);
+      }
+    }
+  }
+  return "";
+}
+
 // Wherever two keys' hints differ, they order the keys as bytewise
 // comparison does; no hint is 0. Most pairs of distinct keys must differ
 // in hint, or the hints would save no entry reads.
@@ -266,21 +290,28 @@ TEST(OrderHintTest, DifferingHintsOrderKeysBytewise) {
     }
     size_t distinct = 0;
     size_t decided = 0;
-    for (const std::string& x : keys) {
-      const uint64_t hx = OrderHint(x, ref);
-      ASSERT_NE(hx, 0u);
-      for (const std::string& y : keys) {
-        const uint64_t hy = OrderHint(y, ref);
-        const int c = Slice(x).compare(Slice(y));
-        if (c != 0) ++distinct;
-        if (hx == hy) continue;
-        ++decided;
-        ASSERT_EQ(hx < hy, c < 0)
-            << "ref " << Hex(ref) << " x " << Hex(x) << " y " << Hex(y);
-      }
-    }
+    ASSERT_EQ(HintsMisorder(keys, ref, &distinct, &decided), "");
     EXPECT_GT(decided, distinct * 3 / 4) << "round " << round;
   }
+}
+
+// Around the clamp: keys sharing 16382, 16383 and 16384 bytes of the
+// reference, on both sides of it, with more bytes after or not.
+TEST(OrderHintTest, AtTheSharedPrefixClamp) {
+  const std::string ref(20000, 'm');
+  std::vector<std::string> keys = {ref};
+  for (const size_t shared : {16382, 16383, 16384}) {
+    for (const char end : {'\x00', 'a', '\xff'}) {
+      keys.push_back(ref.substr(0, shared) + end);
+      keys.push_back(ref.substr(0, shared) + end + "zz");
+      keys.push_back(ref.substr(0, shared) + end + '\x00');
+    }
+    keys.push_back(ref.substr(0, shared));
+  }
+  size_t distinct = 0;
+  size_t decided = 0;
+  EXPECT_EQ(HintsMisorder(keys, ref, &distinct, &decided), "");
+  EXPECT_GT(decided, 0u);
 }
 
 // Keys sharing 16383 bytes or more with the reference tie among
@@ -306,6 +337,31 @@ TEST(OrderHintTest, LongSharedPrefixes) {
   EXPECT_LT(OrderHint(mid_high, ref), OrderHint(far_high, ref));
   // Past 16383 shared bytes, the hints tie: the entries decide.
   EXPECT_EQ(OrderHint(near_low, ref), OrderHint(ref.substr(0, 16390), ref));
+}
+
+// The comparator decides by hints only where both keys have one: a key
+// without (hint 0, a search begun before the memtable's first key was
+// known) is compared by its entry. Hints that contradict the entries
+// show which decided.
+TEST(MemTableKeyComparatorTest, AMissingHintComparesTheEntries) {
+  const InternalKeyComparator icmp(BytewiseComparator());
+  const MemTable::KeyComparator cmp{icmp};
+  const auto entry = [](const std::string& user_key) {
+    const InternalKey ikey(user_key, 7, kTypeForSeek);
+    std::string e;
+    PutVarint32(&e, static_cast<uint32_t>(ikey.Encode().size()));
+    e.append(ikey.Encode().data(), ikey.Encode().size());
+    return e;
+  };
+  const std::string a = entry("a");
+  const std::string b = entry("b");
+  using Key = MemTable::TableKey;
+  EXPECT_GT(cmp(Key{2, a.data()}, Key{1, b.data()}), 0);  // the hints
+  EXPECT_LT(cmp(Key{0, a.data()}, Key{1, b.data()}), 0);  // the entries
+  EXPECT_LT(cmp(Key{2, a.data()}, Key{0, b.data()}), 0);
+  EXPECT_LT(cmp(Key{0, a.data()}, Key{0, b.data()}), 0);
+  EXPECT_LT(cmp(Key{5, a.data()}, Key{5, b.data()}), 0);  // a tie
+  EXPECT_EQ(cmp(Key{5, a.data()}, Key{5, a.data()}), 0);
 }
 
 // The same bytewise order without hints: a comparator that is not

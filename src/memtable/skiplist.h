@@ -9,9 +9,9 @@
 // Ownership: borrows `arena`, which must outlive the list; every node lives
 // in the arena. Keys are copied into nodes by value and never destroyed (the
 // arena frees raw memory), so `Key` must be trivially destructible. When Key
-// is a pointer (the memtable uses `const char*`), the bytes it points at must
-// be written before the key is inserted (Insert, InsertAscending) and must
-// outlive the list.
+// is a pointer, or refers to bytes through `referenced()` (the memtable's
+// TableKey, to its entry), the bytes it refers to must be written before
+// the key is inserted (Insert, InsertAscending) and must outlive the list.
 //
 // Invariants:
 //  1. Nodes are never removed or freed until the arena dies, so a pointer a
@@ -612,16 +612,24 @@ template <typename Key, class Comparator>
 void SkipList<Key, Comparator>::Iterator::ReadAhead() {
   if (!synced_) {
     // The first time: from the node it was given, the frontier moves to
-    // the segment holding node_ (the scan has moved since), so that the
-    // segments it gives lanes start with node_'s.
+    // the segment holding node_ (the scan has moved since), whose lane
+    // starts at node_ and ends where the walk stopped (read once, so a
+    // concurrent insert cannot put that end behind the scan).
     synced_ = true;
-    for (Node* next; (next = frontier_->Next(kReadAheadLevel)) != nullptr &&
-                     list_->compare_(next->key, node_->key) <= 0;) {
+    Node* next;
+    while ((next = frontier_->Next(kReadAheadLevel)) != nullptr &&
+           list_->compare_(next->key, node_->key) <= 0) {
       frontier_ = next;
     }
-    frontier_ready_ = nexts_;
-  }
-  if (node_ == frontier_) {
+    lanes_[first_lane_] = Lane{node_, next, nexts_};
+    num_lanes_ = 1;
+    frontier_ = next;
+    if (next != nullptr) {
+      __builtin_prefetch(next);
+      frontier_ready_ = nexts_ + kLaneDelay;
+      ++read_ahead_nodes_;
+    }
+  } else if (node_ == frontier_) {
     // The scan caught up with the frontier: every segment read ahead is
     // behind it. The frontier node is here (node_): its segment starts
     // now.
