@@ -140,8 +140,9 @@ class MemTable {
   }
 
  public:
-  // The skiplist's key and order (public for tests; nothing outside the
+  // The skiplist's key and order, public for tests (nothing outside the
   // memtable holds one).
+  //
   // A skiplist key: the order hint of an entry's user key (0: none) and
   // the entry (a length-prefixed internal key, then the value). The hint
   // comes first: at the start of its node, it shares the cache line the

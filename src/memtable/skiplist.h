@@ -118,7 +118,7 @@ class SkipList {
 
     // How many nodes this iterator's read-ahead asked for since it was
     // last positioned (for tests: a long forward scan should have had
-    // nearly all of its nodes asked for ahead of it).
+    // about as many asked for as it reached).
     uint64_t ReadAheadNodes() const { return read_ahead_nodes_; }
 
    private:
