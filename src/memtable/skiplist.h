@@ -150,6 +150,9 @@ class SkipList {
     // (nullptr).
     void ResetReadAhead(Node* start);
     void ReadAhead();
+    // Gives a lane to the segment ending at `end`, walking from `at`, and
+    // moves the frontier to `end`. REQUIRES: num_lanes_ < kLanes.
+    void AddLane(Node* at, Node* end);
 
     const SkipList* list_;
     Node* node_ = nullptr;
@@ -271,6 +274,17 @@ class SkipList {
       return k.referenced();
     } else {
       return nullptr;
+    }
+  }
+
+  // Asks for the first two lines of the bytes `k` refers to (its entry,
+  // for a memtable key), if any: what a scan reads of an entry. Never
+  // faults.
+  static void PrefetchReferenced(const Key& k) {
+    if (const void* bytes = ReferencedBytes(k); bytes != nullptr) {
+      const auto at = reinterpret_cast<uintptr_t>(bytes);
+      __builtin_prefetch(reinterpret_cast<const void*>(at));
+      __builtin_prefetch(reinterpret_cast<const void*>(at + 64));
     }
   }
 
@@ -609,6 +623,20 @@ void SkipList<Key, Comparator>::Iterator::ResetReadAhead(Node* start) {
 }
 
 template <typename Key, class Comparator>
+void SkipList<Key, Comparator>::Iterator::AddLane(Node* at, Node* end) {
+  lanes_[(first_lane_ + num_lanes_) % kLanes] = Lane{at, end, nexts_};
+  ++num_lanes_;
+  // `end` starts the next segment: the frontier moves there and asks for
+  // it now, to read its link kLaneDelay Nexts later.
+  frontier_ = end;
+  if (end != nullptr) {
+    __builtin_prefetch(end);
+    frontier_ready_ = nexts_ + kLaneDelay;
+    ++read_ahead_nodes_;
+  }
+}
+
+template <typename Key, class Comparator>
 void SkipList<Key, Comparator>::Iterator::ReadAhead() {
   if (!synced_) {
     // The first time: from the node it was given, the frontier moves to
@@ -621,14 +649,7 @@ void SkipList<Key, Comparator>::Iterator::ReadAhead() {
            list_->compare_(next->key, node_->key) <= 0) {
       frontier_ = next;
     }
-    lanes_[first_lane_] = Lane{node_, next, nexts_};
-    num_lanes_ = 1;
-    frontier_ = next;
-    if (next != nullptr) {
-      __builtin_prefetch(next);
-      frontier_ready_ = nexts_ + kLaneDelay;
-      ++read_ahead_nodes_;
-    }
+    AddLane(node_, next);
   } else if (node_ == frontier_) {
     // The scan caught up with the frontier: every segment read ahead is
     // behind it. The frontier node is here (node_): its segment starts
@@ -643,27 +664,14 @@ void SkipList<Key, Comparator>::Iterator::ReadAhead() {
   // A new segment, its first node asked for kLaneDelay Nexts ago.
   if (frontier_ != nullptr && num_lanes_ < kLanes &&
       nexts_ >= frontier_ready_) {
-    Node* const start = frontier_;
-    Node* const end = start->Next(kReadAheadLevel);
-    lanes_[(first_lane_ + num_lanes_) % kLanes] = Lane{start, end, nexts_};
-    ++num_lanes_;
-    frontier_ = end;
-    if (end != nullptr) {
-      __builtin_prefetch(end);
-      frontier_ready_ = nexts_ + kLaneDelay;
-      ++read_ahead_nodes_;
-    }
+    AddLane(frontier_, frontier_->Next(kReadAheadLevel));
   }
   for (uint32_t i = 0; i < num_lanes_; ++i) {
     Lane& lane = lanes_[(first_lane_ + i) % kLanes];
     if (lane.at == lane.end || nexts_ < lane.ready) continue;
     // lane.at was asked for kLaneDelay Nexts ago: its link and key are
     // (likely) here.
-    if (const void* bytes = ReferencedBytes(lane.at->key); bytes != nullptr) {
-      const auto at = reinterpret_cast<uintptr_t>(bytes);
-      __builtin_prefetch(reinterpret_cast<const void*>(at));
-      __builtin_prefetch(reinterpret_cast<const void*>(at + 64));
-    }
+    PrefetchReferenced(lane.at->key);
     lane.at = lane.at->Next(0);
     if (lane.at == nullptr) {
       lane.at = lane.end;  // the list ends: so does this segment
@@ -699,11 +707,7 @@ void SkipList<Key, Comparator>::Iterator::Next() {
   // points.
   if (const Node* ahead = node_->Next(0); ahead != nullptr) {
     PrefetchNode(ahead->Next(0));
-    if (const void* bytes = ReferencedBytes(ahead->key); bytes != nullptr) {
-      const auto at = reinterpret_cast<uintptr_t>(bytes);
-      __builtin_prefetch(reinterpret_cast<const void*>(at));
-      __builtin_prefetch(reinterpret_cast<const void*>(at + 64));
-    }
+    PrefetchReferenced(ahead->key);
   }
 }
 
