@@ -5,8 +5,18 @@
 // holds 0), so percentiles are exact to within a factor of two and are
 // interpolated inside a bucket; count, sum and max are exact.
 //
-// Thread-safety: Record() from any number of threads; readers see a
-// consistent-enough snapshot (each counter is read atomically).
+// A caller may time only a sample of its events (a clock read costs a
+// tenth of a Get that the filters answer) and count the rest with
+// CountUntimed(): Count() is then every event, and the average,
+// percentiles and max are those of the timed ones.
+//
+// Each thread records into its own stripe (base/stripes.h), so threads
+// recording at once do not pass cache lines between them; readers sum
+// the stripes.
+//
+// Thread-safety: Record() and CountUntimed() from any number of threads;
+// readers see a consistent-enough snapshot (each counter is read
+// atomically).
 
 #pragma once
 
@@ -14,6 +24,8 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+
+#include "base/stripes.h"
 
 namespace strata::internal {
 
@@ -24,29 +36,43 @@ class LatencyHistogram {
   void Record(uint64_t micros) {
     int b = 0;
     while (b < kBuckets - 1 && (uint64_t{1} << b) <= micros) ++b;
+    Stripe& s = stripes_[ThreadStripe()];
     // relaxed: independent statistics; no data is published through them.
-    buckets_[static_cast<size_t>(b)].fetch_add(1, std::memory_order_relaxed);
-    count_.fetch_add(1, std::memory_order_relaxed);
-    sum_.fetch_add(micros, std::memory_order_relaxed);
-    uint64_t seen = max_.load(std::memory_order_relaxed);
-    while (micros > seen && !max_.compare_exchange_weak(
+    s.buckets[static_cast<size_t>(b)].fetch_add(1, std::memory_order_relaxed);
+    s.sum.fetch_add(micros, std::memory_order_relaxed);
+    uint64_t seen = s.max.load(std::memory_order_relaxed);
+    while (micros > seen && !s.max.compare_exchange_weak(
                                 seen, micros, std::memory_order_relaxed)) {
     }
   }
+  // An event that was not timed.
+  void CountUntimed() {
+    stripes_[ThreadStripe()].untimed.fetch_add(1, std::memory_order_relaxed);
+  }
 
-  uint64_t Count() const { return count_.load(std::memory_order_relaxed); }
-  uint64_t Max() const { return max_.load(std::memory_order_relaxed); }
+  // Every event, timed or not.
+  uint64_t Count() const;
+  // The timed events.
+  uint64_t Timed() const;
+  uint64_t Max() const;
+  // Of the timed events; 0 when none was.
   double Average() const;
-  // p in [0, 100]; 0 when empty.
+  // p in [0, 100], of the timed events; 0 when none was.
   double Percentile(double p) const;
-  // "count N avg A p50 B p99 C p99.9 D max E" (microseconds).
+  // "count N avg A p50 B p99 C p99.9 D max E" (microseconds), with
+  // " timed T" after N when some events were not timed.
   std::string Summary() const;
 
  private:
-  std::array<std::atomic<uint64_t>, kBuckets> buckets_{};
-  std::atomic<uint64_t> count_{0};
-  std::atomic<uint64_t> sum_{0};
-  std::atomic<uint64_t> max_{0};
+  struct alignas(kCacheLineSize) Stripe {
+    std::array<std::atomic<uint64_t>, kBuckets> buckets{};
+    std::atomic<uint64_t> sum{0};
+    std::atomic<uint64_t> max{0};
+    std::atomic<uint64_t> untimed{0};
+  };
+  std::array<uint64_t, kBuckets> BucketCounts() const;
+
+  std::array<Stripe, kStripes> stripes_{};
 };
 
 }  // namespace strata::internal

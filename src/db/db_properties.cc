@@ -90,7 +90,7 @@ struct DBProperties {
              for (const auto& f : sv.version->files(level)) {
                if (f->num_deletions == 0) continue;
                std::shared_ptr<const Table> table;
-               if (!db.table_cache_->Find(f->number, f->file_size, &table)
+               if (!db.table_cache_->Find(*f, &table)
                         .ok()) {
                  return false;
                }
@@ -240,11 +240,9 @@ struct DBProperties {
                "\nblock.cache.hits " + std::to_string(db.block_cache_->Hits()) +
                "\nblock.cache.misses " +
                std::to_string(db.block_cache_->Misses()) + "\nbloom.useful " +
-               std::to_string(db.request_stats_.bloom_useful.load(
-                   std::memory_order_relaxed)) +
+               std::to_string(db.request_stats_.bloom_useful.Sum()) +
                "\nbloom.passed " +
-               std::to_string(db.request_stats_.bloom_checked.load(
-                   std::memory_order_relaxed)) +
+               std::to_string(db.request_stats_.bloom_checked.Sum()) +
                "\nstall.micros " + std::to_string(db.counters_.stall_micros) +
                "\nstop.micros " + std::to_string(db.counters_.stop_micros) +
                "\nget.micros " + db.request_stats_.get_micros.Summary() +

@@ -78,6 +78,12 @@ uint64_t DBImpl::RetentionHorizon() const {
 
 Status DBImpl::Get(const ReadOptions& options, const Slice& key,
                    std::string* value) {
+  if (!ThreadSampleOneIn(kGetTimingPeriod)) {
+    Status s = GetImpl(options, key, value);
+    WakeForReads();  // this Get may have posted a table
+    request_stats_.get_micros.CountUntimed();
+    return s;
+  }
   const auto start = std::chrono::steady_clock::now();
   Status s = GetImpl(options, key, value);
   WakeForReads();  // this Get may have posted a table
@@ -272,10 +278,9 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
         if (read_first == nullptr && level > 0 && !filter_skipped) {
           read_first = &f;
         }
-        // relaxed: statistics.
         (filter_skipped ? request_stats_.bloom_useful
                         : request_stats_.bloom_checked)
-            .fetch_add(1, std::memory_order_relaxed);
+            .Add();
         if (malformed) {
           status = Status::Corruption(TableFileName(dbname_, f.number),
                                       "malformed internal key");
@@ -409,10 +414,9 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
           return false;
         },
         &filter_skipped));
-    // relaxed: statistics.
     (filter_skipped ? request_stats_.bloom_useful
                     : request_stats_.bloom_checked)
-        .fetch_add(1, std::memory_order_relaxed);
+        .Add();
     *read = !filter_skipped;
     if (probe.malformed) {
       return Status::Corruption(TableFileName(dbname_, f.number),
