@@ -111,7 +111,9 @@ struct Options {
   // Hard capacity of the shared block cache, in bytes.
   size_t block_cache_capacity = 32 << 20;
   // Table files kept open at once (each holds its index and filter in
-  // memory); least recently used ones are closed past this.
+  // memory). Up to three quarters of them stay open for as long as the DB
+  // holds them (a read reaches those without taking a lock); the rest are
+  // kept least recently used first, closed past this.
   int max_open_files = 1000;
   // Read table files, and value-log files, through a memory mapping (where
   // the Env supports it, as the POSIX one does): a block read from a table

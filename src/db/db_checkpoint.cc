@@ -27,8 +27,7 @@ Status DBImpl::VerifyChecksums() {
   for (int level = 0; level < v->num_levels(); ++level) {
     for (const auto& f : v->files(level)) {
       std::shared_ptr<const Table> table;
-      STRATA_RETURN_IF_ERROR(
-          table_cache_->Find(f->number, f->file_size, &table));
+      STRATA_RETURN_IF_ERROR(table_cache_->Find(*f, &table));
       STRATA_RETURN_IF_ERROR(table->VerifyChecksums());
     }
   }

@@ -150,12 +150,12 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     ro.fill_cache = false;       // a compaction reads everything once
     ro.whole_table_scan = true;  // in order: read ahead of it
     job.open_input = [this, ro](const FileMetaData& f) {
-      return table_cache_->NewIterator(ro, f.number, f.file_size);
+      return table_cache_->NewIterator(ro, f);
     };
     job.open_input_range_tombstones =
         [this](const FileMetaData& f) -> Result<RangeTombstoneListPtr> {
       std::shared_ptr<const Table> table;
-      STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
+      STRATA_RETURN_IF_ERROR(table_cache_->Find(f, &table));
       return table->range_tombstones();
     };
     job.creation_time = env_->NowMicros() / 1000000;

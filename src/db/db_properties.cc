@@ -90,8 +90,7 @@ struct DBProperties {
              for (const auto& f : sv.version->files(level)) {
                if (f->num_deletions == 0) continue;
                std::shared_ptr<const Table> table;
-               if (!db.table_cache_->Find(*f, &table)
-                        .ok()) {
+               if (!db.table_cache_->Find(*f, &table).ok()) {
                  return false;
                }
                n_range += table->properties().num_range_deletions;

@@ -257,8 +257,9 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
   bool charged = false;
   sv.version->ForEachCandidate(
       lookup.internal_key(), [&](const FileMetaData& f, int level) {
-        std::shared_ptr<const Table> table;
-        status = table_cache_->Find(f.number, f.file_size, &table);
+        std::shared_ptr<const Table> holder;
+        const Table* table = nullptr;
+        status = table_cache_->Borrow(f, &holder, &table);
         if (!status.ok()) return false;
         if (const RangeTombstoneListPtr& t = table->range_tombstones()) {
           tombstones.push_back(t);
@@ -361,8 +362,10 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
   ro.fill_cache = options.fill_cache;
   // `*read`: the table's filter let the key through (its data was read).
   auto search = [&](const FileMetaData& f, bool* read) -> Status {
-    std::shared_ptr<const Table> table;
-    STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
+    // The version holds `f`: a pinned table needs no reference of its own.
+    std::shared_ptr<const Table> holder;
+    const Table* table = nullptr;
+    STRATA_RETURN_IF_ERROR(table_cache_->Borrow(f, &holder, &table));
     if (const RangeTombstoneListPtr& t = table->range_tombstones()) {
       *covering =
           std::max(*covering, t->MaxCoveringSequence(user_key, read_sequence));
@@ -486,14 +489,14 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
   const auto collect_table = [&](const FileMetaData& f) -> Status {
     if (!want_tombstones || f.num_deletions == 0) return Status::OK();
     std::shared_ptr<const Table> table;
-    STRATA_RETURN_IF_ERROR(table_cache_->Find(f.number, f.file_size, &table));
+    STRATA_RETURN_IF_ERROR(table_cache_->Find(f, &table));
     collect(table->range_tombstones());
     return Status::OK();
   };
   // L0 tables overlap: one iterator each. Deeper levels are disjoint: one
   // level iterator each, opening a table at a time.
   for (const auto& f : sv.version->files(0)) {
-    children.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
+    children.push_back(table_cache_->NewIterator(ro, *f));
     max_sequences.push_back(f->largest_seqno);
     STRATA_RETURN_IF_ERROR(collect_table(*f));
   }
@@ -695,7 +698,7 @@ Status DBImpl::GetApproximateSizes(const Range* ranges, int n,
           // A table that does not open counts nothing here (reads of it
           // report the damage); the estimate goes on, as LevelDB's does.
           std::shared_ptr<const Table> table;
-          if (table_cache_->Find(f->number, f->file_size, &table).ok()) {
+          if (table_cache_->Find(*f, &table).ok()) {
             total += table->ApproximateOffsetOf(ikey);
           }
         }

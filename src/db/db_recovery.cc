@@ -136,8 +136,7 @@ Status DBImpl::Recover() {
         // Every live table's footer, index, filter, properties and
         // range-deletion block are read and checked before the DB opens.
         std::shared_ptr<const Table> table;
-        STRATA_RETURN_IF_ERROR(
-            table_cache_->Find(f->number, f->file_size, &table));
+        STRATA_RETURN_IF_ERROR(table_cache_->Find(*f, &table));
       }
     }
   }

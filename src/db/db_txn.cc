@@ -333,8 +333,7 @@ Status DBImpl::WrittenInTree(const std::vector<std::string>& keys,
       // entry after `after` can hold one in the window.
       if (f->num_deletions == 0 || f->largest_seqno <= after) continue;
       std::shared_ptr<const Table> table;
-      STRATA_RETURN_IF_ERROR(
-          table_cache_->Find(f->number, f->file_size, &table));
+      STRATA_RETURN_IF_ERROR(table_cache_->Find(*f, &table));
       if (table->range_tombstones()) lists.push_back(table->range_tombstones());
     }
   }

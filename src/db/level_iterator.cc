@@ -1,15 +1,16 @@
 #include "db/level_iterator.h"
 
 #include <algorithm>
+#include <cstring>
 
-#include "base/coding.h"
 #include "table/two_level_iterator.h"
 
 namespace strata::internal {
 namespace {
 
 // The "index" of a level: one entry per file, keyed by the file's largest
-// internal key, whose value is the file's number and size.
+// internal key, whose value is the address of the file's metadata (which
+// the caller keeps alive: see NewLevelIterator).
 class FileListIterator final : public InternalIterator {
  public:
   FileListIterator(
@@ -46,8 +47,8 @@ class FileListIterator final : public InternalIterator {
   void Prev() override { index_ = index_ == 0 ? files_->size() : index_ - 1; }
   Slice key() const override { return (*files_)[index_]->largest.Encode(); }
   Slice value() const override {
-    EncodeFixed64(value_buf_, (*files_)[index_]->number);
-    EncodeFixed64(value_buf_ + 8, (*files_)[index_]->file_size);
+    const FileMetaData* f = (*files_)[index_].get();
+    std::memcpy(value_buf_, &f, sizeof(f));
     return Slice(value_buf_, sizeof(value_buf_));
   }
   Status status() const override { return Status::OK(); }
@@ -56,7 +57,7 @@ class FileListIterator final : public InternalIterator {
   const InternalKeyComparator* const icmp_;
   const std::vector<std::shared_ptr<const FileMetaData>>* const files_;
   size_t index_;
-  mutable char value_buf_[16];
+  mutable char value_buf_[sizeof(const FileMetaData*)];
 };
 
 }  // namespace
@@ -69,11 +70,12 @@ std::unique_ptr<InternalIterator> NewLevelIterator(
   BlockOpener opener = [table_cache, options](
                            const Slice& file_value,
                            std::unique_ptr<InternalIterator>* iter) -> Status {
-    if (file_value.size() != 16) {
+    const FileMetaData* f = nullptr;
+    if (file_value.size() != sizeof(f)) {
       return Status::Corruption("level iterator", "bad file entry");
     }
-    *iter = table_cache->NewIterator(options, DecodeFixed64(file_value.data()),
-                                     DecodeFixed64(file_value.data() + 8));
+    std::memcpy(&f, file_value.data(), sizeof(f));
+    *iter = table_cache->NewIterator(options, *f);
     return Status::OK();
   };
   return std::make_unique<TwoLevelIterator>(std::move(index),

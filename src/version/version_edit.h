@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -53,6 +54,53 @@ class ReadCharges {
   mutable std::atomic<uint64_t> n_{0};
 };
 
+class Table;  // table/table.h
+
+// The open table of one file, kept with the file's metadata by the table
+// cache (db/table_cache.h: TableCache::Find pins it while the cache has
+// room), so that a read reaches the table through the version it already
+// holds, without the cache's lock, hash lookup or reference count. Set
+// once; the table and a token from the cache are released with the
+// metadata (the token's destructor gives the cache back its room). In
+// memory only; a copy starts empty.
+class TablePin {
+ public:
+  TablePin() = default;
+  TablePin(const TablePin& /*other*/) noexcept {}
+  // Metadata assigned another file's loses its pin (not while it is read:
+  // a version's metadata is never assigned).
+  TablePin& operator=(const TablePin& /*other*/) noexcept {
+    raw_.store(nullptr, std::memory_order_relaxed);
+    token_.reset();
+    table_.reset();
+    return *this;
+  }
+
+  // The pinned table, or null. Valid while the metadata lives.
+  const Table* get() const { return raw_.load(std::memory_order_acquire); }
+  // The pinned table as shared. REQUIRES: get() != nullptr.
+  const std::shared_ptr<const Table>& shared() const { return table_; }
+
+  // Pins `table`, and keeps `token` as long as it. Called once, by one
+  // thread at a time (the table cache, under its lock): false, changing
+  // nothing, if a table is pinned already.
+  bool Set(std::shared_ptr<const Table> table,
+           std::shared_ptr<const void> token) const {
+    if (raw_.load(std::memory_order_relaxed) != nullptr) return false;
+    table_ = std::move(table);
+    token_ = std::move(token);
+    // release: a reader that sees the pointer sees table_ set.
+    raw_.store(table_.get(), std::memory_order_release);
+    return true;
+  }
+
+ private:
+  // Written once, before raw_; never again until the metadata dies.
+  mutable std::shared_ptr<const Table> table_;
+  mutable std::shared_ptr<const void> token_;
+  mutable std::atomic<const Table*> raw_{nullptr};
+};
+
 // One table file.
 struct FileMetaData {
   uint64_t number = 0;
@@ -67,6 +115,7 @@ struct FileMetaData {
   // the value log).
   std::vector<uint64_t> vlog_files;
   ReadCharges read_charges;  // not on disk
+  TablePin table;            // not on disk
 };
 
 // A value-log file (docs/vlog_format.md) as the MANIFEST records it. It
