@@ -5,81 +5,56 @@
 
 namespace strata::internal {
 
-std::array<uint64_t, LatencyHistogram::kBuckets>
-LatencyHistogram::BucketCounts() const {
-  std::array<uint64_t, kBuckets> counts{};
+LatencyHistogram::Totals LatencyHistogram::Read() const {
+  Totals t;
   for (const Stripe& s : stripes_) {
-    for (size_t b = 0; b < counts.size(); ++b)
-      counts[b] += s.buckets[b].load(std::memory_order_relaxed);
+    for (size_t b = 0; b < t.buckets.size(); ++b) {
+      const uint64_t n = s.buckets[b].load(std::memory_order_relaxed);
+      t.buckets[b] += n;
+      t.timed += n;
+    }
+    t.sum += s.sum.load(std::memory_order_relaxed);
+    t.max = std::max(t.max, s.max.load(std::memory_order_relaxed));
+    t.untimed += s.untimed.load(std::memory_order_relaxed);
   }
-  return counts;
+  return t;
 }
 
-uint64_t LatencyHistogram::Timed() const {
-  uint64_t n = 0;
-  for (const uint64_t c : BucketCounts()) n += c;
-  return n;
+double LatencyHistogram::Totals::Average() const {
+  return timed == 0 ? 0.0
+                    : static_cast<double>(sum) / static_cast<double>(timed);
 }
 
-uint64_t LatencyHistogram::Count() const {
-  uint64_t n = Timed();
-  for (const Stripe& s : stripes_)
-    n += s.untimed.load(std::memory_order_relaxed);
-  return n;
-}
-
-uint64_t LatencyHistogram::Max() const {
-  uint64_t max = 0;
-  for (const Stripe& s : stripes_)
-    max = std::max(max, s.max.load(std::memory_order_relaxed));
-  return max;
-}
-
-double LatencyHistogram::Average() const {
-  const uint64_t n = Timed();
-  if (n == 0) return 0.0;
-  uint64_t sum = 0;
-  for (const Stripe& s : stripes_) sum += s.sum.load(std::memory_order_relaxed);
-  return static_cast<double>(sum) / static_cast<double>(n);
-}
-
-double LatencyHistogram::Percentile(double p) const {
-  const std::array<uint64_t, kBuckets> counts = BucketCounts();
-  uint64_t total = 0;
-  for (const uint64_t c : counts) total += c;
-  if (total == 0) return 0.0;
-  const double threshold = static_cast<double>(total) * p / 100.0;
+double LatencyHistogram::Totals::Percentile(double p) const {
+  if (timed == 0) return 0.0;
+  const double threshold = static_cast<double>(timed) * p / 100.0;
   double cumulative = 0;
-  for (size_t b = 0; b < counts.size(); ++b) {
-    if (counts[b] == 0) continue;
+  for (size_t b = 0; b < buckets.size(); ++b) {
+    if (buckets[b] == 0) continue;
     const double before = cumulative;
-    cumulative += static_cast<double>(counts[b]);
+    cumulative += static_cast<double>(buckets[b]);
     if (cumulative >= threshold) {
       const double lo =
           b == 0 ? 0.0 : static_cast<double>(uint64_t{1} << (b - 1));
       const double hi = std::min(static_cast<double>(uint64_t{1} << b),
-                                 static_cast<double>(Max()));
-      const double f = (threshold - before) / static_cast<double>(counts[b]);
+                                 static_cast<double>(max));
+      const double f = (threshold - before) / static_cast<double>(buckets[b]);
       return std::max(lo, std::min(hi, lo + (hi - lo) * f));
     }
   }
-  return static_cast<double>(Max());
+  return static_cast<double>(max);
 }
 
 std::string LatencyHistogram::Summary() const {
-  const uint64_t count = Count();
-  const uint64_t timed = Timed();
-  char timed_part[48] = "";
-  if (timed != count) {
-    std::snprintf(timed_part, sizeof(timed_part), " timed %llu",
-                  static_cast<unsigned long long>(timed));
-  }
+  const Totals t = Read();
   char buf[200];
   std::snprintf(buf, sizeof(buf),
-                "count %llu%s avg %.1f p50 %.1f p99 %.1f p99.9 %.1f max %llu",
-                static_cast<unsigned long long>(count), timed_part, Average(),
-                Percentile(50), Percentile(99), Percentile(99.9),
-                static_cast<unsigned long long>(Max()));
+                "count %llu timed %llu avg %.1f p50 %.1f p99 %.1f p99.9 %.1f "
+                "max %llu",
+                static_cast<unsigned long long>(t.Count()),
+                static_cast<unsigned long long>(t.timed), t.Average(),
+                t.Percentile(50), t.Percentile(99), t.Percentile(99.9),
+                static_cast<unsigned long long>(t.max));
   return buf;
 }
 

@@ -3,7 +3,8 @@
 //
 // Buckets are powers of two (bucket b holds [2^(b-1), 2^b) us, bucket 0
 // holds 0), so percentiles are exact to within a factor of two and are
-// interpolated inside a bucket; count, sum and max are exact.
+// interpolated inside a bucket; the count, and the sum and max of what was
+// timed, are exact.
 //
 // A caller may time only a sample of its events (a clock read costs a
 // tenth of a Get that the filters answer) and count the rest with
@@ -16,7 +17,7 @@
 //
 // Thread-safety: Record() and CountUntimed() from any number of threads;
 // readers see a consistent-enough snapshot (each counter is read
-// atomically).
+// atomically; Summary() reads each once).
 
 #pragma once
 
@@ -51,26 +52,38 @@ class LatencyHistogram {
   }
 
   // Every event, timed or not.
-  uint64_t Count() const;
+  uint64_t Count() const { return Read().Count(); }
   // The timed events.
-  uint64_t Timed() const;
-  uint64_t Max() const;
+  uint64_t Timed() const { return Read().timed; }
+  // Of the timed events.
+  uint64_t Max() const { return Read().max; }
   // Of the timed events; 0 when none was.
-  double Average() const;
+  double Average() const { return Read().Average(); }
   // p in [0, 100], of the timed events; 0 when none was.
-  double Percentile(double p) const;
-  // "count N avg A p50 B p99 C p99.9 D max E" (microseconds), with
-  // " timed T" after N when some events were not timed.
+  double Percentile(double p) const { return Read().Percentile(p); }
+  // "count N timed T avg A p50 B p99 C p99.9 D max E" (microseconds).
   std::string Summary() const;
 
  private:
-  struct alignas(kCacheLineSize) Stripe {
+  struct alignas(kStripeAlignment) Stripe {
     std::array<std::atomic<uint64_t>, kBuckets> buckets{};
     std::atomic<uint64_t> sum{0};
     std::atomic<uint64_t> max{0};
     std::atomic<uint64_t> untimed{0};
   };
-  std::array<uint64_t, kBuckets> BucketCounts() const;
+  // The stripes summed, each counter read once.
+  struct Totals {
+    std::array<uint64_t, kBuckets> buckets{};
+    uint64_t timed = 0;  // the buckets' sum
+    uint64_t sum = 0;
+    uint64_t max = 0;
+    uint64_t untimed = 0;
+
+    uint64_t Count() const { return timed + untimed; }
+    double Average() const;
+    double Percentile(double p) const;
+  };
+  Totals Read() const;
 
   std::array<Stripe, kStripes> stripes_{};
 };

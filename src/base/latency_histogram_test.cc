@@ -56,15 +56,14 @@ TEST(LatencyHistogramTest, UntimedEventsCountButDoNotMoveTheTimings) {
   EXPECT_LE(h.Percentile(50), 64.0);
   EXPECT_NE(std::string::npos, h.Summary().find("count 800 timed 100 avg"))
       << h.Summary();
-  // All timed: no "timed" part.
   LatencyHistogram all;
   all.Record(3);
-  EXPECT_EQ(0u, all.Summary().rfind("count 1 avg 3.0 p50 ", 0))
+  EXPECT_EQ(0u, all.Summary().rfind("count 1 timed 1 avg 3.0 p50 ", 0))
       << all.Summary();
 }
 
-TEST(LatencyHistogramTest, ThreadsOnDifferentStripesAddUp) {
-  // More threads than stripes: some share one, every event still counts.
+TEST(LatencyHistogramTest, MoreThreadsThanStripesLoseNothing) {
+  // Some threads share a stripe: every event still counts.
   LatencyHistogram h;
   std::vector<std::thread> threads;
   const int n = static_cast<int>(kStripes) + 3;

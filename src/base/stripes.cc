@@ -1,5 +1,7 @@
 #include "base/stripes.h"
 
+#include <cassert>
+
 namespace strata::internal {
 
 size_t ThreadStripe() {
@@ -11,6 +13,7 @@ size_t ThreadStripe() {
 }
 
 bool ThreadSampleOneIn(uint32_t period) {
+  assert(period != 0 && (period & (period - 1)) == 0);
   // xorshift64, seeded apart per thread by the address of its own state.
   thread_local uint64_t state = 0;
   if (state == 0) {

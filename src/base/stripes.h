@@ -21,13 +21,15 @@
 namespace strata::internal {
 
 inline constexpr size_t kStripes = 16;
-inline constexpr size_t kCacheLineSize = 64;
+// Two 64-byte lines: the adjacent-line prefetcher fetches lines in pairs,
+// which would couple neighbouring stripes of one line each.
+inline constexpr size_t kStripeAlignment = 128;
 
 // The calling thread's stripe, in [0, kStripes): the same for the thread's
 // whole life; the stripes of the first kStripes threads to ask all differ.
 size_t ThreadStripe();
 
-// True for about one call in `period` (a power of two), chosen by a
+// True for about one call in `period` (a power of two: REQUIRES), chosen by a
 // per-thread pseudo-random sequence rather than a count, so that calls
 // interleaved from different sources on one thread (two DBs, say) are
 // each sampled at the same rate.
@@ -47,7 +49,7 @@ class StripedCounter {
   }
 
  private:
-  struct alignas(kCacheLineSize) Stripe {
+  struct alignas(kStripeAlignment) Stripe {
     std::atomic<uint64_t> value{0};
   };
   std::array<Stripe, kStripes> stripes_{};

@@ -150,7 +150,7 @@ Status DBImpl::RunCompactionLocked(const CompactionPlan& plan) {
     ro.fill_cache = false;       // a compaction reads everything once
     ro.whole_table_scan = true;  // in order: read ahead of it
     job.open_input = [this, ro](const FileMetaData& f) {
-      return table_cache_->NewIterator(ro, f);
+      return table_cache_->NewIterator(ro, f.number, f.file_size);
     };
     job.open_input_range_tombstones =
         [this](const FileMetaData& f) -> Result<RangeTombstoneListPtr> {

@@ -30,7 +30,8 @@ class DBIter final : public Iterator {
  public:
   DBIter(DBIterOptions&& options, std::unique_ptr<InternalIterator> source,
          std::shared_ptr<const void> pinned)
-      : ucmp_(options.user_comparator),
+      : pinned_(std::move(pinned)),
+        ucmp_(options.user_comparator),
         vcmp_(options.versioned_comparator),
         sequence_(options.sequence),
         min_ts_(options.min_timestamp),
@@ -49,7 +50,6 @@ class DBIter final : public Iterator {
         retired_(options.retired),
         sample_read_(std::move(options.sample_read)),
         sample_period_(std::max<uint64_t>(options.sample_period, 1)),
-        pinned_(std::move(pinned)),
         source_(std::move(source)) {
     assert(kVersioned == options.versioned);
     assert(!kVersioned || vcmp_ != nullptr);
@@ -502,6 +502,10 @@ class DBIter final : public Iterator {
     valid_ = have_value;
   }
 
+  // First, so destroyed last: resolve_pointer_ and sample_read_ hold the
+  // version too, whose tables must go before the caches it pins
+  // (ReadPins' order).
+  std::shared_ptr<const void> pinned_;
   const Comparator* const ucmp_;
   const Comparator* const vcmp_;  // versioned only
   const SequenceNumber sequence_;
@@ -523,7 +527,6 @@ class DBIter final : public Iterator {
   const uint64_t sample_period_;
   uint64_t sample_state_ = 0;
   uint64_t entries_until_sample_ = UINT64_MAX;
-  std::shared_ptr<const void> pinned_;
   std::unique_ptr<InternalIterator> source_;
 
   Direction direction_ = Direction::kForward;

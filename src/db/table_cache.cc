@@ -93,6 +93,15 @@ Status TableCache::Find(const FileMetaData& f,
     *table = f.table.shared();
     return Status::OK();
   }
+  return Find(f.number, f.file_size, table);
+}
+
+Status TableCache::FindAndPin(const FileMetaData& f,
+                              std::shared_ptr<const Table>* table) {
+  if (f.table.get() != nullptr) {
+    *table = f.table.shared();
+    return Status::OK();
+  }
   STRATA_RETURN_IF_ERROR(Find(f.number, f.file_size, table));
   MutexLock lock(&mu_);
   TryPinLocked(f, f.number, *table);
@@ -104,7 +113,7 @@ Status TableCache::Borrow(const FileMetaData& f,
                           const Table** table) {
   *table = f.table.get();
   if (*table != nullptr) return Status::OK();
-  STRATA_RETURN_IF_ERROR(Find(f, holder));
+  STRATA_RETURN_IF_ERROR(FindAndPin(f, holder));
   *table = holder->get();
   return Status::OK();
 }
@@ -164,7 +173,7 @@ std::unique_ptr<InternalIterator> TableCache::NewIterator(
 std::unique_ptr<InternalIterator> TableCache::NewIterator(
     const TableReadOptions& ro, const FileMetaData& f) {
   std::shared_ptr<const Table> table;
-  Status s = Find(f, &table);
+  Status s = FindAndPin(f, &table);
   if (!s.ok()) return NewErrorInternalIterator(std::move(s));
   const Table* raw = table.get();
   return raw->NewIterator(ro, std::move(table));

@@ -9,8 +9,15 @@
 // versions that name them (FileMetaData::table, a TablePin): a read finds
 // such a table through the version it holds, without this cache's lock,
 // hash lookup or LRU update, and it stays open until the last metadata
-// naming it is gone. The rest are an LRU, least recently used closed
-// first.
+// naming it is gone. Only reads pin (Borrow, and NewIterator given the
+// metadata): the tables reads use, not the ones a checksum pass or a
+// compaction goes through once. The rest are an LRU, least recently used
+// closed first.
+//
+// The cache's lock is a leaf: nothing else is locked while it is held, and
+// nothing that may own a FileMetaData (a version) is released under it —
+// the last metadata naming a pinned table gives its pin back through that
+// lock.
 //
 // Thread-safety: every method is safe to call from many threads.
 
@@ -43,25 +50,29 @@ class TableCache : public std::enable_shared_from_this<TableCache> {
   // The open table `number` of `file_size` bytes, opening it if needed.
   Status Find(uint64_t number, uint64_t file_size,
               std::shared_ptr<const Table>* table);
-  // The open table of `f`: its pinned one, or else as above, then pinned to
-  // `f` if the cache has room (and is owned by a std::shared_ptr).
+  // The open table of `f`: its pinned one, or else as above (not pinning
+  // it).
   Status Find(const FileMetaData& f, std::shared_ptr<const Table>* table);
   // The open table of `f` at `*table`, for as long as the caller keeps `f`
   // alive (it holds a version naming it): the pinned one, with `*holder`
-  // left alone, or else one Find gives, held in `*holder`. For the read
-  // paths that look up a table per level.
+  // left alone, or else one Find gives, held in `*holder` and pinned to
+  // `f` if the cache has room (and is owned by a std::shared_ptr). For the
+  // reads that look up a table per level.
   Status Borrow(const FileMetaData& f, std::shared_ptr<const Table>* holder,
                 const Table** table);
 
-  // An iterator over table `number` (or `f`'s, as Find); it keeps the table
-  // open while alive. On error, an iterator whose status() says why.
+  // An iterator over table `number` (or `f`'s, pinning it as Borrow does);
+  // it keeps the table open while alive. On error, an iterator whose
+  // status() says why.
   std::unique_ptr<InternalIterator> NewIterator(const TableReadOptions& ro,
                                                 uint64_t number,
                                                 uint64_t file_size);
   std::unique_ptr<InternalIterator> NewIterator(const TableReadOptions& ro,
                                                 const FileMetaData& f);
 
-  // Forgets table `number` (its file is being deleted).
+  // Forgets table `number` (its file is being deleted: no version names
+  // it, so no metadata pins it; one that still did would keep its table
+  // open outside the count).
   void Evict(uint64_t number);
 
   size_t OpenTables() const;
@@ -77,12 +88,14 @@ class TableCache : public std::enable_shared_from_this<TableCache> {
     std::list<uint64_t>::iterator lru_position;
   };
 
+  // Find(f.number, ...), then pins the table to `f` if there is room.
+  Status FindAndPin(const FileMetaData& f, std::shared_ptr<const Table>* table);
   // Pins `table` (entry `number`) to `f` if there is room. REQUIRES: mu_.
   void TryPinLocked(const FileMetaData& f, uint64_t number,
                     const std::shared_ptr<const Table>& table)
       STRATA_REQUIRES(mu_);
   // A PinToken's end: one pin of `table` (entry `number`) fewer.
-  void Unpin(uint64_t number, const Table* table);
+  void Unpin(uint64_t number, const Table* table) STRATA_EXCLUDES(mu_);
   // Closes LRU tables past the capacity. REQUIRES: mu_.
   void EvictLocked() STRATA_REQUIRES(mu_);
 

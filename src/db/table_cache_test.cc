@@ -52,6 +52,14 @@ class TableCacheTest : public ::testing::Test {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
+  // Borrow's table, held.
+  std::shared_ptr<const Table> Pin(const FileMetaData& f) {
+    std::shared_ptr<const Table> holder;
+    const Table* table = nullptr;
+    EXPECT_TRUE(cache_->Borrow(f, &holder, &table).ok());
+    return holder != nullptr ? holder : f.table.shared();
+  }
+
   // Table `i`'s one key holds its value.
   static void ExpectReads(const Table& table, int i) {
     const std::string key =
@@ -68,12 +76,16 @@ class TableCacheTest : public ::testing::Test {
   std::shared_ptr<TableCache> cache_;
 };
 
-TEST_F(TableCacheTest, AFoundTableIsPinnedToItsMetadata) {
+TEST_F(TableCacheTest, ABorrowedTableIsPinnedToItsMetadata) {
   ASSERT_NO_FATAL_FAILURE(Make(1, 100));
   const FileMetaData& f = *files_[0];
+  // Find does not pin (checksum passes and compactions use it).
+  std::shared_ptr<const Table> found;
+  ASSERT_TRUE(cache_->Find(f, &found).ok());
   EXPECT_EQ(nullptr, f.table.get());
-  std::shared_ptr<const Table> first;
-  ASSERT_TRUE(cache_->Find(f, &first).ok());
+  EXPECT_EQ(0u, cache_->PinnedTables());
+  const std::shared_ptr<const Table> first = Pin(f);
+  EXPECT_EQ(found.get(), first.get());
   EXPECT_EQ(first.get(), f.table.get());
   EXPECT_EQ(1u, cache_->PinnedTables());
   EXPECT_EQ(1u, cache_->OpenTables());
@@ -84,21 +96,26 @@ TEST_F(TableCacheTest, AFoundTableIsPinnedToItsMetadata) {
   ASSERT_TRUE(cache_->Borrow(f, &holder, &borrowed).ok());
   EXPECT_EQ(first.get(), borrowed);
   EXPECT_EQ(nullptr, holder);
-  // Found by number, the same table.
+  // Found by number, or by Find, the same table.
   std::shared_ptr<const Table> by_number;
   ASSERT_TRUE(cache_->Find(f.number, f.file_size, &by_number).ok());
   EXPECT_EQ(first.get(), by_number.get());
+  ASSERT_TRUE(cache_->Find(f, &found).ok());
+  EXPECT_EQ(first.get(), found.get());
+  // So does an iterator's.
+  auto it = cache_->NewIterator(TableReadOptions(), f);
+  it->SeekToFirst();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(1u, cache_->PinnedTables());
 }
 
 TEST_F(TableCacheTest, ACopyOfTheMetadataPinsTheSameTable) {
   ASSERT_NO_FATAL_FAILURE(Make(1, 100));
-  std::shared_ptr<const Table> table;
-  ASSERT_TRUE(cache_->Find(*files_[0], &table).ok());
+  const std::shared_ptr<const Table> table = Pin(*files_[0]);
   // A table moved to another level gets a copy of its metadata.
   auto moved = std::make_shared<FileMetaData>(*files_[0]);
   EXPECT_EQ(nullptr, moved->table.get());
-  std::shared_ptr<const Table> again;
-  ASSERT_TRUE(cache_->Find(*moved, &again).ok());
+  Pin(*moved);
   EXPECT_EQ(table.get(), moved->table.get());
   EXPECT_EQ(1u, cache_->PinnedTables());
   // The entry stays pinned until both are gone.
@@ -112,14 +129,13 @@ TEST_F(TableCacheTest, ACopyOfTheMetadataPinsTheSameTable) {
 TEST_F(TableCacheTest, MetadataAssignedAnotherFilesLosesItsPin) {
   ASSERT_NO_FATAL_FAILURE(Make(2, 100));
   auto f = std::make_shared<FileMetaData>(*files_[0]);
-  std::shared_ptr<const Table> table;
-  ASSERT_TRUE(cache_->Find(*f, &table).ok());
+  Pin(*f);
   ASSERT_NE(nullptr, f->table.get());
   *f = *files_[1];
   EXPECT_EQ(nullptr, f->table.get());
   EXPECT_EQ(0u, cache_->PinnedTables());
-  // Found again, it is table 2's.
-  ASSERT_TRUE(cache_->Find(*f, &table).ok());
+  // Pinned again, it is table 2's.
+  Pin(*f);
   ExpectReads(*f->table.get(), 2);
 }
 
@@ -139,9 +155,8 @@ TEST_F(TableCacheTest, PinsTakeThreeQuartersAndTheRestIsAnLru) {
   for (const auto& f : files_) pinned += f->table.get() != nullptr ? 1 : 0;
   EXPECT_EQ(12u, pinned);
   EXPECT_EQ(16u, cache_->OpenTables());
-  // The pinned tables' metadata gone: their entries join the LRU, which
-  // closes the oldest to stay within the capacity, and later ones as other
-  // tables come in.
+  // The pinned tables' metadata gone: their entries join the LRU, and
+  // are closed as other tables come in.
   std::vector<std::weak_ptr<const Table>> were_pinned;
   std::vector<uint64_t> sizes;
   for (const auto& f : files_) {
@@ -156,17 +171,13 @@ TEST_F(TableCacheTest, PinsTakeThreeQuartersAndTheRestIsAnLru) {
     ASSERT_TRUE(cache_->Find(i + 1, sizes[i], &table).ok());
   }
   EXPECT_EQ(16u, cache_->OpenTables());
-  for (size_t i = 0; i < 12; ++i) {
-    std::shared_ptr<const Table> table;
-    ASSERT_TRUE(cache_->Find(i + 1, sizes[i], &table).ok());
-  }
+  ASSERT_EQ(12u, were_pinned.size());
   for (const auto& w : were_pinned) EXPECT_TRUE(w.expired());
 }
 
 TEST_F(TableCacheTest, EvictingAPinnedTableLeavesItsReadersATable) {
   ASSERT_NO_FATAL_FAILURE(Make(2, 100));
-  std::shared_ptr<const Table> table;
-  ASSERT_TRUE(cache_->Find(*files_[0], &table).ok());
+  const std::shared_ptr<const Table> table = Pin(*files_[0]);
   cache_->Evict(1);
   EXPECT_EQ(0u, cache_->PinnedTables());
   EXPECT_EQ(0u, cache_->OpenTables());
@@ -176,7 +187,16 @@ TEST_F(TableCacheTest, EvictingAPinnedTableLeavesItsReadersATable) {
   std::shared_ptr<const Table> reopened;
   ASSERT_TRUE(cache_->Find(1, files_[0]->file_size, &reopened).ok());
   EXPECT_NE(table.get(), reopened.get());
+  // And pinned to new metadata: the old pin's end leaves the new one be.
+  auto renamed = std::make_shared<FileMetaData>(*files_[0]);
+  Pin(*renamed);
+  EXPECT_EQ(reopened.get(), renamed->table.get());
+  EXPECT_EQ(1u, cache_->PinnedTables());
   files_[0].reset();
+  EXPECT_EQ(1u, cache_->OpenTables());
+  EXPECT_EQ(1u, cache_->PinnedTables());
+  ExpectReads(*renamed->table.get(), 1);
+  renamed.reset();
   EXPECT_EQ(1u, cache_->OpenTables());
   EXPECT_EQ(0u, cache_->PinnedTables());
   ExpectReads(*reopened, 1);
@@ -185,10 +205,12 @@ TEST_F(TableCacheTest, EvictingAPinnedTableLeavesItsReadersATable) {
 TEST_F(TableCacheTest, ACacheNotOwnedBySharedPtrDoesNotPin) {
   ASSERT_NO_FATAL_FAILURE(Make(1, 100));
   TableCache local(Env::Default(), dir_, options_, 100);
-  std::shared_ptr<const Table> table;
-  ASSERT_TRUE(local.Find(*files_[0], &table).ok());
+  std::shared_ptr<const Table> holder;
+  const Table* table = nullptr;
+  ASSERT_TRUE(local.Borrow(*files_[0], &holder, &table).ok());
   EXPECT_EQ(nullptr, files_[0]->table.get());
   EXPECT_EQ(0u, local.PinnedTables());
+  EXPECT_EQ(holder.get(), table);
   ExpectReads(*table, 1);
 }
 

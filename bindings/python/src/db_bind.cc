@@ -62,7 +62,8 @@ py::object ParseNumber(const std::string& text) {
   return py::str(text);
 }
 
-// "count 10 avg 1.5 p50 1.0 p99 3.0 p99.9 3.0 max 4" → a dict of numbers.
+// "count 10 timed 2 avg 1.5 p50 1.0 p99 3.0 p99.9 3.0 max 4" → a dict of
+// numbers.
 py::dict ParseSummary(const std::string& text) {
   py::dict d;
   std::istringstream in(text);
@@ -482,8 +483,9 @@ void BindDb(py::module_& m) {
            "estimate_num_keys, total_sst_bytes, mem_usage, ... (the "
            "strata.* properties), files_at_level (a list), "
            "background_work_pending, lost_files, vlog_files, and counters "
-           "(a dict; latencies as dicts of count, avg, p50, p99, p99.9, "
-           "max).")
+           "(a dict; latencies as dicts of count, timed, avg, p50, p99, "
+           "p99.9, max: avg, percentiles and max of the timed ones, one Get "
+           "in 8 and every write).")
       .def(
           "property",
           [](Db& self, const std::string& name) -> py::object {
