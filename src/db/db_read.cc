@@ -7,6 +7,7 @@
 #include "db/db_iter.h"
 #include "db/level_iterator.h"
 #include "db/snapshot_list.h"
+#include "table/bloom.h"
 #include "table/merging_iterator.h"
 #include "version/version_set.h"
 
@@ -360,6 +361,10 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
   // paranoid_checks: every block read is verified, whatever the caller asks.
   ro.verify_checksums = options.verify_checksums || options_.paranoid_checks;
   ro.fill_cache = options.fill_cache;
+  // Filters hold keys without their timestamps (FilterKeySuffixLength);
+  // every table's filter hashes the key alike.
+  const uint64_t filter_hash = BloomFilter::Hash(
+      icmp_->versioned() ? StripTimestamp(user_key) : user_key);
   // `*read`: the table's filter let the key through (its data was read).
   auto search = [&](const FileMetaData& f, bool* read) -> Status {
     // The version holds `f`: a pinned table needs no reference of its own.
@@ -387,11 +392,8 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
             result,        *covering,
             pointer,       stored_key};
     bool filter_skipped = false;
-    // Filters hold keys without their timestamps (FilterKeySuffixLength).
-    const Slice filter_key =
-        icmp_->versioned() ? StripTimestamp(user_key) : user_key;
-    STRATA_RETURN_IF_ERROR(table->Get(
-        ro, lookup.internal_key(), filter_key,
+    STRATA_RETURN_IF_ERROR(table->GetByFilterHash(
+        ro, lookup.internal_key(), filter_hash,
         [p = &probe](const Slice& entry_key, const Slice& entry_value) {
           ParsedInternalKey parsed;
           if (!ParseInternalKey(entry_key, &parsed)) {
@@ -436,17 +438,53 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
   // read had to read, charged once the read goes on to an older table.
   const FileMetaData* read_first = nullptr;
   bool charged = false;
-  version.ForEachCandidate(
-      lookup.internal_key(), [&](const FileMetaData& f, int level) {
-        if (read_first != nullptr && !charged) {
-          charged = true;
-          ChargeRead(*read_first);
-        }
-        bool read = false;
-        status = search(f, &read);
-        if (read_first == nullptr && level > 0 && read) read_first = &f;
-        return status.ok() && *result == MemTable::GetResult::kNotPresent;
-      });
+  const auto visit = [&](const FileMetaData& f, int level) {
+    if (read_first != nullptr && !charged) {
+      charged = true;
+      ChargeRead(*read_first);
+    }
+    bool read = false;
+    status = search(f, &read);
+    if (read_first == nullptr && level > 0 && read) read_first = &f;
+    return status.ok() && *result == MemTable::GetResult::kNotPresent;
+  };
+  // The candidate tables are gathered, newest first, before any is
+  // searched, and the filter line of each pinned one asked for: a key the
+  // filters turn away then waits for memory about once, not once a level.
+  // Past kGathered candidates (a deep L0), the rest are visited as found.
+  constexpr size_t kGathered = 16;
+  const FileMetaData* gathered[kGathered];
+  int levels[kGathered];
+  size_t n = 0;
+  bool more = false;
+  version.ForEachCandidate(lookup.internal_key(),
+                           [&](const FileMetaData& f, int level) {
+                             if (n == kGathered) {
+                               more = true;
+                               return false;
+                             }
+                             if (const Table* table = f.table.get()) {
+                               table->PrefetchFilter(filter_hash);
+                             }
+                             gathered[n] = &f;
+                             levels[n] = level;
+                             ++n;
+                             return true;
+                           });
+  for (size_t i = 0; i < n; ++i) {
+    if (!visit(*gathered[i], levels[i])) return status;
+  }
+  if (more) {
+    size_t skip = kGathered;
+    version.ForEachCandidate(lookup.internal_key(),
+                             [&](const FileMetaData& f, int level) {
+                               if (skip > 0) {
+                                 --skip;
+                                 return true;
+                               }
+                               return visit(f, level);
+                             });
+  }
   return status;
 }
 

@@ -101,9 +101,18 @@ Status BloomFilter::Parse(const Slice& contents, BloomFilter* filter) {
   return Status::OK();
 }
 
-bool BloomFilter::KeyMayMatch(const Slice& filter_key) const {
+uint64_t BloomFilter::Hash(const Slice& filter_key) {
+  return HashKey(filter_key);
+}
+
+void BloomFilter::Prefetch(uint64_t h) const {
+  if (num_lines_ == 0) return;
+  __builtin_prefetch(lines_ + static_cast<size_t>(LineOf(h, num_lines_)) *
+                                  kBloomLineBytes);
+}
+
+bool BloomFilter::HashMayMatch(uint64_t h) const {
   if (num_lines_ == 0) return true;
-  const uint64_t h = HashKey(filter_key);
   const char* line =
       lines_ + static_cast<size_t>(LineOf(h, num_lines_)) * kBloomLineBytes;
   uint32_t bit = FirstBit(h);

@@ -70,7 +70,17 @@ class BloomFilter {
   static Status Parse(const Slice& contents, BloomFilter* filter);
 
   // False only if `filter_key` was certainly not added.
-  bool KeyMayMatch(const Slice& filter_key) const;
+  bool KeyMayMatch(const Slice& filter_key) const {
+    return HashMayMatch(Hash(filter_key));
+  }
+  // The same for the key of `hash` (Hash(key)): a read that probes the
+  // filters of several tables hashes its key once.
+  bool HashMayMatch(uint64_t hash) const;
+  // Asks for the line HashMayMatch(hash) reads, so that the probes of
+  // several tables' filters can wait for memory together.
+  void Prefetch(uint64_t hash) const;
+  // The hash the filters use (XXH3, 64 bits).
+  static uint64_t Hash(const Slice& filter_key);
 
   // True when the filter can exclude keys (it is not match-all).
   bool active() const { return num_lines_ != 0; }

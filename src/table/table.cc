@@ -379,7 +379,15 @@ Status Table::Get(const TableReadOptions& ro, const Slice& key,
                   const Slice& filter_key,
                   const std::function<bool(const Slice&, const Slice&)>& handle,
                   bool* filter_skipped) const {
-  const bool skip = !filter_.KeyMayMatch(filter_key);
+  return GetByFilterHash(ro, key, BloomFilter::Hash(filter_key), handle,
+                         filter_skipped);
+}
+
+Status Table::GetByFilterHash(
+    const TableReadOptions& ro, const Slice& key, uint64_t filter_hash,
+    const std::function<bool(const Slice&, const Slice&)>& handle,
+    bool* filter_skipped) const {
+  const bool skip = !filter_.HashMayMatch(filter_hash);
   if (filter_skipped != nullptr) *filter_skipped = skip;
   if (skip) return Status::OK();
   BlockIter index(options_.comparator, index_block_.get(), nullptr,

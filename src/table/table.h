@@ -82,6 +82,16 @@ class Table {
              const Slice& filter_key,
              const std::function<bool(const Slice&, const Slice&)>& handle,
              bool* filter_skipped = nullptr) const;
+  // The same, given the filter key's hash (BloomFilter::Hash) instead.
+  Status GetByFilterHash(
+      const TableReadOptions& ro, const Slice& key, uint64_t filter_hash,
+      const std::function<bool(const Slice&, const Slice&)>& handle,
+      bool* filter_skipped = nullptr) const;
+  // Asks for the filter line a probe of `filter_hash` reads (see
+  // BloomFilter::Prefetch).
+  void PrefetchFilter(uint64_t filter_hash) const {
+    filter_.Prefetch(filter_hash);
+  }
 
   // An iterator over every entry (Seek, SeekForPrev, Next, Prev,
   // SeekToFirst, SeekToLast). Errors stop it; see TwoLevelIterator. It
