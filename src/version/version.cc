@@ -28,6 +28,7 @@ std::string VlogLabel(uint64_t number) {
 Version::Version(const InternalKeyComparator* icmp, int num_levels)
     : icmp_(icmp),
       files_(static_cast<size_t>(num_levels)),
+      largest_prefixes_(static_cast<size_t>(num_levels)),
       level_bytes_(static_cast<size_t>(num_levels), 0) {
   assert(icmp != nullptr);
   assert(num_levels >= 1 && num_levels <= kMaxNumLevels);
@@ -54,11 +55,38 @@ uint64_t Version::TotalFiles() const {
   return n;
 }
 
+namespace {
+
+// The first 8 bytes of `user_key` as a big-endian number, zero-padded: a
+// smaller number means a bytewise smaller key.
+uint64_t KeyPrefix(const Slice& user_key) {
+  uint64_t p = 0;
+  const size_t n = std::min<size_t>(user_key.size(), 8);
+  for (size_t i = 0; i < n; ++i) {
+    p |= uint64_t{static_cast<uint8_t>(user_key[i])} << (56 - 8 * i);
+  }
+  return p;
+}
+
+}  // namespace
+
 size_t Version::FindFile(int level, const Slice& internal_key) const {
   assert(level >= 1);
   const auto& fs = files(level);
+  auto first = fs.begin();
+  auto last = fs.end();
+  const auto& prefixes = largest_prefixes_[static_cast<size_t>(level)];
+  if (!prefixes.empty()) {
+    // Files whose largest key's prefix is below the key's end before it;
+    // those whose prefix is above end after it: only a tie is compared.
+    const uint64_t p = KeyPrefix(ExtractUserKey(internal_key));
+    const auto lo = std::lower_bound(prefixes.begin(), prefixes.end(), p);
+    const auto hi = std::upper_bound(lo, prefixes.end(), p);
+    first += lo - prefixes.begin();
+    last = fs.begin() + (hi - prefixes.begin());
+  }
   const auto it = std::lower_bound(
-      fs.begin(), fs.end(), internal_key,
+      first, last, internal_key,
       [this](const std::shared_ptr<const FileMetaData>& f, const Slice& key) {
         return icmp_->Compare(f->largest.Encode(), key) < 0;
       });
@@ -257,6 +285,12 @@ Result<std::shared_ptr<const Version>> VersionBuilder::Finish() const {
       const int r = icmp_->Compare(a->smallest.Encode(), b->smallest.Encode());
       return r != 0 ? r < 0 : a->number < b->number;
     });
+    if (icmp_->bytewise()) {
+      auto& prefixes = v->largest_prefixes_[static_cast<size_t>(level)];
+      prefixes.reserve(fs.size());
+      for (const auto& f : fs)
+        prefixes.push_back(KeyPrefix(f->largest.user_key()));
+    }
     for (size_t i = 1; i < fs.size(); ++i) {
       if (icmp_->Compare(fs[i - 1]->largest.Encode(),
                          fs[i]->smallest.Encode()) >= 0) {

@@ -59,7 +59,9 @@ class Version {
   uint64_t TotalFiles() const;
 
   // Index of the first file in `level` whose largest key >= `internal_key`,
-  // or files(level).size() if there is none. Binary search.
+  // or files(level).size() if there is none. Binary search: under the
+  // bytewise comparator, first over the largest keys' 8-byte prefixes (one
+  // array, no key to load), then among the files whose prefix ties.
   // REQUIRES: 1 <= level < num_levels().
   size_t FindFile(int level, const Slice& internal_key) const;
   // Index of the first file in `level` that ends at or after `user_key`'s
@@ -101,6 +103,11 @@ class Version {
 
   const InternalKeyComparator* const icmp_;
   std::vector<std::vector<std::shared_ptr<const FileMetaData>>> files_;
+  // Per level >= 1 under the bytewise comparator (else empty): the first 8
+  // bytes of each file's largest user key, big-endian, zero-padded
+  // (LargestKeyPrefix). Non-decreasing, as the files are sorted; a prefix
+  // below a key's means a largest key below it, one above means above.
+  std::vector<std::vector<uint64_t>> largest_prefixes_;
   std::vector<uint64_t> level_bytes_;
   std::map<uint64_t, std::shared_ptr<const VlogFileMeta>> vlog_files_;
   uint64_t vlog_bytes_ = 0;

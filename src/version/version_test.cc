@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/random.h"
 #include "key/internal_key.h"
 #include "strata/comparator.h"
 #include "version/version_edit.h"
@@ -18,6 +19,18 @@ namespace strata::internal {
 namespace {
 
 constexpr auto kValue = static_cast<uint8_t>(ValueType::kValue);
+
+// Bytewise, reversed: a comparator other than the bytewise one (so no
+// prefix search), under which prefixes would mislead.
+class ReverseComparator final : public Comparator {
+ public:
+  int Compare(const Slice& a, const Slice& b) const override {
+    return b.compare(a);
+  }
+  const char* Name() const override { return "test.Reverse"; }
+  void FindShortestSeparator(std::string*, const Slice&) const override {}
+  void FindShortSuccessor(std::string*) const override {}
+};
 
 FileMetaData File(uint64_t number, const std::string& smallest,
                   SequenceNumber small_seq, const std::string& largest,
@@ -119,6 +132,69 @@ TEST_F(VersionTest, FindFile) {
   EXPECT_EQ(find("k", 1), 3u);
   EXPECT_EQ(find("p", 1), 3u);
   EXPECT_EQ(find("q", 100), 4u);
+}
+
+// FindFile against a linear scan, on levels of keys that share long
+// prefixes, are shorter than 8 bytes, hold zero bytes and split one user
+// key's versions across two files: the prefix search must agree with
+// comparing whole keys, under the bytewise comparator and a custom one.
+TEST_F(VersionTest, FindFileAgreesWithALinearScan) {
+  Random rnd(44);
+  const ReverseComparator reverse;
+  const InternalKeyComparator reversed(&reverse);
+  for (const InternalKeyComparator* icmp : {&icmp_, &reversed}) {
+    for (int round = 0; round < 40; ++round) {
+      // Keys over a small alphabet, 0-12 bytes: many ties in 8 bytes.
+      const auto key = [&rnd] {
+        static const char kAlphabet[] = {'\0', 'a', 'b', '\xff'};
+        std::string k(rnd.Uniform(13), ' ');
+        for (char& c : k) c = kAlphabet[rnd.Uniform(4)];
+        return k;
+      };
+      std::vector<InternalKey> bounds;
+      for (int i = 0; i < 2 + static_cast<int>(rnd.Uniform(30)); ++i) {
+        bounds.emplace_back(key(), 1 + rnd.Uniform(50), kValue);
+      }
+      std::sort(bounds.begin(), bounds.end(),
+                [icmp](const InternalKey& a, const InternalKey& b) {
+                  return icmp->Compare(a.Encode(), b.Encode()) < 0;
+                });
+      bounds.erase(
+          std::unique(bounds.begin(), bounds.end(),
+                      [icmp](const InternalKey& a, const InternalKey& b) {
+                        return icmp->Compare(a.Encode(), b.Encode()) == 0;
+                      }),
+          bounds.end());
+      // Consecutive pairs of bounds make disjoint files.
+      VersionEdit edit;
+      std::vector<const InternalKey*> largest;
+      for (size_t i = 0; i + 1 < bounds.size(); i += 2) {
+        FileMetaData f;
+        f.number = 100 + i;
+        f.file_size = 1;
+        f.smallest = bounds[i];
+        f.largest = bounds[i + 1];
+        edit.AddFile(1, f);
+        largest.push_back(&bounds[i + 1]);
+      }
+      VersionBuilder builder(icmp, 4, nullptr);
+      ASSERT_TRUE(builder.Apply(edit).ok());
+      auto built = builder.Finish();
+      ASSERT_TRUE(built.ok()) << built.status().ToString();
+      const auto& v = *built.value();
+      for (int probe = 0; probe < 200; ++probe) {
+        const InternalKey target(key(), rnd.Uniform(60), kValue);
+        size_t expected = 0;
+        while (expected < largest.size() &&
+               icmp->Compare(largest[expected]->Encode(), target.Encode()) <
+                   0) {
+          ++expected;
+        }
+        ASSERT_EQ(expected, v.FindFile(1, target.Encode()))
+            << "round " << round << " probe " << probe;
+      }
+    }
+  }
 }
 
 TEST_F(VersionTest, OverlappingInSortedLevel) {
