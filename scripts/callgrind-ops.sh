@@ -1,9 +1,9 @@
 #!/bin/bash
 # Instructions per operation of strata and LevelDB, counted by callgrind
 # inside strata_bench: only the calls into each engine's adapter are
-# collected (Put for fillrandom; Get for readrandom; NewCursor, Seek, the
-# Nexts and the cursor's destruction for seekrandom; the cursor's calls
-# for readseq, a scan of NUM entries), so the load, the
+# collected (Put for fillrandom; Get for readrandom and readmissing;
+# NewCursor, Seek, the Nexts and the cursor's destruction for seekrandom;
+# the cursor's calls for readseq, a scan of NUM entries), so the load, the
 # settle and the background threads are left out. Counts do not depend on
 # the machine's load, unlike times.
 #
@@ -13,6 +13,7 @@
 #   NUM           keys, and operations of each workload (default 200000)
 #   ENGINES       default "strata leveldb"
 #   WORKLOADS     default "fillrandom readrandom seekrandom readseq"
+#                 (readmissing may be added)
 set -euo pipefail
 B=${1:-build/bench-peers/strata_bench}
 OUT=${2:-build/callgrind}
@@ -35,7 +36,7 @@ for e in $ENGINES; do
   for w in $WORKLOADS; do
     case $w in
       fillrandom) T=("--toggle-collect=*${S}::Put*") ;;
-      readrandom) T=("--toggle-collect=*${S}::Get*") ;;
+      readrandom|readmissing) T=("--toggle-collect=*${S}::Get*") ;;
       seekrandom) T=("--toggle-collect=*${S}::NewCursor*" "--toggle-collect=*${C}::Seek*"
                      "--toggle-collect=*${C}::Next*" "--toggle-collect=*${C}::~*") ;;
       readseq) T=("--toggle-collect=*${S}::NewCursor*" "--toggle-collect=*${C}::*") ;;
