@@ -102,10 +102,24 @@ TEST_F(TableCacheTest, ABorrowedTableIsPinnedToItsMetadata) {
   EXPECT_EQ(first.get(), by_number.get());
   ASSERT_TRUE(cache_->Find(f, &found).ok());
   EXPECT_EQ(first.get(), found.get());
-  // So does an iterator's.
-  auto it = cache_->NewIterator(TableReadOptions(), f);
+}
+
+TEST_F(TableCacheTest, AnIteratorGivenTheMetadataPinsOneByNumberDoesNot) {
+  ASSERT_NO_FATAL_FAILURE(Make(2, 100));
+  // By number (a compaction's inputs): nothing pinned.
+  auto by_number =
+      cache_->NewIterator(TableReadOptions(), 2, files_[1]->file_size);
+  by_number->SeekToFirst();
+  ASSERT_TRUE(by_number->Valid());
+  EXPECT_TRUE(by_number->status().ok());
+  EXPECT_EQ(0u, cache_->PinnedTables());
+  EXPECT_EQ(nullptr, files_[1]->table.get());
+  // Given the metadata (a user iterator's level): pinned.
+  auto it = cache_->NewIterator(TableReadOptions(), *files_[0]);
   it->SeekToFirst();
   ASSERT_TRUE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+  EXPECT_NE(nullptr, files_[0]->table.get());
   EXPECT_EQ(1u, cache_->PinnedTables());
 }
 

@@ -28,7 +28,7 @@ std::string VlogLabel(uint64_t number) {
 Version::Version(const InternalKeyComparator* icmp, int num_levels)
     : icmp_(icmp),
       files_(static_cast<size_t>(num_levels)),
-      largest_prefixes_(static_cast<size_t>(num_levels)),
+      largest_keys_(static_cast<size_t>(num_levels)),
       level_bytes_(static_cast<size_t>(num_levels), 0) {
   assert(icmp != nullptr);
   assert(num_levels >= 1 && num_levels <= kMaxNumLevels);
@@ -57,13 +57,14 @@ uint64_t Version::TotalFiles() const {
 
 namespace {
 
-// The first 8 bytes of `user_key` as a big-endian number, zero-padded: a
-// smaller number means a bytewise smaller key.
-uint64_t KeyPrefix(const Slice& user_key) {
+// The 8 bytes of `user_key` from `from` on as a big-endian number,
+// zero-padded: of two keys alike before `from`, a smaller number means a
+// bytewise smaller key. REQUIRES: from <= user_key.size().
+uint64_t KeyPrefix(const Slice& user_key, size_t from) {
   uint64_t p = 0;
-  const size_t n = std::min<size_t>(user_key.size(), 8);
+  const size_t n = std::min<size_t>(user_key.size() - from, 8);
   for (size_t i = 0; i < n; ++i) {
-    p |= uint64_t{static_cast<uint8_t>(user_key[i])} << (56 - 8 * i);
+    p |= uint64_t{static_cast<uint8_t>(user_key[from + i])} << (56 - 8 * i);
   }
   return p;
 }
@@ -75,15 +76,24 @@ size_t Version::FindFile(int level, const Slice& internal_key) const {
   const auto& fs = files(level);
   auto first = fs.begin();
   auto last = fs.end();
-  const auto& prefixes = largest_prefixes_[static_cast<size_t>(level)];
-  if (!prefixes.empty()) {
-    // Files whose largest key's prefix is below the key's end before it;
-    // those whose prefix is above end after it: only a tie is compared.
-    const uint64_t p = KeyPrefix(ExtractUserKey(internal_key));
-    const auto lo = std::lower_bound(prefixes.begin(), prefixes.end(), p);
-    const auto hi = std::upper_bound(lo, prefixes.end(), p);
-    first += lo - prefixes.begin();
-    last = fs.begin() + (hi - prefixes.begin());
+  const LargestKeys& largest = largest_keys_[static_cast<size_t>(level)];
+  if (!largest.keys.empty()) {
+    // Every largest key starts with `shared`: a key below those bytes (or
+    // a proper prefix of them) is below them all, one above is above.
+    const Slice user_key = ExtractUserKey(internal_key);
+    const Slice shared(largest.shared);
+    const size_t n = std::min(user_key.size(), shared.size());
+    const int c = Slice(user_key.data(), n).compare(Slice(shared.data(), n));
+    if (c < 0 || (c == 0 && user_key.size() < shared.size())) return 0;
+    if (c > 0) return fs.size();
+    // Files whose 8 bytes after them are below the key's end before it;
+    // those above end after it: only a tie is compared.
+    const uint64_t p = KeyPrefix(user_key, shared.size());
+    const auto& keys = largest.keys;
+    const auto lo = std::lower_bound(keys.begin(), keys.end(), p);
+    const auto hi = std::upper_bound(lo, keys.end(), p);
+    first += lo - keys.begin();
+    last = fs.begin() + (hi - keys.begin());
   }
   const auto it = std::lower_bound(
       first, last, internal_key,
@@ -285,11 +295,20 @@ Result<std::shared_ptr<const Version>> VersionBuilder::Finish() const {
       const int r = icmp_->Compare(a->smallest.Encode(), b->smallest.Encode());
       return r != 0 ? r < 0 : a->number < b->number;
     });
-    if (icmp_->bytewise()) {
-      auto& prefixes = v->largest_prefixes_[static_cast<size_t>(level)];
-      prefixes.reserve(fs.size());
-      for (const auto& f : fs)
-        prefixes.push_back(KeyPrefix(f->largest.user_key()));
+    if (icmp_->bytewise() && !fs.empty()) {
+      // Sorted: what the first and last largest keys share, all share.
+      auto& largest = v->largest_keys_[static_cast<size_t>(level)];
+      const Slice a = fs.front()->largest.user_key();
+      const Slice b = fs.back()->largest.user_key();
+      size_t shared = 0;
+      while (shared < a.size() && shared < b.size() && a[shared] == b[shared]) {
+        ++shared;
+      }
+      largest.shared.assign(a.data(), shared);
+      largest.keys.reserve(fs.size());
+      for (const auto& f : fs) {
+        largest.keys.push_back(KeyPrefix(f->largest.user_key(), shared));
+      }
     }
     for (size_t i = 1; i < fs.size(); ++i) {
       if (icmp_->Compare(fs[i - 1]->largest.Encode(),

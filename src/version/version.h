@@ -60,8 +60,9 @@ class Version {
 
   // Index of the first file in `level` whose largest key >= `internal_key`,
   // or files(level).size() if there is none. Binary search: under the
-  // bytewise comparator, first over the largest keys' 8-byte prefixes (one
-  // array, no key to load), then among the files whose prefix ties.
+  // bytewise comparator, first over 8 bytes of each largest key past the
+  // bytes they all share (one array, no key to load), then among the
+  // files whose 8 bytes tie.
   // REQUIRES: 1 <= level < num_levels().
   size_t FindFile(int level, const Slice& internal_key) const;
   // Index of the first file in `level` that ends at or after `user_key`'s
@@ -103,11 +104,18 @@ class Version {
 
   const InternalKeyComparator* const icmp_;
   std::vector<std::vector<std::shared_ptr<const FileMetaData>>> files_;
-  // Per level >= 1 under the bytewise comparator (else empty): the first 8
-  // bytes of each file's largest user key, big-endian, zero-padded
-  // (LargestKeyPrefix). Non-decreasing, as the files are sorted; a prefix
-  // below a key's means a largest key below it, one above means above.
-  std::vector<std::vector<uint64_t>> largest_prefixes_;
+  // Per level >= 1 under the bytewise comparator (else empty `keys`):
+  // the bytes every file's largest user key starts with, and for each file
+  // the 8 bytes of its largest user key after them, big-endian and
+  // zero-padded (KeyPrefix). Non-decreasing, as the files are sorted; a
+  // number below a key's means a largest key below it, one above means
+  // above. After the shared bytes, so that keys alike in their first 8
+  // bytes (zero-padded numbers, a common prefix) still differ here.
+  struct LargestKeys {
+    std::string shared;
+    std::vector<uint64_t> keys;
+  };
+  std::vector<LargestKeys> largest_keys_;
   std::vector<uint64_t> level_bytes_;
   std::map<uint64_t, std::shared_ptr<const VlogFileMeta>> vlog_files_;
   uint64_t vlog_bytes_ = 0;

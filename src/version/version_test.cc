@@ -134,25 +134,37 @@ TEST_F(VersionTest, FindFile) {
   EXPECT_EQ(find("q", 100), 4u);
 }
 
-// FindFile against a linear scan, on levels of keys that share long
-// prefixes, are shorter than 8 bytes, hold zero bytes and split one user
-// key's versions across two files: the prefix search must agree with
-// comparing whole keys, under the bytewise comparator and a custom one.
+// FindFile against a linear scan, on levels whose largest keys share a
+// stem of 0-10 bytes and then often the same 0-9 bytes more (ties in the
+// 8 bytes FindFile searches first), are shorter than 8 bytes, hold zero
+// bytes, and split one user key's versions across two files; with lookups
+// below, inside and above the stem: the search must agree with comparing
+// whole keys, under the bytewise comparator and a custom one.
 TEST_F(VersionTest, FindFileAgreesWithALinearScan) {
+  ASSERT_TRUE(icmp_.bytewise());  // the prefix search is taken
   Random rnd(44);
   const ReverseComparator reverse;
   const InternalKeyComparator reversed(&reverse);
+  ASSERT_FALSE(reversed.bytewise());
+  const auto alpha = [&rnd](size_t n) {
+    static const char kAlphabet[] = {'\0', 'a', 'b', '\xff'};
+    std::string k(n, ' ');
+    for (char& c : k) c = kAlphabet[rnd.Uniform(4)];
+    return k;
+  };
   for (const InternalKeyComparator* icmp : {&icmp_, &reversed}) {
-    for (int round = 0; round < 40; ++round) {
-      // Keys over a small alphabet, 0-12 bytes: many ties in 8 bytes.
-      const auto key = [&rnd] {
-        static const char kAlphabet[] = {'\0', 'a', 'b', '\xff'};
-        std::string k(rnd.Uniform(13), ' ');
-        for (char& c : k) c = kAlphabet[rnd.Uniform(4)];
-        return k;
+    for (int round = 0; round < 60; ++round) {
+      const std::string stem = alpha(rnd.Uniform(11));
+      const std::string blocks[3] = {alpha(rnd.Uniform(10)),
+                                     alpha(rnd.Uniform(10)),
+                                     alpha(rnd.Uniform(10))};
+      const auto key = [&] {
+        if (rnd.OneIn(8)) return alpha(rnd.Uniform(13));
+        return stem + blocks[rnd.Uniform(3)] + alpha(rnd.Uniform(4));
       };
       std::vector<InternalKey> bounds;
-      for (int i = 0; i < 2 + static_cast<int>(rnd.Uniform(30)); ++i) {
+      const int count = 2 + static_cast<int>(rnd.Uniform(30));
+      for (int i = 0; i < count; ++i) {
         bounds.emplace_back(key(), 1 + rnd.Uniform(50), kValue);
       }
       std::sort(bounds.begin(), bounds.end(),
@@ -195,6 +207,35 @@ TEST_F(VersionTest, FindFileAgreesWithALinearScan) {
       }
     }
   }
+}
+
+// Largest keys alike in their first 9 bytes (a letter and 8 zeros, as
+// zero-padded numbers are), one user key's versions split across two
+// files.
+TEST_F(VersionTest, FindFileAmongKeysAlikeInTheirFirstBytes) {
+  VersionEdit edit;
+  edit.AddFile(1, File(1, "k00000000a", 5, "k00000000b", 9));
+  edit.AddFile(1, File(2, "k00000000b", 8, "k00000000b", 3));
+  edit.AddFile(1, File(3, "k00000000c", 7, "k00000000d", 7));
+  const auto v = Build(edit);
+  const auto find = [&](const std::string& key, SequenceNumber seq) {
+    return v->FindFile(1, InternalKey(key, seq, kValue).Encode());
+  };
+  EXPECT_EQ(find("j", 1), 0u);
+  EXPECT_EQ(find("k0000000", 1), 0u);  // a proper prefix of them all
+  EXPECT_EQ(find("k00000000", 1), 0u);
+  EXPECT_EQ(find("k00000000a", 1), 0u);
+  EXPECT_EQ(find("k00000000b", 10), 0u);
+  EXPECT_EQ(find("k00000000b", 9), 0u);
+  EXPECT_EQ(find("k00000000b", 8), 1u);  // older than b@9: the next file
+  EXPECT_EQ(find("k00000000b", 3), 1u);
+  EXPECT_EQ(find("k00000000b", 2), 2u);
+  EXPECT_EQ(find("k00000000c", 9), 2u);
+  EXPECT_EQ(find("k00000000d", 7), 2u);
+  EXPECT_EQ(find("k00000000d", 6), 3u);
+  EXPECT_EQ(find("k00000000e", 9), 3u);
+  EXPECT_EQ(find("k1", 9), 3u);
+  EXPECT_EQ(find("l", 9), 3u);
 }
 
 TEST_F(VersionTest, OverlappingInSortedLevel) {
