@@ -59,9 +59,10 @@ namespace {
 
 // The 8 bytes of `user_key` from `from` on as a big-endian number,
 // zero-padded: of two keys alike before `from`, a smaller number means a
-// bytewise smaller key. REQUIRES: from <= user_key.size().
+// bytewise smaller key. 0 if the key ends before `from`.
 uint64_t KeyPrefix(const Slice& user_key, size_t from) {
   uint64_t p = 0;
+  if (from >= user_key.size()) return p;
   const size_t n = std::min<size_t>(user_key.size() - from, 8);
   for (size_t i = 0; i < n; ++i) {
     p |= uint64_t{static_cast<uint8_t>(user_key[from + i])} << (56 - 8 * i);
@@ -295,21 +296,6 @@ Result<std::shared_ptr<const Version>> VersionBuilder::Finish() const {
       const int r = icmp_->Compare(a->smallest.Encode(), b->smallest.Encode());
       return r != 0 ? r < 0 : a->number < b->number;
     });
-    if (icmp_->bytewise() && !fs.empty()) {
-      // Sorted: what the first and last largest keys share, all share.
-      auto& largest = v->largest_keys_[static_cast<size_t>(level)];
-      const Slice a = fs.front()->largest.user_key();
-      const Slice b = fs.back()->largest.user_key();
-      size_t shared = 0;
-      while (shared < a.size() && shared < b.size() && a[shared] == b[shared]) {
-        ++shared;
-      }
-      largest.shared.assign(a.data(), shared);
-      largest.keys.reserve(fs.size());
-      for (const auto& f : fs) {
-        largest.keys.push_back(KeyPrefix(f->largest.user_key(), shared));
-      }
-    }
     for (size_t i = 1; i < fs.size(); ++i) {
       if (icmp_->Compare(fs[i - 1]->largest.Encode(),
                          fs[i]->smallest.Encode()) >= 0) {
@@ -328,6 +314,22 @@ Result<std::shared_ptr<const Version>> VersionBuilder::Finish() const {
                                   FileLabel(fs[i - 1]->number) + " and " +
                                   FileLabel(fs[i]->number) +
                                   " share the versions of a key");
+      }
+    }
+    if (icmp_->bytewise() && !fs.empty()) {
+      // Sorted and disjoint (checked above): what the first and last largest
+      // keys share, all share.
+      auto& largest = v->largest_keys_[static_cast<size_t>(level)];
+      const Slice a = fs.front()->largest.user_key();
+      const Slice b = fs.back()->largest.user_key();
+      size_t shared = 0;
+      while (shared < a.size() && shared < b.size() && a[shared] == b[shared]) {
+        ++shared;
+      }
+      largest.shared.assign(a.data(), shared);
+      largest.keys.reserve(fs.size());
+      for (const auto& f : fs) {
+        largest.keys.push_back(KeyPrefix(f->largest.user_key(), shared));
       }
     }
   }

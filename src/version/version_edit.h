@@ -57,9 +57,9 @@ class ReadCharges {
 class Table;  // table/table.h
 
 // The open table of one file, kept with the file's metadata by the table
-// cache (db/table_cache.h: TableCache::Find pins it while the cache has
-// room), so that a read reaches the table through the version it already
-// holds, without the cache's lock, hash lookup or reference count. Set
+// cache (db/table_cache.h: TableCache::Borrow and NewIterator pin it while
+// the cache has room), so that a read reaches the table through the version it
+// already holds, without the cache's lock, hash lookup or reference count. Set
 // once; the table and a token from the cache are released with the
 // metadata (the token's destructor gives the cache back its room). In
 // memory only; a copy starts empty.
