@@ -79,15 +79,15 @@ uint64_t DBImpl::RetentionHorizon() const {
 
 Status DBImpl::Get(const ReadOptions& options, const Slice& key,
                    std::string* value) {
-  if (!ThreadSampleOneIn(kGetTimingPeriod)) {
-    Status s = GetImpl(options, key, value);
-    WakeForReads();  // this Get may have posted a table
+  const bool timed = ThreadSampleOneIn(kGetTimingPeriod);
+  const auto start = timed ? std::chrono::steady_clock::now()
+                           : std::chrono::steady_clock::time_point();
+  Status s = GetImpl(options, key, value);
+  WakeForReads();  // this Get may have posted a table
+  if (!timed) {
     request_stats_.get_micros.CountUntimed();
     return s;
   }
-  const auto start = std::chrono::steady_clock::now();
-  Status s = GetImpl(options, key, value);
-  WakeForReads();  // this Get may have posted a table
   request_stats_.get_micros.Record(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - start)

@@ -81,6 +81,12 @@ class VersionTest : public ::testing::Test {
     return Build(edit);
   }
 
+  // FindFile in level 1 of the lookup key `key`@`seq`.
+  static size_t FindInLevel1(const Version& v, const std::string& key,
+                             SequenceNumber seq) {
+    return v.FindFile(1, InternalKey(key, seq, kValue).Encode());
+  }
+
   const InternalKeyComparator icmp_{BytewiseComparator()};
 };
 
@@ -118,7 +124,7 @@ TEST_F(VersionTest, Level1IsSortedBySmallestKey) {
 TEST_F(VersionTest, FindFile) {
   const auto v = Level1();
   const auto find = [&](const std::string& key, SequenceNumber seq) {
-    return v->FindFile(1, InternalKey(key, seq, kValue).Encode());
+    return FindInLevel1(*v, key, seq);
   };
   EXPECT_EQ(find("a", 1), 0u);
   EXPECT_EQ(find("b", 5), 0u);
@@ -219,7 +225,7 @@ TEST_F(VersionTest, FindFileAmongKeysAlikeInTheirFirstBytes) {
   edit.AddFile(1, File(3, "k00000000c", 7, "k00000000d", 7));
   const auto v = Build(edit);
   const auto find = [&](const std::string& key, SequenceNumber seq) {
-    return v->FindFile(1, InternalKey(key, seq, kValue).Encode());
+    return FindInLevel1(*v, key, seq);
   };
   EXPECT_EQ(find("j", 1), 0u);
   EXPECT_EQ(find("k0000000", 1), 0u);  // a proper prefix of them all
