@@ -243,6 +243,16 @@ void BlockIter::Seek(const Slice& target) {
   // it is smaller still.
   uint32_t left = 0;
   uint32_t right = num_restarts_ - 1;
+  if (restart_prefixes_ != nullptr && target.size() >= restart_prefix_suffix_) {
+    // Restart keys [0, lo) are below target and [hi, n) above it: the last
+    // below it is lo - 1 or one of the ties [lo, hi), if any is below.
+    size_t lo = 0;
+    size_t hi = 0;
+    restart_prefixes_->Narrow(
+        Slice(target.data(), target.size() - restart_prefix_suffix_), &lo, &hi);
+    left = lo > 0 ? static_cast<uint32_t>(lo - 1) : 0;
+    right = hi > 0 ? static_cast<uint32_t>(hi - 1) : 0;
+  }
   while (left < right) {
     const uint32_t mid = left + (right - left + 1) / 2;
     Slice mid_key;

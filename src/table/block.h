@@ -22,6 +22,7 @@
 #include "base/coding.h"
 #include "base/internal_iterator.h"
 #include "base/result.h"
+#include "key/key_prefixes.h"
 #include "strata/comparator.h"
 #include "strata/slice.h"
 #include "strata/status.h"
@@ -151,6 +152,22 @@ class BlockIter final : public InternalIterator {
   Slice value() const override { return value_; }
   Status status() const override { return status_; }
 
+  // Seek narrows its binary search with `prefixes`, built over this
+  // block's restart keys with their last `suffix_len` bytes cut off (a
+  // DB's internal keys: the tag), which must order as the comparator
+  // orders the keys (bytewise, then by the cut-off bytes). Borrowed; null
+  // searches the restart keys whole. REQUIRES: prefixes->size() is the
+  // block's number of restart points.
+  void UseRestartPrefixes(const KeyPrefixes* prefixes, size_t suffix_len) {
+    assert(prefixes == nullptr || prefixes->size() == num_restarts_);
+    restart_prefixes_ = prefixes;
+    restart_prefix_suffix_ = suffix_len;
+  }
+  // Decodes the whole key stored at restart point `index` into `*key`;
+  // false (and status() Corruption) if it is malformed.
+  // REQUIRES: index < the block's number of restart points.
+  bool RestartKey(uint32_t index, Slice* key);
+
  private:
   // Positions before the entry at restart point `index`.
   void SeekToRestartPoint(uint32_t index);
@@ -165,8 +182,6 @@ class BlockIter final : public InternalIterator {
   // Decodes the entry at next_ into current_/key_/value_; false at the end
   // of the entries or on corruption (which sets status_).
   bool ParseNextKey();
-  // Decodes the whole key stored at restart point `index` into `*key`.
-  bool RestartKey(uint32_t index, Slice* key);
   void CorruptionError(uint32_t entry_offset);
   void MarkInvalid() {
     current_ = restarts_;
@@ -180,6 +195,8 @@ class BlockIter final : public InternalIterator {
   const char* const data_;
   const uint32_t restarts_;  // end of the entries
   const uint32_t num_restarts_;
+  const KeyPrefixes* restart_prefixes_ = nullptr;
+  size_t restart_prefix_suffix_ = 0;
 
   uint32_t current_;  // offset of the current entry; restarts_ if invalid
   uint32_t next_;     // offset just past the current entry

@@ -164,6 +164,21 @@ TEST_P(BlockRoundTripTest, MatchesModel) {
     BlockIter it = NewIter(*block);
     CheckAgainstModel(model, &it, &rnd);
     if (HasFatalFailure()) return;
+    // The same with Seek narrowed by the restart keys' prefixes (what a
+    // table does for its index block).
+    std::vector<std::string> restart_keys;
+    for (uint32_t i = 0; i < block->num_restarts(); ++i) {
+      Slice key;
+      ASSERT_TRUE(it.RestartKey(i, &key));
+      restart_keys.push_back(key.ToString());
+    }
+    KeyPrefixes prefixes;
+    ASSERT_TRUE(prefixes.Build(
+        restart_keys.size(), [&](size_t i) { return Slice(restart_keys[i]); }));
+    BlockIter narrowed = NewIter(*block);
+    narrowed.UseRestartPrefixes(&prefixes, 0);
+    CheckAgainstModel(model, &narrowed, &rnd);
+    if (HasFatalFailure()) return;
   }
 }
 
@@ -199,6 +214,21 @@ TEST(BlockTest, KeysLongerThanTheInlineRoomRoundTrip) {
     auto block = BuildBlock(model, interval);
     BlockIter it = NewIter(*block);
     CheckAgainstModel(model, &it, &rnd);
+    if (HasFatalFailure()) return;
+    // The same with Seek narrowed by the restart keys' prefixes (what a
+    // table does for its index block).
+    std::vector<std::string> restart_keys;
+    for (uint32_t i = 0; i < block->num_restarts(); ++i) {
+      Slice key;
+      ASSERT_TRUE(it.RestartKey(i, &key));
+      restart_keys.push_back(key.ToString());
+    }
+    KeyPrefixes prefixes;
+    ASSERT_TRUE(prefixes.Build(
+        restart_keys.size(), [&](size_t i) { return Slice(restart_keys[i]); }));
+    BlockIter narrowed = NewIter(*block);
+    narrowed.UseRestartPrefixes(&prefixes, 0);
+    CheckAgainstModel(model, &narrowed, &rnd);
     if (HasFatalFailure()) return;
   }
 }

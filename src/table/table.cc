@@ -9,6 +9,7 @@
 #include "base/coding.h"
 #include "base/result.h"
 #include "cache/block_cache.h"
+#include "key/internal_key.h"
 #include "table/two_level_iterator.h"
 
 namespace strata::internal {
@@ -265,6 +266,7 @@ Status Table::ReadMeta() {
 
   STRATA_RETURN_IF_ERROR(
       ReadAndParse(index_handle_, limit, true, &index_block_));
+  BuildIndexPrefixes();
 
   if (has_filter_) {
     STRATA_RETURN_IF_ERROR(ReadBlock(*file_, file_name_, limit, filter_handle_,
@@ -351,11 +353,45 @@ uint64_t Table::ApproximateOffsetOf(const Slice& internal_key) const {
   return metaindex_handle_.offset;
 }
 
+void Table::BuildIndexPrefixes() {
+  size_t suffix = 0;
+  if (options_.user_comparator == BytewiseComparator() &&
+      !options_.versioned_keys) {
+    suffix = InternalKeySuffixLength();
+  } else if (options_.comparator != BytewiseComparator()) {
+    return;
+  }
+  BlockIter index(options_.comparator, index_block_.get(), nullptr,
+                  BlockErrorContext{&file_name_, index_handle_.offset,
+                                    options_.filter_key_suffix_len});
+  const uint32_t n = index_block_->num_restarts();
+  std::vector<Slice> keys;
+  keys.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    Slice key;
+    // A malformed or unordered index is left to the reads to report.
+    if (!index.RestartKey(i, &key) || key.size() < suffix) return;
+    keys.emplace_back(key.data(), key.size() - suffix);
+  }
+  if (index_prefixes_.Build(keys.size(),
+                            [&keys](size_t i) { return keys[i]; })) {
+    index_prefix_suffix_ = suffix;
+  }
+}
+
+void Table::UseIndexPrefixes(BlockIter* index) const {
+  if (!index_prefixes_.empty()) {
+    index->UseRestartPrefixes(&index_prefixes_, index_prefix_suffix_);
+  }
+}
+
 std::unique_ptr<BlockIter> Table::NewIndexIterator() const {
-  return std::make_unique<BlockIter>(
+  auto index = std::make_unique<BlockIter>(
       options_.comparator, index_block_.get(), nullptr,
       BlockErrorContext{&file_name_, index_handle_.offset,
                         options_.filter_key_suffix_len});
+  UseIndexPrefixes(index.get());
+  return index;
 }
 
 Status Table::NewDataIterator(const TableReadOptions& ro,
@@ -393,6 +429,7 @@ Status Table::GetByFilterHash(
   BlockIter index(options_.comparator, index_block_.get(), nullptr,
                   BlockErrorContext{&file_name_, index_handle_.offset,
                                     options_.filter_key_suffix_len});
+  UseIndexPrefixes(&index);
   // The block the index points at holds the answer unless all its keys are
   // smaller than `key`; then it is the first entry of a later block. Later
   // blocks hold only keys after `key`, so Seek(key) starts them at their
@@ -604,6 +641,7 @@ size_t Table::MemoryUsage() const {
     }
   }
   if (index_block_ != nullptr) usage += index_block_->MemoryUsage();
+  usage += index_prefixes_.MemoryUsage() - sizeof(index_prefixes_);
   return usage;
 }
 

@@ -27,6 +27,7 @@
 #include <string>
 
 #include "base/internal_iterator.h"
+#include "key/key_prefixes.h"
 #include "key/range_tombstone.h"
 #include "strata/env.h"
 #include "strata/slice.h"
@@ -120,8 +121,14 @@ class Table {
   // checksum and decodes every entry, checking their order.
   Status VerifyChecksums() const;
 
-  // Bytes held in memory by the table itself: index and filter blocks.
+  // Bytes held in memory by the table itself: index and filter blocks, and
+  // the index's key prefixes.
   size_t MemoryUsage() const;
+  // The index block's restart keys (their tags cut off) as KeyPrefixes,
+  // which narrow every index seek; empty when the table's keys do not
+  // order bytewise (a custom comparator, a versioned DB) or its index is
+  // damaged. For tests.
+  const KeyPrefixes& index_prefixes() const { return index_prefixes_; }
 
   const std::string& file_name() const { return file_name_; }
 
@@ -178,7 +185,12 @@ class Table {
   // An iterator over the data block at `handle`.
   Status NewDataIterator(const TableReadOptions& ro, const BlockHandle& handle,
                          std::unique_ptr<InternalIterator>* iter) const;
+  // An iterator over the index block (its Seek narrowed by
+  // index_prefixes_).
   std::unique_ptr<BlockIter> NewIndexIterator() const;
+  // Builds index_prefixes_ (Open, after the index block is read).
+  void BuildIndexPrefixes();
+  void UseIndexPrefixes(BlockIter* index) const;
 
   // An iterator over the data block at `handle` in a table with
   // unit-compressed blocks, for a seek: it reads units as it moves (whole
@@ -209,6 +221,12 @@ class Table {
   bool has_range_del_ = false;
   RangeTombstoneListPtr range_tombstones_;
   std::unique_ptr<Block> index_block_;
+  // The index block's restart keys as KeyPrefixes (their last
+  // index_prefix_suffix_ bytes cut off), when keys order bytewise (a DB's
+  // unversioned internal keys under the bytewise comparator, or keys the
+  // bytewise comparator orders); else empty. Narrows every index Seek.
+  KeyPrefixes index_prefixes_;
+  size_t index_prefix_suffix_ = 0;
   BlockContents filter_contents_;
   BloomFilter filter_;
   TableProperties properties_;

@@ -86,9 +86,10 @@ TEST(TableRangeDelTest, OutOfOrderTombstonesAreRefusedByTheBuilder) {
 
 TEST(TableRangeDelTest, WithoutAUserComparatorTheBlockIsCorruption) {
   const std::string contents = BuildWithTombstones(RangeDelOptions());
+  TableOptions options = DbTableOptions(Compression::kLZ4, 1024);
+  options.user_comparator = nullptr;
   std::unique_ptr<Table> table;
-  const Status s = OpenTable(DbTableOptions(Compression::kLZ4, 1024), contents,
-                             "t.sst", &table);
+  const Status s = OpenTable(options, contents, "t.sst", &table);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(std::string::npos, s.ToString().find("t.sst")) << s.ToString();
 }

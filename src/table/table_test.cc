@@ -117,6 +117,21 @@ void CheckGets(const Table& table, const Model& model, size_t user_keys) {
   EXPECT_GT(skipped, static_cast<int>(user_keys * 9 / 10));
 }
 
+// The index seeks of a table of numbered keys are narrowed to one index
+// entry or none (the index's last key, a short successor of the last user
+// key, aside).
+void CheckIndexPrefixes(const Table& table, size_t user_keys) {
+  const KeyPrefixes& prefixes = table.index_prefixes();
+  ASSERT_FALSE(prefixes.empty());
+  ASSERT_EQ(prefixes.size(), table.properties().num_data_blocks);
+  for (size_t i = 0; i < 2 * user_keys + 2; ++i) {
+    size_t lo = 0;
+    size_t hi = 0;
+    prefixes.Narrow(UserKey(i), &lo, &hi);
+    EXPECT_LE(hi - lo, 1u) << UserKey(i);
+  }
+}
+
 // ---- Round trips ---------------------------------------------------------
 
 class TableRoundTripTest : public ::testing::TestWithParam<Compression> {};
@@ -136,6 +151,7 @@ TEST_P(TableRoundTripTest, ScansSeeksGetsAndProperties) {
   CheckSeeks(*table, model, &rnd, 2 * kUserKeys);
   CheckGets(*table, model, kUserKeys);
   EXPECT_TRUE(table->VerifyChecksums().ok());
+  CheckIndexPrefixes(*table, kUserKeys);
 
   // Properties: the builder's and the reader's agree exactly, and the
   // values are the right ones.
@@ -340,6 +356,8 @@ TEST(TableTest, AVersionedTableRecordsItsNewestTimestamp) {
   ASSERT_TRUE(builder.Finish(CallerProperties()).ok());
   std::unique_ptr<Table> table;
   ASSERT_TRUE(OpenTable(options, contents, "v.sst", &table).ok());
+  // Timestamps order newest first inside a key: not bytewise.
+  EXPECT_TRUE(table->index_prefixes().empty());
   EXPECT_TRUE(table->properties().has_max_timestamp);
   EXPECT_EQ(900u, table->properties().max_timestamp);
   EXPECT_EQ(builder.properties(), table->properties());
@@ -372,6 +390,8 @@ TEST(TableTest, BytewiseKeysWithoutFilterSuffix) {
   std::unique_ptr<Table> table;
   ASSERT_TRUE(OpenTable(options, contents, "plain.sst", &table).ok());
   EXPECT_EQ(0u, table->properties().filter_bytes);
+  EXPECT_EQ(table->index_prefixes().size(),
+            table->properties().num_data_blocks);  // whole keys, no tag
   EXPECT_TRUE(table->KeyMayMatch("anything"));
   for (int i = 0; i < 500; ++i) {
     std::string got;

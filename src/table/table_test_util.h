@@ -157,6 +157,7 @@ inline Model MakeModel(Random* rnd, size_t user_keys, size_t value_len) {
 inline TableOptions DbTableOptions(Compression compression, size_t block_size) {
   TableOptions options;
   options.comparator = &Icmp();
+  options.user_comparator = BytewiseComparator();  // as a DB's tables
   options.filter_key_suffix_len = InternalKeySuffixLength();
   options.block_size = block_size;
   options.compression = compression;

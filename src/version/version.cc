@@ -55,46 +55,20 @@ uint64_t Version::TotalFiles() const {
   return n;
 }
 
-namespace {
-
-// The 8 bytes of `user_key` from `from` on as a big-endian number,
-// zero-padded: of two keys alike before `from`, a smaller number means a
-// bytewise smaller key. 0 if the key ends before `from`.
-uint64_t KeyPrefix(const Slice& user_key, size_t from) {
-  uint64_t p = 0;
-  if (from >= user_key.size()) return p;
-  const size_t n = std::min<size_t>(user_key.size() - from, 8);
-  for (size_t i = 0; i < n; ++i) {
-    p |= uint64_t{static_cast<uint8_t>(user_key[from + i])} << (56 - 8 * i);
-  }
-  return p;
-}
-
-}  // namespace
-
 size_t Version::FindFile(int level, const Slice& internal_key) const {
   assert(level >= 1);
   const auto& fs = files(level);
   auto first = fs.begin();
   auto last = fs.end();
-  const LargestKeys& largest = largest_keys_[static_cast<size_t>(level)];
-  if (!largest.keys.empty()) {
-    // Every largest key starts with `shared`: a key below those bytes (or
-    // a proper prefix of them) is below them all, one above is above.
-    const Slice user_key = ExtractUserKey(internal_key);
-    const Slice shared(largest.shared);
-    const size_t n = std::min(user_key.size(), shared.size());
-    const int c = Slice(user_key.data(), n).compare(Slice(shared.data(), n));
-    if (c < 0 || (c == 0 && user_key.size() < shared.size())) return 0;
-    if (c > 0) return fs.size();
-    // Files whose 8 bytes after them are below the key's end before it;
+  const KeyPrefixes& largest = largest_keys_[static_cast<size_t>(level)];
+  if (!largest.empty()) {
+    // Files whose largest keys' numbers are below the key's end before it;
     // those above end after it: only a tie is compared.
-    const uint64_t p = KeyPrefix(user_key, shared.size());
-    const auto& keys = largest.keys;
-    const auto lo = std::lower_bound(keys.begin(), keys.end(), p);
-    const auto hi = std::upper_bound(lo, keys.end(), p);
-    first += lo - keys.begin();
-    last = fs.begin() + (hi - keys.begin());
+    size_t lo = 0;
+    size_t hi = 0;
+    largest.Narrow(ExtractUserKey(internal_key), &lo, &hi);
+    first += static_cast<std::ptrdiff_t>(lo);
+    last = fs.begin() + static_cast<std::ptrdiff_t>(hi);
   }
   const auto it = std::lower_bound(
       first, last, internal_key,
@@ -316,21 +290,12 @@ Result<std::shared_ptr<const Version>> VersionBuilder::Finish() const {
                                   " share the versions of a key");
       }
     }
-    if (icmp_->bytewise() && !fs.empty()) {
-      // Sorted and disjoint (checked above): what the first and last largest
-      // keys share, all share.
-      auto& largest = v->largest_keys_[static_cast<size_t>(level)];
-      const Slice a = fs.front()->largest.user_key();
-      const Slice b = fs.back()->largest.user_key();
-      size_t shared = 0;
-      while (shared < a.size() && shared < b.size() && a[shared] == b[shared]) {
-        ++shared;
-      }
-      largest.shared.assign(a.data(), shared);
-      largest.keys.reserve(fs.size());
-      for (const auto& f : fs) {
-        largest.keys.push_back(KeyPrefix(f->largest.user_key(), shared));
-      }
+    if (icmp_->bytewise()) {
+      // Sorted and disjoint (checked above), so the build succeeds.
+      const bool built = v->largest_keys_[static_cast<size_t>(level)].Build(
+          fs.size(), [&fs](size_t i) { return fs[i]->largest.user_key(); });
+      assert(built);
+      (void)built;
     }
   }
   return std::shared_ptr<const Version>(std::move(v));

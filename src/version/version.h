@@ -29,6 +29,7 @@
 
 #include "base/result.h"
 #include "key/internal_key.h"
+#include "key/key_prefixes.h"
 #include "strata/slice.h"
 #include "strata/status.h"
 #include "version/version_edit.h"
@@ -104,18 +105,9 @@ class Version {
 
   const InternalKeyComparator* const icmp_;
   std::vector<std::vector<std::shared_ptr<const FileMetaData>>> files_;
-  // Per level >= 1 under the bytewise comparator (else empty `keys`):
-  // the bytes every file's largest user key starts with, and for each file
-  // the 8 bytes of its largest user key after them, big-endian and
-  // zero-padded (KeyPrefix). Non-decreasing, as the files are sorted; a
-  // number below a key's means a largest key below it, one above means
-  // above. After the shared bytes, so that keys alike in their first 8
-  // bytes (zero-padded numbers, a common prefix) still differ here.
-  struct LargestKeys {
-    std::string shared;
-    std::vector<uint64_t> keys;
-  };
-  std::vector<LargestKeys> largest_keys_;
+  // Per level >= 1 under the bytewise comparator (else empty): the files'
+  // largest user keys, for FindFile.
+  std::vector<KeyPrefixes> largest_keys_;
   std::vector<uint64_t> level_bytes_;
   std::map<uint64_t, std::shared_ptr<const VlogFileMeta>> vlog_files_;
   uint64_t vlog_bytes_ = 0;
