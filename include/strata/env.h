@@ -65,8 +65,9 @@ class RandomAccessFile {
   // in pieces (a block's directory, then one of its units). A file whose
   // recent reads have been waiting for the device may ask for the whole
   // range at once, so that the pieces wait for one device read rather than
-  // one each; a file whose reads come from memory does nothing, as does the
-  // default. Never fails.
+  // one each; a mapped file whose reads come from memory may ask the CPU
+  // for the range's cache lines together, so that the pieces wait for
+  // memory once. The default does nothing. Never fails.
   virtual void WillReadPieces(uint64_t offset, size_t n) const {
     (void)offset;
     (void)n;

@@ -275,9 +275,25 @@ class PosixMappedFile final : public RandomAccessFile {
 
   // Cold (recent copies waited for the device) and more than one page: the
   // pages asked for together, as Read does for a read of several pages.
+  // Warm: the range's cache lines asked of the CPU together, last first
+  // (the pieces start with a block's directory, at its end), so that the
+  // copies wait for memory once rather than once a piece. A prefetch
+  // never faults: a page not mapped yet is skipped.
   void WillReadPieces(uint64_t offset, size_t n) const override {
-    if (!faults_.Cold() || offset >= length_ || n == 0) return;
+    if (offset >= length_ || n == 0) return;
     const size_t count = std::min<uint64_t>(n, length_ - offset);
+    if (!faults_.Cold()) {
+      if (count > kMaxPrefetchBytes) return;
+      constexpr uintptr_t kLine = 64;
+      const auto first = reinterpret_cast<uintptr_t>(base_ + offset);
+      const uintptr_t first_line = first & ~(kLine - 1);
+      for (uintptr_t line = (first + count - 1) & ~(kLine - 1);;
+           line -= kLine) {
+        __builtin_prefetch(reinterpret_cast<const void*>(line));
+        if (line == first_line) break;
+      }
+      return;
+    }
     uint64_t first_page;
     uint64_t span;
     if (internal::PagesSpanned(offset, count, internal::PageSize(), &first_page,
@@ -300,6 +316,10 @@ class PosixMappedFile final : public RandomAccessFile {
 
  private:
   const std::string path_;
+  // The most WillReadPieces asks the CPU to bring into its caches: two
+  // 4 KiB pages, more than the memory system keeps in flight.
+  static constexpr size_t kMaxPrefetchBytes = 8192;
+
   const char* const base_;
   const size_t length_;
   // Whether copies have been waiting for the device (a hint; racy).
