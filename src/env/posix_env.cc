@@ -316,8 +316,8 @@ class PosixMappedFile final : public RandomAccessFile {
 
  private:
   const std::string path_;
-  // The most WillReadPieces asks the CPU to bring into its caches: two
-  // 4 KiB pages, more than the memory system keeps in flight.
+  // The most WillReadPieces asks the CPU to bring into its caches (the
+  // table's point reads ask for blocks of up to 8 KiB).
   static constexpr size_t kMaxPrefetchBytes = 8192;
 
   const char* const base_;

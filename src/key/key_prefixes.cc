@@ -38,10 +38,12 @@ void KeyPrefixes::Narrow(const Slice& key, size_t* lo, size_t* hi) const {
   const uint64_t p = Number(key, Slice(shared_));
   const auto first = std::lower_bound(prefixes_.begin(), prefixes_.end(), p);
   // Ties are rare (keys alike in 8 bytes past the shared ones): look at the
-  // next number before searching the rest of the run for their end.
-  const auto last = first == prefixes_.end() || *first != p
-                        ? first
-                        : std::upper_bound(first + 1, prefixes_.end(), p);
+  // next two numbers before searching the rest of the run for their end.
+  auto last = first;
+  if (last != prefixes_.end() && *last == p) ++last;
+  if (last != prefixes_.end() && *last == p) {
+    last = std::upper_bound(last + 1, prefixes_.end(), p);
+  }
   *lo = static_cast<size_t>(first - prefixes_.begin());
   *hi = static_cast<size_t>(last - prefixes_.begin());
 }

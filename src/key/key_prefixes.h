@@ -5,8 +5,8 @@
 // (Number): the 8 bytes after them, big-endian and zero-padded, or for a
 // key that does not start with them 0 (below) or the largest number
 // (above). Numbers never decrease as keys increase, so a search through a
-// dense array of them — a few cache lines, where a binary search over the
-// keys themselves meets one or two cold lines a step — narrows the run to
+// dense array of them (8 bytes a key, where a binary search over the keys
+// themselves meets one or two cold lines a step) narrows the run to
 // the keys whose numbers tie with the one looked for: usually none or one,
 // compared whole. It is the bytes after the shared ones that tell keys
 // apart, so keys alike in their first 8 bytes (zero-padded numbers, a
@@ -57,7 +57,7 @@ class KeyPrefixes {
 
   // Where `key` falls among the keys: those in [0, *lo) are bytewise
   // below it, those in [*hi, size()) above it, and those in [*lo, *hi)
-  // agree with it in the bytes compared, so only they need comparing whole
+  // have the same number as `key`, so only they need comparing whole
   // (*lo == *hi: none does). REQUIRES: !empty().
   void Narrow(const Slice& key, size_t* lo, size_t* hi) const;
 

@@ -88,6 +88,21 @@ TEST(KeyPrefixesTest, EveryKeyOutsideTheRangeIsOnItsSide) {
     ExpectNarrowed(p, keys, "");
     ExpectNarrowed(p, keys, stem);
     ExpectNarrowed(p, keys, std::string(20, '\xff'));
+    // Around the bytes the numbers are taken after: those the first and
+    // the last-but-one key share, a proper prefix of them, and the
+    // smallest and largest numbers after them.
+    const std::string& a = keys.front();
+    const std::string& b =
+        keys[keys.size() >= 3 ? keys.size() - 2 : keys.size() - 1];
+    size_t n = 0;
+    while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+    const std::string shared = a.substr(0, n);
+    ExpectNarrowed(p, keys, shared);
+    if (n > 0) ExpectNarrowed(p, keys, shared.substr(0, n - 1));
+    ExpectNarrowed(p, keys, shared + std::string(1, '\0'));
+    ExpectNarrowed(p, keys, shared + std::string(8, '\0'));
+    ExpectNarrowed(p, keys, shared + std::string(8, '\xff'));
+    ExpectNarrowed(p, keys, shared + std::string(9, '\xff'));
   }
 }
 

@@ -354,12 +354,16 @@ uint64_t Table::ApproximateOffsetOf(const Slice& internal_key) const {
 }
 
 void Table::BuildIndexPrefixes() {
+  // Keys the bytewise comparator orders whole; or a DB's internal keys
+  // (their user keys ordered bytewise, unversioned), tag cut off.
   size_t suffix = 0;
-  if (options_.user_comparator == BytewiseComparator() &&
-      !options_.versioned_keys) {
+  if (options_.comparator != BytewiseComparator()) {
+    if (options_.user_comparator != BytewiseComparator() ||
+        options_.versioned_keys ||
+        options_.filter_key_suffix_len != InternalKeySuffixLength()) {
+      return;
+    }
     suffix = InternalKeySuffixLength();
-  } else if (options_.comparator != BytewiseComparator()) {
-    return;
   }
   BlockIter index(options_.comparator, index_block_.get(), nullptr,
                   BlockErrorContext{&file_name_, index_handle_.offset,
@@ -369,7 +373,8 @@ void Table::BuildIndexPrefixes() {
   keys.reserve(n);
   for (uint32_t i = 0; i < n; ++i) {
     Slice key;
-    // A malformed or unordered index is left to the reads to report.
+    // A malformed restart key (which reads report as Corruption), or an
+    // index out of order (which Build refuses), leaves the seeks whole.
     if (!index.RestartKey(i, &key) || key.size() < suffix) return;
     keys.emplace_back(key.data(), key.size() - suffix);
   }

@@ -126,8 +126,9 @@ class Table {
   size_t MemoryUsage() const;
   // The index block's restart keys (their tags cut off) as KeyPrefixes,
   // which narrow every index seek; empty when the table's keys do not
-  // order bytewise (a custom comparator, a versioned DB) or its index is
-  // damaged. For tests.
+  // order bytewise (a custom comparator, a versioned DB), when it has no
+  // data block, or when a restart key is malformed or out of order. For
+  // tests.
   const KeyPrefixes& index_prefixes() const { return index_prefixes_; }
 
   const std::string& file_name() const { return file_name_; }

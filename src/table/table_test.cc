@@ -132,6 +132,28 @@ void CheckIndexPrefixes(const Table& table, size_t user_keys) {
   }
 }
 
+// Counts the comparisons made through it.
+class CountingComparator final : public Comparator {
+ public:
+  explicit CountingComparator(const Comparator* base) : base_(base) {}
+  int Compare(const Slice& a, const Slice& b) const override {
+    ++count;
+    return base_->Compare(a, b);
+  }
+  const char* Name() const override { return base_->Name(); }
+  void FindShortestSeparator(std::string* start,
+                             const Slice& limit) const override {
+    base_->FindShortestSeparator(start, limit);
+  }
+  void FindShortSuccessor(std::string* key) const override {
+    base_->FindShortSuccessor(key);
+  }
+  mutable uint64_t count = 0;
+
+ private:
+  const Comparator* const base_;
+};
+
 // ---- Round trips ---------------------------------------------------------
 
 class TableRoundTripTest : public ::testing::TestWithParam<Compression> {};
@@ -356,7 +378,8 @@ TEST(TableTest, AVersionedTableRecordsItsNewestTimestamp) {
   ASSERT_TRUE(builder.Finish(CallerProperties()).ok());
   std::unique_ptr<Table> table;
   ASSERT_TRUE(OpenTable(options, contents, "v.sst", &table).ok());
-  // Timestamps order newest first inside a key: not bytewise.
+  // A versioned DB's user comparator (timestamps newest first inside a
+  // key) is not the bytewise one: no key numbers.
   EXPECT_TRUE(table->index_prefixes().empty());
   EXPECT_TRUE(table->properties().has_max_timestamp);
   EXPECT_EQ(900u, table->properties().max_timestamp);
@@ -374,6 +397,44 @@ TEST(TableTest, AVersionedTableRecordsItsNewestTimestamp) {
                   .ok());
   EXPECT_FALSE(table->properties().has_max_timestamp);
   EXPECT_EQ(std::string::npos, plain.find("strata.max_timestamp"));
+}
+
+TEST(TableTest, IndexSeeksOfGetsAndIteratorsAreNarrowed) {
+  Random rnd(99);
+  constexpr size_t kUserKeys = 3000;
+  const Model model = MakeModel(&rnd, kUserKeys, 60);
+  const TableOptions options = DbTableOptions(Compression::kNone, 512);
+  const std::string contents = BuildTable(options, model, nullptr);
+  // The same table read with and without key numbers (a table whose
+  // keys are not known to be a DB's does not build them).
+  uint64_t compares[2] = {0, 0};
+  for (const bool narrowed : {true, false}) {
+    CountingComparator counting(&Icmp());
+    TableOptions read = options;
+    read.comparator = &counting;
+    if (!narrowed) read.user_comparator = nullptr;
+    std::unique_ptr<Table> table;
+    ASSERT_TRUE(OpenTable(read, contents, "n.sst", &table).ok());
+    ASSERT_EQ(narrowed, !table->index_prefixes().empty());
+    ASSERT_GT(table->properties().num_data_blocks, 200u);
+    counting.count = 0;
+    auto it = table->NewIterator(TableReadOptions());
+    for (size_t i = 0; i < kUserKeys; ++i) {
+      const std::string key =
+          IKey(UserKey(2 * i), kMaxSequenceNumber, ValueType::kValue);
+      GetResult r = DoGet(*table, TableReadOptions(), key);
+      ASSERT_TRUE(r.status.ok());
+      ASSERT_EQ(model.lower_bound(key)->first, r.key);
+      it->Seek(key);
+      ASSERT_TRUE(it->Valid());
+      ASSERT_EQ(model.lower_bound(key)->first, it->key().ToString());
+    }
+    compares[narrowed ? 0 : 1] = counting.count;
+  }
+  // An index of over 200 entries costs a whole binary search about 8
+  // comparisons a seek; narrowed, one or two. Two seeks a key.
+  EXPECT_LT(compares[0] + 2 * kUserKeys * 5, compares[1])
+      << compares[0] << " against " << compares[1];
 }
 
 TEST(TableTest, BytewiseKeysWithoutFilterSuffix) {

@@ -66,11 +66,12 @@ class Table::UnitReader {
       return Status::OK();
     }
     const auto stored = static_cast<size_t>(handle_.size);
-    // The directory at the end, then a unit somewhere before it: from a
-    // file whose reads have been missing the page cache, the block's pages
-    // are asked for together first — for a block of a page or two, where
-    // that is one device read instead of two; a larger block's unit is a
-    // small part of it, and is read alone.
+    // The directory at the end, then a unit somewhere before it: the
+    // block is asked for together first — for a block of a page or two —
+    // from a file whose reads have been missing the page cache, its pages
+    // (one device read instead of two); from a mapped file in memory, its
+    // cache lines (one wait for memory instead of two). A larger block's
+    // unit is a small part of it, and is read alone.
     if (stored + kBlockTrailerSize <= kPiecesHintLimit) {
       table_.file_->WillReadPieces(handle_.offset, stored + kBlockTrailerSize);
     }
