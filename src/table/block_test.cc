@@ -145,6 +145,24 @@ void CheckAgainstModel(const Model& model, BlockIter* it, Random* rnd) {
   ASSERT_TRUE(it->status().ok());
 }
 
+// CheckAgainstModel with Seek narrowed by the restart keys' numbers (what
+// a table does for its index block).
+void CheckNarrowedAgainstModel(const Model& model, const Block& block,
+                               Random* rnd) {
+  BlockIter it = NewIter(block);
+  std::vector<std::string> restart_keys;
+  for (uint32_t i = 0; i < block.num_restarts(); ++i) {
+    Slice key;
+    ASSERT_TRUE(it.RestartKey(i, &key));
+    restart_keys.push_back(key.ToString());
+  }
+  KeyPrefixes prefixes;
+  ASSERT_TRUE(prefixes.Build(restart_keys.size(),
+                             [&](size_t i) { return Slice(restart_keys[i]); }));
+  it.UseRestartPrefixes(&prefixes, 0);
+  CheckAgainstModel(model, &it, rnd);
+}
+
 struct Shape {
   int restart_interval;
   size_t entries;
@@ -164,20 +182,7 @@ TEST_P(BlockRoundTripTest, MatchesModel) {
     BlockIter it = NewIter(*block);
     CheckAgainstModel(model, &it, &rnd);
     if (HasFatalFailure()) return;
-    // The same with Seek narrowed by the restart keys' prefixes (what a
-    // table does for its index block).
-    std::vector<std::string> restart_keys;
-    for (uint32_t i = 0; i < block->num_restarts(); ++i) {
-      Slice key;
-      ASSERT_TRUE(it.RestartKey(i, &key));
-      restart_keys.push_back(key.ToString());
-    }
-    KeyPrefixes prefixes;
-    ASSERT_TRUE(prefixes.Build(
-        restart_keys.size(), [&](size_t i) { return Slice(restart_keys[i]); }));
-    BlockIter narrowed = NewIter(*block);
-    narrowed.UseRestartPrefixes(&prefixes, 0);
-    CheckAgainstModel(model, &narrowed, &rnd);
+    CheckNarrowedAgainstModel(model, *block, &rnd);
     if (HasFatalFailure()) return;
   }
 }
@@ -215,20 +220,7 @@ TEST(BlockTest, KeysLongerThanTheInlineRoomRoundTrip) {
     BlockIter it = NewIter(*block);
     CheckAgainstModel(model, &it, &rnd);
     if (HasFatalFailure()) return;
-    // The same with Seek narrowed by the restart keys' prefixes (what a
-    // table does for its index block).
-    std::vector<std::string> restart_keys;
-    for (uint32_t i = 0; i < block->num_restarts(); ++i) {
-      Slice key;
-      ASSERT_TRUE(it.RestartKey(i, &key));
-      restart_keys.push_back(key.ToString());
-    }
-    KeyPrefixes prefixes;
-    ASSERT_TRUE(prefixes.Build(
-        restart_keys.size(), [&](size_t i) { return Slice(restart_keys[i]); }));
-    BlockIter narrowed = NewIter(*block);
-    narrowed.UseRestartPrefixes(&prefixes, 0);
-    CheckAgainstModel(model, &narrowed, &rnd);
+    CheckNarrowedAgainstModel(model, *block, &rnd);
     if (HasFatalFailure()) return;
   }
 }
