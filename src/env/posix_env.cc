@@ -315,11 +315,11 @@ class PosixMappedFile final : public RandomAccessFile {
   }
 
  private:
-  const std::string path_;
   // The most WillReadPieces asks the CPU to bring into its caches (the
   // table's point reads ask for blocks of up to 8 KiB).
   static constexpr size_t kMaxPrefetchBytes = 8192;
 
+  const std::string path_;
   const char* const base_;
   const size_t length_;
   // Whether copies have been waiting for the device (a hint; racy).

@@ -118,8 +118,8 @@ void CheckGets(const Table& table, const Model& model, size_t user_keys) {
 }
 
 // The index seeks of a table of numbered keys are narrowed to one index
-// entry or none (the index's last key, a short successor of the last user
-// key, aside).
+// entry or none, though the index's last key is a short successor of the
+// last user key (which would share no bytes with the rest).
 void CheckIndexPrefixes(const Table& table, size_t user_keys) {
   const KeyPrefixes& prefixes = table.index_prefixes();
   ASSERT_FALSE(prefixes.empty());
