@@ -375,6 +375,18 @@ struct IdleFoldFixture {
     }
   }
 
+  // `n` Gets of absent keys inside every L0 table's range: each meets an
+  // L0 table and goes on to another, one of the reads the fold waits for
+  // (100 at least: Options::level0_idle_compaction_ms).
+  void PayReads(int n) {
+    for (int i = 0; i < n; ++i) {
+      std::string value;
+      const Status s =
+          db->Get(ReadOptions(), Key(100 + (i % 800)) + "+", &value);
+      ASSERT_TRUE(s.IsNotFound()) << s.ToString();
+    }
+  }
+
   bool Pending() {
     std::string v;
     EXPECT_TRUE(db->GetProperty("strata.background-work-pending", &v));
@@ -392,13 +404,15 @@ struct IdleFoldFixture {
   }
 };
 
-// Once writes pause, the L0 tables (below the trigger) are compacted into
-// the level below; reads at the latest state and at a snapshot see what
-// they saw before, and the background then reports nothing pending.
+// Once writes pause and reads have met the L0 tables, the tables (below
+// the trigger) are compacted into the level below; reads at the latest
+// state and at a snapshot see what they saw before, and the background
+// then reports nothing pending.
 TEST(CompactionTest, IdleFoldEmptiesLevel0OnceWritesPause) {
   IdleFoldFixture f(50);
   ASSERT_NO_FATAL_FAILURE(f.Load());
   Settle(f.db.get());  // the background sees the last write at this time
+  ASSERT_NO_FATAL_FAILURE(f.PayReads(100));
   f.clock.Advance(50000);
   Settle(f.db.get());
   EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
@@ -415,11 +429,12 @@ TEST(CompactionTest, IdleFoldEmptiesLevel0OnceWritesPause) {
 }
 
 // Before the delay has passed the tables stay in L0, and the fold still to
-// come counts as pending work.
+// come (reads paid for it) counts as pending work.
 TEST(CompactionTest, IdleFoldWaitsForItsDelay) {
   IdleFoldFixture f(3600 * 1000);
   ASSERT_NO_FATAL_FAILURE(f.Load());
   Settle(f.db.get());
+  ASSERT_NO_FATAL_FAILURE(f.PayReads(100));
   f.clock.Advance(3599ull * 1000 * 1000);
   Settle(f.db.get());
   EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
@@ -439,6 +454,7 @@ TEST(CompactionTest, CloseDoesNotFoldItsOwnFlush) {
   ASSERT_TRUE(f.db->Put(WriteOptions(), Key(5000), "in the memtable").ok());
   f.model.Put(Key(5000), "in the memtable");
   Settle(f.db.get());
+  ASSERT_NO_FATAL_FAILURE(f.PayReads(100));
   f.clock.Advance(50000);
   Settle(f.db.get());
   ASSERT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
@@ -463,6 +479,8 @@ TEST(CompactionTest, IdleFoldCountsFromTheLastWrite) {
     return Prop(f.db.get(), "strata.num-files-at-level0");
   };
   Settle(f.db.get());
+  ASSERT_NO_FATAL_FAILURE(f.PayReads(100));
+  Settle(f.db.get());
   EXPECT_EQ(level0(), 3u) << "folded with the clock held";
   f.clock.Advance(40000);
   Settle(f.db.get());
@@ -477,6 +495,129 @@ TEST(CompactionTest, IdleFoldCountsFromTheLastWrite) {
   Settle(f.db.get());
   EXPECT_EQ(level0(), 0u);
   f.Verify("after a fold timed by the manual clock");
+  f.db->ReleaseSnapshot(f.snapshot);
+  f.snapshot = nullptr;
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// The fold waits for reads: with writes paused long past the delay, L0
+// stays whole and nothing is pending until 100 reads (the least a fold
+// waits for) have met an L0 table and another table: 99 Gets leave it, the
+// 100th folds it.
+TEST(CompactionTest, IdleFoldWaitsForReadsThatMeetLevel0) {
+  IdleFoldFixture f(50);
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  // Gets the memtable answers meet no table: they do not count.
+  ASSERT_TRUE(f.db->Put(WriteOptions(), Key(7000), "new").ok());
+  f.model.Put(Key(7000), "new");
+  for (int i = 0; i < 200; ++i) {
+    std::string value;
+    ASSERT_TRUE(f.db->Get(ReadOptions(), Key(7000), &value).ok());
+  }
+  Settle(f.db.get());
+  f.clock.Advance(3600ull * 1000 * 1000);
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_FALSE(f.Pending()) << "a fold no read paid for is not pending";
+  ASSERT_NO_FATAL_FAILURE(f.PayReads(99));
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_FALSE(f.Pending());
+  ASSERT_NO_FATAL_FAILURE(f.PayReads(1));
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  EXPECT_FALSE(f.Pending());
+  f.Verify("after a fold the reads paid for");
+  f.db->ReleaseSnapshot(f.snapshot);
+  f.snapshot = nullptr;
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// An iterator's seeks count as the fold's reads, one a seek (whichever
+// kind), while it merges an L0 table with another; a table flushed
+// afterwards re-arms the count for the new L0.
+TEST(CompactionTest, IdleFoldCountsSeeksAndRearmsWhenLevel0Changes) {
+  IdleFoldFixture f(50);
+  f.options.level0_compaction_trigger = 5;
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  // Seeks alone: no sampled entry counts.
+  internal::ImplOf(f.db.get())->SetReadSamplePeriodForTest(uint64_t{1} << 40);
+  Settle(f.db.get());
+  {
+    std::unique_ptr<Iterator> it = f.db->NewIterator(ReadOptions());
+    for (int i = 0; i < 99; ++i) {
+      switch (i % 4) {
+        case 0:
+          it->Seek(Key(i));
+          break;
+        case 1:
+          it->SeekForPrev(Key(i));
+          break;
+        case 2:
+          it->SeekToFirst();
+          break;
+        default:
+          it->SeekToLast();
+          break;
+      }
+      ASSERT_TRUE(it->Valid());
+      it->Next();  // moves do not count
+    }
+    ASSERT_TRUE(it->status().ok());
+  }
+  f.clock.Advance(50000);
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  // A write restarts the pause; then the 100th read, and a flush that
+  // brings a new L0, whose fold waits for reads of its own.
+  ASSERT_TRUE(f.db->Put(WriteOptions(), Key(500), "fourth table").ok());
+  f.model.Put(Key(500), "fourth table");
+  ASSERT_NO_FATAL_FAILURE(f.PayReads(1));
+  ASSERT_TRUE(f.db->Flush().ok());
+  Settle(f.db.get());
+  f.clock.Advance(50000);
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
+  EXPECT_FALSE(f.Pending());
+  {
+    std::unique_ptr<Iterator> it = f.db->NewIterator(ReadOptions());
+    for (int i = 0; i < 100; ++i) it->Seek(Key(i));
+    ASSERT_TRUE(it->status().ok());
+  }
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  f.Verify("after a fold seeks paid for");
+  f.db->ReleaseSnapshot(f.snapshot);
+  f.snapshot = nullptr;
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// A scan's sampled entries count as the fold's reads, one an entry whose
+// range holds an L0 table and another: a whole scan with no entry sampled
+// is one read (its seek) and leaves L0 whole; the same scan with every
+// entry or every other one sampled (gaps of 1 or 2) folds it.
+TEST(CompactionTest, IdleFoldCountsSampledScanEntries) {
+  IdleFoldFixture f(50);
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  Settle(f.db.get());
+  f.clock.Advance(50000);
+  Settle(f.db.get());
+  const auto scan = [&f] {
+    std::unique_ptr<Iterator> it = f.db->NewIterator(ReadOptions());
+    int n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    EXPECT_TRUE(it->status().ok());
+    EXPECT_GT(n, 250);
+  };
+  internal::ImplOf(f.db.get())->SetReadSamplePeriodForTest(uint64_t{1} << 40);
+  scan();
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  internal::ImplOf(f.db.get())->SetReadSamplePeriodForTest(1);
+  scan();
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  f.Verify("after a fold a scan paid for");
   f.db->ReleaseSnapshot(f.snapshot);
   f.snapshot = nullptr;
   ASSERT_TRUE(f.db->Close().ok());

@@ -185,10 +185,21 @@ struct Options {
   // than level0_compaction_trigger) are compacted into the level below, so
   // the reads and scans that follow a load meet one sorted run per level
   // instead of several overlapping L0 tables: a seek merges fewer sources,
-  // a Get probes fewer filters. The price: a writer that pauses longer than
-  // this after every flush rewrites the level below once per flush instead
-  // of once per level0_compaction_trigger flushes. Leveled style only; 0
-  // turns it off; at most 30 days.
+  // a Get probes fewer filters. The fold waits for reads that would use
+  // it: since L0 last changed, as many reads as read-triggered compaction
+  // would charge for the L0 tables' bytes (their size /
+  // read_compaction_bytes, at least 100) must have met an L0 table and
+  // another table besides — a Get that looked in an L0 table and went on
+  // to another, a seek of an iterator that merges an L0 table with
+  // another table, or an iterator's sampled entry with both under it
+  // (reads before the pause count too). So a load that is closed or left
+  // alone is not rewritten; the first reads after a load pay the merge of
+  // L0 until they are counted and the fold is done. The price: a writer
+  // that pauses longer than this after every flush, with reads in between,
+  // rewrites the level below once per flush instead of once per
+  // level0_compaction_trigger flushes. With read_compaction_bytes 0 the
+  // fold does not wait for reads. Leveled style only; 0 turns it off; at
+  // most 30 days.
   uint64_t level0_idle_compaction_ms = 1000;
   // Read-triggered compaction (leveled style). A point read that reads a
   // table of level 1 or below (its bloom filter let the key through) and
@@ -202,7 +213,9 @@ struct Options {
   // for reads: each such compaction rewrites the table and its overlap
   // below (about 11 times its size). LevelDB's seek compaction does the
   // same with this constant (one read per 16 KiB), charging a read its
-  // filter turned away too. 0 turns it off.
+  // filter turned away too. The same constant sets how many reads the idle
+  // fold waits for (level0_idle_compaction_ms). 0 turns both off (the idle
+  // fold then runs without waiting for reads).
   uint64_t read_compaction_bytes = 16 << 10;
 
   WalRecoveryMode wal_recovery_mode = WalRecoveryMode::kTolerateTornTail;

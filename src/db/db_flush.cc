@@ -1,6 +1,7 @@
 // Background flush: frozen memtables become L0 tables, recorded in the
 // MANIFEST; files no live state needs are deleted.
 
+#include <algorithm>
 #include <cassert>
 #include <cinttypes>
 #include <deque>
@@ -39,6 +40,7 @@ void DBImpl::BackgroundLoop() {
       bg_cv_.Wait();
       continue;
     }
+    ArmLevel0ReadsLocked();
     Status s;
     if (!imm_.empty() && !bg_.flush_running) {
       bg_.flush_running = true;
@@ -122,8 +124,36 @@ uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
   const uint64_t wait = bg_.idle_clock.MicrosUntilIdle(pipeline_.LastSequence(),
                                                        env_->NowMicros());
   if (wait > 0) return wait;
+  // A fold no read would use is not made: the last read it waits for
+  // wakes the background.
+  if (!Level0ReadsPaidLocked()) return 0;
   *plan = PickIdleCompaction(*versions_->current(), policy_, bg_.busy_files);
   return 0;
+}
+
+void DBImpl::ArmLevel0ReadsLocked() {
+  mu_.AssertHeld();
+  if (read_inbox_ == nullptr) return;
+  const auto& level0 = versions_->current()->files(0);
+  std::vector<uint64_t>& armed = bg_.level0_armed;
+  if (std::equal(
+          level0.begin(), level0.end(), armed.begin(), armed.end(),
+          [](const auto& f, uint64_t number) { return f->number == number; })) {
+    return;
+  }
+  armed.clear();
+  uint64_t bytes = 0;
+  for (const auto& f : level0) {
+    armed.push_back(f->number);
+    bytes += f->file_size;
+  }
+  read_inbox_->ArmLevel0(bytes);
+}
+
+bool DBImpl::Level0ReadsPaidLocked() {
+  mu_.AssertHeld();
+  ArmLevel0ReadsLocked();
+  return read_inbox_ == nullptr || read_inbox_->Level0Paid();
 }
 
 std::optional<CompactionPlan> DBImpl::ReadCompactionLocked() {

@@ -365,11 +365,20 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // db_flush.cc
   void BackgroundLoop();
   // The idle fold (Options::level0_idle_compaction_ms): sets `*plan` once
-  // no write has arrived for the delay and L0 holds tables. Otherwise
-  // returns the microseconds until the fold may be due (0: nothing to wait
-  // for: off, L0 empty, or its files busy).
+  // no write has arrived for the delay, L0 holds tables and reads have
+  // paid for the fold (ArmLevel0ReadsLocked). Otherwise returns the
+  // microseconds until the fold may be due (0: nothing to wait for by the
+  // clock: off, L0 empty, its files busy, or the reads not yet counted,
+  // whose last one wakes the background).
   uint64_t IdleCompactionLocked(std::optional<CompactionPlan>* plan)
       STRATA_REQUIRES(mu_);
+  // Whenever L0's tables differ from the ones last armed for, arms
+  // read_inbox_'s count of the reads the idle fold waits for
+  // (ReadChargeInbox::ArmLevel0). Nothing without a read_inbox_.
+  void ArmLevel0ReadsLocked() STRATA_REQUIRES(mu_);
+  // The idle fold may run now as far as reads go: they paid for it, or
+  // the fold does not wait for them (no read_inbox_).
+  bool Level0ReadsPaidLocked() STRATA_REQUIRES(mu_);
   // Read-triggered compaction: the plan for the oldest table reads charged
   // past its budget that still makes one (the others are dropped), or
   // nullopt.
@@ -518,6 +527,11 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   void ChargeRead(const FileMetaData& f) {
     if (read_inbox_ != nullptr) read_inbox_->Charge(f);
   }
+  // A point read met an L0 table and went on to another table: one of the
+  // reads the idle fold waits for (ReadChargeInbox::ChargeLevel0).
+  void ChargeLevel0Read() {
+    if (read_inbox_ != nullptr) read_inbox_->ChargeLevel0();
+  }
   // Wakes the background if reads (this thread's or an iterator's) posted
   // tables for it since the last wake. Takes mu_ then only.
   void WakeForReads() STRATA_EXCLUDES(mu_);
@@ -627,6 +641,9 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     // read_inbox_), oldest first: each is offered to PickReadCompaction
     // once.
     std::deque<uint64_t> read_compaction_files;
+    // The L0 tables (numbers, newest first) read_inbox_'s idle-fold count
+    // was last armed for.
+    std::vector<uint64_t> level0_armed;
   };
   BackgroundState bg_ STRATA_GUARDED_BY(mu_);
 

@@ -50,6 +50,7 @@ class DBIter final : public Iterator {
         retired_(options.retired),
         sample_read_(std::move(options.sample_read)),
         sample_period_(std::max<uint64_t>(options.sample_period, 1)),
+        on_seek_(std::move(options.on_seek)),
         source_(std::move(source)) {
     assert(kVersioned == options.versioned);
     assert(!kVersioned || vcmp_ != nullptr);
@@ -238,6 +239,7 @@ class DBIter final : public Iterator {
 
   // Ends every positioning: the history limit, then the value.
   void Positioned(bool first) {
+    if (first && on_seek_) on_seek_();
     if (retired_ != nullptr && retired_->load(std::memory_order_relaxed)) {
       // The DB was restored from a checkpoint: this iterator's state is
       // gone (its files stay pinned until it is destroyed).
@@ -527,6 +529,7 @@ class DBIter final : public Iterator {
   const uint64_t sample_period_;
   uint64_t sample_state_ = 0;
   uint64_t entries_until_sample_ = UINT64_MAX;
+  const std::function<void()> on_seek_;
   std::unique_ptr<InternalIterator> source_;
 
   Direction direction_ = Direction::kForward;

@@ -74,6 +74,9 @@ struct DBIterOptions {
   // came from if an older one overlaps it. Null: none.
   std::function<void(const Slice& internal_key)> sample_read;
   uint64_t sample_period = kReadSamplePeriod;  // >= 1
+  // Called at each seek (Seek, SeekForPrev, SeekToFirst, SeekToLast), for
+  // the DB to count it among the reads its idle fold waits for. Null: none.
+  std::function<void()> on_seek;
 };
 
 // `pinned` is kept alive for the iterator's lifetime (for example the

@@ -151,7 +151,9 @@ struct DBProperties {
         {"strata.background-work-pending",
          [](DBImpl& db, const SuperVersion&, std::string* value) {
            // "1" while a flush or compaction runs or would be picked now, or
-           // while L0 holds tables the idle fold will take once writes pause;
+           // while L0 holds tables the idle fold will take once writes pause
+           // (and reads have paid for it: a fold still waiting for reads is
+           // not pending, since nothing but reads would start it);
            // "0" once the background has nothing left to do (also after a
            // background error, when nothing more will run).
            MutexLock lock(&db.mu_);
@@ -178,7 +180,8 @@ struct DBProperties {
                      .has_value() ||
                  (db.options_.level0_idle_compaction_ms > 0 &&
                   PickIdleCompaction(current, db.policy_, db.bg_.busy_files)
-                      .has_value()) ||
+                      .has_value() &&
+                  db.Level0ReadsPaidLocked()) ||
                  PickValueLogGc(current, db.policy_,
                                 db.options_.value_log_gc_discard_ratio,
                                 db.bg_.busy_files)

@@ -256,8 +256,15 @@ Status DBImpl::GetVersioned(const ReadOptions& options, const Slice& key,
   // whose data was read, charged once another table's is looked up.
   const FileMetaData* read_first = nullptr;
   bool charged = false;
+  bool level0_met = false;  // the idle fold's reads, as GetFromTables
+  bool level0_charged = false;
   sv.version->ForEachCandidate(
       lookup.internal_key(), [&](const FileMetaData& f, int level) {
+        if (level0_met && !level0_charged) {
+          level0_charged = true;
+          ChargeLevel0Read();
+        }
+        level0_met = level0_met || level == 0;
         std::shared_ptr<const Table> holder;
         const Table* table = nullptr;
         status = table_cache_->Borrow(f, &holder, &table);
@@ -438,11 +445,19 @@ Status DBImpl::GetFromTables(const ReadOptions& options, const Version& version,
   // read had to read, charged once the read goes on to an older table.
   const FileMetaData* read_first = nullptr;
   bool charged = false;
+  // The idle fold's reads: an L0 table met, then another table.
+  bool level0_met = false;
+  bool level0_charged = false;
   const auto visit = [&](const FileMetaData& f, int level) {
     if (read_first != nullptr && !charged) {
       charged = true;
       ChargeRead(*read_first);
     }
+    if (level0_met && !level0_charged) {
+      level0_charged = true;
+      ChargeLevel0Read();
+    }
+    level0_met = level0_met || level == 0;
     bool read = false;
     status = search(f, &read);
     if (read_first == nullptr && level > 0 && read) read_first = &f;
@@ -639,8 +654,17 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
     iter_options.sample_read = [version = sv->version, inbox = read_inbox_](
                                    const Slice& internal_key) {
       const FileMetaData* first = nullptr;  // below L0
+      // The idle fold's reads: the entry's range has an L0 table and
+      // another table.
+      bool level0_met = false;
+      bool level0_charged = false;
       version->ForEachCandidate(internal_key,
                                 [&](const FileMetaData& f, int level) {
+                                  if (level0_met && !level0_charged) {
+                                    level0_charged = true;
+                                    inbox->ChargeLevel0();
+                                  }
+                                  level0_met = level0_met || level == 0;
                                   if (first == nullptr) {
                                     if (level > 0) first = &f;
                                     return true;
@@ -651,6 +675,16 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
     };
     iter_options.sample_period =
         read_sample_period_.load(std::memory_order_relaxed);
+    // Each seek of an iterator that merges an L0 table with another table
+    // is one of the reads the idle fold waits for.
+    const Version& v = *sv->version;
+    int tables_runs = v.NumFiles(0);
+    for (int level = 1; level < v.num_levels() && tables_runs < 2; ++level) {
+      if (v.NumFiles(level) > 0) ++tables_runs;
+    }
+    if (v.NumFiles(0) > 0 && tables_runs >= 2) {
+      iter_options.on_seek = [inbox = read_inbox_] { inbox->ChargeLevel0(); };
+    }
   }
   // What the iterator reads through, kept alive for as long as it lives.
   iter_options.retired = retired_.get();

@@ -3,6 +3,9 @@
 // before having to look in an older one (a Get that went on, or an
 // iterator's sample of the entries it read); a table whose charges reach
 // its budget lands here once, for the background to take and compact.
+// It also counts the reads the idle fold waits for
+// (Options::level0_idle_compaction_ms): reads that met an L0 table and
+// another table besides.
 //
 // Shared by the DB and its iterators, which may outlive it: charging never
 // touches the DB. The DB wakes its background when TakeWake() says so, on
@@ -47,7 +50,33 @@ class ReadChargeInbox {
     wake_.store(true, std::memory_order_relaxed);
   }
 
-  // True once after tables were posted: the caller wakes the background.
+  // The idle fold's reads. The background arms the count with the reads
+  // the fold of the L0 tables at hand waits for (their bytes / this
+  // inbox's bytes_per_read, at least kMinBudget) whenever L0 changes; each
+  // read that met an L0 table and another table besides counts one down,
+  // and the one that reaches 0 wakes the background, as a posted table
+  // does. Once paid (or never armed), a charge is one relaxed load.
+  void ArmLevel0(uint64_t level0_bytes) {
+    const uint64_t reads =
+        std::max<uint64_t>(kMinBudget, level0_bytes / bytes_per_read_);
+    // relaxed: a count; the background reads it under its own lock and
+    // re-reads it when woken.
+    level0_wanted_.store(static_cast<int64_t>(reads),
+                         std::memory_order_relaxed);
+  }
+  void ChargeLevel0() {
+    if (level0_wanted_.load(std::memory_order_relaxed) <= 0) return;
+    if (level0_wanted_.fetch_sub(1, std::memory_order_relaxed) == 1) {
+      wake_.store(true, std::memory_order_relaxed);
+    }
+  }
+  // True once the reads armed for have been counted (or none were).
+  bool Level0Paid() const {
+    return level0_wanted_.load(std::memory_order_relaxed) <= 0;
+  }
+
+  // True once after tables were posted or the idle fold's reads were
+  // counted: the caller wakes the background.
   bool TakeWake() {
     return wake_.load(std::memory_order_relaxed) &&
            wake_.exchange(false, std::memory_order_relaxed);
@@ -68,6 +97,9 @@ class ReadChargeInbox {
   Mutex mu_;
   std::vector<uint64_t> files_ STRATA_GUARDED_BY(mu_);
   std::atomic<bool> wake_{false};
+  // The idle fold's reads still wanted (<= 0: none; racing charges may
+  // take it below 0).
+  std::atomic<int64_t> level0_wanted_{0};
 };
 
 }  // namespace strata::internal
