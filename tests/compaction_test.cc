@@ -623,6 +623,51 @@ TEST(CompactionTest, IdleFoldCountsSampledScanEntries) {
   ASSERT_TRUE(f.db->Close().ok());
 }
 
+// In a versioned DB too (its own Get path), the fold waits for 100 reads
+// that meet an L0 table and another.
+TEST(CompactionTest, IdleFoldWaitsForReadsInAVersionedDB) {
+  IdleFoldFixture f(50);
+  f.options.enable_versioning = true;
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  Settle(f.db.get());
+  f.clock.Advance(50000);
+  ASSERT_NO_FATAL_FAILURE(f.PayReads(99));
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  ASSERT_NO_FATAL_FAILURE(f.PayReads(1));
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  f.Verify("after a fold in a versioned DB");
+  f.db->ReleaseSnapshot(f.snapshot);
+  f.snapshot = nullptr;
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// A tombstone-dense L0 table (half its entries deletes, 1000 entries at
+// least) is folded once writes pause without waiting for reads: its
+// deletes free space only once compacted.
+TEST(CompactionTest, IdleFoldOfTombstonesDoesNotWaitForReads) {
+  IdleFoldFixture f(50);
+  f.options.level0_compaction_trigger = 5;
+  f.options.write_buffer_size = 1 << 20;  // the deletes in one table
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  for (int i = 0; i < 1200; ++i) {
+    ASSERT_TRUE(f.db->Delete(WriteOptions(), Key(i)).ok());
+    f.model.Delete(Key(i));
+  }
+  ASSERT_TRUE(f.db->Flush().ok());
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
+  EXPECT_TRUE(f.Pending());
+  f.clock.Advance(50000);
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  f.Verify("after a fold of tombstones");
+  f.db->ReleaseSnapshot(f.snapshot);
+  f.snapshot = nullptr;
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
 // level0_idle_compaction_ms = 0: the tables stay in L0 and nothing is
 // pending.
 TEST(CompactionTest, IdleFoldOff) {

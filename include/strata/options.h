@@ -194,7 +194,11 @@ struct Options {
   // another table, or an iterator's sampled entry with both under it
   // (reads before the pause count too). So a load that is closed or left
   // alone is not rewritten; the first reads after a load pay the merge of
-  // L0 until they are counted and the fold is done. The price: a writer
+  // L0 until they are counted and the fold is done; overwritten versions
+  // in the level below keep their space until then (or until the next
+  // compaction). An L0 table whose entries are half deletes or more (1000
+  // entries at least) is folded without waiting for reads: the deletes
+  // free space only once compacted. The price: a writer
   // that pauses longer than this after every flush, with reads in between,
   // rewrites the level below once per flush instead of once per
   // level0_compaction_trigger flushes. With read_compaction_bytes 0 the

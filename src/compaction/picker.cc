@@ -27,14 +27,6 @@ uint64_t Bytes(const FileList& files) {
   return n;
 }
 
-bool IsTombstoneDense(const FileMetaData& f, const CompactionPolicyOptions& o) {
-  if (f.num_entries == 0 || f.num_entries < o.tombstone_min_entries) {
-    return false;
-  }
-  return static_cast<double>(f.num_deletions) >=
-         o.tombstone_ratio_trigger * static_cast<double>(f.num_entries);
-}
-
 double DeletionRatio(const FileMetaData& f) {
   return f.num_entries == 0 ? 0.0
                             : static_cast<double>(f.num_deletions) /
@@ -513,6 +505,14 @@ std::optional<CompactionPlan> Picker::PickManual(int level, const Slice* begin,
 }
 
 }  // namespace
+
+bool IsTombstoneDense(const FileMetaData& f, const CompactionPolicyOptions& o) {
+  if (f.num_entries == 0 || f.num_entries < o.tombstone_min_entries) {
+    return false;
+  }
+  return static_cast<double>(f.num_deletions) >=
+         o.tombstone_ratio_trigger * static_cast<double>(f.num_entries);
+}
 
 LevelTargets ComputeLevelTargets(const Version& v,
                                  const CompactionPolicyOptions& o) {

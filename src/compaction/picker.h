@@ -216,6 +216,10 @@ std::optional<CompactionPlan> PickCompaction(
     const std::set<uint64_t>& busy,
     SequenceNumber earliest_snapshot = kMaxSequenceNumber);
 
+// Whether `f` is tombstone-dense (num_deletions / num_entries >=
+// o.tombstone_ratio_trigger, num_entries >= o.tombstone_min_entries).
+bool IsTombstoneDense(const FileMetaData& f, const CompactionPolicyOptions& o);
+
 // The compaction the DB runs once writes have paused
 // (Options::level0_idle_compaction_ms): leveled style, the L0 files into
 // base_level, chosen as a kLevel0Files pick chooses them (from the oldest

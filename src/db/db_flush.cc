@@ -153,7 +153,11 @@ void DBImpl::ArmLevel0ReadsLocked() {
 bool DBImpl::Level0ReadsPaidLocked() {
   mu_.AssertHeld();
   ArmLevel0ReadsLocked();
-  return read_inbox_ == nullptr || read_inbox_->Level0Paid();
+  if (read_inbox_ == nullptr || read_inbox_->Level0Paid()) return true;
+  const auto& level0 = versions_->current()->files(0);
+  return std::any_of(level0.begin(), level0.end(), [this](const auto& f) {
+    return IsTombstoneDense(*f, policy_);
+  });
 }
 
 std::optional<CompactionPlan> DBImpl::ReadCompactionLocked() {

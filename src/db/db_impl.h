@@ -377,7 +377,8 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // (ReadChargeInbox::ArmLevel0). Nothing without a read_inbox_.
   void ArmLevel0ReadsLocked() STRATA_REQUIRES(mu_);
   // The idle fold may run now as far as reads go: they paid for it, or
-  // the fold does not wait for them (no read_inbox_).
+  // the fold does not wait for them (no read_inbox_, or an L0 table is
+  // tombstone-dense: its deletes free space only once compacted).
   bool Level0ReadsPaidLocked() STRATA_REQUIRES(mu_);
   // Read-triggered compaction: the plan for the oldest table reads charged
   // past its budget that still makes one (the others are dropped), or
