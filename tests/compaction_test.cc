@@ -428,18 +428,23 @@ TEST(CompactionTest, IdleFoldEmptiesLevel0OnceWritesPause) {
   ASSERT_TRUE(f.db->Close().ok());
 }
 
-// Before the delay has passed the tables stay in L0, and the fold still to
-// come (reads paid for it) counts as pending work.
+// Once reads have paid for the fold, a tenth of the delay (here 360 s of
+// an hour) without writes is enough; before it has passed the tables stay
+// in L0, and the fold still to come counts as pending work.
 TEST(CompactionTest, IdleFoldWaitsForItsDelay) {
   IdleFoldFixture f(3600 * 1000);
   ASSERT_NO_FATAL_FAILURE(f.Load());
   Settle(f.db.get());
   ASSERT_NO_FATAL_FAILURE(f.PayReads(100));
-  f.clock.Advance(3599ull * 1000 * 1000);
+  f.clock.Advance(359999ull * 1000);
   Settle(f.db.get());
   EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
   EXPECT_TRUE(f.Pending());
   f.Verify("before the idle fold");
+  f.clock.Advance(1000);
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  f.Verify("after the idle fold");
   f.db->ReleaseSnapshot(f.snapshot);
   ASSERT_TRUE(f.db->Close().ok());
 }
@@ -471,15 +476,15 @@ TEST(CompactionTest, CloseDoesNotFoldItsOwnFlush) {
 // The pause is counted from the last write: with the clock held nothing is
 // folded; a write 40 ms into a 50 ms delay restarts it, so 80 ms after the
 // load (40 after the write) L0 is still whole; the fold comes once the
-// clock passes the delay after the write.
+// clock passes the delay after the write. With read_compaction_bytes 0 the
+// fold waits for no reads, and for the whole delay.
 TEST(CompactionTest, IdleFoldCountsFromTheLastWrite) {
   IdleFoldFixture f(50);
+  f.options.read_compaction_bytes = 0;
   ASSERT_NO_FATAL_FAILURE(f.Load());
   const auto level0 = [&f] {
     return Prop(f.db.get(), "strata.num-files-at-level0");
   };
-  Settle(f.db.get());
-  ASSERT_NO_FATAL_FAILURE(f.PayReads(100));
   Settle(f.db.get());
   EXPECT_EQ(level0(), 3u) << "folded with the clock held";
   f.clock.Advance(40000);
@@ -659,7 +664,10 @@ TEST(CompactionTest, IdleFoldOfTombstonesDoesNotWaitForReads) {
   Settle(f.db.get());
   EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
   EXPECT_TRUE(f.Pending());
-  f.clock.Advance(50000);
+  f.clock.Advance(49000);  // with no reads paid, the whole delay
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
+  f.clock.Advance(1000);
   Settle(f.db.get());
   EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
   f.Verify("after a fold of tombstones");

@@ -192,9 +192,11 @@ struct Options {
   // another table besides — a Get that looked in an L0 table and went on
   // to another, a seek of an iterator that merges an L0 table with
   // another table, or an iterator's sampled entry with both under it
-  // (reads before the pause count too). So a load that is closed or left
-  // alone is not rewritten; the first reads after a load pay the merge of
-  // L0 until they are counted and the fold is done; overwritten versions
+  // (reads before the pause count too); once they have, a tenth of the
+  // delay without writes is enough (the reads show a read phase). So a
+  // load that is closed or left alone is not rewritten; the first reads
+  // after a load pay the merge of L0 until they are counted and the fold
+  // is done; overwritten versions
   // in the level below keep their space until then (or until the next
   // compaction). An L0 table whose entries are half deletes or more (1000
   // entries at least) is folded without waiting for reads: the deletes

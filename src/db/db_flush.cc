@@ -121,12 +121,15 @@ uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
       versions_->current()->NumFiles(0) == 0) {
     return 0;
   }
-  const uint64_t wait = bg_.idle_clock.MicrosUntilIdle(pipeline_.LastSequence(),
-                                                       env_->NowMicros());
-  if (wait > 0) return wait;
   // A fold no read would use is not made: the last read it waits for
-  // wakes the background.
-  if (!Level0ReadsPaidLocked()) return 0;
+  // wakes the background. Reads that paid for it show a read phase: a
+  // tenth of the delay without writes then suffices.
+  const FoldReads reads = Level0FoldReadsLocked();
+  const uint64_t delay = options_.level0_idle_compaction_ms * 1000;
+  const uint64_t wait = bg_.idle_clock.MicrosUntilIdle(
+      pipeline_.LastSequence(), env_->NowMicros(),
+      reads == FoldReads::kPaid ? delay / 10 : delay);
+  if (wait > 0 || reads == FoldReads::kOwed) return wait;
   *plan = PickIdleCompaction(*versions_->current(), policy_, bg_.busy_files);
   return 0;
 }
@@ -150,14 +153,17 @@ void DBImpl::ArmLevel0ReadsLocked() {
   read_inbox_->ArmLevel0(bytes);
 }
 
-bool DBImpl::Level0ReadsPaidLocked() {
+DBImpl::FoldReads DBImpl::Level0FoldReadsLocked() {
   mu_.AssertHeld();
+  if (read_inbox_ == nullptr) return FoldReads::kNotNeeded;
   ArmLevel0ReadsLocked();
-  if (read_inbox_ == nullptr || read_inbox_->Level0Paid()) return true;
+  if (read_inbox_->Level0Paid()) return FoldReads::kPaid;
   const auto& level0 = versions_->current()->files(0);
-  return std::any_of(level0.begin(), level0.end(), [this](const auto& f) {
-    return IsTombstoneDense(*f, policy_);
-  });
+  return std::any_of(
+             level0.begin(), level0.end(),
+             [this](const auto& f) { return IsTombstoneDense(*f, policy_); })
+             ? FoldReads::kNotNeeded
+             : FoldReads::kOwed;
 }
 
 std::optional<CompactionPlan> DBImpl::ReadCompactionLocked() {

@@ -365,8 +365,9 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // db_flush.cc
   void BackgroundLoop();
   // The idle fold (Options::level0_idle_compaction_ms): sets `*plan` once
-  // no write has arrived for the delay, L0 holds tables and reads have
-  // paid for the fold (ArmLevel0ReadsLocked). Otherwise returns the
+  // no write has arrived for the delay (a tenth of it once reads paid for
+  // the fold), L0 holds tables and reads have paid for the fold
+  // (ArmLevel0ReadsLocked; Level0FoldReadsLocked). Otherwise returns the
   // microseconds until the fold may be due (0: nothing to wait for by the
   // clock: off, L0 empty, its files busy, or the reads not yet counted,
   // whose last one wakes the background).
@@ -376,10 +377,12 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // read_inbox_'s count of the reads the idle fold waits for
   // (ReadChargeInbox::ArmLevel0). Nothing without a read_inbox_.
   void ArmLevel0ReadsLocked() STRATA_REQUIRES(mu_);
-  // The idle fold may run now as far as reads go: they paid for it, or
-  // the fold does not wait for them (no read_inbox_, or an L0 table is
-  // tombstone-dense: its deletes free space only once compacted).
-  bool Level0ReadsPaidLocked() STRATA_REQUIRES(mu_);
+  // Where the idle fold stands with reads: still owed some; paid for by
+  // them (a tenth of the delay then suffices); or not waiting for them (no
+  // read_inbox_, or an L0 table is tombstone-dense: its deletes free space
+  // only once compacted).
+  enum class FoldReads { kOwed, kPaid, kNotNeeded };
+  FoldReads Level0FoldReadsLocked() STRATA_REQUIRES(mu_);
   // Read-triggered compaction: the plan for the oldest table reads charged
   // past its budget that still makes one (the others are dropped), or
   // nullopt.

@@ -181,7 +181,7 @@ struct DBProperties {
                  (db.options_.level0_idle_compaction_ms > 0 &&
                   PickIdleCompaction(current, db.policy_, db.bg_.busy_files)
                       .has_value() &&
-                  db.Level0ReadsPaidLocked()) ||
+                  db.Level0FoldReadsLocked() != DBImpl::FoldReads::kOwed) ||
                  PickValueLogGc(current, db.policy_,
                                 db.options_.value_log_gc_discard_ratio,
                                 db.bg_.busy_files)

@@ -23,13 +23,18 @@ class IdleClock {
   // first look that saw it), else the micros left until then. A sequence
   // not seen before, or a clock that went backwards, restarts the count.
   uint64_t MicrosUntilIdle(SequenceNumber last_sequence, uint64_t now_micros) {
+    return MicrosUntilIdle(last_sequence, now_micros, delay_micros_);
+  }
+  // The same against `delay_micros` instead of the clock's own delay.
+  uint64_t MicrosUntilIdle(SequenceNumber last_sequence, uint64_t now_micros,
+                           uint64_t delay_micros) {
     if (!started_ || last_sequence != sequence_ || now_micros < since_micros_) {
       started_ = true;
       sequence_ = last_sequence;
       since_micros_ = now_micros;
     }
     const uint64_t idle = now_micros - since_micros_;
-    return idle >= delay_micros_ ? 0 : delay_micros_ - idle;
+    return idle >= delay_micros ? 0 : delay_micros - idle;
   }
 
  private:
