@@ -449,17 +449,77 @@ TEST(CompactionTest, IdleFoldWaitsForItsDelay) {
   ASSERT_TRUE(f.db->Close().ok());
 }
 
+// Reads paid for, then a write before the pause: reads between writes are
+// no read phase, so the fold waits for the whole delay after the write.
+TEST(CompactionTest, IdleFoldAfterAWriteWaitsForTheWholeDelay) {
+  IdleFoldFixture f(1000);
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  Settle(f.db.get());
+  ASSERT_NO_FATAL_FAILURE(f.PayReads(100));
+  Settle(f.db.get());  // the background sees the count paid
+  ASSERT_TRUE(f.db->Put(WriteOptions(), Key(5000), "late").ok());
+  f.model.Put(Key(5000), "late");
+  Settle(f.db.get());  // and the write
+  f.clock.Advance(999 * 1000);
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  f.clock.Advance(1000);
+  Settle(f.db.get());
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  f.Verify("after a fold a whole delay after the write");
+  f.db->ReleaseSnapshot(f.snapshot);
+  f.snapshot = nullptr;
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
+// The reads owed are the L0 tables' bytes / read_compaction_bytes when that
+// is over 100: with 32 bytes a read, 100 and 300 reads do not pay for
+// three tables of several KiB each; L0's bytes / 32 of them do.
+TEST(CompactionTest, IdleFoldOwesReadsByLevel0Bytes) {
+  IdleFoldFixture f(50);
+  f.options.read_compaction_bytes = 32;
+  ASSERT_NO_FATAL_FAILURE(f.Load());
+  const uint64_t level0_bytes = Prop(f.db.get(), "strata.total-sst-bytes");
+  ASSERT_GT(level0_bytes / 32, 400u);
+  Settle(f.db.get());
+  f.clock.Advance(50000);
+  Settle(f.db.get());
+  const auto level0 = [&f] {
+    return Prop(f.db.get(), "strata.num-files-at-level0");
+  };
+  int paid = 0;
+  for (const int n : {100, 200}) {
+    ASSERT_NO_FATAL_FAILURE(f.PayReads(n));
+    paid += n;
+    Settle(f.db.get());
+    EXPECT_EQ(level0(), 3u) << paid << " reads of " << level0_bytes / 32;
+  }
+  while (level0() != 0 && paid < 100000) {
+    ASSERT_NO_FATAL_FAILURE(f.PayReads(50));
+    paid += 50;
+    Settle(f.db.get());
+  }
+  EXPECT_EQ(level0(), 0u);
+  EXPECT_GE(static_cast<uint64_t>(paid), level0_bytes / 32);
+  EXPECT_LT(static_cast<uint64_t>(paid), level0_bytes / 32 + 50);
+  f.Verify("after a fold a budget of bytes paid for");
+  f.db->ReleaseSnapshot(f.snapshot);
+  f.snapshot = nullptr;
+  ASSERT_TRUE(f.db->Close().ok());
+}
+
 // Close() flushes the memtable; once it has begun, no fold takes that table
 // (Close would only wait for it), even when the pause is long past.
 TEST(CompactionTest, CloseDoesNotFoldItsOwnFlush) {
   IdleFoldFixture f(50);
+  // No reads to wait for: Close's own table would otherwise wait for them.
+  f.options.read_compaction_bytes = 0;
   ASSERT_NO_FATAL_FAILURE(f.Load());
   f.db->ReleaseSnapshot(f.snapshot);
   f.snapshot = nullptr;
   ASSERT_TRUE(f.db->Put(WriteOptions(), Key(5000), "in the memtable").ok());
   f.model.Put(Key(5000), "in the memtable");
   Settle(f.db.get());
-  ASSERT_NO_FATAL_FAILURE(f.PayReads(100));
   f.clock.Advance(50000);
   Settle(f.db.get());
   ASSERT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
@@ -511,22 +571,31 @@ TEST(CompactionTest, IdleFoldCountsFromTheLastWrite) {
 // 100th folds it.
 TEST(CompactionTest, IdleFoldWaitsForReadsThatMeetLevel0) {
   IdleFoldFixture f(50);
+  f.options.level0_compaction_trigger = 5;
   ASSERT_NO_FATAL_FAILURE(f.Load());
-  // Gets the memtable answers meet no table: they do not count.
+  // A fourth table whose one key a Get finds in the newest table: such
+  // Gets look in no other table and do not count; nor do Gets the
+  // memtable answers.
+  ASSERT_TRUE(f.db->Put(WriteOptions(), Key(500) + "+", "newest").ok());
+  f.model.Put(Key(500) + "+", "newest");
+  ASSERT_TRUE(f.db->Flush().ok());
   ASSERT_TRUE(f.db->Put(WriteOptions(), Key(7000), "new").ok());
   f.model.Put(Key(7000), "new");
+  Settle(f.db.get());  // armed for the four tables
   for (int i = 0; i < 200; ++i) {
     std::string value;
     ASSERT_TRUE(f.db->Get(ReadOptions(), Key(7000), &value).ok());
+    ASSERT_TRUE(f.db->Get(ReadOptions(), Key(500) + "+", &value).ok());
+    ASSERT_EQ(value, "newest");
   }
   Settle(f.db.get());
   f.clock.Advance(3600ull * 1000 * 1000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
   EXPECT_FALSE(f.Pending()) << "a fold no read paid for is not pending";
   ASSERT_NO_FATAL_FAILURE(f.PayReads(99));
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
   EXPECT_FALSE(f.Pending());
   ASSERT_NO_FATAL_FAILURE(f.PayReads(1));
   Settle(f.db.get());

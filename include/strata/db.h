@@ -135,10 +135,13 @@ class DB {
   // memtables; strata.mem-usage counts the active one),
   // strata.num-entries-active-mem-table, strata.num-deletes-active-mem-table,
   // and strata.background-work-pending: "1" while a flush or compaction
-  // runs or is due, including the idle fold of L0 still to come
-  // (Options::level0_idle_compaction_ms), "0" once nothing is left. With
-  // the fold on, a writer that writes more often than its delay keeps it
-  // at "1" while L0 holds a table: wait for "0" only once writes stop.
+  // runs or is due, including the idle fold of L0 still to come once reads
+  // have paid for it (Options::level0_idle_compaction_ms), "0" once
+  // nothing is left. A fold still waiting for reads is not counted: "0"
+  // does not mean the tree keeps its shape, as reads may start that fold.
+  // With the fold on and paid for, a writer that writes more often than
+  // its delay keeps it at "1" while L0 holds a table: wait for "0" only
+  // once writes stop.
   virtual bool GetProperty(const Slice& name, std::string* value) = 0;
   // Makes a consistent copy of the DB in `dir`: a DB that opens in exactly
   // the state of one moment (every write up to one sequence; in a

@@ -179,33 +179,32 @@ struct Options {
   int level0_compaction_trigger = 4;
   int level0_slowdown_writes_trigger = 20;
   int level0_stop_writes_trigger = 36;
-  // When no write has arrived for this many milliseconds (counted from the
-  // background's first look after the last write, so the fold starts
-  // between one and two delays after it), the tables still in L0 (fewer
-  // than level0_compaction_trigger) are compacted into the level below, so
-  // the reads and scans that follow a load meet one sorted run per level
+  // The idle fold: once writes pause, the tables still in L0 (fewer than
+  // level0_compaction_trigger) are compacted into the level below, so the
+  // reads and scans that follow a load meet one sorted run per level
   // instead of several overlapping L0 tables: a seek merges fewer sources,
-  // a Get probes fewer filters. The fold waits for reads that would use
-  // it: since L0 last changed, as many reads as read-triggered compaction
+  // a Get probes fewer filters. It waits for reads that would use it:
+  // since L0 last changed, as many reads as read-triggered compaction
   // would charge for the L0 tables' bytes (their size /
   // read_compaction_bytes, at least 100) must have met an L0 table and
   // another table besides — a Get that looked in an L0 table and went on
-  // to another, a seek of an iterator that merges an L0 table with
-  // another table, or an iterator's sampled entry with both under it
-  // (reads before the pause count too); once they have, a tenth of the
-  // delay without writes is enough (the reads show a read phase). So a
-  // load that is closed or left alone is not rewritten; the first reads
-  // after a load pay the merge of L0 until they are counted and the fold
-  // is done; overwritten versions
-  // in the level below keep their space until then (or until the next
-  // compaction). An L0 table whose entries are half deletes or more (1000
-  // entries at least) is folded without waiting for reads: the deletes
-  // free space only once compacted. The price: a writer
-  // that pauses longer than this after every flush, with reads in between,
-  // rewrites the level below once per flush instead of once per
+  // to another, a seek of an iterator that merges an L0 table with another
+  // table, or an iterator's sampled entry with both under it (reads before
+  // the pause count too). Then it runs once no write has arrived for this
+  // many milliseconds, counted from the background's first look after the
+  // last write; a tenth of it when no write has come since the reads were
+  // seen to have paid (a read phase). So a load that is closed or left
+  // alone is not rewritten; the first reads after a load pay the merge of
+  // L0 until they are counted and the fold is done, and overwritten
+  // versions in the level below keep their space until then (or until the
+  // next compaction). When any L0 table is half deletes or more (1000
+  // entries at least), all of L0 is folded after the whole delay without
+  // waiting for reads: deletes free space only once compacted. The price:
+  // a writer that pauses longer than this after every flush, with reads in
+  // between, rewrites the level below once per flush instead of once per
   // level0_compaction_trigger flushes. With read_compaction_bytes 0 the
-  // fold does not wait for reads. Leveled style only; 0 turns it off; at
-  // most 30 days.
+  // fold waits for no reads. Leveled style only; 0 turns it off; at most
+  // 30 days.
   uint64_t level0_idle_compaction_ms = 1000;
   // Read-triggered compaction (leveled style). A point read that reads a
   // table of level 1 or below (its bloom filter let the key through) and
@@ -220,8 +219,8 @@ struct Options {
   // below (about 11 times its size). LevelDB's seek compaction does the
   // same with this constant (one read per 16 KiB), charging a read its
   // filter turned away too. The same constant sets how many reads the idle
-  // fold waits for (level0_idle_compaction_ms). 0 turns both off (the idle
-  // fold then runs without waiting for reads).
+  // fold waits for (level0_idle_compaction_ms). 0 turns read-triggered
+  // compaction off, and the idle fold then waits for no reads.
   uint64_t read_compaction_bytes = 16 << 10;
 
   WalRecoveryMode wal_recovery_mode = WalRecoveryMode::kTolerateTornTail;

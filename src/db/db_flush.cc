@@ -122,13 +122,22 @@ uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
     return 0;
   }
   // A fold no read would use is not made: the last read it waits for
-  // wakes the background. Reads that paid for it show a read phase: a
-  // tenth of the delay without writes then suffices.
+  // wakes the background. Reads that paid for it with no write since (a
+  // read phase, not reads between writes) make a tenth of the delay
+  // without writes enough.
   const FoldReads reads = Level0FoldReadsLocked();
+  const SequenceNumber last = pipeline_.LastSequence();
+  bool read_phase = false;
+  if (reads == FoldReads::kPaid) {
+    if (!bg_.level0_paid_seen) {
+      bg_.level0_paid_seen = true;
+      bg_.level0_paid_sequence = last;
+    }
+    read_phase = bg_.level0_paid_sequence == last;
+  }
   const uint64_t delay = options_.level0_idle_compaction_ms * 1000;
   const uint64_t wait = bg_.idle_clock.MicrosUntilIdle(
-      pipeline_.LastSequence(), env_->NowMicros(),
-      reads == FoldReads::kPaid ? delay / 10 : delay);
+      last, env_->NowMicros(), read_phase ? delay / 10 : delay);
   if (wait > 0 || reads == FoldReads::kOwed) return wait;
   *plan = PickIdleCompaction(*versions_->current(), policy_, bg_.busy_files);
   return 0;
@@ -136,8 +145,13 @@ uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
 
 void DBImpl::ArmLevel0ReadsLocked() {
   mu_.AssertHeld();
-  if (read_inbox_ == nullptr) return;
-  const auto& level0 = versions_->current()->files(0);
+  if (read_inbox_ == nullptr || options_.level0_idle_compaction_ms == 0) {
+    return;
+  }
+  // Held: mu_ does not keep the current version alive (LogAndApply runs
+  // without it).
+  const std::shared_ptr<const Version> current = versions_->current();
+  const auto& level0 = current->files(0);
   std::vector<uint64_t>& armed = bg_.level0_armed;
   if (std::equal(
           level0.begin(), level0.end(), armed.begin(), armed.end(),
@@ -145,6 +159,7 @@ void DBImpl::ArmLevel0ReadsLocked() {
     return;
   }
   armed.clear();
+  bg_.level0_paid_seen = false;
   uint64_t bytes = 0;
   for (const auto& f : level0) {
     armed.push_back(f->number);
@@ -158,7 +173,8 @@ DBImpl::FoldReads DBImpl::Level0FoldReadsLocked() {
   if (read_inbox_ == nullptr) return FoldReads::kNotNeeded;
   ArmLevel0ReadsLocked();
   if (read_inbox_->Level0Paid()) return FoldReads::kPaid;
-  const auto& level0 = versions_->current()->files(0);
+  const std::shared_ptr<const Version> current = versions_->current();
+  const auto& level0 = current->files(0);
   return std::any_of(
              level0.begin(), level0.end(),
              [this](const auto& f) { return IsTombstoneDense(*f, policy_); })

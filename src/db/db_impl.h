@@ -238,9 +238,10 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // The scheduler seam: wakes the background and returns once a pass that
   // began after the call found nothing due now while no flush or
   // compaction ran — everything the state called for (flushes, picked
-  // compactions, an idle fold already due by the Env's clock) has run.
-  // Work due later (an idle fold whose delay has not passed) is not waited
-  // for: tests step it by moving the Env's clock and settling again.
+  // compactions, an idle fold already due by the Env's clock and paid for
+  // by reads) has run. Work due later (an idle fold whose delay has not
+  // passed, or that still waits for reads) is not waited for: tests step
+  // it by moving the Env's clock, reading, and settling again.
   // Returns the background error, if any (then nothing more will run).
   Status SettleBackground();
 
@@ -365,12 +366,13 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // db_flush.cc
   void BackgroundLoop();
   // The idle fold (Options::level0_idle_compaction_ms): sets `*plan` once
-  // no write has arrived for the delay (a tenth of it once reads paid for
-  // the fold), L0 holds tables and reads have paid for the fold
-  // (ArmLevel0ReadsLocked; Level0FoldReadsLocked). Otherwise returns the
-  // microseconds until the fold may be due (0: nothing to wait for by the
-  // clock: off, L0 empty, its files busy, or the reads not yet counted,
-  // whose last one wakes the background).
+  // L0 holds tables, reads have paid for the fold (ArmLevel0ReadsLocked;
+  // Level0FoldReadsLocked) and no write has arrived for the delay (a
+  // tenth of it when no write came since the reads were seen paid).
+  // Otherwise returns the microseconds until the delay passes, or 0 when
+  // the clock is not what it waits for: off, L0 empty, its files busy, or
+  // the delay passed with reads still owed (the last one wakes the
+  // background).
   uint64_t IdleCompactionLocked(std::optional<CompactionPlan>* plan)
       STRATA_REQUIRES(mu_);
   // Whenever L0's tables differ from the ones last armed for, arms
@@ -646,8 +648,11 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     // once.
     std::deque<uint64_t> read_compaction_files;
     // The L0 tables (numbers, newest first) read_inbox_'s idle-fold count
-    // was last armed for.
+    // was last armed for; whether the idle fold has seen that count paid,
+    // and the last sequence then (no write since: a read phase).
     std::vector<uint64_t> level0_armed;
+    bool level0_paid_seen = false;
+    SequenceNumber level0_paid_sequence = 0;
   };
   BackgroundState bg_ STRATA_GUARDED_BY(mu_);
 

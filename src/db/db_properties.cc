@@ -167,7 +167,10 @@ struct DBProperties {
              const SequenceNumber earliest_snapshot =
                  db.snapshots_.empty() ? db.pipeline_.LastSequence()
                                        : db.snapshots_.Oldest();
-             const Version& current = *db.versions_->current();
+             // Held: db.mu_ does not keep the current version alive.
+             const std::shared_ptr<const Version> current_version =
+                 db.versions_->current();
+             const Version& current = *current_version;
              // Outside the lambda below, which the lock analysis cannot
              // see holding db.mu_.
              const std::set<uint64_t>& busy = db.bg_.busy_files;

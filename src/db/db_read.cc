@@ -651,8 +651,11 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
     // Samples of what the iterator reads charge the table of a sampled
     // entry that has an older table under it (never the DB: the iterator
     // may outlive it).
-    iter_options.sample_read = [version = sv->version, inbox = read_inbox_](
-                                   const Slice& internal_key) {
+    // The idle fold's reads count in the L0 generation of the iterator's
+    // making (ReadChargeInbox::ArmLevel0).
+    const uint64_t generation = read_inbox_->Level0Generation();
+    iter_options.sample_read = [version = sv->version, inbox = read_inbox_,
+                                generation](const Slice& internal_key) {
       const FileMetaData* first = nullptr;  // below L0
       // The idle fold's reads: the entry's range has an L0 table and
       // another table.
@@ -662,7 +665,7 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
                                 [&](const FileMetaData& f, int level) {
                                   if (level0_met && !level0_charged) {
                                     level0_charged = true;
-                                    inbox->ChargeLevel0();
+                                    inbox->ChargeLevel0(generation);
                                   }
                                   level0_met = level0_met || level == 0;
                                   if (first == nullptr) {
@@ -678,12 +681,14 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
     // Each seek of an iterator that merges an L0 table with another table
     // is one of the reads the idle fold waits for.
     const Version& v = *sv->version;
-    int tables_runs = v.NumFiles(0);
-    for (int level = 1; level < v.num_levels() && tables_runs < 2; ++level) {
-      if (v.NumFiles(level) > 0) ++tables_runs;
+    int table_runs = v.NumFiles(0);
+    for (int level = 1; level < v.num_levels() && table_runs < 2; ++level) {
+      if (v.NumFiles(level) > 0) ++table_runs;
     }
-    if (v.NumFiles(0) > 0 && tables_runs >= 2) {
-      iter_options.on_seek = [inbox = read_inbox_] { inbox->ChargeLevel0(); };
+    if (v.NumFiles(0) > 0 && table_runs >= 2) {
+      iter_options.on_seek = [inbox = read_inbox_, generation] {
+        inbox->ChargeLevel0(generation);
+      };
     }
   }
   // What the iterator reads through, kept alive for as long as it lives.

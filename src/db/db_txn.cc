@@ -106,13 +106,17 @@ Status DBImpl::TxnGet(const ReadOptions& options, const TxnView& view,
                       uint64_t* timestamp) {
   const DBTxnView& v = AsDBView(view);
   if (v.ended()) return EndedView();
+  Status s;
   if (v.snapshot() == nullptr) {
     const PinnedRead pinned{v.sequence(), &v.sv()};
-    return GetImpl(options, key, value, timestamp, &pinned);
+    s = GetImpl(options, key, value, timestamp, &pinned);
+  } else {
+    ReadOptions ro = options;
+    ro.snapshot = v.snapshot();
+    s = GetImpl(ro, key, value, timestamp);
   }
-  ReadOptions ro = options;
-  ro.snapshot = v.snapshot();
-  return GetImpl(ro, key, value, timestamp);
+  WakeForReads();  // this Get may have posted a table, as DBImpl::Get
+  return s;
 }
 
 std::unique_ptr<Iterator> DBImpl::TxnNewIterator(const ReadOptions& options,

@@ -2,7 +2,7 @@
 // last sequence number, which every write raises. The background threads
 // look at it when they have nothing else to do; the idle fold
 // (Options::level0_idle_compaction_ms) runs once it reports the delay
-// passed.
+// passed (a tenth of it in a read phase) and reads have paid for it.
 //
 // Thread-safety: none; the DB keeps it under its mutex.
 

@@ -14,6 +14,17 @@ TEST(IdleClockTest, CountsFromTheFirstLookAtASequence) {
   EXPECT_EQ(clock.MicrosUntilIdle(5, 50000), 0u);  // stays idle
 }
 
+// A delay given with the look replaces the clock's own, counted from the
+// same first look (the idle fold's tenth of the delay in a read phase).
+TEST(IdleClockTest, AGivenDelayCountsFromTheSameLook) {
+  IdleClock clock(1000);
+  EXPECT_EQ(clock.MicrosUntilIdle(5, 10000), 1000u);
+  EXPECT_EQ(clock.MicrosUntilIdle(5, 10050, 100), 50u);
+  EXPECT_EQ(clock.MicrosUntilIdle(5, 10100, 100), 0u);
+  EXPECT_EQ(clock.MicrosUntilIdle(5, 10100), 900u);
+  EXPECT_EQ(clock.MicrosUntilIdle(6, 10200, 100), 100u);  // a write
+}
+
 TEST(IdleClockTest, AWriteRestartsTheCount) {
   IdleClock clock(1000);
   EXPECT_EQ(clock.MicrosUntilIdle(5, 0), 1000u);

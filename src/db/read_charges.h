@@ -56,19 +56,31 @@ class ReadChargeInbox {
   // read that met an L0 table and another table besides counts one down,
   // and the one that reaches 0 wakes the background, as a posted table
   // does. Once paid (or never armed), a charge is one relaxed load.
+  // Each arming starts a new generation; an iterator charges with the
+  // generation it was made in, so one kept across a change of L0 pays
+  // nothing toward a fold of tables it does not read.
   void ArmLevel0(uint64_t level0_bytes) {
     const uint64_t reads =
         std::max<uint64_t>(kMinBudget, level0_bytes / bytes_per_read_);
-    // relaxed: a count; the background reads it under its own lock and
-    // re-reads it when woken.
+    // relaxed: counts; the background reads them under its own lock and
+    // re-reads them when woken.
+    level0_generation_.fetch_add(1, std::memory_order_relaxed);
     level0_wanted_.store(static_cast<int64_t>(reads),
                          std::memory_order_relaxed);
   }
+  uint64_t Level0Generation() const {
+    return level0_generation_.load(std::memory_order_relaxed);
+  }
+  // A point read's charge, counted against the L0 at hand.
   void ChargeLevel0() {
     if (level0_wanted_.load(std::memory_order_relaxed) <= 0) return;
     if (level0_wanted_.fetch_sub(1, std::memory_order_relaxed) == 1) {
       wake_.store(true, std::memory_order_relaxed);
     }
+  }
+  // An iterator's charge: counted only in `generation`.
+  void ChargeLevel0(uint64_t generation) {
+    if (Level0Generation() == generation) ChargeLevel0();
   }
   // True once the reads armed for have been counted (or none were).
   bool Level0Paid() const {
@@ -100,6 +112,7 @@ class ReadChargeInbox {
   // The idle fold's reads still wanted (<= 0: none; racing charges may
   // take it below 0).
   std::atomic<int64_t> level0_wanted_{0};
+  std::atomic<uint64_t> level0_generation_{0};
 };
 
 }  // namespace strata::internal
