@@ -387,6 +387,15 @@ struct IdleFoldFixture {
     }
   }
 
+  uint64_t Level0() { return Prop(db.get(), "strata.num-files-at-level0"); }
+
+  // Releases the snapshot and closes the DB.
+  void Finish() {
+    if (snapshot != nullptr) db->ReleaseSnapshot(snapshot);
+    snapshot = nullptr;
+    ASSERT_TRUE(db->Close().ok());
+  }
+
   bool Pending() {
     std::string v;
     EXPECT_TRUE(db->GetProperty("strata.background-work-pending", &v));
@@ -415,7 +424,7 @@ TEST(CompactionTest, IdleFoldEmptiesLevel0OnceWritesPause) {
   ASSERT_NO_FATAL_FAILURE(f.PayReads(100));
   f.clock.Advance(50000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  EXPECT_EQ(f.Level0(), 0u);
   EXPECT_FALSE(f.Pending());
   EXPECT_GT(TotalTables(f.db.get()), 0u);
   EXPECT_EQ(SstFilesOnDisk(f.env.get(), "/db"), TotalTables(f.db.get()));
@@ -438,15 +447,14 @@ TEST(CompactionTest, IdleFoldWaitsForItsDelay) {
   ASSERT_NO_FATAL_FAILURE(f.PayReads(100));
   f.clock.Advance(359999ull * 1000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_EQ(f.Level0(), 3u);
   EXPECT_TRUE(f.Pending());
   f.Verify("before the idle fold");
   f.clock.Advance(1000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  EXPECT_EQ(f.Level0(), 0u);
   f.Verify("after the idle fold");
-  f.db->ReleaseSnapshot(f.snapshot);
-  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
 
 // Reads paid for, then a write before the pause: reads between writes are
@@ -462,14 +470,12 @@ TEST(CompactionTest, IdleFoldAfterAWriteWaitsForTheWholeDelay) {
   Settle(f.db.get());  // and the write
   f.clock.Advance(999 * 1000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_EQ(f.Level0(), 3u);
   f.clock.Advance(1000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  EXPECT_EQ(f.Level0(), 0u);
   f.Verify("after a fold a whole delay after the write");
-  f.db->ReleaseSnapshot(f.snapshot);
-  f.snapshot = nullptr;
-  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
 
 // The reads owed are the L0 tables' bytes / read_compaction_bytes when that
@@ -484,28 +490,23 @@ TEST(CompactionTest, IdleFoldOwesReadsByLevel0Bytes) {
   Settle(f.db.get());
   f.clock.Advance(50000);
   Settle(f.db.get());
-  const auto level0 = [&f] {
-    return Prop(f.db.get(), "strata.num-files-at-level0");
-  };
   int paid = 0;
   for (const int n : {100, 200}) {
     ASSERT_NO_FATAL_FAILURE(f.PayReads(n));
     paid += n;
     Settle(f.db.get());
-    EXPECT_EQ(level0(), 3u) << paid << " reads of " << level0_bytes / 32;
+    EXPECT_EQ(f.Level0(), 3u) << paid << " reads of " << level0_bytes / 32;
   }
-  while (level0() != 0 && paid < 100000) {
+  while (f.Level0() != 0 && paid < 100000) {
     ASSERT_NO_FATAL_FAILURE(f.PayReads(50));
     paid += 50;
     Settle(f.db.get());
   }
-  EXPECT_EQ(level0(), 0u);
+  EXPECT_EQ(f.Level0(), 0u);
   EXPECT_GE(static_cast<uint64_t>(paid), level0_bytes / 32);
   EXPECT_LT(static_cast<uint64_t>(paid), level0_bytes / 32 + 50);
   f.Verify("after a fold a budget of bytes paid for");
-  f.db->ReleaseSnapshot(f.snapshot);
-  f.snapshot = nullptr;
-  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
 
 // Close() flushes the memtable; once it has begun, no fold takes that table
@@ -522,13 +523,13 @@ TEST(CompactionTest, CloseDoesNotFoldItsOwnFlush) {
   Settle(f.db.get());
   f.clock.Advance(50000);
   Settle(f.db.get());
-  ASSERT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  ASSERT_EQ(f.Level0(), 0u);
   f.clock.Advance(3600ull * 1000 * 1000);  // the pause is long past
   Settle(f.db.get());
   ASSERT_TRUE(f.db->Close().ok());
   f.options.level0_idle_compaction_ms = 0;  // look before any fold
   ASSERT_TRUE(DB::Open(f.options, "/db", &f.db).ok());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 1u);
+  EXPECT_EQ(f.Level0(), 1u);
   f.Verify("reopened after Close flushed the memtable");
   ASSERT_TRUE(f.db->Close().ok());
 }
@@ -542,27 +543,22 @@ TEST(CompactionTest, IdleFoldCountsFromTheLastWrite) {
   IdleFoldFixture f(50);
   f.options.read_compaction_bytes = 0;
   ASSERT_NO_FATAL_FAILURE(f.Load());
-  const auto level0 = [&f] {
-    return Prop(f.db.get(), "strata.num-files-at-level0");
-  };
   Settle(f.db.get());
-  EXPECT_EQ(level0(), 3u) << "folded with the clock held";
+  EXPECT_EQ(f.Level0(), 3u) << "folded with the clock held";
   f.clock.Advance(40000);
   Settle(f.db.get());
-  EXPECT_EQ(level0(), 3u) << "folded before the delay";
+  EXPECT_EQ(f.Level0(), 3u) << "folded before the delay";
   ASSERT_TRUE(f.db->Put(WriteOptions(), Key(5000), "late").ok());
   f.model.Put(Key(5000), "late");
   Settle(f.db.get());  // the background sees the write at 40 ms
   f.clock.Advance(40000);
   Settle(f.db.get());
-  EXPECT_EQ(level0(), 3u) << "the write did not restart the pause";
+  EXPECT_EQ(f.Level0(), 3u) << "the write did not restart the pause";
   f.clock.Advance(10000);
   Settle(f.db.get());
-  EXPECT_EQ(level0(), 0u);
+  EXPECT_EQ(f.Level0(), 0u);
   f.Verify("after a fold timed by the manual clock");
-  f.db->ReleaseSnapshot(f.snapshot);
-  f.snapshot = nullptr;
-  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
 
 // The fold waits for reads: with writes paused long past the delay, L0
@@ -591,20 +587,18 @@ TEST(CompactionTest, IdleFoldWaitsForReadsThatMeetLevel0) {
   Settle(f.db.get());
   f.clock.Advance(3600ull * 1000 * 1000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
+  EXPECT_EQ(f.Level0(), 4u);
   EXPECT_FALSE(f.Pending()) << "a fold no read paid for is not pending";
   ASSERT_NO_FATAL_FAILURE(f.PayReads(99));
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
+  EXPECT_EQ(f.Level0(), 4u);
   EXPECT_FALSE(f.Pending());
   ASSERT_NO_FATAL_FAILURE(f.PayReads(1));
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  EXPECT_EQ(f.Level0(), 0u);
   EXPECT_FALSE(f.Pending());
   f.Verify("after a fold the reads paid for");
-  f.db->ReleaseSnapshot(f.snapshot);
-  f.snapshot = nullptr;
-  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
 
 // An iterator's seeks count as the fold's reads, one a seek (whichever
@@ -641,7 +635,7 @@ TEST(CompactionTest, IdleFoldCountsSeeksAndRearmsWhenLevel0Changes) {
   }
   f.clock.Advance(50000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_EQ(f.Level0(), 3u);
   // A write restarts the pause; then the 100th read, and a flush that
   // brings a new L0, whose fold waits for reads of its own.
   ASSERT_TRUE(f.db->Put(WriteOptions(), Key(500), "fourth table").ok());
@@ -651,7 +645,7 @@ TEST(CompactionTest, IdleFoldCountsSeeksAndRearmsWhenLevel0Changes) {
   Settle(f.db.get());
   f.clock.Advance(50000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
+  EXPECT_EQ(f.Level0(), 4u);
   EXPECT_FALSE(f.Pending());
   {
     std::unique_ptr<Iterator> it = f.db->NewIterator(ReadOptions());
@@ -659,11 +653,9 @@ TEST(CompactionTest, IdleFoldCountsSeeksAndRearmsWhenLevel0Changes) {
     ASSERT_TRUE(it->status().ok());
   }
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  EXPECT_EQ(f.Level0(), 0u);
   f.Verify("after a fold seeks paid for");
-  f.db->ReleaseSnapshot(f.snapshot);
-  f.snapshot = nullptr;
-  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
 
 // A scan's sampled entries count as the fold's reads, one an entry whose
@@ -686,15 +678,13 @@ TEST(CompactionTest, IdleFoldCountsSampledScanEntries) {
   internal::ImplOf(f.db.get())->SetReadSamplePeriodForTest(uint64_t{1} << 40);
   scan();
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_EQ(f.Level0(), 3u);
   internal::ImplOf(f.db.get())->SetReadSamplePeriodForTest(1);
   scan();
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  EXPECT_EQ(f.Level0(), 0u);
   f.Verify("after a fold a scan paid for");
-  f.db->ReleaseSnapshot(f.snapshot);
-  f.snapshot = nullptr;
-  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
 
 // In a versioned DB too (its own Get path), the fold waits for 100 reads
@@ -707,14 +697,12 @@ TEST(CompactionTest, IdleFoldWaitsForReadsInAVersionedDB) {
   f.clock.Advance(50000);
   ASSERT_NO_FATAL_FAILURE(f.PayReads(99));
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_EQ(f.Level0(), 3u);
   ASSERT_NO_FATAL_FAILURE(f.PayReads(1));
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  EXPECT_EQ(f.Level0(), 0u);
   f.Verify("after a fold in a versioned DB");
-  f.db->ReleaseSnapshot(f.snapshot);
-  f.snapshot = nullptr;
-  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
 
 // A tombstone-dense L0 table (half its entries deletes, 1000 entries at
@@ -731,18 +719,16 @@ TEST(CompactionTest, IdleFoldOfTombstonesDoesNotWaitForReads) {
   }
   ASSERT_TRUE(f.db->Flush().ok());
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
+  EXPECT_EQ(f.Level0(), 4u);
   EXPECT_TRUE(f.Pending());
   f.clock.Advance(49000);  // with no reads paid, the whole delay
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 4u);
+  EXPECT_EQ(f.Level0(), 4u);
   f.clock.Advance(1000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 0u);
+  EXPECT_EQ(f.Level0(), 0u);
   f.Verify("after a fold of tombstones");
-  f.db->ReleaseSnapshot(f.snapshot);
-  f.snapshot = nullptr;
-  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
 
 // level0_idle_compaction_ms = 0: the tables stay in L0 and nothing is
@@ -752,10 +738,9 @@ TEST(CompactionTest, IdleFoldOff) {
   ASSERT_NO_FATAL_FAILURE(f.Load());
   f.clock.Advance(3600ull * 1000 * 1000);
   Settle(f.db.get());
-  EXPECT_EQ(Prop(f.db.get(), "strata.num-files-at-level0"), 3u);
+  EXPECT_EQ(f.Level0(), 3u);
   EXPECT_FALSE(f.Pending());
-  f.db->ReleaseSnapshot(f.snapshot);
-  ASSERT_TRUE(f.db->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
 
 TEST(CompactionTest, TombstonesVanishAtTheBottomUnlessASnapshotNeedsThem) {
