@@ -706,8 +706,8 @@ TEST(CompactionTest, IdleFoldWaitsForReadsInAVersionedDB) {
 }
 
 // A tombstone-dense L0 table (half its entries deletes, 1000 entries at
-// least) is folded once writes pause without waiting for reads: its
-// deletes free space only once compacted.
+// least) is folded once writes have paused for the whole delay, without
+// waiting for reads: its deletes free space only once compacted.
 TEST(CompactionTest, IdleFoldOfTombstonesDoesNotWaitForReads) {
   IdleFoldFixture f(50);
   f.options.level0_compaction_trigger = 5;
