@@ -129,11 +129,8 @@ uint64_t DBImpl::IdleCompactionLocked(std::optional<CompactionPlan>* plan) {
   const SequenceNumber last = pipeline_.LastSequence();
   bool read_phase = false;
   if (reads == FoldReads::kPaid) {
-    if (!bg_.level0_paid_seen) {
-      bg_.level0_paid_seen = true;
-      bg_.level0_paid_sequence = last;
-    }
-    read_phase = bg_.level0_paid_sequence == last;
+    if (!bg_.level0_paid_at) bg_.level0_paid_at = last;
+    read_phase = *bg_.level0_paid_at == last;
   }
   const uint64_t delay = options_.level0_idle_compaction_ms * 1000;
   const uint64_t wait = bg_.idle_clock.MicrosUntilIdle(
@@ -159,7 +156,7 @@ void DBImpl::ArmLevel0ReadsLocked() {
     return;
   }
   armed.clear();
-  bg_.level0_paid_seen = false;
+  bg_.level0_paid_at.reset();
   uint64_t bytes = 0;
   for (const auto& f : level0) {
     armed.push_back(f->number);

@@ -648,11 +648,11 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
     // once.
     std::deque<uint64_t> read_compaction_files;
     // The L0 tables (numbers, newest first) read_inbox_'s idle-fold count
-    // was last armed for; whether the idle fold has seen that count paid,
-    // and the last sequence then (no write since: a read phase).
+    // was last armed for, and the last sequence when the idle fold first
+    // saw that count paid (none yet: nullopt; no write since: a read
+    // phase).
     std::vector<uint64_t> level0_armed;
-    bool level0_paid_seen = false;
-    SequenceNumber level0_paid_sequence = 0;
+    std::optional<SequenceNumber> level0_paid_at;
   };
   BackgroundState bg_ STRATA_GUARDED_BY(mu_);
 
