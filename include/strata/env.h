@@ -52,6 +52,31 @@ class RandomAccessFile {
   // results stay valid as long as the file: the file is mapped in memory.
   virtual bool ReadsInPlace() const { return false; }
 
+  // What Visit() hands a file's bytes to.
+  using ByteVisitor = void (*)(void* arg, const Slice& bytes);
+
+  // Calls `visitor(arg, bytes)` with the bytes [offset, offset + n) (fewer
+  // at the end of the file), and returns what reading them returned. A
+  // file whose bytes lie in memory it can lend (VisitsInPlace()) hands
+  // them over where they lie, without copying, guarding the visit as its
+  // own reads are guarded; the default reads them into `scratch` (which
+  // must hold `n` bytes) with Read() and visits the copy. On an error the
+  // visit did not happen or was abandoned part way (a fault under the
+  // POSIX Env's mapping: env/mapping_guard.h), so a visitor reads the
+  // bytes and writes memory its caller owns, holding nothing that needs a
+  // destructor, an unlock or an exception's unwinding while it reads them;
+  // its result counts only when Visit returns OK.
+  virtual Status Visit(uint64_t offset, size_t n, char* scratch,
+                       ByteVisitor visitor, void* arg) const {
+    Slice bytes;
+    Status s = Read(offset, n, &bytes, scratch);
+    if (s.ok()) visitor(arg, bytes);
+    return s;
+  }
+
+  // True if Visit() never uses `scratch` (which may then be null).
+  virtual bool VisitsInPlace() const { return ReadsInPlace(); }
+
   // A hint that bytes [offset, offset + n) will be read soon: the Env may
   // start bringing them in from the device in the background. Reading a
   // table in order (a scan, a compaction) asks for the bytes ahead of it;

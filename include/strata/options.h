@@ -131,10 +131,11 @@ struct Options {
   // pread(2) would be one (readrandom 0.78x pread's at 10M keys in 256 MiB).
   // A page the kernel cannot bring in — a disk error under it, or another
   // program truncating the file — raises SIGBUS in the reading thread;
-  // strata catches it around its own copies and returns an IOError naming
-  // the file and offset, like a failed pread (a program that replaces the
-  // SIGBUS handler after the first open takes that over:
-  // src/env/mapping_guard.h). The pages read count in the
+  // strata catches it around its own reads of the mapping (the copies, and
+  // the checksums and decompressions of blocks read where they lie) and
+  // returns an IOError naming the file and offset, like a failed pread (a
+  // program that replaces the SIGBUS handler after the first open takes
+  // that over: src/env/mapping_guard.h). The pages read count in the
   // process's resident size as page cache the kernel may reclaim, not as
   // memory strata allocates. At most 4096 files are mapped at once,
   // process-wide; the rest are read with pread(2). LevelDB always maps its

@@ -144,12 +144,16 @@ void CopyInOrder(char* dst, const char* src, size_t n) {
   for (; i < n; ++i) *static_cast<volatile char*>(dst + i) = src[i];
 }
 
-// Copies n bytes from src to dst (memcpy, or CopyInOrder when `in_order`)
-// under a guard for the pages of [mapped, mapped + n), which is `src` or
-// `dst`.
-bool GuardedCopy(char* dst, const char* src, size_t n, const char* mapped,
-                 bool in_order) {
-  if (n == 0) return true;
+// Runs `body()` under a guard for the pages of [mapped, mapped + n): true
+// when it ran to its end, false when it met a SIGBUS in those pages (and
+// was abandoned there). `body` is a copy, or a visit that keeps nothing
+// needing a destructor in its own frames.
+template <typename Body>
+bool Guarded(const char* mapped, size_t n, const Body& body) {
+  if (n == 0) {
+    body();
+    return true;
+  }
   const uintptr_t page = PageSize();
   GuardFrame frame;
   frame.first_page = reinterpret_cast<uintptr_t>(mapped) & ~(page - 1);
@@ -161,14 +165,10 @@ bool GuardedCopy(char* dst, const char* src, size_t n, const char* mapped,
     return false;
   }
   t_frame = &frame;
-  // The frame is published before the copy reads a byte, and withdrawn
+  // The frame is published before the body reads a byte, and withdrawn
   // after its last, as far as this thread's signal handler can see.
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  if (in_order) {
-    CopyInOrder(dst, src, n);
-  } else {
-    std::memcpy(dst, src, n);
-  }
+  body();
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t_frame = outer;
   return true;
@@ -177,11 +177,18 @@ bool GuardedCopy(char* dst, const char* src, size_t n, const char* mapped,
 }  // namespace
 
 bool CopyFromMapping(char* dst, const char* src, size_t n) {
-  return GuardedCopy(dst, src, n, src, /*in_order=*/false);
+  if (n == 0) return true;
+  return Guarded(src, n, [&] { std::memcpy(dst, src, n); });
 }
 
 bool CopyToMapping(char* dst, const char* src, size_t n) {
-  return GuardedCopy(dst, src, n, dst, /*in_order=*/true);
+  if (n == 0) return true;
+  return Guarded(dst, n, [&] { CopyInOrder(dst, src, n); });
+}
+
+bool VisitMapping(const char* src, size_t n,
+                  void (*visitor)(void* arg, const Slice& bytes), void* arg) {
+  return Guarded(src, n, [&] { visitor(arg, Slice(src, n)); });
 }
 
 }  // namespace strata::internal

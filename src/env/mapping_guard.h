@@ -16,10 +16,14 @@
 // false. CopyToMapping() does the same for a copy into a writable shared
 // mapping (a log written through one). The copy is a plain memcpy (an
 // in-order word copy, into a mapping) between buffers the caller owns, so
-// jumping out of it skips no destructor and holds no lock. Every other
-// SIGBUS goes to whatever disposition was in place before the handler was
-// installed: the previous handler, or the default (the process ends with
-// SIGBUS, as it would without strata).
+// jumping out of it skips no destructor and holds no lock. A table's
+// compressed blocks are checked and decompressed where they lie instead,
+// with VisitMapping(): there the jump abandons the checksum or the
+// decompressor (snappy, LZ4, zstd with its thread's context) part way,
+// whose frames own nothing, and the buffer being written is the caller's.
+// Every other SIGBUS goes to whatever disposition was in place before the
+// handler was installed: the previous handler, or the default (the process
+// ends with SIGBUS, as it would without strata).
 //
 // Limits: a program that installs its own SIGBUS handler after strata has
 // mapped a file replaces this one (its handler then sees strata's faults,
@@ -32,6 +36,8 @@
 #pragma once
 
 #include <cstddef>
+
+#include "strata/slice.h"
 
 namespace strata::internal {
 
@@ -55,5 +61,15 @@ bool CopyFromMapping(char* dst, const char* src, size_t n);
 // the mapping, or the file system could not back a page); `dst` then
 // holds a prefix of `src`. As CopyFromMapping otherwise.
 bool CopyToMapping(char* dst, const char* src, size_t n);
+
+// Calls `visitor(arg, Slice(src, n))`, where `src` lies in a mapping,
+// under the guard for its pages: the bytes read where they lie, with no
+// copy (RandomAccessFile::Visit). Returns false if reading them raised
+// SIGBUS; the visit was then abandoned at the fault, its frames left
+// without their destructors running, so a visitor keeps nothing that needs
+// one (no allocation, no lock) in its own frames and writes only memory
+// its caller owns. As CopyFromMapping otherwise.
+bool VisitMapping(const char* src, size_t n,
+                  void (*visitor)(void* arg, const Slice& bytes), void* arg);
 
 }  // namespace strata::internal

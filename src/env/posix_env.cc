@@ -220,10 +220,10 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 };
 
 // A read-only file mapped whole. The mapping outlives the descriptor,
-// which is closed once mapped. Reads copy out of the mapping under the
-// SIGBUS guard (env/mapping_guard.h), so a read the kernel cannot satisfy
-// is an IOError, not the end of the process; the copy is the price, and it
-// is small beside the pread(2) it replaces.
+// which is closed once mapped. Reads copy out of the mapping, and visits
+// read in it, under the SIGBUS guard (env/mapping_guard.h), so a read the
+// kernel cannot satisfy is an IOError, not the end of the process; the
+// copy is the price, and it is small beside the pread(2) it replaces.
 class PosixMappedFile final : public RandomAccessFile {
  public:
   PosixMappedFile(std::string path, const char* base, size_t length)
@@ -242,36 +242,32 @@ class PosixMappedFile final : public RandomAccessFile {
       return Status::OK();
     }
     const size_t count = std::min<uint64_t>(n, length_ - offset);
-    uint64_t first_page;
-    uint64_t span;
-    const uint64_t pages = internal::PagesSpanned(
-        offset, count, internal::PageSize(), &first_page, &span);
-    if (pages > 1 && faults_.Cold()) {
-      // Reads have been missing the page cache: ask for every page of this
-      // one together, so that the copy waits for one read from the device,
-      // not one per page (the mapping is MADV_RANDOM). Never faults.
-      (void)::madvise(const_cast<char*>(base_) + first_page,
-                      static_cast<size_t>(span), MADV_WILLNEED);
-    }
-    bool copied;
-    if (faults_.ShouldTime(pages)) {
-      const auto start = std::chrono::steady_clock::now();
-      copied = internal::CopyFromMapping(scratch, base_ + offset, count);
-      faults_.Note(std::chrono::steady_clock::now() - start);
-    } else {
-      copied = internal::CopyFromMapping(scratch, base_ + offset, count);
-    }
+    const bool copied = Guarded(AskForPages(offset, count), [&] {
+      return internal::CopyFromMapping(scratch, base_ + offset, count);
+    });
     if (!copied) {
       *result = Slice(scratch, 0);
-      return Status::IOError(
-          path_ + ": read of " + std::to_string(count) + " bytes at offset " +
-              std::to_string(offset) + " through its memory mapping",
-          "SIGBUS: the file was truncated below the mapping or its device "
-          "reported an error");
+      return Fault(offset, count);
     }
     *result = Slice(scratch, count);
     return Status::OK();
   }
+
+  // The bytes visited where they lie, under the guard (no copy).
+  Status Visit(uint64_t offset, size_t n, char* scratch, ByteVisitor visitor,
+               void* arg) const override {
+    (void)scratch;
+    if (offset >= length_) {
+      visitor(arg, Slice());  // end of file
+      return Status::OK();
+    }
+    const size_t count = std::min<uint64_t>(n, length_ - offset);
+    const bool visited = Guarded(AskForPages(offset, count), [&] {
+      return internal::VisitMapping(base_ + offset, count, visitor, arg);
+    });
+    return visited ? Status::OK() : Fault(offset, count);
+  }
+  bool VisitsInPlace() const override { return true; }
 
   // Cold (recent copies waited for the device) and more than one page: the
   // pages asked for together, as Read does for a read of several pages.
@@ -294,13 +290,7 @@ class PosixMappedFile final : public RandomAccessFile {
       }
       return;
     }
-    uint64_t first_page;
-    uint64_t span;
-    if (internal::PagesSpanned(offset, count, internal::PageSize(), &first_page,
-                               &span) > 1) {
-      (void)::madvise(const_cast<char*>(base_) + first_page,
-                      static_cast<size_t>(span), MADV_WILLNEED);
-    }
+    (void)AskForPages(offset, count);
   }
 
   // The mapping is MADV_RANDOM (no read-around on a fault), so reading in
@@ -318,6 +308,41 @@ class PosixMappedFile final : public RandomAccessFile {
   // The most WillReadPieces asks the CPU to bring into its caches (the
   // table's point reads ask for blocks of up to 8 KiB).
   static constexpr size_t kMaxPrefetchBytes = 8192;
+
+  // The number of pages [offset, offset + count) spans. When reads have
+  // been missing the page cache, asks for all of them together, so that
+  // the access waits for one read from the device, not one per page (the
+  // mapping is MADV_RANDOM). Never faults.
+  uint64_t AskForPages(uint64_t offset, size_t count) const {
+    uint64_t first_page;
+    uint64_t span;
+    const uint64_t pages = internal::PagesSpanned(
+        offset, count, internal::PageSize(), &first_page, &span);
+    if (pages > 1 && faults_.Cold()) {
+      (void)::madvise(const_cast<char*>(base_) + first_page,
+                      static_cast<size_t>(span), MADV_WILLNEED);
+    }
+    return pages;
+  }
+
+  // Runs `access` (a guarded copy or visit of `pages` pages; true when it
+  // met no fault), timing it when the fault score asks.
+  template <typename Access>
+  bool Guarded(uint64_t pages, const Access& access) const {
+    if (!faults_.ShouldTime(pages)) return access();
+    const auto start = std::chrono::steady_clock::now();
+    const bool ok = access();
+    faults_.Note(std::chrono::steady_clock::now() - start);
+    return ok;
+  }
+
+  Status Fault(uint64_t offset, size_t count) const {
+    return Status::IOError(
+        path_ + ": read of " + std::to_string(count) + " bytes at offset " +
+            std::to_string(offset) + " through its memory mapping",
+        "SIGBUS: the file was truncated below the mapping or its device "
+        "reported an error");
+  }
 
   const std::string path_;
   const char* const base_;

@@ -267,6 +267,92 @@ TEST_F(PosixEnvTest, MappedFilesRead) {
   EXPECT_EQ(result.ToString(), "yz");
 }
 
+// Visit lends a mapped file's bytes where they lie (no copy, no scratch),
+// an unmapped file's through a read into the scratch; both stop at the end
+// of the file.
+TEST_F(PosixEnvTest, VisitsLendMappedBytesInPlace) {
+  Env* env = Env::Default();
+  std::string content;
+  for (int i = 0; i < 10000; ++i) content += static_cast<char>('a' + i % 26);
+  ASSERT_OK(WriteStringToFile(env, content, Path("f"), false));
+  struct Seen {
+    std::string bytes;
+    const char* data = nullptr;
+    int visits = 0;
+  };
+  const RandomAccessFile::ByteVisitor record = [](void* arg,
+                                                  const Slice& bytes) {
+    auto* seen = static_cast<Seen*>(arg);
+    seen->bytes.assign(bytes.data(), bytes.size());
+    seen->data = bytes.data();
+    ++seen->visits;
+  };
+  std::unique_ptr<RandomAccessFile> mapped;
+  ASSERT_OK(env->NewMappedRandomAccessFile(Path("f"), &mapped));
+  EXPECT_TRUE(mapped->VisitsInPlace());
+  Seen first;
+  ASSERT_OK(mapped->Visit(100, 50, nullptr, record, &first));
+  EXPECT_EQ(first.visits, 1);
+  EXPECT_EQ(first.bytes, content.substr(100, 50));
+  Seen again;
+  ASSERT_OK(mapped->Visit(110, 5, nullptr, record, &again));
+  EXPECT_EQ(again.data, first.data + 10);  // the same memory: the mapping
+  Seen tail;
+  ASSERT_OK(mapped->Visit(9990, 50, nullptr, record, &tail));
+  EXPECT_EQ(tail.bytes, content.substr(9990));
+  Seen past;
+  ASSERT_OK(mapped->Visit(20000, 5, nullptr, record, &past));
+  EXPECT_EQ(past.visits, 1);
+  EXPECT_TRUE(past.bytes.empty());
+
+  std::unique_ptr<RandomAccessFile> plain;
+  ASSERT_OK(env->NewRandomAccessFile(Path("f"), &plain));
+  EXPECT_FALSE(plain->VisitsInPlace());
+  char scratch[64];
+  Seen read;
+  ASSERT_OK(plain->Visit(100, 50, scratch, record, &read));
+  EXPECT_EQ(read.bytes, content.substr(100, 50));
+  EXPECT_EQ(read.data, scratch);
+}
+
+// A visit that meets a page the kernel cannot bring in is abandoned there
+// and is an IOError naming the file and the offset; the process lives on
+// and the good pages still visit.
+TEST_F(PosixEnvTest, AFaultUnderAVisitIsAnIOError) {
+  Env* env = Env::Default();
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  ASSERT_OK(
+      WriteStringToFile(env, std::string(4 * page, 'x'), Path("f"), false));
+  std::unique_ptr<RandomAccessFile> file;
+  ASSERT_OK(env->NewMappedRandomAccessFile(Path("f"), &file));
+  // Counts the 'x's into *arg, byte by byte (volatile: each count is
+  // stored before the next byte is read, so an abandoned visit leaves the
+  // count of the bytes before the fault).
+  const RandomAccessFile::ByteVisitor count = [](void* arg,
+                                                 const Slice& bytes) {
+    auto* xs = static_cast<volatile size_t*>(arg);
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      if (bytes[i] == 'x') *xs = *xs + 1;
+    }
+  };
+  size_t xs = 0;
+  ASSERT_OK(file->Visit(0, 4 * page, nullptr, count, &xs));
+  EXPECT_EQ(xs, 4 * page);
+  ASSERT_EQ(::truncate(Path("f").c_str(), static_cast<off_t>(page)), 0);
+  xs = 0;
+  const Status s = file->Visit(page - 100, 300, nullptr, count, &xs);
+  ASSERT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(xs, 100u);  // abandoned at the first byte of the lost page
+  EXPECT_NE(s.ToString().find(Path("f")), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("offset " + std::to_string(page - 100)),
+            std::string::npos)
+      << s.ToString();
+  EXPECT_NE(s.ToString().find("SIGBUS"), std::string::npos) << s.ToString();
+  xs = 0;
+  ASSERT_OK(file->Visit(0, page, nullptr, count, &xs));
+  EXPECT_EQ(xs, page);
+}
+
 // Reads that miss the page cache (dropped after the file was written and
 // synced) read the same bytes: on a disk-backed directory the faults wait
 // for the device, the file turns cold (FaultScore), and reads spanning

@@ -121,6 +121,103 @@ bool BlockChecksumMatches(const char* stored, size_t n) {
          crc32c::Unmask(DecodeFixed32(stored + n + 1));
 }
 
+namespace {
+
+// A block read where it lies (RandomAccessFile::Visit), in two visits with
+// the output's allocation between them: the first checks the block and
+// learns its type and the size it decompresses to, the second decompresses
+// it (or copies a raw one) into the output. Nothing a visit holds needs a
+// destructor while it reads the bytes (an error's Status is made after its
+// last read).
+struct InPlaceBlock {
+  size_t n = 0;  // stored size, trailer excluded
+  bool verify = false;
+  // Learnt by Look:
+  Status status;
+  uint8_t type = 0;
+  size_t length = 0;  // decompressed
+  // Written by Decompress:
+  char* output = nullptr;
+
+  static void Look(void* arg, const Slice& bytes) {
+    auto* b = static_cast<InPlaceBlock*>(arg);
+    if (bytes.size() != b->n + kBlockTrailerSize) {
+      b->status = Status::Corruption("truncated block read");
+      return;
+    }
+    PrefetchLines(bytes.data(), bytes.size());
+    if (b->verify && !BlockChecksumMatches(bytes.data(), b->n)) {
+      b->status = Status::Corruption("block checksum mismatch");
+      return;
+    }
+    b->type = static_cast<uint8_t>(bytes[b->n]);
+    const Slice stored(bytes.data(), b->n);
+    if (IsUnitCompression(b->type)) {
+      b->status = UnitsUncompressedSize(b->type, stored, &b->length);
+    } else if (!IsKnownCompression(b->type)) {
+      b->status = Status::Corruption("unknown block compression type " +
+                                     std::to_string(b->type));
+    } else {
+      Slice in = stored;
+      b->status = UncompressedLength(static_cast<Compression>(b->type), &in,
+                                     &b->length);
+    }
+  }
+
+  static void Decompress(void* arg, const Slice& bytes) {
+    auto* b = static_cast<InPlaceBlock*>(arg);
+    if (bytes.size() != b->n + kBlockTrailerSize) {
+      b->status = Status::Corruption("truncated block read");
+      return;
+    }
+    const Slice stored(bytes.data(), b->n);
+    if (IsUnitCompression(b->type)) {
+      b->status = UncompressUnitsInto(b->type, stored, b->length, b->output);
+      return;
+    }
+    const auto codec = static_cast<Compression>(b->type);
+    Slice in = stored;
+    size_t length = 0;
+    b->status = UncompressedLength(codec, &in, &length);
+    if (b->status.ok() && length != b->length) {
+      b->status = Status::Corruption("block length changed between reads");
+    }
+    if (b->status.ok())
+      b->status = UncompressInto(codec, in, length, b->output);
+  }
+};
+
+Status ReadBlockInPlace(const RandomAccessFile& file,
+                        const std::string& file_name, const BlockHandle& handle,
+                        bool verify_checksum, BlockContents* contents) {
+  InPlaceBlock block;
+  block.n = static_cast<size_t>(handle.size);
+  block.verify = verify_checksum;
+  const size_t stored = block.n + kBlockTrailerSize;
+  STRATA_RETURN_IF_ERROR(
+      file.Visit(handle.offset, stored, nullptr, &InPlaceBlock::Look, &block));
+  if (!block.status.ok()) {
+    return CorruptionAt(file_name, handle.offset, block.status.message());
+  }
+  BlockBuffer buffer = AcquireBlockBuffer(block.length);
+  block.output = buffer.data.get();
+  Status s = file.Visit(handle.offset, stored, nullptr,
+                        &InPlaceBlock::Decompress, &block);
+  if (s.ok() && !block.status.ok()) {
+    s = CorruptionAt(file_name, handle.offset, block.status.message());
+  }
+  if (!s.ok()) {
+    RecycleBlockBuffer(std::move(buffer.data), buffer.capacity);
+    return s;
+  }
+  contents->data = std::move(buffer.data);
+  contents->size = block.length;
+  contents->allocated = buffer.capacity;
+  return Status::OK();
+}
+
+}  // namespace
+
 Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
                  uint64_t limit, const BlockHandle& handle,
                  bool verify_checksum, BlockContents* contents) {
@@ -137,6 +234,11 @@ Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
                             " bytes runs past its region (ends at " +
                             std::to_string(limit) + ")");
   }
+  // A file that lends its bytes (the POSIX Env's mapped files, under their
+  // guard) has the block checked and decompressed where it lies: no copy.
+  if (file.VisitsInPlace() && !file.ReadsInPlace()) {
+    return ReadBlockInPlace(file, file_name, handle, verify_checksum, contents);
+  }
   const auto n = static_cast<size_t>(handle.size);
   const size_t stored = n + kBlockTrailerSize;
   // A file that reads in place (an Env's own mapped file; the POSIX Env
@@ -152,16 +254,7 @@ Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
     return CorruptionAt(file_name, handle.offset, "truncated block read");
   }
   const char* data = read.data();
-  if (buffer == nullptr) {
-    // Read in place: the bytes are in the page cache but seldom in the CPU's.
-    // Asking for every line up front lets their fetches overlap, where the
-    // checksum and the decompressor would otherwise meet them a few at a
-    // time.
-    for (size_t offset = 0; offset < stored; offset += 64) {
-      __builtin_prefetch(data + offset);
-    }
-    __builtin_prefetch(data + stored - 1);
-  }
+  if (buffer == nullptr) PrefetchLines(data, stored);  // read in place
   if (verify_checksum && !BlockChecksumMatches(data, n)) {
     return CorruptionAt(file_name, handle.offset, "block checksum mismatch");
   }

@@ -17,6 +17,7 @@
 #include "cache/block_cache.h"
 #include "table/block_buffer.h"
 #include "table/compression.h"
+#include "table/format.h"
 #include "table/table.h"
 #include "table/unit_block.h"
 
@@ -197,21 +198,12 @@ class Table::UnitReader {
                        std::shared_ptr<const Block>* out_block) const {
     const UnitDirectory::Unit& unit = units_[i];
     const uint64_t offset = handle_.offset + unit.offset;
-    ScratchBuffer scratch(unit.size);
-    Slice in;
-    STRATA_RETURN_IF_ERROR(
-        table_.file_->Read(offset, unit.size, &in, scratch.get()));
-    if (in.size() != unit.size) return Truncated(offset);
-    if (verify_ && crc32c::Value(in.data(), in.size()) != unit.crc) {
-      return CorruptionAt(table_.file_name_, offset, "unit checksum mismatch");
-    }
     size_t length = 0;
-    Status s = UncompressedLength(codec_, &in, &length);
-    if (!s.ok()) return Corrupt(offset, s);
-    BlockBuffer out = AcquireBlockBuffer(length + 8);
-    s = UncompressInto(codec_, in, length, out.data.get());
+    BlockBuffer out;
+    Status s = ReadUnitInto(unit, offset, &length, &out);
+    if (!s.ok()) return s;
     size_t entries = length;
-    if (s.ok() && i + 1 == num_units()) {
+    if (i + 1 == num_units()) {
       // The last unit ends with the whole block's restart array.
       const uint32_t restarts =
           length < 4 ? 0 : DecodeFixed32(out.data.get() + length - 4);
@@ -235,6 +227,96 @@ class Table::UnitReader {
   }
 
  private:
+  // Unit `unit` (at `offset` in the file) read, checked and decompressed
+  // into `*out` (`*length` bytes, and 8 to spare). On a file that lends its
+  // bytes (RandomAccessFile::Visit) the unit is checked and decompressed
+  // where it lies; on any other it is read into a scratch buffer first.
+  Status ReadUnitInto(const UnitDirectory::Unit& unit, uint64_t offset,
+                      size_t* length, BlockBuffer* out) const {
+    const RandomAccessFile& file = *table_.file_;
+    if (file.VisitsInPlace() && !file.ReadsInPlace()) {
+      // Two visits, with the output's allocation between them (see
+      // InPlaceUnit).
+      InPlaceUnit visit{this, &unit};
+      STRATA_RETURN_IF_ERROR(
+          file.Visit(offset, unit.size, nullptr, &InPlaceUnit::Look, &visit));
+      if (!visit.status.ok()) return Corrupt(offset, visit.status);
+      *out = AcquireBlockBuffer(visit.length + 8);
+      visit.output = out->data.get();
+      Status s = file.Visit(offset, unit.size, nullptr,
+                            &InPlaceUnit::Decompress, &visit);
+      if (s.ok() && !visit.status.ok()) s = Corrupt(offset, visit.status);
+      if (!s.ok()) {
+        RecycleBlockBuffer(std::move(out->data), out->capacity);
+        return s;
+      }
+      *length = visit.length;
+      return Status::OK();
+    }
+    ScratchBuffer scratch(unit.size);
+    Slice in;
+    STRATA_RETURN_IF_ERROR(file.Read(offset, unit.size, &in, scratch.get()));
+    if (in.size() != unit.size) return Truncated(offset);
+    if (verify_ && crc32c::Value(in.data(), in.size()) != unit.crc) {
+      return CorruptionAt(table_.file_name_, offset, "unit checksum mismatch");
+    }
+    Status s = UncompressedLength(codec_, &in, length);
+    if (!s.ok()) return Corrupt(offset, s);
+    *out = AcquireBlockBuffer(*length + 8);
+    s = UncompressInto(codec_, in, *length, out->data.get());
+    if (!s.ok()) {
+      RecycleBlockBuffer(std::move(out->data), out->capacity);
+      return Corrupt(offset, s);
+    }
+    return Status::OK();
+  }
+
+  // A unit read where it lies: the first visit checks it and learns the
+  // size it decompresses to, the second decompresses it into `output`.
+  // Nothing a visit holds needs a destructor while it reads the bytes (an
+  // error's Status is made after its last read).
+  struct InPlaceUnit {
+    const UnitReader* reader;
+    const UnitDirectory::Unit* unit;
+    Status status;
+    size_t length = 0;
+    char* output = nullptr;
+
+    // The unit's bytes without the compressed form's length prefix, and
+    // the length it gives; false (and `status`) when they are damaged.
+    bool Prefix(const Slice& bytes, Slice* in, size_t* length) {
+      if (bytes.size() != unit->size) {
+        status = Status::Corruption("truncated block read");
+        return false;
+      }
+      *in = bytes;
+      status = UncompressedLength(reader->codec_, in, length);
+      return status.ok();
+    }
+    static void Look(void* arg, const Slice& bytes) {
+      auto* v = static_cast<InPlaceUnit*>(arg);
+      PrefetchLines(bytes.data(), bytes.size());
+      if (bytes.size() == v->unit->size && v->reader->verify_ &&
+          crc32c::Value(bytes.data(), bytes.size()) != v->unit->crc) {
+        v->status = Status::Corruption("unit checksum mismatch");
+        return;
+      }
+      Slice in;
+      v->Prefix(bytes, &in, &v->length);
+    }
+    static void Decompress(void* arg, const Slice& bytes) {
+      auto* v = static_cast<InPlaceUnit*>(arg);
+      Slice in;
+      size_t length = 0;
+      if (!v->Prefix(bytes, &in, &length)) return;
+      if (length != v->length) {
+        v->status = Status::Corruption("unit length changed between reads");
+        return;
+      }
+      v->status = UncompressInto(v->reader->codec_, in, length, v->output);
+    }
+  };
+
   // The directory of a block of 4 KiB of 100-byte entries is ~70 bytes.
   static constexpr size_t kTailGuess = 248;
   // The largest block whose pages a point read asks for together: two

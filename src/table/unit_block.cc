@@ -160,9 +160,11 @@ uint32_t UnitDirectory::Find(const Comparator* cmp, const Slice& target) const {
   return num_units_ - 1;
 }
 
-Status UncompressUnits(uint8_t type, const Slice& stored,
-                       BlockContents* contents) {
-  const Compression codec = UnitCodec(type);
+namespace {
+
+// The block's directory, parsed from `stored` (a unit-compressed block).
+Status ParseUnitDirectory(uint8_t type, const Slice& stored,
+                          UnitDirectory* directory) {
   if (stored.size() < kUnitTailSize) {
     return Status::Corruption("unit-compressed block too small");
   }
@@ -170,14 +172,21 @@ Status UncompressUnits(uint8_t type, const Slice& stored,
   STRATA_RETURN_IF_ERROR(UnitDirectory::Size(
       Slice(stored.data() + stored.size() - kUnitTailSize, kUnitTailSize),
       stored.size(), &directory_size));
-  UnitDirectory directory;
   // The trailer's checksum covers the directory too.
-  STRATA_RETURN_IF_ERROR(directory.Parse(
+  return directory->Parse(
       Slice(stored.data() + stored.size() - directory_size, directory_size),
-      stored.size(), type, /*verify=*/false));
-  // First the lengths, to allocate once; then each unit into its place.
-  // One pass over the directory each: the units may be many.
-  size_t total = 0;
+      stored.size(), type, /*verify=*/false);
+}
+
+}  // namespace
+
+Status UnitsUncompressedSize(uint8_t type, const Slice& stored, size_t* total) {
+  const Compression codec = UnitCodec(type);
+  UnitDirectory directory;
+  STRATA_RETURN_IF_ERROR(ParseUnitDirectory(type, stored, &directory));
+  // The lengths first, to allocate once; one pass over the directory (the
+  // units may be many).
+  *total = 0;
   UnitDirectory::Cursor c = directory.Begin();
   for (uint32_t i = 0; i < directory.num_units(); ++i) {
     const UnitDirectory::Unit u = directory.Next(&c);
@@ -185,22 +194,46 @@ Status UncompressUnits(uint8_t type, const Slice& stored,
     size_t length = 0;
     STRATA_RETURN_IF_ERROR(UncompressedLength(codec, &in, &length));
     if (length == 0) return Status::Corruption("empty unit");
-    if (length > kMaxUncompressedBlockSize - total) {
+    if (length > kMaxUncompressedBlockSize - *total) {
       return Status::Corruption("unit-compressed block too large");
     }
-    total += length;
+    *total += length;
   }
-  BlockBuffer buffer = AcquireBlockBuffer(total);
+  return Status::OK();
+}
+
+Status UncompressUnitsInto(uint8_t type, const Slice& stored, size_t total,
+                           char* output) {
+  const Compression codec = UnitCodec(type);
+  UnitDirectory directory;
+  STRATA_RETURN_IF_ERROR(ParseUnitDirectory(type, stored, &directory));
+  // Each unit into its place.
   size_t done = 0;
-  c = directory.Begin();
+  UnitDirectory::Cursor c = directory.Begin();
   for (uint32_t i = 0; i < directory.num_units(); ++i) {
     const UnitDirectory::Unit u = directory.Next(&c);
     Slice in(stored.data() + u.offset, u.size);
     size_t length = 0;
     STRATA_RETURN_IF_ERROR(UncompressedLength(codec, &in, &length));
-    STRATA_RETURN_IF_ERROR(
-        UncompressInto(codec, in, length, buffer.data.get() + done));
+    if (length > total - done) {
+      return Status::Corruption("unit-compressed block too large");
+    }
+    STRATA_RETURN_IF_ERROR(UncompressInto(codec, in, length, output + done));
     done += length;
+  }
+  if (done != total) return Status::Corruption("unit lengths changed");
+  return Status::OK();
+}
+
+Status UncompressUnits(uint8_t type, const Slice& stored,
+                       BlockContents* contents) {
+  size_t total = 0;
+  STRATA_RETURN_IF_ERROR(UnitsUncompressedSize(type, stored, &total));
+  BlockBuffer buffer = AcquireBlockBuffer(total);
+  Status s = UncompressUnitsInto(type, stored, total, buffer.data.get());
+  if (!s.ok()) {
+    RecycleBlockBuffer(std::move(buffer.data), buffer.capacity);
+    return s;
   }
   contents->data = std::move(buffer.data);
   contents->size = total;

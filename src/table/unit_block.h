@@ -136,4 +136,13 @@ class UnitDirectory {
 Status UncompressUnits(uint8_t type, const Slice& stored,
                        BlockContents* contents);
 
+// UncompressUnits in two steps, for a block read where it lies
+// (RandomAccessFile::Visit), whose buffer is allocated between them: the
+// size the block decompresses to, then the decompression into `output`
+// (`total` bytes, as UnitsUncompressedSize gave). Neither allocates except
+// for an error's message.
+Status UnitsUncompressedSize(uint8_t type, const Slice& stored, size_t* total);
+Status UncompressUnitsInto(uint8_t type, const Slice& stored, size_t total,
+                           char* output);
+
 }  // namespace strata::internal
