@@ -16,8 +16,19 @@ Slice GetLengthPrefixed(const char* p) {
   return Slice(q, len);
 }
 
-// Encodes a seek target as a memtable entry key into `*scratch`.
-const char* EncodeSeekKey(std::string* scratch, const Slice& internal_key) {
+// The largest seek target EncodeSeekKey encodes on the caller's stack.
+constexpr size_t kInlineSeekKey = 64;
+
+// Encodes a seek target as a memtable entry key, into `inline_key`
+// (kInlineSeekKey bytes) when it fits, else into `*scratch`.
+const char* EncodeSeekKey(char* inline_key, std::string* scratch,
+                          const Slice& internal_key) {
+  if (internal_key.size() + 5 <= kInlineSeekKey) {
+    char* p =
+        EncodeVarint32(inline_key, static_cast<uint32_t>(internal_key.size()));
+    std::memcpy(p, internal_key.data(), internal_key.size());
+    return inline_key;
+  }
   scratch->clear();
   PutVarint32(scratch, static_cast<uint32_t>(internal_key.size()));
   scratch->append(internal_key.data(), internal_key.size());
@@ -253,11 +264,14 @@ class MemTable::Iter final : public InternalIterator {
   void SeekToFirst() override { iter_.SeekToFirst(); }
   void SeekToLast() override { iter_.SeekToLast(); }
   void Seek(const Slice& target) override {
-    iter_.Seek(mem_->SearchKey(EncodeSeekKey(&scratch_, target), target));
+    char inline_key[kInlineSeekKey];
+    iter_.Seek(
+        mem_->SearchKey(EncodeSeekKey(inline_key, &scratch_, target), target));
   }
   void SeekForPrev(const Slice& target) override {
+    char inline_key[kInlineSeekKey];
     iter_.SeekForPrev(
-        mem_->SearchKey(EncodeSeekKey(&scratch_, target), target));
+        mem_->SearchKey(EncodeSeekKey(inline_key, &scratch_, target), target));
   }
   void Next() override { iter_.Next(); }
   void Prev() override { iter_.Prev(); }
@@ -271,7 +285,7 @@ class MemTable::Iter final : public InternalIterator {
  private:
   const MemTable* const mem_;
   Table::Iterator iter_;
-  std::string scratch_;  // holds the encoded seek target
+  std::string scratch_;  // holds an encoded seek target too long for the stack
 };
 
 std::unique_ptr<InternalIterator> MemTable::NewIterator() const {

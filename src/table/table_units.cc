@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -142,7 +143,7 @@ class Table::UnitReader {
                                     table_.options_.filter_key_suffix_len});
     all.SeekToFirst();
     for (uint32_t i = 0; i < num_units(); ++i) {
-      std::unique_ptr<BlockIter> it;
+      std::optional<BlockIter> it;
       STRATA_RETURN_IF_ERROR(ReadUnit(i, &it));
       const uint64_t offset = handle_.offset + units_[i].offset;
       auto corrupt = [&](std::string_view what) {
@@ -178,12 +179,12 @@ class Table::UnitReader {
   // An iterator over unit `i` alone, as a block of its own: the unit's
   // entries and one restart point at 0.
   // REQUIRES: Open() found units; i < num_units().
-  Status ReadUnit(uint32_t i, std::unique_ptr<BlockIter>* iter) const {
+  Status ReadUnit(uint32_t i, std::optional<BlockIter>* iter) const {
     std::shared_ptr<const Block> block;
     STRATA_RETURN_IF_ERROR(ReadUnitBlock(i, &block));
     const Block* raw = block.get();
-    *iter = std::make_unique<BlockIter>(table_.options_.comparator, raw,
-                                        std::move(block), UnitContext(i));
+    iter->emplace(table_.options_.comparator, raw, std::move(block),
+                  UnitContext(i));
     return Status::OK();
   }
   // Errors name the unit, and bytes counted from its start.
@@ -390,11 +391,11 @@ class Table::DataIter final : public InternalIterator {
       : table_(table), ro_(ro), handle_(handle) {}
 
   bool Valid() const override {
-    return status_.ok() && current_ != nullptr && current_->Valid();
+    return status_.ok() && current_.has_value() && current_->Valid();
   }
   void SeekToFirst() override {
     if (!Choose()) return;
-    if (units_ == nullptr) {
+    if (!units_.has_value()) {
       current_->SeekToFirst();
     } else if (Load(0)) {
       current_->SeekToFirst();
@@ -403,7 +404,7 @@ class Table::DataIter final : public InternalIterator {
   }
   void SeekToLast() override {
     if (!Choose()) return;
-    if (units_ == nullptr) {
+    if (!units_.has_value()) {
       current_->SeekToLast();
     } else if (Load(units_->num_units() - 1)) {
       current_->SeekToLast();
@@ -412,7 +413,7 @@ class Table::DataIter final : public InternalIterator {
   }
   void Seek(const Slice& target) override {
     if (!Choose()) return;
-    if (units_ == nullptr) {
+    if (!units_.has_value()) {
       current_->Seek(target);
       return;
     }
@@ -422,7 +423,7 @@ class Table::DataIter final : public InternalIterator {
   }
   void SeekForPrev(const Slice& target) override {
     if (!Choose()) return;
-    if (units_ == nullptr) {
+    if (!units_.has_value()) {
       current_->SeekForPrev(target);
       return;
     }
@@ -432,16 +433,16 @@ class Table::DataIter final : public InternalIterator {
   }
   void Next() override {
     current_->Next();
-    if (units_ != nullptr) SkipForward();
+    if (units_.has_value()) SkipForward();
   }
   void Prev() override {
     current_->Prev();
-    if (units_ != nullptr) SkipBackward();
+    if (units_.has_value()) SkipBackward();
   }
   Slice key() const override { return current_->key(); }
   Slice value() const override { return current_->value(); }
   Status status() const override {
-    if (!status_.ok() || current_ == nullptr) return status_;
+    if (!status_.ok() || !current_.has_value()) return status_;
     return current_->status();
   }
 
@@ -454,17 +455,16 @@ class Table::DataIter final : public InternalIterator {
   }
   bool Adopt(std::shared_ptr<const Block> block) {
     const Block* raw = block.get();
-    current_ = std::make_unique<BlockIter>(
-        table_.options_.comparator, raw, std::move(block),
-        BlockErrorContext{&table_.file_name_, handle_.offset,
-                          table_.options_.filter_key_suffix_len});
+    current_.emplace(table_.options_.comparator, raw, std::move(block),
+                     BlockErrorContext{&table_.file_name_, handle_.offset,
+                                       table_.options_.filter_key_suffix_len});
     return true;
   }
   // Before a positioning move: decides how the block is read, the first
   // time. False on an error.
   bool Choose() {
     if (!status_.ok()) return false;
-    if (current_ != nullptr) return true;
+    if (current_.has_value()) return true;
     BlockCache* const cache = table_.options_.block_cache;
     const BlockCacheKey key{table_.cache_id_, handle_.offset};
     if (cache != nullptr) {
@@ -472,24 +472,23 @@ class Table::DataIter final : public InternalIterator {
       if (hit != nullptr) return Adopt(std::move(hit));
       if (ro_.fill_cache && cache->AdmitOnRepeat(key)) return Whole();
     }
-    auto units =
-        std::make_unique<UnitReader>(table_, handle_, ro_.verify_checksums);
+    units_.emplace(table_, handle_, ro_.verify_checksums);
     bool is_units = false;
-    status_ = units->Open(&is_units);
+    status_ = units_->Open(&is_units);
+    if (!status_.ok() || !is_units) units_.reset();
     if (!status_.ok()) return false;
     if (!is_units) {
       std::shared_ptr<const Block> block;
       status_ = table_.ReadDataBlock(ro_, handle_, &block);
       return status_.ok() && Adopt(std::move(block));
     }
-    units_ = std::move(units);
     return true;
   }
   // Makes unit `i` the current one. False on an error.
   bool Load(uint32_t i) {
     // A re-seek into the unit at hand (the merging iterator turning
     // around) repositions it without reading it again.
-    if (current_ != nullptr && unit_ == i) return true;
+    if (current_.has_value() && unit_ == i) return true;
     current_.reset();
     status_ = units_->ReadUnit(i, &current_);
     if (!status_.ok()) {
@@ -520,9 +519,10 @@ class Table::DataIter final : public InternalIterator {
   const TableReadOptions ro_;
   const BlockHandle handle_;
   Status status_;
-  std::unique_ptr<UnitReader> units_;  // while reading unit by unit
+  // Both in the iterator itself: a seek allocates no more than it.
+  std::optional<UnitReader> units_;  // while reading unit by unit
   uint32_t unit_ = 0;
-  std::unique_ptr<BlockIter> current_;  // the block's, or the unit's
+  std::optional<BlockIter> current_;  // the block's, or the unit's
 };
 
 std::unique_ptr<InternalIterator> Table::NewUnitDataIterator(
