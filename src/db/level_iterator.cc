@@ -60,26 +60,42 @@ class FileListIterator final : public InternalIterator {
   mutable char value_buf_[sizeof(const FileMetaData*)];
 };
 
+// A level's iterator: the file list, and each file's table iterator
+// opened as the iterator reaches it.
+class LevelIterator final : public TwoLevelIterator {
+ public:
+  LevelIterator(const InternalKeyComparator* icmp, TableCache* table_cache,
+                const TableReadOptions& options,
+                const std::vector<std::shared_ptr<const FileMetaData>>* files)
+      : TwoLevelIterator(std::make_unique<FileListIterator>(icmp, files),
+                         std::shared_ptr<const void>()),
+        table_cache_(table_cache),
+        options_(options) {}
+
+ protected:
+  Status OpenBlock(const Slice& file_value,
+                   std::unique_ptr<InternalIterator>* iter) override {
+    const FileMetaData* f = nullptr;
+    if (file_value.size() != sizeof(f)) {
+      return Status::Corruption("level iterator", "bad file entry");
+    }
+    std::memcpy(&f, file_value.data(), sizeof(f));
+    *iter = table_cache_->NewIterator(options_, *f);
+    return Status::OK();
+  }
+
+ private:
+  TableCache* const table_cache_;
+  const TableReadOptions options_;
+};
+
 }  // namespace
 
 std::unique_ptr<InternalIterator> NewLevelIterator(
     const InternalKeyComparator* icmp, TableCache* table_cache,
     const TableReadOptions& options,
     const std::vector<std::shared_ptr<const FileMetaData>>* files) {
-  auto index = std::make_unique<FileListIterator>(icmp, files);
-  BlockOpener opener = [table_cache, options](
-                           const Slice& file_value,
-                           std::unique_ptr<InternalIterator>* iter) -> Status {
-    const FileMetaData* f = nullptr;
-    if (file_value.size() != sizeof(f)) {
-      return Status::Corruption("level iterator", "bad file entry");
-    }
-    std::memcpy(&f, file_value.data(), sizeof(f));
-    *iter = table_cache->NewIterator(options, *f);
-    return Status::OK();
-  };
-  return std::make_unique<TwoLevelIterator>(std::move(index),
-                                            std::move(opener));
+  return std::make_unique<LevelIterator>(icmp, table_cache, options, files);
 }
 
 }  // namespace strata::internal

@@ -481,27 +481,42 @@ Status Table::GetByFilterHash(
   return index.status();
 }
 
+// A table's iterator: the index, and the data block each entry locates
+// opened as the iterator reaches it.
+class Table::Iter final : public TwoLevelIterator {
+ public:
+  Iter(const Table& table, const TableReadOptions& ro,
+       std::shared_ptr<const void> pin)
+      : TwoLevelIterator(table.NewIndexIterator(), std::move(pin)),
+        table_(table),
+        ro_(ro),
+        readahead_(ro.whole_table_scan, table.MaxPaddingBetweenBlocks()) {}
+
+ protected:
+  Status OpenBlock(const Slice& index_value,
+                   std::unique_ptr<InternalIterator>* iter) override {
+    BlockHandle handle;
+    STRATA_RETURN_IF_ERROR(table_.DecodeIndexValue(index_value, &handle));
+    readahead_.OnBlock(*table_.file_, handle, table_.index_handle_.offset);
+    // A seek, and the block or two after it, read units as needed; a
+    // scan reads (and caches) whole blocks.
+    if (table_.properties_.num_unit_blocks > 0 && !ro_.whole_table_scan &&
+        !readahead_.Scanning()) {
+      *iter = table_.NewUnitDataIterator(ro_, handle);
+      return Status::OK();
+    }
+    return table_.NewDataIterator(ro_, handle, iter);
+  }
+
+ private:
+  const Table& table_;  // alive while the pin is
+  const TableReadOptions ro_;
+  Readahead readahead_;
+};
+
 std::unique_ptr<InternalIterator> Table::NewIterator(
     const TableReadOptions& ro, std::shared_ptr<const void> pin) const {
-  return std::make_unique<TwoLevelIterator>(
-      NewIndexIterator(),
-      [this, ro,
-       readahead = Readahead(ro.whole_table_scan, MaxPaddingBetweenBlocks())](
-          const Slice& index_value,
-          std::unique_ptr<InternalIterator>* iter) mutable {
-        BlockHandle handle;
-        STRATA_RETURN_IF_ERROR(DecodeIndexValue(index_value, &handle));
-        readahead.OnBlock(*file_, handle, index_handle_.offset);
-        // A seek, and the block or two after it, read units as needed; a
-        // scan reads (and caches) whole blocks.
-        if (properties_.num_unit_blocks > 0 && !ro.whole_table_scan &&
-            !readahead.Scanning()) {
-          *iter = NewUnitDataIterator(ro, handle);
-          return Status::OK();
-        }
-        return NewDataIterator(ro, handle, iter);
-      },
-      std::move(pin));
+  return std::make_unique<Iter>(*this, ro, std::move(pin));
 }
 
 Status Table::VerifyChecksums() const {

@@ -205,6 +205,7 @@ class Table {
 
   class UnitReader;  // table_units.cc
   class DataIter;    // table_units.cc
+  class Iter;        // table.cc: NewIterator's
 
   const TableOptions options_;
   const std::unique_ptr<RandomAccessFile> file_;

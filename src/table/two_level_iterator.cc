@@ -12,6 +12,15 @@ TwoLevelIterator::TwoLevelIterator(std::unique_ptr<InternalIterator> index_iter,
       index_(std::move(index_iter)),
       opener_(std::move(opener)) {}
 
+TwoLevelIterator::TwoLevelIterator(std::unique_ptr<InternalIterator> index_iter,
+                                   std::shared_ptr<const void> pin)
+    : pin_(std::move(pin)), index_(std::move(index_iter)) {}
+
+Status TwoLevelIterator::OpenBlock(const Slice& index_value,
+                                   std::unique_ptr<InternalIterator>* iter) {
+  return opener_(index_value, iter);
+}
+
 Status TwoLevelIterator::status() const {
   if (!status_.ok()) return status_;
   Status s = index_.status();
@@ -37,7 +46,7 @@ void TwoLevelIterator::InitDataBlock() {
   const Slice value = index_.value();
   if (data_.get() != nullptr && value == Slice(data_block_value_)) return;
   std::unique_ptr<InternalIterator> iter;
-  Status s = opener_(value, &iter);
+  Status s = OpenBlock(value, &iter);
   if (!s.ok()) {
     SetDataIterator(nullptr);
     if (status_.ok()) status_ = std::move(s);

@@ -26,7 +26,7 @@ namespace strata::internal {
 using BlockOpener = std::function<Status(
     const Slice& index_value, std::unique_ptr<InternalIterator>* iter)>;
 
-class TwoLevelIterator final : public InternalIterator {
+class TwoLevelIterator : public InternalIterator {
  public:
   // REQUIRES: the index keys separate the blocks: every key of block i is
   // <= index key i, and index key i < every key of block i+1.
@@ -36,16 +36,28 @@ class TwoLevelIterator final : public InternalIterator {
                    BlockOpener opener,
                    std::shared_ptr<const void> pin = nullptr);
 
-  bool Valid() const override { return data_.Valid() && status_.ok(); }
-  void SeekToFirst() override;
-  void SeekToLast() override;
-  void Seek(const Slice& target) override;
-  void SeekForPrev(const Slice& target) override;
-  void Next() override;
-  void Prev() override;
-  Slice key() const override { return data_.key(); }
-  Slice value() const override { return data_.value(); }
-  Status status() const override;
+  bool Valid() const final { return data_.Valid() && status_.ok(); }
+  void SeekToFirst() final;
+  void SeekToLast() final;
+  void Seek(const Slice& target) final;
+  void SeekForPrev(const Slice& target) final;
+  void Next() final;
+  void Prev() final;
+  Slice key() const final { return data_.key(); }
+  Slice value() const final { return data_.value(); }
+  Status status() const final;
+
+ protected:
+  // For a subclass that opens its blocks itself (OpenBlock), holding what
+  // that needs in its own members: one allocation for the iterator, where
+  // a BlockOpener's closure may need another.
+  TwoLevelIterator(std::unique_ptr<InternalIterator> index_iter,
+                   std::shared_ptr<const void> pin);
+
+  // Opens the iterator over the block `index_value` locates, as a
+  // BlockOpener does. The default calls the opener given.
+  virtual Status OpenBlock(const Slice& index_value,
+                           std::unique_ptr<InternalIterator>* iter);
 
  private:
   // Opens the block of the current index entry into data_, or clears data_
@@ -61,7 +73,7 @@ class TwoLevelIterator final : public InternalIterator {
 
   std::shared_ptr<const void> pin_;  // declared first: destroyed last
   IteratorWrapper index_;
-  BlockOpener opener_;
+  BlockOpener opener_;  // empty where a subclass opens the blocks
   IteratorWrapper data_;
   std::string data_block_value_;  // index value data_ was opened for
   Status status_;                 // first error seen; sticky
