@@ -99,6 +99,8 @@ struct ReadPins {
   std::shared_ptr<BlockCache> block_cache;
   std::shared_ptr<TableCache> table_cache;
   std::shared_ptr<const SuperVersion> sv;
+  // Where the iterator's sampled reads are charged (may be null).
+  std::shared_ptr<ReadChargeInbox> read_inbox;
 };
 
 class DBImpl final : public DB, private CommitHost, private TxnHost {

@@ -653,6 +653,11 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
                                 stored_key, raw, value);
         };
   }
+  // What the iterator reads through, kept alive for as long as it lives;
+  // the closures below point into it (the iterator holds both), which
+  // keeps them small enough for std::function to hold without allocating.
+  auto pins = std::make_shared<const ReadPins>(ReadPins{
+      retired_, icmp_, block_cache_, table_cache_, std::move(sv), read_inbox_});
   if (read_inbox_ != nullptr) {
     // Samples of what the iterator reads charge the table of a sampled
     // entry that has an older table under it (never the DB: the iterator
@@ -660,47 +665,45 @@ std::unique_ptr<Iterator> DBImpl::NewIteratorImpl(const ReadOptions& options,
     // The idle fold's reads count in the L0 generation of the iterator's
     // making (ReadChargeInbox::ArmLevel0).
     const uint64_t generation = read_inbox_->Level0Generation();
-    iter_options.sample_read = [version = sv->version, inbox = read_inbox_,
-                                generation](const Slice& internal_key) {
+    const ReadPins* const read = pins.get();
+    iter_options.sample_read = [read, generation](const Slice& internal_key) {
+      ReadChargeInbox* const inbox = read->read_inbox.get();
       const FileMetaData* first = nullptr;  // below L0
       // The idle fold's reads: the entry's range has an L0 table and
       // another table.
       bool level0_met = false;
       bool level0_charged = false;
-      version->ForEachCandidate(internal_key,
-                                [&](const FileMetaData& f, int level) {
-                                  if (level0_met && !level0_charged) {
-                                    level0_charged = true;
-                                    inbox->ChargeLevel0(generation);
-                                  }
-                                  level0_met = level0_met || level == 0;
-                                  if (first == nullptr) {
-                                    if (level > 0) first = &f;
-                                    return true;
-                                  }
-                                  inbox->Charge(*first);
-                                  return false;
-                                });
+      read->sv->version->ForEachCandidate(
+          internal_key, [&](const FileMetaData& f, int level) {
+            if (level0_met && !level0_charged) {
+              level0_charged = true;
+              inbox->ChargeLevel0(generation);
+            }
+            level0_met = level0_met || level == 0;
+            if (first == nullptr) {
+              if (level > 0) first = &f;
+              return true;
+            }
+            inbox->Charge(*first);
+            return false;
+          });
     };
     iter_options.sample_period =
         read_sample_period_.load(std::memory_order_relaxed);
     // Each seek of an iterator that merges an L0 table with another table
     // is one of the reads the idle fold waits for.
-    const Version& v = *sv->version;
+    const Version& v = *read->sv->version;
     int table_runs = v.NumFiles(0);
     for (int level = 1; level < v.num_levels() && table_runs < 2; ++level) {
       if (v.NumFiles(level) > 0) ++table_runs;
     }
     if (v.NumFiles(0) > 0 && table_runs >= 2) {
-      iter_options.on_seek = [inbox = read_inbox_, generation] {
-        inbox->ChargeLevel0(generation);
+      iter_options.on_seek = [read, generation] {
+        read->read_inbox->ChargeLevel0(generation);
       };
     }
   }
-  // What the iterator reads through, kept alive for as long as it lives.
   iter_options.retired = retired_.get();
-  auto pins = std::make_shared<const ReadPins>(
-      ReadPins{retired_, icmp_, block_cache_, table_cache_, std::move(sv)});
   return NewDBIterator(std::move(iter_options), std::move(source),
                        std::move(pins));
 }
