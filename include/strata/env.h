@@ -64,8 +64,11 @@ class RandomAccessFile {
   // visit did not happen or was abandoned part way (a fault under the
   // POSIX Env's mapping: env/mapping_guard.h), so a visitor reads the
   // bytes and writes memory its caller owns, holding nothing that needs a
-  // destructor, an unlock or an exception's unwinding while it reads them;
-  // its result counts only when Visit returns OK.
+  // destructor, an unlock or an exception's unwinding while it reads them,
+  // and reads no other file's mapping; its result counts only when Visit
+  // returns OK. strata's tables visit a file that VisitsInPlace() and not
+  // ReadsInPlace() (their reads of one that reads in place need no copy
+  // already), and read any other with Read().
   virtual Status Visit(uint64_t offset, size_t n, char* scratch,
                        ByteVisitor visitor, void* arg) const {
     Slice bytes;
@@ -157,8 +160,9 @@ class Env {
       const std::string& path, std::unique_ptr<RandomAccessFile>* result) = 0;
   // Like NewRandomAccessFile, for a file that does not change while it is
   // open (a table); the Env may map it into memory, so that reads need no
-  // system call. The POSIX Env copies each read out of the mapping under a
-  // SIGBUS guard, so an I/O error under the mapping, or another program
+  // system call. The POSIX Env copies each read out of the mapping, and
+  // lends its bytes to Visit() where they lie, under a SIGBUS guard, so an
+  // I/O error under the mapping, or another program
   // truncating the file, is an IOError as with pread (see
   // Options::allow_mmap_reads). The default opens the file with
   // NewRandomAccessFile.

@@ -117,8 +117,9 @@ struct Options {
   int max_open_files = 1000;
   // Read table files, and value-log files, through a memory mapping (where
   // the Env supports it, as the POSIX one does): a block read from a table
-  // then costs a copy out of the page cache instead of a pread(2) system
-  // call: at 1,000,000 keys and an 8 MiB cache, readrandom 1.47x,
+  // is then checked and decompressed in the page cache, without a pread(2)
+  // system call or a copy (a block stored raw is copied once): at 1,000,000
+  // keys and an 8 MiB cache, readrandom 1.47x,
   // seekrandom 1.32x and readseq 1.21x the rate with pread, measured
   // before the advice below took 5-15% of it back (docs/benchmarks.md,
   // "Choosing the defaults"). Mappings are advised

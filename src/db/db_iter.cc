@@ -504,9 +504,9 @@ class DBIter final : public Iterator {
     valid_ = have_value;
   }
 
-  // First, so destroyed last: resolve_pointer_ and sample_read_ hold the
-  // version too, whose tables must go before the caches it pins
-  // (ReadPins' order).
+  // First, so destroyed last: resolve_pointer_ holds the version too,
+  // whose tables must go before the caches it pins (ReadPins' order), and
+  // sample_read_ and on_seek_ may point into what it pins.
   std::shared_ptr<const void> pinned_;
   const Comparator* const ucmp_;
   const Comparator* const vcmp_;  // versioned only

@@ -71,11 +71,13 @@ struct DBIterOptions {
   // Read-triggered compaction: called with the internal key of one source
   // entry in about every `sample_period` read (at random: the gaps are
   // uniform in [1, 2 * sample_period]), for the DB to charge the table it
-  // came from if an older one overlaps it. Null: none.
+  // came from if an older one overlaps it. Null: none. May point into
+  // NewDBIterator's `pinned`, which outlives it.
   std::function<void(const Slice& internal_key)> sample_read;
   uint64_t sample_period = kReadSamplePeriod;  // >= 1
   // Called at each seek (Seek, SeekForPrev, SeekToFirst, SeekToLast), for
   // the DB to count it among the reads its idle fold waits for. Null: none.
+  // May point into `pinned`, as sample_read may.
   std::function<void()> on_seek;
 };
 

@@ -7,15 +7,15 @@
 // its reads are missing can ask for the block's pages together first
 // (MADV_WILLNEED), so that the copy waits for one read; in memory that
 // system call would only cost. FaultScore tells the two apart from how
-// long copies out of the mapping (or preads, for a file read without one)
-// take: a copy slower than a page-cache hit can be (kSlowCopy) raises the
-// score by kSlowStep, a fast one lowers it by one, between 0 and
-// kMaxScore, and the file is cold at kColdAt and above. A run of misses
-// makes a file cold within two timed reads; it warms up again after some
-// fast reads. Only copies of a block's size are timed (kMaxTimedPages; a large
-// value-log record takes longer than kSlowCopy from memory too). In memory
-// the score stays at 0, but for a copy the scheduler interrupted, whose
-// effect fades after a few reads.
+// long copies out of the mapping (or preads, for a file read without one;
+// or the touch of a visit's pages, RandomAccessFile::Visit) take: a copy slower
+// than a page-cache hit can be (kSlowCopy) raises the score by kSlowStep, a
+// fast one lowers it by one, between 0 and kMaxScore, and the file is cold at
+// kColdAt and above. A run of misses makes a file cold within two timed reads;
+// it warms up again after some fast reads. Only copies of a block's size are
+// timed (kMaxTimedPages; a large value-log record takes longer than kSlowCopy
+// from memory too). In memory the score stays at 0, but for a copy the
+// scheduler interrupted, whose effect fades after a few reads.
 //
 // Timing costs two clock reads, about 6 % of a point read from memory, so
 // while the score is 0 only one copy in kWarmSample is timed (ShouldTime:
@@ -66,7 +66,8 @@ class FaultScore {
     return score_.load(std::memory_order_relaxed) >= kColdAt;
   }
 
-  // Records how long one copy out of the mapping took.
+  // Records how long one copy out of the mapping (or a visit's touch of
+  // its pages) took.
   void Note(std::chrono::steady_clock::duration took) {
     const int score = score_.load(std::memory_order_relaxed);
     if (took >= kSlowCopy) {

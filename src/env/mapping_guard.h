@@ -4,9 +4,10 @@
 // A read from a mapped file that the kernel cannot satisfy — the device
 // reports an error, or another program truncated the file below the
 // mapping — raises SIGBUS in the reading thread instead of returning an
-// error. The POSIX Env's mapped files copy every read out of the mapping
-// with CopyFromMapping(), which turns such a SIGBUS into a `false` return
-// (and the file's Read into an IOError naming file and offset).
+// error. The POSIX Env's mapped files copy reads out of the mapping with
+// CopyFromMapping(), and lend its bytes where they lie with
+// VisitMapping(); both turn such a SIGBUS into a `false` return (and the
+// file's Read or Visit into an IOError naming file and offset).
 //
 // How: a process-wide SIGBUS handler, installed by the first call of
 // InstallMappingFaultHandler(), looks at the thread's current guarded copy
@@ -17,10 +18,15 @@
 // mapping (a log written through one). The copy is a plain memcpy (an
 // in-order word copy, into a mapping) between buffers the caller owns, so
 // jumping out of it skips no destructor and holds no lock. A table's
-// compressed blocks are checked and decompressed where they lie instead,
+// blocks and units are checked and decompressed where they lie instead,
 // with VisitMapping(): there the jump abandons the checksum or the
-// decompressor (snappy, LZ4, zstd with its thread's context) part way,
-// whose frames own nothing, and the buffer being written is the caller's.
+// decompressor (snappy, LZ4, zstd with its thread's context, reset after
+// such a fault) part way. Their frames own nothing — snappy's hold objects
+// with destructors that free nothing, which the jump skips (formally
+// undefined behaviour; what the jump skips there is a pointer's update) —
+// and the buffer being written is the caller's. One guard at a time is
+// looked at, the thread's innermost: a visitor reads only the mapping it
+// was given.
 // Every other SIGBUS goes to whatever disposition was in place before the
 // handler was installed: the previous handler, or the default (the process
 // ends with SIGBUS, as it would without strata).
@@ -30,8 +36,8 @@
 // and the process ends as with any unhandled fault unless it chains to the
 // previous handler, as well-behaved handlers do).
 //
-// Thread-safety: CopyFromMapping may run on many threads at once; each
-// thread's guard is its own.
+// Thread-safety: CopyFromMapping, CopyToMapping and VisitMapping may run
+// on many threads at once; each thread's guard is its own.
 
 #pragma once
 

@@ -18,8 +18,9 @@
 // same guard, front to back.
 //
 // NewMappedRandomAccessFile maps the whole file read-only (mmap(2)) and
-// closes the descriptor; reads then copy out of the mapping under a SIGBUS
-// guard (env/mapping_guard.h) that turns a failed page-in into an IOError. At
+// closes the descriptor; reads then copy out of the mapping, and visits
+// (RandomAccessFile::Visit) read in it, under a SIGBUS guard
+// (env/mapping_guard.h) that turns a failed page-in into an IOError. At
 // most kMaxMappings files are mapped at once, process-wide (each mapping is
 // one of the kernel's vm.max_map_count areas); past that, and wherever
 // mmap fails, the file is read with pread(2) like any other.
@@ -262,9 +263,17 @@ class PosixMappedFile final : public RandomAccessFile {
       return Status::OK();
     }
     const size_t count = std::min<uint64_t>(n, length_ - offset);
-    const bool visited = Guarded(AskForPages(offset, count), [&] {
-      return internal::VisitMapping(base_ + offset, count, visitor, arg);
-    });
+    const uint64_t pages = AskForPages(offset, count);
+    bool visited;
+    if (faults_.ShouldTime(pages)) {
+      // The fault score times what a copy would wait for: the pages
+      // brought in, not the visitor's work on them.
+      TimedVisit timed{this, visitor, arg};
+      visited = internal::VisitMapping(base_ + offset, count, &TimedVisit::Run,
+                                       &timed);
+    } else {
+      visited = internal::VisitMapping(base_ + offset, count, visitor, arg);
+    }
     return visited ? Status::OK() : Fault(offset, count);
   }
   bool VisitsInPlace() const override { return true; }
@@ -325,7 +334,29 @@ class PosixMappedFile final : public RandomAccessFile {
     return pages;
   }
 
-  // Runs `access` (a guarded copy or visit of `pages` pages; true when it
+  // A visit whose pages are touched first, one byte each, and timed for
+  // the fault score; then the visitor runs on them. Inside the guard.
+  struct TimedVisit {
+    const PosixMappedFile* file;
+    ByteVisitor visitor;
+    void* arg;
+
+    static void Run(void* self, const Slice& bytes) {
+      auto* t = static_cast<TimedVisit*>(self);
+      const auto start = std::chrono::steady_clock::now();
+      const uintptr_t page = internal::PageSize();
+      const char* p = bytes.data();
+      const char* const end = bytes.data() + bytes.size();
+      while (p < end) {
+        (void)*static_cast<const volatile char*>(p);
+        p += page - (reinterpret_cast<uintptr_t>(p) & (page - 1));
+      }
+      t->file->faults_.Note(std::chrono::steady_clock::now() - start);
+      t->visitor(t->arg, bytes);
+    }
+  };
+
+  // Runs `access` (a guarded copy of `pages` pages; true when it
   // met no fault), timing it when the fault score asks.
   template <typename Access>
   bool Guarded(uint64_t pages, const Access& access) const {
@@ -347,7 +378,8 @@ class PosixMappedFile final : public RandomAccessFile {
   const std::string path_;
   const char* const base_;
   const size_t length_;
-  // Whether copies have been waiting for the device (a hint; racy).
+  // Whether copies (and visits) have been waiting for the device (a hint;
+  // racy).
   mutable internal::FaultScore faults_;
 };
 

@@ -218,6 +218,11 @@ Status UncompressInto(Compression type, const Slice& input, size_t length,
   return Status::Corruption("unknown compression type");
 }
 
+void ResetThreadDecompressor() {
+  ZSTD_DCtx* ctx = ThreadZstdDCtx();
+  if (ctx != nullptr) (void)ZSTD_DCtx_reset(ctx, ZSTD_reset_session_only);
+}
+
 Status UncompressBlock(Compression type, const Slice& input,
                        std::unique_ptr<char[]>* output, size_t* output_size,
                        size_t* output_capacity) {

@@ -88,4 +88,10 @@ Status UncompressBlock(Compression type, const Slice& input,
                        std::unique_ptr<char[]>* output, size_t* output_size,
                        size_t* output_capacity = nullptr);
 
+// Readies this thread's decompression state for its next use after a
+// decompression was abandoned part way (a fault under a mapping ended it:
+// RandomAccessFile::Visit). Only zstd keeps such state (a context per
+// thread); the call is cheap either way.
+void ResetThreadDecompressor();
+
 }  // namespace strata::internal

@@ -124,12 +124,17 @@ bool BlockChecksumMatches(const char* stored, size_t n) {
 namespace {
 
 // A block read where it lies (RandomAccessFile::Visit), in two visits with
-// the output's allocation between them: the first checks the block and
-// learns its type and the size it decompresses to, the second decompresses
-// it (or copies a raw one) into the output. Nothing a visit holds needs a
-// destructor while it reads the bytes (an error's Status is made after its
-// last read).
+// the output's allocation between them: the first learns the block's type
+// and the size it decompresses to (from its ends, before its checksum is
+// known: a size past kUncheckedSizeLimit is believed only once the
+// checksum matches), the second checks the checksum and decompresses the
+// bytes it checked (or copies a raw block) into the output. Nothing a
+// visit holds needs a destructor while it reads the bytes (an error's
+// Status is made after its last read).
 struct InPlaceBlock {
+  // The most a block's unchecked bytes may have allocated for them.
+  static constexpr size_t kUncheckedSizeLimit = size_t{1} << 20;
+
   size_t n = 0;  // stored size, trailer excluded
   bool verify = false;
   // Learnt by Look:
@@ -139,15 +144,19 @@ struct InPlaceBlock {
   // Written by Decompress:
   char* output = nullptr;
 
+  // The checksum, when asked for; false (and `status`) on a mismatch.
+  bool Verified(const Slice& bytes) {
+    if (verify && !BlockChecksumMatches(bytes.data(), n)) {
+      status = Status::Corruption("block checksum mismatch");
+      return false;
+    }
+    return true;
+  }
+
   static void Look(void* arg, const Slice& bytes) {
     auto* b = static_cast<InPlaceBlock*>(arg);
     if (bytes.size() != b->n + kBlockTrailerSize) {
       b->status = Status::Corruption("truncated block read");
-      return;
-    }
-    PrefetchLines(bytes.data(), bytes.size());
-    if (b->verify && !BlockChecksumMatches(bytes.data(), b->n)) {
-      b->status = Status::Corruption("block checksum mismatch");
       return;
     }
     b->type = static_cast<uint8_t>(bytes[b->n]);
@@ -162,12 +171,24 @@ struct InPlaceBlock {
       b->status = UncompressedLength(static_cast<Compression>(b->type), &in,
                                      &b->length);
     }
+    // Damage claims what it likes: a large claim (or none) is checked
+    // before the caller allocates for it.
+    if (!b->status.ok() || b->length > kUncheckedSizeLimit) {
+      PrefetchLines(bytes.data(), bytes.size());
+      (void)b->Verified(bytes);  // a mismatch replaces the claim's verdict
+    }
   }
 
   static void Decompress(void* arg, const Slice& bytes) {
     auto* b = static_cast<InPlaceBlock*>(arg);
     if (bytes.size() != b->n + kBlockTrailerSize) {
       b->status = Status::Corruption("truncated block read");
+      return;
+    }
+    PrefetchLines(bytes.data(), bytes.size());
+    if (!b->Verified(bytes)) return;
+    if (static_cast<uint8_t>(bytes[b->n]) != b->type) {
+      b->status = Status::Corruption("block changed between reads");
       return;
     }
     const Slice stored(bytes.data(), b->n);
@@ -180,10 +201,11 @@ struct InPlaceBlock {
     size_t length = 0;
     b->status = UncompressedLength(codec, &in, &length);
     if (b->status.ok() && length != b->length) {
-      b->status = Status::Corruption("block length changed between reads");
+      b->status = Status::Corruption("block changed between reads");
     }
-    if (b->status.ok())
+    if (b->status.ok()) {
       b->status = UncompressInto(codec, in, length, b->output);
+    }
   }
 };
 
@@ -203,6 +225,7 @@ Status ReadBlockInPlace(const RandomAccessFile& file,
   block.output = buffer.data.get();
   Status s = file.Visit(handle.offset, stored, nullptr,
                         &InPlaceBlock::Decompress, &block);
+  if (!s.ok()) ResetThreadDecompressor();  // it may have been abandoned
   if (s.ok() && !block.status.ok()) {
     s = CorruptionAt(file_name, handle.offset, block.status.message());
   }
@@ -241,10 +264,9 @@ Status ReadBlock(const RandomAccessFile& file, const std::string& file_name,
   }
   const auto n = static_cast<size_t>(handle.size);
   const size_t stored = n + kBlockTrailerSize;
-  // A file that reads in place (an Env's own mapped file; the POSIX Env
-  // copies out of its mappings instead) has a compressed block
-  // decompressed straight from it, and only a plain one copied (the block
-  // owns its bytes).
+  // A file that reads in place (an Env's own file in memory, whose Read
+  // needs no guard) has a compressed block decompressed straight from it,
+  // and only a plain one copied (the block owns its bytes).
   std::unique_ptr<char[]> buffer;
   if (!file.ReadsInPlace())
     buffer = std::make_unique_for_overwrite<char[]>(stored);

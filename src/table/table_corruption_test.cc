@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "base/coding.h"
 #include "base/crc32c.h"
@@ -442,10 +443,10 @@ bool NamesFile(const Status& s, const std::string& name) {
 // the original data.
 void CheckDamaged(const TableOptions& options, const std::string& contents,
                   const Model& model, const std::string& what,
-                  DamageCounts* counts) {
+                  DamageCounts* counts, bool lend = false) {
   const std::string name = "flip.sst";
   std::unique_ptr<Table> table;
-  Status s = OpenTable(options, contents, name, &table);
+  Status s = OpenTable(options, contents, name, &table, nullptr, lend);
   if (!s.ok()) {
     ASSERT_TRUE(s.IsCorruption()) << what << ": " << s.ToString();
     ASSERT_TRUE(NamesFile(s, name)) << what << ": " << s.ToString();
@@ -499,12 +500,16 @@ void CheckDamaged(const TableOptions& options, const std::string& contents,
   }
 }
 
-class TableDamageTest : public ::testing::TestWithParam<Compression> {};
+// Compression, and whether the file lends its bytes (the in-place reads a
+// mapped file gets) or is read into buffers.
+class TableDamageTest
+    : public ::testing::TestWithParam<std::tuple<Compression, bool>> {};
 
 TEST_P(TableDamageTest, EveryByteFlippedIsCaughtOrHarmless) {
   Random rnd(42);
   const Model model = MakeModel(&rnd, 40, 40);
-  const TableOptions options = DbTableOptions(GetParam(), 512);
+  const TableOptions options = DbTableOptions(std::get<0>(GetParam()), 512);
+  const bool lend = std::get<1>(GetParam());
   const std::string good = BuildTable(options, model);
   std::unique_ptr<Table> table;
   ASSERT_TRUE(OpenTable(options, good, "good.sst", &table).ok());
@@ -521,7 +526,7 @@ TEST_P(TableDamageTest, EveryByteFlippedIsCaughtOrHarmless) {
       damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
       CheckDamaged(options, damaged, model,
                    "byte " + std::to_string(i) + " bit " + std::to_string(bit),
-                   &counts);
+                   &counts, lend);
       if (HasFatalFailure()) return;
     }
   }
@@ -534,14 +539,23 @@ TEST_P(TableDamageTest, EveryByteFlippedIsCaughtOrHarmless) {
   EXPECT_GT(counts.reads_corrupt, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Compressions, TableDamageTest,
-                         ::testing::Values(Compression::kNone,
-                                           Compression::kSnappy));
+INSTANTIATE_TEST_SUITE_P(
+    Compressions, TableDamageTest,
+    ::testing::Combine(::testing::Values(Compression::kNone,
+                                         Compression::kSnappy),
+                       ::testing::Bool()),
+    [](const ::testing::TestParamInfo<std::tuple<Compression, bool>>& info) {
+      return std::string(CompressionName(std::get<0>(info.param))) +
+             (std::get<1>(info.param) ? "_lent" : "_read");
+    });
 
 // Unit-compressed data blocks (table/unit_block.h): a flip in a unit or
 // in a directory is caught by the unit's or the directory's checksum on a
 // point read, and by the block's on a scan.
-TEST(TableDamageUnitsTest, EveryByteFlippedIsCaughtOrHarmless) {
+class TableDamageUnitsTest : public ::testing::TestWithParam<bool> {};
+
+// Read into buffers (false) and lent in place (true).
+TEST_P(TableDamageUnitsTest, EveryByteFlippedIsCaughtOrHarmless) {
   Random rnd(43);
   const Model model = MakeModel(&rnd, 40, 40);
   TableOptions options = DbTableOptions(Compression::kSnappy, 512);
@@ -555,7 +569,8 @@ TEST(TableDamageUnitsTest, EveryByteFlippedIsCaughtOrHarmless) {
   for (size_t i = 0; i < good.size(); ++i) {
     std::string damaged = good;
     damaged[i] = static_cast<char>(damaged[i] ^ (1 << (i % 8)));
-    CheckDamaged(options, damaged, model, "byte " + std::to_string(i), &counts);
+    CheckDamaged(options, damaged, model, "byte " + std::to_string(i), &counts,
+                 GetParam());
     if (HasFatalFailure()) return;
   }
   std::printf(
@@ -565,6 +580,11 @@ TEST(TableDamageUnitsTest, EveryByteFlippedIsCaughtOrHarmless) {
       counts.open_failed, counts.reads_corrupt, counts.reads_exact);
   EXPECT_GT(counts.reads_corrupt, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Lending, TableDamageUnitsTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return std::string(info.param ? "lent" : "read");
+                         });
 
 TEST(TableCorruptionTest, TruncatedFilesAreCorruption) {
   Random rnd(6);

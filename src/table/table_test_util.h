@@ -45,11 +45,14 @@ class StringSink final : public WritableFile {
 };
 
 // Reads from a copy of `contents`; counts reads; can fail reads at or after
-// an offset with IOError.
+// an offset with IOError. With `lend`, visits (RandomAccessFile::Visit)
+// are handed the contents where they lie, as a mapped file hands its
+// mapping, so that tables take their in-place reads.
 class StringSource final : public RandomAccessFile {
  public:
-  explicit StringSource(std::string contents, std::atomic<int>* reads = nullptr)
-      : contents_(std::move(contents)), reads_(reads) {}
+  explicit StringSource(std::string contents, std::atomic<int>* reads = nullptr,
+                        bool lend = false)
+      : contents_(std::move(contents)), reads_(reads), lend_(lend) {}
   Status Read(uint64_t offset, size_t n, Slice* result,
               char* scratch) const override {
     if (reads_ != nullptr) reads_->fetch_add(1, std::memory_order_relaxed);
@@ -63,6 +66,22 @@ class StringSource final : public RandomAccessFile {
     *result = Slice(scratch, n);
     return Status::OK();
   }
+  bool VisitsInPlace() const override { return lend_; }
+  Status Visit(uint64_t offset, size_t n, char* scratch, ByteVisitor visitor,
+               void* arg) const override {
+    if (!lend_)
+      return RandomAccessFile::Visit(offset, n, scratch, visitor, arg);
+    if (reads_ != nullptr) reads_->fetch_add(1, std::memory_order_relaxed);
+    if (offset >= fail_from_) return Status::IOError("injected read error");
+    if (offset > contents_.size()) {
+      visitor(arg, Slice());
+      return Status::OK();
+    }
+    n = std::min<uint64_t>(n, contents_.size() - offset);
+    visitor(arg, Slice(contents_.data() + offset, n));
+    return Status::OK();
+  }
+
   // Reads at `offset` or later fail from now on. Not thread-safe: call it
   // while no read is running.
   void FailReadsFrom(uint64_t offset) { fail_from_ = offset; }
@@ -91,6 +110,7 @@ class StringSource final : public RandomAccessFile {
  private:
   const std::string contents_;
   std::atomic<int>* reads_;
+  const bool lend_;
   uint64_t fail_from_ = UINT64_MAX;
   mutable std::mutex prefetches_mu_;
   mutable std::vector<std::pair<uint64_t, size_t>> prefetches_;
@@ -191,8 +211,9 @@ inline std::string BuildTable(const TableOptions& options, const Model& model,
 inline Status OpenTable(const TableOptions& options,
                         const std::string& contents, const std::string& name,
                         std::unique_ptr<Table>* table,
-                        std::atomic<int>* reads = nullptr) {
-  return Table::Open(options, std::make_unique<StringSource>(contents, reads),
+                        std::atomic<int>* reads = nullptr, bool lend = false) {
+  return Table::Open(options,
+                     std::make_unique<StringSource>(contents, reads, lend),
                      contents.size(), name, table);
 }
 

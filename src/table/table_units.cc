@@ -246,6 +246,7 @@ class Table::UnitReader {
       visit.output = out->data.get();
       Status s = file.Visit(offset, unit.size, nullptr,
                             &InPlaceUnit::Decompress, &visit);
+      if (!s.ok()) ResetThreadDecompressor();  // it may have been abandoned
       if (s.ok() && !visit.status.ok()) s = Corrupt(offset, visit.status);
       if (!s.ok()) {
         RecycleBlockBuffer(std::move(out->data), out->capacity);
@@ -272,46 +273,67 @@ class Table::UnitReader {
     return Status::OK();
   }
 
-  // A unit read where it lies: the first visit checks it and learns the
-  // size it decompresses to, the second decompresses it into `output`.
-  // Nothing a visit holds needs a destructor while it reads the bytes (an
-  // error's Status is made after its last read).
+  // A unit read where it lies: the first visit learns the size it
+  // decompresses to (from its first bytes, before its checksum is known: a
+  // size past kUncheckedSizeLimit is believed only once the checksum
+  // matches), the second checks the checksum and decompresses the bytes it
+  // checked into `output`. Nothing a visit holds needs a destructor while
+  // it reads the bytes (an error's Status is made after its last read).
   struct InPlaceUnit {
+    // The most a unit's unchecked bytes may have allocated for them.
+    static constexpr size_t kUncheckedSizeLimit = size_t{1} << 20;
+
     const UnitReader* reader;
     const UnitDirectory::Unit* unit;
     Status status;
     size_t length = 0;
     char* output = nullptr;
 
+    // The checksum, when asked for; false (and `status`) on a mismatch.
+    bool Verified(const Slice& bytes) {
+      if (reader->verify_ &&
+          crc32c::Value(bytes.data(), bytes.size()) != unit->crc) {
+        status = Status::Corruption("unit checksum mismatch");
+        return false;
+      }
+      return true;
+    }
     // The unit's bytes without the compressed form's length prefix, and
     // the length it gives; false (and `status`) when they are damaged.
     bool Prefix(const Slice& bytes, Slice* in, size_t* length) {
-      if (bytes.size() != unit->size) {
-        status = Status::Corruption("truncated block read");
-        return false;
-      }
       *in = bytes;
       status = UncompressedLength(reader->codec_, in, length);
       return status.ok();
     }
     static void Look(void* arg, const Slice& bytes) {
       auto* v = static_cast<InPlaceUnit*>(arg);
-      PrefetchLines(bytes.data(), bytes.size());
-      if (bytes.size() == v->unit->size && v->reader->verify_ &&
-          crc32c::Value(bytes.data(), bytes.size()) != v->unit->crc) {
-        v->status = Status::Corruption("unit checksum mismatch");
+      if (bytes.size() != v->unit->size) {
+        v->status = Status::Corruption("truncated block read");
         return;
       }
       Slice in;
-      v->Prefix(bytes, &in, &v->length);
+      // Damage claims what it likes: a large claim (or none) is checked
+      // before the caller allocates for it (a mismatch replaces the
+      // verdict on the claim).
+      if (!v->Prefix(bytes, &in, &v->length) ||
+          v->length > kUncheckedSizeLimit) {
+        PrefetchLines(bytes.data(), bytes.size());
+        (void)v->Verified(bytes);
+      }
     }
     static void Decompress(void* arg, const Slice& bytes) {
       auto* v = static_cast<InPlaceUnit*>(arg);
+      if (bytes.size() != v->unit->size) {
+        v->status = Status::Corruption("truncated block read");
+        return;
+      }
+      PrefetchLines(bytes.data(), bytes.size());
+      if (!v->Verified(bytes)) return;
       Slice in;
       size_t length = 0;
       if (!v->Prefix(bytes, &in, &length)) return;
       if (length != v->length) {
-        v->status = Status::Corruption("unit length changed between reads");
+        v->status = Status::Corruption("unit changed between reads");
         return;
       }
       v->status = UncompressInto(v->reader->codec_, in, length, v->output);

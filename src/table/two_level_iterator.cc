@@ -18,6 +18,7 @@ TwoLevelIterator::TwoLevelIterator(std::unique_ptr<InternalIterator> index_iter,
 
 Status TwoLevelIterator::OpenBlock(const Slice& index_value,
                                    std::unique_ptr<InternalIterator>* iter) {
+  assert(opener_ && "a subclass built without an opener overrides OpenBlock");
   return opener_(index_value, iter);
 }
 

@@ -386,13 +386,17 @@ TEST(UnitBlockTest, DamageInAUnitOrTheDirectoryIsCorruptionNamingIt) {
 
   // A byte of the second unit: a point read of a key in the first unit
   // does not read it; a read or a cursor that reaches the unit names it,
-  // and a read of the whole block (VerifyChecksums) names the block.
-  {
+  // and a read of the whole block (VerifyChecksums) names the block; the
+  // same whether the file's bytes are read into buffers or lent in place
+  // (a mapped file's reads).
+  for (const bool lend : {false, true}) {
+    SCOPED_TRACE(lend ? "lent" : "read");
     std::string damaged = good;
     const uint64_t at = b.handle.offset + b.units[1].offset + 3;
     damaged[at] ^= 0x10;
     std::unique_ptr<Table> table;
-    ASSERT_TRUE(OpenTable(options, damaged, "d.sst", &table).ok());
+    ASSERT_TRUE(
+        OpenTable(options, damaged, "d.sst", &table, nullptr, lend).ok());
     GetResult r = DoGet(*table, TableReadOptions(), first_key);
     ASSERT_TRUE(r.status.ok());
     EXPECT_EQ(model.begin()->second, r.value);
