@@ -389,6 +389,19 @@ struct IdleFoldFixture {
 
   uint64_t Level0() { return Prop(db.get(), "strata.num-files-at-level0"); }
 
+  // The fold comes `micros` of the idle clock from now, to the
+  // millisecond: L0 keeps its tables one millisecond before, and is empty
+  // after.
+  void ExpectFoldIn(uint64_t micros) {
+    const uint64_t tables = Level0();
+    clock.Advance(micros - 1000);
+    Settle(db.get());
+    EXPECT_EQ(Level0(), tables) << "folded early";
+    clock.Advance(1000);
+    Settle(db.get());
+    EXPECT_EQ(Level0(), 0u) << "not folded in time";
+  }
+
   // Releases the snapshot and closes the DB.
   void Finish() {
     if (snapshot != nullptr) db->ReleaseSnapshot(snapshot);
@@ -468,12 +481,8 @@ TEST(CompactionTest, IdleFoldAfterAWriteWaitsForTheWholeDelay) {
   ASSERT_TRUE(f.db->Put(WriteOptions(), Key(5000), "late").ok());
   f.model.Put(Key(5000), "late");
   Settle(f.db.get());  // and the write
-  f.clock.Advance(999 * 1000);
-  Settle(f.db.get());
   EXPECT_EQ(f.Level0(), 3u);
-  f.clock.Advance(1000);
-  Settle(f.db.get());
-  EXPECT_EQ(f.Level0(), 0u);
+  f.ExpectFoldIn(1000 * 1000);
   f.Verify("after a fold a whole delay after the write");
   ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
@@ -721,12 +730,7 @@ TEST(CompactionTest, IdleFoldOfTombstonesDoesNotWaitForReads) {
   Settle(f.db.get());
   EXPECT_EQ(f.Level0(), 4u);
   EXPECT_TRUE(f.Pending());
-  f.clock.Advance(49000);  // with no reads paid, the whole delay
-  Settle(f.db.get());
-  EXPECT_EQ(f.Level0(), 4u);
-  f.clock.Advance(1000);
-  Settle(f.db.get());
-  EXPECT_EQ(f.Level0(), 0u);
+  f.ExpectFoldIn(50000);  // with no reads paid, the whole delay
   f.Verify("after a fold of tombstones");
   ASSERT_NO_FATAL_FAILURE(f.Finish());
 }
