@@ -90,7 +90,8 @@ class RandomAccessFile {
   }
 
   // A hint that a point read is about to read bytes of [offset, offset + n)
-  // in pieces (a block's directory, then one of its units). A file whose
+  // in pieces (a block's directory, then one of its units), or that a scan
+  // reads them next (the block after the one it reads). A file whose
   // recent reads have been waiting for the device may ask for the whole
   // range at once, so that the pieces wait for one device read rather than
   // one each; a mapped file whose reads come from memory may ask the CPU

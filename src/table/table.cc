@@ -1,6 +1,7 @@
 #include "table/table.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -77,9 +78,11 @@ class Readahead {
 
   // Whether the block OnBlock() was last told of continues a run of
   // blocks read in file order, forward or backward: a scan.
-  bool Scanning() const {
-    return in_order_ >= kSequentialBlocks || in_reverse_ >= kSequentialBlocks;
-  }
+  bool Scanning() const { return RunLength() >= kSequentialBlocks; }
+
+  // How many blocks, read in file order, came before the last one in its
+  // run (0: it followed a seek, or is the first).
+  int RunLength() const { return std::max(in_order_, in_reverse_); }
 
   // The iterator opens the block at `handle`; data ends at `data_end`.
   void OnBlock(const RandomAccessFile& file, const BlockHandle& handle,
@@ -100,6 +103,17 @@ class Readahead {
       window_ = whole_table_ ? kWholeTableWindow : kFirstWindow;
     }
     next_offset_ = end;
+    // In a run, the lines of the block the run reads next (about as large
+    // as this one), asked for now, arrive while this one is checked and
+    // decompressed.
+    const uint64_t span = handle.size + kBlockTrailerSize;
+    if (in_order_ > 0 && end < data_end) {
+      file.WillReadPieces(end,
+                          static_cast<size_t>(std::min(span, data_end - end)));
+    } else if (in_reverse_ > 0 && handle.offset > 0) {
+      const uint64_t start = handle.offset - std::min(span, handle.offset);
+      file.WillReadPieces(start, static_cast<size_t>(handle.offset - start));
+    }
     if (!whole_table_ && in_order_ < kSequentialBlocks) return;
     // Ask again once less than half a window lies prefetched ahead.
     if (end + window_ / 2 <= prefetched_until_) return;
@@ -490,7 +504,8 @@ class Table::Iter final : public TwoLevelIterator {
       : TwoLevelIterator(table.NewIndexIterator(), std::move(pin)),
         table_(table),
         ro_(ro),
-        readahead_(ro.whole_table_scan, table.MaxPaddingBetweenBlocks()) {}
+        readahead_(ro.whole_table_scan, table.MaxPaddingBetweenBlocks()),
+        cached_run_blocks_(CachedRunBlocks(table.options_)) {}
 
  protected:
   Status OpenBlock(const Slice& index_value,
@@ -505,13 +520,33 @@ class Table::Iter final : public TwoLevelIterator {
       *iter = table_.NewUnitDataIterator(ro_, handle);
       return Status::OK();
     }
+    // A long run's blocks past its first eighth of the cache are served
+    // from the cache when there, and otherwise read uncached: a scan of
+    // the whole DB would push out every block others read, and each
+    // block's buffer is then freed for the next rather than kept.
+    if (ro_.fill_cache && readahead_.RunLength() >= cached_run_blocks_) {
+      TableReadOptions uncached = ro_;
+      uncached.fill_cache = false;
+      return table_.NewDataIterator(uncached, handle, iter);
+    }
     return table_.NewDataIterator(ro_, handle, iter);
   }
 
  private:
+  // Blocks a run of blocks read in order puts in the cache: an eighth of
+  // the cache's capacity, in blocks of the table's block size.
+  static int CachedRunBlocks(const TableOptions& options) {
+    if (options.block_cache == nullptr) return INT_MAX;
+    const uint64_t blocks = options.block_cache->capacity() / 8 /
+                            std::max<size_t>(options.block_size, 1);
+    return static_cast<int>(
+        std::clamp<uint64_t>(blocks, Readahead::kSequentialBlocks, INT_MAX));
+  }
+
   const Table& table_;  // alive while the pin is
   const TableReadOptions ro_;
   Readahead readahead_;
+  const int cached_run_blocks_;
 };
 
 std::unique_ptr<InternalIterator> Table::NewIterator(

@@ -653,8 +653,142 @@ TEST_P(TableReadaheadTest, ScansReadAheadAndSeeksDoNot) {
   EXPECT_EQ(source->prefetches().size(), after_scan + 1);
 }
 
+// Reading blocks in order, forward or backward, a cursor asks for the
+// lines of the block it reads next while it reads this one: forward, the
+// bytes from this block's end on (a padding block included); backward,
+// those that end where this block begins. Each is about a block long.
+TEST_P(TableReadaheadTest, RunsHintTheBlockTheyReadNext) {
+  Random rnd(6);
+  const Model model = MakeModel(&rnd, 3000, 100);
+  TableOptions options = DbTableOptions(Compression::kNone, 1024);
+  options.page_size = GetParam();
+  const std::string contents = BuildTable(options, model);
+  const std::vector<BlockHandle> handles = DataBlockHandles(contents);
+  ASSERT_GT(handles.size(), 100u);
+  auto owned = std::make_unique<StringSource>(contents);
+  const StringSource* source = owned.get();
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(
+      Table::Open(options, std::move(owned), contents.size(), "n.sst", &table)
+          .ok());
+  const auto end_of = [](const BlockHandle& h) {
+    return h.offset + h.size + kBlockTrailerSize;
+  };
+  const auto hinted = [&](size_t from) {
+    const auto all = source->piece_hints();
+    return std::vector<std::pair<uint64_t, size_t>>(
+        all.begin() + static_cast<std::ptrdiff_t>(from), all.end());
+  };
+  size_t before = source->piece_hints().size();
+  {
+    auto it = table->NewIterator(TableReadOptions());
+    size_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+    ASSERT_EQ(n, model.size());
+  }
+  {
+    // The first block is no run yet; each later one asks for what follows
+    // it, up to where the index block begins, which the last one meets.
+    const uint64_t index_offset = DecodeFooter(contents).index_handle.offset;
+    ASSERT_EQ(end_of(handles.back()), index_offset);
+    const auto hints = hinted(before);
+    ASSERT_EQ(hints.size(), handles.size() - 2);
+    for (size_t i = 1; i + 1 < handles.size(); ++i) {
+      SCOPED_TRACE(i);
+      const auto [offset, n] = hints[i - 1];
+      EXPECT_EQ(offset, end_of(handles[i]));
+      EXPECT_EQ(n, std::min<uint64_t>(handles[i].size + kBlockTrailerSize,
+                                      index_offset - offset));
+      EXPECT_LE(offset, handles[i + 1].offset);
+      // Reaches into the next block (unless padding fills the span).
+      if (GetParam() == 0) {
+        EXPECT_GT(offset + n, handles[i + 1].offset);
+      }
+    }
+  }
+  before = source->piece_hints().size();
+  {
+    auto it = table->NewIterator(TableReadOptions());
+    size_t n = 0;
+    for (it->SeekToLast(); it->Valid(); it->Prev()) ++n;
+    ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+    ASSERT_EQ(n, model.size());
+  }
+  {
+    const auto hints = hinted(before);
+    ASSERT_EQ(hints.size(), handles.size() - 2);
+    for (size_t i = handles.size() - 2; i >= 1; --i) {
+      SCOPED_TRACE(i);
+      const auto [offset, n] = hints[handles.size() - 2 - i];
+      EXPECT_EQ(offset + n, handles[i].offset);
+      EXPECT_EQ(n, std::min<uint64_t>(handles[i].size + kBlockTrailerSize,
+                                      handles[i].offset));
+      EXPECT_LT(offset, end_of(handles[i - 1]));
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(PageSizes, TableReadaheadTest,
                          ::testing::Values(size_t{0}, size_t{4096}));
+
+// A run of blocks read in order puts its first eighth of the cache's
+// capacity in blocks into the cache, and reads the rest without caching
+// them (a hit still serves them): a scan of a whole table fills an eighth
+// of the cache, not all of it, however often it runs. Short scans cache
+// every block they read, as before.
+TEST(TableTest, LongRunsCacheOnlyTheirFirstBlocks) {
+  Random rnd(12);
+  const Model model = MakeModel(&rnd, 6000, 100);
+  TableOptions options = DbTableOptions(Compression::kNone, 1024);
+  const std::string contents = BuildTable(options, model);
+  const size_t num_blocks = DataBlockHandles(contents).size();
+  ASSERT_GT(num_blocks, 400u);
+  for (const size_t capacity : {size_t{256} << 10, size_t{1} << 20}) {
+    SCOPED_TRACE(capacity);
+    const size_t cached_run = capacity / 8 / options.block_size;  // 32, 128
+    BlockCache cache(capacity, 0);
+    options.block_cache = &cache;
+    std::unique_ptr<Table> table;
+    ASSERT_TRUE(OpenTable(options, contents, "l.sst", &table).ok());
+
+    // Forward from the first block, then backward from the last: two runs.
+    CheckScans(*table, model);
+    EXPECT_EQ(cache.EntryCount(), 2 * cached_run);
+    const uint64_t hits = cache.Hits();
+    // Each run meets both cached ends (the second end as a run that is
+    // long already: served from the cache, nothing added).
+    EXPECT_EQ(hits, cached_run);
+    CheckScans(*table, model);
+    EXPECT_EQ(cache.EntryCount(), 2 * cached_run);
+    EXPECT_EQ(cache.Hits(), hits + 4 * cached_run);
+
+    // A short scan from the middle caches each block it reads.
+    {
+      auto it = table->NewIterator(TableReadOptions());
+      auto m = model.begin();
+      std::advance(m, model.size() / 2);
+      it->Seek(m->first);
+      for (int i = 0; i < 100; ++i, ++m) {
+        ASSERT_TRUE(it->Valid());
+        ASSERT_EQ(m->first, it->key().ToString());
+        it->Next();
+      }
+    }
+    const size_t after_short = cache.EntryCount();
+    EXPECT_GT(after_short, 2 * cached_run + 5);
+    EXPECT_LT(after_short, 2 * cached_run + 30);
+
+    // Not filling the cache, nothing is added.
+    TableReadOptions no_fill;
+    no_fill.fill_cache = false;
+    auto it = table->NewIterator(no_fill);
+    size_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    EXPECT_EQ(n, model.size());
+    EXPECT_EQ(cache.EntryCount(), after_short);
+  }
+}
 
 TEST(TableTest, CacheStaysWithinCapacityAndIteratorsPinBlocks) {
   constexpr size_t kCapacity = 64 << 10;
