@@ -103,14 +103,15 @@ class Readahead {
       window_ = whole_table_ ? kWholeTableWindow : kFirstWindow;
     }
     next_offset_ = end;
-    // In a run, the lines of the block the run reads next (about as large
-    // as this one), asked for now, arrive while this one is checked and
-    // decompressed.
+    // In a scan, the lines of the block it reads next (about as large as
+    // this one), asked for now, arrive while this one is checked and
+    // decompressed. Not before: a seek's few steps seldom reach a third
+    // block, and a file missing the page cache would read it for nothing.
     const uint64_t span = handle.size + kBlockTrailerSize;
-    if (in_order_ > 0 && end < data_end) {
+    if (in_order_ >= kSequentialBlocks && end < data_end) {
       file.WillReadPieces(end,
                           static_cast<size_t>(std::min(span, data_end - end)));
-    } else if (in_reverse_ > 0 && handle.offset > 0) {
+    } else if (in_reverse_ >= kSequentialBlocks && handle.offset > 0) {
       const uint64_t start = handle.offset - std::min(span, handle.offset);
       file.WillReadPieces(start, static_cast<size_t>(handle.offset - start));
     }
