@@ -90,14 +90,25 @@ class RandomAccessFile {
   }
 
   // A hint that a point read is about to read bytes of [offset, offset + n)
-  // in pieces (a block's directory, then one of its units), or that a scan
-  // reads them next (the block after the one it reads). A file whose
+  // in pieces (a block's directory, then one of its units). A file whose
   // recent reads have been waiting for the device may ask for the whole
   // range at once, so that the pieces wait for one device read rather than
   // one each; a mapped file whose reads come from memory may ask the CPU
   // for the range's cache lines together, so that the pieces wait for
   // memory once. The default does nothing. Never fails.
   virtual void WillReadPieces(uint64_t offset, size_t n) const {
+    (void)offset;
+    (void)n;
+  }
+
+  // A hint that a scan reads bytes [offset, offset + n) next, once done
+  // with the bytes it reads now (a table scan: the block after this one).
+  // A mapped file whose reads come from memory may ask the CPU for the
+  // range's cache lines (up to its first 8 KiB), so that they arrive while
+  // the scan works; a file whose reads wait for the device should do
+  // nothing (the scan's Prefetch asks the device ahead). The default does
+  // nothing. Never fails.
+  virtual void WillReadNext(uint64_t offset, size_t n) const {
     (void)offset;
     (void)n;
   }

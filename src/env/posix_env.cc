@@ -288,18 +288,19 @@ class PosixMappedFile final : public RandomAccessFile {
     if (offset >= length_ || n == 0) return;
     const size_t count = std::min<uint64_t>(n, length_ - offset);
     if (!faults_.Cold()) {
-      if (count > kMaxPrefetchBytes) return;
-      constexpr uintptr_t kLine = 64;
-      const auto first = reinterpret_cast<uintptr_t>(base_ + offset);
-      const uintptr_t first_line = first & ~(kLine - 1);
-      for (uintptr_t line = (first + count - 1) & ~(kLine - 1);;
-           line -= kLine) {
-        __builtin_prefetch(reinterpret_cast<const void*>(line));
-        if (line == first_line) break;
-      }
+      if (count <= kMaxPrefetchBytes) AskForLines(offset, count);
       return;
     }
     (void)AskForPages(offset, count);
+  }
+
+  // Warm: the range's first 8 KiB of lines asked of the CPU. Cold: nothing
+  // (a scan's Prefetch has asked for the pages; a prefetch of a page not
+  // in memory would be dropped anyway).
+  void WillReadNext(uint64_t offset, size_t n) const override {
+    if (offset >= length_ || n == 0 || faults_.Cold()) return;
+    AskForLines(offset,
+                std::min<uint64_t>({n, length_ - offset, kMaxPrefetchBytes}));
   }
 
   // The mapping is MADV_RANDOM (no read-around on a fault), so reading in
@@ -314,9 +315,23 @@ class PosixMappedFile final : public RandomAccessFile {
   }
 
  private:
-  // The most WillReadPieces asks the CPU to bring into its caches (the
-  // table's point reads ask for blocks of up to 8 KiB).
+  // The most WillReadPieces and WillReadNext ask the CPU to bring into
+  // its caches (a table's point reads and scans ask for blocks of up to
+  // 8 KiB).
   static constexpr size_t kMaxPrefetchBytes = 8192;
+
+  // Asks the CPU for the cache lines of [offset, offset + count), last
+  // first (a point read's pieces start with a block's directory, at its
+  // end). REQUIRES: 0 < count and offset + count <= length_.
+  void AskForLines(uint64_t offset, size_t count) const {
+    constexpr uintptr_t kLine = 64;
+    const auto first = reinterpret_cast<uintptr_t>(base_ + offset);
+    const uintptr_t first_line = first & ~(kLine - 1);
+    for (uintptr_t line = (first + count - 1) & ~(kLine - 1);; line -= kLine) {
+      __builtin_prefetch(reinterpret_cast<const void*>(line));
+      if (line == first_line) break;
+    }
+  }
 
   // The number of pages [offset, offset + count) spans. When reads have
   // been missing the page cache, asks for all of them together, so that

@@ -234,6 +234,11 @@ TEST_F(PosixEnvTest, MappedFilesRead) {
   file->WillReadPieces(9000, 5000);
   file->WillReadPieces(20000, 10);
   file->WillReadPieces(5, 0);
+  file->WillReadNext(0, 8192);
+  file->WillReadNext(9000, 5000);
+  file->WillReadNext(20000, 10);
+  file->WillReadNext(5, 0);
+  file->WillReadNext(1, 1 << 20);
   ASSERT_OK(file->Read(100, 50, &result, scratch));
   EXPECT_EQ(result.ToString(), content.substr(100, 50));
   file.reset();

@@ -1,8 +1,8 @@
 #include "table/table.h"
 
 #include <algorithm>
-#include <climits>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -106,14 +106,14 @@ class Readahead {
     // In a scan, the lines of the block it reads next (about as large as
     // this one), asked for now, arrive while this one is checked and
     // decompressed. Not before: a seek's few steps seldom reach a third
-    // block, and a file missing the page cache would read it for nothing.
+    // block.
     const uint64_t span = handle.size + kBlockTrailerSize;
     if (in_order_ >= kSequentialBlocks && end < data_end) {
-      file.WillReadPieces(end,
-                          static_cast<size_t>(std::min(span, data_end - end)));
+      file.WillReadNext(end,
+                        static_cast<size_t>(std::min(span, data_end - end)));
     } else if (in_reverse_ >= kSequentialBlocks && handle.offset > 0) {
       const uint64_t start = handle.offset - std::min(span, handle.offset);
-      file.WillReadPieces(start, static_cast<size_t>(handle.offset - start));
+      file.WillReadNext(start, static_cast<size_t>(handle.offset - start));
     }
     if (!whole_table_ && in_order_ < kSequentialBlocks) return;
     // Ask again once less than half a window lies prefetched ahead.
@@ -515,19 +515,21 @@ class Table::Iter final : public TwoLevelIterator {
     STRATA_RETURN_IF_ERROR(table_.DecodeIndexValue(index_value, &handle));
     readahead_.OnBlock(*table_.file_, handle, table_.index_handle_.offset);
     // A seek, and the block or two after it, read units as needed; a
-    // scan reads (and caches) whole blocks.
+    // scan reads whole blocks (and caches them, below).
     if (table_.properties_.num_unit_blocks > 0 && !ro_.whole_table_scan &&
         !readahead_.Scanning()) {
       *iter = table_.NewUnitDataIterator(ro_, handle);
       return Status::OK();
     }
     // A long run's blocks past its first eighth of the cache are served
-    // from the cache when there, and otherwise read uncached: a scan of
-    // the whole DB would push out every block others read, and each
-    // block's buffer is then freed for the next rather than kept.
+    // from the cache when there, and otherwise read uncached: a scan of a
+    // large table would push out every block others read, and each
+    // block's buffer is then freed for the next rather than kept. They are
+    // verified as the blocks it caches are, whatever verify_checksums says.
     if (ro_.fill_cache && readahead_.RunLength() >= cached_run_blocks_) {
       TableReadOptions uncached = ro_;
       uncached.fill_cache = false;
+      uncached.verify_checksums = true;
       return table_.NewDataIterator(uncached, handle, iter);
     }
     return table_.NewDataIterator(ro_, handle, iter);
@@ -535,13 +537,14 @@ class Table::Iter final : public TwoLevelIterator {
 
  private:
   // Blocks a run of blocks read in order puts in the cache: an eighth of
-  // the cache's capacity, in blocks of the table's block size.
+  // the cache's capacity, in blocks of the reader's block_size.
   static int CachedRunBlocks(const TableOptions& options) {
-    if (options.block_cache == nullptr) return INT_MAX;
+    constexpr int kMax = std::numeric_limits<int>::max();
+    if (options.block_cache == nullptr) return kMax;
     const uint64_t blocks = options.block_cache->capacity() / 8 /
                             std::max<size_t>(options.block_size, 1);
-    return static_cast<int>(
-        std::clamp<uint64_t>(blocks, Readahead::kSequentialBlocks, INT_MAX));
+    return static_cast<int>(std::clamp<uint64_t>(
+        blocks, Readahead::kSequentialBlocks, static_cast<uint64_t>(kMax)));
   }
 
   const Table& table_;  // alive while the pin is

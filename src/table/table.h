@@ -44,10 +44,12 @@ struct TableReadOptions {
   // is a verified one.
   bool verify_checksums = true;
   // Insert data blocks read from the file into the block cache (lookups
-  // happen either way): every block an iterator reads, but in a run of
-  // blocks read in file order (a scan) only those within its first eighth
-  // of the cache's capacity, in blocks of the table's block size; a block a
-  // point read (Get) reads when it asked for that block recently too
+  // happen either way): every block an iterator reads, but of a run of
+  // blocks read in file order (a scan of the table) only those within its
+  // first eighth of the cache's capacity, in blocks of
+  // TableOptions::block_size (the later ones are verified, whatever
+  // verify_checksums says, as cached ones are); a block a point read
+  // (Get) reads when it asked for that block recently too
   // (BlockCache::AdmitOnRepeat), so that blocks read once at random push
   // out nothing.
   bool fill_cache = true;

@@ -676,7 +676,7 @@ TEST_P(TableReadaheadTest, RunsHintTheBlockTheyReadNext) {
     return h.offset + h.size + kBlockTrailerSize;
   };
   const auto hinted = [&](size_t from) {
-    const auto all = source->piece_hints();
+    const auto all = source->next_hints();
     return std::vector<std::pair<uint64_t, size_t>>(
         all.begin() + static_cast<std::ptrdiff_t>(from), all.end());
   };
@@ -688,8 +688,8 @@ TEST_P(TableReadaheadTest, RunsHintTheBlockTheyReadNext) {
     for (int n = 0; n < 6 && it->Valid(); ++n) it->Next();
     ASSERT_TRUE(it->status().ok()) << it->status().ToString();
   }
-  EXPECT_TRUE(source->piece_hints().empty());
-  size_t before = source->piece_hints().size();
+  EXPECT_TRUE(source->next_hints().empty());
+  size_t before = source->next_hints().size();
   {
     auto it = table->NewIterator(TableReadOptions());
     size_t n = 0;
@@ -717,7 +717,7 @@ TEST_P(TableReadaheadTest, RunsHintTheBlockTheyReadNext) {
       }
     }
   }
-  before = source->piece_hints().size();
+  before = source->next_hints().size();
   {
     auto it = table->NewIterator(TableReadOptions());
     size_t n = 0;
@@ -838,6 +838,36 @@ TEST(TableTest, CacheStaysWithinCapacityAndIteratorsPinBlocks) {
   pinned->Next();
   ASSERT_TRUE(pinned->Valid());
   EXPECT_EQ(std::next(models[0].begin())->first, pinned->key().ToString());
+}
+
+// The blocks of a long run that enter no cache are verified as those that
+// do, whatever verify_checksums says: a damaged block far into a scan
+// that does not verify is still Corruption, not wrong data.
+TEST(TableTest, LongRunsVerifyTheBlocksTheyDoNotCache) {
+  Random rnd(13);
+  const Model model = MakeModel(&rnd, 6000, 100);
+  TableOptions options = DbTableOptions(Compression::kNone, 1024);
+  std::string contents = BuildTable(options, model);
+  const std::vector<BlockHandle> handles = DataBlockHandles(contents);
+  ASSERT_GT(handles.size(), 400u);
+  BlockCache cache(256 << 10, 0);  // a run caches 32 blocks
+  options.block_cache = &cache;
+  // A value byte in the middle of block 300: the block still parses.
+  contents[handles[300].offset + handles[300].size / 2] ^= 0x20;
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, "v.sst", &table).ok());
+  TableReadOptions no_verify;
+  no_verify.verify_checksums = false;
+  auto it = table->NewIterator(no_verify);
+  auto m = model.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
+    ASSERT_NE(m, model.end());
+    ASSERT_EQ(m->first, it->key().ToString());
+    ASSERT_EQ(m->second, it->value().ToString()) << "silently wrong data";
+  }
+  EXPECT_TRUE(it->status().IsCorruption()) << it->status().ToString();
+  EXPECT_NE(m, model.end());
+  EXPECT_EQ(cache.EntryCount(), 32u);
 }
 
 // Get hands the handler the following entries for as long as it asks,

@@ -106,6 +106,16 @@ class StringSource final : public RandomAccessFile {
     std::lock_guard<std::mutex> lock(prefetches_mu_);
     return piece_hints_;
   }
+  // Records the hint.
+  void WillReadNext(uint64_t offset, size_t n) const override {
+    std::lock_guard<std::mutex> lock(prefetches_mu_);
+    next_hints_.emplace_back(offset, n);
+  }
+  // Every WillReadNext(offset, n) so far, in order.
+  std::vector<std::pair<uint64_t, size_t>> next_hints() const {
+    std::lock_guard<std::mutex> lock(prefetches_mu_);
+    return next_hints_;
+  }
 
  private:
   const std::string contents_;
@@ -115,6 +125,7 @@ class StringSource final : public RandomAccessFile {
   mutable std::mutex prefetches_mu_;
   mutable std::vector<std::pair<uint64_t, size_t>> prefetches_;
   mutable std::vector<std::pair<uint64_t, size_t>> piece_hints_;
+  mutable std::vector<std::pair<uint64_t, size_t>> next_hints_;
 };
 
 // ---- Internal keys and a model --------------------------------------------
