@@ -335,14 +335,14 @@ struct ReadOptions {
   // Verify block checksums on every read (not only when blocks are cached).
   bool verify_checksums = true;
   // Put blocks read for this operation in the block cache: every block an
-  // iterator reads, but for a long scan: of a run of one table's blocks
-  // read in order, only the first eighth of the cache's capacity (so that
-  // a scan of a large table does not push out every block other reads
-  // use); a
-  // block a Get reads once it reads that block a second time while the
-  // cache still remembers the first (so that blocks read once at random
-  // push out none that are read again). false: cache nothing (lookups
-  // happen either way).
+  // iterator reads, but for a long scan: of a run of blocks read in order
+  // (a level's tables one after another; a seek starts a new run), only
+  // the first eighth of the cache's capacity, so that a scan of much of
+  // the DB does not push out every block other reads use; a block a Get
+  // reads once it reads that block a second time while the cache still
+  // remembers the first (so that blocks read once at random push out none
+  // that are read again). false: cache nothing (lookups happen either
+  // way).
   bool fill_cache = true;
   // Iterators yield only keys >= lower_bound (inclusive) ...
   std::optional<std::string> lower_bound;

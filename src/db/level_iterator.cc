@@ -80,13 +80,20 @@ class LevelIterator final : public TwoLevelIterator {
       return Status::Corruption("level iterator", "bad file entry");
     }
     std::memcpy(&f, file_value.data(), sizeof(f));
-    *iter = table_cache_->NewIterator(options_, *f);
+    // A scan that goes on into the next table goes on counting its run.
+    TableReadOptions options = options_;
+    options.scan_run = &scan_run_;
+    options.continues_run = Continuing();
+    *iter = table_cache_->NewIterator(options, *f);
     return Status::OK();
   }
 
  private:
   TableCache* const table_cache_;
   const TableReadOptions options_;
+  // Blocks read in order so far by the tables' cursors (TableReadOptions::
+  // scan_run); only they touch it, and only while this cursor lives.
+  int scan_run_ = 0;
 };
 
 }  // namespace

@@ -514,6 +514,7 @@ class Table::Iter final : public TwoLevelIterator {
     BlockHandle handle;
     STRATA_RETURN_IF_ERROR(table_.DecodeIndexValue(index_value, &handle));
     readahead_.OnBlock(*table_.file_, handle, table_.index_handle_.offset);
+    const int run = CountRun();
     // A seek, and the block or two after it, read units as needed; a
     // scan reads whole blocks (and caches them, below).
     if (table_.properties_.num_unit_blocks > 0 && !ro_.whole_table_scan &&
@@ -522,11 +523,11 @@ class Table::Iter final : public TwoLevelIterator {
       return Status::OK();
     }
     // A long run's blocks past its first eighth of the cache are served
-    // from the cache when there, and otherwise read uncached: a scan of a
-    // large table would push out every block others read, and each
+    // from the cache when there, and otherwise read uncached: a scan of
+    // many blocks would push out every block others read, and each
     // block's buffer is then freed for the next rather than kept. They are
     // verified as the blocks it caches are, whatever verify_checksums says.
-    if (ro_.fill_cache && readahead_.RunLength() >= cached_run_blocks_) {
+    if (ro_.fill_cache && run >= cached_run_blocks_) {
       TableReadOptions uncached = ro_;
       uncached.fill_cache = false;
       uncached.verify_checksums = true;
@@ -536,6 +537,22 @@ class Table::Iter final : public TwoLevelIterator {
   }
 
  private:
+  // The blocks read in order before the one just opened: in this table's
+  // run, or with a level's count, in the tables before it too.
+  int CountRun() {
+    const int in_table = readahead_.RunLength();
+    const bool first = first_block_;
+    first_block_ = false;
+    if (ro_.scan_run == nullptr) return in_table;
+    int& run = *ro_.scan_run;
+    if (in_table > 0 || (first && ro_.continues_run)) {
+      if (run < std::numeric_limits<int>::max()) ++run;
+    } else {
+      run = 0;
+    }
+    return run;
+  }
+
   // Blocks a run of blocks read in order puts in the cache: an eighth of
   // the cache's capacity, in blocks of the reader's block_size.
   static int CachedRunBlocks(const TableOptions& options) {
@@ -551,6 +568,7 @@ class Table::Iter final : public TwoLevelIterator {
   const TableReadOptions ro_;
   Readahead readahead_;
   const int cached_run_blocks_;
+  bool first_block_ = true;  // no block opened yet
 };
 
 std::unique_ptr<InternalIterator> Table::NewIterator(

@@ -45,8 +45,9 @@ struct TableReadOptions {
   bool verify_checksums = true;
   // Insert data blocks read from the file into the block cache (lookups
   // happen either way): every block an iterator reads, but of a run of
-  // blocks read in file order (a scan of the table) only those within its
-  // first eighth of the cache's capacity, in blocks of
+  // blocks read in file order (a scan of the table, or of a level's tables
+  // with scan_run) only those within its first eighth of the cache's
+  // capacity, in blocks of
   // TableOptions::block_size (the later ones are verified, whatever
   // verify_checksums says, as cached ones are); a block a point read
   // (Get) reads when it asked for that block recently too
@@ -59,6 +60,13 @@ struct TableReadOptions {
   // once it has read a few blocks in file order (a scan), and never for a
   // seek that reads a block or two.
   bool whole_table_scan = false;
+  // A level's cursor, whose scan goes on from one table into the next:
+  // where it counts the blocks read in order so far (across tables; for
+  // fill_cache's share of a run), and whether this table's first block
+  // goes on from the table before (else it starts a new run). Null: each
+  // table counts its own. The count must outlive the table's cursor.
+  int* scan_run = nullptr;
+  bool continues_run = false;
 };
 
 class Table {

@@ -86,46 +86,41 @@ class StringSource final : public RandomAccessFile {
   // while no read is running.
   void FailReadsFrom(uint64_t offset) { fail_from_ = offset; }
 
-  // Records the hint.
+  // Each hint is recorded; prefetches(), piece_hints() and next_hints()
+  // return every Prefetch, WillReadPieces and WillReadNext (offset, n) so
+  // far, in order.
   void Prefetch(uint64_t offset, size_t n) const override {
-    std::lock_guard<std::mutex> lock(prefetches_mu_);
-    prefetches_.emplace_back(offset, n);
+    Note(&prefetches_, offset, n);
   }
-  // Every Prefetch(offset, n) so far, in order.
-  std::vector<std::pair<uint64_t, size_t>> prefetches() const {
-    std::lock_guard<std::mutex> lock(prefetches_mu_);
-    return prefetches_;
-  }
-  // Records the hint.
   void WillReadPieces(uint64_t offset, size_t n) const override {
-    std::lock_guard<std::mutex> lock(prefetches_mu_);
-    piece_hints_.emplace_back(offset, n);
+    Note(&piece_hints_, offset, n);
   }
-  // Every WillReadPieces(offset, n) so far, in order.
-  std::vector<std::pair<uint64_t, size_t>> piece_hints() const {
-    std::lock_guard<std::mutex> lock(prefetches_mu_);
-    return piece_hints_;
-  }
-  // Records the hint.
   void WillReadNext(uint64_t offset, size_t n) const override {
-    std::lock_guard<std::mutex> lock(prefetches_mu_);
-    next_hints_.emplace_back(offset, n);
+    Note(&next_hints_, offset, n);
   }
-  // Every WillReadNext(offset, n) so far, in order.
-  std::vector<std::pair<uint64_t, size_t>> next_hints() const {
-    std::lock_guard<std::mutex> lock(prefetches_mu_);
-    return next_hints_;
-  }
+  using Hints = std::vector<std::pair<uint64_t, size_t>>;
+  Hints prefetches() const { return Copy(prefetches_); }
+  Hints piece_hints() const { return Copy(piece_hints_); }
+  Hints next_hints() const { return Copy(next_hints_); }
 
  private:
+  void Note(Hints* hints, uint64_t offset, size_t n) const {
+    std::lock_guard<std::mutex> lock(hints_mu_);
+    hints->emplace_back(offset, n);
+  }
+  Hints Copy(const Hints& hints) const {
+    std::lock_guard<std::mutex> lock(hints_mu_);
+    return hints;
+  }
+
   const std::string contents_;
   std::atomic<int>* reads_;
   const bool lend_;
   uint64_t fail_from_ = UINT64_MAX;
-  mutable std::mutex prefetches_mu_;
-  mutable std::vector<std::pair<uint64_t, size_t>> prefetches_;
-  mutable std::vector<std::pair<uint64_t, size_t>> piece_hints_;
-  mutable std::vector<std::pair<uint64_t, size_t>> next_hints_;
+  mutable std::mutex hints_mu_;
+  mutable Hints prefetches_;
+  mutable Hints piece_hints_;
+  mutable Hints next_hints_;
 };
 
 // ---- Internal keys and a model --------------------------------------------

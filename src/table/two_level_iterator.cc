@@ -62,7 +62,9 @@ void TwoLevelIterator::SkipEmptyDataBlocksForward() {
   while (!data_.Valid()) {
     if (!Healthy() || !index_.Valid()) return;
     index_.Next();
+    continuing_ = true;
     InitDataBlock();
+    continuing_ = false;
     if (data_.get() != nullptr) data_.SeekToFirst();
   }
 }
@@ -71,7 +73,9 @@ void TwoLevelIterator::SkipEmptyDataBlocksBackward() {
   while (!data_.Valid()) {
     if (!Healthy() || !index_.Valid()) return;
     index_.Prev();
+    continuing_ = true;
     InitDataBlock();
+    continuing_ = false;
     if (data_.get() != nullptr) data_.SeekToLast();
   }
 }

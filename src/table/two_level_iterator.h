@@ -59,6 +59,11 @@ class TwoLevelIterator : public InternalIterator {
   virtual Status OpenBlock(const Slice& index_value,
                            std::unique_ptr<InternalIterator>* iter);
 
+  // While OpenBlock runs: whether the block follows the one before it in
+  // index order, the cursor having stepped past that one's entries (by
+  // Next or Prev, or a seek past its last), rather than a seek's.
+  bool Continuing() const { return continuing_; }
+
  private:
   // Opens the block of the current index entry into data_, or clears data_
   // when the index is not positioned. Keeps the open block when the entry
@@ -77,6 +82,7 @@ class TwoLevelIterator : public InternalIterator {
   IteratorWrapper data_;
   std::string data_block_value_;  // index value data_ was opened for
   Status status_;                 // first error seen; sticky
+  bool continuing_ = false;       // see Continuing()
 };
 
 }  // namespace strata::internal

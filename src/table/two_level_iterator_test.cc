@@ -218,6 +218,58 @@ TEST(TwoLevelIteratorTest, ReseekInTheSameBlockDoesNotReopenIt) {
   EXPECT_EQ(after_first, opens);
 }
 
+// A subclass that opens blocks itself, noting for each whether it was
+// opened Continuing() from the block before.
+class NotingIterator final : public TwoLevelIterator {
+ public:
+  explicit NotingIterator(const Fixture& f)
+      : TwoLevelIterator(std::make_unique<VectorIterator>(&f.index),
+                         std::shared_ptr<const void>()),
+        f_(f) {}
+  std::vector<std::pair<int, bool>> opened;  // (block, continuing)
+
+ protected:
+  Status OpenBlock(const Slice& value,
+                   std::unique_ptr<InternalIterator>* iter) override {
+    const int n = std::stoi(value.ToString());
+    opened.emplace_back(n, Continuing());
+    *iter = std::make_unique<VectorIterator>(&f_.blocks[n]);
+    return Status::OK();
+  }
+
+ private:
+  const Fixture& f_;
+};
+
+// A block opened by stepping past the one before (Next or Prev, empty
+// blocks skipped) is Continuing(); one a seek lands in is not.
+TEST(TwoLevelIteratorTest, BlocksSteppedIntoAreContinuing) {
+  Random rnd(9);
+  const Fixture f = MakeFixture(&rnd, 40);
+  NotingIterator it(f);
+  it.SeekToFirst();
+  while (it.Valid()) it.Next();
+  ASSERT_EQ(it.opened.size(), f.blocks.size());
+  for (size_t i = 0; i < it.opened.size(); ++i) {
+    EXPECT_EQ(it.opened[i].first, static_cast<int>(i));
+    EXPECT_EQ(it.opened[i].second, i > 0) << i;
+  }
+  it.opened.clear();
+  it.SeekToLast();
+  while (it.Valid()) it.Prev();
+  ASSERT_EQ(it.opened.size(), f.blocks.size());
+  for (size_t i = 0; i < it.opened.size(); ++i) {
+    EXPECT_EQ(it.opened[i].first, static_cast<int>(f.blocks.size() - 1 - i));
+    EXPECT_EQ(it.opened[i].second, i > 0) << i;
+  }
+  // A seek into a block with entries opens it alone, not continuing.
+  it.opened.clear();
+  it.Seek("k020");
+  ASSERT_TRUE(it.Valid());
+  ASSERT_EQ(it.opened.size(), 1u);
+  EXPECT_FALSE(it.opened[0].second);
+}
+
 TEST(TwoLevelIteratorTest, FailedBlockOpenStopsIteration) {
   Random rnd(22);
   const Fixture f = MakeFixture(&rnd, 60);
