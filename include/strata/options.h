@@ -336,9 +336,11 @@ struct ReadOptions {
   bool verify_checksums = true;
   // Put blocks read for this operation in the block cache: every block an
   // iterator reads, but for a long scan: of a run of blocks read in order
-  // (a level's tables one after another; a seek starts a new run), only
-  // the first eighth of the cache's capacity, so that a scan of much of
-  // the DB does not push out every block other reads use; a block a Get
+  // (a level's tables one after another, each L0 table alone; a seek
+  // starts new runs), only the first eighth of the cache's capacity, so
+  // that a scan of much of the DB does not push out every block other
+  // reads use (a scan fills an eighth for each level and L0 table it
+  // reads); a block a Get
   // reads once it reads that block a second time while the cache still
   // remembers the first (so that blocks read once at random push out none
   // that are read again). false: cache nothing (lookups happen either

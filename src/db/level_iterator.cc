@@ -88,11 +88,15 @@ class LevelIterator final : public TwoLevelIterator {
     return Status::OK();
   }
 
+  // A seek starts a new run, wherever it lands.
+  void OnSeek() override { scan_run_ = 0; }
+
  private:
   TableCache* const table_cache_;
   const TableReadOptions options_;
   // Blocks read in order so far by the tables' cursors (TableReadOptions::
-  // scan_run); only they touch it, and only while this cursor lives.
+  // scan_run), which touch it only while they are used, never as they are
+  // destroyed (after it).
   int scan_run_ = 0;
 };
 

@@ -514,26 +514,28 @@ class Table::Iter final : public TwoLevelIterator {
     BlockHandle handle;
     STRATA_RETURN_IF_ERROR(table_.DecodeIndexValue(index_value, &handle));
     readahead_.OnBlock(*table_.file_, handle, table_.index_handle_.offset);
-    const int run = CountRun();
-    // A seek, and the block or two after it, read units as needed; a
-    // scan reads whole blocks (and caches them, below).
-    if (table_.properties_.num_unit_blocks > 0 && !ro_.whole_table_scan &&
-        !readahead_.Scanning()) {
-      *iter = table_.NewUnitDataIterator(ro_, handle);
-      return Status::OK();
-    }
     // A long run's blocks past its first eighth of the cache are served
     // from the cache when there, and otherwise read uncached: a scan of
     // many blocks would push out every block others read, and each
     // block's buffer is then freed for the next rather than kept. They are
     // verified as the blocks it caches are, whatever verify_checksums says.
-    if (ro_.fill_cache && run >= cached_run_blocks_) {
-      TableReadOptions uncached = ro_;
+    const int run = CountRun();
+    const bool long_run = ro_.fill_cache && run >= cached_run_blocks_;
+    TableReadOptions uncached;
+    if (long_run) {
+      uncached = ro_;
       uncached.fill_cache = false;
       uncached.verify_checksums = true;
-      return table_.NewDataIterator(uncached, handle, iter);
     }
-    return table_.NewDataIterator(ro_, handle, iter);
+    const TableReadOptions& ro = long_run ? uncached : ro_;
+    // A seek, and the block or two after it (a table's first two in a
+    // level's run too), read units as needed; a scan reads whole blocks.
+    if (table_.properties_.num_unit_blocks > 0 && !ro_.whole_table_scan &&
+        !readahead_.Scanning()) {
+      *iter = table_.NewUnitDataIterator(ro, handle);
+      return Status::OK();
+    }
+    return table_.NewDataIterator(ro, handle, iter);
   }
 
  private:

@@ -64,7 +64,8 @@ struct TableReadOptions {
   // where it counts the blocks read in order so far (across tables; for
   // fill_cache's share of a run), and whether this table's first block
   // goes on from the table before (else it starts a new run). Null: each
-  // table counts its own. The count must outlive the table's cursor.
+  // table counts its own. The cursor touches the count only while used
+  // (never as it is destroyed).
   int* scan_run = nullptr;
   bool continues_run = false;
 };

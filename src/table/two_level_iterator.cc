@@ -82,6 +82,7 @@ void TwoLevelIterator::SkipEmptyDataBlocksBackward() {
 
 void TwoLevelIterator::SeekToFirst() {
   if (!Healthy()) return;
+  OnSeek();
   index_.SeekToFirst();
   InitDataBlock();
   if (data_.get() != nullptr) data_.SeekToFirst();
@@ -90,6 +91,7 @@ void TwoLevelIterator::SeekToFirst() {
 
 void TwoLevelIterator::SeekToLast() {
   if (!Healthy()) return;
+  OnSeek();
   index_.SeekToLast();
   InitDataBlock();
   if (data_.get() != nullptr) data_.SeekToLast();
@@ -98,6 +100,7 @@ void TwoLevelIterator::SeekToLast() {
 
 void TwoLevelIterator::Seek(const Slice& target) {
   if (!Healthy()) return;
+  OnSeek();
   // The first index key >= target locates the only block that can hold
   // the first entry >= target, unless that block's entries are all
   // smaller: then it is the first entry of a later block.
@@ -109,6 +112,7 @@ void TwoLevelIterator::Seek(const Slice& target) {
 
 void TwoLevelIterator::SeekForPrev(const Slice& target) {
   if (!Healthy()) return;
+  OnSeek();
   // Every entry of the blocks after the first index key >= target is
   // greater than target; when no index key is >= target, the answer is
   // in the last block.

@@ -64,6 +64,11 @@ class TwoLevelIterator : public InternalIterator {
   // Next or Prev, or a seek past its last), rather than a seek's.
   bool Continuing() const { return continuing_; }
 
+  // Called as each Seek, SeekForPrev, SeekToFirst and SeekToLast begins
+  // (before any block opens: a seek may land in the open block and open
+  // none). The default does nothing.
+  virtual void OnSeek() {}
+
  private:
   // Opens the block of the current index entry into data_, or clears data_
   // when the index is not positioned. Keeps the open block when the entry

@@ -219,7 +219,7 @@ TEST(TwoLevelIteratorTest, ReseekInTheSameBlockDoesNotReopenIt) {
 }
 
 // A subclass that opens blocks itself, noting for each whether it was
-// opened Continuing() from the block before.
+// opened Continuing() from the block before, and counting OnSeek calls.
 class NotingIterator final : public TwoLevelIterator {
  public:
   explicit NotingIterator(const Fixture& f)
@@ -227,8 +227,10 @@ class NotingIterator final : public TwoLevelIterator {
                          std::shared_ptr<const void>()),
         f_(f) {}
   std::vector<std::pair<int, bool>> opened;  // (block, continuing)
+  int seeks = 0;
 
  protected:
+  void OnSeek() override { ++seeks; }
   Status OpenBlock(const Slice& value,
                    std::unique_ptr<InternalIterator>* iter) override {
     const int n = std::stoi(value.ToString());
@@ -242,7 +244,8 @@ class NotingIterator final : public TwoLevelIterator {
 };
 
 // A block opened by stepping past the one before (Next or Prev, empty
-// blocks skipped) is Continuing(); one a seek lands in is not.
+// blocks skipped) is Continuing(); one a seek lands in is not. Every seek
+// calls OnSeek, one landing in the open block (opening none) too.
 TEST(TwoLevelIteratorTest, BlocksSteppedIntoAreContinuing) {
   Random rnd(9);
   const Fixture f = MakeFixture(&rnd, 40);
@@ -268,6 +271,11 @@ TEST(TwoLevelIteratorTest, BlocksSteppedIntoAreContinuing) {
   ASSERT_TRUE(it.Valid());
   ASSERT_EQ(it.opened.size(), 1u);
   EXPECT_FALSE(it.opened[0].second);
+  EXPECT_EQ(it.seeks, 3);  // SeekToFirst, SeekToLast, Seek
+  it.Seek("k020");
+  it.SeekForPrev("k020");
+  EXPECT_EQ(it.opened.size(), 1u);
+  EXPECT_EQ(it.seeks, 5);
 }
 
 TEST(TwoLevelIteratorTest, FailedBlockOpenStopsIteration) {
