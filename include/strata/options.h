@@ -340,11 +340,10 @@ struct ReadOptions {
   // starts new runs), only the first eighth of the cache's capacity, so
   // that a scan of much of the DB does not push out every block other
   // reads use (a scan fills an eighth for each level and L0 table it
-  // reads); a block a Get
-  // reads once it reads that block a second time while the cache still
-  // remembers the first (so that blocks read once at random push out none
-  // that are read again). false: cache nothing (lookups happen either
-  // way).
+  // reads); a block a Get reads once it reads that block a second time
+  // while the cache still remembers the first (so that blocks read once
+  // at random push out none that are read again). false: cache nothing
+  // (lookups happen either way).
   bool fill_cache = true;
   // Iterators yield only keys >= lower_bound (inclusive) ...
   std::optional<std::string> lower_bound;

@@ -47,10 +47,9 @@ struct TableReadOptions {
   // happen either way): every block an iterator reads, but of a run of
   // blocks read in file order (a scan of the table, or of a level's tables
   // with scan_run) only those within its first eighth of the cache's
-  // capacity, in blocks of
-  // TableOptions::block_size (the later ones are verified, whatever
-  // verify_checksums says, as cached ones are); a block a point read
-  // (Get) reads when it asked for that block recently too
+  // capacity, in blocks of TableOptions::block_size (the later ones are
+  // verified, whatever verify_checksums says, as cached ones are); a block
+  // a point read (Get) reads when it asked for that block recently too
   // (BlockCache::AdmitOnRepeat), so that blocks read once at random push
   // out nothing.
   bool fill_cache = true;
