@@ -219,6 +219,9 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   void SetReadSamplePeriodForTest(uint64_t entries) {
     read_sample_period_.store(entries, std::memory_order_relaxed);
   }
+  // For tests: how many sources (memtables, L0 tables, deeper levels) an
+  // iterator made now with `options` would merge.
+  Result<size_t> CursorSourcesForTest(const ReadOptions& options);
   // The burst a paced garbage-collection job may move at once
   // (Options::value_log_gc_bytes_per_second).
   static constexpr uint64_t kGcPaceBurstBytes = 4ull << 20;
@@ -503,11 +506,13 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // tombstones visible at `sequence` (null if none; with a null
   // `range_tombstones` none are gathered, and no table is opened for
   // them). The caller keeps `sv` (and the caches) alive while `*result`
-  // lives.
+  // lives. `*sources` (when not null) is set to the number of sources
+  // merged.
   Status NewInternalIterator(const ReadOptions& options, const SuperVersion& sv,
                              SequenceNumber sequence,
                              std::unique_ptr<InternalIterator>* result,
-                             RangeTombstoneListPtr* range_tombstones);
+                             RangeTombstoneListPtr* range_tombstones,
+                             size_t* sources = nullptr);
   // The sequence a read sees (options.snapshot's, or the latest) and the
   // super-version to read it from. InvalidArgument if options.snapshot is
   // not a live snapshot of this DB.

@@ -513,7 +513,8 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
                                    const SuperVersion& sv,
                                    SequenceNumber sequence,
                                    std::unique_ptr<InternalIterator>* result,
-                                   RangeTombstoneListPtr* range_tombstones) {
+                                   RangeTombstoneListPtr* range_tombstones,
+                                   size_t* sources) {
   TableReadOptions ro;
   // paranoid_checks: every block read is verified, whatever the caller asks.
   ro.verify_checksums = options.verify_checksums || options_.paranoid_checks;
@@ -534,9 +535,17 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
                               static_cast<size_t>(sv.version->num_levels());
   children.reserve(max_children);
   max_sequences.reserve(max_children);
-  // The active memtable may still grow, with invisible entries only.
-  children.push_back(sv.mem->NewIterator());
-  max_sequences.push_back(kMaxSequenceNumber);
+  // The active memtable may still grow, with invisible entries only. At a
+  // published sequence every entry up to it is in the memtable already
+  // (CommitPipeline invariant 2; the count is read after the sequence's
+  // acquire), so a memtable without point entries now has none this
+  // iterator can see and is left out: a DB whose other entries are all in
+  // one sorted level then reads that level with no merge above it. A
+  // reader of every sequence (kMaxSequenceNumber) keeps it.
+  if (sequence == kMaxSequenceNumber || sv.mem->NumEntries() > 0) {
+    children.push_back(sv.mem->NewIterator());
+    max_sequences.push_back(kMaxSequenceNumber);
+  }
   collect(sv.mem->RangeTombstones());
   for (const auto& m : sv.imm) {
     children.push_back(m->NewIterator());
@@ -571,6 +580,7 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
     }
     max_sequences.push_back(level_max);
   }
+  if (sources != nullptr) *sources = children.size();
   if (!want_tombstones) {
     *result = NewMergingIterator(icmp_.get(), std::move(children));
     return Status::OK();
@@ -592,6 +602,18 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
                                      std::move(max_sequences))
                 : NewMergingIterator(icmp_.get(), std::move(children));
   return Status::OK();
+}
+
+Result<size_t> DBImpl::CursorSourcesForTest(const ReadOptions& options) {
+  SequenceNumber sequence = 0;
+  std::shared_ptr<const SuperVersion> sv;
+  STRATA_RETURN_IF_ERROR(GetReadState(options, &sequence, &sv));
+  std::unique_ptr<InternalIterator> iter;
+  RangeTombstoneListPtr tombstones;
+  size_t sources = 0;
+  STRATA_RETURN_IF_ERROR(NewInternalIterator(options, *sv, sequence, &iter,
+                                             &tombstones, &sources));
+  return sources;
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {

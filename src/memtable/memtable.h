@@ -122,8 +122,12 @@ class MemTable {
   size_t ApproximateMemoryUsage() const {
     return arena_.MemoryUsage() + node_arena_.MemoryUsage();
   }
+  // Point entries added so far (counted as they are added, before a
+  // group links them).
   uint64_t NumEntries() const {
-    // relaxed: a statistic.
+    // relaxed: a statistic, and published to readers by the pipeline's
+    // release of the sequence (a reader that acquired a sequence counts
+    // every entry up to it: DBImpl::NewInternalIterator relies on it).
     return num_entries_.load(std::memory_order_relaxed);
   }
   uint64_t NumDeletions() const {
