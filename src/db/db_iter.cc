@@ -32,6 +32,7 @@ class DBIter final : public Iterator {
          std::shared_ptr<const void> pinned)
       : pinned_(std::move(pinned)),
         ucmp_(options.user_comparator),
+        bytewise_(ucmp_ == BytewiseComparator()),
         vcmp_(options.versioned_comparator),
         sequence_(options.sequence),
         min_ts_(options.min_timestamp),
@@ -171,8 +172,8 @@ class DBIter final : public Iterator {
       return;
     }
     // Skip the rest of the current key's versions.
-    saved_key_.assign(ExtractUserKey(source_->key()).data(),
-                      ExtractUserKey(source_->key()).size());
+    const Slice current = ExtractUserKey(source_->key());
+    saved_key_.assign(current.data(), current.size());
     source_->Next();
     FindNextUserEntry(/*skipping=*/true, saved_key_);
     Positioned(/*first=*/false);
@@ -221,10 +222,16 @@ class DBIter final : public Iterator {
   int GroupCompare(const Slice& a, const Slice& b) const {
     if constexpr (kVersioned) {
       if (all_versions_) return vcmp_->Compare(a, b);
-      return ucmp_->Compare(StripTimestamp(a), StripTimestamp(b));
+      return UserCompare(StripTimestamp(a), StripTimestamp(b));
     } else {
-      return ucmp_->Compare(a, b);
+      return UserCompare(a, b);
     }
+  }
+
+  // Orders keys by ucmp_: the default order inline, without the virtual
+  // call (every step forward compares once).
+  int UserCompare(const Slice& a, const Slice& b) const {
+    return bytewise_ ? a.compare(b) : ucmp_->Compare(a, b);
   }
 
   bool Visible(const ParsedInternalKey& ikey) const {
@@ -258,11 +265,10 @@ class DBIter final : public Iterator {
   void ResolveValue() {
     resolved_ = false;
     if (!valid_ || keys_only_) return;
+    // Forward, FindNextUserEntry noted the entry's type; reverse, the
+    // saved entry's.
     const bool pointer =
-        direction_ == Direction::kForward
-            ? ExtractType(source_->key()) ==
-                  static_cast<uint8_t>(ValueType::kValuePointer)
-            : saved_pointer_;
+        direction_ == Direction::kForward ? current_pointer_ : saved_pointer_;
     if (!pointer) return;
     const Slice raw = direction_ == Direction::kForward ? source_->value()
                                                         : Slice(saved_value_);
@@ -395,7 +401,7 @@ class DBIter final : public Iterator {
       // invisible (as_of, a history window), and stepping through it past
       // the bound could read the rest of the DB.
       if (kVersioned && upper_ &&
-          ucmp_->Compare(KeyOf(ikey.user_key), *upper_) >= 0) {
+          UserCompare(KeyOf(ikey.user_key), *upper_) >= 0) {
         break;
       }
       if (!Visible(ikey) ||  // too new for this view
@@ -403,8 +409,7 @@ class DBIter final : public Iterator {
         source_->Next();
         continue;
       }
-      if (!kVersioned && upper_ &&
-          ucmp_->Compare(ikey.user_key, *upper_) >= 0) {
+      if (!kVersioned && upper_ && UserCompare(ikey.user_key, *upper_) >= 0) {
         break;
       }
       size_t fragment = 0;
@@ -436,6 +441,7 @@ class DBIter final : public Iterator {
         source_->Next();
         continue;
       }
+      current_pointer_ = ikey.type == ValueType::kValuePointer;
       valid_ = true;
       return;
     }
@@ -449,7 +455,7 @@ class DBIter final : public Iterator {
     while (source_->Valid()) {
       ParsedInternalKey ikey;
       if (!Parse(&ikey)) return;
-      if (lower_ && ucmp_->Compare(KeyOf(ikey.user_key), *lower_) < 0) break;
+      if (lower_ && UserCompare(KeyOf(ikey.user_key), *lower_) < 0) break;
       if (!Visible(ikey)) {
         source_->Prev();
         continue;
@@ -509,6 +515,7 @@ class DBIter final : public Iterator {
   // sample_read_ and on_seek_ may point into what it pins.
   std::shared_ptr<const void> pinned_;
   const Comparator* const ucmp_;
+  const bool bytewise_;           // ucmp_ is BytewiseComparator()
   const Comparator* const vcmp_;  // versioned only
   const SequenceNumber sequence_;
   const uint64_t min_ts_;
@@ -540,6 +547,9 @@ class DBIter final : public Iterator {
   SequenceNumber saved_sequence_ = 0;
   bool saved_deleted_ = false;
   bool saved_pointer_ = false;
+  // Forward: the current entry holds a value pointer (its type, noted as
+  // FindNextUserEntry lands on it).
+  bool current_pointer_ = false;
   // The current entry's value, read through its pointer.
   bool resolved_ = false;
   std::string resolved_value_;
