@@ -36,6 +36,20 @@ class InternalIterator {
   virtual Slice value() const = 0;
   virtual Status status() const = 0;
 
+  // Next(), then whether the iterator is Valid() and, when it is, its
+  // key() and value() (left alone otherwise): one virtual call for what
+  // an iterator stacked on this one asks after every step. The default
+  // asks each in turn; the iterators a scan steps through (blocks, a
+  // table's data blocks, tables, levels, merges, memtables) override it.
+  // REQUIRES: Valid().
+  virtual bool NextAndGet(Slice* key, Slice* value) {
+    Next();
+    if (!Valid()) return false;
+    *key = this->key();
+    *value = this->value();
+    return true;
+  }
+
   // Range-deletion support (only merging iterators implement it). Moves
   // every child whose entries all have a sequence below `sequence` (as
   // declared when the merge was built) past `target` in the direction of
@@ -56,9 +70,10 @@ class InternalIterator {
   }
 };
 
-// Owns an InternalIterator and caches its Valid() and key() after every
-// move, so that an iterator stacked on others (two-level, merging) reads
-// them without a virtual call per question. Holds no iterator at first
+// Owns an InternalIterator and caches its Valid(), key() and value() after
+// every move, so that an iterator stacked on others (two-level) reads them
+// without a virtual call per question, and steps it forward with one
+// (NextAndGet). Holds no iterator at first
 // (then it is not Valid() and its status is OK).
 class IteratorWrapper {
  public:
@@ -77,8 +92,8 @@ class IteratorWrapper {
   InternalIterator* get() const { return iter_.get(); }
 
   bool Valid() const { return valid_; }
-  Slice key() const { return key_; }  // REQUIRES: Valid()
-  Slice value() const { return iter_->value(); }
+  Slice key() const { return key_; }      // REQUIRES: Valid()
+  Slice value() const { return value_; }  // REQUIRES: Valid()
   Status status() const {
     return iter_ == nullptr ? Status::OK() : iter_->status();
   }
@@ -99,10 +114,7 @@ class IteratorWrapper {
     iter_->SeekForPrev(target);
     Update();
   }
-  void Next() {
-    iter_->Next();
-    Update();
-  }
+  void Next() { valid_ = iter_->NextAndGet(&key_, &value_); }
   void Prev() {
     iter_->Prev();
     Update();
@@ -111,12 +123,16 @@ class IteratorWrapper {
  private:
   void Update() {
     valid_ = iter_ != nullptr && iter_->Valid();
-    if (valid_) key_ = iter_->key();
+    if (valid_) {
+      key_ = iter_->key();
+      value_ = iter_->value();
+    }
   }
 
   std::unique_ptr<InternalIterator> iter_;
   bool valid_ = false;
   Slice key_;
+  Slice value_;
 };
 
 // An iterator with no entries whose status() is `status` (how a source

@@ -281,6 +281,13 @@ class MemTable::Iter final : public InternalIterator {
     return GetLengthPrefixed(k.data() + k.size());
   }
   Status status() const override { return Status::OK(); }
+  bool NextAndGet(Slice* key, Slice* value) override {
+    iter_.Next();
+    if (!iter_.Valid()) return false;
+    *key = this->key();
+    *value = GetLengthPrefixed(key->data() + key->size());
+    return true;
+  }
 
  private:
   const MemTable* const mem_;

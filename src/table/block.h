@@ -151,6 +151,12 @@ class BlockIter final : public InternalIterator {
   Slice key() const override { return key_.slice(); }
   Slice value() const override { return value_; }
   Status status() const override { return status_; }
+  bool NextAndGet(Slice* key, Slice* value) override {
+    if (!ParseNextKey()) return false;
+    *key = key_.slice();
+    *value = value_;
+    return true;
+  }
 
   // Seek narrows its binary search with `prefixes`, built over this
   // block's restart keys with their last `suffix_len` bytes cut off (a

@@ -72,6 +72,24 @@ void CheckAgainstModel(const Model& model, BlockIter* it, Random* rnd) {
   }
   ASSERT_EQ(m, model.end());
   ASSERT_TRUE(it->status().ok());
+  // Forward in one call a step, as a table's iterator steps its block.
+  m = model.begin();
+  it->SeekToFirst();
+  if (it->Valid()) {
+    ASSERT_NE(m, model.end());
+    ++m;
+    Slice key;
+    Slice value;
+    for (; it->NextAndGet(&key, &value); ++m) {
+      ASSERT_NE(m, model.end());
+      ASSERT_EQ(m->first, key.ToString());
+      ASSERT_EQ(m->second, value.ToString());
+      ASSERT_EQ(key.ToString(), it->key().ToString());
+    }
+    ASSERT_FALSE(it->Valid());
+  }
+  ASSERT_EQ(m, model.end());
+  ASSERT_TRUE(it->status().ok());
   // Backward.
   auto r = model.rbegin();
   for (it->SeekToLast(); it->Valid(); it->Prev(), ++r) {

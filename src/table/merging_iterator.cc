@@ -114,8 +114,8 @@ class MergingIterator final : public InternalIterator {
       SwitchToForward();
       return;
     }
-    heap_[0].iter->Next();
-    ReplaceTop();
+    HeapItem& top = heap_[0];
+    ReplaceTop(top.iter->NextAndGet(&top.key, &top.value));
   }
 
   void Prev() override {
@@ -124,8 +124,22 @@ class MergingIterator final : public InternalIterator {
       SwitchToReverse();
       return;
     }
-    heap_[0].iter->Prev();
-    ReplaceTop();
+    HeapItem& top = heap_[0];
+    top.iter->Prev();
+    const bool valid = top.iter->Valid();
+    if (valid) {
+      top.key = top.iter->key();
+      top.value = top.iter->value();
+    }
+    ReplaceTop(valid);
+  }
+
+  bool NextAndGet(Slice* key, Slice* value) override {
+    Next();
+    if (!Valid()) return false;
+    *key = heap_[0].key;
+    *value = heap_[0].value;
+    return true;
   }
 
   Slice key() const override {
@@ -135,7 +149,7 @@ class MergingIterator final : public InternalIterator {
 
   Slice value() const override {
     assert(Valid());
-    return heap_[0].iter->value();
+    return heap_[0].value;
   }
 
   Status status() const override {
@@ -153,6 +167,7 @@ class MergingIterator final : public InternalIterator {
   struct HeapItem {
     InternalIterator* iter;
     Slice key;     // iter->key(), cached: valid until iter moves
+    Slice value;   // iter->value(), likewise
     size_t index;  // position in children_, the tie-breaker
   };
 
@@ -178,11 +193,11 @@ class MergingIterator final : public InternalIterator {
     }
   }
 
-  // Restores the heap after the top child moved one step.
-  void ReplaceTop() {
+  // Restores the heap after the top child moved one step: `valid` says
+  // whether it is still Valid(), its key and value then cached in the item.
+  void ReplaceTop(bool valid) {
     HeapItem& top = heap_[0];
-    if (top.iter->Valid()) {
-      top.key = top.iter->key();
+    if (valid) {
       if (!watched_.empty() && watched_[top.index] && !StepInOrder(top)) {
         return;
       }
@@ -204,7 +219,7 @@ class MergingIterator final : public InternalIterator {
     for (size_t i = 0; i < children_.size(); ++i) {
       InternalIterator* child = children_[i].get();
       if (child->Valid()) {
-        heap_.push_back(HeapItem{child, child->key(), i});
+        heap_.push_back(HeapItem{child, child->key(), child->value(), i});
       } else if (!child->status().ok()) {
         heap_.clear();
         return;

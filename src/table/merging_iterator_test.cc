@@ -247,6 +247,38 @@ TEST(MergingIteratorTest, InterleavesChildren) {
             std::vector<KV>(expected.rbegin(), expected.rend()));
 }
 
+// A merge stepped by a merge above it (NextAndGet, one call a step) yields
+// what it yields stepped alone, values included.
+TEST(MergingIteratorTest, NestedMergesStepInOneCall) {
+  Random rnd(Seed(301));
+  for (int trial = 0; trial < 200; ++trial) {
+    const auto lower = RandomChildren(&rnd);
+    const auto upper = RandomChildren(&rnd);
+    std::vector<std::unique_ptr<InternalIterator>> halves;
+    halves.push_back(Merge(lower));
+    halves.push_back(Merge(upper));
+    auto nested = NewMergingIterator(BytewiseComparator(), std::move(halves));
+    std::vector<std::vector<KV>> all = lower;
+    all.insert(all.end(), upper.begin(), upper.end());
+    auto flat = Merge(all);
+    ASSERT_EQ(ScanForward(nested.get()), ScanForward(flat.get()));
+    // And a merge's own NextAndGet agrees with Next, key() and value().
+    auto stepped = Merge(all);
+    std::vector<KV> by_call;
+    stepped->SeekToFirst();
+    if (stepped->Valid()) {
+      by_call.emplace_back(stepped->key().ToString(),
+                           stepped->value().ToString());
+      Slice key;
+      Slice value;
+      while (stepped->NextAndGet(&key, &value)) {
+        by_call.emplace_back(key.ToString(), value.ToString());
+      }
+    }
+    ASSERT_EQ(by_call, ScanForward(flat.get()));
+  }
+}
+
 TEST(MergingIteratorTest, EqualKeysComeInChildOrder) {
   // Child 0 first, then 1, then 2; within a child, its own order.
   auto it = Merge({{{"k", "0a"}, {"k", "0b"}, {"m", "0"}},

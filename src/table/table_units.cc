@@ -467,6 +467,13 @@ class Table::DataIter final : public InternalIterator {
     if (!status_.ok() || !current_.has_value()) return status_;
     return current_->status();
   }
+  bool NextAndGet(Slice* key, Slice* value) override {
+    Next();
+    if (!Valid()) return false;
+    *key = current_->key();
+    *value = current_->value();
+    return true;
+  }
 
  private:
   // Reads the block whole (and caches it). False on an error.

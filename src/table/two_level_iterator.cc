@@ -132,6 +132,16 @@ void TwoLevelIterator::Next() {
   if (!data_.Valid()) SkipEmptyDataBlocksForward();
 }
 
+bool TwoLevelIterator::NextAndGet(Slice* key, Slice* value) {
+  // Next(), spelled out: one call a step.
+  data_.Next();
+  if (!data_.Valid()) SkipEmptyDataBlocksForward();
+  if (!Valid()) return false;
+  *key = data_.key();
+  *value = data_.value();
+  return true;
+}
+
 void TwoLevelIterator::Prev() {
   assert(Valid());
   data_.Prev();

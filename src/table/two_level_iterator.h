@@ -46,6 +46,7 @@ class TwoLevelIterator : public InternalIterator {
   Slice key() const final { return data_.key(); }
   Slice value() const final { return data_.value(); }
   Status status() const final;
+  bool NextAndGet(Slice* key, Slice* value) final;
 
  protected:
   // For a subclass that opens its blocks itself (OpenBlock), holding what
