@@ -78,8 +78,8 @@ TEST_F(CursorSourcesTest, AnEmptyMemtableIsLeftOut) {
   std::unique_ptr<Iterator> before(db_->NewIterator(ReadOptions()));
   ASSERT_TRUE(db_->Put(WriteOptions(), Key(100), "v").ok());
   EXPECT_EQ(Sources(), 2u);  // the memtable has an entry now
-  // A snapshot taken while the memtable was empty reads without it, and
-  // sees what it saw.
+  // A cursor made while the memtable was empty reads without it, and sees
+  // what it saw.
   EXPECT_EQ(CountInOrder(before.get()), 100);
   std::unique_ptr<Iterator> after(db_->NewIterator(ReadOptions()));
   EXPECT_EQ(CountInOrder(after.get()), 101);
@@ -101,39 +101,86 @@ TEST_F(CursorSourcesTest, AMemtableWithOnlyRangeTombstonesIsLeftOutAndApplies) {
 // A writer puts keys 0, 1, 2, ... in order and flushes every few, so the
 // memtable keeps starting empty; each cursor must see a prefix of the
 // keys, and at least every key whose Put had returned before it was made.
+// After each flush the writer waits until the reader has made a cursor
+// while the new memtable is still empty (the memtable left out, which
+// the reader checks), then writes on while the reader keeps making
+// cursors.
 TEST_F(CursorSourcesTest, CursorsSeeEveryEarlierWriteWhileMemtablesTurnOver) {
   constexpr int kKeys = 1500;
   constexpr int kFlushEvery = 50;
+  constexpr int kRounds = kKeys / kFlushEvery;
   std::atomic<int> written{0};  // keys whose Put has returned
+  std::atomic<int> flushed{0};  // rounds flushed, memtable empty since
+  std::atomic<int> checked{0};  // rounds the reader has read while empty
   std::atomic<bool> done{false};
+  std::atomic<bool> stop{false};  // the reader failed: the writer stops
   Status write_status;
   std::thread writer([&] {
-    for (int i = 0; i < kKeys && write_status.ok(); ++i) {
+    for (int i = 0; i < kKeys && !stop.load(); ++i) {
       write_status = db_->Put(WriteOptions(), Key(i), "v");
       if (!write_status.ok()) break;
       written.store(i + 1, std::memory_order_release);
-      if ((i + 1) % kFlushEvery == 0) write_status = db_->Flush();
+      if ((i + 1) % kFlushEvery != 0) continue;
+      write_status = db_->Flush();
+      // And the compactions it made due: the layout then holds still.
+      if (write_status.ok()) write_status = impl_->SettleBackground();
+      if (!write_status.ok()) break;
+      const int round = (i + 1) / kFlushEvery;
+      flushed.store(round, std::memory_order_release);
+      while (checked.load(std::memory_order_acquire) < round && !stop.load()) {
+        std::this_thread::yield();
+      }
     }
     done.store(true, std::memory_order_release);
   });
   int cursors = 0;
-  while (!done.load(std::memory_order_acquire)) {
+  int empty_reads = 0;
+  bool finished = false;
+  do {
+    finished = done.load(std::memory_order_acquire);
+    const int round = flushed.load(std::memory_order_acquire);
     const int at_least = written.load(std::memory_order_acquire);
+    // Read while the writer waits: nothing is in the memtable.
+    const bool empty = round > checked.load(std::memory_order_relaxed);
+    if (empty) {
+      std::string n;
+      ASSERT_TRUE(db_->GetProperty("strata.num-entries-active-mem-table", &n));
+      EXPECT_EQ(n, "0");
+      std::string l0;
+      ASSERT_TRUE(db_->GetProperty("strata.num-files-at-level0", &l0));
+      std::string deeper = "0";
+      for (int level = 1; level < 7; ++level) {
+        std::string f;
+        ASSERT_TRUE(db_->GetProperty(
+            "strata.num-files-at-level" + std::to_string(level), &f));
+        if (f != "0") deeper = std::to_string(std::stoi(deeper) + 1);
+      }
+      // No memtable among the sources: L0 tables and deeper levels only
+      // (the background settled before the writer began to wait).
+      EXPECT_EQ(Sources(), static_cast<size_t>(std::stoi(l0)) +
+                               static_cast<size_t>(std::stoi(deeper)));
+    }
     std::unique_ptr<Iterator> it(db_->NewIterator(ReadOptions()));
     const int seen = CountInOrder(it.get());
     if (seen < at_least) {
-      done.store(true);  // the writer may still be running: join below
+      stop.store(true);
       ADD_FAILURE() << "a cursor saw " << seen << " keys, " << at_least
                     << " were written before it was made";
       break;
     }
     ++cursors;
-  }
+    if (empty) {
+      EXPECT_EQ(seen, round * kFlushEvery);
+      ++empty_reads;
+      checked.store(round, std::memory_order_release);
+    }
+  } while (!finished);
   writer.join();
   ASSERT_TRUE(write_status.ok()) << write_status.ToString();
   std::unique_ptr<Iterator> it(db_->NewIterator(ReadOptions()));
   EXPECT_EQ(CountInOrder(it.get()), kKeys);
-  EXPECT_GT(cursors, 0);
+  EXPECT_EQ(empty_reads, kRounds);
+  EXPECT_GE(cursors, kRounds);
 }
 
 }  // namespace

@@ -507,7 +507,10 @@ class DBImpl final : public DB, private CommitHost, private TxnHost {
   // `range_tombstones` none are gathered, and no table is opened for
   // them). The caller keeps `sv` (and the caches) alive while `*result`
   // lives. `*sources` (when not null) is set to the number of sources
-  // merged.
+  // merged. `sequence` is kMaxSequenceNumber or a sequence the caller
+  // acquired as published (GetReadState, a snapshot's, a pinned read's):
+  // an active memtable without point entries is left out of the merge,
+  // which only then cannot hide an entry the read should see.
   Status NewInternalIterator(const ReadOptions& options, const SuperVersion& sv,
                              SequenceNumber sequence,
                              std::unique_ptr<InternalIterator>* result,

@@ -183,8 +183,8 @@ class DBIter final : public Iterator {
     assert(valid_);
     if (direction_ == Direction::kForward) {
       // Move `source_` before every version of the current key.
-      saved_key_.assign(ExtractUserKey(source_->key()).data(),
-                        ExtractUserKey(source_->key()).size());
+      const Slice current = ExtractUserKey(source_->key());
+      saved_key_.assign(current.data(), current.size());
       for (;;) {
         source_->Prev();
         if (!source_->Valid()) break;

@@ -529,8 +529,9 @@ Status DBImpl::NewInternalIterator(const ReadOptions& options,
   const auto collect = [&](const RangeTombstoneListPtr& list) {
     if (want_tombstones && list != nullptr) list->AppendTombstones(&tombstones);
   };
-  // One child for each memtable, each L0 table and each deeper level that
-  // has tables: reserved, so that the vectors are allocated once.
+  // At most one child for each memtable, each L0 table and each deeper
+  // level that has tables: reserved, so that the vectors are allocated
+  // once.
   const size_t max_children = 1 + sv.imm.size() + sv.version->files(0).size() +
                               static_cast<size_t>(sv.version->num_levels());
   children.reserve(max_children);

@@ -146,7 +146,8 @@ void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key,
       max_timestamp_.store(ts, std::memory_order_relaxed);
     }
   }
-  // relaxed: statistics.
+  // relaxed: a statistic, which readers also rely on (NumEntries), and
+  // published to them by the pipeline's release of the sequence.
   num_entries_.fetch_add(1, std::memory_order_relaxed);
   if (type == ValueType::kDeletion) {
     num_deletions_.fetch_add(1, std::memory_order_relaxed);

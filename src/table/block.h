@@ -152,6 +152,7 @@ class BlockIter final : public InternalIterator {
   Slice value() const override { return value_; }
   Status status() const override { return status_; }
   bool NextAndGet(Slice* key, Slice* value) override {
+    assert(Valid());
     if (!ParseNextKey()) return false;
     *key = key_.slice();
     *value = value_;

@@ -19,7 +19,8 @@ namespace {
 //     (k, c), or exhausted.
 //  2. heap_ holds exactly the valid children, ordered so that heap_[0] is
 //     the first in the direction of travel (min-heap forward, max-heap
-//     reverse), and each item's `key` is its child's current key().
+//     reverse), and each item's `key` and `value` are its child's current
+//     key() and value().
 //  3. heap_ is empty when the iterator is not Valid(), in particular after
 //     a child reported an error.
 class MergingIterator final : public InternalIterator {

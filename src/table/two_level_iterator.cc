@@ -133,7 +133,9 @@ void TwoLevelIterator::Next() {
 }
 
 bool TwoLevelIterator::NextAndGet(Slice* key, Slice* value) {
-  // Next(), spelled out: one call a step.
+  // Next(), spelled out so that a step is one call (the compiler kept
+  // Next() out of line).
+  assert(Valid());
   data_.Next();
   if (!data_.Valid()) SkipEmptyDataBlocksForward();
   if (!Valid()) return false;
