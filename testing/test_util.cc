@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -44,6 +45,12 @@ std::string RandomKey(internal::Random* rnd, size_t min_len, size_t max_len) {
   std::string s(len, '\0');
   for (auto& c : s) c = static_cast<char>('a' + rnd->Uniform(26));
   return s;
+}
+
+std::string NumberedKey(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "key%06d", i);
+  return buf;
 }
 
 uint64_t TestSeed(uint64_t fallback) {

@@ -23,6 +23,10 @@ std::string RandomBytes(internal::Random* rnd, size_t len);
 // A random key of printable characters with length in [min_len, max_len].
 std::string RandomKey(internal::Random* rnd, size_t min_len, size_t max_len);
 
+// "key" and `i` in six digits, zero-padded ("key000042"): keys that sort
+// as their numbers do (for 0 <= i < 1,000,000).
+std::string NumberedKey(int i);
+
 // The seed for a randomized test: $STRATA_SEED if set, else `fallback`.
 // Tests print the seed they use so a failure can be replayed.
 uint64_t TestSeed(uint64_t fallback);

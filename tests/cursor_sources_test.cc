@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
@@ -19,15 +18,12 @@
 #include "strata/env.h"
 #include "strata/iterator.h"
 #include "strata/options.h"
+#include "testing/test_util.h"
 
 namespace strata {
 namespace {
 
-std::string Key(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "key%06d", i);
-  return buf;
-}
+using testing::NumberedKey;
 
 class CursorSourcesTest : public ::testing::Test {
  protected:
@@ -51,8 +47,8 @@ class CursorSourcesTest : public ::testing::Test {
   static int CountInOrder(Iterator* it) {
     int n = 0;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      EXPECT_EQ(it->key().ToString(), Key(n));
-      if (it->key().ToString() != Key(n)) return -1;
+      EXPECT_EQ(it->key().ToString(), NumberedKey(n));
+      if (it->key().ToString() != NumberedKey(n)) return -1;
       ++n;
     }
     EXPECT_TRUE(it->status().ok()) << it->status().ToString();
@@ -67,7 +63,7 @@ class CursorSourcesTest : public ::testing::Test {
 TEST_F(CursorSourcesTest, AnEmptyMemtableIsLeftOut) {
   EXPECT_EQ(Sources(), 0u);  // nothing at all: an empty cursor
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v").ok());
+    ASSERT_TRUE(db_->Put(WriteOptions(), NumberedKey(i), "v").ok());
   }
   EXPECT_EQ(Sources(), 1u);  // the memtable alone
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
@@ -76,7 +72,7 @@ TEST_F(CursorSourcesTest, AnEmptyMemtableIsLeftOut) {
   ASSERT_EQ(l0, "0");
   EXPECT_EQ(Sources(), 1u);  // one level, and no memtable above it
   std::unique_ptr<Iterator> before(db_->NewIterator(ReadOptions()));
-  ASSERT_TRUE(db_->Put(WriteOptions(), Key(100), "v").ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), NumberedKey(100), "v").ok());
   EXPECT_EQ(Sources(), 2u);  // the memtable has an entry now
   // A cursor made while the memtable was empty reads without it, and sees
   // what it saw.
@@ -87,10 +83,11 @@ TEST_F(CursorSourcesTest, AnEmptyMemtableIsLeftOut) {
 
 TEST_F(CursorSourcesTest, AMemtableWithOnlyRangeTombstonesIsLeftOutAndApplies) {
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "v").ok());
+    ASSERT_TRUE(db_->Put(WriteOptions(), NumberedKey(i), "v").ok());
   }
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
-  ASSERT_TRUE(db_->DeleteRange(WriteOptions(), Key(5), Key(10)).ok());
+  ASSERT_TRUE(
+      db_->DeleteRange(WriteOptions(), NumberedKey(5), NumberedKey(10)).ok());
   // No point entry in the memtable: its tombstone is gathered, the
   // memtable's entries are not merged.
   EXPECT_EQ(Sources(), 1u);
@@ -117,7 +114,7 @@ TEST_F(CursorSourcesTest, CursorsSeeEveryEarlierWriteWhileMemtablesTurnOver) {
   Status write_status;
   std::thread writer([&] {
     for (int i = 0; i < kKeys && !stop.load(); ++i) {
-      write_status = db_->Put(WriteOptions(), Key(i), "v");
+      write_status = db_->Put(WriteOptions(), NumberedKey(i), "v");
       if (!write_status.ok()) break;
       written.store(i + 1, std::memory_order_release);
       if ((i + 1) % kFlushEvery != 0) continue;

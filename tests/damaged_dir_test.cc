@@ -22,7 +22,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,6 +33,7 @@
 #include "strata/env.h"
 #include "strata/options.h"
 #include "testing/fault_env.h"
+#include "testing/test_util.h"
 #include "testing/workload.h"
 
 namespace strata::testing {
@@ -41,11 +41,6 @@ namespace {
 
 constexpr char kDb[] = "/db";
 
-std::string Key(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "key%06d", i);
-  return buf;
-}
 std::string Value(int i) {
   return "value-" + std::to_string(i) + "-xxxxxxxxxxxx";
 }
@@ -67,7 +62,7 @@ std::vector<std::string> Listing(Env* env, const std::string& dir) {
 
 void Put(DB* db, int from, int to) {
   for (int i = from; i < to; ++i) {
-    ASSERT_TRUE(db->Put(WriteOptions(), Key(i), Value(i)).ok());
+    ASSERT_TRUE(db->Put(WriteOptions(), NumberedKey(i), Value(i)).ok());
   }
 }
 
@@ -77,9 +72,9 @@ int Readable(DB* db, int from, int to) {
   int n = 0;
   for (int i = from; i < to; ++i) {
     std::string v;
-    const Status s = db->Get(ReadOptions(), Key(i), &v);
+    const Status s = db->Get(ReadOptions(), NumberedKey(i), &v);
     if (s.ok()) {
-      EXPECT_EQ(Value(i), v) << Key(i);
+      EXPECT_EQ(Value(i), v) << NumberedKey(i);
       ++n;
     } else {
       EXPECT_TRUE(s.IsNotFound()) << s.ToString();
@@ -410,7 +405,7 @@ TEST_F(DamagedDirTest, ParanoidChecksReadEveryTableAtOpenAndEveryBlock) {
     std::unique_ptr<DB> db;
     ASSERT_TRUE(DB::Open(o, kDb, &db).ok());
     std::string v;
-    const Status s = db->Get(unchecked, Key(50), &v);
+    const Status s = db->Get(unchecked, NumberedKey(50), &v);
     if (paranoid) {
       EXPECT_TRUE(s.IsCorruption()) << s.ToString();
       EXPECT_NE(std::string::npos, s.ToString().find(table)) << s.ToString();
@@ -432,7 +427,7 @@ TEST_F(DamagedDirTest, ParanoidChecksReadEveryTableAtOpenAndEveryBlock) {
     std::unique_ptr<DB> db;
     ASSERT_TRUE(DB::Open(o, kDb, &db).ok());
     std::string v;
-    const Status s = db->Get(ReadOptions(), Key(1), &v);
+    const Status s = db->Get(ReadOptions(), NumberedKey(1), &v);
     EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   }
   o.paranoid_checks = true;

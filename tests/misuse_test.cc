@@ -22,15 +22,12 @@
 #include "strata/env.h"
 #include "strata/options.h"
 #include "strata/write_batch.h"
+#include "testing/test_util.h"
 
 namespace strata {
 namespace {
 
-std::string Key(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "key%06d", i);
-  return buf;
-}
+using testing::NumberedKey;
 
 class MisuseTest : public ::testing::Test {
  protected:
@@ -154,17 +151,20 @@ TEST_F(MisuseTest, IteratorsOutliveTheirDb) {
     ASSERT_TRUE(DB::Open(o, name, &db).ok());
     const std::string value(200, 'v');
     for (int i = 0; i < 3000; i += 2) {
-      ASSERT_TRUE(db->Put(WriteOptions(), Key(i), value).ok());
+      ASSERT_TRUE(db->Put(WriteOptions(), NumberedKey(i), value).ok());
     }
     ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());  // deeper levels
     for (int i = 1; i < 3000; i += 4) {
-      ASSERT_TRUE(db->Put(WriteOptions(), Key(i), value).ok());
+      ASSERT_TRUE(db->Put(WriteOptions(), NumberedKey(i), value).ok());
     }
     ASSERT_TRUE(db->Flush().ok());  // L0
     for (int i = 3; i < 3000; i += 4) {
-      ASSERT_TRUE(db->Put(WriteOptions(), Key(i), value).ok());  // memtable
+      ASSERT_TRUE(
+          db->Put(WriteOptions(), NumberedKey(i), value).ok());  // memtable
     }
-    ASSERT_TRUE(db->DeleteRange(WriteOptions(), Key(100), Key(200)).ok());
+    ASSERT_TRUE(
+        db->DeleteRange(WriteOptions(), NumberedKey(100), NumberedKey(200))
+            .ok());
     std::unique_ptr<Iterator> forward = db->NewIterator(ReadOptions());
     std::unique_ptr<Iterator> backward = db->NewIterator(ReadOptions());
     forward->SeekToFirst();
@@ -185,9 +185,9 @@ TEST_F(MisuseTest, IteratorsOutliveTheirDb) {
     }
     EXPECT_TRUE(backward->status().ok()) << backward->status().ToString();
     EXPECT_EQ(3000 - 100, n);
-    forward->Seek(Key(150));
+    forward->Seek(NumberedKey(150));
     ASSERT_TRUE(forward->Valid());
-    EXPECT_EQ(Key(200), forward->key().ToString());
+    EXPECT_EQ(NumberedKey(200), forward->key().ToString());
   }
 }
 
@@ -269,7 +269,8 @@ TEST_F(MisuseTest, WritesSayTheyStopAfterACompactionMeetsABadBlock) {
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(o, "/db", &db).ok());
   for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE(db->Put(WriteOptions(), Key(i), std::string(100, 'a')).ok());
+    ASSERT_TRUE(
+        db->Put(WriteOptions(), NumberedKey(i), std::string(100, 'a')).ok());
   }
   ASSERT_TRUE(db->Flush().ok());
   std::vector<std::string> names;
@@ -287,7 +288,8 @@ TEST_F(MisuseTest, WritesSayTheyStopAfterACompactionMeetsABadBlock) {
       internal::WriteStringToFile(env_.get(), content, "/db/" + table, true)
           .ok());
   for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE(db->Put(WriteOptions(), Key(i), std::string(100, 'b')).ok());
+    ASSERT_TRUE(
+        db->Put(WriteOptions(), NumberedKey(i), std::string(100, 'b')).ok());
   }
   ASSERT_TRUE(db->Flush().ok());
   const Status compaction = db->CompactRange(nullptr, nullptr);

@@ -23,12 +23,6 @@
 namespace strata::testing {
 namespace {
 
-std::string Key(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "key%06d", i);
-  return buf;
-}
-
 class MmapReadsTest : public ::testing::TestWithParam<Compression> {
  protected:
   void SetUp() override { dir_ = NewTempDir("mmap_reads"); }
@@ -57,12 +51,12 @@ class MmapReadsTest : public ::testing::TestWithParam<Compression> {
     std::map<std::string, std::string> expected;
     for (int i = 0; i < 3000; ++i) {
       const std::string value = RandomBytes(&rnd, 50 + rnd.Uniform(300));
-      EXPECT_TRUE(db->Put(WriteOptions(), Key(i), value).ok());
-      expected[Key(i)] = value;
+      EXPECT_TRUE(db->Put(WriteOptions(), NumberedKey(i), value).ok());
+      expected[NumberedKey(i)] = value;
     }
     for (int i = 0; i < 3000; i += 7) {
-      EXPECT_TRUE(db->Delete(WriteOptions(), Key(i)).ok());
-      expected.erase(Key(i));
+      EXPECT_TRUE(db->Delete(WriteOptions(), NumberedKey(i)).ok());
+      expected.erase(NumberedKey(i));
     }
     EXPECT_TRUE(db->Flush().ok());
     EXPECT_TRUE(db->Close().ok());
@@ -134,13 +128,13 @@ TEST_P(MmapReadsTest, MappedTablesAnswerLikeReadTables) {
     ASSERT_TRUE(DB::Open(MakeOptions(mmap), dbname(), &db).ok());
     for (int i = 0; i < 3000; ++i) {
       std::string value;
-      const Status s = db->Get(ReadOptions(), Key(i), &value);
-      const auto it = expected.find(Key(i));
+      const Status s = db->Get(ReadOptions(), NumberedKey(i), &value);
+      const auto it = expected.find(NumberedKey(i));
       if (it == expected.end()) {
-        ASSERT_TRUE(s.IsNotFound()) << Key(i) << ": " << s.ToString();
+        ASSERT_TRUE(s.IsNotFound()) << NumberedKey(i) << ": " << s.ToString();
       } else {
-        ASSERT_TRUE(s.ok()) << Key(i) << ": " << s.ToString();
-        ASSERT_EQ(value, it->second) << Key(i);
+        ASSERT_TRUE(s.ok()) << NumberedKey(i) << ": " << s.ToString();
+        ASSERT_EQ(value, it->second) << NumberedKey(i);
       }
     }
     // The tables are mapped exactly when asked for.
@@ -153,8 +147,8 @@ TEST_P(MmapReadsTest, MappedTablesAnswerLikeReadTables) {
     // A full compaction reads every table through its mapping.
     ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
     std::string value;
-    ASSERT_TRUE(db->Get(ReadOptions(), Key(1), &value).ok());
-    EXPECT_EQ(value, expected.at(Key(1)));
+    ASSERT_TRUE(db->Get(ReadOptions(), NumberedKey(1), &value).ok());
+    EXPECT_EQ(value, expected.at(NumberedKey(1)));
     ASSERT_TRUE(db->Close().ok());
   }
 }
@@ -180,17 +174,17 @@ TEST_P(MmapReadsTest, DamageInAMappedTableIsCorruption) {
   int corrupt = 0;
   for (int i = 0; i < 3000; ++i) {
     std::string value;
-    const Status s = db->Get(ReadOptions(), Key(i), &value);
-    const auto it = expected.find(Key(i));
+    const Status s = db->Get(ReadOptions(), NumberedKey(i), &value);
+    const auto it = expected.find(NumberedKey(i));
     if (s.IsCorruption()) {
       EXPECT_NE(s.ToString().find(tables[0]), std::string::npos)
           << s.ToString();
       ++corrupt;
     } else if (it == expected.end()) {
-      ASSERT_TRUE(s.IsNotFound()) << Key(i) << ": " << s.ToString();
+      ASSERT_TRUE(s.IsNotFound()) << NumberedKey(i) << ": " << s.ToString();
     } else {
-      ASSERT_TRUE(s.ok()) << Key(i) << ": " << s.ToString();
-      ASSERT_EQ(value, it->second) << Key(i) << ": wrong value";
+      ASSERT_TRUE(s.ok()) << NumberedKey(i) << ": " << s.ToString();
+      ASSERT_EQ(value, it->second) << NumberedKey(i) << ": wrong value";
     }
   }
   EXPECT_GT(corrupt, 0) << "the damaged block was never reported";
@@ -220,8 +214,8 @@ TEST_P(MmapReadsTest, TruncatedMappedTableIsAnIOError) {
   int io_errors = 0;
   for (int i = 0; i < 3000; ++i) {
     std::string value;
-    const Status s = db->Get(ReadOptions(), Key(i), &value);
-    const auto it = expected.find(Key(i));
+    const Status s = db->Get(ReadOptions(), NumberedKey(i), &value);
+    const auto it = expected.find(NumberedKey(i));
     if (s.IsIOError()) {
       ++io_errors;
       bool names_table = false;
@@ -231,10 +225,10 @@ TEST_P(MmapReadsTest, TruncatedMappedTableIsAnIOError) {
       EXPECT_TRUE(names_table) << s.ToString();
       EXPECT_NE(s.ToString().find("SIGBUS"), std::string::npos) << s.ToString();
     } else if (it == expected.end()) {
-      ASSERT_TRUE(s.IsNotFound()) << Key(i) << ": " << s.ToString();
+      ASSERT_TRUE(s.IsNotFound()) << NumberedKey(i) << ": " << s.ToString();
     } else {
-      ASSERT_TRUE(s.ok()) << Key(i) << ": " << s.ToString();
-      ASSERT_EQ(value, it->second) << Key(i) << ": wrong value";
+      ASSERT_TRUE(s.ok()) << NumberedKey(i) << ": " << s.ToString();
+      ASSERT_EQ(value, it->second) << NumberedKey(i) << ": wrong value";
     }
   }
   EXPECT_GT(io_errors, 1000);

@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
-#include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <memory>
@@ -35,15 +34,11 @@
 namespace strata::testing {
 namespace {
 
-std::string Key(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "key%06d", i);
-  return buf;
-}
-
 // Values end in a non-zero byte, so the data's end is the file's last
 // non-zero byte.
-std::string Value(int i) { return std::string(20 + i % 200, 'v') + Key(i); }
+std::string Value(int i) {
+  return std::string(20 + i % 200, 'v') + NumberedKey(i);
+}
 
 constexpr int kKeys = 3000;
 constexpr int kBatchKeys = 500;  // one record of several log blocks
@@ -62,10 +57,11 @@ struct Case {
   for (int i = 0; i < kKeys; ++i) {
     WriteOptions wo;
     wo.sync = i % 1000 == 999;
-    if (!db->Put(wo, Key(i), Value(i)).ok()) std::_Exit(2);
+    if (!db->Put(wo, NumberedKey(i), Value(i)).ok()) std::_Exit(2);
   }
   WriteBatch batch;
-  for (int i = kKeys; i < kKeys + kBatchKeys; ++i) batch.Put(Key(i), Value(i));
+  for (int i = kKeys; i < kKeys + kBatchKeys; ++i)
+    batch.Put(NumberedKey(i), Value(i));
   if (!db->Write(WriteOptions(), &batch).ok()) std::_Exit(3);
   (void)db.release();  // no destructor: the process just ends
   std::_Exit(0);
@@ -127,8 +123,8 @@ TEST(MmapWritesTest, ADeadProcessLosesNoAcknowledgedWrite) {
     ASSERT_TRUE(open.ok()) << open.ToString();
     for (int i = 0; i < kKeys + kBatchKeys; ++i) {
       std::string value;
-      const Status s = db->Get(ReadOptions(), Key(i), &value);
-      ASSERT_TRUE(s.ok()) << Key(i) << ": " << s.ToString();
+      const Status s = db->Get(ReadOptions(), NumberedKey(i), &value);
+      ASSERT_TRUE(s.ok()) << NumberedKey(i) << ": " << s.ToString();
       ASSERT_EQ(value, Value(i));
     }
     // Writes go on in a new log, and survive a clean reopen.
@@ -170,11 +166,13 @@ TEST(MmapWritesTest, ARecordTheDeathCutShortIsATornTail) {
   ASSERT_TRUE(open.ok()) << open.ToString();
   std::string value;
   for (int i = 0; i < kKeys; ++i) {
-    ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &value).ok()) << Key(i);
+    ASSERT_TRUE(db->Get(ReadOptions(), NumberedKey(i), &value).ok())
+        << NumberedKey(i);
     ASSERT_EQ(value, Value(i));
   }
   for (int i = kKeys; i < kKeys + kBatchKeys; ++i) {
-    ASSERT_TRUE(db->Get(ReadOptions(), Key(i), &value).IsNotFound()) << Key(i);
+    ASSERT_TRUE(db->Get(ReadOptions(), NumberedKey(i), &value).IsNotFound())
+        << NumberedKey(i);
   }
   ASSERT_TRUE(db->Close().ok());
   db.reset();
@@ -229,7 +227,7 @@ TEST(MmapWritesTest, TheOldLogIsTrimmedWithoutTheDbMutex) {
   options.env = &env;
   std::unique_ptr<DB> db;
   ASSERT_OK(DB::Open(options, dir, &db));
-  ASSERT_OK(db->Put(WriteOptions(), Key(1), Value(1)));
+  ASSERT_OK(db->Put(WriteOptions(), NumberedKey(1), Value(1)));
 
   gate.Hold();
   std::future<Status> flush =
@@ -250,14 +248,14 @@ TEST(MmapWritesTest, TheOldLogIsTrimmedWithoutTheDbMutex) {
   EXPECT_EQ(property.get(), "0");
   ASSERT_OK(flush.get());
 
-  ASSERT_OK(db->Put(WriteOptions(), Key(2), Value(2)));
+  ASSERT_OK(db->Put(WriteOptions(), NumberedKey(2), Value(2)));
   std::string value;
-  ASSERT_OK(db->Get(ReadOptions(), Key(1), &value));
+  ASSERT_OK(db->Get(ReadOptions(), NumberedKey(1), &value));
   EXPECT_EQ(value, Value(1));
   ASSERT_OK(db->Close());
   db.reset();
   ASSERT_OK(DB::Open(Options(), dir, &db));
-  ASSERT_OK(db->Get(ReadOptions(), Key(2), &value));
+  ASSERT_OK(db->Get(ReadOptions(), NumberedKey(2), &value));
   EXPECT_EQ(value, Value(2));
   ASSERT_OK(db->Close());
   db.reset();

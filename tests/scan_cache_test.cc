@@ -9,7 +9,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,12 +22,6 @@
 
 namespace strata::testing {
 namespace {
-
-std::string Key(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "key%06d", i);
-  return buf;
-}
 
 class ScanCacheTest : public ::testing::TestWithParam<Compression> {
  protected:
@@ -50,8 +43,8 @@ class ScanCacheTest : public ::testing::TestWithParam<Compression> {
     internal::Random rnd(17);
     for (int i = 0; i < 12000; ++i) {
       const std::string value = RandomBytes(&rnd, 100) + std::string(100, 'v');
-      ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), value).ok());
-      model_[Key(i)] = value;
+      ASSERT_TRUE(db_->Put(WriteOptions(), NumberedKey(i), value).ok());
+      model_[NumberedKey(i)] = value;
     }
     ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
   }
@@ -104,7 +97,7 @@ TEST_P(ScanCacheTest, AScanOverManyTablesFillsAnEighthOfTheCache) {
 
   // A seek into the block the cursor stands in starts a new run: the
   // blocks after it are cached (200 entries of ~210 bytes: 42 KB).
-  ASSERT_NO_FATAL_FAILURE(Scan(it.get(), Key(8001), 200));
+  ASSERT_NO_FATAL_FAILURE(Scan(it.get(), NumberedKey(8001), 200));
   const uint64_t after_short = Prop("strata.block-cache-usage");
   EXPECT_GE(after_short - after_scan, 6 * kBlock);
   EXPECT_LE(after_short - after_scan, 16 * kBlock);
