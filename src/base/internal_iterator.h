@@ -73,8 +73,8 @@ class InternalIterator {
 // Owns an InternalIterator and caches its Valid(), key() and value() after
 // every move, so that an iterator stacked on others (two-level) reads them
 // without a virtual call per question, and steps it forward with one
-// (NextAndGet). Holds no iterator at first
-// (then it is not Valid() and its status is OK).
+// (NextAndGet). Holds no iterator at first (then it is not Valid() and its
+// status is OK).
 class IteratorWrapper {
  public:
   IteratorWrapper() = default;
