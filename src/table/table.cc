@@ -519,15 +519,11 @@ class Table::Iter final : public TwoLevelIterator {
     // many blocks would push out every block others read, and each
     // block's buffer is then freed for the next rather than kept. They are
     // verified as the blocks it caches are, whatever verify_checksums says.
-    const int run = CountRun();
-    const bool long_run = ro_.fill_cache && run >= cached_run_blocks_;
-    TableReadOptions uncached;
-    if (long_run) {
-      uncached = ro_;
-      uncached.fill_cache = false;
-      uncached.verify_checksums = true;
+    TableReadOptions ro = ro_;
+    if (CountRun() >= cached_run_blocks_ && ro_.fill_cache) {
+      ro.fill_cache = false;
+      ro.verify_checksums = true;
     }
-    const TableReadOptions& ro = long_run ? uncached : ro_;
     // A seek, and the block or two after it (a table's first two in a
     // level's run too), read units as needed; a scan reads whole blocks.
     if (table_.properties_.num_unit_blocks > 0 && !ro_.whole_table_scan &&
