@@ -221,6 +221,32 @@ TEST(HistogramTest, MergeAddsCounts) {
   EXPECT_NEAR(a.Percentile(26), 1000.0, 10.0);
 }
 
+TEST(HistogramTest, ABatchCountsEachOfItsOperations) {
+  Histogram h;
+  h.Record(100, 63);
+  h.Record(1000, 0);  // an empty batch: nothing
+  h.Record(10000);
+  EXPECT_EQ(h.count(), 64u);
+  EXPECT_EQ(h.min(), 100u);
+  EXPECT_EQ(h.max(), 10000u);
+  EXPECT_DOUBLE_EQ(h.Mean(), (63 * 100.0 + 10000.0) / 64);
+  EXPECT_DOUBLE_EQ(h.Percentile(98), 100.0);
+  EXPECT_NEAR(h.Percentile(100), 10000.0, 100.0);
+}
+
+TEST(OpTimerTest, ABatchLapRecordsItsMeanOncePerOperation) {
+  Histogram h;
+  OpTimer timer(/*deadline=*/5000, /*now=*/1000);
+  EXPECT_TRUE(timer.Lap(&h, 1640, 64));  // 64 operations in 640 ns
+  EXPECT_TRUE(timer.Lap(&h, 1700));      // one in 60 ns
+  EXPECT_TRUE(timer.Lap(&h, 1800, 0));   // none: nothing recorded
+  EXPECT_FALSE(timer.Lap(&h, 5300, 7));  // 7 in 3500 ns, past the deadline
+  EXPECT_EQ(h.count(), 72u);
+  EXPECT_EQ(h.min(), 10u);
+  EXPECT_EQ(h.max(), 500u);
+  EXPECT_DOUBLE_EQ(h.Percentile(50), 10.0);
+}
+
 TEST(HistogramTest, EmptyIsZero) {
   Histogram h;
   EXPECT_EQ(h.Percentile(99), 0.0);

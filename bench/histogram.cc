@@ -36,12 +36,13 @@ uint64_t Histogram::BucketHigh(int b) {
   return BucketLow(b) + (uint64_t{1} << shift);
 }
 
-void Histogram::Record(uint64_t nanos) {
-  ++buckets_[static_cast<size_t>(BucketFor(nanos))];
-  ++count_;
+void Histogram::Record(uint64_t nanos, uint64_t count) {
+  if (count == 0) return;
+  buckets_[static_cast<size_t>(BucketFor(nanos))] += count;
+  count_ += count;
   min_ = std::min(min_, nanos);
   max_ = std::max(max_, nanos);
-  sum_ += nanos;
+  sum_ += static_cast<long double>(nanos) * count;
 }
 
 void Histogram::Merge(const Histogram& other) {

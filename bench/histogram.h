@@ -24,7 +24,10 @@ class Histogram {
   Histogram() { Clear(); }
 
   void Clear();
-  void Record(uint64_t nanos);
+  void Record(uint64_t nanos) { Record(nanos, 1); }
+  // Records `nanos` `count` times (a batch of operations timed together,
+  // each counted at the batch's mean). count 0 records nothing.
+  void Record(uint64_t nanos, uint64_t count);
   // Adds every value recorded in `other`.
   void Merge(const Histogram& other);
 

@@ -40,12 +40,14 @@ struct WorkerStats {
 
 // Times consecutive operations of one worker: each Lap() records the time
 // since the previous Lap (or construction) and says whether the workload
-// may go on (the deadline has not passed).
+// may go on (the deadline has not passed). Lap(hist, now, n) ends a batch
+// of n operations timed together, each recorded at the batch's mean.
 class OpTimer {
  public:
   OpTimer(uint64_t deadline, uint64_t now) : deadline_(deadline), last_(now) {}
-  bool Lap(Histogram* hist, uint64_t now) {
-    hist->Record(now - last_);
+  bool Lap(Histogram* hist, uint64_t now) { return Lap(hist, now, 1); }
+  bool Lap(Histogram* hist, uint64_t now, uint64_t ops) {
+    if (ops > 0) hist->Record((now - last_) / ops, ops);
     last_ = now;
     return now < deadline_;
   }
