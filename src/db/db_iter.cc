@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <utility>
 
 #include "base/coding.h"
@@ -10,6 +12,15 @@
 
 namespace strata::internal {
 namespace {
+
+// *dst = src, without std::string::assign's general path (it allows the
+// source inside the string, and cost 55 instructions a step forward, a
+// third of the cursor's own): the same length is a no-op resize and one
+// copy. REQUIRES: src does not point into *dst.
+void CopyInto(std::string* dst, const Slice& src) {
+  dst->resize(src.size());
+  if (!src.empty()) std::memcpy(dst->data(), src.data(), src.size());
+}
 
 // Invariants:
 //  - direction kForward: when valid, `source_` is at the newest visible
@@ -172,8 +183,7 @@ class DBIter final : public Iterator {
       return;
     }
     // Skip the rest of the current key's versions.
-    const Slice current = ExtractUserKey(source_->key());
-    saved_key_.assign(current.data(), current.size());
+    CopyInto(&saved_key_, ExtractUserKey(source_->key()));
     source_->Next();
     FindNextUserEntry(/*skipping=*/true, saved_key_);
     Positioned(/*first=*/false);
@@ -183,8 +193,7 @@ class DBIter final : public Iterator {
     assert(valid_);
     if (direction_ == Direction::kForward) {
       // Move `source_` before every version of the current key.
-      const Slice current = ExtractUserKey(source_->key());
-      saved_key_.assign(current.data(), current.size());
+      CopyInto(&saved_key_, ExtractUserKey(source_->key()));
       for (;;) {
         source_->Prev();
         if (!source_->Valid()) break;
@@ -491,13 +500,12 @@ class DBIter final : public Iterator {
         have_value = false;
         saved_value_.clear();
       } else {
-        saved_key_.assign(ikey.user_key.data(), ikey.user_key.size());
+        CopyInto(&saved_key_, ikey.user_key);
         saved_sequence_ = ikey.sequence;
         saved_deleted_ = ikey.type == ValueType::kDeletion;
         saved_pointer_ = ikey.type == ValueType::kValuePointer;
         if (!keys_only_) {
-          const Slice v = source_->value();
-          saved_value_.assign(v.data(), v.size());
+          CopyInto(&saved_value_, source_->value());
         }
         have_value = true;
       }
