@@ -224,7 +224,7 @@ TEST(HistogramTest, MergeAddsCounts) {
 TEST(HistogramTest, ABatchCountsEachOfItsOperations) {
   Histogram h;
   h.Record(100, 63);
-  h.Record(1000, 0);  // an empty batch: nothing
+  h.Record(1, 0);  // an empty batch: nothing, not even a new minimum
   h.Record(10000);
   EXPECT_EQ(h.count(), 64u);
   EXPECT_EQ(h.min(), 100u);
@@ -232,6 +232,12 @@ TEST(HistogramTest, ABatchCountsEachOfItsOperations) {
   EXPECT_DOUBLE_EQ(h.Mean(), (63 * 100.0 + 10000.0) / 64);
   EXPECT_DOUBLE_EQ(h.Percentile(98), 100.0);
   EXPECT_NEAR(h.Percentile(100), 10000.0, 100.0);
+}
+
+TEST(HistogramTest, EmptyIsZero) {
+  Histogram h;
+  EXPECT_EQ(h.Percentile(99), 0.0);
+  EXPECT_EQ(h.min(), 0u);
 }
 
 TEST(OpTimerTest, ABatchLapRecordsItsMeanOncePerOperation) {
@@ -247,10 +253,54 @@ TEST(OpTimerTest, ABatchLapRecordsItsMeanOncePerOperation) {
   EXPECT_DOUBLE_EQ(h.Percentile(50), 10.0);
 }
 
-TEST(HistogramTest, EmptyIsZero) {
+TEST(OpTimerTest, ABatchMeanIsRoundedToTheNearestNanosecond) {
   Histogram h;
-  EXPECT_EQ(h.Percentile(99), 0.0);
-  EXPECT_EQ(h.min(), 0u);
+  OpTimer timer(/*deadline=*/UINT64_MAX, /*now=*/0);
+  timer.Lap(&h, 191, 64);  // 2.98 ns each
+  EXPECT_EQ(h.min(), 3u);
+  EXPECT_DOUBLE_EQ(h.Mean(), 3.0);
+}
+
+TEST(BatchTimerTest, ReadsTheClockOnceABatchAndStopsWithinOne) {
+  Histogram h;
+  uint64_t now = 0;
+  int reads = 0;
+  auto clock = [&] {
+    ++reads;
+    return now;
+  };
+  BatchTimer timer(/*deadline=*/1000, /*now=*/0, /*batch=*/8);
+  int steps = 0;
+  for (;;) {
+    now += 10;  // each step takes 10 ns
+    ++steps;
+    if (!timer.Step(&h, clock)) break;
+    ASSERT_LT(steps, 1000) << "the deadline never stopped the scan";
+  }
+  // Laps at 80, 160, ..., 1040 ns: the first past the deadline stops it,
+  // within a batch of it.
+  EXPECT_EQ(steps, 104);
+  EXPECT_EQ(reads, 13);
+  EXPECT_EQ(h.count(), 104u);
+  EXPECT_EQ(h.min(), 10u);
+  EXPECT_EQ(h.max(), 10u);
+  timer.Finish(&h, now);  // nothing pending
+  EXPECT_EQ(h.count(), 104u);
+}
+
+TEST(BatchTimerTest, FinishLapsThePartialBatch) {
+  Histogram h;
+  BatchTimer timer(/*deadline=*/UINT64_MAX, /*now=*/100, /*batch=*/64);
+  const auto never = []() -> uint64_t {
+    ADD_FAILURE() << "a partial batch read the clock";
+    return 0;
+  };
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(timer.Step(&h, never));
+  EXPECT_EQ(h.count(), 0u);
+  timer.Finish(&h, 600);  // 5 steps in 500 ns
+  EXPECT_EQ(h.count(), 5u);
+  EXPECT_EQ(h.min(), 100u);
+  EXPECT_EQ(h.max(), 100u);
 }
 
 TEST(GeneratorsTest, FnvHashMatchesYcsb) {

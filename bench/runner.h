@@ -40,14 +40,15 @@ struct WorkerStats {
 
 // Times consecutive operations of one worker: each Lap() records the time
 // since the previous Lap (or construction) and says whether the workload
-// may go on (the deadline has not passed). Lap(hist, now, n) ends a batch
-// of n operations timed together, each recorded at the batch's mean.
+// may go on (the deadline has not passed). Lap(hist, now, ops) ends a
+// batch of `ops` operations timed together, each recorded at the batch's
+// mean (rounded to the nearest nanosecond).
 class OpTimer {
  public:
   OpTimer(uint64_t deadline, uint64_t now) : deadline_(deadline), last_(now) {}
   bool Lap(Histogram* hist, uint64_t now) { return Lap(hist, now, 1); }
   bool Lap(Histogram* hist, uint64_t now, uint64_t ops) {
-    if (ops > 0) hist->Record((now - last_) / ops, ops);
+    if (ops > 0) hist->Record((now - last_ + ops / 2) / ops, ops);
     last_ = now;
     return now < deadline_;
   }
@@ -55,6 +56,32 @@ class OpTimer {
  private:
   const uint64_t deadline_;
   uint64_t last_;
+};
+
+// Times a scan's steps in batches: Step() counts one and, every `batch`-th,
+// reads `clock` and laps; false once the deadline has passed (so a scan
+// overruns it by less than a batch). Finish() laps the steps counted since.
+class BatchTimer {
+ public:
+  BatchTimer(uint64_t deadline, uint64_t now, uint64_t batch)
+      : timer_(deadline, now), batch_(batch) {}
+
+  template <typename Clock>
+  bool Step(Histogram* hist, Clock&& clock) {
+    if (++pending_ < batch_) return true;
+    pending_ = 0;
+    return timer_.Lap(hist, clock(), batch_);
+  }
+
+  void Finish(Histogram* hist, uint64_t now) {
+    timer_.Lap(hist, now, pending_);
+    pending_ = 0;
+  }
+
+ private:
+  OpTimer timer_;
+  const uint64_t batch_;
+  uint64_t pending_ = 0;  // steps since the last lap
 };
 
 class Runner {
