@@ -18,8 +18,8 @@ namespace {
 // The longest a settle waits for an engine's background work.
 constexpr double kSettleSeconds = 120;
 
-// A scan's step takes 100 to 200 ns on this machine and a clock read
-// (steady_clock, TSC) about 30 ns: read every step, the clock was 15 to 25
+// A scan's step takes 80 to 200 ns on this machine and a clock read
+// (steady_clock, TSC) about 30 ns: read every step, the clock was 15 to 30
 // percent of what readseq measured, for every engine alike (neither
 // LevelDB's nor RocksDB's db_bench reads it per step unless asked for a
 // histogram). Scans time batches of this many steps instead (BatchTimer).
