@@ -101,7 +101,8 @@ elseif(NOT STRATA_BUILD_BENCH STREQUAL "OFF")
 
     if(STRATA_BUILD_TESTS)
       add_executable(strata_bench_test
-        ${PROJECT_SOURCE_DIR}/bench/bench_test.cc)
+        ${PROJECT_SOURCE_DIR}/bench/bench_test.cc
+        ${PROJECT_SOURCE_DIR}/bench/histogram_test.cc)
       target_link_libraries(strata_bench_test PRIVATE strata_bench_lib
         GTest::gtest GTest::gtest_main ${SNAPPY_LIBRARY})
       target_compile_options(strata_bench_test PRIVATE ${STRATA_WARNINGS})
